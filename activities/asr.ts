@@ -1,0 +1,112 @@
+// Source lines: speech recognition (pocketsphinx on energy-cut utterances) or imported subtitles.
+import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { silencedetectArgv } from '../engines/ffmpeg.js';
+import { batchArgv, parseHypseg, wordsToText } from '../engines/pocketsphinx.js';
+import { ErrorType, failure } from '../lib/errors.js';
+import type { AudioTracks, Line, PreparedJob } from '../lib/job.js';
+import { parseSilencedetect, speechRegions, type Region } from '../lib/speechRegions.js';
+import { parseSubtitles } from '../lib/subtitles.js';
+import { parseWavHeader, wavHeader } from '../lib/wav.js';
+import { commandLog, hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
+import { run } from './run.js';
+
+const TRANSCRIPT = 'transcript.json';
+/** Context kept around each utterance so the recognizer hears its onset and release. */
+const PAD_SEC = 0.15;
+
+async function readTranscript(abs: string): Promise<Line[]> {
+  return (JSON.parse(await readFile(abs, 'utf8')) as { lines: Line[] }).lines;
+}
+
+async function saveTranscript(prep: PreparedJob, lines: Line[], source: string, hash: string): Promise<void> {
+  await writeAtomic(prep.job, inJob(prep.job, TRANSCRIPT), JSON.stringify({ language: prep.options.src, source, lines }, null, 2), hash);
+}
+
+/** Cut each region out of the 16 kHz mono WAV into its own file (positional reads: no full load). */
+async function cutSegments(wavAbs: string, regions: Region[], dir: string): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const size = (await stat(wavAbs)).size;
+  const fh = await open(wavAbs, 'r');
+  try {
+    const head = Buffer.alloc(Math.min(65536, size));
+    await fh.read(head, 0, head.length, 0);
+    const fmt = parseWavHeader(head, size);
+    const frameBytes = fmt.channels * (fmt.bitsPerSample / 8);
+    const totalFrames = Math.floor(fmt.dataBytes / frameBytes);
+    const ids: string[] = [];
+    for (const [i, r] of regions.entries()) {
+      const from = Math.max(0, Math.floor((r.start - PAD_SEC) * fmt.sampleRate));
+      const to = Math.min(totalFrames, Math.ceil((r.end + PAD_SEC) * fmt.sampleRate));
+      const pcm = Buffer.alloc((to - from) * frameBytes);
+      await fh.read(pcm, 0, pcm.length, fmt.dataOffset + from * frameBytes);
+      const id = `u${String(i).padStart(4, '0')}`;
+      await writeFile(path.join(dir, `${id}.wav`), Buffer.concat([wavHeader(fmt.sampleRate, fmt.channels, fmt.bitsPerSample, pcm.length), pcm]));
+      ids.push(id);
+    }
+    return ids;
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function transcribe(prep: PreparedJob, audio: AudioTracks): Promise<Line[]> {
+  const { job, options } = prep;
+  const out = inJob(job, TRANSCRIPT);
+  const analysis = inJob(job, audio.analysis);
+  const st = await stat(analysis);
+  const hash = hashOf('transcribe', st.size, st.mtimeMs, options.asr);
+  if (await isFresh(job, out, hash)) return readTranscript(out);
+
+  const log = commandLog(job);
+  const { stderr } = await run(silencedetectArgv(analysis, options.asr.silenceDb, options.asr.minSilenceSec), { timeoutMs: 10 * 60_000, recordTo: log });
+  const regions = speechRegions(parseSilencedetect(stderr), prep.media.durationSec, options.asr.minSpeechSec);
+  if (regions.length === 0) {
+    throw failure(ErrorType.InvalidMedia, `no speech found in ${path.basename(prep.media.path)} (nothing louder than ${options.asr.silenceDb} dB for ${options.asr.minSpeechSec}s); give the lines with --subs FILE`);
+  }
+
+  const workDir = inJob(job, 'tmp/asr');
+  await rm(workDir, { recursive: true, force: true });
+  const ids = await cutSegments(analysis, regions, path.join(workDir, 'segments'));
+  const ctl = path.join(workDir, 'segments.ctl');
+  await writeFile(ctl, ids.join('\n') + '\n');
+  const hypseg = path.join(workDir, 'segments.hypseg');
+  await run(batchArgv(ctl, path.join(workDir, 'segments'), hypseg), { timeoutMs: 60 * 60_000, recordTo: log });
+  const words = parseHypseg(await readFile(hypseg, 'utf8'));
+
+  const lines: Line[] = [];
+  regions.forEach((r, i) => {
+    const offset = Math.max(0, r.start - PAD_SEC);
+    const ws = (words.get(ids[i]) ?? []).map((w) => ({ text: w.text, start: round3(offset + w.start), end: round3(offset + w.end) }));
+    if (ws.length === 0) return; // a cough or a door: nothing to dub
+    lines.push({ index: lines.length, start: round3(r.start), end: round3(r.end), text: wordsToText(ws), words: ws });
+  });
+  if (lines.length === 0) throw failure(ErrorType.InvalidMedia, `no words recognized in ${path.basename(prep.media.path)}; give the lines with --subs FILE`);
+  await saveTranscript(prep, lines, 'pocketsphinx', hash);
+  return lines;
+}
+
+export async function readSubtitleFile(file: string, flag: string): Promise<Line[]> {
+  const raw = await readFile(file);
+  const text = raw.toString('utf8');
+  if (text.includes('\uFFFD')) throw failure(ErrorType.InvalidSubtitles, `${flag} ${path.basename(file)} is not UTF-8 text; convert it first (e.g. iconv -f SHIFT_JIS -t UTF-8)`);
+  try {
+    const lines = parseSubtitles(text);
+    if (lines.length === 0) throw new Error('no cues found');
+    return lines;
+  } catch (e) {
+    throw failure(ErrorType.InvalidSubtitles, `${flag} ${path.basename(file)} is not valid SRT or WebVTT: ${(e as Error).message}`);
+  }
+}
+
+export async function importSubtitles(prep: PreparedJob): Promise<Line[]> {
+  const file = prep.options.subs!;
+  const lines = await readSubtitleFile(file, '--subs');
+  const st = await stat(file);
+  await saveTranscript(prep, lines, `subtitles:${path.basename(file)}`, hashOf('subs', file, st.size, st.mtimeMs));
+  return lines;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

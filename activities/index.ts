@@ -1,0 +1,9 @@
+// Every activity, registered on every activity worker; config decides which queue each is called on.
+export { prepareJob, extractAudio } from './media.js';
+export { transcribe, importSubtitles } from './asr.js';
+export { translateLines } from './translate.js';
+export { synthesizeLine } from './tts.js';
+export { fitLine } from './fit.js';
+export { assembleDub, mixDub } from './mix.js';
+export { muxOutputs } from './mux.js';
+export { writeReport } from './report.js';

@@ -1,0 +1,99 @@
+// Probe and validate the input, then extract the two audio tracks every later stage reads.
+import { access, constants, mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { loadSettings, parseJobOptions } from '../config/load.js';
+import { extractArgv, probeArgv } from '../engines/ffmpeg.js';
+import { ErrorType, failure } from '../lib/errors.js';
+import type { AudioTracks, JobRef, MediaInfo, PreparedJob } from '../lib/job.js';
+import { commandLog, commit, ensureDirs, hashOf, inJob, isFresh, tmpOf } from './artifacts.js';
+import { checkJobEngines } from './engineChecks.js';
+import { run } from './run.js';
+
+interface FfprobeStream {
+  codec_type?: string; codec_name?: string; width?: number; height?: number;
+  avg_frame_rate?: string; r_frame_rate?: string; sample_rate?: string; channels?: number;
+}
+
+function fps(rate: string | undefined): number {
+  const [n, d] = (rate ?? '0/1').split('/').map(Number);
+  return d ? n / d : 0;
+}
+
+/** A folder name for the job from the video's name: letters, digits, dot, dash, underscore. */
+export function jobNameFor(video: string): string {
+  const stem = path.basename(video, path.extname(video));
+  const safe = stem.normalize('NFC').replace(/[^\p{L}\p{N}._-]+/gu, '_').replace(/^[._]+/, '').slice(0, 120);
+  return safe || 'job';
+}
+
+export async function probeMedia(video: string): Promise<MediaInfo> {
+  const info = await stat(video).catch(() => undefined);
+  if (!info) throw failure(ErrorType.InvalidMedia, `input not found: ${video}`);
+  if (!info.isFile()) throw failure(ErrorType.InvalidMedia, `input is not a regular file: ${video}`);
+  if (info.size === 0) throw failure(ErrorType.InvalidMedia, `input is empty (0 bytes): ${video}`);
+
+  let json: { streams?: FfprobeStream[]; format?: { duration?: string; format_name?: string } };
+  try {
+    const { stdout } = await run(probeArgv(video), { timeoutMs: 30_000 });
+    json = JSON.parse(stdout);
+  } catch (e) {
+    const why = e instanceof Error ? e.message.replace(/^ffprobe exited \d+: /, '') : String(e);
+    throw failure(ErrorType.InvalidMedia, `${path.basename(video)} is not a video ffmpeg can read: ${why}`);
+  }
+  const streams = json.streams ?? [];
+  const v = streams.find((s) => s.codec_type === 'video');
+  const a = streams.find((s) => s.codec_type === 'audio');
+  const kinds = streams.map((s) => `${s.codec_name ?? '?'} ${s.codec_type ?? '?'}`).join(', ') || 'none';
+  if (!v) throw failure(ErrorType.InvalidMedia, `${path.basename(video)} has no video stream (streams: ${kinds})`);
+  if (!a) throw failure(ErrorType.InvalidMedia, `${path.basename(video)} has no audio stream (streams: ${kinds})`);
+  const durationSec = Number(json.format?.duration ?? NaN);
+  if (!(durationSec > 0)) throw failure(ErrorType.InvalidMedia, `${path.basename(video)} has no usable duration (${json.format?.duration ?? 'none'})`);
+  return {
+    path: video,
+    durationSec,
+    video: { codec: v.codec_name ?? '?', width: v.width ?? 0, height: v.height ?? 0, fps: fps(v.avg_frame_rate ?? v.r_frame_rate) },
+    audio: { codec: a.codec_name ?? '?', sampleRate: Number(a.sample_rate ?? 0), channels: a.channels ?? 0 },
+  };
+}
+
+/** Validate options, input and engines before anything is written; then create Output/<job>/. */
+export async function prepareJob(input: unknown): Promise<PreparedJob> {
+  const parsed = parseJobOptions(input);
+  if (!parsed.ok) throw failure(ErrorType.InvalidConfig, `invalid job options: ${parsed.message}`);
+  const options = parsed.options;
+  const settings = loadSettings();
+  options.video = path.resolve(options.video);
+  const root = path.resolve(options.outputDir ?? settings.outputDir);
+
+  const media = await probeMedia(options.video);
+  for (const [flag, file] of [['--subs', options.subs], ['--translated-subs', options.translatedSubs]] as const) {
+    if (file && !(await stat(file).then((s) => s.isFile(), () => false))) {
+      throw failure(ErrorType.InvalidSubtitles, `${flag} file not found: ${file}`);
+    }
+  }
+  const { ttsEngine } = await checkJobEngines(options);
+
+  const job: JobRef = { root, name: jobNameFor(options.video) };
+  try {
+    await mkdir(root, { recursive: true });
+    await access(root, constants.W_OK);
+    await ensureDirs(job, 'audio', 'tmp');
+  } catch (e) {
+    throw failure(ErrorType.OutputNotWritable, `cannot write the output folder ${root}: ${(e as Error).message}`);
+  }
+  return { job, options, media, ttsEngine };
+}
+
+export async function extractAudio(prep: PreparedJob): Promise<AudioTracks> {
+  const { job, media } = prep;
+  const tracks: AudioTracks = { mix: 'audio/original.48k.wav', analysis: 'audio/analysis.16k.wav' };
+  const mixAbs = inJob(job, tracks.mix);
+  const anaAbs = inJob(job, tracks.analysis);
+  const src = await stat(media.path);
+  const hash = hashOf('extract', media.path, src.size, src.mtimeMs);
+  if ((await isFresh(job, mixAbs, hash)) && (await isFresh(job, anaAbs, hash))) return tracks;
+  await run(extractArgv(media.path, tmpOf(mixAbs), tmpOf(anaAbs)), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
+  await commit(job, tmpOf(mixAbs), mixAbs, hash);
+  await commit(job, tmpOf(anaAbs), anaAbs, hash);
+  return tracks;
+}

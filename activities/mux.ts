@@ -1,0 +1,40 @@
+// Subtitles and the two containers: <stem>.dub.mp4 and <stem>.dub.mkv.
+import { muxMkvArgv, muxMp4Argv, type MuxTrackInfo } from '../engines/ffmpeg.js';
+import type { DubOutputs, PreparedJob, TranslatedLine } from '../lib/job.js';
+import { containerLanguage } from '../lib/languages.js';
+import { formatSrt } from '../lib/subtitles.js';
+import { commandLog, commit, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
+import { run } from './run.js';
+
+export async function muxOutputs(prep: PreparedJob, lines: TranslatedLine[], mixRel: string): Promise<DubOutputs> {
+  const { job, options, media } = prep;
+  const stem = job.name;
+  const dubLanguage = options.translate ? options.tgt : options.src;
+  const outputs: DubOutputs = {
+    sourceSrt: `${stem}.src.srt`,
+    targetSrt: `${stem}.${dubLanguage}.srt`,
+    mp4: `${stem}.dub.mp4`,
+    mkv: `${stem}.dub.mkv`,
+  };
+  await writeAtomic(job, inJob(job, outputs.sourceSrt), formatSrt(lines));
+  await writeAtomic(job, inJob(job, outputs.targetSrt), formatSrt(lines.map((l) => ({ ...l, text: l.target }))));
+
+  const tracks: MuxTrackInfo = {
+    video: media.path,
+    mix: inJob(job, mixRel),
+    sourceSrt: inJob(job, outputs.sourceSrt),
+    targetSrt: inJob(job, outputs.targetSrt),
+    srcLang: containerLanguage(options.src),
+    tgtLang: containerLanguage(dubLanguage),
+    title: `${stem} (${dubLanguage} dub)`,
+  };
+  const hash = hashOf('mux', tracks, lines);
+  const log = commandLog(job);
+  for (const [rel, argv] of [[outputs.mp4, muxMp4Argv], [outputs.mkv, muxMkvArgv]] as const) {
+    const abs = inJob(job, rel);
+    if (await isFresh(job, abs, hash)) continue;
+    await run(argv(tracks, tmpOf(abs)), { timeoutMs: 60 * 60_000, recordTo: log });
+    await commit(job, tmpOf(abs), abs, hash);
+  }
+  return outputs;
+}

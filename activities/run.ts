@@ -1,0 +1,101 @@
+// The one way we start a program: argv array (never a shell), a timeout, heartbeats while it runs,
+// Temporal cancellation kills its whole process group, and a failure carries the stderr tail.
+import { appendFile } from 'node:fs/promises';
+import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
+import { execa } from 'execa';
+import { ErrorType, failure } from '../lib/errors.js';
+
+export interface RunOptions {
+  timeoutMs?: number;
+  cwd?: string;
+  /** Text written to the child's stdin (how we hand text to engines without argv parsing surprises). */
+  input?: string;
+  env?: Record<string, string>;
+  /** JSON-lines file that records argv, wall time and exit code (the benchmark replays it). */
+  recordTo?: string;
+  /** Exit codes that are not a failure. */
+  okExitCodes?: number[];
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  wallMs: number;
+}
+
+const HEARTBEAT_EVERY_MS = 1_000;
+
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined; // called outside an activity (CLI doctor, tests)
+  }
+}
+
+export function stderrTail(text: string, lines = 12): string {
+  return text.trim().split('\n').slice(-lines).join('\n');
+}
+
+export async function run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  const [file, ...args] = argv;
+  const ctx = activityContext();
+  const started = Date.now();
+  const child = execa(file, args, {
+    cwd: opts.cwd,
+    input: opts.input ?? '',
+    env: opts.env,
+    detached: true, // own process group, so a kill reaches the engine's own children too
+    reject: false,
+    stripFinalNewline: false,
+    encoding: 'utf8',
+  });
+
+  let killedBy: 'timeout' | 'cancel' | undefined;
+  const killGroup = () => {
+    if (child.pid === undefined) return;
+    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+  };
+  const timer = opts.timeoutMs ? setTimeout(() => { killedBy = 'timeout'; killGroup(); }, opts.timeoutMs) : undefined;
+  const beat = ctx ? setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS) : undefined;
+  const onCancel = () => { killedBy = 'cancel'; killGroup(); };
+  ctx?.cancellationSignal.addEventListener('abort', onCancel);
+  if (ctx?.cancellationSignal.aborted) onCancel();
+
+  try {
+    const result = await child;
+    const wallMs = Date.now() - started;
+    const exitCode = result.exitCode ?? -1;
+    if (opts.recordTo) {
+      await appendFile(opts.recordTo, JSON.stringify({ argv, cwd: opts.cwd, wallMs, exitCode }) + '\n').catch(() => {});
+    }
+    if (killedBy === 'cancel') throw new CancelledFailure(`${file} was stopped: the activity was cancelled`);
+    if (killedBy === 'timeout') {
+      throw failure(ErrorType.EngineFailed, `${file} timed out after ${opts.timeoutMs} ms and was killed\n${stderrTail(result.stderr)}`);
+    }
+    if ((result as { code?: string }).code === 'ENOENT' || /ENOENT/.test(String(result.message ?? '')) && result.exitCode === undefined) {
+      throw failure(ErrorType.EngineMissing, `${file} is not installed (not found on PATH); run scripts/setup.sh or \`anime-dub doctor\``);
+    }
+    const ok = opts.okExitCodes ?? [0];
+    if (!ok.includes(exitCode)) {
+      throw failure(ErrorType.EngineFailed, `${file} exited ${exitCode}: ${stderrTail(result.stderr) || '(no stderr)'}`);
+    }
+    return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode, wallMs };
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (beat) clearInterval(beat);
+    ctx?.cancellationSignal.removeEventListener('abort', onCancel);
+  }
+}
+
+/** Is a program on PATH (and what does it say its version is)? */
+export async function probeProgram(argv: readonly string[]): Promise<{ ok: boolean; output: string }> {
+  try {
+    const r = await execa(argv[0], argv.slice(1), { reject: false, timeout: 10_000, input: '' });
+    return { ok: r.exitCode !== undefined && !r.failed || (r.exitCode ?? 1) <= 1 && !/ENOENT/.test(String(r.message)), output: `${r.stdout}\n${r.stderr}`.trim() };
+  } catch (e) {
+    return { ok: false, output: String(e) };
+  }
+}

@@ -1,0 +1,66 @@
+// Typed helpers for programs: start a dub job, read its progress, wait for it, cancel it, list jobs.
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { JobOptions, Settings } from '../config/schema.js';
+import type { DubJobResult } from '../lib/job.js';
+import { progressQuery, type Progress } from '../lib/progress.js';
+
+export async function connectClient(address: string, namespace = 'default'): Promise<Client> {
+  const connection = await Connection.connect({ address });
+  return new Client({ connection, namespace });
+}
+
+export function newJobId(video: string): string {
+  const stem = video.split('/').pop()!.replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_').slice(0, 60) || 'job';
+  const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  return `dub-${stem}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export async function startDubJob(client: Client, settings: Settings, options: JobOptions, workflowId = newJobId(options.video)): Promise<WorkflowHandle> {
+  return client.workflow.start('dubJob', {
+    taskQueue: settings.queues.workflows,
+    workflowId,
+    args: [options],
+    memo: { input: options.video, src: options.src, tgt: options.tgt },
+  });
+}
+
+export async function getProgress(client: Client, workflowId: string): Promise<Progress> {
+  return client.workflow.getHandle(workflowId).query(progressQuery);
+}
+
+export async function waitForResult(client: Client, workflowId: string): Promise<DubJobResult> {
+  return client.workflow.getHandle(workflowId).result();
+}
+
+export async function cancelJob(client: Client, workflowId: string): Promise<void> {
+  await client.workflow.getHandle(workflowId).cancel();
+}
+
+export interface JobSummary {
+  workflowId: string;
+  status: string;
+  startTime: Date;
+  closeTime?: Date;
+  stage?: string;
+  input?: string;
+}
+
+export async function listJobs(client: Client, query = "WorkflowType = 'dubJob'", limit = 50): Promise<JobSummary[]> {
+  const out: JobSummary[] = [];
+  for await (const wf of client.workflow.list({ query })) {
+    const memo = (wf.memo ?? {}) as Record<string, unknown>;
+    const stage = wf.searchAttributes?.DubStage as unknown[] | undefined;
+    out.push({ workflowId: wf.workflowId, status: wf.status.name, startTime: wf.startTime, closeTime: wf.closeTime, stage: stage?.[0] as string | undefined, input: memo.input as string | undefined });
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+/** The person-readable reason a job failed: the typed failure at the bottom of the chain. */
+export function failureMessage(err: unknown): string {
+  let e: unknown = err instanceof WorkflowFailedError ? err.cause ?? err : err;
+  while (e instanceof Error && (e as { cause?: unknown }).cause instanceof Error && !(e instanceof ApplicationFailure)) e = (e as { cause: unknown }).cause;
+  if (e instanceof ApplicationFailure) return `${e.type ?? 'Error'}: ${e.message}`;
+  return e instanceof Error ? e.message : String(e);
+}

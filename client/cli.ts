@@ -1,0 +1,272 @@
+#!/usr/bin/env node
+// `anime-dub`: run, watch and manage dub jobs. With no Temporal address configured it runs everything
+// on this machine (embedded dev server + in-process worker); with one, it only talks to the cluster.
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import type { Client } from '@temporalio/client';
+import { ConfigError, loadSettings, resolveJobOptions } from '../config/load.js';
+import type { Settings } from '../config/schema.js';
+import { engineReport } from '../activities/engineChecks.js';
+import type { DubJobResult } from '../lib/job.js';
+import type { Progress } from '../lib/progress.js';
+import { ALL_ROLES, parseRoles, startWorkers, temporalAddress, type RunningWorkers } from '../workers/startWorkers.js';
+import { cancelJob, connectClient, failureMessage, getProgress, listJobs, startDubJob, waitForResult } from './api.js';
+import { ensureDevServer, stateDir, stopDevServer, temporalCliPath, portOpen } from './devServer.js';
+import { ensureBackgroundWorker } from './backgroundWorker.js';
+
+const program = new Command();
+program
+  .name('anime-dub')
+  .description('Dub a video into another language: speech recognition → translation → speech synthesis → timing fit → mix → MP4/MKV.\n'
+    + 'Without TEMPORAL_ADDRESS it starts a local Temporal dev server (state in .anime-dub/) and runs the work in this process.')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+interface Ctx { settings: Settings; embedded: boolean; uiUrl?: string; client: Client }
+
+async function context(opts: { startServer?: boolean } = {}): Promise<Ctx> {
+  const settings = loadSettings();
+  const embedded = !settings.temporal.address;
+  let uiUrl = process.env.TEMPORAL_UI_URL;
+  if (embedded) {
+    if (opts.startServer) {
+      process.stderr.write('Starting the local Temporal server (first start takes a few seconds)…\n');
+      uiUrl = (await ensureDevServer(settings)).uiUrl;
+    } else {
+      if (!(await portOpen(settings.temporal.serverPort))) fail(`no local Temporal server is running on port ${settings.temporal.serverPort}; \`anime-dub run\` or \`anime-dub server start\` starts one`);
+      uiUrl = `http://127.0.0.1:${settings.temporal.uiPort}`;
+    }
+  }
+  const client = await connectClient(temporalAddress(settings), settings.temporal.namespace);
+  return { settings, embedded, uiUrl, client };
+}
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`anime-dub: ${message}\n`);
+  process.exit(code);
+}
+
+function jobLink(ctx: Ctx, id: string): string | undefined {
+  return ctx.uiUrl ? `${ctx.uiUrl}/namespaces/${ctx.settings.temporal.namespace}/workflows/${encodeURIComponent(id)}` : undefined;
+}
+
+function printResult(ctx: Ctx, id: string, result: DubJobResult): void {
+  console.log(`\nDubbed ${result.lines} lines (${result.durationSec.toFixed(1)} s) → ${result.outputDir}`);
+  for (const [name, rel] of Object.entries(result.outputs)) console.log(`  ${name.padEnd(10)} ${path.join(result.outputDir, rel)}`);
+  const link = jobLink(ctx, id);
+  if (link) console.log(`Temporal UI: ${link}`);
+}
+
+/** Live progress: a bar on a terminal, one line per stage change otherwise (CI logs stay readable). */
+async function follow(ctx: Ctx, id: string): Promise<DubJobResult> {
+  const tty = process.stderr.isTTY;
+  const bar = tty ? new cliProgress.SingleBar({ format: ' {stage} |{bar}| {percent}% | lines {lines}', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+  bar?.start(100, 0, { stage: 'queued'.padEnd(10), lines: '-' });
+  let lastStage = '';
+  const poll = setInterval(async () => {
+    const p: Progress | undefined = await getProgress(ctx.client, id).catch(() => undefined);
+    if (!p) return;
+    const lines = p.linesTotal ? `${p.linesDone}/${p.linesTotal}` : '-';
+    if (bar) bar.update(p.percent, { stage: p.stage.padEnd(10), lines });
+    else if (p.stage !== lastStage) process.stderr.write(`[${p.percent}%] ${p.stage}${p.linesTotal ? ` (lines ${lines})` : ''}\n`);
+    lastStage = p.stage;
+  }, 500);
+  try {
+    const result = await waitForResult(ctx.client, id);
+    bar?.update(100, { stage: 'done'.padEnd(10) });
+    return result;
+  } finally {
+    clearInterval(poll);
+    bar?.stop();
+  }
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+program
+  .command('run')
+  .description('dub a video and wait for it with a progress bar (Ctrl-C cancels the job)')
+  .argument('<video>', 'input video file')
+  .option('--src <lang>', 'source language (env SRC_LANG)')
+  .option('--tgt <lang>', 'target language (env TGT_LANG)')
+  .option('--subs <file>', 'SRT/WebVTT with the source lines (skips speech recognition)')
+  .option('--translated-subs <file>', 'SRT/WebVTT with the target lines (skips machine translation)')
+  .option('--no-translate', 'keep the source language (identity translation)')
+  .addOption(new Option('--tts <engine>', 'speech synthesizer (env TTS_ENGINE)').choices(['auto', 'espeak-ng', 'festival']))
+  .option('--voice <name>', 'engine voice (espeak-ng voice name or festival voice)')
+  .option('--synthesis-concurrency <n>', 'lines synthesized at once (env SYNTH_CONCURRENCY)')
+  .option('--max-speed <x>', 'largest speed-up of a line before it is cut (env FIT_MAX_SPEED)')
+  .option('--duck-db <db>', 'level of the original audio under the dub (env MIX_DUCK_DB)')
+  .option('--output <dir>', 'output root; the job writes to <dir>/<video name>/ (env ANIME_DUB_OUTPUT_DIR)')
+  .option('--workflow-id <id>', 'workflow id to use (default dub-<name>-<time>)')
+  .option('--set <key=value>', 'any job option by its path, e.g. --set asr.silenceDb=-40 (repeatable)', collect)
+  .option('--detach', 'start the job and return at once (a background worker runs it locally)')
+  .action(async (video: string, o) => {
+    let ctx: Ctx;
+    let options;
+    try {
+      const settings = loadSettings(process.env, o.output ? { outputDir: o.output } : {});
+      const extra: Record<string, unknown> = {};
+      for (const kv of (o.set ?? []) as string[]) {
+        const [k, ...rest] = kv.split('=');
+        let node = extra;
+        const keys = k.split('.');
+        for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+        node[keys[keys.length - 1]] = rest.join('=');
+      }
+      options = resolveJobOptions(settings, {
+        ...extra,
+        video,
+        src: o.src, tgt: o.tgt, subs: o.subs, translatedSubs: o.translatedSubs,
+        translate: o.translate === false ? false : undefined,
+        tts: { engine: o.tts, voice: o.voice },
+        synthesisConcurrency: o.synthesisConcurrency,
+        fit: { maxSpeed: o.maxSpeed },
+        mix: { duckDb: o.duckDb },
+      });
+    } catch (e) {
+      fail(e instanceof Error ? e.message : String(e), 2);
+    }
+    ctx = await context({ startServer: true });
+    let workers: RunningWorkers | undefined;
+    if (ctx.embedded && o.detach) await ensureBackgroundWorker(ctx.settings);
+    else if (ctx.embedded) workers = await startWorkers(ctx.settings, ALL_ROLES);
+
+    const handle = await startDubJob(ctx.client, ctx.settings, options, o.workflowId);
+    console.log(`Started job ${handle.workflowId}`);
+    const link = jobLink(ctx, handle.workflowId);
+    if (o.detach) {
+      if (link) console.log(`Temporal UI: ${link}`);
+      console.log(`Follow it with: anime-dub status ${handle.workflowId}`);
+      process.exit(0);
+    }
+    let interrupted = false;
+    process.once('SIGINT', () => {
+      interrupted = true;
+      process.stderr.write('\nCancelling the job…\n');
+      cancelJob(ctx.client, handle.workflowId).catch(() => {});
+    });
+    try {
+      const result = await follow(ctx, handle.workflowId);
+      printResult(ctx, handle.workflowId, result);
+      await workers?.shutdown();
+      process.exit(0);
+    } catch (e) {
+      process.stderr.write(`\nJob ${handle.workflowId} ${interrupted ? 'was cancelled' : 'failed'}: ${failureMessage(e)}\n`);
+      if (link) process.stderr.write(`Temporal UI: ${link}\n`);
+      await workers?.shutdown().catch(() => {});
+      process.exit(1);
+    }
+  });
+
+program
+  .command('status')
+  .description("a job's state, stage and line progress")
+  .argument('<job>', 'workflow id')
+  .action(async (id: string) => {
+    const ctx = await context();
+    const desc = await ctx.client.workflow.getHandle(id).describe().catch((e) => fail(`no job ${id}: ${e.message}`));
+    const p = await getProgress(ctx.client, id).catch(() => undefined);
+    console.log(`${id}: ${desc.status.name}`);
+    if (p) {
+      console.log(`  stage ${p.stage}, ${p.percent}%${p.linesTotal ? `, lines ${p.linesDone}/${p.linesTotal}` : ''}`);
+      if (p.error) console.log(`  error ${p.error}`);
+      for (const [k, v] of Object.entries(p.outputs)) console.log(`  ${k.padEnd(10)} ${v}`);
+    }
+    const link = jobLink(ctx, id);
+    if (link) console.log(`  ${link}`);
+    process.exit(0);
+  });
+
+program
+  .command('result')
+  .description('wait for a job and print its outputs (non-zero exit if it failed)')
+  .argument('<job>', 'workflow id')
+  .action(async (id: string) => {
+    const ctx = await context();
+    try {
+      printResult(ctx, id, await waitForResult(ctx.client, id));
+      process.exit(0);
+    } catch (e) {
+      fail(`job ${id} failed: ${failureMessage(e)}`);
+    }
+  });
+
+program
+  .command('cancel')
+  .description('cancel a job: its running engine is killed and the workflow ends cancelled')
+  .argument('<job>', 'workflow id')
+  .action(async (id: string) => {
+    const ctx = await context();
+    await cancelJob(ctx.client, id).catch((e) => fail(`cannot cancel ${id}: ${e.message}`));
+    console.log(`cancel requested for ${id}`);
+    process.exit(0);
+  });
+
+program
+  .command('list')
+  .description('recent dub jobs (a Temporal visibility query may narrow it)')
+  .option('--query <q>', "visibility query, e.g. \"DubStage = 'synthesize'\"")
+  .option('--limit <n>', 'most jobs to show', '20')
+  .action(async (o) => {
+    const ctx = await context();
+    const query = o.query ? `WorkflowType = 'dubJob' AND (${o.query})` : undefined;
+    const jobs = await listJobs(ctx.client, query, Number(o.limit));
+    if (!jobs.length) console.log('no jobs');
+    for (const j of jobs) console.log(`${j.workflowId}  ${j.status.padEnd(10)} ${(j.stage ?? '').padEnd(10)} ${j.startTime.toISOString()}  ${j.input ?? ''}`);
+    process.exit(0);
+  });
+
+program
+  .command('doctor')
+  .description('which engines are installed, their versions, and how to install what is missing')
+  .action(async () => {
+    const settings = loadSettings();
+    const report = await engineReport(temporalCliPath(settings));
+    for (const e of report) {
+      console.log(`${e.installed ? 'ok     ' : 'MISSING'} ${e.kind.padEnd(13)} ${e.name.padEnd(13)} ${e.version ?? ''}${e.detail ? `  (${e.detail})` : ''}${e.installed ? '' : `\n        install: ${e.install}`}`);
+    }
+    const server = settings.temporal.address || `127.0.0.1:${settings.temporal.serverPort}`;
+    console.log(`${(await portOpen(Number(server.split(':').pop()), server.split(':')[0])) ? 'ok     ' : 'down   '} ${'temporal'.padEnd(13)} ${'server'.padEnd(13)} ${server}`);
+    process.exit(report.every((e) => e.installed) ? 0 : 1);
+  });
+
+program
+  .command('config')
+  .description('print the effective configuration (defaults + environment) as JSON')
+  .action(() => {
+    console.log(JSON.stringify(loadSettings(), null, 2));
+    process.exit(0);
+  });
+
+const server = program.command('server').description('the embedded Temporal dev server');
+server.command('start').description('start it (or find it running) and print its address and UI').action(async () => {
+  const s = await ensureDevServer(loadSettings());
+  console.log(`Temporal ${s.started ? 'started' : 'already running'} at ${s.address}; UI ${s.uiUrl}`);
+  process.exit(0);
+});
+server.command('stop').description('stop the server this state dir started').action(async () => {
+  const settings = loadSettings();
+  console.log((await stopDevServer(settings)) ? 'stopped' : `no server recorded in ${stateDir(settings)}`);
+  process.exit(0);
+});
+
+program
+  .command('worker')
+  .description('run a worker until SIGINT/SIGTERM (for clusters: TEMPORAL_ADDRESS set, shared output folder)')
+  .option('--queues <roles>', `comma list of ${ALL_ROLES.join(', ')}`, ALL_ROLES.join(','))
+  .action(async (o) => {
+    const settings = loadSettings();
+    const roles = parseRoles(o.queues);
+    const running = await startWorkers(settings, roles);
+    console.log(`worker polling ${roles.map((r) => settings.queues[r]).join(', ')} at ${temporalAddress(settings)}`);
+    await running.done;
+    process.exit(0);
+  });
+
+program.parseAsync().catch((e) => {
+  if (e instanceof ConfigError) fail(e.message, 2);
+  fail(e instanceof Error ? e.message : String(e));
+});
+

@@ -1,0 +1,113 @@
+// The embedded Temporal: `temporal server start-dev` with a persistent database in the state dir,
+// bound to localhost, web UI on, our search attributes registered. Reused when already up.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Connection } from '@temporalio/client';
+import { execa } from 'execa';
+import type { Settings } from '../config/schema.js';
+import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../lib/searchAttributes.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface DevServer {
+  address: string;
+  uiUrl: string;
+  pid?: number;
+  started: boolean;
+}
+
+export function temporalCliPath(settings: Settings): string {
+  if (settings.temporal.cliPath) return settings.temporal.cliPath;
+  const local = path.join(PROJECT_ROOT, '.tools', 'temporal', 'bin', 'temporal');
+  return existsSync(local) ? local : 'temporal';
+}
+
+export function stateDir(settings: Settings): string {
+  return path.resolve(settings.stateDir);
+}
+
+export function portOpen(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    const done = (ok: boolean) => { socket.destroy(); resolve(ok); };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** Waits until the frontend answers and the namespace exists (a fresh database takes a few seconds). */
+export async function waitForServer(address: string, namespace: string, timeoutSec: number): Promise<void> {
+  const deadline = Date.now() + timeoutSec * 1000;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 2000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (e) {
+      last = e;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  throw new Error(`Temporal at ${address} did not become ready within ${timeoutSec}s: ${last instanceof Error ? last.message : last}`);
+}
+
+export function devServerArgv(cli: string, opts: { port: number; uiPort: number; dbFile?: string; headless?: boolean }): string[] {
+  return [
+    cli, 'server', 'start-dev',
+    '--ip', '127.0.0.1', '--port', String(opts.port), '--ui-port', String(opts.uiPort),
+    ...(opts.dbFile ? ['--db-filename', opts.dbFile] : []),
+    ...(opts.headless ? ['--headless'] : []),
+    ...DEV_SERVER_SEARCH_ATTRIBUTES.flatMap((sa) => ['--search-attribute', sa]),
+    '--log-level', 'warn',
+  ];
+}
+
+/** Start a dev server as a detached background process; its log goes to `logFile`. */
+export async function spawnDetached(argv: string[], logFile: string): Promise<number> {
+  await mkdir(path.dirname(logFile), { recursive: true });
+  const child = execa(argv[0], argv.slice(1), {
+    detached: true, cleanup: false, reject: false,
+    stdin: 'ignore', stdout: { file: logFile, append: true }, stderr: { file: logFile, append: true },
+  });
+  child.catch(() => {});
+  child.unref();
+  if (!child.pid) throw new Error(`could not start ${argv[0]}`);
+  return child.pid;
+}
+
+export async function ensureDevServer(settings: Settings): Promise<DevServer> {
+  const { serverPort: port, uiPort, namespace } = { ...settings.temporal };
+  const address = `127.0.0.1:${port}`;
+  const uiUrl = `http://127.0.0.1:${uiPort}`;
+  const dir = stateDir(settings);
+  const stateFile = path.join(dir, 'server.json');
+  if (await portOpen(port)) {
+    const state = await readFile(stateFile, 'utf8').then(JSON.parse, () => ({}));
+    await waitForServer(address, namespace, settings.temporal.serverStartTimeoutSec);
+    return { address, uiUrl, pid: state.pid, started: false };
+  }
+  await mkdir(dir, { recursive: true });
+  const argv = devServerArgv(temporalCliPath(settings), { port, uiPort, dbFile: path.join(dir, 'temporal.db') });
+  const pid = await spawnDetached(argv, path.join(dir, 'server.log'));
+  await writeFile(stateFile, JSON.stringify({ pid, port, uiPort, startedAt: new Date().toISOString() }, null, 2));
+  await waitForServer(address, namespace, settings.temporal.serverStartTimeoutSec);
+  return { address, uiUrl, pid, started: true };
+}
+
+export async function stopDevServer(settings: Settings): Promise<boolean> {
+  const stateFile = path.join(stateDir(settings), 'server.json');
+  const state = await readFile(stateFile, 'utf8').then(JSON.parse, () => undefined);
+  if (!state?.pid) return false;
+  try { process.kill(-state.pid, 'SIGTERM'); } catch { try { process.kill(state.pid, 'SIGTERM'); } catch { /* gone */ } }
+  await rm(stateFile, { force: true });
+  return true;
+}

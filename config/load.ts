@@ -1,0 +1,90 @@
+// Loads settings from env + explicit overrides and validates them with the one schema.
+import path from 'node:path';
+import { z } from 'zod';
+import {
+  ENV_NAMES, PLACEMENT_ENV, describeIssues, jobOptionsSchema, settingsSchema,
+  type JobOptions, type JobOptionsInput, type Settings,
+} from './schema.js';
+
+export class ConfigError extends Error {
+  readonly type = 'InvalidConfig';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Tree = { [key: string]: unknown };
+
+function setPath(tree: Tree, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let node = tree;
+  for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Tree;
+  node[keys[keys.length - 1]] = value;
+}
+
+function deepMerge(base: Tree, over: Tree): Tree {
+  const out: Tree = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
+    const b = out[k];
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' ? deepMerge(b as Tree, v as Tree) : v;
+  }
+  return out;
+}
+
+function placementFromEnv(raw: string | undefined): Tree | undefined {
+  if (!raw) return undefined;
+  const out: Tree = {};
+  for (const pair of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, queue] = pair.split('=').map((s) => s.trim());
+    out[name] = queue;
+  }
+  return out;
+}
+
+/** The env part of the settings tree (only variables that are set). */
+export function settingsFromEnv(env: NodeJS.ProcessEnv): Tree {
+  const tree: Tree = {};
+  for (const [name, dotted] of Object.entries(ENV_NAMES)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(tree, dotted, value);
+  }
+  const placement = placementFromEnv(env[PLACEMENT_ENV]);
+  if (placement) tree.placement = placement;
+  return tree;
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Tree = {}): Settings {
+  const parsed = settingsSchema.safeParse(deepMerge(settingsFromEnv(env), overrides));
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+/** Per-job options: settings' job defaults, then the caller's options; paths made absolute. */
+export function resolveJobOptions(settings: Settings, options: Tree & { video: string }, cwd = process.cwd()): JobOptions {
+  const merged = deepMerge(
+    {
+      ...settings.job,
+      queues: settings.queues,
+      placement: settings.placement,
+      searchAttributes: settings.searchAttributes,
+      outputDir: path.resolve(cwd, settings.outputDir),
+    },
+    options,
+  );
+  for (const key of ['video', 'subs', 'translatedSubs', 'outputDir'] as const) {
+    if (typeof merged[key] === 'string') merged[key] = path.resolve(cwd, merged[key] as string);
+  }
+  const parsed = jobOptionsSchema.safeParse(merged);
+  if (!parsed.success) throw new ConfigError(`invalid job options: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+/** Validation used by the worker for inputs that arrive from anywhere (Temporal CLI, UI, programs). */
+export function parseJobOptions(input: unknown): { ok: true; options: JobOptions } | { ok: false; message: string } {
+  const parsed = jobOptionsSchema.safeParse(input ?? {});
+  return parsed.success ? { ok: true, options: parsed.data } : { ok: false, message: describeIssues(parsed.error as z.ZodError) };
+}
+
+export type { JobOptionsInput };

@@ -1,0 +1,149 @@
+// One zod schema for every setting. Pure (no env, no fs): the loader in ./load.ts feeds it.
+import { z } from 'zod';
+
+export const QUEUE_KINDS = ['cpu', 'gpu'] as const;
+export type QueueKind = (typeof QUEUE_KINDS)[number];
+
+/** Activities that may be moved between queues by config (the rest always run on cpu). */
+export const PLACEABLE_ACTIVITIES = [
+  'extractAudio', 'transcribe', 'importSubtitles', 'translateLines',
+  'synthesizeLine', 'fitLine', 'assembleDub', 'mixDub', 'muxOutputs', 'writeReport',
+] as const;
+export type PlaceableActivity = (typeof PLACEABLE_ACTIVITIES)[number];
+
+export const DEFAULT_PLACEMENT: Record<PlaceableActivity, QueueKind> = {
+  extractAudio: 'cpu', transcribe: 'gpu', importSubtitles: 'cpu', translateLines: 'cpu',
+  synthesizeLine: 'gpu', fitLine: 'cpu', assembleDub: 'cpu', mixDub: 'cpu', muxOutputs: 'cpu', writeReport: 'cpu',
+};
+
+const lang = z.string().regex(/^[a-z]{2,3}$/, 'a 2- or 3-letter language code such as en, es, ja');
+const boolish = z.preprocess((v) => (typeof v === 'string' ? !['0', 'false', 'no', 'off', ''].includes(v.toLowerCase()) : v), z.boolean());
+const int = (min: number, max: number) => z.coerce.number().int(`an integer`).min(min).max(max);
+const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
+
+export const queuesSchema = z.object({
+  workflows: z.string().min(1).default('dub-workflows'),
+  cpu: z.string().min(1).default('dub-cpu'),
+  gpu: z.string().min(1).default('dub-gpu'),
+});
+export type Queues = z.infer<typeof queuesSchema>;
+
+export const placementSchema = z
+  .partialRecord(z.enum(PLACEABLE_ACTIVITIES), z.enum(QUEUE_KINDS))
+  .default({})
+  .transform((p) => ({ ...DEFAULT_PLACEMENT, ...p }));
+export type Placement = Record<PlaceableActivity, QueueKind>;
+
+/** Options of one dub job: travel in the workflow input, validated by the prepareJob activity. */
+export const jobOptionsSchema = z.object({
+  video: z.string().min(1, 'a path to the input video'),
+  src: lang.default('en'),
+  tgt: lang.default('es'),
+  /** SRT or WebVTT file giving the source lines (skips speech recognition). */
+  subs: z.string().min(1).optional(),
+  /** SRT or WebVTT file giving the target lines (skips machine translation). */
+  translatedSubs: z.string().min(1).optional(),
+  /** false = identity translation (dub in the source language). */
+  translate: boolish.default(true),
+  /** Absolute output root; the worker's configured root when absent. */
+  outputDir: z.string().min(1).optional(),
+  asr: z.object({
+    engine: z.enum(['pocketsphinx']).default('pocketsphinx'),
+    silenceDb: num(-80, -10).default(-35),
+    minSilenceSec: num(0.1, 5).default(0.45),
+    minSpeechSec: num(0.05, 5).default(0.25),
+  }).prefault({}),
+  mt: z.object({ engine: z.enum(['apertium']).default('apertium') }).prefault({}),
+  tts: z.object({
+    engine: z.enum(['auto', 'espeak-ng', 'festival']).default('auto'),
+    voice: z.string().min(1).optional(),
+    /** espeak-ng words per minute. */
+    espeakSpeed: int(80, 450).default(165),
+  }).prefault({}),
+  synthesisConcurrency: int(1, 64).default(4),
+  fit: z.object({
+    maxSpeed: num(1, 2).default(1.4),
+    guardMs: int(0, 1000).default(80),
+    fadeMs: int(0, 500).default(30),
+  }).prefault({}),
+  mix: z.object({
+    duckDb: num(-60, 0).default(-18),
+    dubGainDb: num(-20, 20).default(0),
+  }).prefault({}),
+  queues: queuesSchema.prefault({}),
+  placement: placementSchema,
+  searchAttributes: boolish.default(true),
+});
+export type JobOptionsInput = z.input<typeof jobOptionsSchema>;
+export type JobOptions = z.output<typeof jobOptionsSchema>;
+
+/** Settings of this installation (client and workers). */
+export const settingsSchema = z.object({
+  temporal: z.object({
+    /** host:port of a Temporal service; empty = start the embedded dev server. */
+    address: z.string().optional(),
+    namespace: z.string().min(1).default('default'),
+    cliPath: z.string().optional(),
+    serverPort: int(1, 65535).default(7233),
+    uiPort: int(1, 65535).default(8233),
+    serverStartTimeoutSec: int(5, 600).default(90),
+  }).prefault({}),
+  stateDir: z.string().min(1).default('.anime-dub'),
+  outputDir: z.string().min(1).default('Output'),
+  queues: queuesSchema.prefault({}),
+  placement: placementSchema,
+  concurrency: z.object({
+    cpu: int(1, 64).default(2),
+    gpu: int(1, 64).default(2),
+    workflows: int(1, 200).default(20),
+  }).prefault({}),
+  /** How often a long activity may report a heartbeat (and so notice a cancellation). */
+  heartbeatThrottleSec: num(0.5, 60).default(2),
+  searchAttributes: boolish.default(true),
+  job: jobOptionsSchema.omit({ video: true, queues: true, placement: true, searchAttributes: true }).prefault({}),
+});
+export type Settings = z.output<typeof settingsSchema>;
+
+/** Environment variable → setting path. The single place env names are defined. */
+export const ENV_NAMES: Record<string, string> = {
+  TEMPORAL_ADDRESS: 'temporal.address',
+  TEMPORAL_NAMESPACE: 'temporal.namespace',
+  TEMPORAL_CLI: 'temporal.cliPath',
+  ANIME_DUB_SERVER_PORT: 'temporal.serverPort',
+  ANIME_DUB_UI_PORT: 'temporal.uiPort',
+  ANIME_DUB_STATE_DIR: 'stateDir',
+  ANIME_DUB_OUTPUT_DIR: 'outputDir',
+  DUB_QUEUE_WORKFLOWS: 'queues.workflows',
+  DUB_QUEUE_CPU: 'queues.cpu',
+  DUB_QUEUE_GPU: 'queues.gpu',
+  DUB_CPU_CONCURRENCY: 'concurrency.cpu',
+  DUB_GPU_CONCURRENCY: 'concurrency.gpu',
+  DUB_WORKFLOW_CONCURRENCY: 'concurrency.workflows',
+  DUB_HEARTBEAT_THROTTLE_SEC: 'heartbeatThrottleSec',
+  DUB_SEARCH_ATTRIBUTES: 'searchAttributes',
+  SRC_LANG: 'job.src',
+  TGT_LANG: 'job.tgt',
+  ASR_ENGINE: 'job.asr.engine',
+  ASR_SILENCE_DB: 'job.asr.silenceDb',
+  ASR_MIN_SILENCE_SEC: 'job.asr.minSilenceSec',
+  MT_ENGINE: 'job.mt.engine',
+  TTS_ENGINE: 'job.tts.engine',
+  TTS_VOICE: 'job.tts.voice',
+  SYNTH_CONCURRENCY: 'job.synthesisConcurrency',
+  FIT_MAX_SPEED: 'job.fit.maxSpeed',
+  FIT_GUARD_MS: 'job.fit.guardMs',
+  MIX_DUCK_DB: 'job.mix.duckDb',
+};
+/** DUB_PLACEMENT="transcribe=cpu,synthesizeLine=cpu" moves activities between queues. */
+export const PLACEMENT_ENV = 'DUB_PLACEMENT';
+
+/** One readable message naming every bad key and what it allows. */
+export function describeIssues(error: z.ZodError, prefix = ''): string {
+  return error.issues
+    .map((issue) => {
+      const key = prefix + (issue.path.length ? issue.path.join('.') : '(root)');
+      const got = 'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : '';
+      return `${key}: ${issue.message}${got}`;
+    })
+    .join('; ');
+}

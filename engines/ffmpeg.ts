@@ -1,0 +1,79 @@
+// ffmpeg/ffprobe argv builders. One place knows the flags; activities only choose paths.
+
+export const MIX_RATE = 48_000;
+export const ANALYSIS_RATE = 16_000;
+
+export function probeArgv(input: string): string[] {
+  return ['ffprobe', '-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', input];
+}
+
+/** Both tracks in one decode: 48 kHz stereo for the mix, 16 kHz mono for analysis. */
+export function extractArgv(input: string, mixOut: string, analysisOut: string): string[] {
+  return [
+    'ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', input,
+    '-map', '0:a:0', '-vn', '-ac', '2', '-ar', String(MIX_RATE), '-c:a', 'pcm_s16le', '-f', 'wav', mixOut,
+    '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(ANALYSIS_RATE), '-c:a', 'pcm_s16le', '-f', 'wav', analysisOut,
+  ];
+}
+
+export function silencedetectArgv(input: string, noiseDb: number, minSilenceSec: number): string[] {
+  return ['ffmpeg', '-nostdin', '-hide_banner', '-v', 'info', '-i', input, '-af', `silencedetect=n=${noiseDb}dB:d=${minSilenceSec}`, '-f', 'null', '-'];
+}
+
+/** A synthesized clip, trimmed of the engine's leading/trailing silence and made 48 kHz stereo. */
+export function normalizeClipArgv(input: string, output: string): string[] {
+  const trim = 'silenceremove=start_periods=1:start_threshold=-50dB:start_silence=0.01';
+  return [
+    'ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', input,
+    '-af', `${trim},areverse,${trim},areverse,aresample=${MIX_RATE}`,
+    '-ac', '2', '-ar', String(MIX_RATE), '-c:a', 'pcm_s16le', '-f', 'wav', output,
+  ];
+}
+
+export function fitClipArgv(input: string, output: string, filters: string[]): string[] {
+  return ['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', input, '-af', filters.join(','), '-ac', '2', '-ar', String(MIX_RATE), '-c:a', 'pcm_s16le', '-f', 'wav', output];
+}
+
+export function mixArgv(bed: string, dub: string, filterScript: string, output: string): string[] {
+  return [
+    'ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', bed, '-i', dub,
+    '-filter_complex_script', filterScript, '-map', '[out]', '-c:a', 'pcm_s16le', '-f', 'wav', output,
+  ];
+}
+
+export interface MuxTrackInfo {
+  video: string;
+  mix: string;
+  sourceSrt: string;
+  targetSrt: string;
+  srcLang: string;
+  tgtLang: string;
+  title: string;
+}
+
+function trackTags(t: MuxTrackInfo, subtitleCodec: string): string[] {
+  return [
+    '-map', '0:v:0', '-map', '1:a:0', '-map', '0:a:0', '-map', '2:0', '-map', '3:0',
+    '-c:v', 'copy', '-c:s', subtitleCodec,
+    '-metadata', `title=${t.title}`,
+    '-metadata:s:a:0', `language=${t.tgtLang}`, '-metadata:s:a:0', `title=Dub (${t.tgtLang})`,
+    '-metadata:s:a:1', `language=${t.srcLang}`, '-metadata:s:a:1', `title=Original (${t.srcLang})`,
+    '-metadata:s:s:0', `language=${t.srcLang}`, '-metadata:s:s:0', `title=Source (${t.srcLang})`,
+    '-metadata:s:s:1', `language=${t.tgtLang}`, '-metadata:s:s:1', `title=Dub (${t.tgtLang})`,
+    '-disposition:a:0', 'default', '-disposition:a:1', '0', '-disposition:s:0', '0', '-disposition:s:1', '0',
+  ];
+}
+
+function muxInputs(t: MuxTrackInfo): string[] {
+  return ['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', t.video, '-i', t.mix, '-i', t.sourceSrt, '-i', t.targetSrt];
+}
+
+/** MP4: video copied, both audio tracks AAC (MP4 players expect it), mov_text subtitles. */
+export function muxMp4Argv(t: MuxTrackInfo, output: string): string[] {
+  return [...muxInputs(t), ...trackTags(t, 'mov_text'), '-c:a', 'aac', '-b:a', '192k', '-movflags', '+faststart', '-f', 'mp4', output];
+}
+
+/** MKV: video copied, dub AAC, the original audio copied bit-exact, SRT subtitles. */
+export function muxMkvArgv(t: MuxTrackInfo, output: string): string[] {
+  return [...muxInputs(t), ...trackTags(t, 'srt'), '-c:a:0', 'aac', '-b:a:0', '192k', '-c:a:1', 'copy', '-f', 'matroska', output];
+}

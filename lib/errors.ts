@@ -1,0 +1,27 @@
+// Typed failures. Non-retryable ones are bad input a person must fix; retrying cannot help.
+import { ApplicationFailure } from '@temporalio/common';
+
+export const ErrorType = {
+  InvalidMedia: 'InvalidMedia',
+  InvalidConfig: 'InvalidConfig',
+  InvalidSubtitles: 'InvalidSubtitles',
+  EngineMissing: 'EngineMissing',
+  UnsupportedLanguage: 'UnsupportedLanguage',
+  EngineFailed: 'EngineFailed',
+  OutputNotWritable: 'OutputNotWritable',
+} as const;
+export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
+
+const RETRYABLE = new Set<string>([ErrorType.EngineFailed]);
+
+export function failure(type: ErrorTypeName, message: string, details?: unknown): ApplicationFailure {
+  return ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable: !RETRYABLE.has(type),
+    details: details === undefined ? undefined : [details],
+  });
+}
+
+/** Types the activity retry policy must never retry (belt and braces with nonRetryable). */
+export const NON_RETRYABLE_TYPES = Object.values(ErrorType).filter((t) => !RETRYABLE.has(t));

@@ -1,0 +1,87 @@
+// The shapes that travel between the workflow and its activities: paths and small JSON, never media bytes.
+import type { JobOptions, JobOptionsInput } from '../config/schema.js';
+
+export type DubJobInput = JobOptionsInput;
+
+/** Where a job's artifacts live: `<root>/<name>/`. Paths inside are relative to that folder. */
+export interface JobRef {
+  root: string;
+  name: string;
+}
+
+export interface MediaInfo {
+  path: string;
+  durationSec: number;
+  video: { codec: string; width: number; height: number; fps: number };
+  audio: { codec: string; sampleRate: number; channels: number };
+}
+
+export interface Word {
+  text: string;
+  start: number;
+  end: number;
+}
+
+/** One spoken line of the source (seconds from the start of the video). */
+export interface Line {
+  index: number;
+  start: number;
+  end: number;
+  text: string;
+  speaker?: string;
+  words?: Word[];
+}
+
+export interface TranslatedLine extends Line {
+  target: string;
+}
+
+export interface PreparedJob {
+  job: JobRef;
+  options: JobOptions;
+  media: MediaInfo;
+  ttsEngine: 'espeak-ng' | 'festival';
+}
+
+export interface AudioTracks {
+  /** 48 kHz stereo: the bed under the dub. */
+  mix: string;
+  /** 16 kHz mono: what recognition and analysis read. */
+  analysis: string;
+}
+
+export interface Clip {
+  index: number;
+  path: string;
+  durationSec: number;
+  reused: boolean;
+}
+
+export interface FittedLine {
+  index: number;
+  path: string;
+  start: number;
+  sourceEnd: number;
+  slotEnd: number;
+  ttsDurationSec: number;
+  fittedDurationSec: number;
+  speed: number;
+  trimmedSec: number;
+  paddedSec: number;
+}
+
+export interface DubOutputs {
+  mp4: string;
+  mkv: string;
+  sourceSrt: string;
+  targetSrt: string;
+  report?: string;
+}
+
+export interface DubJobResult {
+  job: JobRef;
+  outputDir: string;
+  outputs: DubOutputs;
+  lines: number;
+  durationSec: number;
+}

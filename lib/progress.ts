@@ -1,0 +1,54 @@
+// The `progress` query: what a person (CLI bar, Temporal UI, a program) sees of a running job.
+import { defineQuery } from '@temporalio/workflow';
+
+export const STAGES = [
+  'queued', 'prepare', 'extract', 'transcribe', 'translate', 'synthesize', 'assemble', 'mix', 'mux', 'report', 'done', 'failed',
+] as const;
+export type Stage = (typeof STAGES)[number];
+
+export interface Progress {
+  stage: Stage;
+  linesDone: number;
+  linesTotal: number;
+  percent: number;
+  outputs: Record<string, string>;
+  error?: string;
+}
+
+export const progressQuery = defineQuery<Progress>('progress');
+
+/** Rough share of the whole job each stage takes, so the bar moves evenly. */
+const WEIGHT: Record<Stage, [from: number, to: number]> = {
+  queued: [0, 0], prepare: [0, 2], extract: [2, 6], transcribe: [6, 25], translate: [25, 30],
+  synthesize: [30, 80], assemble: [80, 84], mix: [84, 90], mux: [90, 98], report: [98, 100], done: [100, 100],
+  failed: [0, 0],
+};
+
+export class ProgressTracker {
+  private state: Progress = { stage: 'queued', linesDone: 0, linesTotal: 0, percent: 0, outputs: {} };
+
+  enter(stage: Stage): void {
+    this.state.stage = stage;
+    this.recompute();
+  }
+  lines(done: number, total: number): void {
+    this.state.linesDone = done;
+    this.state.linesTotal = total;
+    this.recompute();
+  }
+  output(name: string, path: string): void {
+    this.state.outputs[name] = path;
+  }
+  fail(message: string): void {
+    this.state.error = message;
+    this.state.stage = 'failed';
+  }
+  snapshot(): Progress {
+    return { ...this.state, outputs: { ...this.state.outputs } };
+  }
+  private recompute(): void {
+    const [from, to] = WEIGHT[this.state.stage];
+    const within = this.state.stage === 'synthesize' && this.state.linesTotal > 0 ? this.state.linesDone / this.state.linesTotal : 0;
+    this.state.percent = Math.round(from + (to - from) * within);
+  }
+}

@@ -1,0 +1,35 @@
+// Speech regions from ffmpeg silencedetect: the embedded recognizer gets one clean utterance per line,
+// and the line timing comes from the energy edges (10 ms accurate) rather than the recognizer's clock.
+
+export interface Region {
+  start: number;
+  end: number;
+}
+
+/** Parse `silence_start: X` / `silence_end: Y` lines from silencedetect's log. */
+export function parseSilencedetect(log: string): Region[] {
+  const silences: Region[] = [];
+  let open: number | undefined;
+  for (const m of log.matchAll(/silence_(start|end): (-?[\d.]+)/g)) {
+    const t = Number(m[2]);
+    if (m[1] === 'start') open = Math.max(0, t);
+    else if (open !== undefined) {
+      silences.push({ start: open, end: t });
+      open = undefined;
+    }
+  }
+  if (open !== undefined) silences.push({ start: open, end: Number.POSITIVE_INFINITY });
+  return silences;
+}
+
+/** The complement of the silences within [0, duration], dropping blips shorter than minSpeechSec. */
+export function speechRegions(silences: readonly Region[], durationSec: number, minSpeechSec: number): Region[] {
+  const regions: Region[] = [];
+  let cursor = 0;
+  for (const s of silences) {
+    if (s.start > cursor) regions.push({ start: cursor, end: Math.min(s.start, durationSec) });
+    cursor = Math.max(cursor, s.end);
+  }
+  if (cursor < durationSec) regions.push({ start: cursor, end: durationSec });
+  return regions.filter((r) => r.end - r.start >= minSpeechSec);
+}

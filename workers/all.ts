@@ -1,0 +1,4 @@
+// Worker entry point: every queue (the default).
+import { main } from './main.js';
+
+main(['workflows', 'cpu', 'gpu']);

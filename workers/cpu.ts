@@ -1,0 +1,4 @@
+// Worker entry point: workflow tasks and the CPU queue.
+import { main } from './main.js';
+
+main(['workflows', 'cpu']);

@@ -1,0 +1,1 @@
+export { dubJob } from './dubJob.js';
