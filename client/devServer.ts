@@ -1,12 +1,12 @@
 // The embedded Temporal: `temporal server start-dev` with a persistent database in the state dir,
 // bound to localhost, web UI on, our search attributes registered. Reused when already up.
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
-import { execa } from 'execa';
 import type { Settings } from '../config/schema.js';
 import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../lib/searchAttributes.js';
 
@@ -71,14 +71,16 @@ export function devServerArgv(cli: string, opts: { port: number; uiPort: number;
   ];
 }
 
-/** Start a dev server as a detached background process; its log goes to `logFile`. */
+/**
+ * Start a long-lived daemon (dev server, background worker) in its own process group, logging to `logFile`.
+ * Plain spawn rather than the execa helper: a daemon must outlive us and hold no handle in this process.
+ */
 export async function spawnDetached(argv: string[], logFile: string): Promise<number> {
   await mkdir(path.dirname(logFile), { recursive: true });
-  const child = execa(argv[0], argv.slice(1), {
-    detached: true, cleanup: false, reject: false,
-    stdin: 'ignore', stdout: { file: logFile, append: true }, stderr: { file: logFile, append: true },
-  });
-  child.catch(() => {});
+  const fd = openSync(logFile, 'a');
+  const child = spawn(argv[0], argv.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  child.on('error', () => {});
   child.unref();
   if (!child.pid) throw new Error(`could not start ${argv[0]}`);
   return child.pid;

@@ -56,8 +56,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): Tree {
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env, overrides: Tree = {}): Settings {
-  const parsed = settingsSchema.safeParse(deepMerge(settingsFromEnv(env), overrides));
-  if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error)}`);
+  const raw = deepMerge(settingsFromEnv(env), overrides);
+  const parsed = settingsSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error, raw)}`);
   return parsed.data;
 }
 
@@ -74,17 +75,17 @@ export function resolveJobOptions(settings: Settings, options: Tree & { video: s
     options,
   );
   for (const key of ['video', 'subs', 'translatedSubs', 'outputDir'] as const) {
-    if (typeof merged[key] === 'string') merged[key] = path.resolve(cwd, merged[key] as string);
+    if (typeof merged[key] === 'string' && merged[key]) merged[key] = path.resolve(cwd, merged[key] as string);
   }
   const parsed = jobOptionsSchema.safeParse(merged);
-  if (!parsed.success) throw new ConfigError(`invalid job options: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) throw new ConfigError(`invalid job options: ${describeIssues(parsed.error, merged)}`);
   return parsed.data;
 }
 
 /** Validation used by the worker for inputs that arrive from anywhere (Temporal CLI, UI, programs). */
 export function parseJobOptions(input: unknown): { ok: true; options: JobOptions } | { ok: false; message: string } {
   const parsed = jobOptionsSchema.safeParse(input ?? {});
-  return parsed.success ? { ok: true, options: parsed.data } : { ok: false, message: describeIssues(parsed.error as z.ZodError) };
+  return parsed.success ? { ok: true, options: parsed.data } : { ok: false, message: describeIssues(parsed.error as z.ZodError, input) };
 }
 
 export type { JobOptionsInput };

@@ -138,11 +138,13 @@ export const ENV_NAMES: Record<string, string> = {
 export const PLACEMENT_ENV = 'DUB_PLACEMENT';
 
 /** One readable message naming every bad key and what it allows. */
-export function describeIssues(error: z.ZodError, prefix = ''): string {
+export function describeIssues(error: z.ZodError, raw?: unknown): string {
   return error.issues
     .map((issue) => {
-      const key = prefix + (issue.path.length ? issue.path.join('.') : '(root)');
-      const got = 'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : '';
+      const key = issue.path.length ? issue.path.join('.') : '(root)';
+      let value: unknown = raw;
+      for (const k of issue.path) value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[k] : undefined;
+      const got = value !== undefined && typeof value !== 'object' ? ` (got ${JSON.stringify(value)})` : '';
       return `${key}: ${issue.message}${got}`;
     })
     .join('; ');

@@ -1,0 +1,55 @@
+// Real worker processes (the same entry points users run), started and stopped by tests.
+import { execa, type ResultPromise } from 'execa';
+import path from 'node:path';
+import { PROJECT_ROOT, TEST_ADDRESS } from './env.js';
+
+export interface WorkerProcess {
+  pid: number;
+  identity: string;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export type Queues = { workflows: string; cpu: string; gpu: string };
+
+export function queuesFor(prefix: string): Queues {
+  return { workflows: `${prefix}-workflows`, cpu: `${prefix}-cpu`, gpu: `${prefix}-gpu` };
+}
+
+export async function startWorker(entry: 'all' | 'cpu' | 'gpu', queues: Queues, env: Record<string, string> = {}): Promise<WorkerProcess> {
+  const identity = `${entry}-worker-${Math.random().toString(36).slice(2, 8)}`;
+  let log = '';
+  const child: ResultPromise = execa(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'workers', `${entry}.js`)], {
+    env: {
+      TEMPORAL_ADDRESS: TEST_ADDRESS,
+      DUB_WORKER_IDENTITY: identity,
+      DUB_QUEUE_WORKFLOWS: queues.workflows,
+      DUB_QUEUE_CPU: queues.cpu,
+      DUB_QUEUE_GPU: queues.gpu,
+      ...env,
+    },
+    reject: false,
+    all: true,
+  });
+  child.all?.on('data', (d: Buffer) => { log += d.toString(); });
+  const exited = child.then(() => undefined);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start in 60 s:\n${log}`)), 60_000);
+    const check = () => {
+      if (log.includes('polling')) { clearTimeout(timer); resolve(); }
+    };
+    child.all?.on('data', check);
+    exited.then(() => { clearTimeout(timer); reject(new Error(`worker exited early:\n${log}`)); });
+  });
+  return {
+    pid: child.pid!,
+    identity,
+    output: () => log,
+    async stop() {
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadSettings, resolveJobOptions } from '../../config/load.js';
+import { DEFAULT_PLACEMENT } from '../../config/schema.js';
+
+describe('config', () => {
+  it('has working defaults with an empty environment', () => {
+    const s = loadSettings({});
+    expect(s.queues).toEqual({ workflows: 'dub-workflows', cpu: 'dub-cpu', gpu: 'dub-gpu' });
+    expect(s.placement).toEqual(DEFAULT_PLACEMENT);
+    expect(s.temporal.address).toBeUndefined();
+    expect(s.stateDir).toBe('.anime-dub');
+    expect(s.job.src).toBe('en');
+  });
+
+  it('reads every setting from its documented env name', () => {
+    const s = loadSettings({ TEMPORAL_ADDRESS: 'tmp:7233', DUB_QUEUE_GPU: 'gpu-a100', DUB_GPU_CONCURRENCY: '1', TGT_LANG: 'fr', DUB_PLACEMENT: 'transcribe=cpu, synthesizeLine=cpu', FIT_MAX_SPEED: '1.2' });
+    expect(s.temporal.address).toBe('tmp:7233');
+    expect(s.queues.gpu).toBe('gpu-a100');
+    expect(s.concurrency.gpu).toBe(1);
+    expect(s.job.tgt).toBe('fr');
+    expect(s.job.fit.maxSpeed).toBe(1.2);
+    expect(s.placement.transcribe).toBe('cpu');
+    expect(s.placement.synthesizeLine).toBe('cpu');
+    expect(s.placement.mixDub).toBe('cpu');
+  });
+
+  it('names every bad key and what it allows, in one error', () => {
+    let message = '';
+    try {
+      loadSettings({ DUB_CPU_CONCURRENCY: 'two', FIT_MAX_SPEED: '9', TGT_LANG: 'Spanish', DUB_PLACEMENT: 'transcribe=tpu' });
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/concurrency\.cpu/);
+    expect(message).toMatch(/"two"/);
+    expect(message).toMatch(/job\.fit\.maxSpeed/);
+    expect(message).toMatch(/job\.tgt: a 2- or 3-letter language code/);
+    expect(message).toMatch(/placement\.transcribe/);
+  });
+
+  it('resolves per-job options over the defaults with absolute paths', () => {
+    const s = loadSettings({ SYNTH_CONCURRENCY: '3' });
+    const o = resolveJobOptions(s, { video: 'in/ep1.mkv', tgt: 'ca', fit: { guardMs: 50 } }, '/data');
+    expect(o.video).toBe('/data/in/ep1.mkv');
+    expect(o.outputDir).toBe('/data/Output');
+    expect(o.tgt).toBe('ca');
+    expect(o.synthesisConcurrency).toBe(3);
+    expect(o.fit).toEqual({ maxSpeed: 1.4, guardMs: 50, fadeMs: 30 });
+  });
+
+  it('rejects a job without a video', () => {
+    expect(() => resolveJobOptions(loadSettings({}), { video: '' })).toThrow(/video/);
+  });
+});
