@@ -1,0 +1,41 @@
+// The real `temporal` binary drives our jobs: start by type with a JSON input, then query progress.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { run } from '../../activities/run.js';
+import { temporalCliPath } from '../../client/devServer.js';
+import { loadSettings } from '../../config/load.js';
+import { shortClip } from '../fixtures/media.js';
+import { TEST_ADDRESS } from '../support/env.js';
+import { closeTestClient, tempDir, testClient } from '../support/jobs.js';
+import { queuesFor, startWorker, type WorkerProcess } from '../support/workers.js';
+
+describe('the Temporal CLI on our jobs (real temporal binary, real dev server)', () => {
+  const queues = queuesFor('tcli');
+  const cli = temporalCliPath(loadSettings({}));
+  let worker: WorkerProcess;
+  beforeAll(async () => {
+    await shortClip();
+    worker = await startWorker('all', queues);
+  }, 120_000);
+  afterAll(async () => {
+    await worker?.stop();
+    await closeTestClient();
+  });
+
+  it('starts dubJob with --input JSON, answers `workflow query --name progress`, and lists by DubStage', async () => {
+    const id = `tcli-${Date.now()}`;
+    const input = { video: (await shortClip()).video, src: 'en', tgt: 'es', outputDir: await tempDir('tcli'), queues };
+    await run([cli, 'workflow', 'start', '--address', TEST_ADDRESS, '--type', 'dubJob', '--task-queue', queues.workflows, '--workflow-id', id, '--input', JSON.stringify(input)]);
+
+    const early = await run([cli, 'workflow', 'query', '--address', TEST_ADDRESS, '--workflow-id', id, '--name', 'progress', '-o', 'json']);
+    expect(early.stdout).toMatch(/"stage"/);
+
+    await (await testClient()).workflow.getHandle(id).result();
+    const done = JSON.parse((await run([cli, 'workflow', 'query', '--address', TEST_ADDRESS, '--workflow-id', id, '--name', 'progress', '-o', 'json'])).stdout);
+    const progress = done.queryResult?.[0] ?? done.queryResult ?? done;
+    expect(progress).toMatchObject({ stage: 'done', percent: 100, linesDone: 2, linesTotal: 2 });
+    expect(progress.outputs.mkv).toBe('short.dub.mkv');
+
+    const listed = await run([cli, 'workflow', 'list', '--address', TEST_ADDRESS, '--query', `DubStage = 'done' AND WorkflowId = '${id}'`, '-o', 'json']);
+    expect(listed.stdout).toContain(id);
+  }, 120_000);
+});

@@ -1,0 +1,22 @@
+// Which processes are alive whose command line mentions a string (read from /proc, no shell).
+import { readdir, readFile } from 'node:fs/promises';
+
+export async function processesMentioning(text: string): Promise<{ pid: number; cmd: string }[]> {
+  const found: { pid: number; cmd: string }[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const cmd = await readFile(`/proc/${entry}/cmdline`, 'utf8').then((s) => s.split('\0').join(' ').trim(), () => '');
+    if (cmd.includes(text)) found.push({ pid: Number(entry), cmd });
+  }
+  return found;
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value) return value;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
