@@ -9,6 +9,7 @@ import { ErrorType, failure } from '../lib/errors.js';
 import { run } from './run.js';
 
 export async function findOnPath(program: string): Promise<string | undefined> {
+  if (program.includes('/')) return (await access(program, constants.X_OK).then(() => true, () => false)) ? program : undefined;
   for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
     const candidate = path.join(dir, program);
     if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;

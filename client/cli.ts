@@ -225,10 +225,10 @@ program
     const settings = loadSettings();
     const report = await engineReport(temporalCliPath(settings));
     for (const e of report) {
-      console.log(`${e.installed ? 'ok     ' : 'MISSING'} ${e.kind.padEnd(13)} ${e.name.padEnd(13)} ${e.version ?? ''}${e.detail ? `  (${e.detail})` : ''}${e.installed ? '' : `\n        install: ${e.install}`}`);
+      console.log(`${e.installed ? 'ok     ' : 'MISSING'} ${e.kind.padEnd(14)} ${e.name.padEnd(13)} ${e.version ?? ''}${e.detail ? `  (${e.detail})` : ''}${e.installed ? '' : `\n        install: ${e.install}`}`);
     }
     const server = settings.temporal.address || `127.0.0.1:${settings.temporal.serverPort}`;
-    console.log(`${(await portOpen(Number(server.split(':').pop()), server.split(':')[0])) ? 'ok     ' : 'down   '} ${'temporal'.padEnd(13)} ${'server'.padEnd(13)} ${server}`);
+    console.log(`${(await portOpen(Number(server.split(':').pop()), server.split(':')[0])) ? 'ok     ' : 'down   '} ${'orchestration'.padEnd(14)} ${'server'.padEnd(13)} ${server}`);
     process.exit(report.every((e) => e.installed) ? 0 : 1);
   });
 

@@ -1,0 +1,102 @@
+// The `anime-dub` command as a user runs it: a real process, real exit codes, real output.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { shortClip } from '../fixtures/media.js';
+import { PROJECT_ROOT, TEST_ADDRESS } from '../support/env.js';
+import { tempDir } from '../support/jobs.js';
+import { queuesFor, startWorker, type WorkerProcess } from '../support/workers.js';
+
+const CLI = path.join(PROJECT_ROOT, 'dist', 'client', 'cli.js');
+const anime = (args: string[], env: Record<string, string> = {}, cwd?: string) =>
+  execa(process.execPath, [CLI, ...args], { env: { ...env, CI: '1' }, reject: false, cwd, timeout: 170_000 });
+
+describe('anime-dub CLI', () => {
+  it('`config` prints the effective configuration, env included', async () => {
+    const r = await anime(['config'], { DUB_QUEUE_GPU: 'gpu-big', TGT_LANG: 'fr' });
+    expect(r.exitCode).toBe(0);
+    const cfg = JSON.parse(r.stdout);
+    expect(cfg.queues.gpu).toBe('gpu-big');
+    expect(cfg.job.tgt).toBe('fr');
+  });
+
+  it('a bad setting exits 2 with one message naming each bad key', async () => {
+    const r = await anime(['config'], { DUB_CPU_CONCURRENCY: '0', MIX_DUCK_DB: 'loud' });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/concurrency\.cpu: .*\(got "0"\)/);
+    expect(r.stderr).toMatch(/job\.mix\.duckDb: .*\(got "loud"\)/);
+  });
+
+  it('`doctor` lists every engine with its state', async () => {
+    const r = await anime(['doctor']);
+    for (const name of ['ffmpeg', 'pocketsphinx', 'apertium', 'espeak-ng', 'festival', 'temporal']) expect(r.stdout).toMatch(new RegExp(`ok\\s+\\S+\\s+${name}`));
+    expect(r.stdout).toMatch(/pairs: .*eng-spa/);
+  });
+
+  it('`--help` names the commands', async () => {
+    const r = await anime(['--help']);
+    for (const c of ['run', 'status', 'result', 'cancel', 'list', 'doctor', 'config', 'server', 'worker']) expect(r.stdout).toMatch(new RegExp(`\\n\\s+${c}\\b`));
+  });
+
+  describe('against a Temporal service (TEMPORAL_ADDRESS set, separate worker)', () => {
+    const queues = queuesFor('cli');
+    const env = { TEMPORAL_ADDRESS: TEST_ADDRESS, DUB_QUEUE_WORKFLOWS: queues.workflows, DUB_QUEUE_CPU: queues.cpu, DUB_QUEUE_GPU: queues.gpu };
+    let worker: WorkerProcess;
+    beforeAll(async () => {
+      await shortClip();
+      worker = await startWorker('all', queues);
+    }, 120_000);
+    afterAll(async () => { await worker?.stop(); });
+
+    it('`run` waits for the job, prints every output, exits 0; `status`, `result` and `list` see it', async () => {
+      const out = await tempDir('cli');
+      const r = await anime(['run', (await shortClip()).video, '--src', 'en', '--tgt', 'es', '--output', out, '--workflow-id', 'cli-run-1'], env);
+      expect(r.stderr + r.stdout).not.toMatch(/failed/);
+      expect(r.exitCode).toBe(0);
+      for (const f of ['short.dub.mp4', 'short.dub.mkv', 'short.src.srt', 'short.es.srt', 'report.json']) {
+        expect(r.stdout).toContain(path.join(out, 'short', f));
+        expect(existsSync(path.join(out, 'short', f))).toBe(true);
+      }
+      const status = await anime(['status', 'cli-run-1'], env);
+      expect(status.stdout).toMatch(/COMPLETED/);
+      expect(status.stdout).toMatch(/stage done, 100%/);
+      const result = await anime(['result', 'cli-run-1'], env);
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toContain('short.dub.mkv');
+      const list = await anime(['list', '--query', "WorkflowId = 'cli-run-1'"], env);
+      expect(list.stdout).toMatch(/cli-run-1\s+COMPLETED\s+done/);
+    }, 120_000);
+
+    it('`run` on a missing file exits non-zero with the typed reason', async () => {
+      const r = await anime(['run', '/nonexistent/episode 01.mkv', '--output', await tempDir('cli-bad')], env);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/InvalidMedia: input not found: \/nonexistent\/episode 01\.mkv/);
+    }, 60_000);
+
+    it('`run --detach` returns at once with the job id; `cancel` cancels it', async () => {
+      const r = await anime(['run', (await shortClip()).video, '--output', await tempDir('cli-detach'), '--workflow-id', 'cli-detach-1', '--detach'], env);
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toMatch(/Started job cli-detach-1/);
+      const c = await anime(['cancel', 'cli-detach-1'], env);
+      expect(c.exitCode).toBe(0);
+    }, 60_000);
+  });
+
+  it('with no address it starts its own dev server (persistent state dir) and an in-process worker, and reuses the server', async () => {
+    const dir = await tempDir('embedded');
+    const env = { TEMPORAL_ADDRESS: '', ANIME_DUB_STATE_DIR: path.join(dir, 'state'), ANIME_DUB_SERVER_PORT: '17433', ANIME_DUB_UI_PORT: '17434' };
+    try {
+      const r = await anime(['run', (await shortClip()).video, '--output', path.join(dir, 'Output')], env, dir);
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toMatch(/Temporal UI: http:\/\/127\.0\.0\.1:17434\/namespaces\/default\/workflows\/dub-short-/);
+      expect(existsSync(path.join(dir, 'state', 'temporal.db'))).toBe(true);
+      const again = await anime(['server', 'start'], env, dir);
+      expect(again.stdout).toMatch(/already running at 127\.0\.0\.1:17433/);
+      const list = await anime(['list'], env, dir);
+      expect(list.stdout).toMatch(/dub-short-\S+\s+COMPLETED\s+done/);
+    } finally {
+      await anime(['server', 'stop'], env, dir);
+    }
+  }, 180_000);
+});
