@@ -31,7 +31,7 @@ async function context(opts: { startServer?: boolean } = {}): Promise<Ctx> {
   let uiUrl = process.env.TEMPORAL_UI_URL;
   if (embedded) {
     if (opts.startServer) {
-      process.stderr.write('Starting the local Temporal server (first start takes a few seconds)…\n');
+      if (!(await portOpen(settings.temporal.serverPort))) process.stderr.write(`Starting the local Temporal server (state in ${stateDir(settings)})…\n`);
       uiUrl = (await ensureDevServer(settings)).uiUrl;
     } else {
       if (!(await portOpen(settings.temporal.serverPort))) fail(`no local Temporal server is running on port ${settings.temporal.serverPort}; \`anime-dub run\` or \`anime-dub server start\` starts one`);
@@ -61,7 +61,7 @@ function printResult(ctx: Ctx, id: string, result: DubJobResult): void {
 /** Live progress: a bar on a terminal, one line per stage change otherwise (CI logs stay readable). */
 async function follow(ctx: Ctx, id: string): Promise<DubJobResult> {
   const tty = process.stderr.isTTY;
-  const bar = tty ? new cliProgress.SingleBar({ format: ' {stage} |{bar}| {percent}% | lines {lines}', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+  const bar = tty ? new cliProgress.SingleBar({ format: ' {stage} |{bar}| {percentage}% | lines {lines}', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
   bar?.start(100, 0, { stage: 'queued'.padEnd(10), lines: '-' });
   let lastStage = '';
   const poll = setInterval(async () => {
@@ -131,7 +131,7 @@ program
     ctx = await context({ startServer: true });
     let workers: RunningWorkers | undefined;
     if (ctx.embedded && o.detach) await ensureBackgroundWorker(ctx.settings);
-    else if (ctx.embedded) workers = await startWorkers(ctx.settings, ALL_ROLES);
+    else if (ctx.embedded) workers = await startWorkers(ctx.settings, ALL_ROLES, { handleSignals: false });
 
     const handle = await startDubJob(ctx.client, ctx.settings, options, o.workflowId);
     console.log(`Started job ${handle.workflowId}`);
@@ -142,9 +142,10 @@ program
       process.exit(0);
     }
     let interrupted = false;
-    process.once('SIGINT', () => {
+    process.on('SIGINT', () => {
+      if (interrupted) process.exit(130); // a second Ctrl-C: leave now (the job stays in Temporal)
       interrupted = true;
-      process.stderr.write('\nCancelling the job…\n');
+      process.stderr.write('\nCancelling the job (Ctrl-C again to leave without waiting)…\n');
       cancelJob(ctx.client, handle.workflowId).catch(() => {});
     });
     try {
@@ -156,7 +157,7 @@ program
       process.stderr.write(`\nJob ${handle.workflowId} ${interrupted ? 'was cancelled' : 'failed'}: ${failureMessage(e)}\n`);
       if (link) process.stderr.write(`Temporal UI: ${link}\n`);
       await workers?.shutdown().catch(() => {});
-      process.exit(1);
+      process.exit(interrupted ? 130 : 1);
     }
   });
 

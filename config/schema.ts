@@ -56,7 +56,8 @@ export const jobOptionsSchema = z.object({
   mt: z.object({ engine: z.enum(['apertium']).default('apertium') }).prefault({}),
   tts: z.object({
     engine: z.enum(['auto', 'espeak-ng', 'festival']).default('auto'),
-    voice: z.string().min(1).optional(),
+    /** Checked strictly: festival receives it inside a Scheme expression. */
+    voice: z.string().regex(/^[A-Za-z0-9_+-]{1,64}$/, 'a voice name (letters, digits, _ + -)').optional(),
     /** espeak-ng words per minute. */
     espeakSpeed: int(80, 450).default(165),
   }).prefault({}),

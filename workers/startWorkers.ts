@@ -14,9 +14,10 @@ export function temporalAddress(settings: Settings): string {
 }
 
 let runtimeInstalled = false;
-function installRuntime(level: LogLevel): void {
+function installRuntime(level: LogLevel, handleSignals: boolean): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger(level) });
+  // Worker processes stop gracefully on SIGINT/SIGTERM; the CLI handles Ctrl-C itself (it cancels the job first).
+  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: handleSignals ? ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR2'] : [] });
   runtimeInstalled = true;
 }
 
@@ -27,8 +28,12 @@ export interface RunningWorkers {
   shutdown(): Promise<void>;
 }
 
-export async function startWorkers(settings: Settings, roles: WorkerRole[], opts: { identity?: string; logLevel?: LogLevel } = {}): Promise<RunningWorkers> {
-  installRuntime(opts.logLevel ?? (process.env.DUB_LOG_LEVEL as LogLevel) ?? 'WARN');
+export async function startWorkers(
+  settings: Settings,
+  roles: WorkerRole[],
+  opts: { identity?: string; logLevel?: LogLevel; handleSignals?: boolean } = {},
+): Promise<RunningWorkers> {
+  installRuntime(opts.logLevel ?? (process.env.DUB_LOG_LEVEL as LogLevel) ?? 'ERROR', opts.handleSignals ?? true);
   const connection = await NativeConnection.connect({ address: temporalAddress(settings) });
   const identity = opts.identity ?? process.env.DUB_WORKER_IDENTITY ?? `${roles.join('+')}@${os.hostname()}-${process.pid}`;
   const throttle = settings.heartbeatThrottleSec * 1000;
