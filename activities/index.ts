@@ -7,3 +7,4 @@ export { fitLine } from './fit.js';
 export { assembleDub, mixDub } from './mix.js';
 export { muxOutputs } from './mux.js';
 export { writeReport } from './report.js';
+export { lipsync } from './lipsync/index.js';

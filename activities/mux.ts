@@ -6,6 +6,21 @@ import { formatSrt } from '../lib/subtitles.js';
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
 import { run } from './run.js';
 
+export function trackInfo(prep: PreparedJob, outputs: DubOutputs, mixRel: string, video = prep.media.path): MuxTrackInfo {
+  const { job, options, media } = prep;
+  const dubLanguage = options.translate ? options.tgt : options.src;
+  return {
+    video,
+    original: media.path,
+    mix: inJob(job, mixRel),
+    sourceSrt: inJob(job, outputs.sourceSrt),
+    targetSrt: inJob(job, outputs.targetSrt),
+    srcLang: containerLanguage(options.src),
+    tgtLang: containerLanguage(dubLanguage),
+    title: `${job.name} (${dubLanguage} dub)`,
+  };
+}
+
 export async function muxOutputs(prep: PreparedJob, lines: TranslatedLine[], mixRel: string): Promise<DubOutputs> {
   const { job, options, media } = prep;
   const stem = job.name;
@@ -19,15 +34,7 @@ export async function muxOutputs(prep: PreparedJob, lines: TranslatedLine[], mix
   await writeAtomic(job, inJob(job, outputs.sourceSrt), formatSrt(lines));
   await writeAtomic(job, inJob(job, outputs.targetSrt), formatSrt(lines.map((l) => ({ ...l, text: l.target }))));
 
-  const tracks: MuxTrackInfo = {
-    video: media.path,
-    mix: inJob(job, mixRel),
-    sourceSrt: inJob(job, outputs.sourceSrt),
-    targetSrt: inJob(job, outputs.targetSrt),
-    srcLang: containerLanguage(options.src),
-    tgtLang: containerLanguage(dubLanguage),
-    title: `${stem} (${dubLanguage} dub)`,
-  };
+  const tracks = trackInfo(prep, outputs, mixRel);
   const hash = hashOf('mux', tracks, lines);
   const log = commandLog(job);
   for (const [rel, argv] of [[outputs.mp4, muxMp4Argv], [outputs.mkv, muxMkvArgv]] as const) {

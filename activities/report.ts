@@ -1,8 +1,8 @@
 // report.json: per line, where it sits, how long the dub is, and what the fit had to do.
-import type { DubOutputs, FittedLine, PreparedJob, TranslatedLine } from '../lib/job.js';
+import type { DubOutputs, FittedLine, LipsyncOutcome, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { inJob, writeAtomic } from './artifacts.js';
 
-export async function writeReport(prep: PreparedJob, lines: TranslatedLine[], fitted: FittedLine[], outputs: DubOutputs): Promise<string> {
+export async function writeReport(prep: PreparedJob, lines: TranslatedLine[], fitted: FittedLine[], outputs: DubOutputs, lipsync: LipsyncOutcome = { status: 'off' }): Promise<string> {
   const byIndex = new Map(fitted.map((f) => [f.index, f]));
   const rows = lines.map((l) => {
     const f = byIndex.get(l.index);
@@ -34,6 +34,7 @@ export async function writeReport(prep: PreparedJob, lines: TranslatedLine[], fi
     languages: { source: prep.options.src, target: prep.options.translate ? prep.options.tgt : prep.options.src },
     engines: { asr: prep.options.subs ? 'subtitles' : prep.options.asr.engine, mt: prep.options.translatedSubs ? 'subtitles' : prep.options.mt.engine, tts: prep.ttsEngine },
     outputs,
+    lipsync,
     summary,
     lines: rows,
   };

@@ -54,6 +54,7 @@ function jobLink(ctx: Ctx, id: string): string | undefined {
 function printResult(ctx: Ctx, id: string, result: DubJobResult): void {
   console.log(`\nDubbed ${result.lines} lines (${result.durationSec.toFixed(1)} s) → ${result.outputDir}`);
   for (const [name, rel] of Object.entries(result.outputs)) console.log(`  ${name.padEnd(10)} ${path.join(result.outputDir, rel)}`);
+  if (result.lipsync?.status === 'skipped') console.log(`Lip-sync skipped (${result.lipsync.plugin}): ${result.lipsync.reason}. The dub above has the original video.`);
   const link = jobLink(ctx, id);
   if (link) console.log(`Temporal UI: ${link}`);
 }
@@ -100,11 +101,21 @@ program
   .option('--duck-db <db>', 'level of the original audio under the dub (env MIX_DUCK_DB)')
   .option('--output <dir>', 'output root; the job writes to <dir>/<video name>/ (env ANIME_DUB_OUTPUT_DIR)')
   .option('--workflow-id <id>', 'workflow id to use (default dub-<name>-<time>)')
+  .addOption(new Option('--lipsync <plugin>', 'lip-sync the video to the dub (env LIPSYNC)').choices(['off', 'wav2lip']))
+  .option('--strict-plugins', 'fail the job when lip-sync is unavailable or fails (env STRICT_PLUGINS); default: keep the dub, say why')
+  .option('--wav2lip-dir <dir>', 'Wav2Lip repository (env WAV2LIP_DIR; else ./Wav2Lip, ~/Wav2Lip)')
+  .option('--wav2lip-checkpoint <file>', 'Wav2Lip weights (env WAV2LIP_CHECKPOINT; else <repo>/checkpoints/wav2lip_gan.pth, wav2lip.pth)')
+  .addOption(new Option('--lipsync-face <mode>', 'auto = face detector; center = middle of the frame; bbox = --lipsync-box (env LIPSYNC_FACE)').choices(['auto', 'center', 'bbox']))
+  .option('--lipsync-box <x1,y1,x2,y2>', 'face box in source pixels for --lipsync-face bbox (env LIPSYNC_BOX)')
+  .option('--lipsync-timeout <sec>', 'stop lip-sync after this many seconds (env LIPSYNC_TIMEOUT)')
   .option('--set <key=value>', 'any job option by its path, e.g. --set asr.silenceDb=-40 (repeatable)', collect)
   .option('--detach', 'start the job and return at once (a background worker runs it locally)')
   .action(async (video: string, o) => {
     let ctx: Ctx;
     let options;
+    // Plugin locations are worker settings (never job input): the in-process or background worker reads them from env.
+    if (o.wav2lipDir) process.env.WAV2LIP_DIR = path.resolve(o.wav2lipDir);
+    if (o.wav2lipCheckpoint) process.env.WAV2LIP_CHECKPOINT = path.resolve(o.wav2lipCheckpoint);
     try {
       const settings = loadSettings(process.env, o.output ? { outputDir: o.output } : {});
       const extra: Record<string, unknown> = {};
@@ -124,6 +135,10 @@ program
         synthesisConcurrency: o.synthesisConcurrency,
         fit: { maxSpeed: o.maxSpeed },
         mix: { duckDb: o.duckDb },
+        lipsync: {
+          engine: o.lipsync, strict: o.strictPlugins ? true : undefined, face: o.lipsyncFace,
+          box: o.lipsyncBox, timeoutSec: o.lipsyncTimeout,
+        },
       });
     } catch (e) {
       fail(e instanceof Error ? e.message : String(e), 2);

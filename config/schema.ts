@@ -7,13 +7,13 @@ export type QueueKind = (typeof QUEUE_KINDS)[number];
 /** Activities that may be moved between queues by config (the rest always run on cpu). */
 export const PLACEABLE_ACTIVITIES = [
   'extractAudio', 'transcribe', 'importSubtitles', 'translateLines',
-  'synthesizeLine', 'fitLine', 'assembleDub', 'mixDub', 'muxOutputs', 'writeReport',
+  'synthesizeLine', 'fitLine', 'assembleDub', 'mixDub', 'muxOutputs', 'lipsync', 'writeReport',
 ] as const;
 export type PlaceableActivity = (typeof PLACEABLE_ACTIVITIES)[number];
 
 export const DEFAULT_PLACEMENT: Record<PlaceableActivity, QueueKind> = {
   extractAudio: 'cpu', transcribe: 'gpu', importSubtitles: 'cpu', translateLines: 'cpu',
-  synthesizeLine: 'gpu', fitLine: 'cpu', assembleDub: 'cpu', mixDub: 'cpu', muxOutputs: 'cpu', writeReport: 'cpu',
+  synthesizeLine: 'gpu', fitLine: 'cpu', assembleDub: 'cpu', mixDub: 'cpu', muxOutputs: 'cpu', lipsync: 'gpu', writeReport: 'cpu',
 };
 
 const lang = z.string().regex(/^[a-z]{2,3}$/, 'a 2- or 3-letter language code such as en, es, ja');
@@ -33,6 +33,35 @@ export const placementSchema = z
   .default({})
   .transform((p) => ({ ...DEFAULT_PLACEMENT, ...p }));
 export type Placement = Record<PlaceableActivity, QueueKind>;
+
+/** "x1,y1,x2,y2" (from env or a flag) or an array: the face box in source pixels. */
+const boxSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => Number(s.trim())) : v),
+  z.tuple([z.number().int().min(0), z.number().int().min(0), z.number().int().min(1), z.number().int().min(1)])
+    .refine(([x1, y1, x2, y2]) => x2 > x1 && y2 > y1, 'x1,y1,x2,y2 with x2 > x1 and y2 > y1'),
+);
+
+/** Lip-sync (off by default): which plugin, how strict, and how it finds the face. */
+export const lipsyncSchema = z.object({
+  engine: z.enum(['off', 'wav2lip']).default('off'),
+  /** Fail the job when the plugin is missing or fails (default: keep the normal dub and say why). */
+  strict: boolish.default(false),
+  /** auto = the plugin's face detector; center = a fixed box in the middle; bbox = the given box. */
+  face: z.enum(['auto', 'center', 'bbox']).default('auto'),
+  box: boxSchema.optional(),
+  timeoutSec: int(10, 24 * 3600).default(3600),
+  /** Wav2Lip --pads: top bottom left right. */
+  pads: z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int()]).default([0, 10, 0, 0]),
+  resizeFactor: int(1, 8).default(1),
+  nosmooth: boolish.default(false),
+}).refine((l) => l.face !== 'bbox' || l.box !== undefined, { message: 'face "bbox" needs a box x1,y1,x2,y2 (--lipsync-box)', path: ['box'] });
+
+/** Where plugin code and weights live: worker settings only, so a job input can never point us at code to run. */
+export const pluginsSchema = z.object({
+  wav2lipDir: z.string().min(1).optional(),
+  wav2lipCheckpoint: z.string().min(1).optional(),
+  python: z.string().min(1).default('python3'),
+});
 
 /** Options of one dub job: travel in the workflow input, validated by the prepareJob activity. */
 export const jobOptionsSchema = z.object({
@@ -71,6 +100,7 @@ export const jobOptionsSchema = z.object({
     duckDb: num(-60, 0).default(-18),
     dubGainDb: num(-20, 20).default(0),
   }).prefault({}),
+  lipsync: lipsyncSchema.prefault({}),
   queues: queuesSchema.prefault({}),
   placement: placementSchema,
   searchAttributes: boolish.default(true),
@@ -100,6 +130,7 @@ export const settingsSchema = z.object({
   }).prefault({}),
   /** How often a long activity may report a heartbeat (and so notice a cancellation). */
   heartbeatThrottleSec: num(0.5, 60).default(2),
+  plugins: pluginsSchema.prefault({}),
   searchAttributes: boolish.default(true),
   job: jobOptionsSchema.omit({ video: true, queues: true, placement: true, searchAttributes: true }).prefault({}),
 });
@@ -134,6 +165,14 @@ export const ENV_NAMES: Record<string, string> = {
   FIT_MAX_SPEED: 'job.fit.maxSpeed',
   FIT_GUARD_MS: 'job.fit.guardMs',
   MIX_DUCK_DB: 'job.mix.duckDb',
+  LIPSYNC: 'job.lipsync.engine',
+  STRICT_PLUGINS: 'job.lipsync.strict',
+  LIPSYNC_FACE: 'job.lipsync.face',
+  LIPSYNC_BOX: 'job.lipsync.box',
+  LIPSYNC_TIMEOUT: 'job.lipsync.timeoutSec',
+  WAV2LIP_DIR: 'plugins.wav2lipDir',
+  WAV2LIP_CHECKPOINT: 'plugins.wav2lipCheckpoint',
+  WAV2LIP_PYTHON: 'plugins.python',
 };
 /** DUB_PLACEMENT="transcribe=cpu,synthesizeLine=cpu" moves activities between queues. */
 export const PLACEMENT_ENV = 'DUB_PLACEMENT';

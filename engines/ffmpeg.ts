@@ -42,7 +42,10 @@ export function mixArgv(bed: string, dub: string, filterScript: string, output: 
 }
 
 export interface MuxTrackInfo {
+  /** Where the video stream comes from (the source, or the lip-synced render). */
   video: string;
+  /** Where the original audio track comes from (the source video). */
+  original: string;
   mix: string;
   sourceSrt: string;
   targetSrt: string;
@@ -53,7 +56,7 @@ export interface MuxTrackInfo {
 
 function trackTags(t: MuxTrackInfo, subtitleCodec: string): string[] {
   return [
-    '-map', '0:v:0', '-map', '1:a:0', '-map', '0:a:0', '-map', '2:0', '-map', '3:0',
+    '-map', '0:v:0', '-map', '1:a:0', '-map', '2:a:0', '-map', '3:0', '-map', '4:0',
     '-c:v', 'copy', '-c:s', subtitleCodec,
     '-metadata', `title=${t.title}`,
     '-metadata:s:a:0', `language=${t.tgtLang}`, '-metadata:s:a:0', `title=Dub (${t.tgtLang})`,
@@ -65,7 +68,7 @@ function trackTags(t: MuxTrackInfo, subtitleCodec: string): string[] {
 }
 
 function muxInputs(t: MuxTrackInfo): string[] {
-  return ['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', t.video, '-i', t.mix, '-i', t.sourceSrt, '-i', t.targetSrt];
+  return ['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', t.video, '-i', t.mix, '-i', t.original, '-i', t.sourceSrt, '-i', t.targetSrt];
 }
 
 /** MP4: video copied, both audio tracks AAC (MP4 players expect it), mov_text subtitles. */

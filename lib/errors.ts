@@ -9,6 +9,7 @@ export const ErrorType = {
   UnsupportedLanguage: 'UnsupportedLanguage',
   EngineFailed: 'EngineFailed',
   OutputNotWritable: 'OutputNotWritable',
+  PluginMissing: 'PluginMissing',
 } as const;
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 

@@ -75,7 +75,16 @@ export interface DubOutputs {
   mkv: string;
   sourceSrt: string;
   targetSrt: string;
+  lipsync?: string;
   report?: string;
+}
+
+/** What became of lip-sync: off, done (with its output), or skipped with the reason (the dub is still there). */
+export interface LipsyncOutcome {
+  status: 'off' | 'done' | 'skipped';
+  plugin?: string;
+  reason?: string;
+  output?: string;
 }
 
 export interface DubJobResult {
@@ -84,4 +93,5 @@ export interface DubJobResult {
   outputs: DubOutputs;
   lines: number;
   durationSec: number;
+  lipsync: LipsyncOutcome;
 }

@@ -1,5 +1,6 @@
 // The dub job, as the pipeline diagram reads:
-// prepare → extract → transcribe | import subs → translate → synthesize + fit each line → assemble → mix → mux → report
+// prepare → extract → transcribe | import subs → translate → synthesize + fit each line → assemble → mix → mux
+//   → [lip-sync] → report
 import {
   ActivityCancellationType, ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, setHandler,
   upsertMemo, upsertSearchAttributes, type ActivityOptions,
@@ -7,7 +8,7 @@ import {
 import type * as activities from '../activities/index.js';
 import { DEFAULT_PLACEMENT, type Placement, type Queues } from '../config/schema.js';
 import { NON_RETRYABLE_TYPES } from '../lib/errors.js';
-import type { DubJobInput, DubJobResult, FittedLine, PreparedJob, TranslatedLine } from '../lib/job.js';
+import type { DubJobInput, DubJobResult, FittedLine, LipsyncOutcome, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { progressQuery, ProgressTracker, type Stage } from '../lib/progress.js';
 import { DubStageKey } from '../lib/searchAttributes.js';
 import { slotFor } from '../lib/timingFit.js';
@@ -65,12 +66,14 @@ export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
   const mix = await stage('mix', () => act.mixDub(prep, audio, dub, fitted));
   const outputs = await stage('mux', () => act.muxOutputs(prep, translated, mix));
   for (const [name, rel] of Object.entries(outputs)) progress.output(name, rel);
-  outputs.report = await stage('report', () => act.writeReport(prep, translated, fitted, outputs));
+  const lipsync: LipsyncOutcome = prep.options.lipsync.engine === 'off' ? { status: 'off' } : await stage('lipsync', () => act.lipsync(prep, mix, outputs));
+  if (lipsync.output) progress.output('lipsync', (outputs.lipsync = lipsync.output));
+  outputs.report = await stage('report', () => act.writeReport(prep, translated, fitted, outputs, lipsync));
   progress.output('report', outputs.report);
 
   progress.enter('done');
   if (tagged) upsertSearchAttributes([{ key: DubStageKey, value: 'done' }]);
-  return { job: prep.job, outputDir: `${prep.job.root}/${prep.job.name}`, outputs, lines: translated.length, durationSec: prep.media.durationSec };
+  return { job: prep.job, outputDir: `${prep.job.root}/${prep.job.name}`, outputs, lines: translated.length, durationSec: prep.media.durationSec, lipsync };
 }
 
 /** Synthesize and fit every line, at most `synthesisConcurrency` lines in flight. */

@@ -1,0 +1,80 @@
+// The lip-sync stage: the chosen plugin renders the face video against the final mix, then the result is
+// muxed with every audio track and the subtitles into <stem>.lipsync.mp4. Without strict mode a missing or
+// failing plugin only skips this stage (the normal dub stands) and says why.
+import { mkdir, rm, stat, symlink } from 'node:fs/promises';
+import path from 'node:path';
+import { CancelledFailure } from '@temporalio/common';
+import { loadSettings } from '../../config/load.js';
+import type { JobOptions } from '../../config/schema.js';
+import { muxMp4Argv } from '../../engines/ffmpeg.js';
+import { ErrorType, failure } from '../../lib/errors.js';
+import type { DubOutputs, LipsyncOutcome, MediaInfo, PreparedJob } from '../../lib/job.js';
+import { commandLog, commit, hashOf, inJob, isFresh, tmpOf } from '../artifacts.js';
+import { run } from '../run.js';
+import { trackInfo } from '../mux.js';
+import type { LipsyncRequest } from './plugin.js';
+import { lipsyncPlugin, lipsyncPluginNames } from './registry.js';
+
+/** The face box in Wav2Lip's order (after --resize_factor), or undefined to let the plugin detect faces. */
+export function faceBox(opts: JobOptions['lipsync'], video: MediaInfo['video']): LipsyncRequest['box'] {
+  const f = opts.resizeFactor;
+  if (opts.face === 'bbox' && opts.box) {
+    const [x1, y1, x2, y2] = opts.box;
+    return { top: Math.floor(y1 / f), bottom: Math.floor(y2 / f), left: Math.floor(x1 / f), right: Math.floor(x2 / f) };
+  }
+  if (opts.face === 'center') {
+    // The middle of the frame, where a talking character usually is: 40% of the width, 60% of the height.
+    const w = Math.floor(video.width / f);
+    const h = Math.floor(video.height / f);
+    return { top: Math.round(h * 0.2), bottom: Math.round(h * 0.8), left: Math.round(w * 0.3), right: Math.round(w * 0.7) };
+  }
+  return undefined;
+}
+
+export async function lipsync(prep: PreparedJob, mixRel: string, outputs: DubOutputs): Promise<LipsyncOutcome> {
+  const { job, options, media } = prep;
+  const opts = options.lipsync;
+  if (opts.engine === 'off') return { status: 'off' };
+  const plugin = lipsyncPlugin(opts.engine);
+  if (!plugin) throw failure(ErrorType.InvalidConfig, `unknown lip-sync plugin "${opts.engine}"; known: ${lipsyncPluginNames().join(', ')}`);
+  const settings = loadSettings();
+  const box = faceBox(opts, media.video);
+
+  const skipOrFail = (reason: string, missingInstall: boolean): LipsyncOutcome => {
+    if (opts.strict) throw failure(missingInstall ? ErrorType.PluginMissing : ErrorType.EngineFailed, `lip-sync (${plugin.name}) ${missingInstall ? 'unavailable' : 'failed'}: ${reason}`);
+    return { status: 'skipped', plugin: plugin.name, reason };
+  };
+
+  const availability = await plugin.check(settings, box === undefined);
+  if (!availability.available) return skipOrFail(availability.reason, true);
+
+  const rel = `${job.name}.lipsync.mp4`;
+  const out = inJob(job, rel);
+  const mix = await stat(inJob(job, mixRel));
+  const hash = hashOf('lipsync', plugin.name, availability.detail, opts, box, mix.size, mix.mtimeMs, media.path, outputs);
+  if (await isFresh(job, out, hash)) return { status: 'done', plugin: plugin.name, output: rel };
+
+  // Plain relative names inside the work dir: Wav2Lip builds shell commands from these paths.
+  const workDir = inJob(job, 'tmp/lipsync');
+  await rm(workDir, { recursive: true, force: true });
+  await mkdir(path.join(workDir, 'temp'), { recursive: true });
+  const faceName = `face${path.extname(media.path).toLowerCase() || '.mp4'}`;
+  await symlink(media.path, path.join(workDir, faceName));
+  await symlink(inJob(job, mixRel), path.join(workDir, 'audio.wav'));
+  const request: LipsyncRequest = {
+    workDir, face: faceName, audio: 'audio.wav', outfile: 'result_voice.mp4', box,
+    pads: opts.pads, resizeFactor: opts.resizeFactor, nosmooth: opts.nosmooth,
+    timeoutMs: opts.timeoutSec * 1000, recordTo: commandLog(job),
+  };
+  try {
+    await plugin.run(settings, request);
+    const rendered = path.join(workDir, request.outfile);
+    if (!(await stat(rendered).then((s) => s.size > 0, () => false))) throw new Error(`it exited without writing ${request.outfile}`);
+    await run(muxMp4Argv(trackInfo(prep, outputs, mixRel, rendered), tmpOf(out)), { timeoutMs: 60 * 60_000, recordTo: commandLog(job) });
+  } catch (err) {
+    if (err instanceof CancelledFailure) throw err;
+    return skipOrFail((err as Error).message, false);
+  }
+  await commit(job, tmpOf(out), out, hash);
+  return { status: 'done', plugin: plugin.name, output: rel };
+}
