@@ -14,6 +14,7 @@ import { ALL_ROLES, parseRoles, startWorkers, temporalAddress, type RunningWorke
 import { cancelJob, connectClient, failureMessage, getProgress, listJobs, startDubJob, waitForResult } from './api.js';
 import { ensureDevServer, stateDir, stopDevServer, temporalCliPath, portOpen } from './devServer.js';
 import { ensureBackgroundWorker } from './backgroundWorker.js';
+import { lipsyncPlugin, lipsyncPluginNames } from '../activities/lipsync/registry.js';
 
 const program = new Command();
 program
@@ -242,6 +243,10 @@ program
     const report = await engineReport(temporalCliPath(settings));
     for (const e of report) {
       console.log(`${e.installed ? 'ok     ' : 'MISSING'} ${e.kind.padEnd(14)} ${e.name.padEnd(13)} ${e.version ?? ''}${e.detail ? `  (${e.detail})` : ''}${e.installed ? '' : `\n        install: ${e.install}`}`);
+    }
+    for (const name of lipsyncPluginNames()) {
+      const a = await lipsyncPlugin(name)!.check(settings, true);
+      console.log(`${a.available ? 'ok     ' : 'absent '} ${'lipsync'.padEnd(14)} ${name.padEnd(13)} ${a.available ? a.detail : `${a.reason} (optional plugin)`}`);
     }
     const server = settings.temporal.address || `127.0.0.1:${settings.temporal.serverPort}`;
     console.log(`${(await portOpen(Number(server.split(':').pop()), server.split(':')[0])) ? 'ok     ' : 'down   '} ${'orchestration'.padEnd(14)} ${'server'.padEnd(13)} ${server}`);

@@ -1,0 +1,13 @@
+// The verify-* scripts a user runs to check a feature on their machine pass here.
+import { describe, expect, it } from '@jest/globals';
+import path from 'node:path';
+import { execa } from 'execa';
+import { PROJECT_ROOT } from '../support/env.js';
+
+describe('verify scripts', () => {
+  it('scripts/verify-lipsync-plugin passes (stand-in Wav2Lip, fallback, strict)', async () => {
+    const r = await execa(path.join(PROJECT_ROOT, 'scripts', 'verify-lipsync-plugin'), [], { reject: false, env: { TEMPORAL_ADDRESS: '' } });
+    expect(r.stdout).toMatch(/lip-sync plugin verified/);
+    expect(r.exitCode).toBe(0);
+  }, 180_000);
+});
