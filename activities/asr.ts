@@ -15,11 +15,11 @@ const TRANSCRIPT = 'transcript.json';
 /** Context kept around each utterance so the recognizer hears its onset and release. */
 const PAD_SEC = 0.15;
 
-async function readTranscript(abs: string): Promise<Line[]> {
+export async function readTranscript(abs: string): Promise<Line[]> {
   return (JSON.parse(await readFile(abs, 'utf8')) as { lines: Line[] }).lines;
 }
 
-async function saveTranscript(prep: PreparedJob, lines: Line[], source: string, hash: string): Promise<void> {
+export async function saveTranscript(prep: PreparedJob, lines: Line[], source: string, hash: string): Promise<void> {
   await writeAtomic(prep.job, inJob(prep.job, TRANSCRIPT), JSON.stringify({ language: prep.options.src, source, lines }, null, 2), hash);
 }
 
@@ -50,24 +50,20 @@ async function cutSegments(wavAbs: string, regions: Region[], dir: string): Prom
   }
 }
 
-export async function transcribe(prep: PreparedJob, audio: AudioTracks): Promise<Line[]> {
+/**
+ * Lines of one 16 kHz mono WAV (times relative to its start): energy-cut utterances, recognized in one
+ * pocketsphinx batch. Shared by the whole-file job and by streaming chunks (which pass their context window).
+ */
+export async function recognizeLines(prep: PreparedJob, analysisAbs: string, durationSec: number, workRel: string): Promise<Line[]> {
   const { job, options } = prep;
-  const out = inJob(job, TRANSCRIPT);
-  const analysis = inJob(job, audio.analysis);
-  const st = await stat(analysis);
-  const hash = hashOf('transcribe', st.size, st.mtimeMs, options.asr);
-  if (await isFresh(job, out, hash)) return readTranscript(out);
-
   const log = commandLog(job);
-  const { stderr } = await run(silencedetectArgv(analysis, options.asr.silenceDb, options.asr.minSilenceSec), { timeoutMs: 10 * 60_000, recordTo: log });
-  const regions = speechRegions(parseSilencedetect(stderr), prep.media.durationSec, options.asr.minSpeechSec);
-  if (regions.length === 0) {
-    throw failure(ErrorType.InvalidMedia, `no speech found in ${path.basename(prep.media.path)} (nothing louder than ${options.asr.silenceDb} dB for ${options.asr.minSpeechSec}s); give the lines with --subs FILE`);
-  }
+  const { stderr } = await run(silencedetectArgv(analysisAbs, options.asr.silenceDb, options.asr.minSilenceSec), { timeoutMs: 10 * 60_000, recordTo: log });
+  const regions = speechRegions(parseSilencedetect(stderr), durationSec, options.asr.minSpeechSec);
+  if (regions.length === 0) return [];
 
-  const workDir = inJob(job, 'tmp/asr');
+  const workDir = inJob(job, workRel);
   await rm(workDir, { recursive: true, force: true });
-  const ids = await cutSegments(analysis, regions, path.join(workDir, 'segments'));
+  const ids = await cutSegments(analysisAbs, regions, path.join(workDir, 'segments'));
   const ctl = path.join(workDir, 'segments.ctl');
   await writeFile(ctl, ids.join('\n') + '\n');
   const hypseg = path.join(workDir, 'segments.hypseg');
@@ -81,7 +77,22 @@ export async function transcribe(prep: PreparedJob, audio: AudioTracks): Promise
     if (ws.length === 0) return; // a cough or a door: nothing to dub
     lines.push({ index: lines.length, start: round3(r.start), end: round3(r.end), text: wordsToText(ws), words: ws });
   });
-  if (lines.length === 0) throw failure(ErrorType.InvalidMedia, `no words recognized in ${path.basename(prep.media.path)}; give the lines with --subs FILE`);
+  return lines;
+}
+
+export async function transcribe(prep: PreparedJob, audio: AudioTracks): Promise<Line[]> {
+  const { job, options } = prep;
+  const out = inJob(job, TRANSCRIPT);
+  const analysis = inJob(job, audio.analysis);
+  const st = await stat(analysis);
+  const hash = hashOf('transcribe', st.size, st.mtimeMs, options.asr);
+  if (await isFresh(job, out, hash)) return readTranscript(out);
+
+  const lines = await recognizeLines(prep, analysis, prep.media.durationSec, 'tmp/asr');
+  const name = path.basename(prep.media.path);
+  if (lines.length === 0) {
+    throw failure(ErrorType.InvalidMedia, `no speech recognized in ${name} (nothing louder than ${options.asr.silenceDb} dB for ${options.asr.minSpeechSec}s, or no words); give the lines with --subs FILE`);
+  }
   await saveTranscript(prep, lines, 'pocketsphinx', hash);
   return lines;
 }

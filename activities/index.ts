@@ -8,3 +8,4 @@ export { assembleDub, mixDub } from './mix.js';
 export { muxOutputs } from './mux.js';
 export { writeReport } from './report.js';
 export { lipsync } from './lipsync/index.js';
+export { planStream, cutChunk, transcribeChunk, muxChunk, fallbackChunk, publishStream, stitchStream } from './stream.js';

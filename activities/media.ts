@@ -71,7 +71,11 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
       throw failure(ErrorType.InvalidSubtitles, `${flag} file not found: ${file}`);
     }
   }
-  const { ttsEngine } = await checkJobEngines(options);
+  if (options.stream.enabled && options.translatedSubs) {
+    throw failure(ErrorType.InvalidConfig, '--translated-subs is not supported with --stream yet; use --subs, or dub without streaming');
+  }
+  // A dry run uses no recognizer, translator or synthesizer, so it needs none installed.
+  const { ttsEngine } = options.stream.enabled && options.stream.dryRun ? { ttsEngine: 'espeak-ng' as const } : await checkJobEngines(options);
 
   const job: JobRef = { root, name: jobNameFor(options.video) };
   try {

@@ -41,7 +41,10 @@ export async function translateLines(prep: PreparedJob, lines: Line[]): Promise<
 
   let translated: TranslatedLine[];
   let method: string;
-  if (options.translatedSubs) {
+  if (lines.length === 0) {
+    translated = [];
+    method = 'none (no lines)';
+  } else if (options.translatedSubs) {
     translated = pairImported(lines, await readSubtitleFile(options.translatedSubs, '--translated-subs'));
     method = `subtitles:${path.basename(options.translatedSubs)}`;
   } else if (!options.translate || options.src === options.tgt) {

@@ -4,6 +4,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { JobOptions, Settings } from '../config/schema.js';
 import type { DubJobResult } from '../lib/job.js';
 import { progressQuery, type Progress } from '../lib/progress.js';
+import type { StreamProgress } from '../lib/streamProgress.js';
+import type { StreamDubResult } from '../workflows/streamDub.js';
 
 export async function connectClient(address: string, namespace = 'default'): Promise<Client> {
   const connection = await Connection.connect({ address });
@@ -25,11 +27,21 @@ export async function startDubJob(client: Client, settings: Settings, options: J
   });
 }
 
-export async function getProgress(client: Client, workflowId: string): Promise<Progress> {
-  return client.workflow.getHandle(workflowId).query(progressQuery);
+/** A streaming run: chunk by chunk, with a live manifest and playlist under Output/<job>/stream/. */
+export async function startStreamDub(client: Client, settings: Settings, options: JobOptions, workflowId = newJobId(options.video).replace(/^dub-/, 'stream-')): Promise<WorkflowHandle> {
+  return client.workflow.start('streamDub', {
+    taskQueue: settings.queues.workflows,
+    workflowId,
+    args: [{ ...options, stream: { ...options.stream, enabled: true } }],
+    memo: { input: options.video, src: options.src, tgt: options.tgt, stream: true },
+  });
 }
 
-export async function waitForResult(client: Client, workflowId: string): Promise<DubJobResult> {
+export async function getProgress(client: Client, workflowId: string): Promise<Progress | StreamProgress> {
+  return client.workflow.getHandle(workflowId).query(progressQuery) as Promise<Progress | StreamProgress>;
+}
+
+export async function waitForResult(client: Client, workflowId: string): Promise<DubJobResult | StreamDubResult> {
   return client.workflow.getHandle(workflowId).result();
 }
 

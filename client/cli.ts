@@ -9,9 +9,10 @@ import { ConfigError, loadSettings, resolveJobOptions } from '../config/load.js'
 import type { Settings } from '../config/schema.js';
 import { engineReport } from '../activities/engineChecks.js';
 import type { DubJobResult } from '../lib/job.js';
-import type { Progress } from '../lib/progress.js';
 import { ALL_ROLES, parseRoles, startWorkers, temporalAddress, type RunningWorkers } from '../workers/startWorkers.js';
-import { cancelJob, connectClient, failureMessage, getProgress, listJobs, startDubJob, waitForResult } from './api.js';
+import { cancelJob, connectClient, failureMessage, getProgress, listJobs, startDubJob, startStreamDub, waitForResult } from './api.js';
+import type { StreamDubResult } from '../workflows/streamDub.js';
+import { isStreamProgress } from '../lib/streamProgress.js';
 import { ensureDevServer, stateDir, stopDevServer, temporalCliPath, portOpen } from './devServer.js';
 import { ensureBackgroundWorker } from './backgroundWorker.js';
 import { lipsyncPlugin, lipsyncPluginNames } from '../activities/lipsync/registry.js';
@@ -52,7 +53,16 @@ function jobLink(ctx: Ctx, id: string): string | undefined {
   return ctx.uiUrl ? `${ctx.uiUrl}/namespaces/${ctx.settings.temporal.namespace}/workflows/${encodeURIComponent(id)}` : undefined;
 }
 
-function printResult(ctx: Ctx, id: string, result: DubJobResult): void {
+function printResult(ctx: Ctx, id: string, result: DubJobResult | StreamDubResult): void {
+  if ('manifest' in result) {
+    console.log(`\nStreamed ${result.chunks} chunks (${result.failed} failed) → ${result.outputDir}/stream`);
+    if (result.timeToFirstChunkSec !== undefined) console.log(`  first chunk ready after ${result.timeToFirstChunkSec.toFixed(1)} s`);
+    for (const rel of [result.manifest, result.playlist, result.final]) if (rel) console.log(`  ${path.join(result.outputDir, rel)}`);
+    if (result.failed) console.log(`  ${result.failed} chunk(s) kept the original audio; see the manifest for why`);
+    const link = jobLink(ctx, id);
+    if (link) console.log(`Temporal UI: ${link}`);
+    return;
+  }
   console.log(`\nDubbed ${result.lines} lines (${result.durationSec.toFixed(1)} s) → ${result.outputDir}`);
   for (const [name, rel] of Object.entries(result.outputs)) console.log(`  ${name.padEnd(10)} ${path.join(result.outputDir, rel)}`);
   if (result.lipsync?.status === 'skipped') console.log(`Lip-sync skipped (${result.lipsync.plugin}): ${result.lipsync.reason}. The dub above has the original video.`);
@@ -61,14 +71,25 @@ function printResult(ctx: Ctx, id: string, result: DubJobResult): void {
 }
 
 /** Live progress: a bar on a terminal, one line per stage change otherwise (CI logs stay readable). */
-async function follow(ctx: Ctx, id: string): Promise<DubJobResult> {
+async function follow(ctx: Ctx, id: string): Promise<DubJobResult | StreamDubResult> {
   const tty = process.stderr.isTTY;
   const bar = tty ? new cliProgress.SingleBar({ format: ' {stage} |{bar}| {percentage}% | lines {lines}', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
   bar?.start(100, 0, { stage: 'queued'.padEnd(10), lines: '-' });
   let lastStage = '';
+  let lastDone = -1;
   const poll = setInterval(async () => {
-    const p: Progress | undefined = await getProgress(ctx.client, id).catch(() => undefined);
+    const p = await getProgress(ctx.client, id).catch(() => undefined);
     if (!p) return;
+    if (isStreamProgress(p)) {
+      const lowest = p.running.length ? Math.min(...p.running) : undefined;
+      const child = lowest === undefined ? undefined : await getProgress(ctx.client, `${id}-chunk-${String(lowest).padStart(3, '0')}`).catch(() => undefined);
+      const chunks = `${p.chunksDone}/${p.chunksTotal}${p.chunksFailed ? ` (${p.chunksFailed} failed)` : ''}${lowest !== undefined ? `, chunk ${lowest}: ${child?.stage ?? '…'}` : ''}`;
+      if (bar) bar.update(p.percent, { stage: p.stage.padEnd(10), lines: chunks });
+      else if (p.stage !== lastStage || p.chunksDone !== lastDone) process.stderr.write(`[${p.percent}%] ${p.stage} chunks ${chunks}\n`);
+      lastStage = p.stage;
+      lastDone = p.chunksDone;
+      return;
+    }
     const lines = p.linesTotal ? `${p.linesDone}/${p.linesTotal}` : '-';
     if (bar) bar.update(p.percent, { stage: p.stage.padEnd(10), lines });
     else if (p.stage !== lastStage) process.stderr.write(`[${p.percent}%] ${p.stage}${p.linesTotal ? ` (lines ${lines})` : ''}\n`);
@@ -109,6 +130,15 @@ program
   .addOption(new Option('--lipsync-face <mode>', 'auto = face detector; center = middle of the frame; bbox = --lipsync-box (env LIPSYNC_FACE)').choices(['auto', 'center', 'bbox']))
   .option('--lipsync-box <x1,y1,x2,y2>', 'face box in source pixels for --lipsync-face bbox (env LIPSYNC_BOX)')
   .option('--lipsync-timeout <sec>', 'stop lip-sync after this many seconds (env LIPSYNC_TIMEOUT)')
+  .addOption(new Option('--stream <mode>', 'streaming mode: a playable MP4 per chunk + live manifest/playlist (env STREAM)').choices(['on', 'off']))
+  .option('--realtime', 'alias of --stream on')
+  .option('--chunk-seconds <sec>', 'target chunk length, snapped to a silence/keyframe (env STREAM_CHUNK_SECONDS; default 20)')
+  .option('--chunk-overlap <sec>', 'context each side of a chunk for recognition only (env STREAM_CHUNK_OVERLAP; default 2)')
+  .option('--stream-concurrency <n>', 'chunks rendered at once (env STREAM_CONCURRENCY; default 1)')
+  .option('--stitch', 'join the chunks into stream/stream.final.mp4 at the end (default; env STREAM_STITCH)')
+  .option('--no-stitch', 'keep only the chunks')
+  .addOption(new Option('--stream-output <kind>', 'segments = the chunks are the result; final = the stitched file is (env STREAM_OUTPUT)').choices(['segments', 'final']))
+  .option('--dry-run', 'streaming only: no ASR/MT/TTS, a silent dub; still cuts, muxes, writes manifest and playlist, stitches')
   .option('--set <key=value>', 'any job option by its path, e.g. --set asr.silenceDb=-40 (repeatable)', collect)
   .option('--detach', 'start the job and return at once (a background worker runs it locally)')
   .action(async (video: string, o) => {
@@ -136,6 +166,11 @@ program
         synthesisConcurrency: o.synthesisConcurrency,
         fit: { maxSpeed: o.maxSpeed },
         mix: { duckDb: o.duckDb },
+        stream: {
+          enabled: o.stream === 'on' || o.realtime ? true : o.stream === 'off' ? false : undefined,
+          chunkSeconds: o.chunkSeconds, overlapSeconds: o.chunkOverlap, concurrency: o.streamConcurrency,
+          stitch: o.stitch === false ? false : undefined, output: o.streamOutput, dryRun: o.dryRun ? true : undefined,
+        },
         lipsync: {
           engine: o.lipsync, strict: o.strictPlugins ? true : undefined, face: o.lipsyncFace,
           box: o.lipsyncBox, timeoutSec: o.lipsyncTimeout,
@@ -149,7 +184,10 @@ program
     if (ctx.embedded && o.detach) await ensureBackgroundWorker(ctx.settings);
     else if (ctx.embedded) workers = await startWorkers(ctx.settings, ALL_ROLES, { handleSignals: false });
 
-    const handle = await startDubJob(ctx.client, ctx.settings, options, o.workflowId);
+    if (o.dryRun && !options.stream.enabled) fail('--dry-run works with --stream on (streaming mode)', 2);
+    const handle = options.stream.enabled
+      ? await startStreamDub(ctx.client, ctx.settings, options, o.workflowId)
+      : await startDubJob(ctx.client, ctx.settings, options, o.workflowId);
     console.log(`Started job ${handle.workflowId}`);
     const link = jobLink(ctx, handle.workflowId);
     if (o.detach) {
@@ -186,7 +224,11 @@ program
     const desc = await ctx.client.workflow.getHandle(id).describe().catch((e) => fail(`no job ${id}: ${e.message}`));
     const p = await getProgress(ctx.client, id).catch(() => undefined);
     console.log(`${id}: ${desc.status.name}`);
-    if (p) {
+    if (p && isStreamProgress(p)) {
+      console.log(`  stage ${p.stage}, ${p.percent}%, chunks ${p.chunksDone}/${p.chunksTotal}${p.chunksFailed ? ` (${p.chunksFailed} failed)` : ''}${p.running.length ? `, rendering ${p.running.join(', ')}` : ''}`);
+      if (p.timeToFirstChunkSec !== undefined) console.log(`  first chunk after ${p.timeToFirstChunkSec.toFixed(1)} s`);
+      for (const [k, v] of Object.entries(p.outputs)) console.log(`  ${k.padEnd(10)} ${v}`);
+    } else if (p) {
       console.log(`  stage ${p.stage}, ${p.percent}%${p.linesTotal ? `, lines ${p.linesDone}/${p.linesTotal}` : ''}`);
       if (p.error) console.log(`  error ${p.error}`);
       for (const [k, v] of Object.entries(p.outputs)) console.log(`  ${k.padEnd(10)} ${v}`);

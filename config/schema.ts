@@ -8,12 +8,14 @@ export type QueueKind = (typeof QUEUE_KINDS)[number];
 export const PLACEABLE_ACTIVITIES = [
   'extractAudio', 'transcribe', 'importSubtitles', 'translateLines',
   'synthesizeLine', 'fitLine', 'assembleDub', 'mixDub', 'muxOutputs', 'lipsync', 'writeReport',
+  'planStream', 'cutChunk', 'transcribeChunk', 'muxChunk', 'fallbackChunk', 'publishStream', 'stitchStream',
 ] as const;
 export type PlaceableActivity = (typeof PLACEABLE_ACTIVITIES)[number];
 
 export const DEFAULT_PLACEMENT: Record<PlaceableActivity, QueueKind> = {
   extractAudio: 'cpu', transcribe: 'gpu', importSubtitles: 'cpu', translateLines: 'cpu',
   synthesizeLine: 'gpu', fitLine: 'cpu', assembleDub: 'cpu', mixDub: 'cpu', muxOutputs: 'cpu', lipsync: 'gpu', writeReport: 'cpu',
+  planStream: 'cpu', cutChunk: 'cpu', transcribeChunk: 'gpu', muxChunk: 'cpu', fallbackChunk: 'cpu', publishStream: 'cpu', stitchStream: 'cpu',
 };
 
 const lang = z.string().regex(/^[a-z]{2,3}$/, 'a 2- or 3-letter language code such as en, es, ja');
@@ -55,6 +57,22 @@ export const lipsyncSchema = z.object({
   resizeFactor: int(1, 8).default(1),
   nosmooth: boolish.default(false),
 }).refine((l) => l.face !== 'bbox' || l.box !== undefined, { message: 'face "bbox" needs a box x1,y1,x2,y2 (--lipsync-box)', path: ['box'] });
+
+/** Streaming mode (off by default): chunked rendering with a live manifest and playlist. */
+export const streamSchema = z.object({
+  enabled: boolish.default(false),
+  chunkSeconds: num(2, 600).default(20),
+  /** Context on each side of a chunk for recognition only; output chunks never repeat time. */
+  overlapSeconds: num(0, 30).default(2),
+  concurrency: int(1, 32).default(1),
+  stitch: boolish.default(true),
+  /** segments = the chunk files are the result (stitch optional); final = the stitched file is. */
+  output: z.enum(['segments', 'final']).default('segments'),
+  /** No recognition, translation or synthesis: a silent dub, but real cuts, muxes, manifest and stitch. */
+  dryRun: boolish.default(false),
+  /** The parent continues as new once its history grows past this many events. */
+  continueAsNewEvents: int(50, 50_000).default(3000),
+}).refine((s) => s.output !== 'final' || s.stitch, { message: '--stream-output final needs --stitch', path: ['stitch'] });
 
 /** Where plugin code and weights live: worker settings only, so a job input can never point us at code to run. */
 export const pluginsSchema = z.object({
@@ -101,6 +119,7 @@ export const jobOptionsSchema = z.object({
     dubGainDb: num(-20, 20).default(0),
   }).prefault({}),
   lipsync: lipsyncSchema.prefault({}),
+  stream: streamSchema.prefault({}),
   queues: queuesSchema.prefault({}),
   placement: placementSchema,
   searchAttributes: boolish.default(true),
@@ -170,6 +189,13 @@ export const ENV_NAMES: Record<string, string> = {
   LIPSYNC_FACE: 'job.lipsync.face',
   LIPSYNC_BOX: 'job.lipsync.box',
   LIPSYNC_TIMEOUT: 'job.lipsync.timeoutSec',
+  STREAM: 'job.stream.enabled',
+  STREAM_CHUNK_SECONDS: 'job.stream.chunkSeconds',
+  STREAM_CHUNK_OVERLAP: 'job.stream.overlapSeconds',
+  STREAM_CONCURRENCY: 'job.stream.concurrency',
+  STREAM_STITCH: 'job.stream.stitch',
+  STREAM_OUTPUT: 'job.stream.output',
+  STREAM_DRY_RUN: 'job.stream.dryRun',
   WAV2LIP_DIR: 'plugins.wav2lipDir',
   WAV2LIP_CHECKPOINT: 'plugins.wav2lipCheckpoint',
   WAV2LIP_PYTHON: 'plugins.python',

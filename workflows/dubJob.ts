@@ -1,36 +1,12 @@
 // The dub job, as the pipeline diagram reads:
 // prepare → extract → transcribe | import subs → translate → synthesize + fit each line → assemble → mix → mux
 //   → [lip-sync] → report
-import {
-  ActivityCancellationType, ActivityFailure, ApplicationFailure, isCancellation, proxyActivities, setHandler,
-  upsertMemo, upsertSearchAttributes, type ActivityOptions,
-} from '@temporalio/workflow';
-import type * as activities from '../activities/index.js';
-import { DEFAULT_PLACEMENT, type Placement, type Queues } from '../config/schema.js';
-import { NON_RETRYABLE_TYPES } from '../lib/errors.js';
-import type { DubJobInput, DubJobResult, FittedLine, LipsyncOutcome, PreparedJob, TranslatedLine } from '../lib/job.js';
+import { ActivityFailure, ApplicationFailure, isCancellation, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import { DEFAULT_PLACEMENT, type Queues } from '../config/schema.js';
+import type { DubJobInput, DubJobResult, LipsyncOutcome } from '../lib/job.js';
 import { progressQuery, ProgressTracker, type Stage } from '../lib/progress.js';
 import { DubStageKey } from '../lib/searchAttributes.js';
-import { slotFor } from '../lib/timingFit.js';
-import { mapWithWindow } from '../lib/window.js';
-
-type Activities = typeof activities;
-
-const common: ActivityOptions = {
-  heartbeatTimeout: '30s',
-  // The workflow ends only once the running engine is really dead: no orphan keeps writing.
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { maximumAttempts: 3, initialInterval: '2s', backoffCoefficient: 2, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
-};
-
-/** One proxy per queue; each activity is called on the queue the placement map names. */
-function activitiesOn(queues: Queues, placement: Placement): Activities {
-  const onCpu = proxyActivities<Activities>({ ...common, taskQueue: queues.cpu, startToCloseTimeout: '60m' });
-  const onGpu = proxyActivities<Activities>({ ...common, taskQueue: queues.gpu, startToCloseTimeout: '120m' });
-  return new Proxy({} as Activities, {
-    get: (_, name: string) => ((placement as Record<string, string>)[name] === 'gpu' ? onGpu : onCpu)[name as keyof Activities],
-  });
-}
+import { activitiesOn, DEFAULT_QUEUES, dubEachLine } from './shared.js';
 
 export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
   const progress = new ProgressTracker();
@@ -52,7 +28,7 @@ export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
     }
   }
 
-  const queues: Queues = { workflows: 'dub-workflows', cpu: 'dub-cpu', gpu: 'dub-gpu', ...input?.queues };
+  const queues: Queues = { ...DEFAULT_QUEUES, ...input?.queues };
   const boot = activitiesOn(queues, DEFAULT_PLACEMENT);
   const prep = await stage('prepare', () => boot.prepareJob(input));
   upsertMemo({ input: prep.media.path, src: prep.options.src, tgt: prep.options.tgt, outputDir: `${prep.job.root}/${prep.job.name}` });
@@ -61,7 +37,7 @@ export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
   const audio = await stage('extract', () => act.extractAudio(prep));
   const lines = await stage('transcribe', () => (prep.options.subs ? act.importSubtitles(prep) : act.transcribe(prep, audio)));
   const translated = await stage('translate', () => act.translateLines(prep, lines));
-  const fitted = await stage('synthesize', () => dubEachLine(act, prep, translated, progress));
+  const fitted = await stage('synthesize', () => dubEachLine(act, prep, translated, (done, total) => progress.lines(done, total)));
   const dub = await stage('assemble', () => act.assembleDub(prep, fitted));
   const mix = await stage('mix', () => act.mixDub(prep, audio, dub, fitted));
   const outputs = await stage('mux', () => act.muxOutputs(prep, translated, mix));
@@ -74,17 +50,4 @@ export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
   progress.enter('done');
   if (tagged) upsertSearchAttributes([{ key: DubStageKey, value: 'done' }]);
   return { job: prep.job, outputDir: `${prep.job.root}/${prep.job.name}`, outputs, lines: translated.length, durationSec: prep.media.durationSec, lipsync };
-}
-
-/** Synthesize and fit every line, at most `synthesisConcurrency` lines in flight. */
-async function dubEachLine(act: Activities, prep: PreparedJob, lines: TranslatedLine[], progress: ProgressTracker): Promise<FittedLine[]> {
-  const starts = lines.map((l) => l.start);
-  let done = 0;
-  progress.lines(0, lines.length);
-  return mapWithWindow(lines, prep.options.synthesisConcurrency, async (line, i) => {
-    const clip = await act.synthesizeLine(prep, line);
-    const fitted = await act.fitLine(prep, clip, slotFor(starts, i, prep.media.durationSec, prep.options.fit.guardMs), line.end);
-    progress.lines(++done, lines.length);
-    return fitted;
-  });
 }

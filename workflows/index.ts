@@ -1,1 +1,3 @@
 export { dubJob } from './dubJob.js';
+export { streamDub } from './streamDub.js';
+export { streamChunk } from './streamChunk.js';

@@ -1,0 +1,151 @@
+// A streaming run: prepare → extract → plan chunks → one child workflow per chunk (bounded window), publishing
+// the manifest and playlist after each → [stitch]. Long runs continue as new, carrying what is finished.
+import {
+  ApplicationFailure, ActivityFailure, ChildWorkflowFailure, continueAsNew, executeChild, isCancellation, setHandler,
+  upsertMemo, upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import { DEFAULT_PLACEMENT, type Queues } from '../config/schema.js';
+import type { Chunk } from '../lib/chunkPlan.js';
+import type { DubJobInput, JobRef, PreparedJob } from '../lib/job.js';
+import { progressQuery } from '../lib/progress.js';
+import { DubStageKey } from '../lib/searchAttributes.js';
+import { initialEntries, type ChunkEntry } from '../lib/streamManifest.js';
+import type { StreamProgress, StreamStage } from '../lib/streamProgress.js';
+import { mapWithWindow } from '../lib/window.js';
+import { activitiesOn, DEFAULT_QUEUES } from './shared.js';
+import { streamChunk } from './streamChunk.js';
+
+/** What a continued run carries over: the plan and every chunk's state. */
+export interface StreamResume {
+  prep: PreparedJob;
+  chunks: Chunk[];
+  entries: ChunkEntry[];
+  startedAtMs: number;
+  timeToFirstChunkSec?: number;
+}
+
+export type StreamDubInput = DubJobInput & { resume?: StreamResume };
+
+export interface StreamDubResult {
+  job: JobRef;
+  outputDir: string;
+  manifest: string;
+  playlist: string;
+  final?: string;
+  chunks: number;
+  failed: number;
+  timeToFirstChunkSec?: number;
+}
+
+const pad3 = (n: number) => String(n).padStart(3, '0');
+
+function reason(err: unknown): string {
+  let e: unknown = err;
+  while ((e instanceof ChildWorkflowFailure || e instanceof ActivityFailure) && e.cause) e = e.cause;
+  return e instanceof ApplicationFailure ? `${e.type ?? 'Error'}: ${e.message}` : e instanceof Error ? e.message : String(e);
+}
+
+export async function streamDub(input: StreamDubInput): Promise<StreamDubResult> {
+  const info = workflowInfo();
+  const progress: StreamProgress = { kind: 'stream', stage: 'queued', chunksTotal: 0, chunksDone: 0, chunksFailed: 0, running: [], percent: 0, outputs: {} };
+  setHandler(progressQuery, () => ({ ...progress, running: [...progress.running] }) as never);
+  const tagged = input?.searchAttributes !== false;
+  const enter = (stage: StreamStage) => {
+    progress.stage = stage;
+    if (tagged) upsertSearchAttributes([{ key: DubStageKey, value: stage }]);
+  };
+
+  const queues: Queues = { ...DEFAULT_QUEUES, ...input?.queues };
+  let resume = input.resume;
+  try {
+    if (!resume) {
+      enter('prepare');
+      const prep = await activitiesOn(queues, DEFAULT_PLACEMENT).prepareJob(input);
+      upsertMemo({ input: prep.media.path, src: prep.options.src, tgt: prep.options.tgt, outputDir: `${prep.job.root}/${prep.job.name}`, stream: true });
+      const act = activitiesOn(prep.options.queues, prep.options.placement);
+      enter('extract');
+      const audio = await act.extractAudio(prep);
+      enter('plan');
+      const chunks = await act.planStream(prep, audio);
+      resume = { prep, chunks, entries: initialEntries(chunks), startedAtMs: info.startTime.getTime() };
+      await act.publishStream(prep, { workflowId: info.workflowId, entries: resume.entries, done: false });
+    }
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
+  }
+  const state = resume;
+  const { prep, chunks, entries } = state;
+  const act = activitiesOn(prep.options.queues, prep.options.placement);
+  const count = () => {
+    progress.chunksTotal = entries.length;
+    progress.chunksDone = entries.filter((e) => e.status === 'done' || e.status === 'failed').length;
+    progress.chunksFailed = entries.filter((e) => e.status === 'failed').length;
+    progress.percent = Math.round((100 * progress.chunksDone) / Math.max(1, entries.length));
+    progress.timeToFirstChunkSec = state.timeToFirstChunkSec;
+  };
+  count();
+  progress.outputs = { manifest: 'stream/manifest.json', playlist: 'stream/index.m3u8' };
+
+  // Publishing is chained so an older snapshot never overwrites a newer one.
+  let publishing: Promise<void> = Promise.resolve();
+  const publish = (done: boolean, final?: string) => {
+    const snapshot = entries.map((e) => ({ ...e }));
+    publishing = publishing.then(() => act.publishStream(prep, { workflowId: info.workflowId, entries: snapshot, done, final }));
+    return publishing;
+  };
+
+  enter('chunks');
+  const todo = chunks.filter((c) => entries[c.index].status !== 'done' && entries[c.index].status !== 'failed');
+  const historyFull = () => workflowInfo().historyLength > prep.options.stream.continueAsNewEvents;
+  await mapWithWindow(todo, prep.options.stream.concurrency, async (chunk) => {
+    const entry = entries[chunk.index];
+    progress.running.push(chunk.index);
+    entry.status = 'running';
+    try {
+      const r = await executeChild(streamChunk, {
+        workflowId: `${info.workflowId}-chunk-${pad3(chunk.index)}`,
+        taskQueue: prep.options.queues.workflows,
+        args: [{ prep, chunk }],
+      });
+      Object.assign(entry, { status: 'done', video: r.video, files: r.files, lines: r.lines, timings: r.timings });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      // Failed after its retries: keep the original audio for this stretch so playback goes on.
+      const files = await act.fallbackChunk(prep, chunk);
+      Object.assign(entry, { status: 'failed', error: reason(err), files: { mp4: files.mp4, ts: files.ts }, timings: { finishedAt: files.finishedAt } });
+    } finally {
+      progress.running = progress.running.filter((i) => i !== chunk.index);
+    }
+    if (state.timeToFirstChunkSec === undefined && entries[0].files && entry.index === 0) {
+      state.timeToFirstChunkSec = (Date.parse(entry.timings.finishedAt!) - state.startedAtMs) / 1000;
+    }
+    count();
+    await publish(false);
+  }, () => !historyFull());
+  await publishing;
+
+  if (entries.some((e) => e.status === 'pending' || e.status === 'running')) {
+    await continueAsNew<typeof streamDub>({ ...input, resume: state });
+  }
+
+  let final: string | undefined;
+  if (prep.options.stream.stitch) {
+    enter('stitch');
+    final = await act.stitchStream(prep, entries);
+    progress.outputs.final = final;
+  }
+  await publish(true, final);
+  enter('done');
+  count();
+  return {
+    job: prep.job,
+    outputDir: `${prep.job.root}/${prep.job.name}`,
+    manifest: 'stream/manifest.json',
+    playlist: 'stream/index.m3u8',
+    final,
+    chunks: entries.length,
+    failed: progress.chunksFailed,
+    timeToFirstChunkSec: state.timeToFirstChunkSec,
+  };
+}
