@@ -210,6 +210,8 @@ export function normalizeBySpeaker(lines: readonly { speaker?: string }[], featu
 
 /** How far a deviation must go to count as one unit of arousal (a unit or more = clearly raised). */
 const AROUSAL_UNIT = { energyDb: 5, pitchSemitones: 4, rateRatio: 0.3 };
+/** Raised but only this much louder reads as excitement, not anger. */
+const ANGRY_MIN_ENERGY_DB = 4;
 
 export interface CategorizeInput {
   /** Absent in text-only mode. */
@@ -220,9 +222,10 @@ export interface CategorizeInput {
 }
 
 /**
- * Raised delivery (arousal ≥ 1) is excited when the pitch rises or widens with it, angry when it stays level;
- * lowered delivery (≤ −1) is sad when the pitch drops or the pace slows, else calm. Every rule only moves a
- * line towards a category whose offsets are larger as its feature grows, so multipliers stay monotonic.
+ * Raised delivery (arousal ≥ 1) is angry when it is much louder with a level pitch (or shouted in capitals),
+ * else excited; lowered delivery (≤ −1) is sad when the pitch drops or the pace slows, else calm. As any one
+ * feature grows, a line only moves towards categories whose offset for that feature is no smaller, so the
+ * multipliers stay monotonic in each feature.
  */
 export function categorize({ normalized: n, cues, tag }: CategorizeInput): Category {
   if (tag) return tag;
@@ -242,7 +245,8 @@ export function categorize({ normalized: n, cues, tag }: CategorizeInput): Categ
     (cues.ellipsis ? 0.5 : 0);
   if (arousal >= 1) {
     const widened = (n.rangeSemitones ?? 0) >= 2;
-    return (pitch < 1 || cues.shouting) && !widened && !cues.question ? 'angry' : 'excited';
+    const forceful = cues.shouting || (n.energyDb >= ANGRY_MIN_ENERGY_DB && pitch < 1);
+    return forceful && !widened && !cues.question ? 'angry' : 'excited';
   }
   if (arousal <= -1) {
     return pitch <= -1 || n.rateRatio <= 0.88 || (cues.ellipsis && pitch <= 0) ? 'sad' : 'calm';

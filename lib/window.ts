@@ -1,6 +1,8 @@
 // Bounded fan-out: run fn over items with at most `limit` in flight, results in item order.
-// Pure promise code, so workflows use it for parallel activities.
+// Pure promise code, so workflows use it for parallel activities and child workflows.
 // `mayStart` lets a caller stop taking new items (e.g. before continue-as-new); items never started stay undefined.
+// On the first failure no new item starts, and the failure is thrown only once every item in flight has
+// settled: a cancelled workflow waits for its children's cancellation instead of leaving them running.
 export async function mapWithWindow<T, R>(
   items: readonly T[],
   limit: number,
@@ -9,12 +11,20 @@ export async function mapWithWindow<T, R>(
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
   const lanes = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-    while (next < items.length && mayStart()) {
+    while (!failed && next < items.length && mayStart()) {
       const i = next++;
-      results[i] = await fn(items[i], i);
+      try {
+        results[i] = await fn(items[i], i);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   });
-  await Promise.all(lanes);
+  const settled = await Promise.allSettled(lanes);
+  const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (rejected) throw rejected.reason;
   return results;
 }

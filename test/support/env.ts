@@ -6,4 +6,3 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const TEST_CACHE = path.join(PROJECT_ROOT, 'test', '.cache');
 export const TEST_SERVER_PORT = Number(process.env.ANIME_DUB_TEST_PORT ?? 17233);
 export const TEST_ADDRESS = `127.0.0.1:${TEST_SERVER_PORT}`;
-export const SERVER_STATE = path.join(TEST_CACHE, 'test-server.json');

@@ -1,10 +1,6 @@
-import { readFile, rm } from 'node:fs/promises';
-import { SERVER_STATE } from './env.js';
-
+// Stops the dev server only if this run's globalSetup started it (same process, so a global carries the pid).
 export default async function globalTeardown(): Promise<void> {
-  const state = await readFile(SERVER_STATE, 'utf8').then(JSON.parse, () => undefined);
-  if (state?.pid) {
-    try { process.kill(-state.pid, 'SIGTERM'); } catch { /* already gone */ }
-  }
-  await rm(SERVER_STATE, { force: true });
+  const pid = (globalThis as { __testServerPid?: number }).__testServerPid;
+  if (!pid) return;
+  try { process.kill(-pid, 'SIGTERM'); } catch { /* already gone */ }
 }

@@ -97,3 +97,20 @@ describe('progress', () => {
     expect(p.snapshot().percent).toBe(100);
   });
 });
+
+describe('bounded fan-out on failure', () => {
+  it('starts nothing new after a failure and rethrows only once the items in flight have settled', async () => {
+    const started: number[] = [];
+    let slowFinished = false;
+    const run = mapWithWindow([0, 1, 2, 3, 4], 2, async (n) => {
+      started.push(n);
+      if (n === 0) throw new Error('boom');
+      await new Promise((r) => setTimeout(r, 30));
+      slowFinished = true;
+      return n;
+    });
+    await expect(run).rejects.toThrow('boom');
+    expect(slowFinished).toBe(true);
+    expect(started).toEqual([0, 1]);
+  });
+});
