@@ -10,4 +10,10 @@ describe('verify scripts', () => {
     expect(r.stdout).toMatch(/lip-sync plugin verified/);
     expect(r.exitCode).toBe(0);
   }, 180_000);
+
+  it('scripts/verify-streaming-mode passes (dry run: cuts, muxes, manifest, playlist, stitch)', async () => {
+    const r = await execa(path.join(PROJECT_ROOT, 'scripts', 'verify-streaming-mode'), [], { reject: false, env: { TEMPORAL_ADDRESS: '' } });
+    expect(r.stdout).toMatch(/streaming mode verified/);
+    expect(r.exitCode).toBe(0);
+  }, 180_000);
 });
