@@ -5,7 +5,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
-import { YIN } from 'pitchfinder';
+import { PitchDetector } from 'pitchy';
 import { ErrorType, failure } from '../lib/errors.js';
 import { countSyllables, percentile, semitones, SILENCE_DB, type LineFeatures } from '../lib/prosody.js';
 import { parseWavHeader, type WavFormat } from '../lib/wav.js';
@@ -23,24 +23,23 @@ export interface ClipFeatures {
   f0MedianHz: number | null;
 }
 
-/** Pitch is tracked near 8 kHz: enough for voices up to 500 Hz, and YIN's cost is quadratic in its window. */
+/** Pitch is tracked near 8 kHz: enough for voices up to 500 Hz, and the detector's cost grows with its window. */
 const ANALYSIS_RATE_MAX = 8000;
 /**
- * Samples per analysis block at the analysis rate (32 ms at 8 kHz). pitchfinder's YIN looks at half the next
- * power of two ≥ the buffer's length, so a BLOCK + 1 view is exactly a BLOCK window with lags up to BLOCK / 2:
- * the lowest pitch it can report is rate / (BLOCK / 2 − 1), 63 Hz at 8 kHz.
+ * Samples per analysis block at the analysis rate (32 ms at 8 kHz). The McLeod pitch method (pitchy) needs
+ * two periods in its window, so the lowest pitch it can report is about rate / (BLOCK / 2), 63 Hz at 8 kHz.
  */
 const BLOCK = 256;
 const F0_MIN_HZ = 60;
 const F0_MAX_HZ = 500;
 /** Blocks this far below the loudest one of the line are pauses, not speech: they do not lower its level. */
 const ACTIVE_WITHIN_DB = 30;
-/** A block quieter than the line's level by more than this is not voiced, whatever YIN says. */
+/** A block quieter than the line's level by more than this is not voiced, whatever the detector says. */
 const VOICED_WITHIN_DB = 15;
 /** Fewer voiced blocks than this and the line's pitch is unknown rather than a guess. */
 const MIN_VOICED_BLOCKS = 3;
-/** YIN's aperiodicity threshold: pitchfinder's default (0.10) rejects much of real, breathy speech. */
-const YIN_THRESHOLD = 0.15;
+/** pitchy's clarity (0..1, how periodic the block is) above which a block counts as voiced. */
+const MIN_CLARITY = 0.8;
 const HEAD_BYTES = 65536;
 /** Lines between heartbeats: a long episode takes seconds, and a cancelled job should stop within a beat. */
 const HEARTBEAT_EVERY_LINES = 64;
@@ -233,11 +232,7 @@ function analyseSpan(x: Float32Array, sampleRate: number): SpanVoice {
   };
 }
 
-/**
- * Copies y[at..] into `window` scaled to unit RMS. pitchfinder's YIN puts a constant 1 in place of the lag-1
- * difference, which swamps the normalisation of a quiet frame and makes it report a spurious high pitch;
- * at unit RMS that constant is negligible, and the result no longer depends on the level.
- */
+/** Copies y[at..] into `window` scaled to unit RMS, so the detector's result does not depend on the level. */
 function toUnitRms(y: Float32Array, at: number, window: Float32Array): boolean {
   let sum = 0;
   for (let i = 0; i < window.length; i++) sum += y[at + i] * y[at + i];
@@ -250,7 +245,11 @@ function toUnitRms(y: Float32Array, at: number, window: Float32Array): boolean {
 function detectorFor(rate: number): (x: Float32Array) => number | null {
   let d = detectors.get(rate);
   if (!d) {
-    d = YIN({ sampleRate: rate, threshold: YIN_THRESHOLD });
+    const mpm = PitchDetector.forFloat32Array(BLOCK + 1);
+    d = (x: Float32Array) => {
+      const [pitch, clarity] = mpm.findPitch(x, rate);
+      return clarity >= MIN_CLARITY && Number.isFinite(pitch) ? pitch : null;
+    };
     detectors.set(rate, d);
   }
   return d;

@@ -42,7 +42,8 @@ export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
   const mix = await stage('mix', () => act.mixDub(prep, audio, dub, fitted));
   const outputs = await stage('mux', () => act.muxOutputs(prep, translated, mix));
   for (const [name, rel] of Object.entries(outputs)) progress.output(name, rel);
-  const lipsync: LipsyncOutcome = prep.options.lipsync.engine === 'off' ? { status: 'off' } : await stage('lipsync', () => act.lipsync(prep, mix, outputs));
+  // Jobs started before lip-sync existed have no lipsync options: they replay as "off".
+  const lipsync: LipsyncOutcome = (prep.options.lipsync?.engine ?? 'off') === 'off' ? { status: 'off' } : await stage('lipsync', () => act.lipsync(prep, mix, outputs));
   if (lipsync.output) progress.output('lipsync', (outputs.lipsync = lipsync.output));
   outputs.report = await stage('report', () => act.writeReport(prep, translated, fitted, outputs, lipsync));
   progress.output('report', outputs.report);

@@ -72,7 +72,7 @@ describe('prosody features measured on generated audio (real ffmpeg)', () => {
     expect(second).toEqual(first);
   });
 
-  it('finds the pitch of a very quiet line too (pitchfinder’s YIN depends on level unless frames are normalised)', async () => {
+  it('finds the pitch of a very quiet line too (frames are normalised before detection)', async () => {
     const wav = await synth('quiet.wav', ['0.005*sin(2*PI*220*t)'], { rate: 16000, seconds: 1 });
     const [f] = await measureLineFeatures(wav, [{ start: 0, end: 1, text: 'hm' }], 1, 'en');
     within(f.f0MedianHz, 220, 0.05);
