@@ -123,6 +123,10 @@ program
   .option('--duck-db <db>', 'level of the original audio under the dub (env MIX_DUCK_DB)')
   .option('--output <dir>', 'output root; the job writes to <dir>/<video name>/ (env ANIME_DUB_OUTPUT_DIR)')
   .option('--workflow-id <id>', 'workflow id to use (default dub-<name>-<time>)')
+  .addOption(new Option('--expressive <mode>', "carry each source line's energy, pitch and pace into its dub (env EXPRESSIVE)").choices(['off', 'auto', 'source-audio', 'text-only']))
+  .option('--expressive-strength <0..1>', 'how much of it (env EXPRESSIVE_STRENGTH; default 0.5)')
+  .option('--expressive-debug', 'write Output/<job>/expressive/plans/NNNN.json per line (env EXPRESSIVE_DEBUG)')
+  .addOption(new Option('--emotion-mode <mode>', 'older switch: auto = --expressive auto; tags = read a leading [happy]/[sad]/[angry]/[calm] (env EMOTION_MODE)').choices(['off', 'auto', 'tags']))
   .addOption(new Option('--lipsync <plugin>', 'lip-sync the video to the dub (env LIPSYNC)').choices(['off', 'wav2lip']))
   .option('--strict-plugins', 'fail the job when lip-sync is unavailable or fails (env STRICT_PLUGINS); default: keep the dub, say why')
   .option('--wav2lip-dir <dir>', 'Wav2Lip repository (env WAV2LIP_DIR; else ./Wav2Lip, ~/Wav2Lip)')
@@ -166,6 +170,7 @@ program
         synthesisConcurrency: o.synthesisConcurrency,
         fit: { maxSpeed: o.maxSpeed },
         mix: { duckDb: o.duckDb },
+        expressive: { mode: o.expressive, strength: o.expressiveStrength, debug: o.expressiveDebug ? true : undefined, emotionMode: o.emotionMode },
         stream: {
           enabled: o.stream === 'on' || o.realtime ? true : o.stream === 'off' ? false : undefined,
           chunkSeconds: o.chunkSeconds, overlapSeconds: o.chunkOverlap, concurrency: o.streamConcurrency,

@@ -8,14 +8,14 @@ export type QueueKind = (typeof QUEUE_KINDS)[number];
 export const PLACEABLE_ACTIVITIES = [
   'extractAudio', 'transcribe', 'importSubtitles', 'translateLines',
   'synthesizeLine', 'fitLine', 'assembleDub', 'mixDub', 'muxOutputs', 'lipsync', 'writeReport',
-  'planStream', 'cutChunk', 'transcribeChunk', 'muxChunk', 'fallbackChunk', 'publishStream', 'stitchStream',
+  'analyzeProsody', 'planStream', 'cutChunk', 'transcribeChunk', 'muxChunk', 'fallbackChunk', 'publishStream', 'stitchStream',
 ] as const;
 export type PlaceableActivity = (typeof PLACEABLE_ACTIVITIES)[number];
 
 export const DEFAULT_PLACEMENT: Record<PlaceableActivity, QueueKind> = {
   extractAudio: 'cpu', transcribe: 'gpu', importSubtitles: 'cpu', translateLines: 'cpu',
   synthesizeLine: 'gpu', fitLine: 'cpu', assembleDub: 'cpu', mixDub: 'cpu', muxOutputs: 'cpu', lipsync: 'gpu', writeReport: 'cpu',
-  planStream: 'cpu', cutChunk: 'cpu', transcribeChunk: 'gpu', muxChunk: 'cpu', fallbackChunk: 'cpu', publishStream: 'cpu', stitchStream: 'cpu',
+  analyzeProsody: 'cpu', planStream: 'cpu', cutChunk: 'cpu', transcribeChunk: 'gpu', muxChunk: 'cpu', fallbackChunk: 'cpu', publishStream: 'cpu', stitchStream: 'cpu',
 };
 
 const lang = z.string().regex(/^[a-z]{2,3}$/, 'a 2- or 3-letter language code such as en, es, ja');
@@ -57,6 +57,16 @@ export const lipsyncSchema = z.object({
   resizeFactor: int(1, 8).default(1),
   nosmooth: boolish.default(false),
 }).refine((l) => l.face !== 'bbox' || l.box !== undefined, { message: 'face "bbox" needs a box x1,y1,x2,y2 (--lipsync-box)', path: ['box'] });
+
+/** Expressive prosody (off by default): carry each source line's energy, pitch and pace into its dub. */
+export const expressiveSchema = z.object({
+  mode: z.enum(['off', 'auto', 'source-audio', 'text-only']).default('off'),
+  strength: num(0, 1).default(0.5),
+  /** Write Output/<job>/expressive/plans/NNNN.json for every line. */
+  debug: boolish.default(false),
+  /** The older switch, kept working: auto = expressive auto; tags = only a leading [happy]/[sad]/[angry]/[calm]. */
+  emotionMode: z.enum(['off', 'auto', 'tags']).default('off'),
+});
 
 /** Streaming mode (off by default): chunked rendering with a live manifest and playlist. */
 export const streamSchema = z.object({
@@ -120,6 +130,7 @@ export const jobOptionsSchema = z.object({
   }).prefault({}),
   lipsync: lipsyncSchema.prefault({}),
   stream: streamSchema.prefault({}),
+  expressive: expressiveSchema.prefault({}),
   queues: queuesSchema.prefault({}),
   placement: placementSchema,
   searchAttributes: boolish.default(true),
@@ -196,6 +207,10 @@ export const ENV_NAMES: Record<string, string> = {
   STREAM_STITCH: 'job.stream.stitch',
   STREAM_OUTPUT: 'job.stream.output',
   STREAM_DRY_RUN: 'job.stream.dryRun',
+  EXPRESSIVE: 'job.expressive.mode',
+  EXPRESSIVE_STRENGTH: 'job.expressive.strength',
+  EXPRESSIVE_DEBUG: 'job.expressive.debug',
+  EMOTION_MODE: 'job.expressive.emotionMode',
   WAV2LIP_DIR: 'plugins.wav2lipDir',
   WAV2LIP_CHECKPOINT: 'plugins.wav2lipCheckpoint',
   WAV2LIP_PYTHON: 'plugins.python',

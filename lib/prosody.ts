@@ -312,14 +312,27 @@ export function policyFor({ category, normalized: n, cues, trailingPauseSec }: P
     pause = Math.min(pause + Math.min(80, 0.08 * gapMs), gapMs / 2);
   }
 
+  // Measured deviations are squeezed softly (their order survives); the text-only table is inside the clamps.
+  const fit = n ? softClamp : clamp;
   return {
     multipliers: {
-      rate: scale(clamp(raw.rate, CLAMPS.rate), s),
-      pitch: scale(clamp(raw.pitch, CLAMPS.pitch), s),
-      energy: scale(clamp(raw.energy, CLAMPS.energy), s),
+      rate: scale(fit(raw.rate, CLAMPS.rate), s),
+      pitch: scale(fit(raw.pitch, CLAMPS.pitch), s),
+      energy: scale(fit(raw.energy, CLAMPS.energy), s),
     },
     pauseMs: Math.round(s * clamp(pause, CLAMPS.pauseMs)),
   };
+}
+
+/**
+ * Into the clamp range without flattening: tanh keeps the slope 1 near 1 and approaches each edge without
+ * reaching it, so two lines that differ in the source still differ (in the same order) in the dub — a hard
+ * clamp would give every strong line the same value and lose their order.
+ */
+function softClamp(m: number, range: { min: number; max: number }): number {
+  const d = m - 1;
+  const soft = d >= 0 ? (range.max - 1) * Math.tanh(d / (range.max - 1)) : -(1 - range.min) * Math.tanh(-d / (1 - range.min));
+  return clamp(1 + soft, range);
 }
 
 /** Linear in the deviation, reaching the clamp edge at ±fullAt (the two sides of a clamp differ in size). */
@@ -328,7 +341,7 @@ function ramp(x: number, fullAt: number, range: { min: number; max: number }): n
 }
 
 function scale(m: number, s: number): number {
-  return round(1 + s * (m - 1), 4);
+  return round(1 + s * (m - 1), 6);
 }
 
 function checkStrength(strength: number): number {

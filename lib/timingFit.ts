@@ -64,3 +64,13 @@ function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
+
+/**
+ * Expressive tail pause: kept only when the line fits its slot with it, without any speed-up; it then
+ * ends the dub that much earlier (a real breath before the next line). It is never added to a slot.
+ */
+export function slotWithPause(slot: Slot, clipSec: number, pauseMs: number): Slot {
+  const pause = pauseMs / 1000;
+  if (pause <= 0 || clipSec + pause > slot.end - slot.start) return slot;
+  return { start: slot.start, end: slot.end - pause };
+}

@@ -27,6 +27,8 @@ export interface ClipOptions {
   /** Repeat the spoken track this many times (long inputs for cancellation tests). */
   loops?: number;
   withAudio?: boolean;
+  /** The synthesizer argv for line i writing `out` (text on stdin); festival's voice by default. */
+  speak?: (i: number, out: string) => string[];
 }
 
 /** Builds (or reuses, when the ground truth is already there) a clip at `out`. */
@@ -42,7 +44,7 @@ export async function makeSpeechClip(out: string, opts: ClipOptions = {}): Promi
   for (const [i, text] of lines.entries()) {
     const raw = path.join(work, `${i}.raw.wav`);
     const norm = path.join(work, `${i}.wav`);
-    await run(festivalArgv(raw), { input: text + '\n', timeoutMs: 60_000 });
+    await run(opts.speak ? opts.speak(i, raw) : festivalArgv(raw), { input: text + '\n', timeoutMs: 60_000 });
     await run(normalizeClipArgv(raw, norm), { timeoutMs: 60_000 });
     const buf = await readFile(norm);
     const fmt = parseWavHeader(buf, buf.length);

@@ -1,12 +1,19 @@
 // The dub job, as the pipeline diagram reads:
-// prepare → extract → transcribe | import subs → translate → synthesize + fit each line → assemble → mix → mux
+// prepare → extract → transcribe | import subs → translate → [expressive: analyse each line]
+//   → synthesize + fit each line → assemble → mix → mux
 //   → [lip-sync] → report
 import { ActivityFailure, ApplicationFailure, isCancellation, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import { DEFAULT_PLACEMENT, type Queues } from '../config/schema.js';
-import type { DubJobInput, DubJobResult, LipsyncOutcome } from '../lib/job.js';
+import type { DubJobInput, DubJobResult, LipsyncOutcome, PreparedJob } from '../lib/job.js';
 import { progressQuery, ProgressTracker, type Stage } from '../lib/progress.js';
 import { DubStageKey } from '../lib/searchAttributes.js';
 import { activitiesOn, DEFAULT_QUEUES, dubEachLine } from './shared.js';
+
+/** Off unless asked for (jobs started before the feature have no such options and replay as off). */
+function expressiveOn(options: PreparedJob['options']): boolean {
+  const e = options.expressive;
+  return !!e && (e.mode !== 'off' || e.emotionMode !== 'off');
+}
 
 export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
   const progress = new ProgressTracker();
@@ -37,7 +44,8 @@ export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
   const audio = await stage('extract', () => act.extractAudio(prep));
   const lines = await stage('transcribe', () => (prep.options.subs ? act.importSubtitles(prep) : act.transcribe(prep, audio)));
   const translated = await stage('translate', () => act.translateLines(prep, lines));
-  const fitted = await stage('synthesize', () => dubEachLine(act, prep, translated, (done, total) => progress.lines(done, total)));
+  const plans = expressiveOn(prep.options) ? await stage('expressive', () => act.analyzeProsody(prep, audio, translated)) : [];
+  const fitted = await stage('synthesize', () => dubEachLine(act, prep, translated, (done, total) => progress.lines(done, total), plans));
   const dub = await stage('assemble', () => act.assembleDub(prep, fitted));
   const mix = await stage('mix', () => act.mixDub(prep, audio, dub, fitted));
   const outputs = await stage('mux', () => act.muxOutputs(prep, translated, mix));

@@ -4,7 +4,8 @@ import type * as activities from '../activities/index.js';
 import type { Placement, Queues } from '../config/schema.js';
 import { NON_RETRYABLE_TYPES } from '../lib/errors.js';
 import type { FittedLine, PreparedJob, TranslatedLine } from '../lib/job.js';
-import { slotFor } from '../lib/timingFit.js';
+import type { ProsodyPlan } from '../lib/prosody.js';
+import { slotFor, slotWithPause } from '../lib/timingFit.js';
 import { mapWithWindow } from '../lib/window.js';
 
 export type Activities = typeof activities;
@@ -27,19 +28,26 @@ export function activitiesOn(queues: Queues, placement: Placement): Activities {
   });
 }
 
-/** Synthesize and fit every line, at most `synthesisConcurrency` lines in flight. */
+/**
+ * Synthesize and fit every line, at most `synthesisConcurrency` lines in flight. With expressive plans, each
+ * line is synthesized with its plan and its tail pause is kept when the line fits with it.
+ */
 export async function dubEachLine(
   act: Activities,
   prep: PreparedJob,
   lines: TranslatedLine[],
   onLineDone: (done: number, total: number) => void = () => {},
+  plans: ProsodyPlan[] = [],
 ): Promise<FittedLine[]> {
   const starts = lines.map((l) => l.start);
+  const planOf = new Map(plans.map((p) => [p.index, p]));
   let done = 0;
   onLineDone(0, lines.length);
   return mapWithWindow(lines, prep.options.synthesisConcurrency, async (line, i) => {
-    const clip = await act.synthesizeLine(prep, line);
-    const fitted = await act.fitLine(prep, clip, slotFor(starts, i, prep.media.durationSec, prep.options.fit.guardMs), line.end);
+    const plan = planOf.get(line.index);
+    const clip = plan ? await act.synthesizeLine(prep, line, plan) : await act.synthesizeLine(prep, line);
+    const slot = slotFor(starts, i, prep.media.durationSec, prep.options.fit.guardMs);
+    const fitted = await act.fitLine(prep, clip, plan ? slotWithPause(slot, clip.durationSec, plan.pauseMs) : slot, line.end);
     onLineDone(++done, lines.length);
     return fitted;
   });

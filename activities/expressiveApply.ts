@@ -1,0 +1,83 @@
+// Applying a prosody plan to one synthesized line: rate natively where the engine has the knob (espeak-ng -s),
+// pitch and energy relative to the voice's own reference (so a line's level and pitch follow the source's,
+// not the synthesizer's whims), with ffmpeg. How each knob was applied is recorded for the debug plan.
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { MIX_RATE, normalizeClipArgv } from '../engines/ffmpeg.js';
+import { espeakArgv, festivalArgv, type TtsEngineName } from '../engines/tts.js';
+import type { PreparedJob } from '../lib/job.js';
+import type { ProsodyPlan } from '../lib/prosody.js';
+import { commandLog, inJob, tmpOf, writeAtomic } from './artifacts.js';
+import { measureClipFeatures } from './prosodyFeatures.js';
+import { run } from './run.js';
+
+/** Every expressive line is brought to this active level before its energy multiplier. */
+export const REFERENCE_RMS_DB = -20;
+const CALIBRATION_TEXT = 'one two three four five six seven';
+
+export interface Applied {
+  rate: string;
+  pitch: string;
+  energy: string;
+  pause: string;
+}
+
+/** The engine argv with the rate applied natively where the engine can (espeak-ng words per minute). */
+export function expressiveEngineArgv(engine: TtsEngineName, out: string, voice: string, wpm: number, voiceName: string | undefined, plan: ProsodyPlan): { argv: string[]; rateApplied: string; tempoLeft: number } {
+  if (engine === 'espeak-ng') {
+    const speed = Math.round(wpm * plan.multipliers.rate);
+    return { argv: espeakArgv(out, voice, speed), rateApplied: `espeak-ng -s ${speed} (base ${wpm})`, tempoLeft: 1 };
+  }
+  // festival's HTS voice ignores Duration_Stretch, so its rate goes through ffmpeg's atempo.
+  return { argv: festivalArgv(out, voiceName), rateApplied: `ffmpeg atempo ${plan.multipliers.rate.toFixed(3)}`, tempoLeft: plan.multipliers.rate };
+}
+
+/** The voice's own median pitch, measured once per job on a neutral phrase (cached in tmp/expressive/). */
+async function referencePitch(prep: PreparedJob, argvFor: (out: string) => string[], key: string): Promise<number | null> {
+  const file = inJob(prep.job, `tmp/expressive/reference-${key.replace(/[^\w-]/g, '_')}.json`);
+  const cached = await readFile(file, 'utf8').then((t) => JSON.parse(t).f0MedianHz as number | null, () => undefined);
+  if (cached !== undefined) return cached;
+  const raw = inJob(prep.job, `tmp/expressive/reference-${process.pid}.raw.wav`);
+  const norm = inJob(prep.job, `tmp/expressive/reference-${process.pid}.wav`);
+  await mkdir(path.dirname(raw), { recursive: true });
+  await run(argvFor(raw), { input: CALIBRATION_TEXT + '\n', timeoutMs: 60_000 });
+  await run(normalizeClipArgv(raw, norm), { timeoutMs: 60_000 });
+  const { f0MedianHz } = await measureClipFeatures(norm);
+  await writeAtomic(prep.job, file, JSON.stringify({ f0MedianHz, text: CALIBRATION_TEXT }));
+  return f0MedianHz;
+}
+
+/**
+ * Pitch, energy and (for engines without a rate knob) tempo of a normalized clip, in one ffmpeg pass.
+ * Writes `out` and returns how each was applied.
+ */
+export async function applyProsody(
+  prep: PreparedJob,
+  normalized: string,
+  out: string,
+  plan: ProsodyPlan,
+  tempoLeft: number,
+  reference: { argvFor: (out: string) => string[]; key: string },
+): Promise<Omit<Applied, 'rate' | 'pause'>> {
+  const clip = await measureClipFeatures(normalized);
+  const refF0 = await referencePitch(prep, reference.argvFor, reference.key);
+  const filters: string[] = [];
+  let pitch = 'unchanged (no voiced frames to measure)';
+  if (clip.f0MedianHz && refF0) {
+    const factor = (refF0 * plan.multipliers.pitch) / clip.f0MedianHz;
+    if (Math.abs(factor - 1) > 1e-3) {
+      // Resample to shift pitch, then atempo back so the duration stays: a pitch shift without a tempo change.
+      filters.push(`asetrate=${Math.round(MIX_RATE * factor)}`, `aresample=${MIX_RATE}`, `atempo=${(1 / factor).toFixed(5)}`);
+    }
+    pitch = `ffmpeg asetrate ×${factor.toFixed(4)} (voice reference ${refF0.toFixed(1)} Hz × ${plan.multipliers.pitch.toFixed(3)}, line was ${clip.f0MedianHz.toFixed(1)} Hz)`;
+  }
+  if (Math.abs(tempoLeft - 1) > 1e-3) filters.push(`atempo=${tempoLeft.toFixed(5)}`);
+  const gainDb = REFERENCE_RMS_DB - clip.rmsDb + 20 * Math.log10(plan.multipliers.energy);
+  filters.push(`volume=${gainDb.toFixed(3)}dB`);
+  const energy = `ffmpeg volume ${gainDb >= 0 ? '+' : ''}${gainDb.toFixed(2)} dB (to ${REFERENCE_RMS_DB} dBFS × ${plan.multipliers.energy.toFixed(3)})`;
+  await run(['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', normalized, '-af', filters.join(','), '-ac', '2', '-ar', String(MIX_RATE), '-c:a', 'pcm_s16le', '-f', 'wav', tmpOf(out)], {
+    timeoutMs: 60_000,
+    recordTo: commandLog(prep.job),
+  });
+  return { pitch, energy };
+}
