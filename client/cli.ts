@@ -15,6 +15,8 @@ import type { StreamDubResult } from '../workflows/streamDub.js';
 import { isStreamProgress } from '../lib/streamProgress.js';
 import { ensureDevServer, stateDir, stopDevServer, temporalCliPath, portOpen } from './devServer.js';
 import { ensureBackgroundWorker } from './backgroundWorker.js';
+import { startWatchServer } from './watchServer.js';
+import { existsSync } from 'node:fs';
 import { lipsyncPlugin, lipsyncPluginNames } from '../activities/lipsync/registry.js';
 
 const program = new Command();
@@ -306,6 +308,26 @@ program
   .action(() => {
     console.log(JSON.stringify(loadSettings(), null, 2));
     process.exit(0);
+  });
+
+program
+  .command('watch')
+  .description("play a streaming job's dub in the browser while the rest renders (serves its stream/ folder on localhost)")
+  .argument('<job>', 'workflow id of a streaming run (or a path to its Output/<job> folder)')
+  .option('--port <n>', 'port (default: any free one)', '0')
+  .option('--host <addr>', 'address to bind (default 127.0.0.1; another address shares it on your network)', '127.0.0.1')
+  .action(async (job: string, o) => {
+    let dir = existsSync(job) ? path.resolve(job) : undefined;
+    if (!dir) {
+      const ctx = await context();
+      const desc = await ctx.client.workflow.getHandle(job).describe().catch((e) => fail(`no job ${job}: ${e.message}`));
+      const memo = (desc.memo ?? {}) as { outputDir?: string };
+      if (!memo.outputDir) fail(`job ${job} has not recorded its output folder yet (it is still preparing); try again in a moment`);
+      dir = memo.outputDir;
+    }
+    const server = await startWatchServer(path.join(dir, 'stream'), { port: Number(o.port), host: o.host });
+    console.log(`Watching ${path.join(dir, 'stream')}\nOpen ${server.url} (Ctrl-C to stop)`);
+    process.once('SIGINT', () => { server.close().finally(() => process.exit(0)); });
   });
 
 const server = program.command('server').description('the embedded Temporal dev server');

