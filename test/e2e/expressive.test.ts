@@ -78,4 +78,15 @@ describe('expressive prosody carry-over (real engines, real dev server)', () => 
       expect((await readFile(path.join(off.outputDir, f))).equals(await readFile(path.join(plain.outputDir, f)))).toBe(true);
     }
   }, 300_000);
+
+  it('the older --emotion-mode tags reads and strips a leading tag, through the same categorizer', async () => {
+    const tagged = await writeSrt(path.join(await tempDir('expr-tags'), 'tags.srt'), clip.script.map((l, i) => ({ ...l, text: i === 1 ? `[angry] ${l.text}` : i === 3 ? `[sad] ${l.text}` : l.text })));
+    const handle = await startJob(jobInput(clip.video, queues, await tempDir('expr'), { subs: tagged, translate: false, expressive: { emotionMode: 'tags', debug: true } }), queues);
+    const result: DubJobResult = await handle.result();
+    const plan = (i: number) => readFile(path.join(result.outputDir, 'expressive', 'plans', `${String(i).padStart(4, '0')}.json`), 'utf8').then(JSON.parse);
+    expect(await plan(1)).toMatchObject({ mode: 'tags', category: 'angry', text: { spoken: clip.script[1].text } });
+    expect(await plan(3)).toMatchObject({ mode: 'tags', category: 'sad' });
+    expect(await plan(0)).toMatchObject({ mode: 'tags', category: 'neutral' });
+    expect((await plan(1)).multipliers.energy).toBeGreaterThan((await plan(3)).multipliers.energy);
+  }, 300_000);
 });

@@ -16,4 +16,10 @@ describe('verify scripts', () => {
     expect(r.stdout).toMatch(/streaming mode verified/);
     expect(r.exitCode).toBe(0);
   }, 180_000);
+
+  it('scripts/verify-expressive passes (measured energy and pitch carry-over)', async () => {
+    const r = await execa(path.join(PROJECT_ROOT, 'scripts', 'verify-expressive'), [], { reject: false, env: { TEMPORAL_ADDRESS: '' } });
+    expect(r.stdout).toMatch(/expressive prosody verified/);
+    expect(r.exitCode).toBe(0);
+  }, 180_000);
 });
