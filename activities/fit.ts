@@ -11,7 +11,7 @@ import { pad4, wavFileDuration } from './tts.js';
 export async function fitLine(prep: PreparedJob, clip: Clip, slot: Slot, sourceEnd: number): Promise<FittedLine> {
   const { job, options } = prep;
   const plan = planFit(clip.durationSec, slot, options.fit);
-  const base = { index: clip.index, start: slot.start, sourceEnd, slotEnd: slot.end, ttsDurationSec: clip.durationSec, speed: plan.speed, trimmedSec: plan.trimmedSec, paddedSec: plan.paddedSec };
+  const base = { index: clip.index, start: slot.start, sourceEnd, slotEnd: slot.end, ttsDurationSec: clip.durationSec, speed: plan.speed, trimmedSec: plan.trimmedSec, paddedSec: plan.paddedSec, ttsReused: clip.reused };
   if (plan.speed === 1 && plan.trimmedSec === 0) {
     return { ...base, path: clip.path, fittedDurationSec: clip.durationSec }; // fits as it is: no re-encode
   }

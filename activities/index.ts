@@ -10,3 +10,4 @@ export { muxOutputs } from './mux.js';
 export { writeReport } from './report.js';
 export { lipsync } from './lipsync/index.js';
 export { planStream, cutChunk, transcribeChunk, muxChunk, fallbackChunk, publishStream, stitchStream } from './stream.js';
+export { saveReview } from './review.js';

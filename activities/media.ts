@@ -5,7 +5,7 @@ import { loadSettings, parseJobOptions } from '../config/load.js';
 import { extractArgv, probeArgv } from '../engines/ffmpeg.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { AudioTracks, JobRef, MediaInfo, PreparedJob } from '../lib/job.js';
-import { commandLog, commit, ensureDirs, hashOf, inJob, isFresh, tmpOf } from './artifacts.js';
+import { commandLog, commit, ensureDirs, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
 import { checkJobEngines } from './engineChecks.js';
 import { run } from './run.js';
 
@@ -85,6 +85,8 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   } catch (e) {
     throw failure(ErrorType.OutputNotWritable, `cannot write the output folder ${root}: ${(e as Error).message}`);
   }
+  // The validated options, so `anime-dub review … render` can re-run this job with edits.
+  await writeAtomic(job, inJob(job, 'job.json'), JSON.stringify(options, null, 2));
   return { job, options, media, ttsEngine };
 }
 

@@ -2,6 +2,7 @@
 import { muxMkvArgv, muxMp4Argv, type MuxTrackInfo } from '../engines/ffmpeg.js';
 import type { DubOutputs, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { containerLanguage } from '../lib/languages.js';
+import { versionedName } from '../lib/review.js';
 import { formatSrt } from '../lib/subtitles.js';
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
 import { run } from './run.js';
@@ -28,8 +29,8 @@ export async function muxOutputs(prep: PreparedJob, lines: TranslatedLine[], mix
   const outputs: DubOutputs = {
     sourceSrt: `${stem}.src.srt`,
     targetSrt: `${stem}.${dubLanguage}.srt`,
-    mp4: `${stem}.dub.mp4`,
-    mkv: `${stem}.dub.mkv`,
+    mp4: versionedName(stem, options.review?.outputVersion ?? 1, 'mp4'),
+    mkv: versionedName(stem, options.review?.outputVersion ?? 1, 'mkv'),
   };
   await writeAtomic(job, inJob(job, outputs.sourceSrt), formatSrt(lines));
   await writeAtomic(job, inJob(job, outputs.targetSrt), formatSrt(lines.map((l) => ({ ...l, text: l.target }))));

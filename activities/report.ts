@@ -17,6 +17,8 @@ export async function writeReport(prep: PreparedJob, lines: TranslatedLine[], fi
       trimmedSec: f?.trimmedSec,
       paddedSec: f?.paddedSec,
       status: !f ? 'missing' : f.trimmedSec > 0 ? 'trimmed' : f.speed > 1 ? 'sped-up' : 'fits',
+      edited: prep.options.review?.overrides?.edits[String(l.index)] !== undefined,
+      ttsReused: f?.ttsReused ?? false,
     };
   });
   const summary = {
@@ -25,9 +27,11 @@ export async function writeReport(prep: PreparedJob, lines: TranslatedLine[], fi
     spedUp: rows.filter((r) => r.status === 'sped-up').length,
     trimmed: rows.filter((r) => r.status === 'trimmed').length,
     maxSpeed: Math.max(1, ...fitted.map((f) => f.speed)),
+    resynthesized: fitted.filter((f) => !f.ttsReused).length,
   };
   const report = {
     version: 1,
+    outputVersion: prep.options.review?.outputVersion ?? 1,
     job: prep.job.name,
     input: prep.media.path,
     durationSec: prep.media.durationSec,

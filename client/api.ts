@@ -2,7 +2,8 @@
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { JobOptions, Settings } from '../config/schema.js';
-import type { DubJobResult } from '../lib/job.js';
+import type { DubJobResult, TranslatedLine } from '../lib/job.js';
+import { approveSignal, editLineUpdate, type EditLineRequest } from '../lib/review.js';
 import { progressQuery, type Progress } from '../lib/progress.js';
 import type { StreamProgress } from '../lib/streamProgress.js';
 import type { StreamDubResult } from '../workflows/streamDub.js';
@@ -67,6 +68,16 @@ export async function listJobs(client: Client, query = "WorkflowType = 'dubJob'"
     if (out.length >= limit) break;
   }
   return out;
+}
+
+/** Change one line of a job waiting for review (rejected with the reason when the edit is bad). */
+export async function editLine(client: Client, workflowId: string, request: EditLineRequest): Promise<TranslatedLine> {
+  return client.workflow.getHandle(workflowId).executeUpdate(editLineUpdate, { args: [request] });
+}
+
+/** Let a job waiting for review go on to synthesis. */
+export async function approve(client: Client, workflowId: string): Promise<void> {
+  await client.workflow.getHandle(workflowId).signal(approveSignal);
 }
 
 /** The person-readable reason a job failed: the typed failure at the bottom of the chain. */

@@ -6,17 +6,19 @@ import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import type { Client } from '@temporalio/client';
 import { ConfigError, loadSettings, resolveJobOptions } from '../config/load.js';
-import type { Settings } from '../config/schema.js';
+import type { JobOptions, Settings } from '../config/schema.js';
 import { engineReport } from '../activities/engineChecks.js';
 import type { DubJobResult } from '../lib/job.js';
 import { ALL_ROLES, parseRoles, startWorkers, temporalAddress, type RunningWorkers } from '../workers/startWorkers.js';
-import { cancelJob, connectClient, failureMessage, getProgress, listJobs, startDubJob, startStreamDub, waitForResult } from './api.js';
+import { cancelJob, connectClient, failureMessage, getProgress, listJobs, newJobId, startDubJob, startStreamDub, waitForResult } from './api.js';
 import type { StreamDubResult } from '../workflows/streamDub.js';
 import { isStreamProgress } from '../lib/streamProgress.js';
 import { ensureDevServer, stateDir, stopDevServer, temporalCliPath, portOpen } from './devServer.js';
 import { ensureBackgroundWorker } from './backgroundWorker.js';
 import { startWatchServer } from './watchServer.js';
-import { existsSync } from 'node:fs';
+import { loadReview, nextVersion, reviewTable, saveEdit, setLock } from './review.js';
+import { existsSync, statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { lipsyncPlugin, lipsyncPluginNames } from '../activities/lipsync/registry.js';
 
 const program = new Command();
@@ -111,8 +113,8 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 program
   .command('run')
-  .description('dub a video and wait for it with a progress bar (Ctrl-C cancels the job)')
-  .argument('<video>', 'input video file')
+  .description('dub a video and wait for it with a progress bar (Ctrl-C cancels the job); several files or a folder: one job each, a summary at the end')
+  .argument('<videos...>', 'input video file(s) or folder(s)')
   .option('--src <lang>', 'source language (env SRC_LANG)')
   .option('--tgt <lang>', 'target language (env TGT_LANG)')
   .option('--subs <file>', 'SRT/WebVTT with the source lines (skips speech recognition)')
@@ -147,54 +149,48 @@ program
   .option('--dry-run', 'streaming only: no ASR/MT/TTS, a silent dub; still cuts, muxes, writes manifest and playlist, stitches')
   .option('--set <key=value>', 'any job option by its path, e.g. --set asr.silenceDb=-40 (repeatable)', collect)
   .option('--detach', 'start the job and return at once (a background worker runs it locally)')
-  .action(async (video: string, o) => {
-    let ctx: Ctx;
-    let options;
+  .option('--review', 'pause after translation until approved (edit lines with editLine Updates, then the approve signal)')
+  .action(async (inputs: string[], o) => {
     // Plugin locations are worker settings (never job input): the in-process or background worker reads them from env.
     if (o.wav2lipDir) process.env.WAV2LIP_DIR = path.resolve(o.wav2lipDir);
     if (o.wav2lipCheckpoint) process.env.WAV2LIP_CHECKPOINT = path.resolve(o.wav2lipCheckpoint);
+    const videos = await expandInputs(inputs);
+    const batch = videos.length > 1 || inputs.some((i) => existsSync(i) && statSync(i).isDirectory());
+    if (batch && o.workflowId) fail('--workflow-id names one job; leave it out when dubbing several files', 2);
+    if (videos.length === 0) fail(`no video files in ${inputs.join(', ')}`, 2);
+    let settings: Settings;
+    const jobs: { video: string; options?: JobOptions; error?: string }[] = [];
     try {
-      const settings = loadSettings(process.env, o.output ? { outputDir: o.output } : {});
-      const extra: Record<string, unknown> = {};
-      for (const kv of (o.set ?? []) as string[]) {
-        const [k, ...rest] = kv.split('=');
-        let node = extra;
-        const keys = k.split('.');
-        for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
-        node[keys[keys.length - 1]] = rest.join('=');
-      }
-      options = resolveJobOptions(settings, {
-        ...extra,
-        video,
-        src: o.src, tgt: o.tgt, subs: o.subs, translatedSubs: o.translatedSubs,
-        translate: o.translate === false ? false : undefined,
-        tts: { engine: o.tts, voice: o.voice },
-        synthesisConcurrency: o.synthesisConcurrency,
-        fit: { maxSpeed: o.maxSpeed },
-        mix: { duckDb: o.duckDb },
-        expressive: { mode: o.expressive, strength: o.expressiveStrength, debug: o.expressiveDebug ? true : undefined, emotionMode: o.emotionMode },
-        stream: {
-          enabled: o.stream === 'on' || o.realtime ? true : o.stream === 'off' ? false : undefined,
-          chunkSeconds: o.chunkSeconds, overlapSeconds: o.chunkOverlap, concurrency: o.streamConcurrency,
-          stitch: o.stitch === false ? false : undefined, output: o.streamOutput, dryRun: o.dryRun ? true : undefined,
-        },
-        lipsync: {
-          engine: o.lipsync, strict: o.strictPlugins ? true : undefined, face: o.lipsyncFace,
-          box: o.lipsyncBox, timeoutSec: o.lipsyncTimeout,
-        },
-      });
+      settings = loadSettings(process.env, o.output ? { outputDir: o.output } : {});
     } catch (e) {
       fail(e instanceof Error ? e.message : String(e), 2);
     }
-    ctx = await context({ startServer: true });
+    for (const video of videos) {
+      try {
+        jobs.push({ video, options: jobOptionsFromFlags(settings, video, o) });
+      } catch (e) {
+        if (!batch) fail(e instanceof Error ? e.message : String(e), 2);
+        jobs.push({ video, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    if (o.dryRun && jobs.some((j) => j.options && !j.options.stream.enabled)) fail('--dry-run works with --stream on (streaming mode)', 2);
+
+    const ctx = await context({ startServer: true });
     let workers: RunningWorkers | undefined;
     if (ctx.embedded && o.detach) await ensureBackgroundWorker(ctx.settings);
     else if (ctx.embedded) workers = await startWorkers(ctx.settings, ALL_ROLES, { handleSignals: false });
+    const start = (options: JobOptions, id?: string) => (options.stream.enabled
+      ? startStreamDub(ctx.client, ctx.settings, options, id)
+      : startDubJob(ctx.client, ctx.settings, options, id));
 
-    if (o.dryRun && !options.stream.enabled) fail('--dry-run works with --stream on (streaming mode)', 2);
-    const handle = options.stream.enabled
-      ? await startStreamDub(ctx.client, ctx.settings, options, o.workflowId)
-      : await startDubJob(ctx.client, ctx.settings, options, o.workflowId);
+    if (batch) {
+      const code = await runBatch(ctx, jobs, start, !!o.detach);
+      await workers?.shutdown().catch(() => {});
+      process.exit(code);
+    }
+
+    const options = jobs[0].options!;
+    const handle = await start(options, o.workflowId);
     console.log(`Started job ${handle.workflowId}`);
     const link = jobLink(ctx, handle.workflowId);
     if (o.detach) {
@@ -221,6 +217,84 @@ program
       process.exit(interrupted ? 130 : 1);
     }
   });
+
+const VIDEO_EXTENSIONS = new Set(['.mp4', '.mkv', '.webm', '.mov', '.avi', '.m4v', '.ts', '.m2ts', '.flv', '.wmv']);
+
+/** Files as given; folders become the video files directly inside them, in name order. */
+async function expandInputs(inputs: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const input of inputs) {
+    if (existsSync(input) && statSync(input).isDirectory()) {
+      const names = (await readdir(input)).filter((n) => VIDEO_EXTENSIONS.has(path.extname(n).toLowerCase())).sort();
+      out.push(...names.map((n) => path.join(input, n)));
+    } else {
+      out.push(input);
+    }
+  }
+  return out;
+}
+
+function jobOptionsFromFlags(settings: Settings, video: string, o: Record<string, any>): JobOptions {
+  const extra: Record<string, unknown> = {};
+  for (const kv of (o.set ?? []) as string[]) {
+    const [k, ...rest] = kv.split('=');
+    let node = extra;
+    const keys = k.split('.');
+    for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+    node[keys[keys.length - 1]] = rest.join('=');
+  }
+  return resolveJobOptions(settings, {
+    ...extra,
+    video,
+    src: o.src, tgt: o.tgt, subs: o.subs, translatedSubs: o.translatedSubs,
+    translate: o.translate === false ? false : undefined,
+    tts: { engine: o.tts, voice: o.voice },
+    synthesisConcurrency: o.synthesisConcurrency,
+    fit: { maxSpeed: o.maxSpeed },
+    mix: { duckDb: o.duckDb },
+    expressive: { mode: o.expressive, strength: o.expressiveStrength, debug: o.expressiveDebug ? true : undefined, emotionMode: o.emotionMode },
+    review: { pause: o.review ? true : undefined },
+    stream: {
+      enabled: o.stream === 'on' || o.realtime ? true : o.stream === 'off' ? false : undefined,
+      chunkSeconds: o.chunkSeconds, overlapSeconds: o.chunkOverlap, concurrency: o.streamConcurrency,
+      stitch: o.stitch === false ? false : undefined, output: o.streamOutput, dryRun: o.dryRun ? true : undefined,
+    },
+    lipsync: {
+      engine: o.lipsync, strict: o.strictPlugins ? true : undefined, face: o.lipsyncFace,
+      box: o.lipsyncBox, timeoutSec: o.lipsyncTimeout,
+    },
+  });
+}
+
+/** Every file its own workflow, all at once; one failure does not stop the others; a table at the end. */
+async function runBatch(
+  ctx: Ctx,
+  jobs: { video: string; options?: JobOptions; error?: string }[],
+  start: (options: JobOptions) => Promise<{ workflowId: string }>,
+  detach: boolean,
+): Promise<number> {
+  const rows = await Promise.all(jobs.map(async (job) => {
+    if (!job.options) return { video: job.video, id: '-', ok: false, detail: job.error! };
+    const { workflowId } = await start(job.options);
+    process.stderr.write(`started ${workflowId} for ${job.video}\n`);
+    if (detach) return { video: job.video, id: workflowId, ok: true, detail: 'started' };
+    try {
+      const result = await waitForResult(ctx.client, workflowId);
+      process.stderr.write(`done    ${workflowId}\n`);
+      const main = 'manifest' in result ? path.join(result.outputDir, result.final ?? result.manifest) : path.join(result.outputDir, result.outputs.mkv);
+      return { video: job.video, id: workflowId, ok: true, detail: main };
+    } catch (e) {
+      process.stderr.write(`failed  ${workflowId}\n`);
+      return { video: job.video, id: workflowId, ok: false, detail: failureMessage(e) };
+    }
+  }));
+  const width = Math.min(40, Math.max(...rows.map((r) => path.basename(r.video).length)));
+  console.log(`\n${'file'.padEnd(width)}  result  job / output or error`);
+  for (const r of rows) console.log(`${path.basename(r.video).padEnd(width)}  ${r.ok ? 'ok    ' : 'FAILED'}  ${r.id === '-' ? '' : `${r.id}  `}${r.detail}`);
+  const failed = rows.filter((r) => !r.ok).length;
+  console.log(`\n${rows.length - failed} of ${rows.length} dubbed${failed ? `, ${failed} failed` : ''}`);
+  return failed ? 1 : 0;
+}
 
 program
   .command('status')
@@ -310,6 +384,89 @@ program
     process.exit(0);
   });
 
+/** A job's output folder from a path or a workflow id (its memo records the folder). */
+async function jobFolder(job: string): Promise<string> {
+  if (existsSync(job)) return path.resolve(job);
+  const ctx = await context();
+  const desc = await ctx.client.workflow.getHandle(job).describe().catch((e) => fail(`no job ${job}: ${e.message}`));
+  const memo = (desc.memo ?? {}) as { outputDir?: string };
+  if (!memo.outputDir) fail(`job ${job} has not recorded its output folder yet (it is still preparing); try again in a moment`);
+  return memo.outputDir;
+}
+
+program
+  .command('review')
+  .description('review a finished job line by line and re-render only what you changed')
+  .argument('<job>', 'workflow id or the job\'s output folder')
+  .argument('[action]', 'list | edit | lock | unlock | retime | voice | render', 'list')
+  .argument('[line]', 'line number (for edit, lock, unlock, retime, voice)')
+  .option('--text <text>', 'edit: the new dub text')
+  .option('--start <sec>', 'retime: new start')
+  .option('--end <sec>', 'retime: new end')
+  .option('--speaker <name>', 'voice: the speaker this line belongs to (recorded; per-speaker voices use it)')
+  .addHelpText('after', `
+Edits are kept in Output/<job>/review.json. "render" re-runs the job with them: only edited lines are
+synthesized again (everything else is reused from the cache) and a new version is written
+(<stem>.dub.v2.mp4, .v3, …); earlier versions stay.`)
+  .action(async (job: string, action: string, line: string | undefined, o) => {
+    const dir = await jobFolder(job);
+    let state = await loadReview(dir).catch((e) => fail(e.message));
+    const index = Number(line);
+    const needLine = () => { if (line === undefined || !Number.isInteger(index)) fail(`${action} needs a line number (see \`anime-dub review ${job}\`)`, 2); };
+    try {
+      switch (action) {
+        case 'list':
+          break;
+        case 'edit':
+          needLine();
+          if (o.text === undefined) fail('edit needs --text "…"', 2);
+          state = { ...state, overrides: await saveEdit(state, index, { text: o.text }) };
+          break;
+        case 'retime':
+          needLine();
+          if (o.start === undefined && o.end === undefined) fail('retime needs --start and/or --end (seconds)', 2);
+          state = { ...state, overrides: await saveEdit(state, index, { start: o.start === undefined ? undefined : Number(o.start), end: o.end === undefined ? undefined : Number(o.end) }) };
+          break;
+        case 'voice':
+          needLine();
+          if (!o.speaker) fail('voice needs --speaker NAME', 2);
+          state = { ...state, overrides: await saveEdit(state, index, { speaker: o.speaker }) };
+          break;
+        case 'lock':
+        case 'unlock':
+          needLine();
+          state = { ...state, overrides: await setLock(state, index, action === 'lock') };
+          break;
+        case 'render': {
+          const version = await nextVersion(dir, path.basename(dir));
+          const options: JobOptions = { ...state.options, review: { pause: false, overrides: state.overrides, outputVersion: version } };
+          const ctx = await context({ startServer: true });
+          const workers = ctx.embedded ? await startWorkers(ctx.settings, ALL_ROLES, { handleSignals: false }) : undefined;
+          const handle = await startDubJob(ctx.client, ctx.settings, options, `${newJobId(options.video)}-v${version}`);
+          console.log(`Rendering version ${version} as job ${handle.workflowId}`);
+          try {
+            const result = await follow(ctx, handle.workflowId) as DubJobResult;
+            printResult(ctx, handle.workflowId, result);
+            console.log(`Re-synthesized ${result.resynthesized ?? '?'} of ${result.lines} lines; the rest were reused.`);
+            await workers?.shutdown();
+            process.exit(0);
+          } catch (e) {
+            process.stderr.write(`render failed: ${failureMessage(e)}\n`);
+            await workers?.shutdown().catch(() => {});
+            process.exit(1);
+          }
+        }
+        // falls through only on error (process.exit above)
+        default:
+          fail(`unknown review action "${action}": use list, edit, lock, unlock, retime, voice or render`, 2);
+      }
+    } catch (e) {
+      fail((e as Error).message, 2);
+    }
+    console.log(reviewTable(state));
+    process.exit(0);
+  });
+
 program
   .command('watch')
   .description("play a streaming job's dub in the browser while the rest renders (serves its stream/ folder on localhost)")
@@ -317,14 +474,7 @@ program
   .option('--port <n>', 'port (default: any free one)', '0')
   .option('--host <addr>', 'address to bind (default 127.0.0.1; another address shares it on your network)', '127.0.0.1')
   .action(async (job: string, o) => {
-    let dir = existsSync(job) ? path.resolve(job) : undefined;
-    if (!dir) {
-      const ctx = await context();
-      const desc = await ctx.client.workflow.getHandle(job).describe().catch((e) => fail(`no job ${job}: ${e.message}`));
-      const memo = (desc.memo ?? {}) as { outputDir?: string };
-      if (!memo.outputDir) fail(`job ${job} has not recorded its output folder yet (it is still preparing); try again in a moment`);
-      dir = memo.outputDir;
-    }
+    const dir = await jobFolder(job);
     const server = await startWatchServer(path.join(dir, 'stream'), { port: Number(o.port), host: o.host });
     console.log(`Watching ${path.join(dir, 'stream')}\nOpen ${server.url} (Ctrl-C to stop)`);
     process.once('SIGINT', () => { server.close().finally(() => process.exit(0)); });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import type { Settings } from '../config/schema.js';
-import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../lib/searchAttributes.js';
+import { DEV_SERVER_SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTES } from '../lib/searchAttributes.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -86,6 +86,26 @@ export async function spawnDetached(argv: string[], logFile: string): Promise<nu
   return child.pid;
 }
 
+/**
+ * Registers any of our search attributes the server lacks (a server started by an older version, or by hand):
+ * a workflow that sets an unknown attribute would otherwise fail its tasks.
+ */
+export async function ensureSearchAttributes(address: string, namespace: string): Promise<string[]> {
+  const connection = await Connection.connect({ address });
+  try {
+    const have = await connection.operatorService.listSearchAttributes({ namespace });
+    const known = new Set([...Object.keys(have.customAttributes ?? {}), ...Object.keys(have.systemAttributes ?? {})]);
+    const missing = Object.keys(SEARCH_ATTRIBUTES).filter((name) => !known.has(name));
+    if (missing.length) {
+      const KEYWORD = 2; // temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
+      await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(missing.map((n) => [n, KEYWORD])) });
+    }
+    return missing;
+  } finally {
+    await connection.close();
+  }
+}
+
 export async function ensureDevServer(settings: Settings): Promise<DevServer> {
   const { serverPort: port, uiPort, namespace } = { ...settings.temporal };
   const address = `127.0.0.1:${port}`;
@@ -95,6 +115,7 @@ export async function ensureDevServer(settings: Settings): Promise<DevServer> {
   if (await portOpen(port)) {
     const state = await readFile(stateFile, 'utf8').then(JSON.parse, () => ({}));
     await waitForServer(address, namespace, settings.temporal.serverStartTimeoutSec);
+    await ensureSearchAttributes(address, namespace);
     return { address, uiUrl, pid: state.pid, started: false };
   }
   await mkdir(dir, { recursive: true });
@@ -102,6 +123,8 @@ export async function ensureDevServer(settings: Settings): Promise<DevServer> {
   const pid = await spawnDetached(argv, path.join(dir, 'server.log'));
   await writeFile(stateFile, JSON.stringify({ pid, port, uiPort, startedAt: new Date().toISOString() }, null, 2));
   await waitForServer(address, namespace, settings.temporal.serverStartTimeoutSec);
+  // --search-attribute only registers into a new database; one made by an older version needs them added.
+  await ensureSearchAttributes(address, namespace);
   return { address, uiUrl, pid, started: true };
 }
 

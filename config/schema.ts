@@ -8,14 +8,14 @@ export type QueueKind = (typeof QUEUE_KINDS)[number];
 export const PLACEABLE_ACTIVITIES = [
   'extractAudio', 'transcribe', 'importSubtitles', 'translateLines',
   'synthesizeLine', 'fitLine', 'assembleDub', 'mixDub', 'muxOutputs', 'lipsync', 'writeReport',
-  'analyzeProsody', 'planStream', 'cutChunk', 'transcribeChunk', 'muxChunk', 'fallbackChunk', 'publishStream', 'stitchStream',
+  'analyzeProsody', 'saveReview', 'planStream', 'cutChunk', 'transcribeChunk', 'muxChunk', 'fallbackChunk', 'publishStream', 'stitchStream',
 ] as const;
 export type PlaceableActivity = (typeof PLACEABLE_ACTIVITIES)[number];
 
 export const DEFAULT_PLACEMENT: Record<PlaceableActivity, QueueKind> = {
   extractAudio: 'cpu', transcribe: 'gpu', importSubtitles: 'cpu', translateLines: 'cpu',
   synthesizeLine: 'gpu', fitLine: 'cpu', assembleDub: 'cpu', mixDub: 'cpu', muxOutputs: 'cpu', lipsync: 'gpu', writeReport: 'cpu',
-  analyzeProsody: 'cpu', planStream: 'cpu', cutChunk: 'cpu', transcribeChunk: 'gpu', muxChunk: 'cpu', fallbackChunk: 'cpu', publishStream: 'cpu', stitchStream: 'cpu',
+  analyzeProsody: 'cpu', saveReview: 'cpu', planStream: 'cpu', cutChunk: 'cpu', transcribeChunk: 'gpu', muxChunk: 'cpu', fallbackChunk: 'cpu', publishStream: 'cpu', stitchStream: 'cpu',
 };
 
 const lang = z.string().regex(/^[a-z]{2,3}$/, 'a 2- or 3-letter language code such as en, es, ja');
@@ -66,6 +66,24 @@ export const expressiveSchema = z.object({
   debug: boolish.default(false),
   /** The older switch, kept working: auto = expressive auto; tags = only a leading [happy]/[sad]/[angry]/[calm]. */
   emotionMode: z.enum(['off', 'auto', 'tags']).default('off'),
+});
+
+/** Review: pause for edits after translation, and a re-render's overrides and output version. */
+export const reviewSchema = z.object({
+  /** Wait after translation until approved (editLine Updates may change lines meanwhile). */
+  pause: boolish.default(false),
+  overrides: z.object({
+    version: z.literal(1),
+    edits: z.record(z.string().regex(/^\d+$/), z.object({
+      text: z.string().optional(),
+      start: z.number().min(0).optional(),
+      end: z.number().min(0).optional(),
+      speaker: z.string().optional(),
+      locked: z.boolean().optional(),
+    })),
+  }).optional(),
+  /** 1 = <stem>.dub.mp4; n ≥ 2 = <stem>.dub.vN.mp4 (earlier versions are kept). */
+  outputVersion: int(1, 999).default(1),
 });
 
 /** Streaming mode (off by default): chunked rendering with a live manifest and playlist. */
@@ -131,6 +149,7 @@ export const jobOptionsSchema = z.object({
   lipsync: lipsyncSchema.prefault({}),
   stream: streamSchema.prefault({}),
   expressive: expressiveSchema.prefault({}),
+  review: reviewSchema.prefault({}),
   queues: queuesSchema.prefault({}),
   placement: placementSchema,
   searchAttributes: boolish.default(true),

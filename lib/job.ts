@@ -68,6 +68,8 @@ export interface FittedLine {
   speed: number;
   trimmedSec: number;
   paddedSec: number;
+  /** The synthesized clip was reused from an earlier render (same text, voice and plan). */
+  ttsReused?: boolean;
 }
 
 export interface DubOutputs {
@@ -94,4 +96,7 @@ export interface DubJobResult {
   lines: number;
   durationSec: number;
   lipsync: LipsyncOutcome;
+  /** Lines synthesized by this run (the rest were reused); and which output version it wrote. */
+  resynthesized?: number;
+  version?: number;
 }

@@ -2,12 +2,15 @@
 // prepare → extract → transcribe | import subs → translate → [expressive: analyse each line]
 //   → synthesize + fit each line → assemble → mix → mux
 //   → [lip-sync] → report
-import { ActivityFailure, ApplicationFailure, isCancellation, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ActivityFailure, ApplicationFailure, condition, isCancellation, patched, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes,
+} from '@temporalio/workflow';
 import { DEFAULT_PLACEMENT, type Queues } from '../config/schema.js';
-import type { DubJobInput, DubJobResult, LipsyncOutcome, PreparedJob } from '../lib/job.js';
+import type { DubJobInput, DubJobResult, LipsyncOutcome, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { progressQuery, ProgressTracker, type Stage } from '../lib/progress.js';
-import { DubStageKey } from '../lib/searchAttributes.js';
-import { activitiesOn, DEFAULT_QUEUES, dubEachLine } from './shared.js';
+import { applyOverrides, approveSignal, editLineUpdate, editProblem, emptyOverrides, mergeEdit } from '../lib/review.js';
+import { DubSourceLangKey, DubStageKey, DubTargetLangKey } from '../lib/searchAttributes.js';
+import { activitiesOn, DEFAULT_QUEUES, dubEachLine, type Activities } from './shared.js';
 
 /** Off unless asked for (jobs started before the feature have no such options and replay as off). */
 function expressiveOn(options: PreparedJob['options']): boolean {
@@ -22,6 +25,7 @@ export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
 
   async function stage<T>(name: Stage, work: () => Promise<T>): Promise<T> {
     progress.enter(name);
+    setCurrentDetails(`Stage: ${name}`);
     if (tagged) upsertSearchAttributes([{ key: DubStageKey, value: name }]);
     try {
       return await work();
@@ -39,13 +43,23 @@ export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
   const boot = activitiesOn(queues, DEFAULT_PLACEMENT);
   const prep = await stage('prepare', () => boot.prepareJob(input));
   upsertMemo({ input: prep.media.path, src: prep.options.src, tgt: prep.options.tgt, outputDir: `${prep.job.root}/${prep.job.name}` });
+  if (tagged && patched('search-attributes-languages')) {
+    // patched(): histories recorded before these attributes existed replay without them
+    upsertSearchAttributes([{ key: DubSourceLangKey, value: prep.options.src }, { key: DubTargetLangKey, value: prep.options.translate ? prep.options.tgt : prep.options.src }]);
+  }
 
   const act = activitiesOn(prep.options.queues, prep.options.placement);
   const audio = await stage('extract', () => act.extractAudio(prep));
   const lines = await stage('transcribe', () => (prep.options.subs ? act.importSubtitles(prep) : act.transcribe(prep, audio)));
-  const translated = await stage('translate', () => act.translateLines(prep, lines));
+  const machine = await stage('translate', () => act.translateLines(prep, lines));
+  let translated = applyOverrides(machine, prep.options.review?.overrides);
+  if (prep.options.review?.pause) translated = await stage('review', () => reviewLines(act, prep, machine, translated));
   const plans = expressiveOn(prep.options) ? await stage('expressive', () => act.analyzeProsody(prep, audio, translated)) : [];
-  const fitted = await stage('synthesize', () => dubEachLine(act, prep, translated, (done, total) => progress.lines(done, total), plans));
+  const onLine = (done: number, total: number) => {
+    progress.lines(done, total);
+    setCurrentDetails(`Synthesizing and fitting lines: ${done}/${total} done`);
+  };
+  const fitted = await stage('synthesize', () => dubEachLine(act, prep, translated, onLine, plans));
   const dub = await stage('assemble', () => act.assembleDub(prep, fitted));
   const mix = await stage('mix', () => act.mixDub(prep, audio, dub, fitted));
   const outputs = await stage('mux', () => act.muxOutputs(prep, translated, mix));
@@ -58,5 +72,34 @@ export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
 
   progress.enter('done');
   if (tagged) upsertSearchAttributes([{ key: DubStageKey, value: 'done' }]);
-  return { job: prep.job, outputDir: `${prep.job.root}/${prep.job.name}`, outputs, lines: translated.length, durationSec: prep.media.durationSec, lipsync };
+  setCurrentDetails(`Done: ${outputs.mp4}`);
+  return {
+    job: prep.job, outputDir: `${prep.job.root}/${prep.job.name}`, outputs, lines: translated.length, durationSec: prep.media.durationSec, lipsync,
+    resynthesized: fitted.filter((f) => !f.ttsReused).length, version: prep.options.review?.outputVersion ?? 1,
+  };
+}
+
+/**
+ * Waits for a person: editLine Updates change lines (a validator refuses bad ones with the reason), the
+ * approve signal lets the job go on. The edits are saved as review.json for later re-renders.
+ */
+async function reviewLines(act: Activities, prep: PreparedJob, machine: TranslatedLine[], current: TranslatedLine[]): Promise<TranslatedLine[]> {
+  let overrides = prep.options.review.overrides ?? emptyOverrides();
+  let lines = current;
+  let approved = false;
+  setHandler(editLineUpdate, (req) => {
+    overrides = mergeEdit(overrides, req.index, req);
+    lines = applyOverrides(machine, overrides);
+    return lines.find((l) => l.index === req.index)!;
+  }, {
+    validator: (req) => {
+      const problem = editProblem(lines, req?.index, req ?? {}, prep.media.durationSec);
+      if (problem) throw new Error(problem);
+    },
+  });
+  setHandler(approveSignal, () => { approved = true; });
+  setCurrentDetails(`Waiting for review: ${lines.length} lines; send editLine updates, then the approve signal`);
+  await condition(() => approved);
+  if (Object.keys(overrides.edits).length) await act.saveReview(prep, overrides);
+  return lines;
 }

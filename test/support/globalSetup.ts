@@ -3,7 +3,7 @@
 // and left alone at the end (only the run that started a server stops it).
 import { mkdir } from 'node:fs/promises';
 import { loadSettings } from '../../config/load.js';
-import { devServerArgv, portOpen, spawnDetached, temporalCliPath, waitForServer } from '../../client/devServer.js';
+import { devServerArgv, ensureSearchAttributes, portOpen, spawnDetached, temporalCliPath, waitForServer } from '../../client/devServer.js';
 import { TEST_ADDRESS, TEST_CACHE, TEST_SERVER_PORT } from './env.js';
 
 export default async function globalSetup(): Promise<void> {
@@ -11,6 +11,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEMPORAL_ADDRESS = TEST_ADDRESS;
   if (await portOpen(TEST_SERVER_PORT)) {
     await waitForServer(TEST_ADDRESS, 'default', 60);
+    await ensureSearchAttributes(TEST_ADDRESS, 'default'); // a server left by an older run may lack newer ones
     return;
   }
   const cli = temporalCliPath(loadSettings({}));

@@ -1,0 +1,11 @@
+// Persists the review edits made through Temporal (editLine Updates) next to the job's other artifacts.
+import type { PreparedJob } from '../lib/job.js';
+import type { ReviewOverrides } from '../lib/review.js';
+import { inJob, writeAtomic } from './artifacts.js';
+
+export const REVIEW_FILE = 'review.json';
+
+export async function saveReview(prep: PreparedJob, overrides: ReviewOverrides): Promise<string> {
+  await writeAtomic(prep.job, inJob(prep.job, REVIEW_FILE), JSON.stringify(overrides, null, 2));
+  return REVIEW_FILE;
+}
