@@ -1,5 +1,5 @@
 // Typed helpers for programs: start a dub job, read its progress, wait for it, cancel it, list jobs.
-import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { JobOptions, Settings } from '../config/schema.js';
 import type { DubJobResult, TranslatedLine } from '../lib/job.js';
@@ -72,7 +72,13 @@ export async function listJobs(client: Client, query = "WorkflowType = 'dubJob'"
 
 /** Change one line of a job waiting for review (rejected with the reason when the edit is bad). */
 export async function editLine(client: Client, workflowId: string, request: EditLineRequest): Promise<TranslatedLine> {
-  return client.workflow.getHandle(workflowId).executeUpdate(editLineUpdate, { args: [request] });
+  try {
+    return await client.workflow.getHandle(workflowId).executeUpdate(editLineUpdate, { args: [request] });
+  } catch (e) {
+    // The validator's reason is the useful part ("no line 99: lines are numbered 0..5").
+    if (e instanceof WorkflowUpdateFailedError && e.cause) throw new Error(e.cause.message);
+    throw e;
+  }
 }
 
 /** Let a job waiting for review go on to synthesis. */

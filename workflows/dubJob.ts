@@ -87,10 +87,10 @@ async function reviewLines(act: Activities, prep: PreparedJob, machine: Translat
   let overrides = prep.options.review.overrides ?? emptyOverrides();
   let lines = current;
   let approved = false;
-  setHandler(editLineUpdate, (req) => {
-    overrides = mergeEdit(overrides, req.index, req);
+  setHandler(editLineUpdate, ({ index, ...edit }) => {
+    overrides = mergeEdit(overrides, index, edit);
     lines = applyOverrides(machine, overrides);
-    return lines.find((l) => l.index === req.index)!;
+    return lines.find((l) => l.index === index)!;
   }, {
     validator: (req) => {
       const problem = editProblem(lines, req?.index, req ?? {}, prep.media.durationSec);

@@ -38,4 +38,18 @@ describe('the Temporal CLI on our jobs (real temporal binary, real dev server)',
     const listed = await run([cli, 'workflow', 'list', '--address', TEST_ADDRESS, '--query', `DubStage = 'done' AND WorkflowId = '${id}'`, '-o', 'json']);
     expect(listed.stdout).toContain(id);
   }, 120_000);
+
+  it('`temporal workflow list` by our language attribute and `temporal workflow cancel` work on a job', async () => {
+    const id = `tcli-cancel-${Date.now()}`;
+    const input = { video: (await shortClip()).video, src: 'en', tgt: 'es', outputDir: await tempDir('tcli'), queues, review: { pause: true } };
+    await run([cli, 'workflow', 'start', '--address', TEST_ADDRESS, '--type', 'dubJob', '--task-queue', queues.workflows, '--workflow-id', id, '--input', JSON.stringify(input)]);
+    const handle = (await testClient()).workflow.getHandle(id);
+    for (let i = 0; i < 100 && (await handle.query('progress') as { stage: string }).stage !== 'review'; i++) await new Promise((r) => setTimeout(r, 200));
+
+    const listed = await run([cli, 'workflow', 'list', '--address', TEST_ADDRESS, '--query', `DubTargetLang = 'es' AND DubStage = 'review' AND WorkflowId = '${id}'`, '-o', 'json']);
+    expect(listed.stdout).toContain(id);
+    await run([cli, 'workflow', 'cancel', '--address', TEST_ADDRESS, '--workflow-id', id]);
+    await handle.result().catch(() => undefined);
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+  }, 120_000);
 });
