@@ -26,7 +26,10 @@ export function jobNameFor(video: string): string {
   return safe || 'job';
 }
 
-export async function probeMedia(video: string): Promise<MediaInfo> {
+/** Inputs longer than this are refused: a broken header claiming days would otherwise tie up workers. */
+export const MAX_INPUT_HOURS = 12;
+
+export async function probeMedia(video: string, maxHours = MAX_INPUT_HOURS): Promise<MediaInfo> {
   const info = await stat(video).catch(() => undefined);
   if (!info) throw failure(ErrorType.InvalidMedia, `input not found: ${video}`);
   if (!info.isFile()) throw failure(ErrorType.InvalidMedia, `input is not a regular file: ${video}`);
@@ -40,14 +43,24 @@ export async function probeMedia(video: string): Promise<MediaInfo> {
     const why = e instanceof Error ? e.message.replace(/^ffprobe exited \d+: /, '') : String(e);
     throw failure(ErrorType.InvalidMedia, `${path.basename(video)} is not a video ffmpeg can read: ${why}`);
   }
+  const name = path.basename(video);
   const streams = json.streams ?? [];
+  const durationSec = Number(json.format?.duration ?? NaN);
+  if (durationSec === 0) throw failure(ErrorType.InvalidMedia, `${name} lasts 0 seconds: nothing to dub`);
   const v = streams.find((s) => s.codec_type === 'video');
   const a = streams.find((s) => s.codec_type === 'audio');
   const kinds = streams.map((s) => `${s.codec_name ?? '?'} ${s.codec_type ?? '?'}`).join(', ') || 'none';
-  if (!v) throw failure(ErrorType.InvalidMedia, `${path.basename(video)} has no video stream (streams: ${kinds})`);
-  if (!a) throw failure(ErrorType.InvalidMedia, `${path.basename(video)} has no audio stream (streams: ${kinds})`);
-  const durationSec = Number(json.format?.duration ?? NaN);
-  if (!(durationSec > 0)) throw failure(ErrorType.InvalidMedia, `${path.basename(video)} has no usable duration (${json.format?.duration ?? 'none'})`);
+  if (!v) throw failure(ErrorType.InvalidMedia, `${name} has no video stream (streams: ${kinds})`);
+  if (!a) throw failure(ErrorType.InvalidMedia, `${name} has no audio stream (streams: ${kinds})`);
+  for (const s of [v, a]) {
+    if (!s.codec_name || s.codec_name === 'unknown' || s.codec_name === 'none') {
+      throw failure(ErrorType.InvalidMedia, `${name}: its ${s.codec_type} codec is not supported by this ffmpeg (tag ${(s as { codec_tag_string?: string }).codec_tag_string ?? '?'})`);
+    }
+  }
+  if (!(durationSec > 0)) throw failure(ErrorType.InvalidMedia, `${name} has no usable duration (${json.format?.duration ?? 'none'})`);
+  if (durationSec > maxHours * 3600) {
+    throw failure(ErrorType.InvalidMedia, `${name} claims to last ${(durationSec / 3600).toFixed(1)} h, more than the ${maxHours} h limit (a damaged header?)`);
+  }
   return {
     path: video,
     durationSec,
@@ -65,7 +78,7 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   options.video = path.resolve(options.video);
   const root = path.resolve(options.outputDir ?? settings.outputDir);
 
-  const media = await probeMedia(options.video);
+  const media = await probeMedia(options.video, options.limits?.maxInputHours);
   for (const [flag, file] of [['--subs', options.subs], ['--translated-subs', options.translatedSubs]] as const) {
     if (file && !(await stat(file).then((s) => s.isFile(), () => false))) {
       throw failure(ErrorType.InvalidSubtitles, `${flag} file not found: ${file}`);

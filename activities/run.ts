@@ -79,6 +79,10 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
       throw failure(ErrorType.EngineMissing, `${file} is not installed (not found on PATH); run scripts/setup.sh or \`anime-dub doctor\``);
     }
     const ok = opts.okExitCodes ?? [0];
+    if (!ok.includes(exitCode) && /No space left on device|Read-only file system/.test(result.stderr)) {
+      // Retrying cannot make room: say so once instead of three times.
+      throw failure(ErrorType.OutputNotWritable, `${file} could not write its output: ${stderrTail(result.stderr, 3)}`);
+    }
     if (!ok.includes(exitCode)) {
       throw failure(ErrorType.EngineFailed, `${file} exited ${exitCode}: ${stderrTail(result.stderr) || '(no stderr)'}`);
     }

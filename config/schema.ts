@@ -150,6 +150,7 @@ export const jobOptionsSchema = z.object({
   stream: streamSchema.prefault({}),
   expressive: expressiveSchema.prefault({}),
   review: reviewSchema.prefault({}),
+  limits: z.object({ maxInputHours: num(0.0001, 1000).default(12) }).prefault({}),
   queues: queuesSchema.prefault({}),
   placement: placementSchema,
   searchAttributes: boolish.default(true),

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import * as activities from '../activities/index.js';
 import type { Settings } from '../config/schema.js';
+import { FileSystemErrors } from './interceptors.js';
 
 export type WorkerRole = 'workflows' | 'cpu' | 'gpu';
 export const ALL_ROLES: WorkerRole[] = ['workflows', 'cpu', 'gpu'];
@@ -53,6 +54,7 @@ export async function startWorkers(
         ...common,
         taskQueue: settings.queues[role],
         activities,
+        interceptors: { activity: [() => ({ inbound: new FileSystemErrors() })] },
         maxConcurrentActivityTaskExecutions: settings.concurrency[role],
         maxHeartbeatThrottleInterval: throttle,
         defaultHeartbeatThrottleInterval: throttle,
