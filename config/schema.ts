@@ -151,6 +151,8 @@ export const jobOptionsSchema = z.object({
   expressive: expressiveSchema.prefault({}),
   review: reviewSchema.prefault({}),
   limits: z.object({ maxInputHours: num(0.0001, 1000).default(12) }).prefault({}),
+  /** How long a running activity may go without a heartbeat before Temporal retries it elsewhere. */
+  timeouts: z.object({ heartbeatSec: int(2, 600).default(30) }).prefault({}),
   queues: queuesSchema.prefault({}),
   placement: placementSchema,
   searchAttributes: boolish.default(true),

@@ -40,7 +40,8 @@ export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
   }
 
   const queues: Queues = { ...DEFAULT_QUEUES, ...input?.queues };
-  const boot = activitiesOn(queues, DEFAULT_PLACEMENT);
+  const asked = Number(input?.timeouts?.heartbeatSec);
+  const boot = activitiesOn(queues, DEFAULT_PLACEMENT, asked >= 2 && asked <= 600 ? asked : 30); // validated only by prepareJob
   const prep = await stage('prepare', () => boot.prepareJob(input));
   upsertMemo({ input: prep.media.path, src: prep.options.src, tgt: prep.options.tgt, outputDir: `${prep.job.root}/${prep.job.name}` });
   if (tagged && patched('search-attributes-languages')) {
@@ -48,7 +49,7 @@ export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
     upsertSearchAttributes([{ key: DubSourceLangKey, value: prep.options.src }, { key: DubTargetLangKey, value: prep.options.translate ? prep.options.tgt : prep.options.src }]);
   }
 
-  const act = activitiesOn(prep.options.queues, prep.options.placement);
+  const act = activitiesOn(prep.options.queues, prep.options.placement, prep.options.timeouts?.heartbeatSec);
   const audio = await stage('extract', () => act.extractAudio(prep));
   const lines = await stage('transcribe', () => (prep.options.subs ? act.importSubtitles(prep) : act.transcribe(prep, audio)));
   const machine = await stage('translate', () => act.translateLines(prep, lines));

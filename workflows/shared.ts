@@ -19,10 +19,14 @@ const common: ActivityOptions = {
 
 export const DEFAULT_QUEUES: Queues = { workflows: 'dub-workflows', cpu: 'dub-cpu', gpu: 'dub-gpu' };
 
-/** One proxy per queue; each activity is called on the queue the placement map names. */
-export function activitiesOn(queues: Queues, placement: Placement): Activities {
-  const onCpu = proxyActivities<Activities>({ ...common, taskQueue: queues.cpu, startToCloseTimeout: '60m' });
-  const onGpu = proxyActivities<Activities>({ ...common, taskQueue: queues.gpu, startToCloseTimeout: '120m' });
+/**
+ * One proxy per queue; each activity is called on the queue the placement map names. A crashed worker's
+ * activity is retried elsewhere once `heartbeatSec` passes without a heartbeat.
+ */
+export function activitiesOn(queues: Queues, placement: Placement, heartbeatSec = 30): Activities {
+  const beat = { heartbeatTimeout: `${heartbeatSec}s` as const };
+  const onCpu = proxyActivities<Activities>({ ...common, ...beat, taskQueue: queues.cpu, startToCloseTimeout: '60m' });
+  const onGpu = proxyActivities<Activities>({ ...common, ...beat, taskQueue: queues.gpu, startToCloseTimeout: '120m' });
   return new Proxy({} as Activities, {
     get: (_, name: string) => ((placement as Record<string, string>)[name] === 'gpu' ? onGpu : onCpu)[name as keyof Activities],
   });

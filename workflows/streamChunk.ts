@@ -18,7 +18,7 @@ export type StreamChunkResult = Required<Pick<ChunkEntry, 'index' | 'video' | 'f
 export async function streamChunk({ prep, chunk }: StreamChunkInput): Promise<StreamChunkResult> {
   let stage: Stage = 'extract';
   setHandler(progressQuery, () => ({ kind: 'chunk', index: chunk.index, stage }) as ChunkProgress as never);
-  const act = activitiesOn(prep.options.queues, prep.options.placement);
+  const act = activitiesOn(prep.options.queues, prep.options.placement, prep.options.timeouts?.heartbeatSec);
 
   const cut = await act.cutChunk(prep, chunk);
   const part = cut.chunkPrep;

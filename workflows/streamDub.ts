@@ -62,7 +62,7 @@ export async function streamDub(input: StreamDubInput): Promise<StreamDubResult>
       enter('prepare');
       const prep = await activitiesOn(queues, DEFAULT_PLACEMENT).prepareJob(input);
       upsertMemo({ input: prep.media.path, src: prep.options.src, tgt: prep.options.tgt, outputDir: `${prep.job.root}/${prep.job.name}`, stream: true });
-      const act = activitiesOn(prep.options.queues, prep.options.placement);
+      const act = activitiesOn(prep.options.queues, prep.options.placement, prep.options.timeouts?.heartbeatSec);
       enter('extract');
       const audio = await act.extractAudio(prep);
       enter('plan');
@@ -76,7 +76,7 @@ export async function streamDub(input: StreamDubInput): Promise<StreamDubResult>
   }
   const state = resume;
   const { prep, chunks, entries } = state;
-  const act = activitiesOn(prep.options.queues, prep.options.placement);
+  const act = activitiesOn(prep.options.queues, prep.options.placement, prep.options.timeouts?.heartbeatSec);
   const count = () => {
     progress.chunksTotal = entries.length;
     progress.chunksDone = entries.filter((e) => e.status === 'done' || e.status === 'failed').length;

@@ -1,0 +1,126 @@
+// Chaos: kill -9 the worker at seeded points spread over every stage of a dub job, restart it, and check the job
+// completes with the same result as an undisturbed run, redoing at most the activity that was interrupted.
+// Also: restart the Temporal dev server (persistent database) in the middle of a job.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { devServerArgv, portOpen, spawnDetached, temporalCliPath, waitForServer } from '../../client/devServer.js';
+import { loadSettings } from '../../config/load.js';
+import type { DubJobResult } from '../../lib/job.js';
+import { progressQuery, type Stage } from '../../lib/progress.js';
+import { dialogueClip } from '../fixtures/media.js';
+import { closeTestClient, jobInput, startJob, tempDir } from '../support/jobs.js';
+import { probe } from '../support/media.js';
+import { waitFor } from '../support/processes.js';
+import { queuesFor, startWorker, type WorkerProcess } from '../support/workers.js';
+
+/** A small seeded generator (mulberry32): the same trials on every run. */
+function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const STAGES: Stage[] = ['prepare', 'extract', 'transcribe', 'translate', 'synthesize', 'synthesize', 'assemble', 'mix', 'mux', 'report'];
+const OPTIONS = { synthesisConcurrency: 1, timeouts: { heartbeatSec: 4 } };
+
+async function summary(result: DubJobResult) {
+  const read = (f: string) => readFile(path.join(result.outputDir, f), 'utf8').then(JSON.parse);
+  const mkv = await probe(path.join(result.outputDir, result.outputs.mkv));
+  return {
+    transcript: (await read('transcript.json')).lines.map((l: { text: string }) => l.text),
+    translation: (await read('translated.json')).lines.map((l: { target: string }) => l.target),
+    streams: mkv.streams.map((s) => `${s.codec_type}:${s.codec_name}:${s.tags?.language ?? ''}`),
+    durationSec: mkv.durationSec,
+  };
+}
+
+/** Activities that ran more than once (attempt > 1) in a workflow's history. */
+async function redone(handle: { fetchHistory(): Promise<{ events?: { activityTaskStartedEventAttributes?: { attempt?: number | null } | null }[] | null }> }): Promise<number> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  return events.filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1).length;
+}
+
+describe('chaos: worker killed with SIGKILL at seeded points (real dev server)', () => {
+  const queues = queuesFor('chaos');
+  let reference: Awaited<ReturnType<typeof summary>>;
+  let worker: WorkerProcess;
+  beforeAll(async () => {
+    const clip = await dialogueClip();
+    worker = await startWorker('all', queues);
+    reference = await summary(await (await startJob(jobInput(clip.video, queues, await tempDir('chaos-ref'), OPTIONS), queues)).result());
+  }, 180_000);
+  afterAll(async () => {
+    await worker?.stop().catch(() => {});
+    await closeTestClient();
+  });
+
+  const random = seeded(20261124);
+  STAGES.forEach((stage, trial) => {
+    const delayMs = Math.floor(random() * 400);
+    it(`trial ${trial + 1}: killed during ${stage} (+${delayMs} ms) → completes, same output, at most the interrupted activity redone`, async () => {
+      const clip = await dialogueClip();
+      const handle = await startJob(jobInput(clip.video, queues, await tempDir('chaos'), OPTIONS), queues);
+      await waitFor(`stage ${stage}`, async () => {
+        const p = await handle.query(progressQuery).catch(() => undefined);
+        return p && (p.stage === stage || STAGES.indexOf(p.stage) > STAGES.indexOf(stage));
+      }, 60_000, 20);
+      await new Promise((r) => setTimeout(r, delayMs));
+      process.kill(worker.pid, 'SIGKILL');
+      worker = await startWorker('all', queues);
+
+      const result: DubJobResult = await handle.result();
+      const got = await summary(result);
+      expect(got.transcript).toEqual(reference.transcript);
+      expect(got.translation).toEqual(reference.translation);
+      expect(got.streams).toEqual(reference.streams);
+      expect(Math.abs(got.durationSec - reference.durationSec)).toBeLessThanOrEqual(0.04); // one frame at 25 fps
+      expect(await redone(handle)).toBeLessThanOrEqual(1);
+    }, 120_000);
+  });
+});
+
+describe('chaos: the Temporal dev server restarted mid-job (persistent database)', () => {
+  const port = 17833;
+  const queues = queuesFor('chaos-server');
+  let serverPid: number | undefined;
+  let worker: WorkerProcess | undefined;
+  afterAll(async () => {
+    await worker?.stop().catch(() => {});
+    if (serverPid) try { process.kill(-serverPid, 'SIGTERM'); } catch { /* gone */ }
+  });
+
+  it('the job completes after the server comes back', async () => {
+    const dir = await tempDir('chaos-server');
+    const argv = devServerArgv(temporalCliPath(loadSettings({})), { port, uiPort: port + 1000, dbFile: path.join(dir, 'temporal.db'), headless: true });
+    const startServer = async () => {
+      serverPid = await spawnDetached(argv, path.join(dir, 'server.log'));
+      await waitForServer(`127.0.0.1:${port}`, 'default', 120);
+    };
+    await startServer();
+    worker = await startWorker('all', queues, { TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
+    let connection = await Connection.connect({ address: `127.0.0.1:${port}` });
+    let client = new Client({ connection });
+    const clip = await dialogueClip();
+    const handle = await client.workflow.start('dubJob', { taskQueue: queues.workflows, workflowId: `server-restart-${Date.now()}`, args: [jobInput(clip.video, queues, dir, OPTIONS)] });
+    await waitFor('synthesis', async () => (await handle.query(progressQuery)).stage === 'synthesize', 60_000, 50);
+
+    process.kill(-serverPid!, 'SIGTERM');
+    await waitFor('the server to stop', async () => !(await portOpen(port)), 30_000);
+    await connection.close();
+    await new Promise((r) => setTimeout(r, 2000));
+    await startServer();
+
+    connection = await Connection.connect({ address: `127.0.0.1:${port}` });
+    client = new Client({ connection });
+    const result: DubJobResult = await client.workflow.getHandle(handle.workflowId).result();
+    expect(result.lines).toBe(clip.script.length);
+    expect((await probe(path.join(result.outputDir, result.outputs.mkv))).streams.filter((s) => s.codec_type === 'audio')).toHaveLength(2);
+    await connection.close();
+  }, 240_000);
+});
