@@ -93,13 +93,3 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
     ctx?.cancellationSignal.removeEventListener('abort', onCancel);
   }
 }
-
-/** Is a program on PATH (and what does it say its version is)? */
-export async function probeProgram(argv: readonly string[]): Promise<{ ok: boolean; output: string }> {
-  try {
-    const r = await execa(argv[0], argv.slice(1), { reject: false, timeout: 10_000, input: '' });
-    return { ok: r.exitCode !== undefined && !r.failed || (r.exitCode ?? 1) <= 1 && !/ENOENT/.test(String(r.message)), output: `${r.stdout}\n${r.stderr}`.trim() };
-  } catch (e) {
-    return { ok: false, output: String(e) };
-  }
-}
