@@ -1,28 +1,19 @@
 // scripts/verify-streaming-mode: a fast end-to-end check of streaming on this machine (dry run: real cuts,
 // muxes, manifest, playlist and stitch; no recognition or synthesis). Exit 0 when all is well, 1 otherwise.
 // It uses its own embedded Temporal server (temporary state dir, port 17633) and stops it afterwards.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { StreamManifest } from '../lib/streamManifest.js';
 import { makeSpeechClip } from './speechClip.js';
+import { verify } from './verifyKit.js';
 
-const CLI = fileURLToPath(new URL('../client/cli.js', import.meta.url));
-let failed = 0;
-const check = (ok: boolean, what: string) => {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-  if (!ok) failed++;
-};
 const duration = async (file: string) => Number((await execa('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file], { reject: false })).stdout);
 
-const dir = await mkdtemp(path.join(os.tmpdir(), 'verify-streaming-'));
-const env = { TEMPORAL_ADDRESS: '', ANIME_DUB_STATE_DIR: path.join(dir, 'state'), ANIME_DUB_SERVER_PORT: '17633', ANIME_DUB_UI_PORT: '17634' };
-try {
+await verify('verify-streaming', 17633, 'streaming mode verified', async ({ dir, check, cli }) => {
   const clip = await makeSpeechClip(path.join(dir, 'clip.mp4'), { loops: 2 });
-  const r = await execa(process.execPath, [CLI, 'run', clip.video, '--stream', 'on', '--dry-run', '--chunk-seconds', '10', '--stream-concurrency', '2', '--output', path.join(dir, 'out')], { env, reject: false, cwd: dir });
-  check(r.exitCode === 0, `dry-run streaming job succeeds${r.exitCode ? `: ${r.stderr.trim()}` : ''}`);
+  const r = await cli(['run', clip.video, '--stream', 'on', '--dry-run', '--chunk-seconds', '10', '--stream-concurrency', '2', '--output', path.join(dir, 'out')]);
+  check(r.exitCode === 0, `dry-run streaming job succeeds${r.exitCode ? `: ${String(r.stderr).trim()}` : ''}`);
   const stream = path.join(dir, 'out', 'clip', 'stream');
   const m: StreamManifest | undefined = await readFile(path.join(stream, 'manifest.json'), 'utf8').then(JSON.parse, () => undefined);
   check(m?.version === 1 && m.status === 'done', 'manifest.json is version 1 and done');
@@ -32,9 +23,4 @@ try {
   check(list.includes('#EXT-X-ENDLIST') && (list.match(/\.ts\n/g) ?? []).length === m?.chunks.length, 'index.m3u8 lists every segment and ends');
   const d = await duration(path.join(stream, 'stream.final.mp4'));
   check(Math.abs(d - clip.durationSec) <= 0.1, `stream.final.mp4 lasts ${d.toFixed(3)} s (source ${clip.durationSec.toFixed(3)} s, ±0.1)`);
-} finally {
-  await execa(process.execPath, [CLI, 'server', 'stop'], { env, reject: false, cwd: dir });
-  await rm(dir, { recursive: true, force: true });
-}
-console.log(failed ? `${failed} check(s) failed` : 'streaming mode verified');
-process.exit(failed ? 1 : 0);
+});
