@@ -1,29 +1,20 @@
 // Bad input fails fast, typed and non-retryable, and writes nothing outside Output/<job>/.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { JobOptionsInput } from '../../config/schema.js';
 import { shortClip, textFileNamedMp4, videoWithoutAudio, MEDIA_DIR } from '../fixtures/media.js';
-import { closeTestClient, jobInput, startJob, tempDir } from '../support/jobs.js';
-import { queuesFor, startWorker, type WorkerProcess } from '../support/workers.js';
+import { jobInput, startJob, tempDir } from '../support/jobs.js';
+import { withWorker } from '../support/workers.js';
 
 async function listTree(dir: string): Promise<string[]> {
   return (await readdir(dir, { recursive: true })).map(String).sort();
 }
 
 describe('bad input (real dev server and worker)', () => {
-  const queues = queuesFor('bad');
-  let worker: WorkerProcess;
-  beforeAll(async () => {
-    await shortClip();
-    worker = await startWorker('all', queues);
-  }, 120_000);
-  afterAll(async () => {
-    await worker?.stop();
-    await closeTestClient();
-  });
+  const queues = withWorker('bad', { prepare: shortClip });
 
   async function expectTypedFailure(input: Partial<JobOptionsInput> & { video: string }, type: string, message: RegExp) {
     const out = await tempDir('bad');

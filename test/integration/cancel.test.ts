@@ -1,24 +1,15 @@
 // Cancelling a job mid-stage kills the running engine (its whole process group) and ends the workflow cancelled.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { progressQuery } from '../../lib/progress.js';
 import { longDialogueClip } from '../fixtures/media.js';
-import { closeTestClient, jobInput, startJob, tempDir } from '../support/jobs.js';
+import { jobInput, startJob, tempDir } from '../support/jobs.js';
 import { processesMentioning, waitFor } from '../support/processes.js';
-import { queuesFor, startWorker, type WorkerProcess } from '../support/workers.js';
+import { withWorker } from '../support/workers.js';
 
 describe('cancellation (real dev server, real pocketsphinx)', () => {
-  const queues = queuesFor('cancel');
-  let worker: WorkerProcess;
-  beforeAll(async () => {
-    await longDialogueClip();
-    worker = await startWorker('all', queues);
-  }, 300_000);
-  afterAll(async () => {
-    await worker?.stop();
-    await closeTestClient();
-  });
+  const queues = withWorker('cancel', { prepare: longDialogueClip });
 
   it('kills the running recognizer, leaves no orphan, and the workflow ends CANCELLED', async () => {
     const clip = await longDialogueClip();

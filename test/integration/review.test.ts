@@ -1,5 +1,5 @@
 // The review loop against a real dev server and worker: edit one line, re-render, and only that line changes.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,9 +10,9 @@ import { progressQuery } from '../../lib/progress.js';
 import { approveSignal, editLineUpdate } from '../../lib/review.js';
 import { dialogueClip, shortClip } from '../fixtures/media.js';
 import { PROJECT_ROOT, TEST_ADDRESS } from '../support/env.js';
-import { closeTestClient, jobInput, startJob, tempDir } from '../support/jobs.js';
+import { jobInput, startJob, tempDir } from '../support/jobs.js';
 import { waitFor } from '../support/processes.js';
-import { queuesFor, startWorker, type WorkerProcess } from '../support/workers.js';
+import { withWorker } from '../support/workers.js';
 
 const CLI = path.join(PROJECT_ROOT, 'dist', 'client', 'cli.js');
 
@@ -35,17 +35,8 @@ function diffDb(a: Int16Array, b: Int16Array, from: number, to: number): number 
 }
 
 describe('review loop (real dev server and worker)', () => {
-  const queues = queuesFor('review');
+  const queues = withWorker('review', { prepare: dialogueClip });
   const env = { TEMPORAL_ADDRESS: TEST_ADDRESS, DUB_QUEUE_WORKFLOWS: queues.workflows, DUB_QUEUE_CPU: queues.cpu, DUB_QUEUE_GPU: queues.gpu };
-  let worker: WorkerProcess;
-  beforeAll(async () => {
-    await dialogueClip();
-    worker = await startWorker('all', queues);
-  }, 180_000);
-  afterAll(async () => {
-    await worker?.stop();
-    await closeTestClient();
-  });
 
   it('edit one line and render again: exactly one line is re-synthesized, only its span changes, v1 stays', async () => {
     const clip = await dialogueClip();

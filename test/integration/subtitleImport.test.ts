@@ -1,24 +1,15 @@
 // A workflow round trip with imported subtitles and identity translation (no ASR, no MT involved).
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DubJobResult } from '../../lib/job.js';
 import { shortClip, writeSrt } from '../fixtures/media.js';
-import { closeTestClient, jobInput, startJob, tempDir } from '../support/jobs.js';
+import { jobInput, startJob, tempDir } from '../support/jobs.js';
 import { probe } from '../support/media.js';
-import { queuesFor, startWorker, type WorkerProcess } from '../support/workers.js';
+import { withWorker } from '../support/workers.js';
 
 describe('subtitle import and identity translation (real dev server and worker)', () => {
-  const queues = queuesFor('subs');
-  let worker: WorkerProcess;
-  beforeAll(async () => {
-    await shortClip();
-    worker = await startWorker('all', queues);
-  }, 120_000);
-  afterAll(async () => {
-    await worker?.stop();
-    await closeTestClient();
-  });
+  const queues = withWorker('subs', { prepare: shortClip });
 
   it('--subs gives the source lines and --no-translate dubs them in the source language with festival', async () => {
     const clip = await shortClip();

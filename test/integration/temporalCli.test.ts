@@ -1,25 +1,16 @@
 // The real `temporal` binary drives our jobs: start by type with a JSON input, then query progress.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { run } from '../../activities/run.js';
 import { temporalCliPath } from '../../client/devServer.js';
 import { loadSettings } from '../../config/load.js';
 import { shortClip } from '../fixtures/media.js';
 import { TEST_ADDRESS } from '../support/env.js';
-import { closeTestClient, tempDir, testClient } from '../support/jobs.js';
-import { queuesFor, startWorker, type WorkerProcess } from '../support/workers.js';
+import { tempDir, testClient } from '../support/jobs.js';
+import { withWorker } from '../support/workers.js';
 
 describe('the Temporal CLI on our jobs (real temporal binary, real dev server)', () => {
-  const queues = queuesFor('tcli');
+  const queues = withWorker('tcli', { prepare: shortClip });
   const cli = temporalCliPath(loadSettings({}));
-  let worker: WorkerProcess;
-  beforeAll(async () => {
-    await shortClip();
-    worker = await startWorker('all', queues);
-  }, 120_000);
-  afterAll(async () => {
-    await worker?.stop();
-    await closeTestClient();
-  });
 
   it('starts dubJob with --input JSON, answers `workflow query --name progress`, and lists by DubStage', async () => {
     const id = `tcli-${Date.now()}`;

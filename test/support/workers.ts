@@ -1,7 +1,9 @@
 // Real worker processes (the same entry points users run), started and stopped by tests.
+import { afterAll, beforeAll } from '@jest/globals';
 import { execa, type ResultPromise } from 'execa';
 import path from 'node:path';
 import { PROJECT_ROOT, TEST_ADDRESS } from './env.js';
+import { closeTestClient } from './jobs.js';
 
 export interface WorkerProcess {
   pid: number;
@@ -52,4 +54,22 @@ export async function startWorker(entry: 'all' | 'cpu' | 'gpu', queues: Queues, 
       clearTimeout(t);
     },
   };
+}
+
+/**
+ * The usual frame of a suite: its own queues, one all-queue worker process started before (after `prepare`,
+ * e.g. making fixtures) and stopped after, and the shared client closed.
+ */
+export function withWorker(prefix: string, opts: { env?: Record<string, string>; prepare?: () => Promise<unknown> } = {}): Queues {
+  const queues = queuesFor(prefix);
+  let worker: WorkerProcess | undefined;
+  beforeAll(async () => {
+    await opts.prepare?.();
+    worker = await startWorker('all', queues, opts.env);
+  }, 180_000);
+  afterAll(async () => {
+    await worker?.stop();
+    await closeTestClient();
+  });
+  return queues;
 }
