@@ -87,42 +87,61 @@ describe('chaos: worker killed with SIGKILL at seeded points (real dev server)',
   });
 });
 
-describe('chaos: the Temporal dev server restarted mid-job (persistent database)', () => {
+describe('chaos: the Temporal dev server restarted mid-run (persistent database)', () => {
   const port = 17833;
   const queues = queuesFor('chaos-server');
   let serverPid: number | undefined;
   let worker: WorkerProcess | undefined;
-  afterAll(async () => {
-    await worker?.stop().catch(() => {});
-    if (serverPid) try { process.kill(-serverPid, 'SIGTERM'); } catch { /* gone */ }
-  });
-
-  it('the job completes after the server comes back', async () => {
-    const dir = await tempDir('chaos-server');
+  let dir: string;
+  let startServer: () => Promise<void>;
+  beforeAll(async () => {
+    dir = await tempDir('chaos-server');
     const argv = devServerArgv(temporalCliPath(loadSettings({})), { port, uiPort: port + 1000, dbFile: path.join(dir, 'temporal.db'), headless: true });
-    const startServer = async () => {
+    startServer = async () => {
       serverPid = await spawnDetached(argv, path.join(dir, 'server.log'));
       await waitForServer(`127.0.0.1:${port}`, 'default', 120);
     };
     await startServer();
     worker = await startWorker('all', queues, { TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
-    let connection = await Connection.connect({ address: `127.0.0.1:${port}` });
-    let client = new Client({ connection });
-    const clip = await dialogueClip();
-    const handle = await client.workflow.start('dubJob', { taskQueue: queues.workflows, workflowId: `server-restart-${Date.now()}`, args: [jobInput(clip.video, queues, dir, OPTIONS)] });
-    await waitFor('synthesis', async () => (await handle.query(progressQuery)).stage === 'synthesize', 60_000, 50);
+  }, 180_000);
+  afterAll(async () => {
+    await worker?.stop().catch(() => {});
+    if (serverPid) try { process.kill(-serverPid, 'SIGTERM'); } catch { /* gone */ }
+  });
 
+  /** Starts a run, restarts the server once `ready` says so, and returns the run's result. */
+  async function acrossRestart<T>(type: 'dubJob' | 'streamDub', input: object, ready: (handle: { query: (q: typeof progressQuery) => Promise<unknown> }) => Promise<boolean>): Promise<T> {
+    let connection = await Connection.connect({ address: `127.0.0.1:${port}` });
+    const handle = await new Client({ connection }).workflow.start(type, { taskQueue: queues.workflows, workflowId: `${type}-restart-${Date.now()}`, args: [input] });
+    await waitFor('the point to restart at', () => ready(handle as never), 120_000, 50);
     process.kill(-serverPid!, 'SIGTERM');
     await waitFor('the server to stop', async () => !(await portOpen(port)), 30_000);
     await connection.close();
     await new Promise((r) => setTimeout(r, 2000));
     await startServer();
-
     connection = await Connection.connect({ address: `127.0.0.1:${port}` });
-    client = new Client({ connection });
-    const result: DubJobResult = await client.workflow.getHandle(handle.workflowId).result();
+    try {
+      return await new Client({ connection }).workflow.getHandle(handle.workflowId).result();
+    } finally {
+      await connection.close();
+    }
+  }
+
+  it('a dub job completes after the server comes back', async () => {
+    const clip = await dialogueClip();
+    const result = await acrossRestart<DubJobResult>('dubJob', jobInput(clip.video, queues, dir, OPTIONS),
+      async (h) => ((await h.query(progressQuery)) as { stage: string }).stage === 'synthesize');
     expect(result.lines).toBe(clip.script.length);
     expect((await probe(path.join(result.outputDir, result.outputs.mkv))).streams.filter((s) => s.codec_type === 'audio')).toHaveLength(2);
-    await connection.close();
+  }, 240_000);
+
+  it('a streaming run completes after the server comes back, every chunk done', async () => {
+    const clip = await dialogueClip();
+    const input = jobInput(clip.video, queues, path.join(dir, 'stream'), { ...OPTIONS, stream: { enabled: true, chunkSeconds: 6, dryRun: true } });
+    const result = await acrossRestart<{ chunks: number; failed: number; outputDir: string; final?: string }>('streamDub', input,
+      async (h) => ((await h.query(progressQuery)) as { chunksDone?: number }).chunksDone! >= 1);
+    expect(result.chunks).toBeGreaterThanOrEqual(3);
+    expect(result.failed).toBe(0);
+    expect(Math.abs((await probe(path.join(result.outputDir, result.final!))).durationSec - clip.durationSec)).toBeLessThanOrEqual(0.1);
   }, 240_000);
 });
