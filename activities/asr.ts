@@ -1,10 +1,11 @@
 // Source lines: speech recognition (pocketsphinx on energy-cut utterances) or imported subtitles.
 import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { silencedetectArgv } from '../engines/ffmpeg.js';
 import { batchArgv, parseHypseg, wordsToText } from '../engines/pocketsphinx.js';
 import { ErrorType, failure } from '../lib/errors.js';
-import type { AudioTracks, Line, PreparedJob } from '../lib/job.js';
+import type { AudioTracks, Line, PreparedJob, Word } from '../lib/job.js';
 import { parseSilencedetect, speechRegions, type Region } from '../lib/speechRegions.js';
 import { parseSubtitles } from '../lib/subtitles.js';
 import { parseWavHeader, wavHeader } from '../lib/wav.js';
@@ -50,9 +51,51 @@ async function cutSegments(wavAbs: string, regions: Region[], dir: string): Prom
   }
 }
 
+/** Below this much speech a second recognizer costs more (its own model load, ~0.4 s) than it saves. */
+const MIN_SPEECH_PER_PIECE_SEC = 10;
+
+/**
+ * Contiguous pieces of the segment list with about equal speech each: one per core, and only when each piece
+ * has at least MIN_SPEECH_PER_PIECE_SEC of speech (short inputs and streaming chunks stay one piece).
+ */
+export function recognitionPieces(durations: readonly number[], cores: number): number[][] {
+  const total = durations.reduce((s, d) => s + d, 0);
+  const count = Math.max(1, Math.min(cores, Math.floor(total / MIN_SPEECH_PER_PIECE_SEC), durations.length));
+  const pieces: number[][] = Array.from({ length: count }, () => []);
+  let acc = 0;
+  durations.forEach((d, i) => {
+    const k = Math.min(count - 1, Math.floor(((acc + d / 2) * count) / total));
+    pieces[k].push(i);
+    acc += d;
+  });
+  return pieces.filter((p) => p.length > 0);
+}
+
+/**
+ * pocketsphinx_batch over the segments: one process for short inputs; for long ones, one process per piece,
+ * all at once (pocketsphinx uses one core; each piece loads the model itself). Every process is awaited before
+ * a failure is reported, so none is left running.
+ */
+async function recognizeSegments(ids: string[], regions: Region[], workDir: string, log: string): Promise<Map<string, Word[]>> {
+  const segDir = path.join(workDir, 'segments');
+  const pieces = recognitionPieces(regions.map((r) => r.end - r.start + 2 * PAD_SEC), availableParallelism());
+  const names = pieces.length === 1 ? [''] : pieces.map((_, k) => `.${k}`);
+  const settled = await Promise.allSettled(pieces.map(async (piece, k) => {
+    const ctl = path.join(workDir, `segments${names[k]}.ctl`);
+    await writeFile(ctl, piece.map((i) => ids[i]).join('\n') + '\n');
+    const hypseg = path.join(workDir, `segments${names[k]}.hypseg`);
+    await run(batchArgv(ctl, segDir, hypseg), { timeoutMs: 60 * 60_000, recordTo: log });
+    return parseHypseg(await readFile(hypseg, 'utf8'));
+  }));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return new Map(settled.flatMap((s) => [...(s as PromiseFulfilledResult<Map<string, Word[]>>).value]));
+}
+
 /**
  * Lines of one 16 kHz mono WAV (times relative to its start): energy-cut utterances, recognized in one
- * pocketsphinx batch. Shared by the whole-file job and by streaming chunks (which pass their context window).
+ * pocketsphinx batch (a few in parallel for long inputs). Shared by the whole-file job and by streaming chunks
+ * (which pass their context window).
  */
 export async function recognizeLines(prep: PreparedJob, analysisAbs: string, durationSec: number, workRel: string): Promise<Line[]> {
   const { job, options } = prep;
@@ -64,11 +107,7 @@ export async function recognizeLines(prep: PreparedJob, analysisAbs: string, dur
   const workDir = inJob(job, workRel);
   await rm(workDir, { recursive: true, force: true });
   const ids = await cutSegments(analysisAbs, regions, path.join(workDir, 'segments'));
-  const ctl = path.join(workDir, 'segments.ctl');
-  await writeFile(ctl, ids.join('\n') + '\n');
-  const hypseg = path.join(workDir, 'segments.hypseg');
-  await run(batchArgv(ctl, path.join(workDir, 'segments'), hypseg), { timeoutMs: 60 * 60_000, recordTo: log });
-  const words = parseHypseg(await readFile(hypseg, 'utf8'));
+  const words = await recognizeSegments(ids, regions, workDir, log);
 
   const lines: Line[] = [];
   regions.forEach((r, i) => {

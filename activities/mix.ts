@@ -69,11 +69,24 @@ export function duckSpans(fitted: FittedLine[]): [number, number][] {
   return merged;
 }
 
+/**
+ * ffmpeg's expression parser refuses a sum of about 100 terms or more ("Invalid argument" / "Cannot allocate
+ * memory"), so the spans go into a chain of volume filters, at most this many each. Spans are disjoint, so at
+ * any moment at most one filter of the chain ducks and the rest multiply by exactly 1.
+ */
+export const SPANS_PER_VOLUME_FILTER = 40;
+
 export function mixFilter(spans: [number, number][], duckDb: number, dubGainDb: number): string {
   const duck = 10 ** (duckDb / 20);
-  const inside = spans.length ? spans.map(([a, b]) => `between(t,${a.toFixed(3)},${b.toFixed(3)})`).join('+') : '0';
+  const groups: [number, number][][] = [];
+  for (let i = 0; i < spans.length; i += SPANS_PER_VOLUME_FILTER) groups.push(spans.slice(i, i + SPANS_PER_VOLUME_FILTER));
+  if (groups.length === 0) groups.push([]);
+  const volume = (group: [number, number][]) => {
+    const inside = group.length ? group.map(([a, b]) => `between(t,${a.toFixed(3)},${b.toFixed(3)})`).join('+') : '0';
+    return `volume='if(gt(${inside},0),${duck.toFixed(4)},1)':eval=frame`;
+  };
   return [
-    `[0:a]volume='if(gt(${inside},0),${duck.toFixed(4)},1)':eval=frame[bed]`,
+    `[0:a]${groups.map(volume).join(',')}[bed]`,
     `[1:a]volume=${dubGainDb}dB[dub]`,
     `[bed][dub]amix=inputs=2:duration=first:normalize=0[out]`,
   ].join(';\n');

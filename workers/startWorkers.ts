@@ -1,8 +1,14 @@
 // Builds the Workers one process runs: one per queue role, sharing one connection.
 // Entry points (all.ts, cpu.ts, gpu.ts) only pick the roles.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import { promisify } from 'node:util';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import * as activities from '../activities/index.js';
 import type { Settings } from '../config/schema.js';
 import { FileSystemErrors } from './interceptors.js';
@@ -20,6 +26,65 @@ function installRuntime(level: LogLevel, handleSignals: boolean): void {
   // Worker processes stop gracefully on SIGINT/SIGTERM; the CLI handles Ctrl-C itself (it cancels the job first).
   Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: handleSignals ? ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR2'] : [] });
   runtimeInstalled = true;
+}
+
+const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
+const DIST = fileURLToPath(new URL('..', import.meta.url));
+const PROJECT = path.dirname(DIST);
+const BUNDLE_DIR = path.join(DIST, '.workflow-bundle');
+/** What goes into the workflow bundle besides our code (a new version of any makes a new bundle). */
+const BUNDLED_PACKAGES = ['@temporalio/workflow', '@temporalio/common', '@temporalio/worker', 'zod', 'subtitle'];
+
+async function jsFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
+  return entries.filter((e) => e.isFile() && e.name.endsWith('.js')).map((e) => path.join(e.parentPath ?? (e as { path?: string }).path ?? dir, e.name)).sort();
+}
+
+/** A key for the bundle's inputs: the compiled workflows and the pure code they import, and package versions. */
+async function bundleKey(): Promise<string> {
+  const h = createHash('sha256');
+  for (const dir of ['workflows', 'lib', 'config']) {
+    for (const file of await jsFiles(path.join(DIST, dir))) h.update(path.relative(DIST, file)).update('\0').update(await readFile(file)).update('\0');
+  }
+  for (const pkg of BUNDLED_PACKAGES) {
+    h.update(pkg).update(await readFile(path.join(PROJECT, 'node_modules', pkg, 'package.json'), 'utf8').then((t) => JSON.parse(t).version as string, () => '?'));
+  }
+  return h.digest('hex').slice(0, 24);
+}
+
+/**
+ * The workflow code, bundled once and kept in dist/.workflow-bundle/ (keyed by its inputs): a worker then starts
+ * without webpack, in well under a second, and never carries webpack's memory. The bundle is made in a short-lived
+ * child process; when that cannot be done (a read-only install) the worker bundles in process as before.
+ */
+async function prebundledWorkflows(): Promise<{ codePath: string } | undefined> {
+  try {
+    const codePath = path.join(BUNDLE_DIR, `workflows-${await bundleKey()}.js`);
+    if (!existsSync(codePath)) {
+      await promisify(execFile)(process.execPath, [fileURLToPath(import.meta.url), BUNDLE_FLAG, codePath], { timeout: 300_000, maxBuffer: 16 << 20 });
+      for (const old of await readdir(BUNDLE_DIR)) {
+        if (old !== path.basename(codePath) && old.startsWith('workflows-')) await rm(path.join(BUNDLE_DIR, old), { force: true });
+      }
+    }
+    return { codePath };
+  } catch {
+    return undefined;
+  }
+}
+
+const BUNDLE_FLAG = '--bundle-workflows';
+
+/** `node dist/workers/startWorkers.js --bundle-workflows OUT`: what prebundledWorkflows() runs. */
+async function writeBundle(out: string): Promise<void> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  await mkdir(path.dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.part`;
+  await writeFile(tmp, code);
+  await rename(tmp, out);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === BUNDLE_FLAG) {
+  writeBundle(process.argv[3]).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
 }
 
 export interface RunningWorkers {
@@ -43,10 +108,11 @@ export async function startWorkers(
   const workers: Worker[] = [];
   for (const role of roles) {
     if (role === 'workflows') {
+      const workflowBundle = await prebundledWorkflows();
       workers.push(await Worker.create({
         ...common,
         taskQueue: settings.queues.workflows,
-        workflowsPath: fileURLToPath(new URL('../workflows/index.js', import.meta.url)),
+        ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
         maxConcurrentWorkflowTaskExecutions: settings.concurrency.workflows,
       }));
     } else {

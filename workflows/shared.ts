@@ -1,11 +1,11 @@
 // Workflow-side building blocks shared by dubJob and the streaming workflows.
-import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type * as activities from '../activities/index.js';
 import type { Placement, Queues } from '../config/schema.js';
 import { NON_RETRYABLE_TYPES } from '../lib/errors.js';
-import type { FittedLine, PreparedJob, TranslatedLine } from '../lib/job.js';
+import type { Clip, FittedLine, PreparedJob, TranslatedLine } from '../lib/job.js';
 import type { ProsodyPlan } from '../lib/prosody.js';
-import { slotFor, slotWithPause } from '../lib/timingFit.js';
+import { planFit, slotFor, slotWithPause, type Slot } from '../lib/timingFit.js';
 import { mapWithWindow } from '../lib/window.js';
 
 export type Activities = typeof activities;
@@ -33,8 +33,23 @@ export function activitiesOn(queues: Queues, placement: Placement, heartbeatSec 
 }
 
 /**
+ * A line whose clip already fits its slot needs no fitting: the same FittedLine the fitLine activity returns
+ * for it (activities/fit.ts, "fits as it is: no re-encode"), made here without an activity round trip.
+ */
+export function fittedAsIs(prep: PreparedJob, clip: Clip, slot: Slot, sourceEnd: number): FittedLine | undefined {
+  const plan = planFit(clip.durationSec, slot, prep.options.fit);
+  if (plan.speed !== 1 || plan.trimmedSec !== 0) return undefined;
+  return {
+    index: clip.index, start: slot.start, sourceEnd, slotEnd: slot.end, ttsDurationSec: clip.durationSec,
+    speed: plan.speed, trimmedSec: plan.trimmedSec, paddedSec: plan.paddedSec, ttsReused: clip.reused,
+    path: clip.path, fittedDurationSec: clip.durationSec,
+  };
+}
+
+/**
  * Synthesize and fit every line, at most `synthesisConcurrency` lines in flight. With expressive plans, each
- * line is synthesized with its plan and its tail pause is kept when the line fits with it.
+ * line is synthesized with its plan and its tail pause is kept when the line fits with it. A line that fits as it
+ * is skips the fitLine activity (patched: histories recorded before this call fitLine for every line).
  */
 export async function dubEachLine(
   act: Activities,
@@ -51,7 +66,9 @@ export async function dubEachLine(
     const plan = planOf.get(line.index);
     const clip = plan ? await act.synthesizeLine(prep, line, plan) : await act.synthesizeLine(prep, line);
     const slot = slotFor(starts, i, prep.media.durationSec, prep.options.fit.guardMs);
-    const fitted = await act.fitLine(prep, clip, plan ? slotWithPause(slot, clip.durationSec, plan.pauseMs) : slot, line.end);
+    const fitSlot = plan ? slotWithPause(slot, clip.durationSec, plan.pauseMs) : slot;
+    const asIs = fittedAsIs(prep, clip, fitSlot, line.end);
+    const fitted = asIs && patched('fit-as-is-in-workflow') ? asIs : await act.fitLine(prep, clip, fitSlot, line.end);
     onLineDone(++done, lines.length);
     return fitted;
   });

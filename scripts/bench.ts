@@ -1,0 +1,596 @@
+// `npm run bench`: the dub pipeline against a plain sequential replay of its own engine commands, at 1, 5 and
+// 15 minutes of dialogue, plus a streaming run; results appended to docs/PERFORMANCE.md with two charts.
+//
+//   node dist/scripts/bench.js [--minutes 1,5,15] [--stream-minutes 5|0] [--no-baseline] [--no-doc] [--label TEXT]
+//
+// Everything it starts is real and its own: a `temporal server start-dev` on a free port with a temporary state
+// dir, a worker process (`node dist/workers/all.js`, fresh for every run so its peak RSS is that run's), and the
+// CLI as the client (`node dist/client/cli.js run …` with TEMPORAL_ADDRESS set). Inputs are generated once
+// (festival speech over a test pattern) and cached under bench/.cache/.
+import { execa, type ResultPromise } from 'execa';
+import { existsSync, openSync, readSync, closeSync, readFileSync, statSync } from 'node:fs';
+import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { connectClient } from '../client/api.js';
+import { devServerArgv, ensureSearchAttributes, spawnDetached, temporalCliPath, waitForServer } from '../client/devServer.js';
+import { loadSettings } from '../config/load.js';
+import type { DubJobResult } from '../lib/job.js';
+import type { StreamManifest } from '../lib/streamManifest.js';
+import type { StreamDubResult } from '../workflows/streamDub.js';
+import { writeBaseline } from './benchBaseline.js';
+import { renderPngs, scalingChartSvg, stageChartSvg } from './benchCharts.js';
+import { overheadOf, readHistory, stageTimes, type Interval, type Overhead, type StageTime } from './benchHistory.js';
+import { makeSpeechClip } from './speechClip.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CACHE = path.join(ROOT, 'bench', '.cache');
+/** One pass of the demo script with its gaps: six festival lines, about 28.8 s. */
+const LOOP_SEC = 28.8;
+
+// ---------------------------------------------------------------------------------------------- measuring
+
+const CLK_TCK = 100;
+
+/** Busy CPU seconds of the whole machine (all cores) from /proc/stat. */
+function machineBusySec(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = f;
+  return (user + nice + system + irq + softirq + (steal ?? 0)) / CLK_TCK;
+}
+
+/** utime + stime (+ reaped children) of a process, in seconds; 0 when it is gone. */
+function processCpuSec(pid: number | 'self', withChildren = true): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    // after the comm: state(0) ppid(1) … utime(11) stime(12) cutime(13) cstime(14)
+    return (f[11] + f[12] + (withChildren ? f[13] + f[14] : 0)) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
+function vmHwmKb(pid: number): number | undefined {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const mb = (kb: number) => (kb * 1024) / 1e6;
+
+/**
+ * CPU used by processes that are not ours (another developer's test run), between two marks. Ours = this
+ * process with its reaped children (clients, workers, bash, and the engines they reaped) + the dev server.
+ */
+class ForeignCpu {
+  private marks = new Map<string, { busy: number; ours: number; at: number }>();
+  constructor(private serverPid: () => number | undefined) {}
+  private ours(): number {
+    const s = this.serverPid();
+    return processCpuSec('self') + (s ? processCpuSec(s) : 0);
+  }
+  mark(name: string): void {
+    this.marks.set(name, { busy: machineBusySec(), ours: this.ours(), at: Date.now() });
+  }
+  /** Average number of cores other processes kept busy since the mark (call when our children are reaped). */
+  since(name: string): number {
+    const m = this.marks.get(name)!;
+    const foreign = machineBusySec() - m.busy - (this.ours() - m.ours);
+    return Math.max(0, foreign / ((Date.now() - m.at) / 1000));
+  }
+}
+
+// -------------------------------------------------------------------------------------------- processes
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+interface Server { address: string; pid: number; stateDir: string }
+
+async function startServer(): Promise<Server> {
+  const stateDir = await mkdtemp(path.join(os.tmpdir(), 'anime-dub-bench-'));
+  const [port, uiPort] = [await freePort(), await freePort()];
+  const argv = devServerArgv(temporalCliPath(loadSettings({})), { port, uiPort, dbFile: path.join(stateDir, 'temporal.db'), headless: true });
+  const pid = await spawnDetached(argv, path.join(stateDir, 'server.log'));
+  const address = `127.0.0.1:${port}`;
+  await waitForServer(address, 'default', 120);
+  await ensureSearchAttributes(address, 'default');
+  return { address, pid, stateDir };
+}
+
+async function stopServer(s: Server): Promise<void> {
+  try { process.kill(-s.pid, 'SIGTERM'); } catch { /* gone */ }
+  for (let i = 0; i < 50 && existsSync(`/proc/${s.pid}`); i++) await sleep(100);
+  await rm(s.stateDir, { recursive: true, force: true });
+}
+
+interface WorkerStats { peakKb?: number; cpuSec: number; engineCpuSec: number }
+interface Worker { pid: number; startupMs: number; child: ResultPromise; stop(): Promise<WorkerStats> }
+
+async function startWorker(address: string, log: string): Promise<Worker> {
+  const started = Date.now();
+  const child = execa(process.execPath, [path.join(ROOT, 'dist', 'workers', 'all.js')], {
+    env: { TEMPORAL_ADDRESS: address, DUB_WORKER_IDENTITY: `bench-worker-${process.pid}` },
+    reject: false, all: true, buffer: false,
+  });
+  let out = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start in 120 s:\n${out}`)), 120_000);
+    child.all!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('polling')) { clearTimeout(timer); resolve(); }
+    });
+    child.then(() => { clearTimeout(timer); reject(new Error(`worker exited early:\n${out}`)); }, () => {});
+  });
+  await ready;
+  const startupMs = Date.now() - started;
+  const pid = child.pid!;
+  return {
+    pid, startupMs, child,
+    async stop() {
+      const stats = { peakKb: vmHwmKb(pid), cpuSec: processCpuSec(pid, false), engineCpuSec: processCpuSec(pid) - processCpuSec(pid, false) };
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await child;
+      clearTimeout(t);
+      await appendFile(log, out);
+      return stats;
+    },
+  };
+}
+
+/** Appended lines of a growing commands.jsonl, each stamped with the time it appeared (≈ when it finished). */
+class CommandWatcher {
+  readonly stamps: { endMs: number; wallMs: number; argv0: string }[] = [];
+  private offset = 0;
+  private rest = '';
+  private timer: NodeJS.Timeout;
+  constructor(private file: string) {
+    this.timer = setInterval(() => this.poll(), 10);
+  }
+  private poll(): void {
+    let size: number;
+    try { size = statSync(this.file).size; } catch { return; }
+    if (size <= this.offset) return;
+    const now = Date.now();
+    const buf = Buffer.alloc(size - this.offset);
+    const fd = openSync(this.file, 'r');
+    try { readSync(fd, buf, 0, buf.length, this.offset); } finally { closeSync(fd); }
+    this.offset = size;
+    const lines = (this.rest + buf.toString('utf8')).split('\n');
+    this.rest = lines.pop()!;
+    for (const l of lines) {
+      if (!l.trim()) continue;
+      const r = JSON.parse(l) as { wallMs: number; argv: string[] };
+      this.stamps.push({ endMs: now, wallMs: r.wallMs, argv0: r.argv[0] });
+    }
+  }
+  stop(): Interval[] {
+    this.poll();
+    clearInterval(this.timer);
+    return this.stamps.map((s) => [s.endMs - s.wallMs, s.endMs]);
+  }
+}
+
+interface ClientRun { startMs: number; endMs: number; peakRssKb: number; exitCode: number; output: string }
+
+async function runClient(args: string[], address: string, commands?: string, watch: number[] = []): Promise<{ run: ClientRun; engines: Interval[]; cpuSamples: number[][] }> {
+  const watcher = commands ? new CommandWatcher(commands) : undefined;
+  const startMs = Date.now();
+  const child = execa(process.execPath, [path.join(ROOT, 'dist', 'client', 'cli.js'), 'run', ...args], {
+    env: { TEMPORAL_ADDRESS: address }, reject: false, all: true,
+  });
+  let peak = 0;
+  // [ms since start, machine busy CPU s, client CPU s, then each watched process's own CPU s]: a coarse profile
+  const cpuSamples: number[][] = [];
+  const sample = () => {
+    peak = Math.max(peak, vmHwmKb(child.pid!) ?? 0);
+    cpuSamples.push([Date.now() - startMs, machineBusySec(), processCpuSec(child.pid!, false), ...watch.map((pid) => processCpuSec(pid, false))]);
+  };
+  const poll = setInterval(sample, 100);
+  const r = await child;
+  const endMs = Date.now();
+  clearInterval(poll);
+  const engines = watcher?.stop() ?? [];
+  if (r.exitCode !== 0) {
+    const why = /failed: (.*)/.exec(String(r.all))?.[1] ?? `exit ${r.exitCode}`;
+    throw new Error(`anime-dub run failed: ${why.length > 300 ? `${why.slice(0, 300)}…` : why}`);
+  }
+  return { run: { startMs, endMs, peakRssKb: peak, exitCode: r.exitCode ?? -1, output: String(r.all) }, engines, cpuSamples };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ------------------------------------------------------------------------------------------------ runs
+
+interface InputSpec { name: string; minutes: number; loops: number }
+
+interface DubRun {
+  input: string;
+  minutes: number;
+  durationSec: number;
+  lines: number;
+  wallSec: number;
+  workflowSec: number;
+  rtf: number;
+  secPerInputMin: number;
+  workerStartupSec: number;
+  workerPeakMB?: number;
+  clientPeakMB: number;
+  /** CPU seconds during the run: the worker's own (Node: activities, workflow tasks), its engines, the dev server. */
+  cpu: { workerSec: number; enginesSec: number; serverSec: number };
+  stages: StageTime[];
+  overhead: Overhead;
+  commands: number;
+  engineSumSec: number;
+  workflowTasks: number;
+  historyEvents: number;
+  baseline?: { sec: number; commands: number; script: string };
+  ratio?: number;
+  foreignCores: { ours: number; baseline?: number };
+}
+
+interface StreamRun {
+  input: string;
+  durationSec: number;
+  wallSec: number;
+  rtf: number;
+  chunks: number;
+  failed: number;
+  timeToFirstChunkSec: number;
+  firstChunkRenderSec: number;
+  medianChunkRenderSec: number;
+  workerPeakMB?: number;
+  clientPeakMB: number;
+  foreignCores: number;
+}
+
+async function ensureInput(spec: InputSpec): Promise<{ video: string; durationSec: number }> {
+  const video = path.join(CACHE, 'media', `${spec.name}.mp4`);
+  const clip = await makeSpeechClip(video, { loops: spec.loops });
+  return { video, durationSec: clip.durationSec };
+}
+
+async function dubRun(server: Server, spec: InputSpec, video: string, foreign: ForeignCpu, baseline: boolean): Promise<DubRun> {
+  const dir = path.join(CACHE, spec.name);
+  const outRoot = path.join(dir, 'out');
+  await rm(outRoot, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const logs = path.join(dir, 'logs');
+  await mkdir(logs, { recursive: true });
+  const jobDir = path.join(outRoot, spec.name);
+  const id = `bench-${spec.name}-${Date.now().toString(36)}`;
+
+  foreign.mark('ours');
+  const worker = await startWorker(server.address, path.join(logs, 'worker.log'));
+  const serverCpu0 = processCpuSec(server.pid);
+  const { run, engines, cpuSamples } = await runClient([video, '--src', 'en', '--tgt', 'es', '--output', outRoot, '--workflow-id', id], server.address, path.join(jobDir, 'tmp', 'commands.jsonl'), [worker.pid, server.pid])
+    .catch(async (e) => { await worker.stop(); throw e; });
+  const serverCpuSec = processCpuSec(server.pid) - serverCpu0;
+  const workerStats = await worker.stop();
+  const foreignOurs = foreign.since('ours');
+  await writeFile(path.join(logs, 'client.log'), run.output);
+
+  const client = await connectClient(server.address);
+  const handle = client.workflow.getHandle(id);
+  const result = (await handle.result()) as DubJobResult;
+  const fullHistory = await handle.fetchHistory();
+  await writeFile(path.join(dir, 'history.json'), historyToJSON(fullHistory)); // replayable: Worker.runReplayHistory
+  const history = readHistory(fullHistory.events ?? []);
+  await client.connection.close();
+  const commands = (await readFile(path.join(jobDir, 'tmp', 'commands.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { wallMs: number; argv: string[] });
+  const commandsArgv0 = commands.map((c) => c.argv[0]);
+
+  const wallSec = (run.endMs - run.startMs) / 1000;
+  const out: DubRun = {
+    input: spec.name,
+    minutes: result.durationSec / 60,
+    durationSec: result.durationSec,
+    lines: result.lines,
+    wallSec,
+    workflowSec: (history.closeMs - history.startMs) / 1000,
+    rtf: wallSec / result.durationSec,
+    secPerInputMin: wallSec / (result.durationSec / 60),
+    workerStartupSec: worker.startupMs / 1000,
+    workerPeakMB: workerStats.peakKb === undefined ? undefined : mb(workerStats.peakKb),
+    clientPeakMB: mb(run.peakRssKb),
+    cpu: { workerSec: workerStats.cpuSec, enginesSec: workerStats.engineCpuSec, serverSec: serverCpuSec },
+    stages: stageTimes(history),
+    overhead: overheadOf(run.startMs, run.endMs, history, engines),
+    commands: commands.length,
+    engineSumSec: commands.reduce((s, c) => s + c.wallMs, 0) / 1000,
+    workflowTasks: history.workflowTasks,
+    historyEvents: history.events,
+    foreignCores: { ours: foreignOurs },
+  };
+  // For profiling by hand: every activity and engine interval, in ms from the client's start.
+  const rel = (t: number) => Math.round(t - run.startMs);
+  await writeFile(path.join(dir, 'timeline.json'), JSON.stringify({
+    clientMs: [0, rel(run.endMs)],
+    workflowMs: [rel(history.startMs), rel(history.closeMs)],
+    activities: history.activities.map((a) => ({ type: a.type, scheduled: rel(a.scheduledMs), started: rel(a.startedMs), closed: rel(a.closedMs) })),
+    engines: engines.map(([a, b], i) => ({ argv0: commandsArgv0[i], start: rel(a), end: rel(b) })),
+    cpuSamples: { columns: ['ms', 'machineBusySec', 'clientSec', 'workerSec', 'serverSec'], rows: cpuSamples },
+  } satisfies Record<string, unknown>, null, 1));
+
+  if (baseline) {
+    const b = await writeBaseline(jobDir, path.join(dir, 'replay', spec.name), path.join(dir, 'baseline.sh'));
+    foreign.mark('baseline');
+    const started = Date.now();
+    const r = await execa('bash', [b.script], { reject: false, stdout: { file: path.join(logs, 'baseline.out') }, stderr: { file: path.join(logs, 'baseline.err') } });
+    const sec = (Date.now() - started) / 1000;
+    out.foreignCores.baseline = foreign.since('baseline');
+    if (r.exitCode !== 0) throw new Error(`baseline ${b.script} failed (${r.exitCode}); see ${logs}/baseline.err`);
+    out.baseline = { sec, commands: b.commands, script: path.relative(ROOT, b.script) };
+    out.ratio = wallSec / sec;
+    await rm(b.scratch, { recursive: true, force: true });
+  }
+  return out;
+}
+
+async function streamRun(server: Server, spec: InputSpec, video: string, foreign: ForeignCpu): Promise<StreamRun> {
+  const dir = path.join(CACHE, spec.name);
+  const outRoot = path.join(dir, 'stream-out');
+  await rm(outRoot, { recursive: true, force: true });
+  const logs = path.join(dir, 'logs');
+  await mkdir(logs, { recursive: true });
+  const id = `bench-stream-${spec.name}-${Date.now().toString(36)}`;
+  foreign.mark('stream');
+  const worker = await startWorker(server.address, path.join(logs, 'stream-worker.log'));
+  const { run } = await runClient([video, '--src', 'en', '--tgt', 'es', '--output', outRoot, '--workflow-id', id, '--stream', 'on'], server.address)
+    .catch(async (e) => { await worker.stop(); throw e; });
+  const workerStats = await worker.stop();
+  const foreignCores = foreign.since('stream');
+  await writeFile(path.join(logs, 'stream-client.log'), run.output);
+
+  const client = await connectClient(server.address);
+  const result = (await client.workflow.getHandle(id).result()) as StreamDubResult;
+  await client.connection.close();
+  const manifest = JSON.parse(await readFile(path.join(result.outputDir, result.manifest), 'utf8')) as StreamManifest;
+  const renders = manifest.chunks.map((c) => c.timings.renderSec ?? NaN).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  const wallSec = (run.endMs - run.startMs) / 1000;
+  return {
+    input: spec.name,
+    durationSec: manifest.source.durationSec,
+    wallSec,
+    rtf: wallSec / manifest.source.durationSec,
+    chunks: result.chunks,
+    failed: result.failed,
+    timeToFirstChunkSec: result.timeToFirstChunkSec ?? NaN,
+    firstChunkRenderSec: manifest.chunks[0]?.timings.renderSec ?? NaN,
+    medianChunkRenderSec: renders[Math.floor(renders.length / 2)] ?? NaN,
+    workerPeakMB: workerStats.peakKb === undefined ? undefined : mb(workerStats.peakKb),
+    clientPeakMB: mb(run.peakRssKb),
+    foreignCores,
+  };
+}
+
+// --------------------------------------------------------------------------------------------- report
+
+interface Verdict { target: string; value: string; met: boolean | undefined }
+
+function verdicts(runs: DubRun[], stream?: StreamRun): Verdict[] {
+  // the run whose input is nearest to m minutes, if one is within 25% of it
+  const at = (m: number) => runs
+    .filter((r) => Math.abs(r.minutes - m) <= 0.25 * m)
+    .reduce<DubRun | undefined>((best, r) => (!best || Math.abs(r.minutes - m) < Math.abs(best.minutes - m) ? r : best), undefined);
+  const five = at(5);
+  const one = at(1);
+  const fifteen = at(15);
+  const v: Verdict[] = [];
+  const f = (x: number, d = 2) => x.toFixed(d);
+  if (five?.ratio !== undefined) v.push({ target: 'ours / baseline ≤ 0.7 at 5 min', value: `${f(five.ratio)} (${f(five.wallSec, 1)} s / ${f(five.baseline!.sec, 1)} s)`, met: five.ratio <= 0.7 });
+  if (five) v.push({ target: 'real-time factor ≤ 0.25 at 5 min (≤ 75 s)', value: `${f(five.rtf, 3)} (${f(five.wallSec, 1)} s for ${f(five.durationSec, 1)} s)`, met: five.rtf <= 0.25 });
+  if (five) v.push({ target: 'orchestration overhead ≤ 5% of wall time (5 min)', value: `${f(five.overhead.overheadPct, 1)}% (${f(five.overhead.overheadSec, 1)} s)`, met: five.overhead.overheadPct <= 5 });
+  if (stream) {
+    const limit = 1.5 * stream.medianChunkRenderSec;
+    v.push({ target: 'streaming: first chunk ≤ 1.5 × one chunk’s processing', value: `${f(stream.timeToFirstChunkSec, 1)} s vs 1.5 × ${f(stream.medianChunkRenderSec, 1)} s = ${f(limit, 1)} s (median chunk; first chunk rendered in ${f(stream.firstChunkRenderSec, 1)} s)`, met: stream.timeToFirstChunkSec <= limit });
+    v.push({ target: 'streaming: real-time factor < 1', value: `${f(stream.rtf, 3)} (${f(stream.wallSec, 1)} s for ${f(stream.durationSec, 1)} s)`, met: stream.rtf < 1 });
+  }
+  if (one && fifteen && one !== fifteen) {
+    const growth = fifteen.secPerInputMin / one.secPerInputMin - 1;
+    // The target guards against cost growing with length; a long input that is cheaper per minute meets it.
+    v.push({
+      target: 'cost per input minute at 15 min within 10% of 1 min (not more than +10%)',
+      value: `${f(fifteen.secPerInputMin, 1)} vs ${f(one.secPerInputMin, 1)} s per input min (${growth >= 0 ? '+' : ''}${f(100 * growth, 1)}%${growth < -0.1 ? '; cheaper: fixed per-job costs weigh more on 1 min' : ''})`,
+      met: growth <= 0.1,
+    });
+  }
+  if (fifteen?.workerPeakMB !== undefined) v.push({ target: 'worker peak RSS ≤ 400 MB at 15 min', value: `${f(fifteen.workerPeakMB, 0)} MB`, met: fifteen.workerPeakMB <= 400 });
+  return v;
+}
+
+async function machine(): Promise<{ nproc: number; cpu: string; memGiB: number; node: string; commit: string; dirty: boolean; kernel: string }> {
+  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? os.cpus()[0]?.model ?? '?';
+  const memKb = Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0);
+  const commit = (await execa('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, reject: false })).stdout.trim() || '?';
+  const status = (await execa('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, reject: false })).stdout.trim();
+  return { nproc: os.availableParallelism(), cpu, memGiB: memKb / 2 ** 20, node: process.version, commit, dirty: status.length > 0, kernel: os.release() };
+}
+
+function markdown(m: Awaited<ReturnType<typeof machine>>, runs: DubRun[], stream: StreamRun | undefined, failures: { input: string; error: string }[], v: Verdict[], label: string, totalSec: number, date: string): string {
+  const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+  const maxForeign = Math.max(...runs.flatMap((r) => [r.foreignCores.ours, r.foreignCores.baseline ?? 0]), stream?.foreignCores ?? 0);
+  const rows: string[] = [];
+  rows.push(`## ${date}${label ? ` — ${label}` : ''}`, '');
+  rows.push(`Machine: ${m.nproc} cores (${m.cpu}), ${f(m.memGiB, 1)} GiB, Linux ${m.kernel}, Node ${m.node}. Commit ${m.commit}${m.dirty ? ' with uncommitted changes' : ''}. Bench wall time ${f(totalSec / 60, 1)} min.`);
+  rows.push(maxForeign > 0.25
+    ? `**The machine was busy**: other processes kept up to ${f(maxForeign, 2)} cores busy during a measurement (column “others” below); those figures are pessimistic.`
+    : `The machine was otherwise idle (other processes used at most ${f(maxForeign, 2)} cores during any measurement).`, '');
+  for (const x of failures) rows.push(`**${x.input} failed**: ${x.error.replace(/\|/g, '\\|')}`, '');
+  rows.push('| target | measured | |', '| --- | --- | --- |');
+  for (const x of v) rows.push(`| ${x.target} | ${x.value} | ${x.met === undefined ? '–' : x.met ? 'met' : '**missed**'} |`);
+  rows.push('');
+  rows.push('| input | lines | ours | baseline | ours / baseline | RTF | s per input min | overhead | worker start | worker peak RSS | client peak RSS | others (cores) |');
+  rows.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of runs) {
+    rows.push(`| ${f(r.durationSec / 60, 2)} min | ${r.lines} | ${f(r.wallSec)} s | ${r.baseline ? `${f(r.baseline.sec)} s` : '–'} | ${f(r.ratio, 2)} | ${f(r.rtf, 3)} | ${f(r.secPerInputMin)} | ${f(r.overhead.overheadSec)} s (${f(r.overhead.overheadPct)}%) | ${f(r.workerStartupSec)} s | ${f(r.workerPeakMB, 0)} MB | ${f(r.clientPeakMB, 0)} MB | ${f(r.foreignCores.ours, 2)} / ${f(r.foreignCores.baseline, 2)} |`);
+  }
+  rows.push('');
+  rows.push('Overhead breakdown (seconds): client side (CLI start, connect, result) / between activities (queue waits, workflow tasks) / inside activities with no engine running (our own code); engine commands and the sum of their wall times.', '');
+  rows.push('| input | wall | engine critical path | overhead | client side | between activities | inside activities | commands | engine time summed | workflow tasks | history events |');
+  rows.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of runs) {
+    const o = r.overhead;
+    rows.push(`| ${f(r.durationSec / 60, 2)} min | ${f(o.wallSec)} | ${f(o.engineCriticalSec)} | ${f(o.overheadSec)} | ${f(o.clientSideSec)} | ${f(o.betweenActivitiesSec)} | ${f(o.insideActivitiesSec)} | ${r.commands} | ${f(r.engineSumSec)} | ${r.workflowTasks} | ${r.historyEvents} |`);
+  }
+  rows.push('');
+  const stages = [...new Set(runs.flatMap((r) => r.stages.map((s) => s.stage)))];
+  rows.push(`Time per stage (seconds, first activity scheduled → last closed, from the workflow history):`, '');
+  rows.push(`| input | ${stages.join(' | ')} |`, `| --- | ${stages.map(() => '---').join(' | ')} |`);
+  for (const r of runs) rows.push(`| ${f(r.durationSec / 60, 2)} min | ${stages.map((s) => f(r.stages.find((x) => x.stage === s)?.sec, 2)).join(' | ')} |`);
+  rows.push('');
+  if (stream) {
+    rows.push(`Streaming (${f(stream.durationSec / 60, 2)} min input, \`--stream on\`, default 20 s chunks, concurrency 1): ${stream.chunks} chunks (${stream.failed} failed), wall ${f(stream.wallSec)} s (RTF ${f(stream.rtf, 3)}), first chunk after ${f(stream.timeToFirstChunkSec)} s, chunk render median ${f(stream.medianChunkRenderSec)} s (first chunk ${f(stream.firstChunkRenderSec)} s), worker peak RSS ${f(stream.workerPeakMB, 0)} MB, client ${f(stream.clientPeakMB, 0)} MB, others ${f(stream.foreignCores, 2)} cores.`, '');
+  }
+  rows.push('![Time per stage](images/perf-stages.png)', '![Scaling with input length](images/perf-scaling.png)', '');
+  return rows.join('\n');
+}
+
+const DOC_HEADER = `# Performance
+
+\`npm run bench\` (\`scripts/bench.ts\`) measures the whole pipeline on generated inputs of 1, 5 and 15 minutes of
+dialogue (festival speech over a test pattern, cached in \`bench/.cache/media/\`) and appends a section here.
+
+How it measures:
+
+- **Ours**: a real \`temporal server start-dev\` (free port, temporary state dir), a fresh worker process
+  (\`node dist/workers/all.js\`) per run, and the CLI as the client (\`anime-dub run VIDEO\` with \`TEMPORAL_ADDRESS\`
+  set): wall time from starting the client to its exit. Worker start-up is measured apart (the worker is up first,
+  as on a cluster or with the background worker).
+- **Baseline**: the engine commands the job ran (\`Output/<job>/tmp/commands.jsonl\`) written out as
+  \`bench/.cache/<input>/baseline.sh\` (every argument quoted, paths moved into a scratch copy of the job folder,
+  the synthesizers' text on stdin as in the run) and run with bash: the same work with no orchestration and no
+  parallelism. Not in it: ffprobe and the engine checks of \`prepareJob\` (not recorded), and our own code that cuts
+  recognizer segments and assembles the dub track (not engine commands).
+- **Orchestration overhead** = wall time − engine time on the critical path. Every stage ends before the next
+  begins, so at any instant where at least one engine runs the job is progressing on its critical path; the
+  critical path's engine time is therefore approximated by the **union of the intervals in which some engine
+  process runs**. Each command's interval ends when its record appears in commands.jsonl (polled every 10 ms) and
+  starts its recorded wall time earlier. What is left is split, with the history's activity times, into client
+  side (outside the workflow's start → close), between activities (queue waits, workflow tasks) and inside
+  activities with no engine running (our own code: hashing, WAV cutting and assembly).
+- **Time per stage**: from the workflow history (\`fetchHistory()\`), first activity of a stage scheduled → last one
+  closed; synthesize includes the per-line fit.
+- **Streaming**: the 5-minute input with \`--stream on\`; time to first chunk is the result's
+  \`timeToFirstChunkSec\`, one chunk's processing time is the median \`renderSec\` of \`stream/manifest.json\`.
+- **Peak RSS**: \`VmHWM\` from \`/proc/<pid>/status\` of the worker (read just before it is stopped) and of the CLI
+  (sampled every 100 ms).
+- **Others (cores)**: CPU time used by processes that are not the bench's (from \`/proc/stat\` minus our own
+  process tree and dev server) divided by the wall time: a measure of how busy the machine was.
+
+`;
+
+// ------------------------------------------------------------------------------------------------- main
+
+function parseArgs(argv: string[]) {
+  const get = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  return {
+    minutes: (get('--minutes') ?? '1,5,15').split(',').map(Number).filter((x) => x > 0),
+    streamMinutes: Number(get('--stream-minutes') ?? 5),
+    baseline: !argv.includes('--no-baseline'),
+    doc: !argv.includes('--no-doc'),
+    label: get('--label') ?? '',
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const began = Date.now();
+  const m = await machine();
+  const specs: InputSpec[] = args.minutes.map((min) => ({ name: `dialogue-${String(min).padStart(2, '0')}min`, minutes: min, loops: Math.max(1, Math.round((min * 60) / LOOP_SEC)) }));
+  const streamSpec = args.streamMinutes > 0 ? specs.find((s) => s.minutes === args.streamMinutes) ?? { name: `dialogue-${String(args.streamMinutes).padStart(2, '0')}min`, minutes: args.streamMinutes, loops: Math.max(1, Math.round((args.streamMinutes * 60) / LOOP_SEC)) } : undefined;
+
+  await mkdir(CACHE, { recursive: true });
+  const inputs = new Map<string, { video: string; durationSec: number }>();
+  for (const s of [...specs, ...(streamSpec ? [streamSpec] : [])]) {
+    if (inputs.has(s.name)) continue;
+    const t = Date.now();
+    inputs.set(s.name, await ensureInput(s));
+    log(`input ${s.name}: ${inputs.get(s.name)!.durationSec.toFixed(1)} s (${((Date.now() - t) / 1000).toFixed(1)} s to make or find)`);
+  }
+
+  const server = await startServer();
+  log(`dev server ${server.address} (pid ${server.pid})`);
+  const foreign = new ForeignCpu(() => server.pid);
+  const runs: DubRun[] = [];
+  const failures: { input: string; error: string }[] = [];
+  let stream: StreamRun | undefined;
+  try {
+    for (const s of specs) {
+      const r = await dubRun(server, s, inputs.get(s.name)!.video, foreign, args.baseline).catch((e: Error) => {
+        failures.push({ input: s.name, error: e.message });
+        log(`${s.name}: FAILED ${e.message}`);
+        return undefined;
+      });
+      if (!r) continue;
+      runs.push(r);
+      log(`${s.name}: ours ${r.wallSec.toFixed(1)} s, baseline ${r.baseline?.sec.toFixed(1) ?? '–'} s, ratio ${r.ratio?.toFixed(2) ?? '–'}, RTF ${r.rtf.toFixed(3)}, overhead ${r.overhead.overheadSec.toFixed(1)} s (${r.overhead.overheadPct.toFixed(1)}%), worker ${r.workerPeakMB?.toFixed(0)} MB, client ${r.clientPeakMB.toFixed(0)} MB, others ${r.foreignCores.ours.toFixed(2)} cores`);
+      log(`  stages: ${r.stages.map((x) => `${x.stage} ${x.sec.toFixed(1)}`).join(', ')}; CPU s: worker ${r.cpu.workerSec.toFixed(1)}, engines ${r.cpu.enginesSec.toFixed(1)}, server ${r.cpu.serverSec.toFixed(1)}`);
+    }
+    if (streamSpec) {
+      stream = await streamRun(server, streamSpec, inputs.get(streamSpec.name)!.video, foreign).catch((e: Error) => {
+        failures.push({ input: `${streamSpec.name} (streaming)`, error: e.message });
+        log(`stream ${streamSpec.name}: FAILED ${e.message}`);
+        return undefined;
+      });
+      if (stream) log(`stream ${streamSpec.name}: wall ${stream.wallSec.toFixed(1)} s (RTF ${stream.rtf.toFixed(3)}), first chunk ${stream.timeToFirstChunkSec.toFixed(1)} s, chunk median ${stream.medianChunkRenderSec.toFixed(1)} s`);
+    }
+  } finally {
+    await stopServer(server);
+  }
+
+  const v = verdicts(runs, stream);
+  const totalSec = (Date.now() - began) / 1000;
+  const date = new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  const resultFile = path.join(CACHE, 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  await mkdir(path.dirname(resultFile), { recursive: true });
+  await writeFile(resultFile, JSON.stringify({ machine: m, label: args.label, date, totalSec, runs, stream, failures, verdicts: v }, null, 2));
+  for (const x of v) log(`${x.met === undefined ? '-' : x.met ? 'met   ' : 'MISSED'} ${x.target}: ${x.value}`);
+  log(`results: ${path.relative(ROOT, resultFile)}`);
+
+  if (args.doc && runs.length) {
+    const images = path.join(ROOT, 'docs', 'images');
+    const stageChart = stageChartSvg(runs.map((r) => ({
+      label: `${(r.durationSec / 60).toFixed(1)} min input`,
+      wallSec: r.wallSec,
+      stages: Object.fromEntries(r.stages.map((s) => [s.stage, s.sec])),
+    })), `Where the wall time goes (share per stage; ${m.nproc} cores, commit ${m.commit})`);
+    const scaling = scalingChartSvg(runs.map((r) => ({ minutes: r.durationSec / 60, oursSec: r.wallSec, baselineSec: r.baseline?.sec, engineSumSec: r.engineSumSec })), `Wall time vs input length (${m.nproc} cores, commit ${m.commit})`);
+    await renderPngs([
+      { ...stageChart, out: path.join(images, 'perf-stages.png') },
+      { ...scaling, out: path.join(images, 'perf-scaling.png') },
+    ]);
+    const doc = path.join(ROOT, 'docs', 'PERFORMANCE.md');
+    if (!existsSync(doc)) await writeFile(doc, DOC_HEADER);
+    await appendFile(doc, markdown(m, runs, stream, failures, v, args.label, totalSec, date) + '\n');
+    log(`appended to docs/PERFORMANCE.md; charts in docs/images/perf-stages.png, perf-scaling.png`);
+  }
+}
+
+function log(msg: string): void {
+  console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => { console.error(e); process.exit(1); },
+);
