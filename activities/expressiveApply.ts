@@ -1,7 +1,7 @@
 // Applying a prosody plan to one synthesized line: rate natively where the engine has the knob (espeak-ng -s),
 // pitch and energy relative to the voice's own reference (so a line's level and pitch follow the source's,
 // not the synthesizer's whims), with ffmpeg. How each knob was applied is recorded for the debug plan.
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { MIX_RATE, normalizeClipArgv } from '../engines/ffmpeg.js';
 import { espeakArgv, festivalArgv, type TtsEngineName } from '../engines/tts.js';
@@ -32,19 +32,39 @@ export function expressiveEngineArgv(engine: TtsEngineName, out: string, voice: 
   return { argv: festivalArgv(out, voiceName), rateApplied: `ffmpeg atempo ${plan.multipliers.rate.toFixed(3)}`, tempoLeft: plan.multipliers.rate };
 }
 
+/** In-flight and finished reference measurements of this process, so parallel lines measure once. */
+const references = new Map<string, Promise<number | null>>();
+
 /** The voice's own median pitch, measured once per job on a neutral phrase (cached in tmp/expressive/). */
-async function referencePitch(prep: PreparedJob, argvFor: (out: string) => string[], key: string): Promise<number | null> {
+function referencePitch(prep: PreparedJob, argvFor: (out: string) => string[], key: string): Promise<number | null> {
   const file = inJob(prep.job, `tmp/expressive/reference-${key.replace(/[^\w-]/g, '_')}.json`);
+  let pending = references.get(file);
+  if (!pending) {
+    pending = measureReference(prep, argvFor, file);
+    references.set(file, pending);
+    pending.catch(() => references.delete(file)); // a failed measurement is tried again by the next line
+  }
+  return pending;
+}
+
+async function measureReference(prep: PreparedJob, argvFor: (out: string) => string[], file: string): Promise<number | null> {
   const cached = await readFile(file, 'utf8').then((t) => JSON.parse(t).f0MedianHz as number | null, () => undefined);
   if (cached !== undefined) return cached;
-  const raw = inJob(prep.job, `tmp/expressive/reference-${process.pid}.raw.wav`);
-  const norm = inJob(prep.job, `tmp/expressive/reference-${process.pid}.wav`);
+  // Names of our own: another worker process may be measuring the same voice at the same time.
+  const own = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const raw = inJob(prep.job, `tmp/expressive/reference-${own}.raw.wav`);
+  const norm = inJob(prep.job, `tmp/expressive/reference-${own}.wav`);
   await mkdir(path.dirname(raw), { recursive: true });
-  await run(argvFor(raw), { input: CALIBRATION_TEXT + '\n', timeoutMs: 60_000 });
-  await run(normalizeClipArgv(raw, norm), { timeoutMs: 60_000 });
-  const { f0MedianHz } = await measureClipFeatures(norm);
-  await writeAtomic(prep.job, file, JSON.stringify({ f0MedianHz, text: CALIBRATION_TEXT }));
-  return f0MedianHz;
+  try {
+    await run(argvFor(raw), { input: CALIBRATION_TEXT + '\n', timeoutMs: 60_000 });
+    await run(normalizeClipArgv(raw, norm), { timeoutMs: 60_000 });
+    const { f0MedianHz } = await measureClipFeatures(norm);
+    await writeAtomic(prep.job, file, JSON.stringify({ f0MedianHz, text: CALIBRATION_TEXT }));
+    return f0MedianHz;
+  } finally {
+    await rm(raw, { force: true });
+    await rm(norm, { force: true });
+  }
 }
 
 /**
