@@ -216,6 +216,17 @@ async function runClient(args: string[], address: string, commands?: string, wat
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A fixed single-core job (AAC encoding of 60 s of a generated tone), best of three: the machine's speed now. */
+async function speedProbe(): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    await execa('ffmpeg', ['-nostdin', '-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=60', '-ac', '2', '-c:a', 'aac', '-b:a', '192k', '-f', 'null', '-']);
+    best = Math.min(best, (performance.now() - t) / 1000);
+  }
+  return best;
+}
+
 // ------------------------------------------------------------------------------------------------ runs
 
 interface InputSpec { name: string; minutes: number; loops: number }
@@ -243,6 +254,8 @@ interface DubRun {
   baseline?: { sec: number; commands: number; script: string };
   ratio?: number;
   foreignCores: { ours: number; baseline?: number };
+  /** Seconds for a fixed single-core job (speedProbe) just before the run: how fast the machine was then. */
+  speedProbeSec: number;
 }
 
 interface StreamRun {
@@ -276,6 +289,7 @@ async function dubRun(server: Server, spec: InputSpec, video: string, foreign: F
   const jobDir = path.join(outRoot, spec.name);
   const id = `bench-${spec.name}-${Date.now().toString(36)}`;
 
+  const speedProbeSec = await speedProbe();
   foreign.mark('ours');
   const worker = await startWorker(server.address, path.join(logs, 'worker.log'));
   const serverCpu0 = processCpuSec(server.pid);
@@ -317,6 +331,7 @@ async function dubRun(server: Server, spec: InputSpec, video: string, foreign: F
     workflowTasks: history.workflowTasks,
     historyEvents: history.events,
     foreignCores: { ours: foreignOurs },
+    speedProbeSec,
   };
   // For profiling by hand: every activity and engine interval, in ms from the client's start.
   const rel = (t: number) => Math.round(t - run.startMs);
@@ -436,10 +451,10 @@ function markdown(m: Awaited<ReturnType<typeof machine>>, runs: DubRun[], stream
   rows.push('| target | measured | |', '| --- | --- | --- |');
   for (const x of v) rows.push(`| ${x.target} | ${x.value} | ${x.met === undefined ? '–' : x.met ? 'met' : '**missed**'} |`);
   rows.push('');
-  rows.push('| input | lines | ours | baseline | ours / baseline | RTF | s per input min | overhead | worker start | worker peak RSS | client peak RSS | others (cores) |');
-  rows.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  rows.push('| input | lines | ours | baseline | ours / baseline | RTF | s per input min | overhead | worker start | worker peak RSS | client peak RSS | others (cores) | speed probe |');
+  rows.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of runs) {
-    rows.push(`| ${f(r.durationSec / 60, 2)} min | ${r.lines} | ${f(r.wallSec)} s | ${r.baseline ? `${f(r.baseline.sec)} s` : '–'} | ${f(r.ratio, 2)} | ${f(r.rtf, 3)} | ${f(r.secPerInputMin)} | ${f(r.overhead.overheadSec)} s (${f(r.overhead.overheadPct)}%) | ${f(r.workerStartupSec)} s | ${f(r.workerPeakMB, 0)} MB | ${f(r.clientPeakMB, 0)} MB | ${f(r.foreignCores.ours, 2)} / ${f(r.foreignCores.baseline, 2)} |`);
+    rows.push(`| ${f(r.durationSec / 60, 2)} min | ${r.lines} | ${f(r.wallSec)} s | ${r.baseline ? `${f(r.baseline.sec)} s` : '–'} | ${f(r.ratio, 2)} | ${f(r.rtf, 3)} | ${f(r.secPerInputMin)} | ${f(r.overhead.overheadSec)} s (${f(r.overhead.overheadPct)}%) | ${f(r.workerStartupSec)} s | ${f(r.workerPeakMB, 0)} MB | ${f(r.clientPeakMB, 0)} MB | ${f(r.foreignCores.ours, 2)} / ${f(r.foreignCores.baseline, 2)} | ${f(r.speedProbeSec, 2)} s |`);
   }
   rows.push('');
   rows.push('Overhead breakdown (seconds): client side (CLI start, connect, result) / between activities (queue waits, workflow tasks) / inside activities with no engine running (our own code); engine commands and the sum of their wall times.', '');
@@ -492,7 +507,11 @@ How it measures:
 - **Peak RSS**: \`VmHWM\` from \`/proc/<pid>/status\` of the worker (read just before it is stopped) and of the CLI
   (sampled every 100 ms).
 - **Others (cores)**: CPU time used by processes that are not the bench's (from \`/proc/stat\` minus our own
-  process tree and dev server) divided by the wall time: a measure of how busy the machine was.
+  process tree and dev server) divided by the wall time: a measure of how busy the machine was (during our run /
+  during the baseline).
+- **Speed probe**: seconds for a fixed single-core job (ffmpeg encoding 60 s of a generated tone to AAC, the
+  best of three) just before each run. On a virtual machine the host's load is invisible to \`/proc/stat\`; a
+  slower probe says the whole machine was slower, and every figure of that run with it.
 
 `;
 
@@ -543,7 +562,7 @@ async function main(): Promise<void> {
       });
       if (!r) continue;
       runs.push(r);
-      log(`${s.name}: ours ${r.wallSec.toFixed(1)} s, baseline ${r.baseline?.sec.toFixed(1) ?? '–'} s, ratio ${r.ratio?.toFixed(2) ?? '–'}, RTF ${r.rtf.toFixed(3)}, overhead ${r.overhead.overheadSec.toFixed(1)} s (${r.overhead.overheadPct.toFixed(1)}%), worker ${r.workerPeakMB?.toFixed(0)} MB, client ${r.clientPeakMB.toFixed(0)} MB, others ${r.foreignCores.ours.toFixed(2)} cores`);
+      log(`${s.name}: ours ${r.wallSec.toFixed(1)} s, baseline ${r.baseline?.sec.toFixed(1) ?? '–'} s, ratio ${r.ratio?.toFixed(2) ?? '–'}, RTF ${r.rtf.toFixed(3)}, overhead ${r.overhead.overheadSec.toFixed(1)} s (${r.overhead.overheadPct.toFixed(1)}%), worker ${r.workerPeakMB?.toFixed(0)} MB, client ${r.clientPeakMB.toFixed(0)} MB, others ${r.foreignCores.ours.toFixed(2)} cores, speed probe ${r.speedProbeSec.toFixed(2)} s`);
       log(`  stages: ${r.stages.map((x) => `${x.stage} ${x.sec.toFixed(1)}`).join(', ')}; CPU s: worker ${r.cpu.workerSec.toFixed(1)}, engines ${r.cpu.enginesSec.toFixed(1)}, server ${r.cpu.serverSec.toFixed(1)}`);
     }
     if (streamSpec) {
