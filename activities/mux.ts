@@ -1,5 +1,7 @@
 // Subtitles and the two containers: <stem>.dub.mp4 and <stem>.dub.mkv.
-import { muxMkvArgv, muxMp4Argv, type MuxTrackInfo } from '../engines/ffmpeg.js';
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { encodeDubArgv, muxMkvArgv, muxMp4Argv, type MuxTrackInfo } from '../engines/ffmpeg.js';
 import type { DubOutputs, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { containerLanguage } from '../lib/languages.js';
 import { versionedName } from '../lib/review.js';
@@ -14,6 +16,7 @@ export function trackInfo(prep: PreparedJob, outputs: DubOutputs, mixRel: string
     video,
     original: media.path,
     mix: inJob(job, mixRel),
+    originalCodec: media.audio.codec,
     sourceSrt: inJob(job, outputs.sourceSrt),
     targetSrt: inJob(job, outputs.targetSrt),
     srcLang: containerLanguage(options.src),
@@ -35,14 +38,24 @@ export async function muxOutputs(prep: PreparedJob, lines: TranslatedLine[], mix
   await writeAtomic(job, inJob(job, outputs.sourceSrt), formatSrt(lines));
   await writeAtomic(job, inJob(job, outputs.targetSrt), formatSrt(lines.map((l) => ({ ...l, text: l.target }))));
 
-  const tracks = trackInfo(prep, outputs, mixRel);
-  const hash = hashOf('mux', tracks, lines);
   const log = commandLog(job);
-  for (const [rel, argv] of [[outputs.mp4, muxMp4Argv], [outputs.mkv, muxMkvArgv]] as const) {
+  // One AAC encode of the dub, then both containers by stream copy, side by side (each is I/O, not CPU).
+  const dubRel = 'tmp/mux/dub.m4a';
+  const dubAbs = inJob(job, dubRel);
+  const mixStat = await stat(inJob(job, mixRel));
+  const encodeHash = hashOf('encode-dub', mixRel, mixStat.size, mixStat.mtimeMs);
+  if (!(await isFresh(job, dubAbs, encodeHash))) {
+    await mkdir(path.dirname(dubAbs), { recursive: true });
+    await run(encodeDubArgv(inJob(job, mixRel), tmpOf(dubAbs)), { timeoutMs: 60 * 60_000, recordTo: log });
+    await commit(job, tmpOf(dubAbs), dubAbs, encodeHash);
+  }
+  const tracks = trackInfo(prep, outputs, dubRel);
+  const hash = hashOf('mux', tracks, encodeHash, lines);
+  await Promise.all(([[outputs.mp4, muxMp4Argv], [outputs.mkv, muxMkvArgv]] as const).map(async ([rel, argv]) => {
     const abs = inJob(job, rel);
-    if (await isFresh(job, abs, hash)) continue;
+    if (await isFresh(job, abs, hash)) return;
     await run(argv(tracks, tmpOf(abs)), { timeoutMs: 60 * 60_000, recordTo: log });
     await commit(job, tmpOf(abs), abs, hash);
-  }
+  }));
   return outputs;
 }

@@ -46,7 +46,10 @@ export interface MuxTrackInfo {
   video: string;
   /** Where the original audio track comes from (the source video). */
   original: string;
+  /** The dub: a WAV to encode, or an AAC file (.m4a) already encoded once for both containers. */
   mix: string;
+  /** Codec of the original's audio track: copied into the MP4 when MP4 can hold it, else encoded. */
+  originalCodec: string;
   sourceSrt: string;
   targetSrt: string;
   srcLang: string;
@@ -71,12 +74,27 @@ function muxInputs(t: MuxTrackInfo): string[] {
   return ['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', t.video, '-i', t.mix, '-i', t.original, '-i', t.sourceSrt, '-i', t.targetSrt];
 }
 
-/** MP4: video copied, both audio tracks AAC (MP4 players expect it), mov_text subtitles. */
-export function muxMp4Argv(t: MuxTrackInfo, output: string): string[] {
-  return [...muxInputs(t), ...trackTags(t, 'mov_text'), '-c:a', 'aac', '-b:a', '192k', '-movflags', '+faststart', '-f', 'mp4', output];
+/** Audio codecs an MP4 holds as they are: the original track is copied, never re-encoded. */
+const MP4_AUDIO_CODECS = new Set(['aac', 'mp3', 'ac3', 'eac3', 'alac']);
+
+const AAC = ['aac', '-b:a', '192k'];
+
+/** The dub encoded to AAC once; both containers then copy it (one encode instead of one per container). */
+export function encodeDubArgv(mixWav: string, output: string): string[] {
+  return ['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', mixWav, '-vn', '-c:a', ...AAC, '-f', 'mp4', output];
 }
 
-/** MKV: video copied, dub AAC, the original audio copied bit-exact, SRT subtitles. */
+function dubCodec(t: MuxTrackInfo): string[] {
+  return ['-c:a:0', ...(/\.m4a$/i.test(t.mix) ? ['copy'] : AAC)];
+}
+
+/** MP4: video copied, the dub and the original AAC (copied when they already are), mov_text subtitles. */
+export function muxMp4Argv(t: MuxTrackInfo, output: string): string[] {
+  const original = MP4_AUDIO_CODECS.has(t.originalCodec) ? ['copy'] : AAC;
+  return [...muxInputs(t), ...trackTags(t, 'mov_text'), ...dubCodec(t), '-c:a:1', ...original, '-movflags', '+faststart', '-f', 'mp4', output];
+}
+
+/** MKV: video copied, the dub AAC, the original audio copied bit-exact, SRT subtitles. */
 export function muxMkvArgv(t: MuxTrackInfo, output: string): string[] {
-  return [...muxInputs(t), ...trackTags(t, 'srt'), '-c:a:0', 'aac', '-b:a:0', '192k', '-c:a:1', 'copy', '-f', 'matroska', output];
+  return [...muxInputs(t), ...trackTags(t, 'srt'), ...dubCodec(t), '-c:a:1', 'copy', '-f', 'matroska', output];
 }
