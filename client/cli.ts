@@ -9,7 +9,8 @@ import { ConfigError, loadSettings, resolveJobOptions } from '../config/load.js'
 import type { JobOptions, Settings } from '../config/schema.js';
 import { engineReport } from '../activities/engineChecks.js';
 import type { DubJobResult } from '../lib/job.js';
-import { ALL_ROLES, parseRoles, startWorkers, temporalAddress, type RunningWorkers } from '../workers/startWorkers.js';
+import { ALL_ROLES, parseRoles, temporalAddress } from '../workers/roles.js';
+import type { RunningWorkers } from '../workers/startWorkers.js';
 import { cancelJob, connectClient, failureMessage, getProgress, listJobs, newJobId, startDubJob, startStreamDub, waitForResult } from './api.js';
 import type { StreamDubResult } from '../workflows/streamDub.js';
 import { isStreamProgress } from '../lib/streamProgress.js';
@@ -28,6 +29,9 @@ program
     + 'Without TEMPORAL_ADDRESS it starts a local Temporal dev server (state in .anime-dub/) and runs the work in this process.')
   .version('0.1.0')
   .showHelpAfterError();
+
+/** The worker library (native core, every activity) loads only for commands that run a worker. */
+const workerLibrary = () => import('../workers/startWorkers.js');
 
 interface Ctx { settings: Settings; embedded: boolean; uiUrl?: string; client: Client }
 
@@ -178,7 +182,7 @@ program
     const ctx = await context({ startServer: true });
     let workers: RunningWorkers | undefined;
     if (ctx.embedded && o.detach) await ensureBackgroundWorker(ctx.settings);
-    else if (ctx.embedded) workers = await startWorkers(ctx.settings, ALL_ROLES, { handleSignals: false });
+    else if (ctx.embedded) workers = await (await workerLibrary()).startWorkers(ctx.settings, ALL_ROLES, { handleSignals: false });
     const start = (options: JobOptions, id?: string) => (options.stream.enabled
       ? startStreamDub(ctx.client, ctx.settings, options, id)
       : startDubJob(ctx.client, ctx.settings, options, id));
@@ -441,7 +445,7 @@ synthesized again (everything else is reused from the cache) and a new version i
           const version = await nextVersion(dir, path.basename(dir));
           const options: JobOptions = { ...state.options, review: { pause: false, overrides: state.overrides, outputVersion: version } };
           const ctx = await context({ startServer: true });
-          const workers = ctx.embedded ? await startWorkers(ctx.settings, ALL_ROLES, { handleSignals: false }) : undefined;
+          const workers = ctx.embedded ? await (await workerLibrary()).startWorkers(ctx.settings, ALL_ROLES, { handleSignals: false }) : undefined;
           const handle = await startDubJob(ctx.client, ctx.settings, options, `${newJobId(options.video)}-v${version}`);
           console.log(`Rendering version ${version} as job ${handle.workflowId}`);
           try {
@@ -499,7 +503,7 @@ program
   .action(async (o) => {
     const settings = loadSettings();
     const roles = parseRoles(o.queues);
-    const running = await startWorkers(settings, roles);
+    const running = await (await workerLibrary()).startWorkers(settings, roles);
     console.log(`worker polling ${roles.map((r) => settings.queues[r]).join(', ')} at ${temporalAddress(settings)}`);
     await running.done;
     process.exit(0);

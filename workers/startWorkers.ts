@@ -13,12 +13,9 @@ import * as activities from '../activities/index.js';
 import type { Settings } from '../config/schema.js';
 import { FileSystemErrors } from './interceptors.js';
 
-export type WorkerRole = 'workflows' | 'cpu' | 'gpu';
-export const ALL_ROLES: WorkerRole[] = ['workflows', 'cpu', 'gpu'];
+import { ALL_ROLES, temporalAddress, type WorkerRole } from './roles.js';
 
-export function temporalAddress(settings: Settings): string {
-  return settings.temporal.address || `127.0.0.1:${settings.temporal.serverPort}`;
-}
+export { ALL_ROLES, parseRoles, temporalAddress, type WorkerRole } from './roles.js';
 
 let runtimeInstalled = false;
 function installRuntime(level: LogLevel, handleSignals: boolean): void {
@@ -138,11 +135,4 @@ export async function startWorkers(
       await done;
     },
   };
-}
-
-export function parseRoles(text: string): WorkerRole[] {
-  const roles = text.split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = roles.filter((r) => !ALL_ROLES.includes(r as WorkerRole));
-  if (bad.length || roles.length === 0) throw new Error(`unknown queue role(s) ${bad.join(', ') || '(none)'}; use a comma list of ${ALL_ROLES.join(', ')}`);
-  return roles as WorkerRole[];
 }
