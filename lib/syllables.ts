@@ -1,0 +1,103 @@
+// How long a line takes to say, estimated before any synthesis: syllables (morae for Japanese, characters for
+// Chinese) over a typical speaking rate. Rough by design: it only has to tell "clearly too long" from "fine".
+
+/**
+ * Typical syllables per second of read speech (Pellegrino, Coupé & Marsico 2011, "A cross-language perspective
+ * on speech information rate"; ja counted in morae). Languages not listed use the default.
+ */
+export const SYLLABLES_PER_SEC: Readonly<Record<string, number>> = {
+  ja: 7.84, es: 7.82, fr: 7.18, it: 6.99, pt: 6.9, en: 6.19, de: 5.97, zh: 5.18, ko: 7.0,
+};
+const DEFAULT_RATE = 6.5;
+
+/** Pauses a speaker (and a synthesizer) makes at punctuation. */
+const CLAUSE_PAUSE_SEC = 0.12;
+const SENTENCE_PAUSE_SEC = 0.25;
+
+export function syllablesPerSec(lang: string): number {
+  return SYLLABLES_PER_SEC[baseLang(lang)] ?? DEFAULT_RATE;
+}
+
+function baseLang(lang: string): string {
+  return lang.toLowerCase().split(/[-_]/)[0];
+}
+
+const HAN = /\p{Script=Han}/u;
+const KANA = /[\p{Script=Hiragana}\p{Script=Katakana}ー]/u;
+/** Small kana fuse with the one before (きょ is one mora); small っ/ッ is a mora of its own. */
+const SMALL_KANA = /[ゃゅょぁぃぅぇぉゎャュョァィゥェォヮㇰ-ㇿ]/u;
+const HANGUL = /\p{Script=Hangul}/u;
+/** An average on-yomi/kun-yomi reading of one kanji, in morae. */
+const MORAE_PER_KANJI = 1.7;
+
+/** Syllables (morae for ja) in `text`, for the given language. */
+export function countSyllables(text: string, lang: string): number {
+  const l = baseLang(lang);
+  let n = 0;
+  let latin = '';
+  const flushLatin = () => {
+    n += latinSyllables(latin, l);
+    latin = '';
+  };
+  for (const ch of text) {
+    if (HAN.test(ch)) {
+      flushLatin();
+      n += l === 'ja' ? MORAE_PER_KANJI : 1;
+    } else if (KANA.test(ch)) {
+      flushLatin();
+      if (!SMALL_KANA.test(ch) || ch === 'っ' || ch === 'ッ') n += 1;
+    } else if (HANGUL.test(ch)) {
+      flushLatin();
+      n += 1;
+    } else {
+      latin += ch;
+    }
+  }
+  flushLatin();
+  return Math.round(n * 10) / 10;
+}
+
+const VOWELS: Record<string, RegExp> = {
+  en: /[aeiouy]+/g,
+  de: /[aeiouyäöü]+/g,
+  fr: /[aeiouyàâäéèêëîïôöùûüÿœæ]+/g,
+  es: /[aeiouyáéíóúü]+/g,
+  it: /[aeiouàèéìíîòóùú]+/g,
+  pt: /[aeiouyáàâãéêíóôõúü]+/g,
+};
+const ANY_VOWELS = /[aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœ]+/g;
+
+/** Spoken digits: about one syllable and a half per digit ("twenty-three", "veintitrés"). */
+const SYLLABLES_PER_DIGIT = 1.5;
+
+function latinSyllables(chunk: string, lang: string): number {
+  let n = 0;
+  for (const raw of chunk.toLowerCase().split(/[^\p{L}\p{N}']+/u)) {
+    if (!raw) continue;
+    const digits = raw.replace(/\D/g, '').length;
+    const word = raw.replace(/[\d']/g, '');
+    n += digits * SYLLABLES_PER_DIGIT;
+    if (!word) continue;
+    n += Math.max(1, vowelGroups(word, lang));
+  }
+  return n;
+}
+
+function vowelGroups(word: string, lang: string): number {
+  let groups = (word.match(VOWELS[lang] ?? ANY_VOWELS) ?? []).length;
+  // Written vowels that are not said: English "make", French "parle", "parles", "parlent".
+  if (lang === 'en' && groups > 1 && /[^aeiouy]e$/.test(word) && !/[^aeiouy]le$/.test(word)) groups -= 1;
+  if (lang === 'en' && groups > 1 && /[^aeiouy]ed$/.test(word) && !/[td]ed$/.test(word)) groups -= 1;
+  if (lang === 'fr' && groups > 1 && /[^aeiouy](e|es|ent)$/.test(word)) groups -= 1;
+  return groups;
+}
+
+/** Seconds a speaker of `lang` takes for `text` at a typical rate, punctuation pauses included. */
+export function estimateSpeechSec(text: string, lang: string): number {
+  const syllables = countSyllables(text, lang);
+  if (syllables === 0) return 0;
+  const body = text.trim().replace(/[.!?…。！？]+$/u, '');
+  const clauses = (body.match(/[,;:、，；：—]/gu) ?? []).length;
+  const sentences = (body.match(/[.!?…。！？]+(?=\s|\p{L})/gu) ?? []).length;
+  return syllables / syllablesPerSec(lang) + clauses * CLAUSE_PAUSE_SEC + sentences * SENTENCE_PAUSE_SEC;
+}

@@ -1,0 +1,78 @@
+import { describe, expect, it } from '@jest/globals';
+import { condenseText } from '../../lib/condense.js';
+import { countSyllables, estimateSpeechSec, syllablesPerSec } from '../../lib/syllables.js';
+
+describe('syllable estimates per language', () => {
+  it.each([
+    ['en', 'Hello there, how are you today?', 8],
+    ['en', 'I made a little cake', 6],
+    ['es', 'Hola, ¿cómo estás hoy?', 7],
+    ['fr', 'Je parle avec elles', 5],
+    ['de', 'Ich möchte heute schlafen', 7],
+    ['it', 'Buongiorno a tutti', 6],
+    ['pt', 'Obrigado pela ajuda', 9],
+    ['ja', 'ありがとう', 5],
+    ['ja', 'きょうは', 3],
+    ['ja', 'ちょっと待って', 6.7],
+    ['zh', '你好吗', 3],
+  ])('%s: "%s" ≈ %d', (lang, text, want) => {
+    expect(countSyllables(text, lang)).toBeCloseTo(want, 1);
+  });
+
+  it('counts digits as spoken numbers and mixed scripts by their own rule', () => {
+    expect(countSyllables('Room 42', 'en')).toBe(4);
+    expect(countSyllables('OK、ありがとう', 'ja')).toBe(6);
+  });
+
+  it('turns syllables into seconds at the language’s typical rate, with pauses at punctuation', () => {
+    expect(syllablesPerSec('ja')).toBeGreaterThan(syllablesPerSec('zh'));
+    expect(syllablesPerSec('pt-BR')).toBe(syllablesPerSec('pt'));
+    expect(syllablesPerSec('xx')).toBeGreaterThan(0);
+    expect(estimateSpeechSec('', 'en')).toBe(0);
+    const plain = estimateSpeechSec('one two three four', 'en');
+    expect(plain).toBeCloseTo(4 / 6.19, 3);
+    expect(estimateSpeechSec('one, two. three four', 'en')).toBeGreaterThan(plain);
+  });
+});
+
+describe('condensing a line by rules', () => {
+  it('drops asides in brackets first', () => {
+    expect(condenseText('I told him (and he agreed) that we leave at dawn.', 'en')).toMatchObject({
+      text: 'I told him that we leave at dawn.', rules: ['parentheticals'],
+    });
+    expect(condenseText('これは【重要】です', 'ja').text).toBe('これはです');
+  });
+
+  it('drops fillers and interjections per language', () => {
+    expect(condenseText('Um, well, you know, I mean, we should go, right?', 'en').text).toBe('We should go.');
+    expect(condenseText('Oh, I think, like, it is fine.', 'en').text).toBe('I think, it is fine.');
+    expect(condenseText('Bueno, pues, o sea, no sé, ¿sabes?', 'es').text).toBe('No sé.');
+    expect(condenseText('Euh, en fait, je pense que oui, tu sais.', 'fr').text).toBe('Je pense que oui.');
+    expect(condenseText('Äh, also, ich weiß nicht.', 'de').text).toBe('Ich weiß nicht.');
+    expect(condenseText('えっと、あの、ちょっと待って', 'ja').text).toBe('ちょっと待って');
+    expect(condenseText('あの人は誰', 'ja').text).toBe('あの人は誰');
+    expect(condenseText('嗯，那个，我不知道', 'zh').text).toBe('我不知道');
+  });
+
+  it('keeps words that only look like fillers inside a clause', () => {
+    expect(condenseText('I like it so much, well done.', 'en').text).toBe('I like it so much, well done.');
+  });
+
+  it('collapses stutters and repeated words', () => {
+    expect(condenseText('W-wait, no, no, no! I-I can do it.', 'en').text).toBe('Wait, no! I can do it.');
+  });
+
+  it('stops as soon as the line is estimated to fit', () => {
+    const text = 'Um, the plan (the real one) is simple.';
+    const fitsAfterFillers = estimateSpeechSec('The plan (the real one) is simple.', 'en');
+    const r = condenseText(text, 'en', fitsAfterFillers + 0.5);
+    expect(r.rules).toEqual([]);
+    expect(r.text).toBe(text);
+    expect(condenseText(text, 'en', 0.5).rules).toEqual(['parentheticals', 'fillers']);
+  });
+
+  it('never condenses a line to nothing', () => {
+    expect(condenseText('Um...', 'en').text).toBe('Um...');
+    expect(condenseText('(laughs)', 'en').text).toBe('(laughs)');
+  });
+});
