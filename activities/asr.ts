@@ -1,15 +1,18 @@
-// Source lines: speech recognition (pocketsphinx on energy-cut utterances) or imported subtitles.
+// Source lines: speech recognition (pocketsphinx on energy-cut utterances, or a Whisper engine) or imported subtitles.
 import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { Context } from '@temporalio/activity';
 import { silencedetectArgv } from '../engines/ffmpeg.js';
 import { batchArgv, parseHypseg, wordsToText } from '../engines/pocketsphinx.js';
+import { isWhisperEngine } from '../engines/whisper.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { AudioTracks, Line, PreparedJob, Word } from '../lib/job.js';
 import { parseSilencedetect, speechRegions, type Region } from '../lib/speechRegions.js';
 import { parseSubtitles } from '../lib/subtitles.js';
 import { parseWavHeader, wavHeader } from '../lib/wav.js';
 import { commandLog, hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
+import { recognizeWithWhisper, type Recognition } from './asrWhisper.js';
 import { run } from './run.js';
 
 const TRANSCRIPT = 'transcript.json';
@@ -20,8 +23,9 @@ export async function readTranscript(abs: string): Promise<Line[]> {
   return (JSON.parse(await readFile(abs, 'utf8')) as { lines: Line[] }).lines;
 }
 
-export async function saveTranscript(prep: PreparedJob, lines: Line[], source: string, hash: string): Promise<void> {
-  await writeAtomic(prep.job, inJob(prep.job, TRANSCRIPT), JSON.stringify({ language: prep.options.src, source, lines }, null, 2), hash);
+/** `extra` (a Whisper engine's detected language, dropped segments, warnings) goes before the lines. */
+export async function saveTranscript(prep: PreparedJob, lines: Line[], source: string, hash: string, extra: Record<string, unknown> = {}): Promise<void> {
+  await writeAtomic(prep.job, inJob(prep.job, TRANSCRIPT), JSON.stringify({ language: prep.options.src, source, ...extra, lines }, null, 2), hash);
 }
 
 /** Cut each region out of the 16 kHz mono WAV into its own file (positional reads: no full load). */
@@ -93,11 +97,21 @@ async function recognizeSegments(ids: string[], regions: Region[], workDir: stri
 }
 
 /**
- * Lines of one 16 kHz mono WAV (times relative to its start): energy-cut utterances, recognized in one
- * pocketsphinx batch (a few in parallel for long inputs). Shared by the whole-file job and by streaming chunks
- * (which pass their context window).
+ * Lines of one 16 kHz mono WAV (times relative to its start) by the job's asr.engine. Shared by the whole-file
+ * job and by streaming chunks (which pass their context window).
  */
 export async function recognizeLines(prep: PreparedJob, analysisAbs: string, durationSec: number, workRel: string): Promise<Line[]> {
+  return (await recognize(prep, analysisAbs, durationSec, workRel)).lines;
+}
+
+export async function recognize(prep: PreparedJob, analysisAbs: string, durationSec: number, workRel: string): Promise<Recognition> {
+  const engine = prep.options.asr.engine;
+  if (isWhisperEngine(engine)) return recognizeWithWhisper(prep, engine, analysisAbs, durationSec, workRel);
+  return { lines: await recognizeWithPocketsphinx(prep, analysisAbs, durationSec, workRel), engine, dropped: [], warnings: [] };
+}
+
+/** Energy-cut utterances, recognized in one pocketsphinx batch (a few in parallel for long inputs). */
+async function recognizeWithPocketsphinx(prep: PreparedJob, analysisAbs: string, durationSec: number, workRel: string): Promise<Line[]> {
   const { job, options } = prep;
   const log = commandLog(job);
   const { stderr } = await run(silencedetectArgv(analysisAbs, options.asr.silenceDb, options.asr.minSilenceSec), { timeoutMs: 10 * 60_000, recordTo: log });
@@ -124,16 +138,25 @@ export async function transcribe(prep: PreparedJob, audio: AudioTracks): Promise
   const out = inJob(job, TRANSCRIPT);
   const analysis = inJob(job, audio.analysis);
   const st = await stat(analysis);
-  const hash = hashOf('transcribe', st.size, st.mtimeMs, options.asr);
+  const whisper = isWhisperEngine(options.asr.engine);
+  // Whisper is told the source language; pocketsphinx's model is English whatever src says.
+  const hash = whisper ? hashOf('transcribe', st.size, st.mtimeMs, options.asr, options.src) : hashOf('transcribe', st.size, st.mtimeMs, options.asr);
   if (await isFresh(job, out, hash)) return readTranscript(out);
 
-  const lines = await recognizeLines(prep, analysis, prep.media.durationSec, 'tmp/asr');
+  const rec = await recognize(prep, analysis, prep.media.durationSec, 'tmp/asr');
+  for (const w of rec.warnings) logWarning(w);
   const name = path.basename(prep.media.path);
-  if (lines.length === 0) {
-    throw failure(ErrorType.InvalidMedia, `no speech recognized in ${name} (nothing louder than ${options.asr.silenceDb} dB for ${options.asr.minSpeechSec}s, or no words); give the lines with --subs FILE`);
+  if (rec.lines.length === 0) {
+    const why = whisper
+      ? `${rec.engine} returned no segment that passed the hallucination guard (${rec.dropped.length} dropped)`
+      : `nothing louder than ${options.asr.silenceDb} dB for ${options.asr.minSpeechSec}s, or no words`;
+    throw failure(ErrorType.InvalidMedia, `no speech recognized in ${name} (${why}); give the lines with --subs FILE`);
   }
-  await saveTranscript(prep, lines, 'pocketsphinx', hash);
-  return lines;
+  const extra = whisper
+    ? { model: options.asr.engine === 'whisper-cpp' ? options.asr.whisperCppModel : options.asr.model, detectedLanguage: rec.detectedLanguage, dropped: rec.dropped, warnings: rec.warnings }
+    : {};
+  await saveTranscript(prep, rec.lines, rec.engine, hash, extra);
+  return rec.lines;
 }
 
 export async function readSubtitleFile(file: string, flag: string): Promise<Line[]> {
@@ -155,6 +178,14 @@ export async function importSubtitles(prep: PreparedJob): Promise<Line[]> {
   const st = await stat(file);
   await saveTranscript(prep, lines, `subtitles:${path.basename(file)}`, hashOf('subs', file, st.size, st.mtimeMs));
   return lines;
+}
+
+function logWarning(message: string): void {
+  try {
+    Context.current().log.warn(message);
+  } catch {
+    // outside an activity (tests calling the function directly): transcript.json still records it
+  }
 }
 
 function round3(x: number): number {

@@ -4,9 +4,12 @@ import path from 'node:path';
 import type { JobOptions } from '../config/schema.js';
 import { listPairsArgv, pairName, parsePairs } from '../engines/apertium.js';
 import { POCKETSPHINX_LANGUAGES, POCKETSPHINX_MODEL_DIR } from '../engines/pocketsphinx.js';
+import { isWhisperEngine } from '../engines/whisper.js';
 import { chooseTtsEngine, espeakHasLanguage, FESTIVAL_DEFAULT_VOICE, type TtsEngineName } from '../engines/tts.js';
 import { ErrorType, failure } from '../lib/errors.js';
+import { checkWhisperEngine } from './asrWhisper.js';
 import { run } from './run.js';
+import { checkPiper, checkXtts } from './ttsChecks.js';
 
 export async function findOnPath(program: string): Promise<string | undefined> {
   if (program.includes('/')) return (await access(program, constants.X_OK).then(() => true, () => false)) ? program : undefined;
@@ -37,7 +40,9 @@ async function espeakSpeaks(language: string): Promise<boolean> {
 /** Fails fast (before any heavy work) when the job asks for something that is not installed. */
 export async function checkJobEngines(options: JobOptions): Promise<{ ttsEngine: TtsEngineName }> {
   await requireProgram('ffmpeg', 'ffmpeg');
-  if (!options.subs) {
+  if (!options.subs && isWhisperEngine(options.asr.engine)) {
+    await checkWhisperEngine(options.asr.engine, options);
+  } else if (!options.subs) {
     if (!POCKETSPHINX_LANGUAGES.includes(options.src)) {
       throw failure(ErrorType.UnsupportedLanguage,
         `speech recognition for "${options.src}" is not available with pocketsphinx (models installed: ${POCKETSPHINX_LANGUAGES.join(', ')}); give the source lines with --subs FILE`);
@@ -59,7 +64,11 @@ export async function checkJobEngines(options: JobOptions): Promise<{ ttsEngine:
   }
   const dubLanguage = options.translate ? options.tgt : options.src;
   const ttsEngine = chooseTtsEngine(options.tts.engine, dubLanguage);
-  if (ttsEngine === 'festival') {
+  if (ttsEngine === 'piper') {
+    await checkPiper(options, dubLanguage);
+  } else if (ttsEngine === 'xtts') {
+    await checkXtts(dubLanguage);
+  } else if (ttsEngine === 'festival') {
     if (dubLanguage !== 'en') throw failure(ErrorType.UnsupportedLanguage, `festival's installed voice (${FESTIVAL_DEFAULT_VOICE}) speaks English only, not "${dubLanguage}"; use --tts espeak-ng`);
     await requireProgram('text2wave', 'festival festvox-us-slt-hts');
   } else {

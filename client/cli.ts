@@ -124,7 +124,10 @@ program
   .option('--subs <file>', 'SRT/WebVTT with the source lines (skips speech recognition)')
   .option('--translated-subs <file>', 'SRT/WebVTT with the target lines (skips machine translation)')
   .option('--no-translate', 'keep the source language (identity translation)')
-  .addOption(new Option('--tts <engine>', 'speech synthesizer (env TTS_ENGINE)').choices(['auto', 'espeak-ng', 'festival']))
+  .addOption(new Option('--asr <engine>', 'speech recognizer (env ASR_ENGINE; default pocketsphinx)').choices(['pocketsphinx', 'whisper', 'whisper-ctranslate2', 'whisper-cpp']))
+  .option('--asr-model <name>', 'Whisper model for --asr whisper|whisper-ctranslate2 (env ASR_MODEL; default small)')
+  .addOption(new Option('--tts <engine>', 'speech synthesizer (env TTS_ENGINE)').choices(['auto', 'espeak-ng', 'festival', 'piper', 'xtts']))
+  .option('--piper-model <file>', 'piper voice: a .onnx file or a voice name in $PIPER_VOICES_DIR (env TTS_PIPER_MODEL)')
   .option('--voice <name>', 'engine voice (espeak-ng voice name or festival voice)')
   .option('--synthesis-concurrency <n>', 'lines synthesized at once (env SYNTH_CONCURRENCY)')
   .option('--max-speed <x>', 'largest speed-up of a line before it is cut (env FIT_MAX_SPEED)')
@@ -252,7 +255,10 @@ function jobOptionsFromFlags(settings: Settings, video: string, o: Record<string
     video,
     src: o.src, tgt: o.tgt, subs: o.subs, translatedSubs: o.translatedSubs,
     translate: o.translate === false ? false : undefined,
-    tts: { engine: o.tts, voice: o.voice },
+    // Spread so that --set asr.silenceDb=... and --asr together both count.
+    asr: { ...(extra.asr as Record<string, unknown> | undefined), ...(o.asr ? { engine: o.asr } : {}), ...(o.asrModel ? { model: o.asrModel } : {}) },
+    // Spread so that --set tts.speakerVoices.NAME=... and the flags together both count.
+    tts: { ...(extra.tts as Record<string, unknown> | undefined), ...(o.tts ? { engine: o.tts } : {}), ...(o.voice ? { voice: o.voice } : {}), ...(o.piperModel ? { piperModel: o.piperModel } : {}) },
     synthesisConcurrency: o.synthesisConcurrency,
     fit: { maxSpeed: o.maxSpeed },
     mix: { duckDb: o.duckDb },

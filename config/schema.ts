@@ -8,14 +8,14 @@ export type QueueKind = (typeof QUEUE_KINDS)[number];
 export const PLACEABLE_ACTIVITIES = [
   'extractAudio', 'transcribe', 'importSubtitles', 'translateLines',
   'synthesizeLine', 'fitLine', 'assembleDub', 'mixDub', 'muxOutputs', 'lipsync', 'writeReport',
-  'analyzeProsody', 'saveReview', 'planStream', 'cutChunk', 'transcribeChunk', 'muxChunk', 'fallbackChunk', 'publishStream', 'stitchStream',
+  'analyzeProsody', 'saveReview', 'prepareVoices', 'planStream', 'cutChunk', 'transcribeChunk', 'muxChunk', 'fallbackChunk', 'publishStream', 'stitchStream',
 ] as const;
 export type PlaceableActivity = (typeof PLACEABLE_ACTIVITIES)[number];
 
 export const DEFAULT_PLACEMENT: Record<PlaceableActivity, QueueKind> = {
   extractAudio: 'cpu', transcribe: 'gpu', importSubtitles: 'cpu', translateLines: 'cpu',
   synthesizeLine: 'gpu', fitLine: 'cpu', assembleDub: 'cpu', mixDub: 'cpu', muxOutputs: 'cpu', lipsync: 'gpu', writeReport: 'cpu',
-  analyzeProsody: 'cpu', saveReview: 'cpu', planStream: 'cpu', cutChunk: 'cpu', transcribeChunk: 'gpu', muxChunk: 'cpu', fallbackChunk: 'cpu', publishStream: 'cpu', stitchStream: 'cpu',
+  analyzeProsody: 'cpu', saveReview: 'cpu', prepareVoices: 'cpu', planStream: 'cpu', cutChunk: 'cpu', transcribeChunk: 'gpu', muxChunk: 'cpu', fallbackChunk: 'cpu', publishStream: 'cpu', stitchStream: 'cpu',
 };
 
 const lang = z.string().regex(/^[a-z]{2,3}$/, 'a 2- or 3-letter language code such as en, es, ja');
@@ -123,18 +123,36 @@ export const jobOptionsSchema = z.object({
   /** Absolute output root; the worker's configured root when absent. */
   outputDir: z.string().min(1).optional(),
   asr: z.object({
-    engine: z.enum(['pocketsphinx']).default('pocketsphinx'),
+    /** pocketsphinx is embedded (English); the whisper family is installed separately (README "ASR engines"). */
+    engine: z.enum(['pocketsphinx', 'whisper', 'whisper-ctranslate2', 'whisper-cpp']).default('pocketsphinx'),
+    /** Whisper model name for whisper / whisper-ctranslate2 (tiny, base, small, medium, large-v3, ...). */
+    model: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a Whisper model name such as small or large-v3').default('small'),
+    /** whisper.cpp ggml model file (e.g. models/ggml-small.bin). */
+    whisperCppModel: z.string().min(1).optional(),
+    /** Whisper segments more likely silence than this (with a low average log-probability) are dropped. */
+    noSpeechThreshold: num(0, 1).default(0.6),
+    /** Let Whisper detect the spoken language (recorded in transcript.json; a warning when it is not src). */
+    detectLanguage: boolish.default(false),
     silenceDb: num(-80, -10).default(-35),
     minSilenceSec: num(0.1, 5).default(0.45),
     minSpeechSec: num(0.05, 5).default(0.25),
   }).prefault({}),
   mt: z.object({ engine: z.enum(['apertium']).default('apertium') }).prefault({}),
   tts: z.object({
-    engine: z.enum(['auto', 'espeak-ng', 'festival']).default('auto'),
+    /** auto = festival for English, espeak-ng otherwise; piper and xtts are installed separately (README "Voices and speakers"). */
+    engine: z.enum(['auto', 'espeak-ng', 'festival', 'piper', 'xtts']).default('auto'),
     /** Checked strictly: festival receives it inside a Scheme expression. */
     voice: z.string().regex(/^[A-Za-z0-9_+-]{1,64}$/, 'a voice name (letters, digits, _ + -)').optional(),
     /** espeak-ng words per minute. */
     espeakSpeed: int(80, 450).default(165),
+    /** piper voice: a .onnx file (its .onnx.json beside it) or a voice name found in $PIPER_VOICES_DIR; default the first <lang>_*.onnx there. */
+    piperModel: z.string().min(1).optional(),
+    /** Coqui TTS model name for --tts xtts. */
+    xttsModel: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, 'a Coqui model name such as tts_models/multilingual/multi-dataset/xtts_v2').default('tts_models/multilingual/multi-dataset/xtts_v2'),
+    /** Speaker → voice (espeak-ng voice, festival voice, piper voice name or .onnx); the rest are assigned automatically. */
+    speakerVoices: z.record(z.string().min(1), z.string().regex(/^[A-Za-z0-9_+.\/-]{1,256}$/, 'a voice name or model path (letters, digits, _ + . / -)')).optional(),
+    /** Who speaks when, for lines that name no speaker: auto = pyannote when cloning voices (xtts), off, or always pyannote. */
+    diarize: z.enum(['auto', 'off', 'pyannote']).default('auto'),
   }).prefault({}),
   synthesisConcurrency: int(1, 64).default(4),
   fit: z.object({
@@ -210,9 +228,16 @@ export const ENV_NAMES: Record<string, string> = {
   ASR_ENGINE: 'job.asr.engine',
   ASR_SILENCE_DB: 'job.asr.silenceDb',
   ASR_MIN_SILENCE_SEC: 'job.asr.minSilenceSec',
+  ASR_MODEL: 'job.asr.model',
+  ASR_WHISPER_CPP_MODEL: 'job.asr.whisperCppModel',
+  ASR_NO_SPEECH_THRESHOLD: 'job.asr.noSpeechThreshold',
+  ASR_DETECT_LANGUAGE: 'job.asr.detectLanguage',
   MT_ENGINE: 'job.mt.engine',
   TTS_ENGINE: 'job.tts.engine',
   TTS_VOICE: 'job.tts.voice',
+  TTS_PIPER_MODEL: 'job.tts.piperModel',
+  TTS_XTTS_MODEL: 'job.tts.xttsModel',
+  TTS_DIARIZE: 'job.tts.diarize',
   SYNTH_CONCURRENCY: 'job.synthesisConcurrency',
   FIT_MAX_SPEED: 'job.fit.maxSpeed',
   FIT_GUARD_MS: 'job.fit.guardMs',
