@@ -13,7 +13,7 @@ import { run } from './run.js';
 
 /** Every expressive line is brought to this active level before its energy multiplier. */
 export const REFERENCE_RMS_DB = -20;
-const CALIBRATION_TEXT = 'one two three four five six seven';
+export const CALIBRATION_TEXT = 'one two three four five six seven';
 
 export interface Applied {
   rate: string;
@@ -22,14 +22,20 @@ export interface Applied {
   pause: string;
 }
 
-/** The engine argv with the rate applied natively where the engine can (espeak-ng words per minute). */
-export function expressiveEngineArgv(engine: TtsEngineName, out: string, voice: string, wpm: number, voiceName: string | undefined, plan: ProsodyPlan): { argv: string[]; rateApplied: string; tempoLeft: number } {
+/**
+ * The engine argv with the rate applied natively where the engine can (espeak-ng words per minute, piper
+ * --length_scale). piper and xtts give their own argv builder (`own`, called with the rate).
+ */
+export function expressiveEngineArgv(engine: TtsEngineName, out: string, voice: string, wpm: number, voiceName: string | undefined, plan: ProsodyPlan, own?: { argvAt: (rate: number) => string[] }): { argv: string[]; rateApplied: string; tempoLeft: number } {
   if (engine === 'espeak-ng') {
     const speed = Math.round(wpm * plan.multipliers.rate);
     return { argv: espeakArgv(out, voice, speed), rateApplied: `espeak-ng -s ${speed} (base ${wpm})`, tempoLeft: 1 };
   }
-  // festival's HTS voice ignores Duration_Stretch, so its rate goes through ffmpeg's atempo.
-  return { argv: festivalArgv(out, voiceName), rateApplied: `ffmpeg atempo ${plan.multipliers.rate.toFixed(3)}`, tempoLeft: plan.multipliers.rate };
+  if (engine === 'piper' && own) {
+    return { argv: own.argvAt(plan.multipliers.rate), rateApplied: `piper --length_scale ${(1 / plan.multipliers.rate).toFixed(3)}`, tempoLeft: 1 };
+  }
+  // festival's HTS voice ignores Duration_Stretch and Coqui's CLI has no rate flag: their rate goes through atempo.
+  return { argv: own ? own.argvAt(1) : festivalArgv(out, voiceName), rateApplied: `ffmpeg atempo ${plan.multipliers.rate.toFixed(3)}`, tempoLeft: plan.multipliers.rate };
 }
 
 /** In-flight and finished reference measurements of this process, so parallel lines measure once. */

@@ -3,6 +3,7 @@ export { prepareJob, extractAudio } from './media.js';
 export { transcribe, importSubtitles } from './asr.js';
 export { translateLines } from './translate.js';
 export { synthesizeLine } from './tts.js';
+export { prepareVoices } from './voices.js';
 export { analyzeProsody } from './prosody.js';
 export { fitLine } from './fit.js';
 export { assembleDub, mixDub } from './mix.js';

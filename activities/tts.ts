@@ -1,14 +1,20 @@
 // Speech for one line: the engine's raw output, then trimmed of edge silence and made 48 kHz stereo.
-import { mkdir, open, rm, stat } from 'node:fs/promises';
+// With a voice plan (prepareVoices), each line speaks with its speaker's voice.
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { normalizeClipArgv } from '../engines/ffmpeg.js';
-import { espeakArgv, festivalArgv } from '../engines/tts.js';
+import { piperArgv } from '../engines/piper.js';
+import { espeakArgv, festivalArgv, pitchShiftArgv, type TtsEngineName } from '../engines/tts.js';
+import { XTTS_DEFAULT_MODEL, xttsArgv, xttsLanguage } from '../engines/xtts.js';
+import { ErrorType, failure } from '../lib/errors.js';
 import type { Clip, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { parseWavHeader, wavDurationSec } from '../lib/wav.js';
 import { parseEmotionTag, type ProsodyPlan } from '../lib/prosody.js';
-import { commandLog, commit, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
-import { applyProsody, expressiveEngineArgv } from './expressiveApply.js';
+import { voiceFor, type SpeakerVoice } from '../lib/voices.js';
+import { commandLog, commit, exists, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
+import { applyProsody, CALIBRATION_TEXT, expressiveEngineArgv } from './expressiveApply.js';
 import { run } from './run.js';
+import { resolvePiperModel } from './ttsChecks.js';
 
 export const pad4 = (n: number) => String(n).padStart(4, '0');
 
@@ -24,43 +30,93 @@ export async function wavFileDuration(abs: string): Promise<number> {
   }
 }
 
+/** How one engine speaks one text in this job's (and this speaker's) voice; `rate` only where it is native. */
+interface Speaker {
+  key: string;
+  argv(out: string, text: string, rate?: number): string[];
+  /** Text on stdin (espeak-ng, festival, piper) or inside argv (Coqui's CLI has no stdin mode). */
+  stdin: boolean;
+}
+
+async function speakerFor(prep: PreparedJob, voice: SpeakerVoice | undefined): Promise<Speaker> {
+  const { options, ttsEngine } = prep;
+  const language = options.translate ? options.tgt : options.src;
+  switch (ttsEngine) {
+    case 'festival': {
+      const name = voice?.voice ?? options.tts.voice;
+      return { key: `festival-${name ?? 'default'}`, stdin: true, argv: (out) => festivalArgv(out, name) };
+    }
+    case 'piper': {
+      const model = voice?.voice ?? (await resolvePiperModel(options, language)).model;
+      const speakerId = voice?.speakerId;
+      return { key: `piper-${path.basename(model)}-${speakerId ?? 0}`, stdin: true, argv: (out, _t, rate) => piperArgv(out, { model, speakerId, rate }) };
+    }
+    case 'xtts': {
+      if (!voice?.reference) {
+        throw failure(ErrorType.InvalidConfig, 'XTTS needs a reference clip per speaker, made by prepareVoices in a dub job (not available for streaming chunks); use --tts piper or espeak-ng there');
+      }
+      const speakerWav = inJob(prep.job, voice.reference);
+      const lang = xttsLanguage(language) ?? language;
+      return { key: `xtts-${voice.speaker}`, stdin: false, argv: (out, text) => xttsArgv(out, text, { model: options.tts.xttsModel ?? XTTS_DEFAULT_MODEL, speakerWav, language: lang }) };
+    }
+    default: {
+      const name = voice?.voice ?? options.tts.voice ?? language;
+      return { key: `espeak-ng-${name}`, stdin: true, argv: (out, _t, rate) => espeakArgv(out, name, Math.round(options.tts.espeakSpeed * (rate ?? 1))) };
+    }
+  }
+}
+
 /** `plan` is present only with expressive prosody on; without it this is exactly the plain synthesis. */
 export async function synthesizeLine(prep: PreparedJob, line: TranslatedLine, plan?: ProsodyPlan): Promise<Clip> {
   const { job, options, ttsEngine } = prep;
   const rel = `tts/${pad4(line.index)}.wav`;
   const out = inJob(job, rel);
   const language = options.translate ? options.tgt : options.src;
-  const voice = options.tts.voice ?? language;
+  const voiceName = options.tts.voice ?? language;
+  const voice = voiceFor(prep.voices, line);
+  // The speaker's voice joins the hash only when there is one, so jobs without a voice plan keep their caches.
+  const who = voice ? [voice, ttsEngine === 'piper' ? options.tts.piperModel : ttsEngine === 'xtts' ? options.tts.xttsModel : undefined] : [];
   const hash = plan
-    ? hashOf('tts', ttsEngine, voice, options.tts.espeakSpeed, line.target, plan)
-    : hashOf('tts', ttsEngine, voice, options.tts.espeakSpeed, line.target);
+    ? hashOf('tts', ttsEngine, voiceName, options.tts.espeakSpeed, line.target, plan, ...who)
+    : hashOf('tts', ttsEngine, voiceName, options.tts.espeakSpeed, line.target, ...who);
   if (await isFresh(job, out, hash)) return { index: line.index, path: rel, durationSec: await wavFileDuration(out), reused: true };
 
   await mkdir(path.dirname(out), { recursive: true });
   const raw = inJob(job, `tmp/tts/${pad4(line.index)}.raw.wav`);
   await mkdir(path.dirname(raw), { recursive: true });
   const log = commandLog(job);
+  const speaker = await speakerFor(prep, voice);
+  const say = async (argv: string[], text: string) => run(argv, { input: speaker.stdin ? text + '\n' : '', timeoutMs: ttsEngine === 'xtts' ? 600_000 : 120_000, recordTo: log });
+  const spoken = async (argv: string[], text: string) => {
+    const r = await say(argv, text);
+    // Coqui's CLI can print a complaint and still exit 0: no file is the failure it did not report.
+    if (!(await exists(raw))) throw failure(ErrorType.EngineFailed, `${argv[0]} wrote no audio for line ${line.index}: ${(r.stdout + r.stderr).trim().slice(-400)}`);
+  };
   if (!plan) {
-    const argv = ttsEngine === 'festival' ? festivalArgv(raw, options.tts.voice) : espeakArgv(raw, voice, options.tts.espeakSpeed);
-    await run(argv, { input: line.target + '\n', timeoutMs: 120_000, recordTo: log });
+    await spoken(speaker.argv(raw, line.target), line.target);
     await run(normalizeClipArgv(raw, tmpOf(out)), { timeoutMs: 60_000, recordTo: log });
   } else {
     // A leading [happy]/[sad]/[angry]/[calm] is direction, not text to speak.
     const text = parseEmotionTag(line.target).text;
-    const engine = expressiveEngineArgv(ttsEngine, raw, voice, options.tts.espeakSpeed, options.tts.voice, plan);
-    await run(engine.argv, { input: text + '\n', timeoutMs: 120_000, recordTo: log });
+    const native = ttsEngine === 'piper' || ttsEngine === 'xtts' ? { argvAt: (rate: number) => speaker.argv(raw, text, rate) } : undefined;
+    const engineVoice = voice?.voice ?? voiceName;
+    const engine = expressiveEngineArgv(ttsEngine as TtsEngineName, raw, engineVoice, options.tts.espeakSpeed, voice?.voice ?? options.tts.voice, plan, native);
+    await spoken(engine.argv, text);
     const normalized = inJob(job, `tmp/tts/${pad4(line.index)}.norm.wav`);
     await run(normalizeClipArgv(raw, normalized), { timeoutMs: 60_000, recordTo: log });
-    const reference = {
-      key: `${ttsEngine}-${voice}`,
-      argvFor: (o: string) => (ttsEngine === 'festival' ? festivalArgv(o, options.tts.voice) : espeakArgv(o, voice, options.tts.espeakSpeed)),
-    };
+    const reference = { key: speaker.key, argvFor: (o: string) => speaker.argv(o, CALIBRATION_TEXT) };
     const applied = await applyProsody(prep, normalized, out, plan, engine.tempoLeft, reference);
     await rm(normalized, { force: true });
     if (options.expressive.debug) {
       const how = { rate: engine.rateApplied, ...applied, pause: plan.pauseMs > 0 ? `${plan.pauseMs} ms kept before the next line when the line fits with it (timing fit)` : 'none' };
       await writeAtomic(job, inJob(job, `expressive/plans/${pad4(line.index)}.json`), JSON.stringify({ ...plan, text: { source: line.text, target: line.target, spoken: text }, applied: how }, null, 2));
     }
+  }
+  if (voice?.pitch && Math.abs(voice.pitch - 1) > 1e-3) {
+    // One-voice engines tell speakers apart by pitch, applied last so expressive pitch stays relative to the voice.
+    const shifted = inJob(job, `tmp/tts/${pad4(line.index)}.pitch.wav`);
+    await run(pitchShiftArgv(tmpOf(out), shifted, voice.pitch), { timeoutMs: 60_000, recordTo: log });
+    await rename(shifted, tmpOf(out));
   }
   await commit(job, tmpOf(out), out, hash);
   await rm(raw, { force: true });

@@ -1,7 +1,9 @@
-// The embedded speech synthesizers: espeak-ng (any language) and festival (English, HTS voice).
-// Text always goes through stdin, so a line that starts with "-" is never read as a flag.
+// The embedded speech synthesizers: espeak-ng (any language) and festival (English, HTS voice); piper and
+// Coqui XTTS live in ./piper.ts and ./xtts.ts. Text goes through stdin where the program allows it, so a line
+// that starts with "-" is never read as a flag.
+import { MIX_RATE } from './ffmpeg.js';
 
-export type TtsEngineName = 'espeak-ng' | 'festival';
+export type TtsEngineName = 'espeak-ng' | 'festival' | 'piper' | 'xtts';
 
 export const FESTIVAL_DEFAULT_VOICE = 'cmu_us_slt_arctic_hts';
 
@@ -25,4 +27,18 @@ export function espeakHasLanguage(listing: string, language: string): boolean {
     const lang = row.trim().split(/\s+/)[1] ?? '';
     return lang === language || lang.startsWith(`${language}-`);
   });
+}
+
+/** espeak-ng voice variants handed to the second, third… speaker (the first keeps the plain voice). */
+export const ESPEAK_VARIANTS = ['f2', 'm3', 'f4', 'm1', 'f3', 'm5', 'f1', 'm7', 'f5', 'm2', 'm4', 'm6'];
+
+/** "es+f2" from "es" (or from "es+m1": a configured variant is replaced, not stacked). */
+export function espeakVariant(voice: string, variant: string): string {
+  return `${voice.split('+')[0]}+${variant}`;
+}
+
+/** A pitch shift that keeps the duration: resample to move pitch, atempo back. */
+export function pitchShiftArgv(input: string, output: string, factor: number): string[] {
+  const filters = [`asetrate=${Math.round(MIX_RATE * factor)}`, `aresample=${MIX_RATE}`, `atempo=${(1 / factor).toFixed(5)}`];
+  return ['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', input, '-af', filters.join(','), '-ac', '2', '-ar', String(MIX_RATE), '-c:a', 'pcm_s16le', '-f', 'wav', output];
 }

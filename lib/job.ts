@@ -1,5 +1,6 @@
 // The shapes that travel between the workflow and its activities: paths and small JSON, never media bytes.
 import type { JobOptions, JobOptionsInput } from '../config/schema.js';
+import type { VoicePlan } from './voices.js';
 
 export type DubJobInput = JobOptionsInput;
 
@@ -40,7 +41,9 @@ export interface PreparedJob {
   job: JobRef;
   options: JobOptions;
   media: MediaInfo;
-  ttsEngine: 'espeak-ng' | 'festival';
+  ttsEngine: 'espeak-ng' | 'festival' | 'piper' | 'xtts';
+  /** Each speaker's voice (prepareVoices); absent = the job's one voice for every line. */
+  voices?: VoicePlan;
 }
 
 export interface AudioTracks {

@@ -10,6 +10,7 @@ import type { DubJobInput, DubJobResult, LipsyncOutcome, PreparedJob, Translated
 import { progressQuery, ProgressTracker, type Stage } from '../lib/progress.js';
 import { applyOverrides, approveSignal, editLineUpdate, editProblem, emptyOverrides, mergeEdit } from '../lib/review.js';
 import { DubSourceLangKey, DubStageKey, DubTargetLangKey } from '../lib/searchAttributes.js';
+import { voicesNeeded } from '../lib/voices.js';
 import { activitiesOn, DEFAULT_QUEUES, dubEachLine, type Activities } from './shared.js';
 
 /** Off unless asked for (jobs started before the feature have no such options and replay as off). */
@@ -60,7 +61,13 @@ export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
     progress.lines(done, total);
     setCurrentDetails(`Synthesizing and fitting lines: ${done}/${total} done`);
   };
-  const fitted = await stage('synthesize', () => dubEachLine(act, prep, translated, onLine, plans));
+  const fitted = await stage('synthesize', async () => {
+    // One voice per speaker (and voice cloning's reference clips), made once before any line is spoken.
+    // Options absent in older histories read as off; patched() keeps those histories replaying.
+    const needed = voicesNeeded(prep.ttsEngine, translated, prep.options.tts?.diarize) && patched('prepare-voices');
+    const voiced = needed ? { ...prep, voices: await act.prepareVoices(prep, audio, translated) } : prep;
+    return dubEachLine(act, voiced, translated, onLine, plans);
+  });
   const dub = await stage('assemble', () => act.assembleDub(prep, fitted));
   const mix = await stage('mix', () => act.mixDub(prep, audio, dub, fitted));
   const outputs = await stage('mux', () => act.muxOutputs(prep, translated, mix));

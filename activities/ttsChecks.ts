@@ -1,0 +1,63 @@
+// Are piper and Coqui XTTS ready for this job? Answers name the fix (EngineMissing / UnsupportedLanguage).
+import { access, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { JobOptions } from '../config/schema.js';
+import { piperCandidates, piperConfigOf, piperSpeakerCount, piperVoiceDirs, pickPiperDefault } from '../engines/piper.js';
+import { XTTS_LANGUAGES, xttsLanguage } from '../engines/xtts.js';
+import { ErrorType, failure } from '../lib/errors.js';
+import { findOnPath } from './engineChecks.js';
+
+const isFile = (p: string) => access(p).then(() => true, () => false);
+
+export interface PiperModel {
+  model: string;
+  speakers: number;
+}
+
+/**
+ * The .onnx voice for a job: tts.piperModel (a path, or a voice name looked up in $PIPER_VOICES_DIR and
+ * ~/.local/share/piper), else the first `<language>_*.onnx` in those folders. `nameOrPath` overrides it (a
+ * speaker's own voice).
+ */
+export async function resolvePiperModel(options: JobOptions, language: string, nameOrPath = options.tts.piperModel): Promise<PiperModel> {
+  const dirs = piperVoiceDirs(process.env);
+  let tried: string[];
+  if (nameOrPath) {
+    tried = piperCandidates(nameOrPath, dirs);
+  } else {
+    const found: string[] = [];
+    for (const dir of dirs) {
+      const pick = pickPiperDefault(await readdir(dir).catch(() => []), language);
+      if (pick) found.push(path.join(dir, pick));
+    }
+    tried = found.length ? found : dirs.map((d) => path.join(d, `${language}_*.onnx`));
+  }
+  for (const model of tried) {
+    if (!(await isFile(model))) continue;
+    const config = await readFile(piperConfigOf(model), 'utf8').catch(() => undefined);
+    if (config === undefined) {
+      throw failure(ErrorType.EngineMissing, `piper voice ${model} has no config beside it (${piperConfigOf(model)}); download both files of the voice`);
+    }
+    return { model, speakers: piperSpeakerCount(config) };
+  }
+  throw failure(ErrorType.EngineMissing,
+    `no piper voice ${nameOrPath ? `"${nameOrPath}"` : `for "${language}"`} (looked for ${tried.join(', ') || 'nothing: set PIPER_VOICES_DIR'}); ` +
+    'download one (e.g. python3 -m piper.download_voice en_US-lessac-medium) and pass --piper-model FILE.onnx');
+}
+
+export async function checkPiper(options: JobOptions, language: string): Promise<void> {
+  if (!(await findOnPath('piper'))) {
+    throw failure(ErrorType.EngineMissing, 'piper is not installed (not on PATH); pip install piper-tts, or put the piper binary from github.com/rhasspy/piper on PATH');
+  }
+  await resolvePiperModel(options, language);
+  for (const voice of Object.values(options.tts.speakerVoices ?? {})) await resolvePiperModel(options, language, voice);
+}
+
+export async function checkXtts(language: string): Promise<void> {
+  if (!xttsLanguage(language)) {
+    throw failure(ErrorType.UnsupportedLanguage, `XTTS v2 does not speak "${language}" (it speaks ${XTTS_LANGUAGES.join(', ')}); use --tts piper or espeak-ng`);
+  }
+  if (!(await findOnPath('tts'))) {
+    throw failure(ErrorType.EngineMissing, 'Coqui TTS is not installed (`tts` is not on PATH); pip install coqui-tts (XTTS v2 also needs COQUI_TOS_AGREED=1 in the worker environment once you accept its licence)');
+  }
+}

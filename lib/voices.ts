@@ -1,0 +1,167 @@
+// Who speaks with which voice. Pure: the workflow decides with it whether voices need preparing, the
+// prepareVoices activity builds the plan with it, synthesizeLine looks a line's voice up in it.
+import type { Line } from './job.js';
+
+/** Lines nobody named belong to one speaker. */
+export const DEFAULT_SPEAKER = 'S1';
+
+export type VoiceEngine = 'espeak-ng' | 'festival' | 'piper' | 'xtts';
+
+export interface SpeakerVoice {
+  speaker: string;
+  /** espeak-ng voice ("es+f2"), festival voice, or piper model (.onnx path or voice name). */
+  voice?: string;
+  /** piper: speaker id inside a multi-speaker model. */
+  speakerId?: number;
+  /** Pitch factor for engines with a single voice (1 = unchanged). */
+  pitch?: number;
+  /** xtts: the speaker's reference clip, relative to the job folder. */
+  reference?: string;
+}
+
+export interface VoicePlan {
+  engine: VoiceEngine;
+  /** In order of first appearance. */
+  speakers: SpeakerVoice[];
+  /** Where the speakers came from, and why when it is not what was asked for. */
+  speakersFrom: 'lines' | 'diarizer' | 'single';
+  note?: string;
+  /** Speakers given by diarization (line index → speaker); lines absent here keep their own. */
+  lineSpeakers?: Record<string, string>;
+}
+
+export function speakerOf(line: Pick<Line, 'speaker'>): string {
+  return line.speaker?.trim() || DEFAULT_SPEAKER;
+}
+
+/** Distinct speakers by first appearance in time (ties by line index): the order voices are handed out. */
+export function speakersInOrder(lines: readonly Pick<Line, 'speaker' | 'start' | 'index'>[]): string[] {
+  const seen = new Set<string>();
+  for (const l of [...lines].sort((a, b) => a.start - b.start || a.index - b.index)) seen.add(speakerOf(l));
+  return [...seen];
+}
+
+/** prepareVoices is needed for voice cloning, for several speakers, or when diarization is asked for. */
+export function voicesNeeded(engine: string, lines: readonly Pick<Line, 'speaker' | 'start' | 'index'>[], diarize?: string): boolean {
+  if (engine === 'xtts' || diarize === 'pyannote') return true;
+  return speakersInOrder(lines).length > 1;
+}
+
+export function voiceFor(plan: VoicePlan | undefined, line: Pick<Line, 'speaker' | 'index'>): SpeakerVoice | undefined {
+  if (!plan) return undefined;
+  const who = plan.lineSpeakers?.[String(line.index)] ?? speakerOf(line);
+  return plan.speakers.find((s) => s.speaker === who) ?? plan.speakers[0];
+}
+
+/** Pitch factors for the second, third… speaker of a one-voice engine (festival, a one-speaker piper model). */
+export const SPEAKER_PITCHES = [0.8, 1.22, 0.7, 1.35, 0.9, 1.1];
+
+export interface AssignOptions {
+  engine: VoiceEngine;
+  /** The job's voice: espeak-ng voice or language, festival voice, piper model. */
+  baseVoice: string;
+  /** Explicit choices (tts.speakerVoices) win over the automatic ones. */
+  speakerVoices?: Record<string, string>;
+  /** piper: speakers in the model (1 = a one-voice model). */
+  modelSpeakers?: number;
+  espeakVariants: readonly string[];
+}
+
+/**
+ * One voice per speaker, stable for a given speaker order: the first speaker keeps the job's voice (so a
+ * one-speaker job sounds as before), the others get distinct ones.
+ */
+export function assignVoices(speakers: readonly string[], o: AssignOptions): SpeakerVoice[] {
+  const files = referenceNames(speakers);
+  return speakers.map((speaker, i) => {
+    const chosen = o.speakerVoices?.[speaker];
+    switch (o.engine) {
+      case 'xtts':
+        return { speaker, reference: `voices/${files[i]}.wav` };
+      case 'espeak-ng':
+        return { speaker, voice: chosen ?? (i === 0 ? o.baseVoice : `${o.baseVoice.split('+')[0]}+${o.espeakVariants[(i - 1) % o.espeakVariants.length]}`) };
+      case 'piper': {
+        if (chosen) return { speaker, voice: chosen };
+        if ((o.modelSpeakers ?? 1) > 1) return { speaker, voice: o.baseVoice, speakerId: i % o.modelSpeakers! };
+        return { speaker, voice: o.baseVoice, ...(i > 0 ? { pitch: SPEAKER_PITCHES[(i - 1) % SPEAKER_PITCHES.length] } : {}) };
+      }
+      case 'festival':
+        if (chosen) return { speaker, voice: chosen };
+        return { speaker, voice: o.baseVoice, ...(i > 0 ? { pitch: SPEAKER_PITCHES[(i - 1) % SPEAKER_PITCHES.length] } : {}) };
+    }
+  });
+}
+
+/** File-name-safe, unique names for speakers ("Mio Akiyama" → "Mio_Akiyama"; a clash gets "-2"). */
+export function referenceNames(speakers: readonly string[]): string[] {
+  const used = new Set<string>();
+  return speakers.map((s) => {
+    const base = s.normalize('NFC').replace(/[^\p{L}\p{N}._-]+/gu, '_').replace(/^[._]+/, '').slice(0, 60) || 'speaker';
+    let name = base;
+    for (let n = 2; used.has(name.toLowerCase()); n++) name = `${base}-${n}`;
+    used.add(name.toLowerCase());
+    return name;
+  });
+}
+
+export interface ReferenceLimits {
+  /** Lines in this range are preferred; longer ones are cut to maxLineSec. */
+  minLineSec: number;
+  maxLineSec: number;
+  /** Stop once the clip is this long; try to reach minTotalSec with shorter lines if need be. */
+  minTotalSec: number;
+  maxTotalSec: number;
+  /** Shorter lines are never used (mostly breath and edges). */
+  floorSec: number;
+  /** Another speaker's line this close counts as overlap. */
+  marginSec: number;
+}
+
+export const REFERENCE_LIMITS: ReferenceLimits = { minLineSec: 3, maxLineSec: 12, minTotalSec: 6, maxTotalSec: 15, floorSec: 0.8, marginSec: 0.1 };
+
+export interface ReferencePick {
+  speaker: string;
+  /** In time order: the order they are joined. */
+  spans: { start: number; end: number; line: number }[];
+  totalSec: number;
+  /** False when no clean line was long enough and overlapping ones were used. */
+  clean: boolean;
+}
+
+/**
+ * The speaker's reference clip: their longest clean lines (no other speaker within the margin), preferring
+ * 3–12 s lines, up to ~15 s in all; shorter clean lines fill up to 6 s when the long ones are not enough.
+ */
+export function pickReference(lines: readonly Line[], speaker: string, limits: ReferenceLimits = REFERENCE_LIMITS): ReferencePick {
+  const own = lines.filter((l) => speakerOf(l) === speaker && l.end - l.start >= limits.floorSec);
+  const others = lines.filter((l) => speakerOf(l) !== speaker);
+  const overlaps = (l: Line) => others.some((o) => o.start < l.end + limits.marginSec && o.end > l.start - limits.marginSec);
+  const clean = own.filter((l) => !overlaps(l));
+  const pool = clean.length ? clean : own;
+  const byLength = (a: Line, b: Line) => (b.end - b.start) - (a.end - a.start) || a.start - b.start;
+  const long = pool.filter((l) => l.end - l.start >= limits.minLineSec).sort(byLength);
+  const short = pool.filter((l) => l.end - l.start < limits.minLineSec).sort(byLength);
+
+  const spans: ReferencePick['spans'] = [];
+  let total = 0;
+  const take = (l: Line, budget: number) => {
+    const len = Math.min(l.end - l.start, limits.maxLineSec, budget);
+    if (len < limits.floorSec) return;
+    spans.push({ start: l.start, end: round3(l.start + len), line: l.index });
+    total += len;
+  };
+  for (const l of long) {
+    if (total >= limits.maxTotalSec) break;
+    take(l, limits.maxTotalSec - total);
+  }
+  for (const l of short) {
+    if (total >= limits.minTotalSec) break;
+    take(l, limits.maxTotalSec - total);
+  }
+  spans.sort((a, b) => a.start - b.start);
+  return { speaker, spans, totalSec: round3(total), clean: clean.length > 0 };
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
