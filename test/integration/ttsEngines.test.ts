@@ -1,0 +1,157 @@
+// piper and Coqui XTTS (both with stand-ins: neither can be installed here) and one voice per speaker, through
+// real dub jobs on a real dev server and worker. Which voice each line used is read from the job's own
+// command log (tmp/commands.jsonl), the argv every engine ran with.
+import { describe, expect, it } from '@jest/globals';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { JobOptionsInput } from '../../config/schema.js';
+import type { DubJobResult } from '../../lib/job.js';
+import { parseWavHeader, wavDurationSec } from '../../lib/wav.js';
+import type { VoicePlan } from '../../lib/voices.js';
+import { dialogueClip, shortClip, writeSrt } from '../fixtures/media.js';
+import { PROJECT_ROOT, TEST_CACHE } from '../support/env.js';
+import { jobInput, startJob, tempDir } from '../support/jobs.js';
+import { probe } from '../support/media.js';
+import { withWorker } from '../support/workers.js';
+
+const STANDINS = path.join(PROJECT_ROOT, 'test', 'fixtures', 'standins');
+const VOICES = path.join(TEST_CACHE, 'piper-voices');
+const SPEAKERS = ['Mio', 'Ritsu', 'Mio', 'Ritsu', 'Mio', 'Mio'];
+
+async function makePiperVoices(): Promise<void> {
+  await mkdir(VOICES, { recursive: true });
+  for (const [name, speakers] of [['es_ES-a-single', 1], ['es_ES-duo', 2]] as const) {
+    await writeFile(path.join(VOICES, `${name}.onnx`), 'stand-in model\n');
+    await writeFile(path.join(VOICES, `${name}.onnx.json`), JSON.stringify({ audio: { sample_rate: 22050 }, num_speakers: speakers }));
+  }
+}
+
+async function writeVtt(file: string, cues: { start: number; end: number; text: string; speaker: string }[]): Promise<string> {
+  const ts = (s: number) => new Date(Math.round(s * 1000)).toISOString().slice(11, 23);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `WEBVTT\n\n${cues.map((c) => `${ts(c.start)} --> ${ts(c.end)}\n<v ${c.speaker}>${c.text}`).join('\n\n')}\n`);
+  return file;
+}
+
+interface Command { argv: string[] }
+/** The synthesizer runs of a job, by line index (from the raw output name tmp/tts/NNNN.raw.wav). */
+async function synthesisRuns(outputDir: string, program: string): Promise<Map<number, string[]>> {
+  const log = (await readFile(path.join(outputDir, 'tmp', 'commands.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Command);
+  const runs = new Map<number, string[]>();
+  for (const { argv } of log) {
+    if (path.basename(argv[0]) !== program) continue;
+    const raw = argv.find((a) => /tmp\/tts\/\d{4}\.raw\.wav$/.test(a));
+    if (raw) runs.set(Number(/(\d{4})\.raw\.wav$/.exec(raw)![1]), argv);
+  }
+  return runs;
+}
+const flag = (argv: string[], name: string) => argv[argv.indexOf(name) + 1];
+
+async function audioLanguages(result: DubJobResult): Promise<string[]> {
+  const { streams } = await probe(path.join(result.outputDir, result.outputs.mkv));
+  return streams.filter((s) => s.codec_type === 'audio').map((s) => s.tags?.language ?? '');
+}
+
+describe('TTS engines and speakers (piper and Coqui XTTS stand-ins, real dev server and worker)', () => {
+  const queues = withWorker('ttsengines', {
+    prepare: async () => Promise.all([dialogueClip(), shortClip(), makePiperVoices()]),
+    env: { PATH: `${STANDINS}${path.delimiter}${process.env.PATH}`, PIPER_VOICES_DIR: VOICES },
+  });
+  const dub = async (name: string, extra: Partial<JobOptionsInput>, clip = dialogueClip) => {
+    const dir = await tempDir(name);
+    const c = await clip();
+    return { clip: c, dir, handle: await startJob(jobInput(c.video, queues, path.join(dir, 'out'), extra), queues) };
+  };
+  const speakerSubs = async (dir: string) => {
+    const clip = await dialogueClip();
+    return writeVtt(path.join(dir, 'in', 'lines.vtt'), clip.script.map((l, i) => ({ ...l, speaker: SPEAKERS[i] })));
+  };
+
+  it('piper (stand-in): the es voice found in PIPER_VOICES_DIR speaks every line; the MKV carries the Spanish dub', async () => {
+    const dir = await tempDir('piper-subs');
+    const clip = await dialogueClip();
+    const subs = await writeSrt(path.join(dir, 'lines.srt'), clip.script);
+    const { handle } = await dub('piper', { subs, tts: { engine: 'piper' } });
+    const result: DubJobResult = await handle.result();
+    const runs = await synthesisRuns(result.outputDir, 'piper');
+    expect([...runs.keys()].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    for (const argv of runs.values()) {
+      expect(flag(argv, '--model')).toBe(path.join(VOICES, 'es_ES-a-single.onnx'));
+      expect(argv).not.toContain('--speaker');
+    }
+    expect(await audioLanguages(result)).toEqual(['spa', 'eng']);
+    const report = JSON.parse(await readFile(path.join(result.outputDir, 'report.json'), 'utf8'));
+    expect(report.engines.tts).toBe('piper');
+  }, 240_000);
+
+  it('piper (stand-in) with WebVTT speakers and a two-speaker model: each speaker keeps one --speaker id for every line', async () => {
+    const dir = await tempDir('piper-duo-subs');
+    const { handle } = await dub('piper-duo', { subs: await speakerSubs(dir), tts: { engine: 'piper', piperModel: 'es_ES-duo' } });
+    const result: DubJobResult = await handle.result();
+    const plan = JSON.parse(await readFile(path.join(result.outputDir, 'voices', 'voices.json'), 'utf8')) as VoicePlan;
+    expect(plan.speakersFrom).toBe('lines');
+    expect(plan.speakers).toEqual([
+      { speaker: 'Mio', voice: path.join(VOICES, 'es_ES-duo.onnx'), speakerId: 0 },
+      { speaker: 'Ritsu', voice: path.join(VOICES, 'es_ES-duo.onnx'), speakerId: 1 },
+    ]);
+    const runs = await synthesisRuns(result.outputDir, 'piper');
+    expect(SPEAKERS.map((_, i) => flag(runs.get(i)!, '--speaker'))).toEqual(SPEAKERS.map((s) => (s === 'Mio' ? '0' : '1')));
+    expect(await audioLanguages(result)).toEqual(['spa', 'eng']);
+  }, 240_000);
+
+  it('xtts (stand-in): one reference clip per speaker cut from the source, and every line of a speaker clones from it', async () => {
+    const dir = await tempDir('xtts-subs');
+    const { handle } = await dub('xtts', { subs: await speakerSubs(dir), tts: { engine: 'xtts' } });
+    const result: DubJobResult = await handle.result();
+    const saved = JSON.parse(await readFile(path.join(result.outputDir, 'voices', 'voices.json'), 'utf8'));
+    expect(saved.speakers).toEqual([{ speaker: 'Mio', reference: 'voices/Mio.wav' }, { speaker: 'Ritsu', reference: 'voices/Ritsu.wav' }]);
+    for (const pick of saved.references as { speaker: string; spans: { line: number }[]; totalSec: number; clean: boolean }[]) {
+      expect(pick.clean).toBe(true);
+      expect(pick.spans.every((s) => SPEAKERS[s.line] === pick.speaker)).toBe(true); // only the speaker's own lines
+      const wav = await readFile(path.join(result.outputDir, 'voices', `${pick.speaker}.wav`));
+      const fmt = parseWavHeader(wav, wav.length);
+      expect(fmt.sampleRate).toBe(24_000);
+      expect(fmt.channels).toBe(1);
+      expect(Math.abs(wavDurationSec(fmt) - pick.totalSec)).toBeLessThan(0.1);
+    }
+    const runs = await synthesisRuns(result.outputDir, 'tts');
+    expect(runs.size).toBe(6);
+    SPEAKERS.forEach((speaker, i) => {
+      const argv = runs.get(i)!;
+      expect(flag(argv, '--speaker_wav')).toBe(path.join(result.outputDir, 'voices', `${speaker}.wav`));
+      expect(flag(argv, '--language_idx')).toBe('es');
+      expect(flag(argv, '--model_name')).toBe('tts_models/multilingual/multi-dataset/xtts_v2');
+    });
+    expect(await audioLanguages(result)).toEqual(['spa', 'eng']);
+  }, 240_000);
+
+  it('xtts (stand-in) on lines that name nobody: pyannote is not installed, so one speaker S1, and voices.json says why', async () => {
+    const { handle } = await dub('xtts-single', { tts: { engine: 'xtts' }, subs: await writeSrt(path.join(await tempDir('xtts-single-subs'), 'l.srt'), (await shortClip()).script) }, shortClip);
+    const result: DubJobResult = await handle.result();
+    const plan = JSON.parse(await readFile(path.join(result.outputDir, 'voices', 'voices.json'), 'utf8')) as VoicePlan;
+    expect(plan.speakersFrom).toBe('single');
+    expect(plan.note).toMatch(/diarizer pyannote unavailable \(pyannote\.audio is not importable/);
+    expect(plan.speakers).toEqual([{ speaker: 'S1', reference: 'voices/S1.wav' }]);
+    const runs = await synthesisRuns(result.outputDir, 'tts');
+    expect(new Set([...runs.values()].map((a) => flag(a, '--speaker_wav')))).toEqual(new Set([path.join(result.outputDir, 'voices', 'S1.wav')]));
+  }, 240_000);
+
+  it('espeak-ng with two WebVTT speakers: the first keeps the plain voice, the second a distinct variant, on every line', async () => {
+    const dir = await tempDir('espeak-subs');
+    const { handle } = await dub('espeak-speakers', { subs: await speakerSubs(dir) });
+    const result: DubJobResult = await handle.result();
+    const runs = await synthesisRuns(result.outputDir, 'espeak-ng');
+    expect(SPEAKERS.map((_, i) => flag(runs.get(i)!, '-v'))).toEqual(SPEAKERS.map((s) => (s === 'Mio' ? 'es' : 'es+f2')));
+  }, 240_000);
+
+  it('a piper voice that is not there fails the job at once with EngineMissing naming the fix', async () => {
+    const { handle } = await dub('piper-missing', { tts: { engine: 'piper', piperModel: '/nonexistent/voice.onnx' } }, shortClip);
+    const err = await handle.result().then(() => undefined, (e) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('EngineMissing');
+    expect(cause.message).toMatch(/no piper voice "\/nonexistent\/voice\.onnx".*--piper-model/);
+  }, 120_000);
+});
