@@ -1,30 +1,50 @@
-// Timing fit of one line: speed it up within bounds, cut what still overflows, never past the slot.
+// Timing fit of one line: speed it up within bounds (or slow a much shorter one down a little), cut what still
+// overflows with a fade, never past the slot. Time-stretching uses rubberband when this ffmpeg has it.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fitClipArgv } from '../engines/ffmpeg.js';
+import { FILTER_LIST_ARGV, listsFilter, stretchFilters, type StretchFilter } from '../engines/timeStretch.js';
 import type { Clip, FittedLine, PreparedJob } from '../lib/job.js';
-import { atempoChain, planFit, type Slot } from '../lib/timingFit.js';
+import { fadeOutSec, planFit, type Slot } from '../lib/timingFit.js';
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf } from './artifacts.js';
 import { run } from './run.js';
 import { pad4, wavFileDuration } from './tts.js';
 
+let stretchFilter: Promise<StretchFilter> | undefined;
+
+/** Asked once per process: the ffmpeg on this worker's PATH does not change under it. */
+export function bestStretchFilter(): Promise<StretchFilter> {
+  stretchFilter ??= run(FILTER_LIST_ARGV, { timeoutMs: 30_000 }).then(
+    (r) => (listsFilter(r.stdout, 'rubberband') ? 'rubberband' : 'atempo'),
+    () => {
+      stretchFilter = undefined; // a cancelled or failed look is asked again next time, not remembered
+      return 'atempo' as const;
+    },
+  );
+  return stretchFilter;
+}
+
 export async function fitLine(prep: PreparedJob, clip: Clip, slot: Slot, sourceEnd: number): Promise<FittedLine> {
   const { job, options } = prep;
-  const plan = planFit(clip.durationSec, slot, options.fit);
-  const base = { index: clip.index, start: slot.start, sourceEnd, slotEnd: slot.end, ttsDurationSec: clip.durationSec, speed: plan.speed, trimmedSec: plan.trimmedSec, paddedSec: plan.paddedSec, ttsReused: clip.reused };
+  const plan = planFit(clip.durationSec, slot, options.fit, sourceEnd);
+  const base = {
+    index: clip.index, start: slot.start, sourceEnd, slotEnd: slot.end, ttsDurationSec: clip.durationSec,
+    speed: plan.speed, trimmedSec: plan.trimmedSec, paddedSec: plan.paddedSec, ttsReused: clip.reused, borrowedSec: plan.borrowedSec,
+  };
   if (plan.speed === 1 && plan.trimmedSec === 0) {
-    return { ...base, path: clip.path, fittedDurationSec: clip.durationSec }; // fits as it is: no re-encode
+    return { ...base, path: clip.path, fittedDurationSec: clip.durationSec, filter: 'none' }; // fits as it is: no re-encode
   }
+  const filter: StretchFilter | 'none' = plan.speed === 1 ? 'none' : await bestStretchFilter();
   const rel = `tmp/fit/${pad4(clip.index)}.wav`;
   const out = inJob(job, rel);
-  const hash = hashOf('fit', clip, plan, options.fit.fadeMs);
+  const hash = hashOf('fit', clip, plan, options.fit.fadeMs, filter);
   if (!(await isFresh(job, out, hash))) {
     await mkdir(path.dirname(out), { recursive: true });
-    const fade = options.fit.fadeMs / 1000;
-    const filters = [...atempoChain(plan.speed), `atrim=end=${plan.fittedDurationSec.toFixed(4)}`];
-    if (plan.trimmedSec > 0 && fade > 0) filters.push(`afade=t=out:st=${Math.max(0, plan.fittedDurationSec - fade).toFixed(4)}:d=${fade}`);
+    const filters = [...(filter === 'none' ? [] : stretchFilters(plan.speed, filter)), `atrim=end=${plan.fittedDurationSec.toFixed(4)}`];
+    const fade = fadeOutSec(plan.fittedDurationSec, options.fit.fadeMs);
+    if (plan.trimmedSec > 0 && fade > 0) filters.push(`afade=t=out:st=${(plan.fittedDurationSec - fade).toFixed(4)}:d=${fade.toFixed(4)}`);
     await run(fitClipArgv(inJob(job, clip.path), tmpOf(out), filters), { timeoutMs: 60_000, recordTo: commandLog(job) });
     await commit(job, tmpOf(out), out, hash);
   }
-  return { ...base, path: rel, fittedDurationSec: await wavFileDuration(out) };
+  return { ...base, path: rel, fittedDurationSec: await wavFileDuration(out), filter };
 }

@@ -131,7 +131,11 @@ program
   .option('--voice <name>', 'engine voice (espeak-ng voice name or festival voice)')
   .option('--synthesis-concurrency <n>', 'lines synthesized at once (env SYNTH_CONCURRENCY)')
   .option('--max-speed <x>', 'largest speed-up of a line before it is cut (env FIT_MAX_SPEED)')
+  .option('--min-speed <x>', 'slowest a line much shorter than its source line is played, to fill its time (env FIT_MIN_SPEED; default 0.9; 1 = never slowed)')
+  .addOption(new Option('--condense <on|off>', 'shorten lines clearly too long for their slot before synthesis (env FIT_CONDENSE; default on)').choices(['on', 'off']))
   .option('--duck-db <db>', 'level of the original audio under the dub (env MIX_DUCK_DB)')
+  .addOption(new Option('--separation <mode>', 'background under the dub: auto = demucs when installed, else the ducked original (env MIX_SEPARATION)').choices(['auto', 'demucs', 'off']))
+  .option('--loudness <lufs>', 'integrated loudness of the dub track, EBU R128 (env MIX_LOUDNESS_LUFS; default -16)')
   .option('--output <dir>', 'output root; the job writes to <dir>/<video name>/ (env ANIME_DUB_OUTPUT_DIR)')
   .option('--workflow-id <id>', 'workflow id to use (default dub-<name>-<time>)')
   .addOption(new Option('--expressive <mode>', "carry each source line's energy, pitch and pace into its dub (env EXPRESSIVE)").choices(['off', 'auto', 'source-audio', 'text-only']))
@@ -260,8 +264,8 @@ function jobOptionsFromFlags(settings: Settings, video: string, o: Record<string
     // Spread so that --set tts.speakerVoices.NAME=... and the flags together both count.
     tts: { ...(extra.tts as Record<string, unknown> | undefined), ...(o.tts ? { engine: o.tts } : {}), ...(o.voice ? { voice: o.voice } : {}), ...(o.piperModel ? { piperModel: o.piperModel } : {}) },
     synthesisConcurrency: o.synthesisConcurrency,
-    fit: { maxSpeed: o.maxSpeed },
-    mix: { duckDb: o.duckDb },
+    fit: { maxSpeed: o.maxSpeed, minSpeed: o.minSpeed, condense: o.condense === 'on' ? true : o.condense === 'off' ? false : undefined },
+    mix: { duckDb: o.duckDb, separation: o.separation, loudnessLufs: o.loudness },
     expressive: { mode: o.expressive, strength: o.expressiveStrength, debug: o.expressiveDebug ? true : undefined, emotionMode: o.emotionMode },
     review: { pause: o.review ? true : undefined },
     stream: {

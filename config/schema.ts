@@ -7,14 +7,14 @@ export type QueueKind = (typeof QUEUE_KINDS)[number];
 /** Activities that may be moved between queues by config (the rest always run on cpu). */
 export const PLACEABLE_ACTIVITIES = [
   'extractAudio', 'transcribe', 'importSubtitles', 'translateLines',
-  'synthesizeLine', 'fitLine', 'assembleDub', 'mixDub', 'muxOutputs', 'lipsync', 'writeReport',
+  'synthesizeLine', 'condenseLines', 'fitLine', 'assembleDub', 'mixDub', 'muxOutputs', 'lipsync', 'writeReport',
   'analyzeProsody', 'saveReview', 'prepareVoices', 'planStream', 'cutChunk', 'transcribeChunk', 'muxChunk', 'fallbackChunk', 'publishStream', 'stitchStream',
 ] as const;
 export type PlaceableActivity = (typeof PLACEABLE_ACTIVITIES)[number];
 
 export const DEFAULT_PLACEMENT: Record<PlaceableActivity, QueueKind> = {
   extractAudio: 'cpu', transcribe: 'gpu', importSubtitles: 'cpu', translateLines: 'cpu',
-  synthesizeLine: 'gpu', fitLine: 'cpu', assembleDub: 'cpu', mixDub: 'cpu', muxOutputs: 'cpu', lipsync: 'gpu', writeReport: 'cpu',
+  synthesizeLine: 'gpu', condenseLines: 'cpu', fitLine: 'cpu', assembleDub: 'cpu', mixDub: 'cpu', muxOutputs: 'cpu', lipsync: 'gpu', writeReport: 'cpu',
   analyzeProsody: 'cpu', saveReview: 'cpu', prepareVoices: 'cpu', planStream: 'cpu', cutChunk: 'cpu', transcribeChunk: 'gpu', muxChunk: 'cpu', fallbackChunk: 'cpu', publishStream: 'cpu', stitchStream: 'cpu',
 };
 
@@ -156,13 +156,23 @@ export const jobOptionsSchema = z.object({
   }).prefault({}),
   synthesisConcurrency: int(1, 64).default(4),
   fit: z.object({
-    maxSpeed: num(1, 2).default(1.4),
+    maxSpeed: num(1, 2).default(1.25),
+    /** Slowest speed for a line much shorter than its source line, slowed so it fills the time it is said in. */
+    minSpeed: num(0.5, 1).default(0.9),
+    /** Condense lines clearly too long for their slot before synthesis (fillers, asides, repeats). */
+    condense: boolish.default(true),
     guardMs: int(0, 1000).default(80),
     fadeMs: int(0, 500).default(30),
   }).prefault({}),
   mix: z.object({
     duckDb: num(-60, 0).default(-18),
     dubGainDb: num(-20, 20).default(0),
+    /** Background under the dub: auto = demucs's no_vocals stem when demucs is installed, else the ducked original. */
+    separation: z.enum(['auto', 'demucs', 'off']).default('auto'),
+    /** EBU R128 integrated loudness of the dub track, LUFS. */
+    loudnessLufs: num(-40, -5).default(-16),
+    /** Ceiling for the true peak of the dub track, dBTP. */
+    truePeakDb: num(-9, 0).default(-1),
   }).prefault({}),
   lipsync: lipsyncSchema.prefault({}),
   stream: streamSchema.prefault({}),
@@ -241,7 +251,12 @@ export const ENV_NAMES: Record<string, string> = {
   SYNTH_CONCURRENCY: 'job.synthesisConcurrency',
   FIT_MAX_SPEED: 'job.fit.maxSpeed',
   FIT_GUARD_MS: 'job.fit.guardMs',
+  FIT_MIN_SPEED: 'job.fit.minSpeed',
+  FIT_CONDENSE: 'job.fit.condense',
   MIX_DUCK_DB: 'job.mix.duckDb',
+  MIX_SEPARATION: 'job.mix.separation',
+  MIX_LOUDNESS_LUFS: 'job.mix.loudnessLufs',
+  MIX_TRUE_PEAK_DB: 'job.mix.truePeakDb',
   LIPSYNC: 'job.lipsync.engine',
   STRICT_PLUGINS: 'job.lipsync.strict',
   LIPSYNC_FACE: 'job.lipsync.face',

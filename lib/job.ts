@@ -35,6 +35,23 @@ export interface Line {
 
 export interface TranslatedLine extends Line {
   target: string;
+  /** Set by the timing fit's condensing step (activities/condense.ts): `target` is then the condensed text. */
+  condensed?: Condensing;
+  /**
+   * Speaking rate (≥ 1, at most fit.maxSpeed) the timing fit asks of an engine with its own rate knob
+   * (espeak-ng -s × rateHint), so the clip needs no time-stretch afterwards. Absent = 1.
+   */
+  rateHint?: number;
+}
+
+/** A line shortened before synthesis because it was clearly too long for its slot. */
+export interface Condensing {
+  from: string;
+  to: string;
+  /** lib/condense.ts rule names, or "llm". */
+  rules: string[];
+  /** Spoken length estimated from syllables (lib/syllables.ts), before and after, and the slot it had. */
+  estimatedSec: { from: number; to: number; slot: number };
 }
 
 export interface PreparedJob {
@@ -73,6 +90,12 @@ export interface FittedLine {
   paddedSec: number;
   /** The synthesized clip was reused from an earlier render (same text, voice and plan). */
   ttsReused?: boolean;
+  /** How the speed was changed: none (as synthesized), atempo or rubberband (ffmpeg filters). */
+  filter?: 'none' | 'atempo' | 'rubberband';
+  /** Seconds the dub runs past its source line's end, into the silence before the next line. */
+  borrowedSec?: number;
+  /** The text was condensed before synthesis (original and condensed text, the rules used). */
+  condensed?: Condensing;
 }
 
 export interface DubOutputs {

@@ -1,9 +1,15 @@
 // Timing fit: where a dubbed line may sit and how it is made to fit there.
-// The hard rule: a dubbed line never runs past the start of the next source line (minus a guard gap).
+// The hard rule: a dubbed line never runs past the start of the next source line. The guard gap before it is
+// kept when there is room, and yields before a line would go silent.
 
 export interface FitOptions {
   /** Most we speed a line up before cutting it. */
   maxSpeed: number;
+  /**
+   * Slowest we play a line that is much shorter than its source line, so the dub fills the time the character
+   * speaks. Absent (jobs started before it existed) = 1: never slowed.
+   */
+  minSpeed?: number;
   /** Silence kept before the next line starts. */
   guardMs: number;
 }
@@ -20,22 +26,43 @@ export interface FitPlan {
   trimmedSec: number;
   paddedSec: number;
   slotSec: number;
+  /** How far the dub runs past its source line's end, into the silence before the next line. */
+  borrowedSec: number;
 }
 
-/** Slot of line i: from its start to the next line's start (or the end of the media), less the guard. */
-export function slotFor(starts: readonly number[], i: number, mediaDurationSec: number, guardMs: number): Slot {
+/** Shortest stretch of a line worth hearing: the guard gap yields to give a line at least this much. */
+export const MIN_AUDIBLE_SEC = 0.3;
+
+/** Slowing a line down by less than this is not worth a re-encode. */
+export const MIN_SLOWDOWN_GAIN = 0.05;
+
+/**
+ * Slot of line i: from its start to the next line's start (or the end of the media), less the guard. The slot
+ * runs past the line's own end: a long dub may borrow the silence after it. With `minAudibleSec`, the guard
+ * shrinks so the slot is at least that long where the next line allows it (it never goes past the next start).
+ */
+export function slotFor(starts: readonly number[], i: number, mediaDurationSec: number, guardMs: number, minAudibleSec = 0): Slot {
   const start = starts[i];
-  const hardEnd = i + 1 < starts.length ? starts[i + 1] : mediaDurationSec;
-  const end = Math.max(start, Math.min(hardEnd - guardMs / 1000, mediaDurationSec));
-  return { start, end };
+  const next = i + 1 < starts.length ? starts[i + 1] : mediaDurationSec;
+  const guarded = Math.min(next - guardMs / 1000, mediaDurationSec);
+  const end = guarded - start >= minAudibleSec ? guarded : Math.min(next, mediaDurationSec, start + minAudibleSec);
+  return { start, end: Math.max(start, end) };
 }
 
-export function planFit(clipSec: number, slot: Slot, opts: FitOptions): FitPlan {
+/**
+ * How a clip of `clipSec` goes into `slot`: sped up to at most maxSpeed, then cut (the caller fades the cut);
+ * a clip much shorter than its source line (ending at `sourceEnd`) slowed to at least minSpeed; the rest of the
+ * slot padded with silence. A slot of zero length (the next line starts at the same instant) leaves no room at all.
+ */
+export function planFit(clipSec: number, slot: Slot, opts: FitOptions, sourceEnd?: number): FitPlan {
   const slotSec = Math.max(0, slot.end - slot.start);
+  const borrowed = (fitted: number) => (sourceEnd === undefined ? 0 : round(Math.max(0, slot.start + fitted - sourceEnd), 4));
   if (clipSec <= slotSec) {
-    return { speed: 1, fittedDurationSec: clipSec, trimmedSec: 0, paddedSec: slotSec - clipSec, slotSec };
+    const speed = slowdown(clipSec, slotSec, opts.minSpeed ?? 1, sourceEnd === undefined ? slotSec : sourceEnd - slot.start);
+    const fitted = speed === 1 ? clipSec : Math.min(clipSec / speed, slotSec);
+    return { speed, fittedDurationSec: fitted, trimmedSec: 0, paddedSec: slotSec - fitted, slotSec, borrowedSec: borrowed(fitted) };
   }
-  if (slotSec === 0) return { speed: 1, fittedDurationSec: 0, trimmedSec: clipSec, paddedSec: 0, slotSec };
+  if (slotSec === 0) return { speed: 1, fittedDurationSec: 0, trimmedSec: clipSec, paddedSec: 0, slotSec, borrowedSec: 0 };
   const speed = Math.min(clipSec / slotSec, opts.maxSpeed);
   const sped = clipSec / speed;
   const fitted = Math.min(sped, slotSec);
@@ -45,7 +72,34 @@ export function planFit(clipSec: number, slot: Slot, opts: FitOptions): FitPlan 
     trimmedSec: Math.max(0, sped - fitted),
     paddedSec: slotSec - fitted,
     slotSec,
+    borrowedSec: borrowed(fitted),
   };
+}
+
+/** Speed < 1 that stretches a clip toward its source line's length (never past the slot), or 1. */
+function slowdown(clipSec: number, slotSec: number, minSpeed: number, sourceSec: number): number {
+  const target = Math.min(sourceSec, slotSec);
+  if (minSpeed >= 1 || clipSec <= 0 || target <= 0 || clipSec >= target * (1 - MIN_SLOWDOWN_GAIN)) return 1;
+  return round(Math.max(minSpeed, clipSec / target), 4);
+}
+
+/**
+ * Before synthesis: the speaking rate (≥ 1) to ask of an engine that has its own rate knob (espeak-ng -s),
+ * so a line estimated at `estimatedSec` fits `slotSec` without a time-stretch afterwards; at most maxSpeed.
+ */
+export function engineRateFor(estimatedSec: number, slotSec: number, maxSpeed: number): number {
+  if (estimatedSec <= 0 || slotSec <= 0 || estimatedSec <= slotSec) return 1;
+  return round(Math.min(maxSpeed, estimatedSec / slotSec), 3);
+}
+
+/** A line clearly too long for its slot even at the fastest speed we allow: worth condensing before synthesis. */
+export function needsCondensing(estimatedSec: number, slotSec: number, maxSpeed: number): boolean {
+  return estimatedSec > slotSec * maxSpeed;
+}
+
+/** The fade on a cut: never longer than half of what is left of the line. */
+export function fadeOutSec(fittedSec: number, fadeMs: number): number {
+  return Math.max(0, Math.min(fadeMs / 1000, fittedSec / 2));
 }
 
 /** ffmpeg's atempo accepts 0.5..100 per instance; chain to stay in its most accurate range (≤ 2). */

@@ -46,7 +46,7 @@ describe('config', () => {
     expect(o.outputDir).toBe('/data/Output');
     expect(o.tgt).toBe('ca');
     expect(o.synthesisConcurrency).toBe(3);
-    expect(o.fit).toEqual({ maxSpeed: 1.4, guardMs: 50, fadeMs: 30 });
+    expect(o.fit).toEqual({ maxSpeed: 1.25, minSpeed: 0.9, condense: true, guardMs: 50, fadeMs: 30 });
   });
 
   it('rejects a job without a video', () => {
