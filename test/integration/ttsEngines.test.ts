@@ -146,6 +146,35 @@ describe('TTS engines and speakers (piper and Coqui XTTS stand-ins, real dev ser
     expect(SPEAKERS.map((_, i) => flag(runs.get(i)!, '-v'))).toEqual(SPEAKERS.map((s) => (s === 'Mio' ? 'es' : 'es+f2')));
   }, 240_000);
 
+  it('festival with two WebVTT speakers: one HTS voice, the second speaker told apart by a pitch shift on each of their lines', async () => {
+    const dir = await tempDir('festival-subs');
+    const { handle } = await dub('festival-speakers', { subs: await speakerSubs(dir), translate: false });
+    const result: DubJobResult = await handle.result();
+    const plan = JSON.parse(await readFile(path.join(result.outputDir, 'voices', 'voices.json'), 'utf8')) as VoicePlan;
+    expect(plan.speakers).toEqual([{ speaker: 'Mio', voice: 'cmu_us_slt_arctic_hts' }, { speaker: 'Ritsu', voice: 'cmu_us_slt_arctic_hts', pitch: 0.8 }]);
+    const log = (await readFile(path.join(result.outputDir, 'tmp', 'commands.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Command);
+    const shifted = log.filter((c) => c.argv[0] === 'ffmpeg' && c.argv.some((a) => a.includes('asetrate=38400')))
+      .map((c) => Number(/(\d{4})\.pitch\.wav$/.exec(c.argv[c.argv.length - 1])?.[1]));
+    expect(shifted.sort()).toEqual(SPEAKERS.flatMap((s, i) => (s === 'Ritsu' ? [i] : [])));
+  }, 240_000);
+
+  it('piper (stand-in) with expressive prosody: the rate goes through --length_scale (1/rate), not a time-stretch', async () => {
+    const dir = await tempDir('piper-expr-subs');
+    const clip = await dialogueClip();
+    const subs = await writeSrt(path.join(dir, 'lines.srt'), clip.script);
+    const { handle } = await dub('piper-expressive', { subs, tts: { engine: 'piper' }, expressive: { mode: 'auto', debug: true } });
+    const result: DubJobResult = await handle.result();
+    const runs = await synthesisRuns(result.outputDir, 'piper');
+    for (let i = 0; i < clip.script.length; i++) {
+      const plan = JSON.parse(await readFile(path.join(result.outputDir, 'expressive', 'plans', `${String(i).padStart(4, '0')}.json`), 'utf8'));
+      const rate = plan.multipliers.rate as number;
+      expect(plan.applied.rate).toBe(`piper --length_scale ${(1 / rate).toFixed(3)}`);
+      const argv = runs.get(i)!;
+      if (Math.abs(rate - 1) > 1e-3) expect(flag(argv, '--length_scale')).toBe((1 / rate).toFixed(3));
+      else expect(argv).not.toContain('--length_scale');
+    }
+  }, 240_000);
+
   it('a piper voice that is not there fails the job at once with EngineMissing naming the fix', async () => {
     const { handle } = await dub('piper-missing', { tts: { engine: 'piper', piperModel: '/nonexistent/voice.onnx' } }, shortClip);
     const err = await handle.result().then(() => undefined, (e) => e);
