@@ -114,9 +114,9 @@ export const jobOptionsSchema = z.object({
   video: z.string().min(1, 'a path to the input video'),
   src: lang.default('en'),
   tgt: lang.default('es'),
-  /** SRT or WebVTT file giving the source lines (skips speech recognition). */
+  /** SRT, WebVTT or ASS file giving the source lines (skips speech recognition; ASS speaker names kept). */
   subs: z.string().min(1).optional(),
-  /** SRT or WebVTT file giving the target lines (skips machine translation). */
+  /** SRT, WebVTT or ASS file giving the target lines (skips machine translation). */
   translatedSubs: z.string().min(1).optional(),
   /** false = identity translation (dub in the source language). */
   translate: boolish.default(true),
