@@ -184,3 +184,26 @@ describe('TTS engines and speakers (piper and Coqui XTTS stand-ins, real dev ser
     expect(cause.message).toMatch(/no piper voice "\/nonexistent\/voice\.onnx".*--piper-model/);
   }, 120_000);
 });
+
+describe('diarization with a pyannote.audio stand-in (real dev server and worker)', () => {
+  // The stand-in module labels speech regions SPEAKER_00 / SPEAKER_01 in turn: the six dialogue lines alternate.
+  const queues = withWorker('ttsdiarize', {
+    prepare: dialogueClip,
+    env: { PYTHONPATH: path.join(STANDINS, 'pyannote') },
+  });
+
+  it('lines that name nobody get speakers from pyannote (tts.diarize pyannote), and each speaker its own espeak-ng voice', async () => {
+    const dir = await tempDir('diarize');
+    const clip = await dialogueClip();
+    const subs = await writeSrt(path.join(dir, 'in', 'lines.srt'), clip.script);
+    const handle = await startJob(jobInput(clip.video, queues, path.join(dir, 'out'), { subs, tts: { diarize: 'pyannote' } }), queues);
+    const result: DubJobResult = await handle.result();
+    const plan = JSON.parse(await readFile(path.join(result.outputDir, 'voices', 'voices.json'), 'utf8')) as VoicePlan;
+    expect(plan.speakersFrom).toBe('diarizer');
+    expect(plan.note).toBe('pyannote: 2 speakers in 6 turns');
+    expect(plan.lineSpeakers).toEqual({ 0: 'S1', 1: 'S2', 2: 'S1', 3: 'S2', 4: 'S1', 5: 'S2' });
+    expect(plan.speakers).toEqual([{ speaker: 'S1', voice: 'es' }, { speaker: 'S2', voice: 'es+f2' }]);
+    const runs = await synthesisRuns(result.outputDir, 'espeak-ng');
+    expect([0, 1, 2, 3, 4, 5].map((i) => flag(runs.get(i)!, '-v'))).toEqual(['es', 'es+f2', 'es', 'es+f2', 'es', 'es+f2']);
+  }, 240_000);
+});
