@@ -39,6 +39,9 @@ export async function checkWhisperEngine(engine: WhisperEngineName, options: Job
   if (!options.asr.detectLanguage && !WHISPER_LANGUAGES.includes(options.src)) {
     throw failure(ErrorType.UnsupportedLanguage, `Whisper does not know the language "${options.src}" (known: ${WHISPER_LANGUAGES.join(', ')})`);
   }
+  if (engine !== 'whisper-cpp' && options.asr.model.endsWith('.en') && (options.src !== 'en' || options.asr.detectLanguage)) {
+    throw failure(ErrorType.UnsupportedLanguage, `Whisper model ${options.asr.model} knows English only; use ${options.asr.model.slice(0, -3)} for "${options.src}" (--asr-model)`);
+  }
   if (engine === 'whisper-cpp') {
     const model = options.asr.whisperCppModel;
     if (!model) {
@@ -90,10 +93,10 @@ async function detectSpeech(prep: PreparedJob, wavAbs: string, durationSec: numb
 async function guardedLines(prep: PreparedJob, engine: WhisperEngineName, result: AsrResult, wavAbs: string, durationSec: number): Promise<Recognition> {
   const speech = await detectSpeech(prep, wavAbs, durationSec);
   const { kept, dropped } = guardSegments(result.segments, speech, { noSpeechThreshold: prep.options.asr.noSpeechThreshold });
-  const lines: Line[] = kept.map((s, index) => ({
-    index, start: s.start, end: Math.min(s.end, durationSec), text: s.text,
-    ...(s.words.length ? { words: s.words } : {}),
-  }));
+  const lines: Line[] = kept
+    .map((s) => ({ ...s, start: Math.max(0, s.start), end: Math.min(s.end, durationSec) }))
+    .filter((s) => s.end > s.start) // Whisper's last window can run past the end of the audio
+    .map((s, index) => ({ index, start: s.start, end: s.end, text: s.text, ...(s.words.length ? { words: s.words } : {}) }));
   const warnings: string[] = [];
   if (result.language && result.language !== prep.options.src) {
     warnings.push(`${engine} heard "${result.language}" but the job's source language is "${prep.options.src}"; set --src ${result.language} if that is right`);
@@ -129,6 +132,9 @@ export async function whisperTranslate(prep: PreparedJob, audioRel: string, engi
   if (await isFresh(job, out, hash)) return (JSON.parse(await readFile(out, 'utf8')) as { lines: Line[] }).lines;
 
   await checkWhisperEngine(chosen, options);
+  if (chosen !== 'whisper-cpp' && /turbo|\.en$/.test(options.asr.model)) {
+    throw failure(ErrorType.InvalidConfig, `Whisper model ${options.asr.model} was not trained to translate; use small, medium or large-v3 (--asr-model)`);
+  }
   const result = await runWhisper(prep, chosen, wavAbs, 'translate', inJob(job, 'tmp/whisper-translate'));
   const rec = await guardedLines(prep, chosen, result, wavAbs, prep.media.durationSec);
   await writeAtomic(job, out, JSON.stringify({

@@ -134,6 +134,14 @@ describe('Whisper-family ASR engines (stand-in), real dev server and workers', (
     expect(ct2.message).toMatch(/pip install -U whisper-ctranslate2/);
   });
 
+  it('an English-only Whisper model for a Japanese source fails fast, UnsupportedLanguage, naming the multilingual one (stand-in)', async () => {
+    const input = jobInput((await dialogueClip()).video, standin, await tempDir('asr-en'), { src: 'ja', tgt: 'en', asr: { engine: 'whisper', model: 'small.en' } });
+    const err = await (await startJob(input, standin)).result().then(() => undefined, (e) => e);
+    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('UnsupportedLanguage');
+    expect(cause.message).toMatch(/Whisper model small\.en knows English only; use small for "ja"/);
+  });
+
   it('whisper-cpp without its model file fails fast, EngineMissing, saying how to get one (stand-in)', async () => {
     const none = await typedFailure(standin, { engine: 'whisper-cpp' });
     expect(none.type).toBe('EngineMissing');
