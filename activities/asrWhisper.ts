@@ -14,7 +14,7 @@ import { countByReason, guardSegments, type DroppedSegment } from '../lib/halluc
 import type { Line, PreparedJob } from '../lib/job.js';
 import { parseSilencedetect, speechRegions, type Region } from '../lib/speechRegions.js';
 import { commandLog, hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
-import { findOnPath } from './engineChecks.js';
+import { findOnPath, type EngineStatus } from './engineChecks.js';
 import { run, stderrTail } from './run.js';
 
 /** Whisper runs the whole file in one process: on a CPU a long episode takes a while. */
@@ -51,6 +51,18 @@ export async function checkWhisperEngine(engine: WhisperEngineName, options: Job
       throw failure(ErrorType.EngineMissing, `whisper.cpp model ${model} is not there (asr.whisperCppModel); download it with whisper.cpp's models/download-ggml-model.sh ${options.asr.model}`);
     }
   }
+}
+
+/** What `anime-dub doctor` says about the Whisper family (on PATH or not; the models download on first use). */
+export async function whisperStatuses(): Promise<EngineStatus[]> {
+  const detail: Record<WhisperEngineName, string> = {
+    whisper: '--asr whisper --asr-model small (openai-whisper)',
+    'whisper-ctranslate2': '--asr whisper-ctranslate2 (faster-whisper, with its VAD filter)',
+    'whisper-cpp': '--asr whisper-cpp --set asr.whisperCppModel=ggml-small.bin (whisper-cli)',
+  };
+  return Promise.all((Object.keys(WHISPER_PROGRAMS) as WhisperEngineName[]).map(async (engine) => ({
+    name: engine, kind: 'asr' as const, installed: !!(await findOnPath(WHISPER_PROGRAMS[engine])), detail: detail[engine], install: WHISPER_INSTALL[engine],
+  })));
 }
 
 /** Runs one Whisper engine on a WAV and parses what it wrote. workDir is emptied first. */

@@ -8,7 +8,7 @@ import { POCKETSPHINX_LANGUAGES, POCKETSPHINX_MODEL_DIR } from '../engines/pocke
 import { isWhisperEngine } from '../engines/whisper.js';
 import { chooseTtsEngine, espeakHasLanguage, FESTIVAL_DEFAULT_VOICE, type TtsEngineName } from '../engines/tts.js';
 import { ErrorType, failure } from '../lib/errors.js';
-import { checkWhisperEngine } from './asrWhisper.js';
+import { checkWhisperEngine, whisperStatuses } from './asrWhisper.js';
 import { run } from './run.js';
 import { checkPiper, checkXtts } from './ttsChecks.js';
 
@@ -126,6 +126,7 @@ export async function engineReport(temporalCli: string): Promise<EngineStatus[]>
     { name: 'ffmpeg', kind: 'media', ...ffmpeg, install: 'apt-get install ffmpeg' },
     { name: 'ffprobe', kind: 'media', ...ffprobe, install: 'apt-get install ffmpeg' },
     { name: 'pocketsphinx', kind: 'asr', installed: sphinx.installed && model, detail: model ? 'model en-us' : 'US-English model missing', install: 'apt-get install pocketsphinx pocketsphinx-en-us' },
+    ...(await whisperStatuses()),
     { name: 'apertium', kind: 'mt', ...apertium, detail: `pairs: ${pairs.join(', ') || 'none'}`, install: 'apt-get install apertium apertium-eng-spa (or another apertium-xxx-yyy pair)' },
     { name: 'espeak-ng', kind: 'tts', ...espeak, install: 'apt-get install espeak-ng' },
     { name: 'festival', kind: 'tts', installed: festival.installed && festivalVoice, version: festival.version, detail: festivalVoice ? `voice ${FESTIVAL_DEFAULT_VOICE}` : 'HTS voice missing', install: 'apt-get install festival festvox-us-slt-hts' },
