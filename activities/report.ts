@@ -1,15 +1,49 @@
-// report.json: per line, where it sits, how long the dub is, and what the fit had to do.
+// report.json and report.html: per line, where the dub sits against its source line and what the fit had to
+// do; for the job, the timing figures and the loudness measured on the dub track of the finished file.
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { ebur128Argv, parseEbur128, thinFrames, type LoudnessSummary } from '../engines/ebur128.js';
 import type { DubOutputs, FittedLine, LipsyncOutcome, PreparedJob, TranslatedLine } from '../lib/job.js';
-import { inJob, writeAtomic } from './artifacts.js';
+import { qaLines, qaSummary, type QaLoudness } from '../lib/qaReport.js';
+import { reportHtml } from '../lib/reportHtml.js';
+import { drawTimeline } from '../lib/timelinePng.js';
+import { commandLog, exists, inJob, tmpOf, writeAtomic } from './artifacts.js';
+import { MIX_INFO, mixOptionsOf, type MixInfo } from './mix.js';
+import { run } from './run.js';
+
+/** Engines that take the fit's rate hint themselves (activities/tts.ts): their pace change counts as speed. */
+const NATIVE_RATE = new Set(['espeak-ng', 'piper']);
+
+export const REPORT_HTML = 'report.html';
+export const REPORT_PNG = 'report.timeline.png';
+
+/** The dub as the viewer hears it: the first audio track of the MKV (the mix WAV when there is no MKV). */
+async function measureDubTrack(prep: PreparedJob, outputs: DubOutputs): Promise<{ file: string; loudness: LoudnessSummary } | undefined> {
+  const candidates = [outputs.mkv, outputs.mp4, 'audio/mix.48k.wav'].filter((f): f is string => !!f);
+  for (const rel of candidates) {
+    const abs = inJob(prep.job, rel);
+    if (!(await exists(abs))) continue;
+    const { stderr } = await run(ebur128Argv(abs, 0), { timeoutMs: 30 * 60_000, recordTo: commandLog(prep.job) });
+    return { file: rel, loudness: parseEbur128(stderr) };
+  }
+  return undefined;
+}
+
+async function readMixInfo(prep: PreparedJob): Promise<MixInfo | undefined> {
+  try {
+    return JSON.parse(await readFile(inJob(prep.job, MIX_INFO), 'utf8')) as MixInfo;
+  } catch {
+    return undefined; // a mix from before mix.json existed
+  }
+}
 
 export async function writeReport(prep: PreparedJob, lines: TranslatedLine[], fitted: FittedLine[], outputs: DubOutputs, lipsync: LipsyncOutcome = { status: 'off' }): Promise<string> {
   const byIndex = new Map(fitted.map((f) => [f.index, f]));
-  const rows = lines.map((l) => {
+  const mixOpts = mixOptionsOf(prep);
+  const qa = qaLines({ lines, fitted, engine: prep.ttsEngine, nativeRate: NATIVE_RATE.has(prep.ttsEngine), maxSpeed: prep.options.fit.maxSpeed });
+  const rows = lines.map((l, i) => {
     const f = byIndex.get(l.index);
     return {
-      index: l.index,
-      source: { start: l.start, end: l.end, text: l.text },
-      target: l.target,
+      ...qa[i],
       slot: f ? { start: f.start, end: f.slotEnd } : undefined,
       ttsDurationSec: f?.ttsDurationSec,
       dubDurationSec: f?.fittedDurationSec,
@@ -21,28 +55,60 @@ export async function writeReport(prep: PreparedJob, lines: TranslatedLine[], fi
       ttsReused: f?.ttsReused ?? false,
     };
   });
+  const measured = await measureDubTrack(prep, outputs);
+  const loudness: QaLoudness | undefined = measured && {
+    integratedLufs: measured.loudness.integratedLufs,
+    truePeakDb: measured.loudness.truePeakDb,
+    loudnessRangeLu: measured.loudness.loudnessRangeLu,
+    targetLufs: mixOpts.loudnessLufs,
+    ceilingDb: mixOpts.truePeakDb,
+  };
+  const qaSum = qaSummary(qa, loudness);
+  const mixInfo = await readMixInfo(prep);
   const summary = {
-    lines: rows.length,
     fits: rows.filter((r) => r.status === 'fits').length,
     spedUp: rows.filter((r) => r.status === 'sped-up').length,
     trimmed: rows.filter((r) => r.status === 'trimmed').length,
     maxSpeed: Math.max(1, ...fitted.map((f) => f.speed)),
     resynthesized: fitted.filter((f) => !f.ttsReused).length,
+    ...qaSum,
+    loudnessMeasuredOn: measured?.file,
   };
+  const engines = { asr: prep.options.subs ? 'subtitles' : prep.options.asr.engine, mt: prep.options.translatedSubs ? 'subtitles' : prep.options.mt.engine, tts: prep.ttsEngine };
+  const background = mixInfo?.background;
   const report = {
-    version: 1,
+    version: 2,
     outputVersion: prep.options.review?.outputVersion ?? 1,
     job: prep.job.name,
     input: prep.media.path,
     durationSec: prep.media.durationSec,
     languages: { source: prep.options.src, target: prep.options.translate ? prep.options.tgt : prep.options.src },
-    engines: { asr: prep.options.subs ? 'subtitles' : prep.options.asr.engine, mt: prep.options.translatedSubs ? 'subtitles' : prep.options.mt.engine, tts: prep.ttsEngine },
-    outputs,
+    engines: { ...engines, separation: background?.kind === 'separated' ? background.engine : 'off' },
+    mix: mixInfo,
+    outputs: { ...outputs, html: REPORT_HTML, timeline: REPORT_PNG },
     lipsync,
     summary,
+    loudnessCurve: measured ? thinFrames(measured.loudness.frames).map((f) => ({ t: f.t, m: f.momentary, s: f.shortTerm })) : [],
     lines: rows,
   };
+
+  const png = drawTimeline({
+    durationSec: prep.media.durationSec,
+    source: lines.map((l) => ({ start: l.start, end: l.end })),
+    dub: qa.filter((r) => r.dub).map((r) => ({ start: r.dub!.start, end: r.dub!.end, problem: r.problems.length > 0 })),
+    loudness: measured?.loudness.frames ?? [],
+    targetLufs: mixOpts.loudnessLufs,
+  });
+  const pngAbs = inJob(prep.job, REPORT_PNG);
+  await writeFile(tmpOf(pngAbs), png);
+  await rename(tmpOf(pngAbs), pngAbs);
+  const backgroundText = !background ? undefined
+    : background.kind === 'separated' ? `${background.engine} (${background.path})` : `original ducked ${background.duckDb} dB (${background.reason})`;
+  const html = reportHtml({
+    job: prep.job.name, input: prep.media.path, durationSec: prep.media.durationSec, languages: report.languages, engines, background: backgroundText, summary: qaSum, lines: qa,
+  }, png.toString('base64'));
+  await writeAtomic(prep.job, inJob(prep.job, REPORT_HTML), html);
   const rel = 'report.json';
-  await writeAtomic(prep.job, inJob(prep.job, rel), JSON.stringify(report, null, 2));
+  await writeAtomic(prep.job, inJob(prep.job, rel), JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
   return rel;
 }

@@ -21,6 +21,7 @@ import { loadReview, nextVersion, reviewTable, saveEdit, setLock } from './revie
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { lipsyncPlugin, lipsyncPluginNames } from '../activities/lipsync/registry.js';
+import { qaSummaryLines } from './qaSummary.js';
 
 const program = new Command();
 program
@@ -74,6 +75,7 @@ function printResult(ctx: Ctx, id: string, result: DubJobResult | StreamDubResul
   console.log(`\nDubbed ${result.lines} lines (${result.durationSec.toFixed(1)} s) → ${result.outputDir}`);
   for (const [name, rel] of Object.entries(result.outputs)) console.log(`  ${name.padEnd(10)} ${path.join(result.outputDir, rel)}`);
   if (result.lipsync?.status === 'skipped') console.log(`Lip-sync skipped (${result.lipsync.plugin}): ${result.lipsync.reason}. The dub above has the original video.`);
+  for (const line of qaSummaryLines(result)) console.log(line);
   const link = jobLink(ctx, id);
   if (link) console.log(`Temporal UI: ${link}`);
 }
