@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseTurns } from '../../activities/diarize.js';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ApplicationFailure } from '@temporalio/common';
+import { parseTurns, pyannoteDiarizer } from '../../activities/diarize.js';
+import { checkPiper, checkXtts, resolvePiperModel } from '../../activities/ttsChecks.js';
+import { jobOptionsSchema } from '../../config/schema.js';
 import { lengthScaleFor, pickPiperDefault, piperArgv, piperCandidates, piperSpeakerCount } from '../../engines/piper.js';
 import { ESPEAK_VARIANTS, chooseTtsEngine, pitchShiftArgv } from '../../engines/tts.js';
 import { referenceClipArgv, xttsArgv, xttsLanguage } from '../../engines/xtts.js';
@@ -126,5 +132,48 @@ describe('argv builders', () => {
     expect(pitchShiftArgv('/i.wav', '/o.wav', 0.8)).toContain('asetrate=38400,aresample=48000,atempo=1.25000');
     expect(chooseTtsEngine('auto', 'en')).toBe('festival');
     expect(chooseTtsEngine('xtts', 'en')).toBe('xtts');
+  });
+});
+
+describe('engine checks name the fix', () => {
+  const options = (tts: Record<string, unknown> = {}) => jobOptionsSchema.parse({ video: '/v.mp4', tts: { engine: 'piper', ...tts } });
+  const failureOf = (p: Promise<unknown>) => p.then(() => undefined, (e: ApplicationFailure) => ({ type: e.type, message: e.message }));
+
+  it('finds a piper voice by path, by name in PIPER_VOICES_DIR, or by language; a voice without its .onnx.json is refused', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'piper-voices-'));
+    for (const name of ['es_ES-b-low', 'es_AR-a-medium']) {
+      await writeFile(path.join(dir, `${name}.onnx`), '');
+      await writeFile(path.join(dir, `${name}.onnx.json`), JSON.stringify({ num_speakers: name.includes('b') ? 3 : 1 }));
+    }
+    await writeFile(path.join(dir, 'fr_FR-broken.onnx'), '');
+    const saved = process.env.PIPER_VOICES_DIR;
+    process.env.PIPER_VOICES_DIR = dir;
+    try {
+      expect(await resolvePiperModel(options(), 'es')).toEqual({ model: path.join(dir, 'es_AR-a-medium.onnx'), speakers: 1 });
+      expect(await resolvePiperModel(options({ piperModel: 'es_ES-b-low' }), 'es')).toEqual({ model: path.join(dir, 'es_ES-b-low.onnx'), speakers: 3 });
+      expect(await failureOf(resolvePiperModel(options({ piperModel: path.join(dir, 'fr_FR-broken.onnx') }), 'fr'))).toMatchObject({ type: 'EngineMissing', message: expect.stringMatching(/no config beside it .*fr_FR-broken\.onnx\.json/) });
+      expect(await failureOf(resolvePiperModel(options(), 'de'))).toMatchObject({ type: 'EngineMissing', message: expect.stringMatching(/no piper voice for "de" .*--piper-model/) });
+    } finally {
+      if (saved === undefined) delete process.env.PIPER_VOICES_DIR;
+      else process.env.PIPER_VOICES_DIR = saved;
+    }
+  });
+
+  it('piper not on PATH, Coqui not on PATH, or a language XTTS does not speak: typed failures with the fix', async () => {
+    const saved = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      expect(await failureOf(checkPiper(options(), 'es'))).toMatchObject({ type: 'EngineMissing', message: expect.stringMatching(/piper is not installed.*pip install piper-tts/) });
+      expect(await failureOf(checkXtts('es'))).toMatchObject({ type: 'EngineMissing', message: expect.stringMatching(/pip install coqui-tts/) });
+    } finally {
+      process.env.PATH = saved;
+    }
+    expect(await failureOf(checkXtts('eo'))).toMatchObject({ type: 'UnsupportedLanguage', message: expect.stringMatching(/XTTS v2 does not speak "eo"/) });
+  });
+
+  it('pyannote without pyannote.audio installed says so (the job then goes on with one speaker)', async () => {
+    const check = await pyannoteDiarizer('python3').check();
+    expect(check).toEqual({ available: false, reason: expect.stringMatching(/pyannote\.audio is not importable by python3 .*pip install pyannote\.audio/) });
+    expect(await pyannoteDiarizer('/nonexistent/python3').check()).toEqual({ available: false, reason: '/nonexistent/python3 is not on PATH' });
   });
 });
