@@ -4,8 +4,8 @@
 import type { Condensing, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { condenseText } from '../lib/condense.js';
 import { parseEmotionTag } from '../lib/prosody.js';
-import { estimateSpeechSec } from '../lib/syllables.js';
-import { engineRateFor, MIN_AUDIBLE_SEC, needsCondensing, slotFor } from '../lib/timingFit.js';
+import { engineSpeechSec, estimateSpeechSec as estimateAtPersonRate } from '../lib/syllables.js';
+import { engineRateFor, MIN_AUDIBLE_SEC, needsCondensing, slotFor, type Slot } from '../lib/timingFit.js';
 import { hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
 import { readFile } from 'node:fs/promises';
 
@@ -24,10 +24,12 @@ export function setLlmCondenser(fn: LlmCondenser | undefined): void {
 }
 
 export async function condenseLines(prep: PreparedJob, lines: TranslatedLine[]): Promise<TranslatedLine[]> {
-  const { job, options, media } = prep;
+  const { job, options, media, ttsEngine } = prep;
   const out = inJob(job, CONDENSED);
   const lang = options.translate ? options.tgt : options.src;
-  const hash = hashOf('condense', lines, lang, media.durationSec, options.fit, options.review?.overrides, !!llmCondenser);
+  // Estimated as this job's synthesizer speaks (espeak-ng is ~1.25× slower than a person), at its rate.
+  const speechSec = (text: string) => engineSpeechSec(text, lang, ttsEngine, options.tts.espeakSpeed);
+  const hash = hashOf('condense', lines, lang, media.durationSec, options.fit, options.tts, ttsEngine, options.review?.overrides, !!llmCondenser);
   if (await isFresh(job, out, hash)) return (JSON.parse(await readFile(out, 'utf8')) as { lines: TranslatedLine[] }).lines;
 
   const starts = lines.map((l) => l.start);
@@ -40,24 +42,26 @@ export async function condenseLines(prep: PreparedJob, lines: TranslatedLine[]):
     const tag = parseEmotionTag(line.target);
     const words = tag.text;
     const prefix = line.target.slice(0, line.target.length - words.length);
-    const before = estimateSpeechSec(words, lang);
+    const before = speechSec(words);
     const budget = slotSec * options.fit.maxSpeed;
     let spoken = words;
     let rules: string[] = [];
     // A person's own wording (a review edit) is theirs: it is said as written.
     if (needsCondensing(before, slotSec, options.fit.maxSpeed) && edited[String(line.index)]?.text === undefined) {
-      const byRules = condenseText(words, lang, budget);
+      // condenseText estimates at a person's rate: its budget is scaled the same way.
+      const scale = before > 0 ? estimateAtPersonRate(words, lang) / before : 1;
+      const byRules = condenseText(words, lang, budget * scale);
       spoken = byRules.text;
       rules = byRules.rules;
-      if (llmCondenser && byRules.estimatedSec > budget) {
-        const rewritten = (await llmCondenser(prep, spoken, lang, budget))?.trim();
-        if (rewritten && estimateSpeechSec(rewritten, lang) < byRules.estimatedSec) {
+      if (llmCondenser && speechSec(byRules.text) > budget) {
+        const rewritten = (await llmCondenser(prep, spoken, lang, budget * scale))?.trim();
+        if (rewritten && speechSec(rewritten) < speechSec(byRules.text)) {
           spoken = rewritten;
           rules = [...rules, 'llm'];
         }
       }
     }
-    const after = spoken === words ? before : estimateSpeechSec(spoken, lang);
+    const after = spoken === words ? before : speechSec(spoken);
     const next: TranslatedLine = { ...line };
     if (spoken !== words) {
       const condensed: Condensing = { from: line.target, to: prefix + spoken, rules, estimatedSec: { from: round3(before), to: round3(after), slot: round3(slotSec) } };
@@ -70,6 +74,47 @@ export async function condenseLines(prep: PreparedJob, lines: TranslatedLine[]):
   }
   await writeAtomic(job, out, JSON.stringify({ language: lang, lines: result }, null, 2), hash);
   return result;
+}
+
+/**
+ * After synthesis: a line whose clip still overflows its slot at the fastest speed left (`prep.options.fit.maxSpeed`
+ * as the workflow passes it) is condensed once more, aiming at what the clip says rather than at an estimate.
+ * Undefined when nothing more can go (the workflow then keeps the clip and the fit cuts it).
+ */
+export async function condenseLine(prep: PreparedJob, line: TranslatedLine, clipSec: number, slot: Slot): Promise<TranslatedLine | undefined> {
+  const { options } = prep;
+  const lang = options.translate ? options.tgt : options.src;
+  const speechSec = (text: string) => engineSpeechSec(text, lang, prep.ttsEngine, options.tts.espeakSpeed);
+  const slotSec = slot.end - slot.start;
+  const overflow = slotSec > 0 ? clipSec / (slotSec * options.fit.maxSpeed) : Infinity;
+  if (overflow <= 1 || options.review?.overrides?.edits?.[String(line.index)]?.text !== undefined) return undefined;
+  const words = parseEmotionTag(line.target).text;
+  const prefix = line.target.slice(0, line.target.length - words.length);
+  // The clip is `overflow` times too long: the words must shrink by as much, at whatever rate they are said.
+  const target = estimateAtPersonRate(words, lang) / Math.min(overflow, 100);
+  const byRules = condenseText(words, lang, target);
+  let spoken = byRules.text;
+  let rules: string[] = byRules.rules;
+  if (llmCondenser && byRules.estimatedSec > target) {
+    const rewritten = (await llmCondenser(prep, spoken, lang, target))?.trim();
+    if (rewritten && estimateAtPersonRate(rewritten, lang) < byRules.estimatedSec) {
+      spoken = rewritten;
+      rules = [...rules, 'llm'];
+    }
+  }
+  if (spoken === words) return undefined;
+  const to = prefix + spoken;
+  const before = line.condensed?.estimatedSec.from ?? speechSec(words);
+  return {
+    ...line,
+    target: to,
+    condensed: {
+      from: line.condensed?.from ?? line.target,
+      to,
+      rules: [...(line.condensed?.rules ?? []), ...rules.map((r) => `${r} (after synthesis)`)],
+      estimatedSec: { from: round3(before), to: round3(speechSec(spoken)), slot: round3(slotSec) },
+    },
+  };
 }
 
 function round3(x: number): number {

@@ -75,6 +75,8 @@ export interface Clip {
   path: string;
   durationSec: number;
   reused: boolean;
+  /** The speaking-rate multiplier the engine applied itself (the line's rateHint honoured); absent = 1. */
+  rateApplied?: number;
 }
 
 export interface FittedLine {
@@ -94,6 +96,8 @@ export interface FittedLine {
   filter?: 'none' | 'atempo' | 'rubberband';
   /** Seconds the dub runs past its source line's end, into the silence before the next line. */
   borrowedSec?: number;
+  /** Speed-up the engine applied while speaking (rateHint); `speed` comes on top, the two within fit.maxSpeed. */
+  engineRate?: number;
   /** The text was condensed before synthesis (original and condensed text, the rules used). */
   condensed?: Condensing;
 }

@@ -101,3 +101,24 @@ export function estimateSpeechSec(text: string, lang: string): number {
   const sentences = (body.match(/[.!?…。！？]+(?=\s|\p{L})/gu) ?? []).length;
   return syllables / syllablesPerSec(lang) + clauses * CLAUSE_PAUSE_SEC + sentences * SENTENCE_PAUSE_SEC;
 }
+
+/**
+ * How much slower than a typical speaker an embedded synthesizer talks: its measured length over
+ * estimateSpeechSec, edge silence trimmed (espeak-ng 1.51 at 165 wpm and festival with cmu_us_slt_arctic_hts, three
+ * sentences per language, measured with this estimate). Engines not listed (piper, XTTS: trained on people) count as 1.1.
+ */
+const ENGINE_SLOWNESS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  'espeak-ng': { en: 1.25, es: 1.32, fr: 1.26, de: 1.26, it: 1.22, pt: 1.19, ja: 1.03, zh: 1.87, default: 1.25 },
+  festival: { default: 1.27 },
+};
+const TRAINED_VOICE_SLOWNESS = 1.1;
+/** The espeak-ng rate the slowness above was measured at (its default, and the job's tts.espeakSpeed default). */
+const ESPEAK_MEASURED_WPM = 165;
+
+/** Seconds `engine` is expected to take for `text`, before it has said a word (espeakWpm: its -s rate). */
+export function engineSpeechSec(text: string, lang: string, engine: string, espeakWpm = ESPEAK_MEASURED_WPM): number {
+  const table = ENGINE_SLOWNESS[engine];
+  const slowness = table ? (table[baseLang(lang)] ?? table.default) : TRAINED_VOICE_SLOWNESS;
+  const rate = engine === 'espeak-ng' && espeakWpm > 0 ? ESPEAK_MEASURED_WPM / espeakWpm : 1;
+  return estimateSpeechSec(text, lang) * slowness * rate;
+}

@@ -92,6 +92,18 @@ export function engineRateFor(estimatedSec: number, slotSec: number, maxSpeed: n
   return round(Math.min(maxSpeed, estimatedSec / slotSec), 3);
 }
 
+/** Engines whose own rate knob honours a line's rateHint (activities/tts.ts): the fit then has less speed-up left. */
+export const RATE_KNOB_ENGINES: readonly string[] = ['espeak-ng', 'piper'];
+
+/**
+ * The speed-up the engine already applied to a line: what its clip says, or (clips from before clips said so)
+ * the line's rateHint when the engine has a rate knob.
+ */
+export function engineRateOf(clipRate: number | undefined, rateHint: number | undefined, engine: string): number {
+  if (clipRate !== undefined) return clipRate;
+  return rateHint && rateHint > 1 && RATE_KNOB_ENGINES.includes(engine) ? rateHint : 1;
+}
+
 /** A line clearly too long for its slot even at the fastest speed we allow: worth condensing before synthesis. */
 export function needsCondensing(estimatedSec: number, slotSec: number, maxSpeed: number): boolean {
   return estimatedSec > slotSec * maxSpeed;

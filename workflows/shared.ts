@@ -5,7 +5,7 @@ import type { Placement, Queues } from '../config/schema.js';
 import { NON_RETRYABLE_TYPES } from '../lib/errors.js';
 import type { Clip, FittedLine, PreparedJob, TranslatedLine } from '../lib/job.js';
 import type { ProsodyPlan } from '../lib/prosody.js';
-import { MIN_AUDIBLE_SEC, planFit, slotFor, slotWithPause, type Slot } from '../lib/timingFit.js';
+import { engineRateOf, MIN_AUDIBLE_SEC, planFit, slotFor, slotWithPause, type Slot } from '../lib/timingFit.js';
 import { mapWithWindow } from '../lib/window.js';
 
 export type Activities = typeof activities;
@@ -49,11 +49,12 @@ export function fittedAsIs(prep: PreparedJob, clip: Clip, slot: Slot, sourceEnd:
 
 /**
  * Condense, synthesize and fit every line, at most `synthesisConcurrency` lines in flight. Lines clearly too
- * long for their slot are condensed first (fit.condense, on unless turned off). With expressive plans, each
- * line is synthesized with its plan and its tail pause is kept when the line fits with it. A line that fits as
- * it is skips the fitLine activity.
+ * long for their slot are condensed first (fit.condense, on unless turned off), and once more after synthesis
+ * when the clip still overflows at the fastest speed left. With expressive plans, each line is synthesized with
+ * its plan and its tail pause is kept when the line fits with it. A line that fits as it is skips fitLine.
  * patched(): histories recorded before each step replay without it: fitLine for every line
- * ('fit-as-is-in-workflow'), no condensing ('condense-lines'), no guard yielding to a short slot ('timing-fit-v2').
+ * ('fit-as-is-in-workflow'), no condensing ('condense-lines', 'condense-after-synthesis'), no guard yielding to
+ * a short slot ('timing-fit-v2').
  */
 export async function dubEachLine(
   act: Activities,
@@ -63,19 +64,45 @@ export async function dubEachLine(
   plans: ProsodyPlan[] = [],
 ): Promise<FittedLine[]> {
   const minAudibleSec = patched('timing-fit-v2') ? MIN_AUDIBLE_SEC : 0;
-  const spoken = lines.length && prep.options.fit?.condense !== false && patched('condense-lines') ? await act.condenseLines(prep, lines) : lines;
+  const condenseOn = prep.options.fit?.condense !== false;
+  const spoken = lines.length && condenseOn && patched('condense-lines') ? await act.condenseLines(prep, lines) : lines;
   const starts = spoken.map((l) => l.start);
   const planOf = new Map(plans.map((p) => [p.index, p]));
   let done = 0;
   onLineDone(0, spoken.length);
-  return mapWithWindow(spoken, prep.options.synthesisConcurrency, async (line, i) => {
-    const plan = planOf.get(line.index);
-    const clip = plan ? await act.synthesizeLine(prep, line, plan) : await act.synthesizeLine(prep, line);
+  return mapWithWindow(spoken, prep.options.synthesisConcurrency, async (first, i) => {
+    const plan = planOf.get(first.index);
+    const synthesize = (l: TranslatedLine) => (plan ? act.synthesizeLine(prep, l, plan) : act.synthesizeLine(prep, l));
     const slot = slotFor(starts, i, prep.media.durationSec, prep.options.fit.guardMs, minAudibleSec);
-    const fitSlot = plan ? slotWithPause(slot, clip.durationSec, plan.pauseMs) : slot;
-    const asIs = fittedAsIs(prep, clip, fitSlot, line.end);
-    const fitted = asIs && patched('fit-as-is-in-workflow') ? asIs : await act.fitLine(prep, clip, fitSlot, line.end);
+    let line = first;
+    let clip = await synthesize(line);
+    let fit = fitFor(prep, line, clip, slot, plan);
+    // Still too long at the fastest speed left: condensed once more against the real clip, and said again.
+    if (condenseOn && planFit(clip.durationSec, fit.slot, fit.prep.options.fit, line.end).trimmedSec > 0 && patched('condense-after-synthesis')) {
+      const shorter = await act.condenseLine(fit.prep, line, clip.durationSec, fit.slot);
+      if (shorter) {
+        line = shorter;
+        clip = await synthesize(line);
+        fit = fitFor(prep, line, clip, slot, plan);
+      }
+    }
+    const asIs = fittedAsIs(fit.prep, clip, fit.slot, line.end);
+    const fitted = asIs && patched('fit-as-is-in-workflow') ? asIs : await act.fitLine(fit.prep, clip, fit.slot, line.end);
     onLineDone(++done, spoken.length);
-    return line.condensed ? { ...fitted, condensed: line.condensed } : fitted;
+    return { ...fitted, ...(line.condensed ? { condensed: line.condensed } : {}), ...(fit.engineRate > 1 ? { engineRate: fit.engineRate } : {}) };
   });
+}
+
+/**
+ * Where and within what bounds a clip is fitted: its slot (less an expressive tail pause when it fits with it),
+ * and the speed-up left once the engine's own (rateHint) is counted: speed-ups multiply.
+ */
+function fitFor(prep: PreparedJob, line: TranslatedLine, clip: Clip, slot: Slot, plan?: ProsodyPlan): { prep: PreparedJob; slot: Slot; engineRate: number } {
+  const engineRate = engineRateOf(clip.rateApplied, line.rateHint, prep.ttsEngine);
+  const fit = prep.options.fit;
+  return {
+    prep: engineRate > 1 ? { ...prep, options: { ...prep.options, fit: { ...fit, maxSpeed: Math.max(1, fit.maxSpeed / engineRate) } } } : prep,
+    slot: plan ? slotWithPause(slot, clip.durationSec, plan.pauseMs) : slot,
+    engineRate,
+  };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { condenseText } from '../../lib/condense.js';
-import { countSyllables, estimateSpeechSec, syllablesPerSec } from '../../lib/syllables.js';
+import { countSyllables, engineSpeechSec, estimateSpeechSec, syllablesPerSec } from '../../lib/syllables.js';
 
 describe('syllable estimates per language', () => {
   it.each([
@@ -32,6 +32,17 @@ describe('syllable estimates per language', () => {
     const plain = estimateSpeechSec('one two three four', 'en');
     expect(plain).toBeCloseTo(4 / 6.19, 3);
     expect(estimateSpeechSec('one, two. three four', 'en')).toBeGreaterThan(plain);
+  });
+});
+
+describe('estimates as a synthesizer speaks', () => {
+  it('espeak-ng and festival are slower than a person; espeak-ng follows its words-per-minute rate', () => {
+    const text = 'Muchas gracias por todo lo que has hecho.';
+    const person = estimateSpeechSec(text, 'es');
+    expect(engineSpeechSec(text, 'es', 'espeak-ng')).toBeCloseTo(person * 1.32, 6);
+    expect(engineSpeechSec(text, 'es', 'espeak-ng', 330)).toBeCloseTo((person * 1.32) / 2, 6);
+    expect(engineSpeechSec('Thank you.', 'en', 'festival')).toBeCloseTo(estimateSpeechSec('Thank you.', 'en') * 1.27, 6);
+    expect(engineSpeechSec(text, 'es', 'piper')).toBeCloseTo(person * 1.1, 6);
   });
 });
 

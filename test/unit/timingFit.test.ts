@@ -3,7 +3,7 @@ import { FILTER_LIST_ARGV, listsFilter, stretchFilters } from '../../engines/tim
 import { condenseText } from '../../lib/condense.js';
 import { estimateSpeechSec } from '../../lib/syllables.js';
 import {
-  atempoChain, engineRateFor, fadeOutSec, MIN_AUDIBLE_SEC, needsCondensing, planFit, slotFor,
+  atempoChain, engineRateFor, engineRateOf, fadeOutSec, MIN_AUDIBLE_SEC, needsCondensing, planFit, slotFor,
 } from '../../lib/timingFit.js';
 
 const opts = { maxSpeed: 1.4, guardMs: 80 };
@@ -123,6 +123,13 @@ describe('timing fit, second version (guard yields, min speed, borrowed gap)', (
     const plan = planFit(2.5, slot, fit, 2);
     expect(plan).toMatchObject({ speed: 1, trimmedSec: 0, borrowedSec: 1.5 });
     expect(planFit(0.9, slot, fit, 2).borrowedSec).toBe(0);
+  });
+
+  it('knows what speed-up the engine already applied (the clip says, else the hint where the engine has a knob)', () => {
+    expect(engineRateOf(1.1, 1.2, 'espeak-ng')).toBe(1.1);
+    expect(engineRateOf(undefined, 1.2, 'espeak-ng')).toBe(1.2);
+    expect(engineRateOf(undefined, 1.2, 'festival')).toBe(1);
+    expect(engineRateOf(undefined, undefined, 'espeak-ng')).toBe(1);
   });
 
   it('asks an engine with its own rate knob for the speed-up, within maxSpeed', () => {
