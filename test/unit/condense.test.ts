@@ -87,3 +87,50 @@ describe('condensing a line by rules', () => {
     expect(condenseText('(laughs)', 'en').text).toBe('(laughs)');
   });
 });
+
+describe('the condensing activities (no server: called directly)', () => {
+  const prepIn = async (over: Record<string, unknown> = {}) => {
+    const { mkdtemp } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const root = await mkdtemp(`${os.tmpdir()}/anime-dub-condense-`);
+    return {
+      job: { root, name: 'job' }, ttsEngine: 'espeak-ng', media: { durationSec: 4.5 } as never,
+      options: { src: 'en', tgt: 'en', translate: false, tts: { espeakSpeed: 165 }, fit: { maxSpeed: 1.25, minSpeed: 0.9, guardMs: 80, fadeMs: 30, condense: true }, review: {}, ...over },
+    } as never;
+  };
+  const long = 'Um, well, you know, I think that (as I said before, many times) we really, really should go now, right?';
+  const lines = [
+    { index: 0, start: 0, end: 1.5, text: 'a', target: `[happy] ${long}` },
+    { index: 1, start: 1.6, end: 3, text: 'b', target: 'Fine.' },
+    { index: 2, start: 3.1, end: 4, text: 'c', target: long },
+  ];
+
+  it('condenses what is clearly too long, keeps emotion tags and review edits, and writes condensed.json', async () => {
+    const { condenseLines } = await import('../../activities/condense.js');
+    const { readFile } = await import('node:fs/promises');
+    const prep = await prepIn({ review: { overrides: { version: 1, edits: { 2: { text: long } } } } });
+    const out = await condenseLines(prep, lines);
+    expect(out[0].target.startsWith('[happy] ')).toBe(true);
+    expect(out[0].target.length).toBeLessThan(lines[0].target.length);
+    expect(out[0].condensed).toMatchObject({ from: lines[0].target, to: out[0].target });
+    expect(out[0].condensed!.estimatedSec.to).toBeLessThan(out[0].condensed!.estimatedSec.from);
+    expect(out[1]).toEqual(lines[1]);
+    expect(out[2].target).toBe(long); // a person's wording is said as written
+    expect(out[2].condensed).toBeUndefined();
+    expect(out[2].rateHint).toBe(1.25); // …at the fastest the engine may speak it
+    const saved = JSON.parse(await readFile(`${(prep as { job: { root: string } }).job.root}/job/condensed.json`, 'utf8'));
+    expect(saved.lines).toEqual(out);
+    expect(await condenseLines(prep, lines)).toEqual(out); // reused
+  });
+
+  it('after synthesis: condenses against the real clip, or says there is nothing more to take out', async () => {
+    const { condenseLine } = await import('../../activities/condense.js');
+    const prep = await prepIn();
+    const slot = { start: 0, end: 2 };
+    expect(await condenseLine(prep, lines[1], 1, slot)).toBeUndefined(); // fits
+    const shorter = await condenseLine(prep, { ...lines[2], target: 'Well, I think (as I said) we go.' }, 2.6, slot);
+    expect(shorter?.target).toBe('Well, I think we go.');
+    expect(shorter?.condensed?.rules).toEqual(['parentheticals (after synthesis)']);
+    expect(await condenseLine(prep, { ...lines[2], target: 'We go now.' }, 5, slot)).toBeUndefined();
+  });
+});
