@@ -86,7 +86,9 @@ export async function synthesizeLine(prep: PreparedJob, line: TranslatedLine, pl
   const hash = plan
     ? hashOf('tts', ttsEngine, voiceName, options.tts.espeakSpeed, line.target, plan, ...who)
     : hashOf('tts', ttsEngine, voiceName, options.tts.espeakSpeed, line.target, ...who);
-  if (await isFresh(job, out, hash)) return { index: line.index, path: rel, durationSec: await wavFileDuration(out), reused: true };
+  // Tells the fit how much of the line's rateHint the engine already took (only engines with a rate knob).
+  const clipOf = async (reused: boolean): Promise<Clip> => ({ index: line.index, path: rel, durationSec: await wavFileDuration(out), reused, ...(NATIVE_RATE.has(ttsEngine) ? { rateApplied: hint } : {}) });
+  if (await isFresh(job, out, hash)) return clipOf(true);
 
   await mkdir(path.dirname(out), { recursive: true });
   const raw = inJob(job, `tmp/tts/${pad4(line.index)}.raw.wav`);
@@ -128,5 +130,5 @@ export async function synthesizeLine(prep: PreparedJob, line: TranslatedLine, pl
   }
   await commit(job, tmpOf(out), out, hash);
   await rm(raw, { force: true });
-  return { index: line.index, path: rel, durationSec: await wavFileDuration(out), reused: false };
+  return clipOf(false);
 }
