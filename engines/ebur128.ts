@@ -28,9 +28,11 @@ export function ebur128Argv(input: string, audioStream = 0): string[] {
   ];
 }
 
-const num = (s: string | undefined): number => (s === undefined || /^-?inf$/i.test(s) ? -Infinity : Number(s));
+/** Digital silence reads as -inf, or as nan in the per-frame lines (ffmpeg 5 and 6): both mean "nothing heard". */
+const num = (s: string | undefined): number => (s === undefined || /^-?(inf|nan)$/i.test(s) ? -Infinity : Number(s));
 
-const FRAME_RE = /\bt:\s*([\d.]+)\s+TARGET:\s*-?[\d.]+ LUFS\s+M:\s*(-?[\d.]+|-?inf)\s+S:\s*(-?[\d.]+|-?inf)/;
+const LEVEL = String.raw`(-?[\d.]+|-?inf|-?nan)`;
+const FRAME_RE = new RegExp(String.raw`\bt:\s*([\d.]+)\s+TARGET:\s*-?[\d.]+ LUFS\s+M:\s*${LEVEL}\s+S:\s*${LEVEL}`);
 
 /** Parses ebur128's stderr; throws when the summary is missing (the filter did not run to the end). */
 export function parseEbur128(stderr: string): LoudnessSummary {

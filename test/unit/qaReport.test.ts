@@ -109,6 +109,7 @@ describe('timeline picture', () => {
 const EBUR128_STDERR = `Input #0, wav, from 'mix.wav':
 [Parsed_ebur128_0 @ 0x5653e5c5c6c0] t: 0.0999792  TARGET:-23 LUFS    M:-120.7 S:-120.7     I: -70.0 LUFS       LRA:   0.0 LU  FTPK:  -2.1  -2.3 dBFS  TPK:  -2.1  -2.3 dBFS
 [Parsed_ebur128_0 @ 0x5653e5c5c6c0] t: 0.399979   TARGET:-23 LUFS    M: -10.2 S:-120.7     I: -10.2 LUFS       LRA:   0.0 LU  FTPK:  -2.2  -1.7 dBFS  TPK:  -2.1  -1.6 dBFS
+[Parsed_ebur128_0 @ 0x5653e5c5c6c0] t: 1.59998    TARGET:-23 LUFS    M:   nan S: -17.1     I: -15.5 LUFS       LRA:  11.9 LU  FTPK:  -inf  -inf dBFS  TPK:  -2.0  -2.0 dBFS
 [Parsed_ebur128_0 @ 0x5653e5c5c6c0] t: 2.99998    TARGET:-23 LUFS    M:  -9.8 S:  -9.9     I:  -9.9 LUFS       LRA:  20.0 LU  FTPK:  -2.1  -2.2 dBFS  TPK:  -1.6  -1.4 dBFS
 size=N/A time=00:00:10.00 bitrate=N/A speed= 164x
 [Parsed_ebur128_0 @ 0x5653e5c5c6c0] Summary:
@@ -134,9 +135,10 @@ describe('engine adapters for the mix', () => {
     expect(s.frames).toEqual([
       { t: 0.0999792, momentary: -120.7, shortTerm: -120.7 },
       { t: 0.399979, momentary: -10.2, shortTerm: -120.7 },
+      { t: 1.59998, momentary: -Infinity, shortTerm: -17.1 },
       { t: 2.99998, momentary: -9.8, shortTerm: -9.9 },
     ]);
-    expect(thinFrames(s.frames, 0.5).map((f) => f.t)).toEqual([0.0999792, 2.99998]);
+    expect(thinFrames(s.frames, 0.5).map((f) => f.t)).toEqual([0.0999792, 1.59998, 2.99998]);
     expect(() => parseEbur128('Input #0 ... no summary')).toThrow(/no summary/);
     expect(parseEbur128('Summary:\n\n  Integrated loudness:\n    I:         -inf LUFS\n').integratedLufs).toBe(-Infinity);
   });
