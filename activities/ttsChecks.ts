@@ -20,7 +20,9 @@ export interface PiperModel {
  * speaker's own voice).
  */
 export async function resolvePiperModel(options: JobOptions, language: string, nameOrPath = options.tts.piperModel): Promise<PiperModel> {
-  const dirs = piperVoiceDirs(process.env);
+  // A voice named without a path is also looked for beside the job's own piper model.
+  const own = options.tts.piperModel?.includes('/') ? [path.dirname(options.tts.piperModel)] : [];
+  const dirs = [...own, ...piperVoiceDirs(process.env)];
   let tried: string[];
   if (nameOrPath) {
     tried = piperCandidates(nameOrPath, dirs);

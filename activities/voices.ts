@@ -79,7 +79,7 @@ async function whoSpeaks(prep: PreparedJob, audio: AudioTracks, lines: Line[]): 
   if (lines.some((l) => l.speaker?.trim())) return { from: 'lines' };
   const mode = prep.options.tts.diarize ?? 'auto';
   const wanted = mode === 'pyannote' || (mode === 'auto' && prep.ttsEngine === 'xtts');
-  if (!wanted) return { from: 'single', note: 'the lines name no speakers and diarization is off: one voice for every line' };
+  if (!wanted) return { from: 'single', note: `the lines name no speakers and tts.diarize is ${mode} (it runs for xtts, or with pyannote): one voice for every line` };
   const diarizer = diarizerNamed('pyannote', loadSettings().plugins.python)!;
   const ready = await diarizer.check();
   if (!ready.available) return { from: 'single', note: `diarizer ${diarizer.name} unavailable (${ready.reason}): one speaker S1` };

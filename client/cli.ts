@@ -264,7 +264,7 @@ function jobOptionsFromFlags(settings: Settings, video: string, o: Record<string
     // Spread so that --set asr.silenceDb=... and --asr together both count.
     asr: { ...(extra.asr as Record<string, unknown> | undefined), ...(o.asr ? { engine: o.asr } : {}), ...(o.asrModel ? { model: o.asrModel } : {}) },
     // Spread so that --set tts.speakerVoices.NAME=... and the flags together both count.
-    tts: { ...(extra.tts as Record<string, unknown> | undefined), ...(o.tts ? { engine: o.tts } : {}), ...(o.voice ? { voice: o.voice } : {}), ...(o.piperModel ? { piperModel: o.piperModel } : {}) },
+    tts: { ...(extra.tts as Record<string, unknown> | undefined), ...(o.tts ? { engine: o.tts } : {}), ...(o.voice ? { voice: o.voice } : {}), ...(o.piperModel ? { piperModel: o.piperModel.includes('/') ? path.resolve(o.piperModel) : o.piperModel } : {}) },
     synthesisConcurrency: o.synthesisConcurrency,
     fit: { maxSpeed: o.maxSpeed, minSpeed: o.minSpeed, condense: o.condense === 'on' ? true : o.condense === 'off' ? false : undefined },
     mix: { duckDb: o.duckDb, separation: o.separation, loudnessLufs: o.loudness },

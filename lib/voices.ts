@@ -41,9 +41,9 @@ export function speakersInOrder(lines: readonly Pick<Line, 'speaker' | 'start' |
   return [...seen];
 }
 
-/** prepareVoices is needed for voice cloning, for several speakers, or when diarization is asked for. */
-export function voicesNeeded(engine: string, lines: readonly Pick<Line, 'speaker' | 'start' | 'index'>[], diarize?: string): boolean {
-  if (engine === 'xtts' || diarize === 'pyannote') return true;
+/** prepareVoices is needed for voice cloning, for several speakers, for chosen voices, or when diarization is asked for. */
+export function voicesNeeded(engine: string, lines: readonly Pick<Line, 'speaker' | 'start' | 'index'>[], tts?: { diarize?: string; speakerVoices?: Record<string, string> }): boolean {
+  if (engine === 'xtts' || tts?.diarize === 'pyannote' || Object.keys(tts?.speakerVoices ?? {}).length > 0) return true;
   return speakersInOrder(lines).length > 1;
 }
 

@@ -64,7 +64,7 @@ export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
   const fitted = await stage('synthesize', async () => {
     // One voice per speaker (and voice cloning's reference clips), made once before any line is spoken.
     // Options absent in older histories read as off; patched() keeps those histories replaying.
-    const needed = voicesNeeded(prep.ttsEngine, translated, prep.options.tts?.diarize) && patched('prepare-voices');
+    const needed = voicesNeeded(prep.ttsEngine, translated, prep.options.tts) && patched('prepare-voices');
     const voiced = needed ? { ...prep, voices: await act.prepareVoices(prep, audio, translated) } : prep;
     return dubEachLine(act, voiced, translated, onLine, plans);
   });

@@ -91,7 +91,9 @@ describe('voice assignment', () => {
     expect(voicesNeeded('espeak-ng', [line(0, 0, 1), line(1, 1, 2)])).toBe(false);
     expect(voicesNeeded('espeak-ng', [line(0, 0, 1, 'A'), line(1, 1, 2, 'B')])).toBe(true);
     expect(voicesNeeded('xtts', [line(0, 0, 1)])).toBe(true);
-    expect(voicesNeeded('festival', [line(0, 0, 1)], 'pyannote')).toBe(true);
+    expect(voicesNeeded('festival', [line(0, 0, 1)], { diarize: 'pyannote' })).toBe(true);
+    expect(voicesNeeded('piper', [line(0, 0, 1)], { speakerVoices: { S1: 'es_ES-x' } })).toBe(true);
+    expect(voicesNeeded('piper', [line(0, 0, 1)], { diarize: 'auto', speakerVoices: {} })).toBe(false);
   });
 });
 
