@@ -5,7 +5,7 @@ import path from 'node:path';
 import { chooseSeparation, checkDemucs, DEMUCS_MODEL, demucsArgv, demucsStems, type SeparationChoice } from '../engines/demucs.js';
 import { ebur128Argv, parseEbur128, type LoudnessSummary } from '../engines/ebur128.js';
 import { MIX_RATE } from '../engines/ffmpeg.js';
-import { gainArgv, gainToTarget, loudnessArgv, premixArgv, separatedMixFilter } from '../engines/ffmpegMix.js';
+import { gainArgv, gainToTarget, loudnessArgv, MAX_LOUDNESS_GAIN_DB, premixArgv, separatedMixFilter } from '../engines/ffmpegMix.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { AudioTracks, FittedLine, PreparedJob } from '../lib/job.js';
 import { parseWavHeader, wavHeader } from '../lib/wav.js';
@@ -180,7 +180,7 @@ async function normalizeLoudness(job: PreparedJob['job'], input: string, output:
   await run(loudnessArgv(input, output, gainDb, limiterDb), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
   let after = await measure(job, output);
   if (Number.isFinite(after.integratedLufs) && Math.abs(after.integratedLufs - targetLufs) > LOUDNESS_TOLERANCE_LU) {
-    gainDb += targetLufs - after.integratedLufs;
+    gainDb = Math.min(MAX_LOUDNESS_GAIN_DB, gainDb + targetLufs - after.integratedLufs);
     passes++;
     await run(loudnessArgv(input, output, gainDb, limiterDb), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
     after = await measure(job, output);

@@ -45,7 +45,13 @@ export function gainArgv(input: string, output: string, gainDb: number): string[
   return ['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', input, '-af', `volume=${gainDb.toFixed(2)}dB`, '-ar', String(MIX_RATE), '-ac', '2', '-c:a', 'pcm_s16le', '-f', 'wav', output];
 }
 
+/**
+ * Most a mix is raised: a near-silent stretch (a streaming chunk of room tone, a dry run) would otherwise be
+ * pushed up to dialogue level, noise and all.
+ */
+export const MAX_LOUDNESS_GAIN_DB = 20;
+
 /** Gain that brings a measured integrated loudness to the target (silence measures -inf: no gain then). */
 export function gainToTarget(measuredLufs: number, targetLufs: number): number {
-  return Number.isFinite(measuredLufs) ? targetLufs - measuredLufs : 0;
+  return Number.isFinite(measuredLufs) ? Math.min(MAX_LOUDNESS_GAIN_DB, targetLufs - measuredLufs) : 0;
 }

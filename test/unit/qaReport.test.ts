@@ -150,6 +150,7 @@ describe('engine adapters for the mix', () => {
   it('gains to the target and limits oversampled under the ceiling', () => {
     expect(gainToTarget(-20, -16)).toBe(4);
     expect(gainToTarget(-Infinity, -16)).toBe(0);
+    expect(gainToTarget(-60, -16)).toBe(20);
     const af = loudnessArgv('in.wav', 'out.wav', 4, -2);
     expect(af[af.indexOf('-af') + 1]).toBe('volume=4.00dB,aresample=192000,alimiter=limit=0.79433:attack=1:release=50:level=false,aresample=48000');
     expect(af.slice(-9, -1)).toEqual(['-ar', '48000', '-ac', '2', '-c:a', 'pcm_s16le', '-f', 'wav']);
