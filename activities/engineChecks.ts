@@ -11,6 +11,7 @@ import { ErrorType, failure } from '../lib/errors.js';
 import { checkWhisperEngine, whisperStatuses } from './asrWhisper.js';
 import { run } from './run.js';
 import { checkPiper, checkXtts } from './ttsChecks.js';
+import { checkMtEngine } from './mtChecks.js';
 
 export async function findOnPath(program: string): Promise<string | undefined> {
   if (program.includes('/')) return (await access(program, constants.X_OK).then(() => true, () => false)) ? program : undefined;
@@ -58,7 +59,9 @@ export async function checkJobEngines(options: JobOptions): Promise<{ ttsEngine:
     }
   }
   const needsMt = options.translate && !options.translatedSubs && options.src !== options.tgt;
-  if (needsMt) {
+  // Glossary, argos, the LLM server, Whisper translate (activities/mtChecks.ts); apertium below.
+  if (needsMt) await checkMtEngine(options);
+  if (needsMt && (options.mt?.engine ?? 'apertium') === 'apertium') {
     await requireProgram('apertium', 'apertium');
     const pair = pairName(options.src, options.tgt);
     const pairs = await apertiumPairs();

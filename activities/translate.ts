@@ -1,26 +1,98 @@
-// Target lines: apertium, an imported translation, or identity (--no-translate).
+// Target lines: machine translation (apertium, argos-translate, a chat model, or Whisper's translate task),
+// an imported translation, or identity (--no-translate). A glossary, when given, is enforced and reported per line.
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
 import { pairName, splitTranslation, translateArgv } from '../engines/apertium.js';
+import { argosArgv, argosInstallHint, argosMissingLanguage, splitArgosOutput } from '../engines/argos.js';
+import { translateWithLlm } from '../engines/llmTranslate.js';
+import { ErrorType, failure } from '../lib/errors.js';
+import {
+  checkLine, GlossaryError, hasPlaceholder, parseGlossary, protectTerms, restoreTerms, type GlossaryEntry,
+} from '../lib/glossary.js';
 import type { Line, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { readSubtitleFile } from './asr.js';
+import { whisperTranslate } from './asrWhisper.js';
 import { commandLog, hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
+import { apertiumPairs } from './engineChecks.js';
 import { run } from './run.js';
 
 const TRANSLATED = 'translated.json';
+/** extractAudio's 16 kHz mono track (AudioTracks.analysis): what Whisper's translate task listens to. */
+const ANALYSIS_WAV = 'audio/analysis.16k.wav';
 
-async function apertium(pair: string, texts: string[], workDir: string, recordTo: string): Promise<string[]> {
-  await mkdir(workDir, { recursive: true });
-  const translate = async (text: string, name: string) => {
-    const file = path.join(workDir, name);
-    await writeFile(file, text + '\n');
-    return (await run(translateArgv(pair, file), { timeoutMs: 10 * 60_000, recordTo })).stdout;
+type Translate = (texts: string[]) => Promise<string[]>;
+
+const oneLine = (t: string) => t.replace(/\s*\n\s*/g, ' ').trim();
+
+function apertiumEngine(pair: string, workDir: string, recordTo: string): Translate {
+  return async (texts) => {
+    await mkdir(workDir, { recursive: true });
+    const translate = async (text: string, name: string) => {
+      const file = path.join(workDir, name);
+      await writeFile(file, text + '\n');
+      return (await run(translateArgv(pair, file), { timeoutMs: 10 * 60_000, recordTo })).stdout;
+    };
+    // A line already ending in punctuation keeps it; others get a full stop so no rule spans two lines.
+    const closed = texts.map((t) => (/[.!?…]$/.test(t) ? t : `${t}.`));
+    const whole = splitTranslation(await translate(closed.join('\n'), 'lines.txt'), texts.length);
+    const joined = whole ?? (await Promise.all(closed.map(async (t, i) => (await translate(t, `line-${i}.txt`)).trim())));
+    return joined.map((t, i) => (/[.!?…]$/.test(texts[i]) ? t : t.replace(/\.$/, '')));
   };
-  // A line already ending in punctuation keeps it; others get a full stop so no rule spans two lines.
-  const closed = texts.map((t) => (/[.!?…]$/.test(t) ? t : `${t}.`));
-  const whole = splitTranslation(await translate(closed.join('\n'), 'lines.txt'), texts.length);
-  const joined = whole ?? (await Promise.all(closed.map(async (t, i) => (await translate(t, `line-${i}.txt`)).trim())));
-  return joined.map((t, i) => (/[.!?…]$/.test(texts[i]) ? t : t.replace(/\.$/, '')));
+}
+
+function argosEngine(src: string, tgt: string, recordTo: string): Translate {
+  const translate = async (text: string) => {
+    try {
+      return (await run(argosArgv(src, tgt), { input: text + '\n', timeoutMs: 30 * 60_000, recordTo })).stdout;
+    } catch (e) {
+      const missing = argosMissingLanguage((e as Error).message);
+      if (missing) throw failure(ErrorType.EngineMissing, `argos-translate: ${missing}; install the pair: ${argosInstallHint(src, tgt)}`);
+      throw e;
+    }
+  };
+  return async (texts) => {
+    // argos translates each "\n"-separated paragraph on its own: one run for all lines, line by line if it miscounts.
+    const whole = splitArgosOutput(await translate(texts.map(oneLine).join('\n')), texts.length);
+    return whole ?? Promise.all(texts.map(async (t) => (await translate(oneLine(t))).trim()));
+  };
+}
+
+/**
+ * Runs a text engine with each glossary term swapped for a placeholder it copies through, then puts the target
+ * terms back. Lines whose placeholder the engine mangled are translated again unprotected; `lost` says which terms.
+ */
+async function translateProtected(texts: string[], glossary: readonly GlossaryEntry[], translate: Translate): Promise<{ targets: string[]; lost: Set<string>[] }> {
+  const lost = texts.map(() => new Set<string>());
+  if (!glossary.length) return { targets: await translate(texts), lost };
+  const prot = texts.map((t) => protectTerms(t, glossary));
+  const raw = await translate(prot.map((p) => p.text));
+  const targets = raw.map((t, i) => {
+    const restored = restoreTerms(t, prot[i].slots);
+    for (const e of restored.lost) lost[i].add(e.source);
+    return restored.text;
+  });
+  const redo = targets.map((t, i) => (lost[i].size || hasPlaceholder(t) ? i : -1)).filter((i) => i >= 0);
+  if (redo.length) {
+    const again = await translate(redo.map((i) => texts[i]));
+    redo.forEach((i, k) => { targets[i] = again[k]; });
+  }
+  return { targets, lost };
+}
+
+/** Whisper segments onto the source lines: each segment goes to the line it overlaps most. */
+export function alignByOverlap(source: readonly Line[], segments: readonly Line[]): (string | undefined)[] {
+  const parts: string[][] = source.map(() => []);
+  for (const seg of segments) {
+    let best = -1;
+    let bestOverlap = 0;
+    source.forEach((l, i) => {
+      const overlap = Math.min(l.end, seg.end) - Math.max(l.start, seg.start);
+      if (overlap > bestOverlap) { best = i; bestOverlap = overlap; }
+    });
+    if (best >= 0) parts[best].push(seg.text.trim());
+  }
+  return parts.map((p) => (p.length ? p.join(' ') : undefined));
 }
 
 /** Pair imported target cues with source lines: by index when the counts match, else each cue is a line. */
@@ -32,11 +104,90 @@ function pairImported(source: Line[], target: Line[]): TranslatedLine[] {
   });
 }
 
+export async function loadGlossary(file: string | undefined): Promise<{ entries: GlossaryEntry[]; text: string }> {
+  if (!file) return { entries: [], text: '' };
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw failure(ErrorType.InvalidConfig, `--glossary ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    return { entries: parseGlossary(text, `--glossary ${file}`), text };
+  } catch (e) {
+    if (e instanceof GlossaryError) throw failure(ErrorType.InvalidConfig, e.message);
+    throw e;
+  }
+}
+
+interface MachineResult {
+  targets: (string | undefined)[];
+  failures: Map<number, string>;
+  lost: Set<string>[];
+  method: string;
+  /** How a glossary term the target lacks came to be missing, for the report. */
+  missReason: string;
+}
+
+async function machineTranslate(prep: PreparedJob, lines: Line[], glossary: GlossaryEntry[]): Promise<MachineResult> {
+  const { job, options } = prep;
+  const texts = lines.map((l) => l.text);
+  const none = () => lines.map(() => new Set<string>());
+  switch (options.mt?.engine ?? 'apertium') {
+    case 'argos': {
+      const { targets, lost } = await translateProtected(texts, glossary, argosEngine(options.src, options.tgt, commandLog(job)));
+      return { targets, lost, failures: new Map(), method: `argos:${options.src}-${options.tgt}`, missReason: 'argos-translate did not use it' };
+    }
+    case 'llm': {
+      const llm = options.mt.llm;
+      await mkdir(inJob(job, 'tmp/mt'), { recursive: true });
+      const out = await translateWithLlm(llm, lines.map((l) => ({ text: l.text, speaker: l.speaker })), options, glossary, inJob(job, 'tmp/mt/llm.jsonl'));
+      return { targets: out.targets, lost: none(), failures: out.failures, method: `llm:${llm.model}`, missReason: 'the model left it out' };
+    }
+    case 'whisper': {
+      if (options.tgt !== 'en') throw failure(ErrorType.InvalidConfig, `--mt whisper translates into English only (tgt is "${options.tgt}")`);
+      const segments = await whisperTranslate(prep, ANALYSIS_WAV);
+      const targets = alignByOverlap(lines, segments);
+      const failures = new Map<number, string>();
+      targets.forEach((t, i) => { if (t === undefined) failures.set(i, "no segment of Whisper's translation overlaps this line"); });
+      return { targets, lost: none(), failures, method: 'whisper-translate', missReason: "Whisper translates from the audio, so terms cannot be protected; its translation does not use it" };
+    }
+    default: {
+      const pair = pairName(options.src, options.tgt);
+      const { targets, lost } = await translateProtected(texts, glossary, apertiumEngine(pair, inJob(job, 'tmp/mt'), commandLog(job)));
+      return { targets, lost, failures: new Map(), method: `apertium:${pair}`, missReason: 'apertium did not use it' };
+    }
+  }
+}
+
+/** Lines the job's engine failed go to apertium when it has the pair; otherwise the job stops naming them. */
+async function fallBack(prep: PreparedJob, lines: Line[], result: MachineResult, glossary: GlossaryEntry[]): Promise<void> {
+  const failed = [...result.failures.keys()].sort((a, b) => a - b);
+  if (!failed.length) return;
+  const pair = pairName(prep.options.src, prep.options.tgt);
+  const usable = (prep.options.mt?.engine ?? 'apertium') !== 'apertium' && (await apertiumPairs().catch((): string[] => [])).includes(pair);
+  if (!usable) {
+    const named = failed.map((i) => `line ${lines[i].index} (${result.failures.get(i)})`).join('; ');
+    throw ApplicationFailure.create({
+      type: ErrorType.EngineFailed,
+      nonRetryable: true,
+      message: `${result.method} gave no usable translation for ${failed.length} line${failed.length === 1 ? '' : 's'} and apertium has no ${pair} pair to fall back on: ${named}`,
+    });
+  }
+  const again = await translateProtected(failed.map((i) => lines[i].text), glossary, apertiumEngine(pair, inJob(prep.job, 'tmp/mt-fallback'), commandLog(prep.job)));
+  failed.forEach((i, k) => {
+    result.targets[i] = again.targets[k];
+    result.lost[i] = again.lost[k];
+  });
+}
+
 export async function translateLines(prep: PreparedJob, lines: Line[]): Promise<TranslatedLine[]> {
   const { job, options } = prep;
   const out = inJob(job, TRANSLATED);
   const importedStat = options.translatedSubs ? await stat(options.translatedSubs) : undefined;
-  const hash = hashOf('translate', lines, options.src, options.tgt, options.translate, options.mt, options.translatedSubs, importedStat?.mtimeMs);
+  const needsMt = lines.length > 0 && !options.translatedSubs && options.translate && options.src !== options.tgt;
+  const glossary = needsMt ? await loadGlossary(options.mt?.glossary) : { entries: [], text: '' };
+  const hash = hashOf('translate', lines, options.src, options.tgt, options.translate, options.mt, options.translatedSubs, importedStat?.mtimeMs, ...(glossary.text ? [glossary.text] : []));
   if (await isFresh(job, out, hash)) return (JSON.parse(await readFile(out, 'utf8')) as { lines: TranslatedLine[] }).lines;
 
   let translated: TranslatedLine[];
@@ -47,16 +198,28 @@ export async function translateLines(prep: PreparedJob, lines: Line[]): Promise<
   } else if (options.translatedSubs) {
     translated = pairImported(lines, await readSubtitleFile(options.translatedSubs, '--translated-subs'));
     method = `subtitles:${path.basename(options.translatedSubs)}`;
-  } else if (!options.translate || options.src === options.tgt) {
+  } else if (!needsMt) {
     translated = lines.map((l) => ({ ...l, target: l.text }));
     method = 'identity';
   } else {
-    const pair = pairName(options.src, options.tgt);
-    const targets = await apertium(pair, lines.map((l) => l.text), inJob(job, 'tmp/mt'), commandLog(job));
-    translated = lines.map((l, i) => ({ ...l, target: targets[i] }));
-    method = `apertium:${pair}`;
+    const result = await machineTranslate(prep, lines, glossary.entries);
+    await fallBack(prep, lines, result, glossary.entries);
+    method = result.method;
+    translated = lines.map((l, i) => {
+      const line: TranslatedLine = { ...l, target: result.targets[i] ?? '' };
+      const failedWhy = result.failures.get(i);
+      if (failedWhy) Object.assign(line, { mtFailed: failedWhy, mtEngine: `apertium:${pairName(options.src, options.tgt)}` });
+      const report = checkLine(l.text, line.target, glossary.entries, (e) => (
+        result.lost[i].has(e.source) ? `${failedWhy ? 'apertium' : result.method.split(':')[0]} did not keep its placeholder; the line was translated without protection`
+          : failedWhy ? 'the line fell back to apertium, which does not use it' : result.missReason
+      ));
+      if (report) line.glossary = report;
+      return line;
+    });
   }
   const language = options.translate ? options.tgt : options.src;
-  await writeAtomic(job, out, JSON.stringify({ language, method, lines: translated }, null, 2), hash);
+  const failedLines = translated.filter((l) => l.mtFailed).map((l) => l.index);
+  const summary = options.mt?.glossary && needsMt ? { glossary: options.mt.glossary } : {};
+  await writeAtomic(job, out, JSON.stringify({ language, method, ...summary, ...(failedLines.length ? { failedLines } : {}), lines: translated }, null, 2), hash);
   return translated;
 }

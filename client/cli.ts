@@ -128,6 +128,10 @@ program
   .option('--no-translate', 'keep the source language (identity translation)')
   .addOption(new Option('--asr <engine>', 'speech recognizer (env ASR_ENGINE; default pocketsphinx)').choices(['pocketsphinx', 'whisper', 'whisper-ctranslate2', 'whisper-cpp']))
   .option('--asr-model <name>', 'Whisper model for --asr whisper|whisper-ctranslate2 (env ASR_MODEL; default small)')
+  .addOption(new Option('--mt <engine>', 'machine translation: apertium, argos (argos-translate), llm (OpenAI-compatible server), whisper (translate task, to English) (env MT_ENGINE; default apertium)').choices(['apertium', 'argos', 'llm', 'whisper']))
+  .option('--glossary <file>', 'TSV of source term<TAB>target term the translation must use (env MT_GLOSSARY)')
+  .option('--llm-url <url>', 'OpenAI-compatible base URL for --mt llm (env MT_LLM_URL; default http://127.0.0.1:11434/v1, Ollama)')
+  .option('--llm-model <name>', 'model for --mt llm (env MT_LLM_MODEL)')
   .addOption(new Option('--tts <engine>', 'speech synthesizer (env TTS_ENGINE)').choices(['auto', 'espeak-ng', 'festival', 'piper', 'xtts']))
   .option('--piper-model <file>', 'piper voice: a .onnx file or a voice name in $PIPER_VOICES_DIR (env TTS_PIPER_MODEL)')
   .option('--voice <name>', 'engine voice (espeak-ng voice name or festival voice)')
@@ -263,6 +267,10 @@ function jobOptionsFromFlags(settings: Settings, video: string, o: Record<string
     translate: o.translate === false ? false : undefined,
     // Spread so that --set asr.silenceDb=... and --asr together both count.
     asr: { ...(extra.asr as Record<string, unknown> | undefined), ...(o.asr ? { engine: o.asr } : {}), ...(o.asrModel ? { model: o.asrModel } : {}) },
+    mt: {
+      ...(extra.mt as Record<string, unknown> | undefined), ...(o.mt ? { engine: o.mt } : {}), ...(o.glossary ? { glossary: path.resolve(o.glossary) } : {}),
+      llm: { ...((extra.mt as Record<string, unknown> | undefined)?.llm as Record<string, unknown> | undefined), ...(o.llmUrl ? { baseUrl: o.llmUrl } : {}), ...(o.llmModel ? { model: o.llmModel } : {}) },
+    },
     // Spread so that --set tts.speakerVoices.NAME=... and the flags together both count.
     tts: { ...(extra.tts as Record<string, unknown> | undefined), ...(o.tts ? { engine: o.tts } : {}), ...(o.voice ? { voice: o.voice } : {}), ...(o.piperModel ? { piperModel: o.piperModel.includes('/') ? path.resolve(o.piperModel) : o.piperModel } : {}) },
     synthesisConcurrency: o.synthesisConcurrency,

@@ -137,7 +137,23 @@ export const jobOptionsSchema = z.object({
     minSilenceSec: num(0.1, 5).default(0.45),
     minSpeechSec: num(0.05, 5).default(0.25),
   }).prefault({}),
-  mt: z.object({ engine: z.enum(['apertium']).default('apertium') }).prefault({}),
+  mt: z.object({
+    /** apertium is embedded; argos and llm are installed/run separately; whisper = Whisper's translate task (to English). */
+    engine: z.enum(['apertium', 'argos', 'llm', 'whisper']).default('apertium'),
+    /** An OpenAI-compatible chat-completions server (Ollama, llama.cpp server, vLLM, a hosted API). */
+    llm: z.object({
+      baseUrl: z.string().url('a URL such as http://127.0.0.1:11434/v1').default('http://127.0.0.1:11434/v1'),
+      model: z.string().min(1).default('qwen2.5:7b-instruct'),
+      /** Name of the worker's env var holding the API key: the key itself never enters job input or history. */
+      apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as OPENAI_API_KEY').optional(),
+      batchSize: int(1, 200).default(20),
+      timeoutSec: int(5, 3600).default(120),
+      /** Follow-up requests for lines missing or bad in a reply, before they fall back to apertium. */
+      maxReasks: int(0, 10).default(2),
+    }).prefault({}),
+    /** TSV of source term<TAB>target term (# comments): the translation must use these. */
+    glossary: z.string().min(1).optional(),
+  }).prefault({}),
   tts: z.object({
     /** auto = festival for English, espeak-ng otherwise; piper and xtts are installed separately (README "Voices and speakers"). */
     engine: z.enum(['auto', 'espeak-ng', 'festival', 'piper', 'xtts']).default('auto'),
@@ -243,6 +259,13 @@ export const ENV_NAMES: Record<string, string> = {
   ASR_NO_SPEECH_THRESHOLD: 'job.asr.noSpeechThreshold',
   ASR_DETECT_LANGUAGE: 'job.asr.detectLanguage',
   MT_ENGINE: 'job.mt.engine',
+  MT_GLOSSARY: 'job.mt.glossary',
+  MT_LLM_URL: 'job.mt.llm.baseUrl',
+  MT_LLM_MODEL: 'job.mt.llm.model',
+  MT_LLM_API_KEY_ENV: 'job.mt.llm.apiKeyEnv',
+  MT_LLM_BATCH_SIZE: 'job.mt.llm.batchSize',
+  MT_LLM_TIMEOUT_SEC: 'job.mt.llm.timeoutSec',
+  MT_LLM_MAX_REASKS: 'job.mt.llm.maxReasks',
   TTS_ENGINE: 'job.tts.engine',
   TTS_VOICE: 'job.tts.voice',
   TTS_PIPER_MODEL: 'job.tts.piperModel',

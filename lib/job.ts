@@ -1,6 +1,7 @@
 // The shapes that travel between the workflow and its activities: paths and small JSON, never media bytes.
 import type { JobOptions, JobOptionsInput } from '../config/schema.js';
 import type { VoicePlan } from './voices.js';
+import type { GlossaryReport } from './glossary.js';
 
 export type DubJobInput = JobOptionsInput;
 
@@ -42,6 +43,12 @@ export interface TranslatedLine extends Line {
    * (espeak-ng -s × rateHint), so the clip needs no time-stretch afterwards. Absent = 1.
    */
   rateHint?: number;
+  /** The engine this line's target came from when it is not the job's mt.engine (a fallback, see mtFailed). */
+  mtEngine?: string;
+  /** Why the job's mt.engine gave no usable translation for this line. */
+  mtFailed?: string;
+  /** Glossary terms in this line's source: found, enforced in the target, and those that could not be (why). */
+  glossary?: GlossaryReport;
 }
 
 /** A line shortened before synthesis because it was clearly too long for its slot. */

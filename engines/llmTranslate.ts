@@ -1,0 +1,179 @@
+// Translation by a chat model behind an OpenAI-compatible API (Ollama, llama.cpp server, vLLM, hosted APIs):
+// an HTTP call from inside the activity (no subprocess), with a timeout, heartbeats and cancellation.
+// Lines go in numbered batches; lines a reply lacks or gets wrong are asked again, alone, up to maxReasks times.
+import { appendFile } from 'node:fs/promises';
+import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
+import type { JobOptions } from '../config/schema.js';
+import { ErrorType, failure } from '../lib/errors.js';
+import { glossaryFor, type GlossaryEntry } from '../lib/glossary.js';
+import {
+  batches, buildMessages, completionText, extractJson, parseReply, reaskNote, ReplyNotJson,
+  type ChatMessage, type LineToTranslate,
+} from '../lib/llmProtocol.js';
+
+export type LlmSettings = JobOptions['mt']['llm'];
+
+const HEARTBEAT_EVERY_MS = 1_000;
+
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined; // outside an activity (doctor, tests)
+  }
+}
+
+const endpoint = (settings: LlmSettings, route: string) => `${settings.baseUrl.replace(/\/+$/, '')}/${route}`;
+
+function authHeaders(settings: LlmSettings): Record<string, string> {
+  if (!settings.apiKeyEnv) return {};
+  const key = process.env[settings.apiKeyEnv];
+  if (!key) throw failure(ErrorType.InvalidConfig, `mt.llm.apiKeyEnv names ${settings.apiKeyEnv}, which is not set in the worker's environment`);
+  return { authorization: `Bearer ${key}` };
+}
+
+function statusFailure(settings: LlmSettings, status: number, body: string) {
+  const said = body.trim().slice(0, 300);
+  if (status === 401 || status === 403) {
+    return failure(ErrorType.InvalidConfig, `${settings.baseUrl} refused the request (HTTP ${status}); set mt.llm.apiKeyEnv to the env var holding its API key: ${said}`);
+  }
+  if (status === 404) {
+    return failure(ErrorType.EngineMissing, `${settings.baseUrl} has no chat-completions endpoint or no model "${settings.model}" (HTTP 404; for Ollama: ollama pull ${settings.model}): ${said}`);
+  }
+  return failure(ErrorType.EngineFailed, `${settings.baseUrl} answered HTTP ${status}: ${said}`);
+}
+
+/** One HTTP request with the activity's heartbeat and cancellation wired in. */
+async function request(settings: LlmSettings, url: string, init: { method: string; body?: string }, timeoutMs: number): Promise<Response> {
+  const ctx = activityContext();
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = ctx ? AbortSignal.any([timeout, ctx.cancellationSignal]) : timeout;
+  const beat = ctx ? setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS) : undefined;
+  try {
+    return await fetch(url, {
+      method: init.method,
+      headers: { 'content-type': 'application/json', ...authHeaders(settings) },
+      body: init.body,
+      signal,
+    });
+  } catch (e) {
+    if (ctx?.cancellationSignal.aborted) throw new CancelledFailure('the LLM request was stopped: the activity was cancelled');
+    if (timeout.aborted) throw failure(ErrorType.EngineFailed, `${url} gave no answer within ${Math.round(timeoutMs / 1000)} s (mt.llm.timeoutSec)`);
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    throw failure(ErrorType.EngineFailed, `could not reach ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
+  } finally {
+    if (beat) clearInterval(beat);
+  }
+}
+
+/**
+ * Sends a chat and returns the JSON value of the reply (code fences, prose and broken JSON repaired) with the raw
+ * text. Throws ReplyNotJson when the reply holds no JSON, typed failures for HTTP/network problems.
+ * Reusable by any step that wants JSON from the job's model (e.g. condensing too-long lines).
+ */
+export async function chatJson(settings: LlmSettings, messages: ChatMessage[]): Promise<{ value: unknown; text: string }> {
+  const res = await request(settings, endpoint(settings, 'chat/completions'), {
+    method: 'POST',
+    body: JSON.stringify({ model: settings.model, messages, temperature: 0.2, stream: false }),
+  }, settings.timeoutSec * 1000);
+  const raw = await res.text();
+  if (!res.ok) throw statusFailure(settings, res.status, raw);
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    throw failure(ErrorType.EngineFailed, `${settings.baseUrl} did not answer in the chat-completions format: ${raw.slice(0, 200)}`);
+  }
+  const text = completionText(body);
+  if (text === undefined) throw failure(ErrorType.EngineFailed, `${settings.baseUrl} answered with no message content: ${raw.slice(0, 200)}`);
+  return { value: extractJson(text), text };
+}
+
+/** Is the server there and does it serve the model? Servers without GET /models are given the benefit of the doubt. */
+export async function checkLlm(settings: LlmSettings): Promise<{ available: true } | { available: false; type: 'EngineMissing' | 'InvalidConfig'; reason: string }> {
+  const url = endpoint(settings, 'models');
+  let res: Response;
+  try {
+    authHeaders(settings);
+    res = await request(settings, url, { method: 'GET' }, 10_000);
+  } catch (e) {
+    const message = (e as Error).message;
+    if ((e as { type?: string }).type === ErrorType.InvalidConfig) return { available: false, type: 'InvalidConfig', reason: message };
+    return {
+      available: false, type: 'EngineMissing',
+      reason: `no OpenAI-compatible server answers at ${settings.baseUrl} (${message}); start one (e.g. \`ollama serve\` then \`ollama pull ${settings.model}\`) or give --llm-url`,
+    };
+  }
+  if (res.status === 401 || res.status === 403) {
+    return { available: false, type: 'InvalidConfig', reason: `${settings.baseUrl} refused the request (HTTP ${res.status}); set mt.llm.apiKeyEnv to the env var holding its API key` };
+  }
+  if (!res.ok) return { available: true };
+  const served = ((await res.json().catch(() => undefined)) as { data?: { id?: string }[] } | undefined)?.data?.map((m) => m.id).filter((id): id is string => !!id);
+  if (served?.length && !served.includes(settings.model) && !served.includes(`${settings.model}:latest`)) {
+    return {
+      available: false, type: 'EngineMissing',
+      reason: `${settings.baseUrl} does not serve model "${settings.model}" (served: ${served.slice(0, 12).join(', ')}); for Ollama: ollama pull ${settings.model}, or give --llm-model`,
+    };
+  }
+  return { available: true };
+}
+
+export interface LlmLine {
+  text: string;
+  speaker?: string;
+}
+
+export interface LlmOutcome {
+  /** Translation per input line; undefined where the model never gave a usable one. */
+  targets: (string | undefined)[];
+  /** Input position → why the line has no translation. */
+  failures: Map<number, string>;
+  requests: number;
+}
+
+/**
+ * Translates all lines batch by batch. A batch whose reply is not JSON at all counts as one attempt for all its
+ * lines. `recordTo` gets one JSON line per request (what was asked, what was wrong) for debugging a model.
+ */
+export async function translateWithLlm(
+  settings: LlmSettings,
+  lines: readonly LlmLine[],
+  lang: { src: string; tgt: string },
+  glossary: readonly GlossaryEntry[],
+  recordTo?: string,
+): Promise<LlmOutcome> {
+  const targets: (string | undefined)[] = lines.map(() => undefined);
+  const failures = new Map<number, string>();
+  let requests = 0;
+  for (const batch of batches(lines, settings.batchSize)) {
+    const all: LineToTranslate[] = batch.items.map((l, i) => ({ i, text: l.text, speaker: l.speaker }));
+    const ctx = { ...lang, before: batch.before, after: batch.after, glossary: glossaryFor(batch.items.map((l) => l.text), glossary) };
+    let asked = all;
+    let problems = new Map<number, string>();
+    for (let attempt = 0; attempt <= settings.maxReasks && asked.length; attempt++) {
+      const messages = buildMessages(asked, ctx, attempt ? reaskNote(problems) : undefined);
+      requests++;
+      let reply: ReturnType<typeof parseReply>;
+      let text = '';
+      try {
+        const answer = await chatJson(settings, messages);
+        text = answer.text;
+        reply = parseReply(answer.value, asked, ctx.glossary);
+      } catch (e) {
+        if (!(e instanceof ReplyNotJson)) throw e;
+        reply = { translations: new Map(), problems: new Map(asked.map((l) => [l.i, 'the reply was not JSON'])), extra: 0 };
+      }
+      for (const [i, t] of reply.translations) targets[batch.offset + i] = t;
+      problems = reply.problems;
+      if (recordTo) {
+        await appendFile(recordTo, JSON.stringify({
+          batch: batch.offset, attempt, asked: asked.map((l) => l.i), problems: Object.fromEntries(problems), extra: reply.extra, reply: text.slice(0, 2000),
+        }) + '\n').catch(() => {});
+      }
+      asked = all.filter((l) => problems.has(l.i));
+    }
+    for (const [i, why] of problems) failures.set(batch.offset + i, `${settings.model}: ${why} (after ${settings.maxReasks} re-ask${settings.maxReasks === 1 ? '' : 's'})`);
+  }
+  return { targets, failures, requests };
+}

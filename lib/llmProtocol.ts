@@ -1,0 +1,199 @@
+// The text side of translating with a chat model: the prompt, and reading its reply however untidy.
+// Models wrap JSON in code fences, add prose, leave trailing commas, drop or add entries; we repair what can be
+// repaired and name each line still missing so only those are asked again.
+import { jsonrepair } from 'jsonrepair';
+import type { GlossaryEntry } from './glossary.js';
+import { containsTerm } from './glossary.js';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface LineToTranslate {
+  /** Number the model sees and must answer with (position in the batch). */
+  i: number;
+  text: string;
+  speaker?: string;
+}
+
+export interface PromptContext {
+  src: string;
+  tgt: string;
+  /** Lines said just before and after the batch (source text), for the model's sense of the scene. */
+  before?: readonly { text: string; speaker?: string }[];
+  after?: readonly { text: string; speaker?: string }[];
+  glossary?: readonly GlossaryEntry[];
+}
+
+/** "ja" → "Japanese" (the model knows names better than codes); the code itself when ICU has no name. */
+export function languageName(code: string): string {
+  try {
+    const name = new Intl.DisplayNames(['en'], { type: 'language' }).of(code);
+    return name && name !== code ? `${name} (${code})` : code;
+  } catch {
+    return code;
+  }
+}
+
+const said = (l: { text: string; speaker?: string }) => (l.speaker ? `${l.speaker}: ${l.text}` : l.text);
+
+export function systemPrompt(ctx: PromptContext): string {
+  const src = languageName(ctx.src);
+  const tgt = languageName(ctx.tgt);
+  const rules = [
+    `You translate dialogue lines of a video from ${src} into ${tgt} for dubbing.`,
+    'Translate each numbered line on its own, as natural spoken dialogue about as long as the original; never merge or split lines.',
+    'Reply with JSON only, no prose and no code fences, in exactly this shape: {"lines":[{"i":0,"t":"translation of line 0"},{"i":1,"t":"..."}]}',
+    'There must be exactly one entry per numbered line, with the same number i.',
+  ];
+  if (ctx.glossary?.length) {
+    rules.push('Always translate these terms exactly as given (source => target):');
+    for (const e of ctx.glossary) rules.push(`  ${e.source} => ${e.target}`);
+  }
+  return rules.join('\n');
+}
+
+export function userPrompt(lines: readonly LineToTranslate[], ctx: PromptContext, note?: string): string {
+  const parts: string[] = [];
+  if (note) parts.push(note);
+  if (ctx.before?.length) parts.push(`Context before (do not translate):\n${ctx.before.map(said).join('\n')}`);
+  parts.push(`Translate these ${lines.length} line${lines.length === 1 ? '' : 's'}:\n${lines.map((l) => `${l.i}. ${said(l)}`).join('\n')}`);
+  if (ctx.after?.length) parts.push(`Context after (do not translate):\n${ctx.after.map(said).join('\n')}`);
+  parts.push(`Answer with {"lines":[...]} holding exactly ${lines.length} entr${lines.length === 1 ? 'y' : 'ies'}, i = ${lines.map((l) => l.i).join(', ')}.`);
+  return parts.join('\n\n');
+}
+
+export function buildMessages(lines: readonly LineToTranslate[], ctx: PromptContext, note?: string): ChatMessage[] {
+  return [
+    { role: 'system', content: systemPrompt(ctx) },
+    { role: 'user', content: userPrompt(lines, ctx, note) },
+  ];
+}
+
+/** Follow-up for the lines a reply lacked or got wrong, saying what was wrong with each. */
+export function reaskNote(problems: ReadonlyMap<number, string>): string {
+  const listed = [...problems].map(([i, why]) => `line ${i}: ${why}`).join('; ');
+  return `Your previous answer was not usable for some lines (${listed}). Translate only the lines below.`;
+}
+
+export class ReplyNotJson extends Error {}
+
+/**
+ * The JSON value in a model's reply: code fences and prose around it dropped, then repaired (trailing commas,
+ * single quotes, unquoted keys, a missing closing bracket). Throws ReplyNotJson when nothing JSON-like is there.
+ */
+export function extractJson(reply: string): unknown {
+  let text = reply.trim();
+  const fenced = text.match(/```[a-zA-Z]*\s*\n?([\s\S]*?)```/);
+  if (fenced) text = fenced[1].trim();
+  const start = text.search(/[[{]/);
+  if (start < 0) throw new ReplyNotJson(`no JSON in the reply: ${JSON.stringify(reply.slice(0, 120))}`);
+  const open = text[start];
+  const close = open === '{' ? '}' : ']';
+  const end = text.lastIndexOf(close);
+  text = end > start ? text.slice(start, end + 1) : text.slice(start);
+  try {
+    return JSON.parse(text);
+  } catch {
+    try {
+      return JSON.parse(jsonrepair(text));
+    } catch (e) {
+      throw new ReplyNotJson(`the reply's JSON could not be repaired (${(e as Error).message}): ${JSON.stringify(reply.slice(0, 120))}`);
+    }
+  }
+}
+
+export interface ParsedReply {
+  /** Line number → translation, for the lines answered well. */
+  translations: Map<number, string>;
+  /** Line number → what was wrong (missing, empty, not text, glossary term left out). */
+  problems: Map<number, string>;
+  /** Entries the reply had that were not asked for (ignored). */
+  extra: number;
+}
+
+function entriesOf(value: unknown): unknown[] | undefined {
+  if (Array.isArray(value)) return value;
+  if (value && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    for (const key of ['lines', 'translations', 'result', 'data', 'items']) if (Array.isArray(obj[key])) return obj[key] as unknown[];
+    // {"0": "...", "1": "..."}
+    const keys = Object.keys(obj);
+    if (keys.length && keys.every((k) => /^\d+$/.test(k))) return keys.map((k) => ({ i: Number(k), t: obj[k] }));
+  }
+  return undefined;
+}
+
+const pick = (o: Record<string, unknown>, keys: string[]) => keys.map((k) => o[k]).find((v) => v !== undefined);
+
+/**
+ * Reads a reply against the line numbers asked for. Entries are matched by their `i`; entries without a number
+ * are taken by position only when the count is exactly right. Glossary terms are checked per line when given.
+ */
+export function parseReply(value: unknown, asked: readonly LineToTranslate[], glossary: readonly GlossaryEntry[] = []): ParsedReply {
+  const wanted = new Set(asked.map((l) => l.i));
+  const translations = new Map<number, string>();
+  const problems = new Map<number, string>();
+  let extra = 0;
+  const entries = entriesOf(value) ?? [];
+  const positional = entries.length === asked.length && entries.every((e) => typeof e === 'string' || (e && typeof e === 'object' && pick(e as Record<string, unknown>, ['i', 'index', 'id', 'n', 'line']) === undefined));
+  entries.forEach((entry, pos) => {
+    let i: number | undefined;
+    let t: unknown;
+    if (typeof entry === 'string') {
+      i = positional ? asked[pos].i : undefined;
+      t = entry;
+    } else if (entry && typeof entry === 'object') {
+      const o = entry as Record<string, unknown>;
+      const n = pick(o, ['i', 'index', 'id', 'n', 'line']);
+      i = n === undefined ? (positional ? asked[pos].i : undefined) : Number(n);
+      t = pick(o, ['t', 'text', 'translation', 'target', 'tr']);
+    }
+    if (i === undefined || !wanted.has(i) || translations.has(i)) {
+      extra++;
+      return;
+    }
+    if (typeof t !== 'string') problems.set(i, 'the entry has no text "t"');
+    else if (!t.trim()) problems.set(i, 'the translation is empty');
+    else translations.set(i, t.trim());
+  });
+  for (const line of asked) {
+    const t = translations.get(line.i);
+    if (t === undefined) {
+      if (!problems.has(line.i)) problems.set(line.i, 'no entry for it');
+      continue;
+    }
+    const left = glossary.filter((e) => containsTerm(line.text, e.source) && !containsTerm(t, e.target));
+    if (left.length) {
+      translations.delete(line.i);
+      problems.set(line.i, `it must use ${left.map((e) => `"${e.target}" for "${e.source}"`).join(', ')}`);
+    }
+  }
+  return { translations, problems, extra };
+}
+
+/** Splits lines into batches of at most `size`, each with a few neighbouring lines as context. */
+export function batches<T>(items: readonly T[], size: number, contextLines = 2): { items: T[]; offset: number; before: T[]; after: T[] }[] {
+  const out: { items: T[]; offset: number; before: T[]; after: T[] }[] = [];
+  for (let offset = 0; offset < items.length; offset += size) {
+    const end = Math.min(items.length, offset + size);
+    out.push({
+      items: items.slice(offset, end),
+      offset,
+      before: items.slice(Math.max(0, offset - contextLines), offset),
+      after: items.slice(end, end + contextLines),
+    });
+  }
+  return out;
+}
+
+/** The assistant text of an OpenAI chat-completions response body. */
+export function completionText(body: unknown): string | undefined {
+  const choice = (body as { choices?: { message?: { content?: unknown }; text?: unknown }[] } | undefined)?.choices?.[0];
+  const content = choice?.message?.content ?? choice?.text;
+  if (typeof content === 'string') return content;
+  // Some servers return content parts: [{type:'text', text:'...'}]
+  if (Array.isArray(content)) return content.map((p) => (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
+  return undefined;
+}

@@ -1,0 +1,138 @@
+import { describe, expect, it } from '@jest/globals';
+import { alignByOverlap } from '../../activities/translate.js';
+import { argosArgv, argosMissingLanguage, parseArgosPackages, splitArgosOutput } from '../../engines/argos.js';
+import {
+  checkLine, containsTerm, GlossaryError, parseGlossary, protectTerms, restoreTerms, termsIn,
+} from '../../lib/glossary.js';
+import { batches, buildMessages, completionText, extractJson, parseReply, reaskNote, ReplyNotJson } from '../../lib/llmProtocol.js';
+
+const asked = (n: number) => Array.from({ length: n }, (_, i) => ({ i, text: `line ${i}` }));
+
+describe('LLM reply protocol', () => {
+  it('reads JSON wrapped in a code fence with prose around it', () => {
+    const reply = 'Sure! Here are the translations:\n```json\n{"lines":[{"i":0,"t":"Hola"},{"i":1,"t":"Adiós"}]}\n```\nHope this helps.';
+    const parsed = parseReply(extractJson(reply), asked(2));
+    expect([...parsed.translations]).toEqual([[0, 'Hola'], [1, 'Adiós']]);
+    expect(parsed.problems.size).toBe(0);
+  });
+
+  it('repairs trailing commas, single quotes and a missing closing bracket', () => {
+    expect(extractJson('{"lines":[{"i":0,"t":"a"},{"i":1,"t":"b"},]}')).toEqual({ lines: [{ i: 0, t: 'a' }, { i: 1, t: 'b' }] });
+    expect(extractJson("{'lines':[{'i':0,'t':'a'}]}")).toEqual({ lines: [{ i: 0, t: 'a' }] });
+    expect(extractJson('{"lines":[{"i":0,"t":"a"}')).toEqual({ lines: [{ i: 0, t: 'a' }] });
+  });
+
+  it('reads JSON after prose without a fence', () => {
+    expect(extractJson('The answer is {"lines":[{"i":0,"t":"x"}]} as requested.')).toEqual({ lines: [{ i: 0, t: 'x' }] });
+  });
+
+  it('says when a reply has no JSON at all', () => {
+    expect(() => extractJson('I cannot translate that.')).toThrow(ReplyNotJson);
+  });
+
+  it('names the missing entries and ignores extra and duplicate ones', () => {
+    const parsed = parseReply({ lines: [{ i: 0, t: 'a' }, { i: 0, t: 'again' }, { i: 7, t: 'extra' }, { i: 2, t: '' }] }, asked(3));
+    expect([...parsed.translations]).toEqual([[0, 'a']]);
+    expect(parsed.problems.get(1)).toBe('no entry for it');
+    expect(parsed.problems.get(2)).toBe('the translation is empty');
+    expect(parsed.extra).toBe(2);
+  });
+
+  it('takes unnumbered entries by position only when the count is right', () => {
+    expect([...parseReply({ lines: ['a', 'b'] }, asked(2)).translations]).toEqual([[0, 'a'], [1, 'b']]);
+    expect(parseReply(['a', 'b', 'c'], asked(2)).translations.size).toBe(0);
+    expect([...parseReply({ translations: [{ index: 1, text: 'b' }, { index: 0, translation: 'a' }] }, asked(2)).translations].sort()).toEqual([[0, 'a'], [1, 'b']]);
+  });
+
+  it('answers with the wrong count: the numbered ones count, the rest are asked again', () => {
+    const parsed = parseReply({ lines: [{ i: 1, t: 'b' }] }, asked(3));
+    expect([...parsed.problems.keys()]).toEqual([0, 2]);
+    expect(reaskNote(parsed.problems)).toMatch(/line 0: no entry for it; line 2: no entry for it/);
+  });
+
+  it('refuses a translation that leaves out a glossary term', () => {
+    const glossary = [{ source: 'Konoha', target: 'Hoja' }];
+    const parsed = parseReply({ lines: [{ i: 0, t: 'La aldea de Konoha' }] }, [{ i: 0, text: 'The village of Konoha' }], glossary);
+    expect(parsed.translations.size).toBe(0);
+    expect(parsed.problems.get(0)).toMatch(/"Hoja" for "Konoha"/);
+  });
+
+  it('puts speaker, neighbouring context, the glossary and the exact count in the prompt', () => {
+    const [system, user] = buildMessages([{ i: 0, text: 'Where is Konoha?', speaker: 'Naruto' }], {
+      src: 'en', tgt: 'es', before: [{ text: 'Hi.', speaker: 'Sakura' }], after: [{ text: 'Over there.' }],
+      glossary: [{ source: 'Konoha', target: 'Hoja' }],
+    });
+    expect(system.content).toMatch(/from English \(en\) into Spanish \(es\)/);
+    expect(system.content).toMatch(/Konoha => Hoja/);
+    expect(user.content).toMatch(/Context before.*\nSakura: Hi\./s);
+    expect(user.content).toMatch(/0\. Naruto: Where is Konoha\?/);
+    expect(user.content).toMatch(/Context after.*\nOver there\./s);
+    expect(user.content).toMatch(/exactly 1 entry, i = 0/);
+  });
+
+  it('batches lines with neighbours as context', () => {
+    const b = batches(['a', 'b', 'c', 'd', 'e'], 2, 1);
+    expect(b.map((x) => x.items)).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+    expect(b[1]).toMatchObject({ offset: 2, before: ['b'], after: ['e'] });
+  });
+
+  it('reads the assistant text of a chat-completions body, plain or in parts', () => {
+    expect(completionText({ choices: [{ message: { content: 'x' } }] })).toBe('x');
+    expect(completionText({ choices: [{ message: { content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] } }] })).toBe('ab');
+    expect(completionText({ error: 'nope' })).toBeUndefined();
+  });
+});
+
+describe('glossary', () => {
+  const tsv = '# names\nKonoha\tHoja\n\nHidden Leaf Village\tAldea Oculta de la Hoja\nナルト\tNaruto\n';
+
+  it('parses TSV with comments and blank lines, longest term first', () => {
+    expect(parseGlossary(tsv).map((e) => e.source)).toEqual(['Hidden Leaf Village', 'Konoha', 'ナルト']);
+  });
+
+  it('names each bad line and duplicate', () => {
+    expect(() => parseGlossary('Konoha Hoja\nKonoha\tHoja\nkonoha\tX')).toThrow(GlossaryError);
+    expect(() => parseGlossary('Konoha Hoja\nKonoha\tHoja\nkonoha\tX')).toThrow(/line 1: expected .*line 3: "konoha" is already defined on line 2/);
+  });
+
+  it('matches whole words in spaced scripts, inside words in Japanese', () => {
+    expect(containsTerm('Back to konoha!', 'Konoha')).toBe(true);
+    expect(containsTerm('Konohamaru is here', 'Konoha')).toBe(false);
+    expect(containsTerm('ナルトは来た', 'ナルト')).toBe(true);
+    const g = parseGlossary(tsv);
+    expect(termsIn('The Hidden Leaf Village is Konoha', g).map((e) => e.source)).toEqual(['Hidden Leaf Village', 'Konoha']);
+    expect(termsIn('The Hidden Leaf Village', g).map((e) => e.source)).toEqual(['Hidden Leaf Village']);
+  });
+
+  it('protects terms with placeholders and restores them, noticing a lost one', () => {
+    const g = parseGlossary(tsv);
+    const p = protectTerms('Konoha and the Hidden Leaf Village', g);
+    expect(p.text).toBe('ZXQ1QZ and the ZXQ0QZ');
+    expect(restoreTerms('ZXQ1QZ y la ZXQ0QZ', p.slots)).toEqual({ text: 'Hoja y la Aldea Oculta de la Hoja', lost: [] });
+    expect(restoreTerms('zxq1qz y la aldea', p.slots).lost.map((e) => e.source)).toEqual(['Hidden Leaf Village']);
+  });
+
+  it('reports per line which terms applied, were enforced, and which not and why', () => {
+    const g = parseGlossary(tsv);
+    expect(checkLine('No terms here', 'Nada', g)).toBeUndefined();
+    expect(checkLine('Konoha and the Hidden Leaf Village', 'Hoja y la aldea', g, () => 'the model left it out')).toEqual({
+      applied: ['Hidden Leaf Village', 'Konoha'], enforced: ['Konoha'], missed: [{ term: 'Hidden Leaf Village', reason: 'the model left it out' }],
+    });
+  });
+});
+
+describe('argos-translate adapter and Whisper alignment', () => {
+  it('builds the argv of the real CLI (text on stdin) and reads its package list and errors', () => {
+    expect(argosArgv('ja', 'en')).toEqual(['argos-translate', '--from-lang', 'ja', '--to-lang', 'en']);
+    expect(parseArgosPackages('translate-ja_en\ntranslate-en_es\nsomething else\n')).toEqual(['translate-ja_en', 'translate-en_es']);
+    expect(argosMissingLanguage("usage: ...\nargos-translate: error: 'ja' is not an installed language.")).toBe("'ja' is not an installed language");
+    expect(splitArgosOutput('a\nb\n', 2)).toEqual(['a', 'b']);
+    expect(splitArgosOutput('a b\n', 2)).toBeUndefined();
+  });
+
+  it('gives each Whisper segment to the source line it overlaps most', () => {
+    const src = [{ index: 0, start: 0, end: 2, text: 'a' }, { index: 1, start: 2.5, end: 4, text: 'b' }, { index: 2, start: 9, end: 10, text: 'c' }];
+    const segs = [{ index: 0, start: 0, end: 1.1, text: 'One' }, { index: 1, start: 1.1, end: 2.6, text: 'two' }, { index: 2, start: 2.6, end: 4.2, text: 'Three' }];
+    expect(alignByOverlap(src, segs)).toEqual(['One two', 'Three', undefined]);
+  });
+});
