@@ -5,7 +5,7 @@ import type { Condensing, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { condenseText } from '../lib/condense.js';
 import { parseEmotionTag } from '../lib/prosody.js';
 import { engineSpeechSec, estimateSpeechSec as estimateAtPersonRate } from '../lib/syllables.js';
-import { engineRateFor, MIN_AUDIBLE_SEC, needsCondensing, slotFor, type Slot } from '../lib/timingFit.js';
+import { engineRateFor, MIN_AUDIBLE_SEC, needsCondensing, RATE_KNOB_ENGINES, slotFor, type Slot } from '../lib/timingFit.js';
 import { hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
 import { readFile } from 'node:fs/promises';
 
@@ -30,7 +30,7 @@ export async function condenseLines(prep: PreparedJob, lines: TranslatedLine[]):
   // Estimated as this job's synthesizer speaks (espeak-ng is ~1.25× slower than a person), at its rate.
   const speechSec = (text: string) => engineSpeechSec(text, lang, ttsEngine, options.tts.espeakSpeed);
   const hash = hashOf('condense', lines, lang, media.durationSec, options.fit, options.tts, ttsEngine, options.review?.overrides, !!llmCondenser);
-  if (await isFresh(job, out, hash)) return (JSON.parse(await readFile(out, 'utf8')) as { lines: TranslatedLine[] }).lines;
+  if (await isFresh(job, out, hash)) return withRevisions(prep, (JSON.parse(await readFile(out, 'utf8')) as { lines: TranslatedLine[] }).lines);
 
   const starts = lines.map((l) => l.start);
   const edited = options.review?.overrides?.edits ?? {};
@@ -73,48 +73,89 @@ export async function condenseLines(prep: PreparedJob, lines: TranslatedLine[]):
     result.push(next);
   }
   await writeAtomic(job, out, JSON.stringify({ language: lang, lines: result }, null, 2), hash);
-  return result;
+  return withRevisions(prep, result);
 }
 
 /**
- * After synthesis: a line whose clip still overflows its slot at the fastest speed left (`prep.options.fit.maxSpeed`
- * as the workflow passes it) is condensed once more, aiming at what the clip says rather than at an estimate.
- * Undefined when nothing more can go (the workflow then keeps the clip and the fit cuts it).
+ * After synthesis, once per line: a clip still too long for its slot at the fastest speed left is condensed
+ * further, aiming at what the clip says rather than at an estimate; and an engine with its own rate knob
+ * (espeak-ng, piper) is asked for the speed the clip needs, which sounds better than time-stretching it after.
+ * Undefined when neither helps (the fit then stretches and cuts). The revision is kept in
+ * tmp/revised/NNNN.json, so the next render of the same line starts from it (one synthesis, not two).
  */
-export async function condenseLine(prep: PreparedJob, line: TranslatedLine, clipSec: number, slot: Slot): Promise<TranslatedLine | undefined> {
-  const { options } = prep;
+export async function reviseLine(prep: PreparedJob, line: TranslatedLine, clipSec: number, slot: Slot, engineRate = 1): Promise<TranslatedLine | undefined> {
+  const { job, options } = prep;
   const lang = options.translate ? options.tgt : options.src;
   const speechSec = (text: string) => engineSpeechSec(text, lang, prep.ttsEngine, options.tts.espeakSpeed);
   const slotSec = slot.end - slot.start;
-  const overflow = slotSec > 0 ? clipSec / (slotSec * options.fit.maxSpeed) : Infinity;
-  if (overflow <= 1 || options.review?.overrides?.edits?.[String(line.index)]?.text !== undefined) return undefined;
+  if (slotSec <= 0 || clipSec <= 0) return undefined;
+  const { maxSpeed } = options.fit;
+  // How long the engine takes at its normal rate, and the speed that would fit it.
+  const natural = clipSec * engineRate;
+  const needed = natural / slotSec;
   const words = parseEmotionTag(line.target).text;
   const prefix = line.target.slice(0, line.target.length - words.length);
-  // The clip is `overflow` times too long: the words must shrink by as much, at whatever rate they are said.
-  const target = estimateAtPersonRate(words, lang) / Math.min(overflow, 100);
-  const byRules = condenseText(words, lang, target);
-  let spoken = byRules.text;
-  let rules: string[] = byRules.rules;
-  if (llmCondenser && byRules.estimatedSec > target) {
-    const rewritten = (await llmCondenser(prep, spoken, lang, target))?.trim();
-    if (rewritten && estimateAtPersonRate(rewritten, lang) < byRules.estimatedSec) {
-      spoken = rewritten;
-      rules = [...rules, 'llm'];
+  let spoken = words;
+  let rules: string[] = [];
+  const edited = options.review?.overrides?.edits?.[String(line.index)]?.text !== undefined;
+  if (options.fit.condense !== false && needed > maxSpeed && !edited) {
+    // The words must shrink by as much as the clip is too long, at whatever rate they are said.
+    const target = estimateAtPersonRate(words, lang) / Math.min(needed / maxSpeed, 100);
+    const byRules = condenseText(words, lang, target);
+    spoken = byRules.text;
+    rules = byRules.rules;
+    if (llmCondenser && byRules.estimatedSec > target) {
+      const rewritten = (await llmCondenser(prep, spoken, lang, target))?.trim();
+      if (rewritten && estimateAtPersonRate(rewritten, lang) < byRules.estimatedSec) {
+        spoken = rewritten;
+        rules = [...rules, 'llm'];
+      }
     }
   }
-  if (spoken === words) return undefined;
-  const to = prefix + spoken;
-  const before = line.condensed?.estimatedSec.from ?? speechSec(words);
-  return {
-    ...line,
-    target: to,
-    condensed: {
+  const shrink = spoken === words ? 1 : estimateAtPersonRate(spoken, lang) / Math.max(1e-6, estimateAtPersonRate(words, lang));
+  const wanted = (natural * shrink) / slotSec;
+  const rate = RATE_KNOB_ENGINES.includes(prep.ttsEngine) ? Math.round(Math.min(maxSpeed, Math.max(1, wanted)) * 1000) / 1000 : engineRate;
+  const rateChanged = Math.abs(rate - engineRate) >= MIN_RATE_CHANGE;
+  if (spoken === words && !rateChanged) return undefined;
+
+  const revised: TranslatedLine = { ...line, revised: true };
+  if (rateChanged) {
+    if (rate > 1) revised.rateHint = rate;
+    else delete revised.rateHint;
+  }
+  if (spoken !== words) {
+    const to = prefix + spoken;
+    revised.target = to;
+    revised.condensed = {
       from: line.condensed?.from ?? line.target,
       to,
       rules: [...(line.condensed?.rules ?? []), ...rules.map((r) => `${r} (after synthesis)`)],
-      estimatedSec: { from: round3(before), to: round3(speechSec(spoken)), slot: round3(slotSec) },
-    },
-  };
+      estimatedSec: { from: round3(line.condensed?.estimatedSec.from ?? speechSec(words)), to: round3(speechSec(spoken)), slot: round3(slotSec) },
+    };
+  }
+  await writeAtomic(job, inJob(job, revisionFile(line.index)), JSON.stringify({ key: revisionKey(prep, line), line: revised }, null, 2));
+  return revised;
+}
+
+/** A rate change smaller than this is not worth saying the line again. */
+const MIN_RATE_CHANGE = 0.02;
+
+const revisionFile = (index: number) => `tmp/revised/${String(index).padStart(4, '0')}.json`;
+
+/** What a revision was made from: the same line, said the same way, gets the same revision. */
+function revisionKey(prep: PreparedJob, line: TranslatedLine): string {
+  const { options } = prep;
+  return hashOf('revise', line.index, line.start, line.end, line.target, line.rateHint ?? 1, options.fit, options.tts, options.translate ? options.tgt : options.src, prep.ttsEngine, prep.voices);
+}
+
+/** Lines as revised after an earlier synthesis, where that revision was made from exactly this line. */
+async function withRevisions(prep: PreparedJob, lines: TranslatedLine[]): Promise<TranslatedLine[]> {
+  return Promise.all(
+    lines.map(async (line) => {
+      const saved = await readFile(inJob(prep.job, revisionFile(line.index)), 'utf8').then((t) => JSON.parse(t) as { key: string; line: TranslatedLine }, () => undefined);
+      return saved && saved.key === revisionKey(prep, line) ? saved.line : line;
+    }),
+  );
 }
 
 function round3(x: number): number {

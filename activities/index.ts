@@ -5,7 +5,7 @@ export { translateLines } from './translate.js';
 export { synthesizeLine } from './tts.js';
 export { prepareVoices } from './voices.js';
 export { analyzeProsody } from './prosody.js';
-export { condenseLine, condenseLines } from './condense.js';
+export { condenseLines, reviseLine } from './condense.js';
 export { fitLine } from './fit.js';
 export { assembleDub, mixDub } from './mix.js';
 export { muxOutputs } from './mux.js';

@@ -43,6 +43,8 @@ export interface TranslatedLine extends Line {
    * (espeak-ng -s × rateHint), so the clip needs no time-stretch afterwards. Absent = 1.
    */
   rateHint?: number;
+  /** Said again after a first synthesis (condensed further, or at the engine's rate): not revised twice. */
+  revised?: boolean;
   /** The engine this line's target came from when it is not the job's mt.engine (a fallback, see mtFailed). */
   mtEngine?: string;
   /** Why the job's mt.engine gave no usable translation for this line. */

@@ -5,7 +5,7 @@ import type { Placement, Queues } from '../config/schema.js';
 import { NON_RETRYABLE_TYPES } from '../lib/errors.js';
 import type { Clip, FittedLine, PreparedJob, TranslatedLine } from '../lib/job.js';
 import type { ProsodyPlan } from '../lib/prosody.js';
-import { engineRateOf, MIN_AUDIBLE_SEC, planFit, slotFor, slotWithPause, type Slot } from '../lib/timingFit.js';
+import { engineRateOf, MIN_AUDIBLE_SEC, planFit, RATE_KNOB_ENGINES, slotFor, slotWithPause, type Slot } from '../lib/timingFit.js';
 import { mapWithWindow } from '../lib/window.js';
 
 export type Activities = typeof activities;
@@ -49,12 +49,12 @@ export function fittedAsIs(prep: PreparedJob, clip: Clip, slot: Slot, sourceEnd:
 
 /**
  * Condense, synthesize and fit every line, at most `synthesisConcurrency` lines in flight. Lines clearly too
- * long for their slot are condensed first (fit.condense, on unless turned off), and once more after synthesis
- * when the clip still overflows at the fastest speed left. With expressive plans, each line is synthesized with
- * its plan and its tail pause is kept when the line fits with it. A line that fits as it is skips fitLine.
+ * long for their slot are condensed first (fit.condense, on unless turned off); a clip still too long is said
+ * once more (reviseLine). With expressive plans, each line is synthesized with its plan and its tail pause is
+ * kept when the line fits with it. A line that fits as it is skips fitLine.
  * patched(): histories recorded before each step replay without it: fitLine for every line
- * ('fit-as-is-in-workflow'), no condensing ('condense-lines', 'condense-after-synthesis'), no guard yielding to
- * a short slot ('timing-fit-v2').
+ * ('fit-as-is-in-workflow'), no condensing ('condense-lines'), no second saying ('revise-after-synthesis'),
+ * no guard yielding to a short slot ('timing-fit-v2').
  */
 export async function dubEachLine(
   act: Activities,
@@ -77,11 +77,14 @@ export async function dubEachLine(
     let line = first;
     let clip = await synthesize(line);
     let fit = fitFor(prep, line, clip, slot, plan);
-    // Still too long at the fastest speed left: condensed once more against the real clip, and said again.
-    if (condenseOn && planFit(clip.durationSec, fit.slot, fit.prep.options.fit, line.end).trimmedSec > 0 && patched('condense-after-synthesis')) {
-      const shorter = await act.condenseLine(fit.prep, line, clip.durationSec, fit.slot);
-      if (shorter) {
-        line = shorter;
+    // Too long for the slot: said again, once, condensed further (when it would be cut) or faster by the engine's
+    // own rate knob (when it would be time-stretched), before the fit stretches and cuts what is left.
+    const need = planFit(clip.durationSec, fit.slot, fit.prep.options.fit, line.end);
+    const revise = !line.revised && ((condenseOn && need.trimmedSec > 0) || (need.speed > 1 && RATE_KNOB_ENGINES.includes(prep.ttsEngine)));
+    if (revise && patched('revise-after-synthesis')) {
+      const revised = await act.reviseLine(prep, line, clip.durationSec, fit.slot, fit.engineRate);
+      if (revised) {
+        line = revised;
         clip = await synthesize(line);
         fit = fitFor(prep, line, clip, slot, plan);
       }

@@ -123,14 +123,23 @@ describe('the condensing activities (no server: called directly)', () => {
     expect(await condenseLines(prep, lines)).toEqual(out); // reused
   });
 
-  it('after synthesis: condenses against the real clip, or says there is nothing more to take out', async () => {
-    const { condenseLine } = await import('../../activities/condense.js');
+  it('after synthesis: condenses against the real clip and asks the engine for the speed; remembered for the next render', async () => {
+    const { condenseLines, reviseLine } = await import('../../activities/condense.js');
     const prep = await prepIn();
     const slot = { start: 0, end: 2 };
-    expect(await condenseLine(prep, lines[1], 1, slot)).toBeUndefined(); // fits
-    const shorter = await condenseLine(prep, { ...lines[2], target: 'Well, I think (as I said) we go.' }, 2.6, slot);
-    expect(shorter?.target).toBe('Well, I think we go.');
+    const line = { index: 5, start: 0, end: 1.8, text: 'e', target: 'Well, I think (as I said) we go.' };
+    expect(await reviseLine(prep, { ...line, target: 'Fine.' }, 1, slot)).toBeUndefined(); // fits as it is
+    const festival = { ...(prep as object), ttsEngine: 'festival' } as never;
+    expect(await reviseLine(festival, line, 2.3, slot)).toBeUndefined(); // 1.15× by a filter: no rate knob to ask
+    expect(await reviseLine(prep, line, 2.3, slot)).toMatchObject({ target: line.target, rateHint: 1.15, revised: true });
+
+    const shorter = await reviseLine(prep, line, 2.6, slot); // 1.3× > 1.25×: the aside goes
+    expect(shorter).toMatchObject({ target: 'Well, I think we go.', revised: true });
     expect(shorter?.condensed?.rules).toEqual(['parentheticals (after synthesis)']);
-    expect(await condenseLine(prep, { ...lines[2], target: 'We go now.' }, 5, slot)).toBeUndefined();
+    expect(shorter?.rateHint ?? 1).toBeLessThanOrEqual(1.25);
+    // The next render says the revised line at once; a changed line does not pick up the old revision.
+    expect((await condenseLines(prep, [line]))[0]).toEqual(shorter);
+    expect((await condenseLines(prep, [{ ...line, target: 'Something else.' }]))[0].revised).toBeUndefined();
+    expect(await reviseLine(prep, { ...line, target: 'We go now.' }, 5, { start: 0, end: 0 })).toBeUndefined(); // no room at all
   });
 });
