@@ -1,6 +1,6 @@
 // The dub track (every fitted line placed sample-exact), its mix over the background (demucs's no_vocals stem,
 // or the ducked original), and the loudness of the result (EBU R128 target, true-peak ceiling).
-import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chooseSeparation, checkDemucs, DEMUCS_MODEL, demucsArgv, demucsStems, type SeparationChoice } from '../engines/demucs.js';
 import { ebur128Argv, parseEbur128, type LoudnessSummary } from '../engines/ebur128.js';
@@ -133,7 +133,9 @@ export async function mixDub(prep: PreparedJob, audio: AudioTracks, dubRel: stri
   await writeFile(script, separated ? separatedMixFilter(opts.dubGainDb) : mixFilter(spans, opts.duckDb, opts.dubGainDb));
   const bed = separated ? inJob(job, background.path) : inJob(job, audio.mix);
   await run(premixArgv(bed, dubAbs, script, premix), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
-  const loudness = await normalizeLoudness(job, premix, tmpOf(out), opts.loudnessLufs, opts.truePeakDb);
+  const previous = (await readMixInfo(job))?.loudness;
+  const keep = previous && previous.targetLufs === opts.loudnessLufs && previous.ceilingDb === opts.truePeakDb ? previous : undefined;
+  const loudness = await normalizeLoudness(job, premix, tmpOf(out), opts.loudnessLufs, opts.truePeakDb, keep);
   await removeQuietly(premix);
   const info: MixInfo = { background, loudness };
   await writeAtomic(job, inJob(job, MIX_INFO), JSON.stringify(info, null, 2));
@@ -143,6 +145,14 @@ export async function mixDub(prep: PreparedJob, audio: AudioTracks, dubRel: stri
 
 /** What the mix did, for the report: which background, and the loudness before and after. */
 export const MIX_INFO = 'audio/mix.json';
+
+export async function readMixInfo(job: PreparedJob['job']): Promise<MixInfo | undefined> {
+  try {
+    return JSON.parse(await readFile(inJob(job, MIX_INFO), 'utf8')) as MixInfo;
+  } catch {
+    return undefined; // none yet, or a mix from before mix.json existed
+  }
+}
 
 export type Background =
   | { kind: 'separated'; engine: 'demucs'; path: string }
@@ -158,8 +168,12 @@ export interface LoudnessOutcome {
   ceilingDb: number;
   before: { integratedLufs: number; truePeakDb: number };
   after: { integratedLufs: number; truePeakDb: number };
+  /** Gain before the limiter, and the plain gain after it that pulled a peak under the ceiling (0 if none). */
   gainDb: number;
+  regainDb?: number;
   passes: number;
+  /** The gain of the previous render was kept (a re-render after editing a line). */
+  keptGain?: boolean;
 }
 
 async function measure(job: PreparedJob['job'], file: string): Promise<LoudnessSummary> {
@@ -172,30 +186,48 @@ async function measure(job: PreparedJob['job'], file: string): Promise<LoudnessS
  * off the target, the gain is corrected once; if the true peak still came out over the ceiling (the limiter
  * is not a true-peak limiter at 48 kHz), a plain gain pulls it under. Verified by measuring the result.
  */
-async function normalizeLoudness(job: PreparedJob['job'], input: string, output: string, targetLufs: number, ceilingDb: number): Promise<LoudnessOutcome> {
+async function normalizeLoudness(
+  job: PreparedJob['job'], input: string, output: string, targetLufs: number, ceilingDb: number, keep?: LoudnessOutcome,
+): Promise<LoudnessOutcome> {
   const before = await measure(job, input);
-  let gainDb = gainToTarget(before.integratedLufs, targetLufs);
+  let gainDb = keep?.gainDb ?? gainToTarget(before.integratedLufs, targetLufs);
+  let regainDb = keep?.regainDb ?? 0;
   const limiterDb = ceilingDb - CEILING_MARGIN_DB;
-  let passes = 1;
-  await run(loudnessArgv(input, output, gainDb, limiterDb), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
-  let after = await measure(job, output);
-  if (Number.isFinite(after.integratedLufs) && Math.abs(after.integratedLufs - targetLufs) > LOUDNESS_TOLERANCE_LU) {
-    gainDb = Math.min(MAX_LOUDNESS_GAIN_DB, gainDb + targetLufs - after.integratedLufs);
+  let passes = 0;
+  const render = async () => {
     passes++;
     await run(loudnessArgv(input, output, gainDb, limiterDb), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
-    after = await measure(job, output);
+    if (regainDb !== 0) await regain(job, output, regainDb);
+    return measure(job, output);
+  };
+  let after = await render();
+  // A re-render keeps the gains it had, so editing one line leaves the rest of the track sample-identical; only
+  // when they miss the target by more than the report's 1 LU does the whole track move.
+  const tolerance = keep ? 1 : LOUDNESS_TOLERANCE_LU;
+  let keptGain = !!keep;
+  if (Number.isFinite(after.integratedLufs) && Math.abs(after.integratedLufs - targetLufs) > tolerance) {
+    keptGain = false;
+    gainDb = Math.min(MAX_LOUDNESS_GAIN_DB, gainDb + regainDb + targetLufs - after.integratedLufs);
+    regainDb = 0;
+    after = await render();
   }
   if (after.truePeakDb > limiterDb) {
-    const regain = limiterDb - after.truePeakDb - 0.05;
-    const tmp = `${output}.regain.wav`;
-    await run(gainArgv(output, tmp, regain), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
-    await rename(tmp, output);
-    gainDb += regain;
+    const more = limiterDb - after.truePeakDb - 0.05;
+    await regain(job, output, more);
+    regainDb += more;
     passes++;
     after = await measure(job, output);
   }
   const pick = (s: LoudnessSummary) => ({ integratedLufs: round2(s.integratedLufs), truePeakDb: round2(s.truePeakDb) });
-  return { targetLufs, ceilingDb, before: pick(before), after: pick(after), gainDb: round2(gainDb), passes };
+  return {
+    targetLufs, ceilingDb, before: pick(before), after: pick(after), gainDb: round2(gainDb), regainDb: round2(regainDb), passes, ...(keptGain ? { keptGain } : {}),
+  };
+}
+
+async function regain(job: PreparedJob['job'], file: string, db: number): Promise<void> {
+  const tmp = `${file}.regain.wav`;
+  await run(gainArgv(file, tmp, db), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
+  await rename(tmp, file);
 }
 
 const round2 = (x: number) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : x);

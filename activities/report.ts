@@ -1,13 +1,13 @@
 // report.json and report.html: per line, where the dub sits against its source line and what the fit had to
 // do; for the job, the timing figures and the loudness measured on the dub track of the finished file.
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { ebur128Argv, parseEbur128, thinFrames, type LoudnessSummary } from '../engines/ebur128.js';
 import type { DubOutputs, FittedLine, LipsyncOutcome, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { qaLines, qaSummary, type QaLoudness } from '../lib/qaReport.js';
 import { reportHtml } from '../lib/reportHtml.js';
 import { drawTimeline } from '../lib/timelinePng.js';
 import { commandLog, exists, inJob, tmpOf, writeAtomic } from './artifacts.js';
-import { MIX_INFO, mixOptionsOf, type MixInfo } from './mix.js';
+import { mixOptionsOf, readMixInfo } from './mix.js';
 import { run } from './run.js';
 
 /** Engines that take the fit's rate hint themselves (activities/tts.ts): their pace change counts as speed. */
@@ -26,14 +26,6 @@ async function measureDubTrack(prep: PreparedJob, outputs: DubOutputs): Promise<
     return { file: rel, loudness: parseEbur128(stderr) };
   }
   return undefined;
-}
-
-async function readMixInfo(prep: PreparedJob): Promise<MixInfo | undefined> {
-  try {
-    return JSON.parse(await readFile(inJob(prep.job, MIX_INFO), 'utf8')) as MixInfo;
-  } catch {
-    return undefined; // a mix from before mix.json existed
-  }
 }
 
 export async function writeReport(prep: PreparedJob, lines: TranslatedLine[], fitted: FittedLine[], outputs: DubOutputs, lipsync: LipsyncOutcome = { status: 'off' }): Promise<string> {
@@ -64,7 +56,7 @@ export async function writeReport(prep: PreparedJob, lines: TranslatedLine[], fi
     ceilingDb: mixOpts.truePeakDb,
   };
   const qaSum = qaSummary(qa, loudness);
-  const mixInfo = await readMixInfo(prep);
+  const mixInfo = await readMixInfo(prep.job);
   const summary = {
     fits: rows.filter((r) => r.status === 'fits').length,
     spedUp: rows.filter((r) => r.status === 'sped-up').length,
