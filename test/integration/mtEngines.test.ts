@@ -111,6 +111,23 @@ describe('machine translation engines (stand-ins), real dev server and worker', 
     expect(cause.message).toMatch(/llm:standin-model gave no usable translation for 2 lines and apertium has no jpn-eng pair to fall back on: line 0 \(.*\); line 1/);
   }, 240_000);
 
+  it("dubs with mt.engine whisper: Whisper's translate task from the audio, its segments placed on the source lines they overlap (stand-in)", async () => {
+    const clip = await shortClip();
+    const dir = await tempDir('mt-ja');
+    const jaSubs = await writeSrt(path.join(dir, 'ja.srt'), clip.script.map((l, i) => ({ ...l, text: ['おはよう、コノハ。', 'ありがとう。'][i] })));
+    const jaGlossary = path.join(dir, 'glossary.tsv');
+    await writeFile(jaGlossary, 'コノハ\tKonoha\n');
+    const input = jobInput(clip.video, queues, await tempDir('mt'), { subs: jaSubs, src: 'ja', tgt: 'en', mt: { engine: 'whisper', glossary: jaGlossary } });
+    const result: DubJobResult = await (await startJob(input, queues)).result();
+    const translated = JSON.parse(await readFile(path.join(result.outputDir, 'translated.json'), 'utf8')) as Translated;
+    expect(translated.method).toBe('whisper-translate');
+    expect(translated.lines.map((l) => l.text)).toEqual(['おはよう、コノハ。', 'ありがとう。']);
+    for (const line of translated.lines) expect(line.target).toMatch(/^whisper stand-in translated line \w+\.( whisper stand-in translated line \w+\.)*$/);
+    expect(translated.lines[0].glossary?.missed).toEqual([{ term: 'コノハ', reason: expect.stringMatching(/Whisper translates from the audio/) }]);
+    const srt = await readFile(path.join(result.outputDir, result.outputs.targetSrt), 'utf8');
+    expect(srt).toContain('whisper stand-in translated line');
+  }, 240_000);
+
   it('refuses mt.engine llm up front when the server does not serve the model (stand-in)', async () => {
     const input = jobInput((await shortClip()).video, queues, await tempDir('mt'), { subs, mt: { engine: 'llm', llm: { baseUrl: llm.baseUrl, model: 'no-such-model' } } });
     const err = await (await startJob(input, queues)).result().then(() => undefined, (e: unknown) => e);
