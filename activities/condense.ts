@@ -1,6 +1,7 @@
 // Before synthesis: lines clearly too long for their slot (estimated from syllables, even at fit.maxSpeed) are
-// condensed, so the dub says the line rather than a sped-up, cut-off version of it. Rules first
-// (lib/condense.ts); an LLM rewrite after them when one is configured (see `llmCondenser`).
+// condensed (unless fit.condense is off), so the dub says the line rather than a sped-up, cut-off version of it.
+// Rules first (lib/condense.ts); an LLM rewrite after them when one is configured (see `llmCondenser`). Each line
+// also gets the rate to ask of an engine with a rate knob. After synthesis, reviseLine says a line once more.
 import type { Condensing, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { condenseText } from '../lib/condense.js';
 import { parseEmotionTag } from '../lib/prosody.js';
@@ -47,7 +48,7 @@ export async function condenseLines(prep: PreparedJob, lines: TranslatedLine[]):
     let spoken = words;
     let rules: string[] = [];
     // A person's own wording (a review edit) is theirs: it is said as written.
-    if (needsCondensing(before, slotSec, options.fit.maxSpeed) && edited[String(line.index)]?.text === undefined) {
+    if (options.fit.condense !== false && needsCondensing(before, slotSec, options.fit.maxSpeed) && edited[String(line.index)]?.text === undefined) {
       // condenseText estimates at a person's rate: its budget is scaled the same way.
       const scale = before > 0 ? estimateAtPersonRate(words, lang) / before : 1;
       const byRules = condenseText(words, lang, budget * scale);

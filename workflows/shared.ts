@@ -65,7 +65,8 @@ export async function dubEachLine(
 ): Promise<FittedLine[]> {
   const minAudibleSec = patched('timing-fit-v2') ? MIN_AUDIBLE_SEC : 0;
   const condenseOn = prep.options.fit?.condense !== false;
-  const spoken = lines.length && condenseOn && patched('condense-lines') ? await act.condenseLines(prep, lines) : lines;
+  // Also with condensing off: the engine's rate hints, and the lines as revised by an earlier render, come from it.
+  const spoken = lines.length && patched('condense-lines') ? await act.condenseLines(prep, lines) : lines;
   const starts = spoken.map((l) => l.start);
   const planOf = new Map(plans.map((p) => [p.index, p]));
   let done = 0;

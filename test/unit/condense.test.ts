@@ -123,6 +123,15 @@ describe('the condensing activities (no server: called directly)', () => {
     expect(await condenseLines(prep, lines)).toEqual(out); // reused
   });
 
+  it('with condensing off, every word is kept; the engine is still asked for the speed', async () => {
+    const { condenseLines } = await import('../../activities/condense.js');
+    const prep = await prepIn({ fit: { maxSpeed: 1.25, minSpeed: 0.9, guardMs: 80, fadeMs: 30, condense: false } });
+    const out = await condenseLines(prep, lines);
+    expect(out.map((l) => l.target)).toEqual(lines.map((l) => l.target));
+    expect(out.every((l) => l.condensed === undefined)).toBe(true);
+    expect(out[0].rateHint).toBe(1.25);
+  });
+
   it('after synthesis: condenses against the real clip and asks the engine for the speed; remembered for the next render', async () => {
     const { condenseLines, reviseLine } = await import('../../activities/condense.js');
     const prep = await prepIn();
