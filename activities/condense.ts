@@ -1,28 +1,58 @@
 // Before synthesis: lines clearly too long for their slot (estimated from syllables, even at fit.maxSpeed) are
 // condensed (unless fit.condense is off), so the dub says the line rather than a sped-up, cut-off version of it.
-// Rules first (lib/condense.ts); an LLM rewrite after them when one is configured (see `llmCondenser`). Each line
+// Rules first (lib/condense.ts); then the job's chat model when it translates with one (mt.engine llm). Each line
 // also gets the rate to ask of an engine with a rate knob. After synthesis, reviseLine says a line once more.
-import type { Condensing, PreparedJob, TranslatedLine } from '../lib/job.js';
+import { readFile } from 'node:fs/promises';
+import { CancelledFailure } from '@temporalio/common';
+import { chatJson } from '../engines/llmTranslate.js';
 import { condenseText } from '../lib/condense.js';
+import type { Condensing, PreparedJob, TranslatedLine } from '../lib/job.js';
+import type { ChatMessage } from '../lib/llmProtocol.js';
 import { parseEmotionTag } from '../lib/prosody.js';
-import { engineSpeechSec, estimateSpeechSec as estimateAtPersonRate } from '../lib/syllables.js';
+import { engineSpeechSec, estimateSpeechSec as estimateAtPersonRate, syllablesPerSec } from '../lib/syllables.js';
 import { engineRateFor, MIN_AUDIBLE_SEC, needsCondensing, RATE_KNOB_ENGINES, slotFor, type Slot } from '../lib/timingFit.js';
 import { hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
-import { readFile } from 'node:fs/promises';
 
 const CONDENSED = 'condensed.json';
 
 /**
- * Hook for an LLM rewrite: given a line, its language and the seconds it must fit (at a typical speaking rate),
- * a shorter line that says the same, or undefined. Wired when an LLM endpoint (mt.llm.baseUrl) and its chat
- * helper exist; until then condensing is by rules only.
+ * An LLM rewrite, after the rules: given a line, its language and the seconds it must fit (at a typical speaking
+ * rate), a shorter line that says the same, or undefined. Tests may swap it (setLlmCondenser).
  */
 export type LlmCondenser = (prep: PreparedJob, text: string, lang: string, targetSec: number) => Promise<string | undefined>;
-let llmCondenser: LlmCondenser | undefined;
+
+/**
+ * The job's own chat model, when it translates with one (mt.engine llm: its endpoint is set up and answering).
+ * A failing model never fails the line: the rules' version is said instead.
+ */
+const jobLlm: LlmCondenser = async (prep, text, lang, targetSec) => {
+  if (prep.options.mt?.engine !== 'llm' || !prep.options.mt.llm) return undefined;
+  const maxSyllables = Math.max(1, Math.floor(targetSec * syllablesPerSec(lang)));
+  const messages: ChatMessage[] = [
+    {
+      role: 'system',
+      content: 'You shorten one line of dubbed dialogue so it can be said in the time the character speaks. Keep its meaning, '
+        + 'tone, register and language; drop filler, repetition and redundancy; never add anything. Answer with JSON only: {"line": "..."}',
+    },
+    { role: 'user', content: JSON.stringify({ language: lang, maxSyllables, line: text }) },
+  ];
+  try {
+    const { value } = await chatJson(prep.options.mt.llm, messages);
+    const line = (value as { line?: unknown } | undefined)?.line;
+    return typeof line === 'string' && line.trim() ? line.trim() : undefined;
+  } catch (e) {
+    if (e instanceof CancelledFailure) throw e;
+    return undefined;
+  }
+};
+let llmCondenser: LlmCondenser = jobLlm;
 
 export function setLlmCondenser(fn: LlmCondenser | undefined): void {
-  llmCondenser = fn;
+  llmCondenser = fn ?? jobLlm;
 }
+
+/** What an LLM rewrite depends on, for the artifact hash: nothing when the job has no chat model. */
+const llmKey = (prep: PreparedJob) => (prep.options.mt?.engine === 'llm' ? prep.options.mt.llm : undefined);
 
 export async function condenseLines(prep: PreparedJob, lines: TranslatedLine[]): Promise<TranslatedLine[]> {
   const { job, options, media, ttsEngine } = prep;
@@ -30,7 +60,7 @@ export async function condenseLines(prep: PreparedJob, lines: TranslatedLine[]):
   const lang = options.translate ? options.tgt : options.src;
   // Estimated as this job's synthesizer speaks (espeak-ng is ~1.25× slower than a person), at its rate.
   const speechSec = (text: string) => engineSpeechSec(text, lang, ttsEngine, options.tts.espeakSpeed);
-  const hash = hashOf('condense', lines, lang, media.durationSec, options.fit, options.tts, ttsEngine, options.review?.overrides, !!llmCondenser);
+  const hash = hashOf('condense', lines, lang, media.durationSec, options.fit, options.tts, ttsEngine, options.review?.overrides, llmKey(prep));
   if (await isFresh(job, out, hash)) return withRevisions(prep, (JSON.parse(await readFile(out, 'utf8')) as { lines: TranslatedLine[] }).lines);
 
   const starts = lines.map((l) => l.start);
@@ -54,7 +84,7 @@ export async function condenseLines(prep: PreparedJob, lines: TranslatedLine[]):
       const byRules = condenseText(words, lang, budget * scale);
       spoken = byRules.text;
       rules = byRules.rules;
-      if (llmCondenser && speechSec(byRules.text) > budget) {
+      if (speechSec(byRules.text) > budget) {
         const rewritten = (await llmCondenser(prep, spoken, lang, budget * scale))?.trim();
         if (rewritten && speechSec(rewritten) < speechSec(byRules.text)) {
           spoken = rewritten;
@@ -105,7 +135,7 @@ export async function reviseLine(prep: PreparedJob, line: TranslatedLine, clipSe
     const byRules = condenseText(words, lang, target);
     spoken = byRules.text;
     rules = byRules.rules;
-    if (llmCondenser && byRules.estimatedSec > target) {
+    if (byRules.estimatedSec > target) {
       const rewritten = (await llmCondenser(prep, spoken, lang, target))?.trim();
       if (rewritten && estimateAtPersonRate(rewritten, lang) < byRules.estimatedSec) {
         spoken = rewritten;

@@ -152,3 +152,62 @@ describe('the condensing activities (no server: called directly)', () => {
     expect(await reviseLine(prep, { ...line, target: 'We go now.' }, 5, { start: 0, end: 0 })).toBeUndefined(); // no room at all
   });
 });
+
+describe('an LLM rewrite after the rules (the job translates with a chat model)', () => {
+  const longEs = 'Muchas gracias por todo lo que has hecho por nosotros durante todo este tiempo.';
+  const withServer = async (reply: (body: string) => string, work: (baseUrl: string, asked: string[]) => Promise<void>) => {
+    const http = await import('node:http');
+    const asked: string[] = [];
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        asked.push(body);
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: reply(body) } }] }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      await work(`http://127.0.0.1:${port}/v1`, asked);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  };
+  const prepFor = async (baseUrl: string) => {
+    const { mkdtemp } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const root = await mkdtemp(`${os.tmpdir()}/anime-dub-condense-llm-`);
+    return {
+      job: { root, name: 'job' }, ttsEngine: 'espeak-ng', media: { durationSec: 2 },
+      options: {
+        src: 'en', tgt: 'es', translate: true, tts: { espeakSpeed: 165 }, review: {},
+        fit: { maxSpeed: 1.25, minSpeed: 0.9, guardMs: 80, fadeMs: 30, condense: true },
+        mt: { engine: 'llm', llm: { baseUrl, model: 'm', timeoutSec: 10, batchSize: 20, maxReasks: 0 } },
+      },
+    } as never;
+  };
+
+  it('asks the model for a shorter line when the rules cannot make it fit', async () => {
+    const { condenseLines } = await import('../../activities/condense.js');
+    await withServer(() => '```json\n{"line": "Gracias por todo."}\n```', async (baseUrl, asked) => {
+      const [line] = await condenseLines(await prepFor(baseUrl), [{ index: 0, start: 0, end: 1.5, text: 'Thanks for everything.', target: longEs }]);
+      expect(line.target).toBe('Gracias por todo.');
+      expect(line.condensed).toMatchObject({ from: longEs, rules: ['llm'] });
+      expect(asked).toHaveLength(1);
+      expect(JSON.parse(JSON.parse(asked[0]).messages[1].content)).toMatchObject({ language: 'es', line: longEs });
+    });
+  });
+
+  it('a model that answers nonsense or not at all leaves the rules’ version', async () => {
+    const { condenseLines } = await import('../../activities/condense.js');
+    await withServer(() => 'I cannot help with that.', async (baseUrl) => {
+      const [line] = await condenseLines(await prepFor(baseUrl), [{ index: 0, start: 0, end: 1.5, text: 'x', target: longEs }]);
+      expect(line.target).toBe(longEs);
+      expect(line.rateHint).toBe(1.25);
+    });
+    const [line] = await condenseLines(await prepFor('http://127.0.0.1:9/v1'), [{ index: 0, start: 0, end: 1.5, text: 'x', target: longEs }]);
+    expect(line.target).toBe(longEs);
+  });
+});
