@@ -131,6 +131,7 @@ export async function engineReport(temporalCli: string): Promise<EngineStatus[]>
     { name: 'pocketsphinx', kind: 'asr', installed: sphinx.installed && model, detail: model ? 'model en-us' : 'US-English model missing', install: 'apt-get install pocketsphinx pocketsphinx-en-us' },
     ...(await whisperStatuses()),
     { name: 'apertium', kind: 'mt', ...apertium, detail: `pairs: ${pairs.join(', ') || 'none'}`, install: 'apt-get install apertium apertium-eng-spa (or another apertium-xxx-yyy pair)' },
+    { name: 'argos-translate', kind: 'mt', installed: !!(await findOnPath('argos-translate')), detail: '--mt argos (offline neural MT, one package per pair)', install: 'pip install argostranslate; argospm update && argospm install translate-ja_en' },
     { name: 'espeak-ng', kind: 'tts', ...espeak, install: 'apt-get install espeak-ng' },
     { name: 'festival', kind: 'tts', installed: festival.installed && festivalVoice, version: festival.version, detail: festivalVoice ? `voice ${FESTIVAL_DEFAULT_VOICE}` : 'HTS voice missing', install: 'apt-get install festival festvox-us-slt-hts' },
     { name: 'piper', kind: 'tts', installed: !!(await findOnPath('piper')), detail: '--tts piper --piper-model FILE.onnx (or PIPER_VOICES_DIR)', install: 'pip install piper-tts; a voice: python3 -m piper.download_voice en_US-lessac-medium' },
