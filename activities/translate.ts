@@ -142,7 +142,7 @@ async function machineTranslate(prep: PreparedJob, lines: Line[], glossary: Glos
       const llm = options.mt.llm;
       await mkdir(inJob(job, 'tmp/mt'), { recursive: true });
       const out = await translateWithLlm(llm, lines.map((l) => ({ text: l.text, speaker: l.speaker })), options, glossary, inJob(job, 'tmp/mt/llm.jsonl'));
-      return { targets: out.targets, lost: none(), failures: out.failures, method: `llm:${llm.model}`, missReason: 'the model left it out' };
+      return { targets: out.targets, lost: none(), failures: out.failures, method: `llm:${llm.model}`, missReason: `the model left it out, also when asked again (mt.llm.maxReasks ${llm.maxReasks})` };
     }
     case 'whisper': {
       if (options.tgt !== 'en') throw failure(ErrorType.InvalidConfig, `--mt whisper translates into English only (tgt is "${options.tgt}")`);

@@ -151,6 +151,7 @@ export async function translateWithLlm(
     const ctx = { ...lang, before: batch.before, after: batch.after, glossary: glossaryFor(batch.items.map((l) => l.text), glossary) };
     let asked = all;
     let problems = new Map<number, string>();
+    const unglossed = new Map<number, string>();
     for (let attempt = 0; attempt <= settings.maxReasks && asked.length; attempt++) {
       const messages = buildMessages(asked, ctx, attempt ? reaskNote(problems) : undefined);
       requests++;
@@ -162,9 +163,10 @@ export async function translateWithLlm(
         reply = parseReply(answer.value, asked, ctx.glossary);
       } catch (e) {
         if (!(e instanceof ReplyNotJson)) throw e;
-        reply = { translations: new Map(), problems: new Map(asked.map((l) => [l.i, 'the reply was not JSON'])), extra: 0 };
+        reply = { translations: new Map(), problems: new Map(asked.map((l) => [l.i, 'the reply was not JSON'])), unglossed: new Map(), extra: 0 };
       }
       for (const [i, t] of reply.translations) targets[batch.offset + i] = t;
+      for (const [i, t] of reply.unglossed) unglossed.set(i, t);
       problems = reply.problems;
       if (recordTo) {
         await appendFile(recordTo, JSON.stringify({
@@ -173,7 +175,11 @@ export async function translateWithLlm(
       }
       asked = all.filter((l) => problems.has(l.i));
     }
-    for (const [i, why] of problems) failures.set(batch.offset + i, `${settings.model}: ${why} (after ${settings.maxReasks} re-ask${settings.maxReasks === 1 ? '' : 's'})`);
+    for (const [i, why] of problems) {
+      // A translation whose only fault is a glossary term beats a fallback engine's; the glossary report says so.
+      if (unglossed.has(i)) targets[batch.offset + i] = unglossed.get(i);
+      else failures.set(batch.offset + i, `${settings.model}: ${why} (after ${settings.maxReasks} re-ask${settings.maxReasks === 1 ? '' : 's'})`);
+    }
   }
   return { targets, failures, requests };
 }

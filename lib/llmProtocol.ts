@@ -109,6 +109,8 @@ export interface ParsedReply {
   translations: Map<number, string>;
   /** Line number → what was wrong (missing, empty, not text, glossary term left out). */
   problems: Map<number, string>;
+  /** Translations held back only because they leave out a glossary term (used if re-asking does not help). */
+  unglossed: Map<number, string>;
   /** Entries the reply had that were not asked for (ignored). */
   extra: number;
 }
@@ -135,6 +137,7 @@ export function parseReply(value: unknown, asked: readonly LineToTranslate[], gl
   const wanted = new Set(asked.map((l) => l.i));
   const translations = new Map<number, string>();
   const problems = new Map<number, string>();
+  const unglossed = new Map<number, string>();
   let extra = 0;
   const entries = entriesOf(value) ?? [];
   const positional = entries.length === asked.length && entries.every((e) => typeof e === 'string' || (e && typeof e === 'object' && pick(e as Record<string, unknown>, ['i', 'index', 'id', 'n', 'line']) === undefined));
@@ -167,10 +170,11 @@ export function parseReply(value: unknown, asked: readonly LineToTranslate[], gl
     const left = glossary.filter((e) => containsTerm(line.text, e.source) && !containsTerm(t, e.target));
     if (left.length) {
       translations.delete(line.i);
+      unglossed.set(line.i, t);
       problems.set(line.i, `it must use ${left.map((e) => `"${e.target}" for "${e.source}"`).join(', ')}`);
     }
   }
-  return { translations, problems, extra };
+  return { translations, problems, unglossed, extra };
 }
 
 /** Splits lines into batches of at most `size`, each with a few neighbouring lines as context. */

@@ -72,8 +72,8 @@ describe('machine translation engines (stand-ins), real dev server and worker', 
     llm.plan('messy', 'ok');
     const { translated, srt } = await dub({ engine: 'llm', glossary, llm: { baseUrl: llm.baseUrl, model: llm.model, apiKeyEnv: 'MT_STANDIN_KEY' } });
     expect(translated.method).toBe('llm:standin-model');
-    expect(llm.requests.map((r) => r.asked)).toEqual([[0, 1], [1]]);
-    expect(llm.requests[1].user).toMatch(/line 1: no entry for it/);
+    expect(llm.translations.map((r) => r.asked)).toEqual([[0, 1], [1]]);
+    expect(llm.translations[1].user).toMatch(/line 1: no entry for it/);
     expect(llm.requests[0].system).toMatch(/Konoha => Hoja/);
     // The key comes from the worker's environment, named by apiKeyEnv; it is never in the job input.
     expect(llm.requests[0].authorization).toBe('Bearer sk-standin-123');
@@ -83,11 +83,22 @@ describe('machine translation engines (stand-ins), real dev server and worker', 
     expect(srt).toContain('Buenos días, Hoja.');
   }, 240_000);
 
-  it('re-asks a line whose translation leaves out a glossary term, then a line the model never gets right falls back to apertium, marked failed (stand-in)', async () => {
-    llm.plan('no-glossary', 'garbage', 'garbage');
+  it('asks again for a line that leaves out a glossary term; keeps it with the miss reported when the model never uses the term (stand-in)', async () => {
+    llm.plan('no-glossary', 'no-glossary', 'no-glossary');
+    const { translated } = await dub({ engine: 'llm', glossary, llm: { baseUrl: llm.baseUrl, model: llm.model, maxReasks: 2 } });
+    expect(llm.translations.map((r) => r.asked)).toEqual([[0, 1], [0, 1], [0, 1]]);
+    expect(llm.translations[1].user).toMatch(/line 0: it must use "Hoja" for "Konoha"/);
+    expect(translated.failedLines).toBeUndefined();
+    expect(translated.lines[0].target).toBe('Buenos días, Konoha.');
+    expect(translated.lines[0].glossary).toEqual({
+      applied: ['Konoha'], enforced: [], missed: [{ term: 'Konoha', reason: 'the model left it out, also when asked again (mt.llm.maxReasks 2)' }],
+    });
+  }, 240_000);
+
+  it('a line the model never answers usably falls back to apertium and is marked failed (stand-in)', async () => {
+    llm.plan('garbage', 'garbage', 'garbage');
     const { translated, srt } = await dub({ engine: 'llm', glossary, llm: { baseUrl: llm.baseUrl, model: llm.model, maxReasks: 2 } });
-    expect(llm.requests.map((r) => r.asked)).toEqual([[0, 1], [0, 1], [0, 1]]);
-    expect(llm.requests[1].user).toMatch(/it must use "Hoja" for "Konoha"/);
+    expect(llm.translations.map((r) => r.asked)).toEqual([[0, 1], [0, 1], [0, 1]]);
     expect(translated.failedLines).toEqual([0, 1]);
     for (const line of translated.lines) {
       expect(line.mtFailed).toMatch(/standin-model: the reply was not JSON \(after 2 re-asks\)/);

@@ -55,6 +55,7 @@ describe('LLM reply protocol', () => {
     const parsed = parseReply({ lines: [{ i: 0, t: 'La aldea de Konoha' }] }, [{ i: 0, text: 'The village of Konoha' }], glossary);
     expect(parsed.translations.size).toBe(0);
     expect(parsed.problems.get(0)).toMatch(/"Hoja" for "Konoha"/);
+    expect(parsed.unglossed.get(0)).toBe('La aldea de Konoha');
   });
 
   it('puts speaker, neighbouring context, the glossary and the exact count in the prompt', () => {
