@@ -1,5 +1,11 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApplicationFailure } from '@temporalio/common';
 import { alignByOverlap } from '../../activities/translate.js';
+import { ENV_NAMES, jobOptionsSchema } from '../../config/schema.js';
+import { chatJson, checkLlm, translateWithLlm, type LlmSettings } from '../../engines/llmTranslate.js';
+import { LlmStandin } from '../fixtures/llmStandin.js';
 import { argosArgv, argosMissingLanguage, parseArgosPackages, splitArgosOutput } from '../../engines/argos.js';
 import {
   checkLine, containsTerm, GlossaryError, parseGlossary, protectTerms, restoreTerms, termsIn,
@@ -135,5 +141,60 @@ describe('argos-translate adapter and Whisper alignment', () => {
     const src = [{ index: 0, start: 0, end: 2, text: 'a' }, { index: 1, start: 2.5, end: 4, text: 'b' }, { index: 2, start: 9, end: 10, text: 'c' }];
     const segs = [{ index: 0, start: 0, end: 1.1, text: 'One' }, { index: 1, start: 1.1, end: 2.6, text: 'two' }, { index: 2, start: 2.6, end: 4.2, text: 'Three' }];
     expect(alignByOverlap(src, segs)).toEqual(['One two', 'Three', undefined]);
+  });
+});
+
+/** A port nothing listens on: one the OS just gave out and took back. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('mt settings and the LLM client against a local chat-completions stand-in', () => {
+  const standin = new LlmStandin();
+  let settings: LlmSettings;
+  beforeAll(async () => {
+    await standin.start();
+    settings = jobOptionsSchema.parse({ video: 'x.mp4', mt: { engine: 'llm', llm: { baseUrl: standin.baseUrl, model: standin.model, batchSize: 2 } } }).mt.llm;
+  });
+  afterAll(() => standin.stop());
+
+  it('defaults to apertium, Ollama on localhost, 20 lines a request and 2 re-asks; env names map to mt.*', () => {
+    expect(jobOptionsSchema.parse({ video: 'x.mp4' }).mt).toEqual({
+      engine: 'apertium', llm: { baseUrl: 'http://127.0.0.1:11434/v1', model: 'qwen2.5:7b-instruct', batchSize: 20, timeoutSec: 120, maxReasks: 2 },
+    });
+    expect(ENV_NAMES).toMatchObject({ MT_ENGINE: 'job.mt.engine', MT_GLOSSARY: 'job.mt.glossary', MT_LLM_URL: 'job.mt.llm.baseUrl', MT_LLM_MODEL: 'job.mt.llm.model' });
+    expect(jobOptionsSchema.safeParse({ video: 'x', mt: { llm: { apiKeyEnv: 'sk-123 secret' } } }).success).toBe(false);
+  });
+
+  it('chatJson returns the repaired JSON of a messy reply', async () => {
+    standin.plan('messy');
+    const { value } = await chatJson(settings, [{ role: 'system', content: 's' }, { role: 'user', content: 'Translate these 2 lines:\n0. Hello\n1. Good morning' }]);
+    expect(value).toEqual({ lines: [{ i: 0, t: 'Hola' }] });
+  });
+
+  it('translates in batches, re-asking only what is missing', async () => {
+    standin.plan('messy', 'ok', 'ok');
+    const out = await translateWithLlm(settings, [{ text: 'Hello' }, { text: 'Good morning', speaker: 'Aiko' }, { text: 'my friend' }], { src: 'en', tgt: 'es' }, []);
+    expect(out.targets).toEqual(['Hola', 'Buenos días', 'mi amigo']);
+    expect(standin.translations.map((r) => r.asked)).toEqual([[0, 1], [1], [0]]);
+    expect(out.failures.size).toBe(0);
+  });
+
+  it('types HTTP and network failures, and a model the server does not serve', async () => {
+    standin.plan('http500');
+    const e500 = await chatJson(settings, [{ role: 'user', content: 'x' }]).catch((e: unknown) => e);
+    expect(e500).toBeInstanceOf(ApplicationFailure);
+    expect((e500 as ApplicationFailure).type).toBe('EngineFailed');
+    const closed = await closedPort();
+    const refused = await chatJson({ ...settings, baseUrl: `http://127.0.0.1:${closed}/v1` }, [{ role: 'user', content: 'x' }]).catch((e: unknown) => e);
+    expect((refused as ApplicationFailure).message).toMatch(new RegExp(`could not reach http://127.0.0.1:${closed}/v1/chat/completions: ECONNREFUSED`));
+    expect(await checkLlm({ ...settings, model: 'other' })).toMatchObject({ available: false, type: 'EngineMissing', reason: expect.stringMatching(/ollama pull other/) });
+    expect(await checkLlm({ ...settings, baseUrl: `http://127.0.0.1:${closed}/v1` })).toMatchObject({ available: false, type: 'EngineMissing', reason: expect.stringMatching(/no OpenAI-compatible server answers/) });
+    expect(await checkLlm({ ...settings, apiKeyEnv: 'MT_TEST_UNSET_KEY' })).toMatchObject({ available: false, type: 'InvalidConfig' });
+    expect(await checkLlm(settings)).toEqual({ available: true });
   });
 });
