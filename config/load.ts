@@ -77,6 +77,12 @@ export function resolveJobOptions(settings: Settings, options: Tree & { video: s
   for (const key of ['video', 'subs', 'translatedSubs', 'outputDir'] as const) {
     if (typeof merged[key] === 'string' && merged[key]) merged[key] = path.resolve(cwd, merged[key] as string);
   }
+  // Files named inside engine sections too: a relative path means the caller's directory, not the worker's.
+  for (const [section, key] of [['mt', 'glossary'], ['asr', 'whisperCppModel'], ['tts', 'piperModel']] as const) {
+    const tree = merged[section] as Tree | undefined;
+    const value = tree?.[key];
+    if (typeof value === 'string' && (value.includes('/') || value.includes('.'))) merged[section] = { ...tree, [key]: path.resolve(cwd, value) };
+  }
   const parsed = jobOptionsSchema.safeParse(merged);
   if (!parsed.success) throw new ConfigError(`invalid job options: ${describeIssues(parsed.error, merged)}`);
   return parsed.data;

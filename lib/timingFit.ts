@@ -58,7 +58,8 @@ export function planFit(clipSec: number, slot: Slot, opts: FitOptions, sourceEnd
   const slotSec = Math.max(0, slot.end - slot.start);
   const borrowed = (fitted: number) => (sourceEnd === undefined ? 0 : round(Math.max(0, slot.start + fitted - sourceEnd), 4));
   if (clipSec <= slotSec) {
-    const speed = slowdown(clipSec, slotSec, opts.minSpeed ?? 1, sourceEnd === undefined ? slotSec : sourceEnd - slot.start);
+    const sourceSec = sourceEnd === undefined ? slotSec : sourceEnd - slot.start;
+    const speed = speedup(clipSec, slotSec, opts, sourceSec) ?? slowdown(clipSec, slotSec, opts.minSpeed ?? 1, sourceSec);
     const fitted = speed === 1 ? clipSec : Math.min(clipSec / speed, slotSec);
     return { speed, fittedDurationSec: fitted, trimmedSec: 0, paddedSec: slotSec - fitted, slotSec, borrowedSec: borrowed(fitted) };
   }
@@ -74,6 +75,17 @@ export function planFit(clipSec: number, slot: Slot, opts: FitOptions, sourceEnd
     slotSec,
     borrowedSec: borrowed(fitted),
   };
+}
+
+/**
+ * Speed > 1 that brings a clip longer than its source line back toward the line's length, so the dub ends when
+ * the character stops speaking; whatever maxSpeed leaves over borrows the silence after the line. Only for jobs
+ * with minSpeed (the second fit): earlier jobs let such a clip run into the gap at its own pace.
+ */
+function speedup(clipSec: number, slotSec: number, opts: FitOptions, sourceSec: number): number | undefined {
+  const target = Math.min(sourceSec, slotSec);
+  if (opts.minSpeed === undefined || target <= 0 || clipSec <= target * (1 + MIN_SLOWDOWN_GAIN)) return undefined;
+  return round(Math.min(opts.maxSpeed, clipSec / target), 4);
 }
 
 /** Speed < 1 that stretches a clip toward its source line's length (never past the slot), or 1. */

@@ -118,11 +118,19 @@ describe('timing fit, second version (guard yields, min speed, borrowed gap)', (
     expect(tight.fittedDurationSec).toBeLessThanOrEqual(0.95);
   });
 
-  it('a dub longer than its source line borrows the silence after it, and says how much', () => {
+  it('a dub longer than its source line is sped up toward the line (≤ maxSpeed), then borrows the silence after it, and says how much', () => {
     const slot = slotFor([1, 4], 0, 10, 80, MIN_AUDIBLE_SEC); // source line 1 → 2, next at 4
+    expect(planFit(1.2, slot, fit, 2)).toMatchObject({ speed: 1.2, trimmedSec: 0, borrowedSec: 0 });
     const plan = planFit(2.5, slot, fit, 2);
-    expect(plan).toMatchObject({ speed: 1, trimmedSec: 0, borrowedSec: 1.5 });
+    expect(plan).toMatchObject({ speed: 1.25, trimmedSec: 0, borrowedSec: 1 });
+    expect(plan.fittedDurationSec).toBeCloseTo(2, 6);
+    expect(planFit(1.04, slot, fit, 2)).toMatchObject({ speed: 1, borrowedSec: 0.04 }); // within 5%: not worth a re-encode
     expect(planFit(0.9, slot, fit, 2).borrowedSec).toBe(0);
+  });
+
+  it('jobs from before the second fit (no minSpeed) let a long dub run into the gap at its own pace', () => {
+    const slot = slotFor([1, 4], 0, 10, 80, MIN_AUDIBLE_SEC);
+    expect(planFit(2.5, slot, { maxSpeed: 1.25, guardMs: 80 }, 2)).toMatchObject({ speed: 1, borrowedSec: 1.5 });
   });
 
   it('knows what speed-up the engine already applied (the clip says, else the hint where the engine has a knob)', () => {
