@@ -75,13 +75,16 @@ export function qaLines(input: QaInput): QaLine[] {
   return input.lines.map((l) => {
     const f = byIndex.get(l.index);
     const source = { start: l.start, end: l.end, text: l.text };
-    const base = { index: l.index, source, target: l.target, uncondensedTarget: l.condensed?.from, engine: input.engine };
+    // The workflow hands in the lines as translated; what was condensed and how fast the engine spoke are known
+    // from the fitted line (older fitted lines lack both: fall back to the line's own fields).
+    const condensed = f?.condensed ?? l.condensed;
+    const base = { index: l.index, source, target: condensed?.to ?? l.target, uncondensedTarget: condensed?.from, engine: input.engine };
     if (!f) return { ...base, withinSlot: false, overlapNextSec: 0, problems: ['missing: no dub for this line'] };
     const dubStart = f.start;
     const dubEnd = f.start + f.fittedDurationSec;
     const sourceSec = Math.max(1e-3, l.end - l.start);
     const lengthError = f.fittedDurationSec / sourceSec - 1;
-    const hint = input.nativeRate ? Number(l.rateHint) || 1 : 1;
+    const hint = f.engineRate ?? (input.nativeRate ? Number(l.rateHint) || 1 : 1);
     const speedFactor = r4(f.speed * hint);
     const next = nextStart.get(l.index);
     const overlapNextSec = next === undefined ? 0 : r4(Math.max(0, dubEnd - next));
