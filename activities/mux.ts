@@ -5,7 +5,7 @@ import { encodeDubArgv, muxMkvArgv, muxMp4Argv, type MuxTrackInfo } from '../eng
 import type { DubOutputs, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { containerLanguage } from '../lib/languages.js';
 import { versionedName } from '../lib/review.js';
-import { formatSrt } from '../lib/subtitles.js';
+import { formatSrt, formatVtt } from '../lib/subtitles.js';
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
 import { run } from './run.js';
 
@@ -32,11 +32,16 @@ export async function muxOutputs(prep: PreparedJob, lines: TranslatedLine[], mix
   const outputs: DubOutputs = {
     sourceSrt: `${stem}.src.srt`,
     targetSrt: `${stem}.${dubLanguage}.srt`,
+    sourceVtt: `${stem}.src.vtt`,
+    targetVtt: `${stem}.${dubLanguage}.vtt`,
     mp4: versionedName(stem, options.review?.outputVersion ?? 1, 'mp4'),
     mkv: versionedName(stem, options.review?.outputVersion ?? 1, 'mkv'),
   };
+  const targetLines = lines.map((l) => ({ ...l, text: l.target }));
   await writeAtomic(job, inJob(job, outputs.sourceSrt), formatSrt(lines));
-  await writeAtomic(job, inJob(job, outputs.targetSrt), formatSrt(lines.map((l) => ({ ...l, text: l.target }))));
+  await writeAtomic(job, inJob(job, outputs.targetSrt), formatSrt(targetLines));
+  await writeAtomic(job, inJob(job, outputs.sourceVtt!), formatVtt(lines));
+  await writeAtomic(job, inJob(job, outputs.targetVtt!), formatVtt(targetLines));
 
   const log = commandLog(job);
   // One AAC encode of the dub, then both containers by stream copy, side by side (each is I/O, not CPU).

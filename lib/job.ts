@@ -116,6 +116,9 @@ export interface DubOutputs {
   mkv: string;
   sourceSrt: string;
   targetSrt: string;
+  /** WebVTT copies of the two subtitle files (for web players); absent in jobs from before they were written. */
+  sourceVtt?: string;
+  targetVtt?: string;
   lipsync?: string;
   report?: string;
 }

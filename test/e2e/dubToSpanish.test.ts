@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DubJobResult } from '../../lib/job.js';
+import { parseSubtitles } from '../../lib/subtitles.js';
 import type { SpeechClip } from '../../scripts/speechClip.js';
 import { dialogueClip } from '../fixtures/media.js';
 import { closeTestClient, jobInput, startJob, tempDir } from '../support/jobs.js';
@@ -75,6 +76,16 @@ describe('dubbing a 30 s English dialogue into Spanish (real engines, real dev s
     }
     const srt = await readFile(file('targetSrt'), 'utf8');
     expect(srt).toMatch(/Buenos días/);
+  });
+
+  it('exports the source and target subtitles as WebVTT too, the same cues as the SRT files', async () => {
+    for (const [vtt, srt] of [['sourceVtt', 'sourceSrt'], ['targetVtt', 'targetSrt']] as const) {
+      const text = await readFile(file(vtt), 'utf8');
+      expect(text.startsWith('WEBVTT')).toBe(true);
+      const cues = (t: string) => parseSubtitles(t).map((l) => [l.start, l.end, l.text]);
+      expect(cues(text)).toEqual(cues(await readFile(file(srt), 'utf8')));
+      expect(cues(text)).toHaveLength(clip.script.length);
+    }
   });
 
   it('recognizes the source with a word error rate of at most 25%', async () => {
