@@ -168,7 +168,7 @@ export async function readSubtitleFile(file: string, flag: string): Promise<Line
     if (lines.length === 0) throw new Error('no cues found');
     return lines;
   } catch (e) {
-    throw failure(ErrorType.InvalidSubtitles, `${flag} ${path.basename(file)} is not valid SRT or WebVTT: ${(e as Error).message}`);
+    throw failure(ErrorType.InvalidSubtitles, `${flag} ${path.basename(file)} is not valid SRT, WebVTT or ASS: ${(e as Error).message}`);
   }
 }
 

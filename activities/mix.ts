@@ -114,6 +114,14 @@ const CEILING_MARGIN_DB = 1;
 /** Integrated loudness closer than this to the target is left alone (a second pass costs a full decode). */
 const LOUDNESS_TOLERANCE_LU = 0.5;
 
+/**
+ * The separation step of the pipeline (on the GPU queue by default): demucs's stems when asked for or installed,
+ * else the reason the mix will duck the original. mixDub finds the stems this made and does not separate again.
+ */
+export async function separateAudio(prep: PreparedJob, audio: AudioTracks): Promise<Background> {
+  return backgroundFor(prep, audio, mixOptionsOf(prep).separation as SeparationChoice);
+}
+
 export async function mixDub(prep: PreparedJob, audio: AudioTracks, dubRel: string, fitted: FittedLine[]): Promise<string> {
   const { job } = prep;
   const opts = mixOptionsOf(prep);

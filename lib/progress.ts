@@ -2,7 +2,7 @@
 import { defineQuery } from '@temporalio/workflow';
 
 export const STAGES = [
-  'queued', 'prepare', 'extract', 'transcribe', 'translate', 'review', 'expressive', 'synthesize', 'assemble', 'mix', 'mux', 'lipsync', 'report', 'done', 'failed',
+  'queued', 'prepare', 'extract', 'separate', 'transcribe', 'translate', 'review', 'expressive', 'synthesize', 'assemble', 'mix', 'mux', 'lipsync', 'report', 'done', 'failed',
 ] as const;
 export type Stage = (typeof STAGES)[number];
 
@@ -19,7 +19,7 @@ export const progressQuery = defineQuery<Progress>('progress');
 
 /** Rough share of the whole job each stage takes, so the bar moves evenly. */
 const WEIGHT: Record<Stage, [from: number, to: number]> = {
-  queued: [0, 0], prepare: [0, 2], extract: [2, 6], transcribe: [6, 25], translate: [25, 28], review: [28, 28], expressive: [28, 30],
+  queued: [0, 0], prepare: [0, 2], extract: [2, 5], separate: [5, 6], transcribe: [6, 25], translate: [25, 28], review: [28, 28], expressive: [28, 30],
   synthesize: [30, 80], assemble: [80, 84], mix: [84, 90], mux: [90, 96], lipsync: [96, 98], report: [98, 100], done: [100, 100],
   failed: [0, 0],
 };

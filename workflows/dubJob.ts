@@ -1,5 +1,5 @@
 // The dub job, as the pipeline diagram reads:
-// prepare → extract → transcribe | import subs → translate → [expressive: analyse each line]
+// prepare → extract → [separate] → transcribe | import subs → translate → [expressive: analyse each line]
 //   → synthesize + fit each line → assemble → mix → mux
 //   → [lip-sync] → report
 import {
@@ -52,6 +52,8 @@ export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
 
   const act = activitiesOn(prep.options.queues, prep.options.placement, prep.options.timeouts?.heartbeatSec);
   const audio = await stage('extract', () => act.extractAudio(prep));
+  // Jobs from before separation existed have no mix.separation and replay without this step.
+  if ((prep.options.mix?.separation ?? 'off') !== 'off' && patched('separate-audio')) await stage('separate', () => act.separateAudio(prep, audio));
   const lines = await stage('transcribe', () => (prep.options.subs ? act.importSubtitles(prep) : act.transcribe(prep, audio)));
   const machine = await stage('translate', () => act.translateLines(prep, lines));
   let translated = applyOverrides(machine, prep.options.review?.overrides);

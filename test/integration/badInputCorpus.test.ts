@@ -47,9 +47,9 @@ describe('bad-input corpus (real dev server and workers)', () => {
     'an unsupported codec', 'a claimed duration past the limit', 'a folder instead of a file', 'a missing file',
     'the file name "ep 01 with spaces.mp4"', `the file name "it's \\"quoted\\".mp4"`, 'the file name "line\\nbreak.mp4"',
     'the file name "アニメ 第1話.mp4"', 'the file name "$(touch pwned);rm -rf x`id`.mp4"', 'the file name "-starts-with-dash.mp4"',
-    'a symlink pointing outside the folder', 'a malformed SRT', 'a malformed WebVTT', 'an ASS file where SRT/WebVTT is expected',
+    'a symlink pointing outside the folder', 'a malformed SRT', 'a malformed WebVTT', 'an ASS file whose dialogue has no times',
     'a Shift-JIS subtitle file', 'a missing subtitle file', 'invalid option values', 'a bad option combination', 'another bad combination',
-    'an unknown engine', 'an unsupported language pair', 'a source language without a recognizer', 'a missing engine binary',
+    'an unknown engine', 'a known engine that is not installed', 'an unsupported language pair', 'a source language without a recognizer', 'a missing engine binary',
     'an output folder that is not writable'];
   for (const name of names) {
     it(name, async () => {

@@ -41,15 +41,21 @@ describe('separation (demucs stand-in), real dev server and workers', () => {
     await closeTestClient();
   });
 
+  let lastHandle: Awaited<ReturnType<typeof startJob>>;
   const dub = async (queues: Queues, mix: Record<string, unknown>): Promise<DubJobResult> => {
     const input = jobInput((await shortClip()).video, queues, await tempDir('sep'), { mix });
-    return (await startJob(input, queues)).result();
+    lastHandle = await startJob(input, queues);
+    return lastHandle.result();
   };
 
   it('mixes the dub over no_vocals.wav, says so in the report, and meets the loudness target (stand-in)', async () => {
     const result = await dub(standin, { separation: 'demucs' });
     const commands = await commandsOf(result);
     const demucs = commands.find((a) => a[0] === 'demucs');
+    expect(commands.filter((a) => a[0] === 'demucs')).toHaveLength(1); // separated once, before the mix
+    // Separation is its own step of the pipeline, on the GPU queue (as DESIGN.md places it).
+    const scheduled = ((await lastHandle.fetchHistory()).events ?? []).map((e) => e.activityTaskScheduledEventAttributes).filter((a) => a?.activityType?.name === 'separateAudio');
+    expect(scheduled.map((a) => a?.taskQueue?.name)).toEqual([standin.gpu]);
     expect(demucs).toEqual(['demucs', '--two-stems', 'vocals', '-n', 'htdemucs', '-o', expect.stringMatching(/tmp\/separation$/), expect.stringMatching(/audio\/original\.48k\.wav$/)]);
     const premix = commands.find((a) => a.includes('-filter_complex_script'));
     expect(premix?.[premix.indexOf('-i') + 1]).toBe(path.join(result.outputDir, 'audio', 'separated', 'no_vocals.wav'));

@@ -83,6 +83,6 @@ describe('subtitle import and identity translation (real dev server and worker)'
     const handle = await startJob(jobInput(clip.video, queues, path.join(dir, 'out'), { subs: bad }), queues);
     const err = await handle.result().then(() => undefined, (e) => e);
     expect(String(err?.cause?.type)).toBe('InvalidSubtitles');
-    expect(err?.cause?.message).toMatch(/bad\.srt is not valid SRT or WebVTT/);
+    expect(err?.cause?.message).toMatch(/bad\.srt is not valid SRT, WebVTT or ASS/);
   }, 120_000);
 });
