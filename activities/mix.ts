@@ -11,6 +11,7 @@ import type { AudioTracks, FittedLine, PreparedJob } from '../lib/job.js';
 import { parseWavHeader, wavHeader } from '../lib/wav.js';
 import { commandLog, commit, exists, hashOf, inJob, isFresh, removeQuietly, tmpOf, writeAtomic } from './artifacts.js';
 import { findOnPath } from './engineChecks.js';
+import { encodeDubTo, encodedDubHash, ENCODED_DUB } from './mux.js';
 import { run } from './run.js';
 
 const CHANNELS = 2;
@@ -143,11 +144,16 @@ export async function mixDub(prep: PreparedJob, audio: AudioTracks, dubRel: stri
   await run(premixArgv(bed, dubAbs, script, premix), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
   const previous = (await readMixInfo(job))?.loudness;
   const keep = previous && previous.targetLufs === opts.loudnessLufs && previous.ceilingDb === opts.truePeakDb ? previous : undefined;
-  const loudness = await normalizeLoudness(job, premix, tmpOf(out), opts.loudnessLufs, opts.truePeakDb, keep);
+  // The AAC encode for the containers reads the same file as the verification measure: run them side by side
+  // (two single-threaded ffmpegs on two cores) instead of one after the other in mux.
+  let encoded: Promise<string> | undefined;
+  const loudness = await normalizeLoudness(job, premix, tmpOf(out), opts.loudnessLufs, opts.truePeakDb, keep, (file) => (encoded = encodeDubTo(prep, file)));
+  const encodedTmp = await encoded?.catch(() => undefined); // a failed head start only leaves the encode to mux
   await removeQuietly(premix);
   const info: MixInfo = { background, loudness };
   await writeAtomic(job, inJob(job, MIX_INFO), JSON.stringify(info, null, 2));
   await commit(job, tmpOf(out), out, hash);
+  if (encodedTmp) await commit(job, encodedTmp, inJob(job, ENCODED_DUB), await encodedDubHash(prep, rel));
   return rel;
 }
 
@@ -196,17 +202,25 @@ async function measure(job: PreparedJob['job'], file: string): Promise<LoudnessS
  */
 async function normalizeLoudness(
   job: PreparedJob['job'], input: string, output: string, targetLufs: number, ceilingDb: number, keep?: LoudnessOutcome,
+  whileMeasuring: (file: string) => Promise<unknown> = async () => undefined,
 ): Promise<LoudnessOutcome> {
   const before = await measure(job, input);
   let gainDb = keep?.gainDb ?? gainToTarget(before.integratedLufs, targetLufs);
   let regainDb = keep?.regainDb ?? 0;
   const limiterDb = ceilingDb - CEILING_MARGIN_DB;
   let passes = 0;
+  // Work the caller does on each candidate output while it is measured; it must be done before the file changes.
+  let alongside: Promise<unknown> = Promise.resolve();
+  const measureOutput = () => {
+    alongside = whileMeasuring(output).catch(() => undefined);
+    return measure(job, output);
+  };
   const render = async () => {
     passes++;
+    await alongside;
     await run(loudnessArgv(input, output, gainDb, limiterDb), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
     if (regainDb !== 0) await regain(job, output, regainDb);
-    return measure(job, output);
+    return measureOutput();
   };
   let after = await render();
   // A re-render keeps the gains it had, so editing one line leaves the rest of the track sample-identical; only
@@ -221,10 +235,11 @@ async function normalizeLoudness(
   }
   if (after.truePeakDb > limiterDb) {
     const more = limiterDb - after.truePeakDb - 0.05;
+    await alongside;
     await regain(job, output, more);
     regainDb += more;
     passes++;
-    after = await measure(job, output);
+    after = await measureOutput();
   }
   const pick = (s: LoudnessSummary) => ({ integratedLufs: round2(s.integratedLufs), truePeakDb: round2(s.truePeakDb) });
   return {

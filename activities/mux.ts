@@ -25,6 +25,23 @@ export function trackInfo(prep: PreparedJob, outputs: DubOutputs, mixRel: string
   };
 }
 
+/** The dub encoded once for both containers: made by mixDub while it verifies the mix, or here when missing. */
+export const ENCODED_DUB = 'tmp/mux/dub.m4a';
+
+/** What the encoded dub was made from: the mix as committed (a re-mix changes its size or time). */
+export async function encodedDubHash(prep: PreparedJob, mixRel: string): Promise<string> {
+  const mixStat = await stat(inJob(prep.job, mixRel));
+  return hashOf('encode-dub', mixRel, mixStat.size, mixStat.mtimeMs);
+}
+
+/** Encodes a mix (a temp file while the mix is still being verified) to the encoded dub's temp name. */
+export async function encodeDubTo(prep: PreparedJob, mixAbs: string): Promise<string> {
+  const tmp = tmpOf(inJob(prep.job, ENCODED_DUB));
+  await mkdir(path.dirname(tmp), { recursive: true });
+  await run(encodeDubArgv(mixAbs, tmp), { timeoutMs: 60 * 60_000, recordTo: commandLog(prep.job) });
+  return tmp;
+}
+
 export async function muxOutputs(prep: PreparedJob, lines: TranslatedLine[], mixRel: string): Promise<DubOutputs> {
   const { job, options, media } = prep;
   const stem = job.name;
@@ -45,16 +62,10 @@ export async function muxOutputs(prep: PreparedJob, lines: TranslatedLine[], mix
 
   const log = commandLog(job);
   // One AAC encode of the dub, then both containers by stream copy, side by side (each is I/O, not CPU).
-  const dubRel = 'tmp/mux/dub.m4a';
-  const dubAbs = inJob(job, dubRel);
-  const mixStat = await stat(inJob(job, mixRel));
-  const encodeHash = hashOf('encode-dub', mixRel, mixStat.size, mixStat.mtimeMs);
-  if (!(await isFresh(job, dubAbs, encodeHash))) {
-    await mkdir(path.dirname(dubAbs), { recursive: true });
-    await run(encodeDubArgv(inJob(job, mixRel), tmpOf(dubAbs)), { timeoutMs: 60 * 60_000, recordTo: log });
-    await commit(job, tmpOf(dubAbs), dubAbs, encodeHash);
-  }
-  const tracks = trackInfo(prep, outputs, dubRel);
+  const dubAbs = inJob(job, ENCODED_DUB);
+  const encodeHash = await encodedDubHash(prep, mixRel);
+  if (!(await isFresh(job, dubAbs, encodeHash))) await commit(job, await encodeDubTo(prep, inJob(job, mixRel)), dubAbs, encodeHash);
+  const tracks = trackInfo(prep, outputs, ENCODED_DUB);
   const hash = hashOf('mux', tracks, encodeHash, lines);
   await Promise.all(([[outputs.mp4, muxMp4Argv], [outputs.mkv, muxMkvArgv]] as const).map(async ([rel, argv]) => {
     const abs = inJob(job, rel);

@@ -12,6 +12,7 @@ import { parseSilencedetect } from '../lib/speechRegions.js';
 import { MANIFEST_VERSION, playlist, type ChunkEntry, type StreamManifest } from '../lib/streamManifest.js';
 import { readSubtitleFile, recognizeLines, saveTranscript } from './asr.js';
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
+import { encodedDubHash, ENCODED_DUB } from './mux.js';
 import { run } from './run.js';
 
 const pad3 = (n: number) => String(n).padStart(3, '0');
@@ -131,7 +132,9 @@ export async function muxChunk(prep: PreparedJob, chunk: Chunk, chunkPrep: Prepa
   await mkdir(inJob(job, 'stream'), { recursive: true });
   const mp4 = inJob(job, `stream/${chunkName(chunk.index)}.mp4`);
   const dubLang = containerLanguage(options.translate ? options.tgt : options.src);
-  await run(muxChunkArgv(chunkPrep.media.path, inJob(chunkPrep.job, mixRel), dubLang, containerLanguage(options.src), tmpOf(mp4)), { timeoutMs: 30 * 60_000, recordTo: log });
+  const encoded = inJob(chunkPrep.job, ENCODED_DUB);
+  const haveEncoded = await encodedDubHash(chunkPrep, mixRel).then((h) => isFresh(chunkPrep.job, encoded, h), () => false);
+  await run(muxChunkArgv(chunkPrep.media.path, haveEncoded ? encoded : inJob(chunkPrep.job, mixRel), dubLang, containerLanguage(options.src), tmpOf(mp4)), { timeoutMs: 30 * 60_000, recordTo: log });
   await commit(job, tmpOf(mp4), mp4, hashOf('muxChunk', chunk, mixRel));
   const ts = await segmentFrom(prep, chunk, mp4, log);
   return { mp4: path.basename(mp4), ts, finishedAt: new Date().toISOString() };

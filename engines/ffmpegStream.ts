@@ -29,7 +29,9 @@ export function cutAudioArgv(input: string, start: number, duration: number, rat
 export function muxChunkArgv(chunkVideo: string, dubAudio: string, tgtLang: string, srcLang: string, output: string): string[] {
   return [
     ...base, '-i', chunkVideo, '-i', dubAudio,
-    '-map', '0:v:0', '-map', '1:a:0', '-map', '0:a:0', '-c:v', 'copy', '-c:a:0', 'aac', '-b:a:0', '192k', '-c:a:1', 'copy',
+    '-map', '0:v:0', '-map', '1:a:0', '-map', '0:a:0', '-c:v', 'copy',
+    // An already encoded dub (.m4a, made while the mix was verified) is copied; a WAV is encoded here.
+    ...(/\.m4a$/i.test(dubAudio) ? ['-c:a:0', 'copy'] : ['-c:a:0', 'aac', '-aac_coder', 'fast', '-b:a:0', '192k']), '-c:a:1', 'copy',
     '-metadata:s:a:0', `language=${tgtLang}`, '-metadata:s:a:1', `language=${srcLang}`,
     '-disposition:a:0', 'default', '-disposition:a:1', '0', '-movflags', '+faststart', '-f', 'mp4', output,
   ];
