@@ -3,7 +3,7 @@
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chooseSeparation, checkDemucs, DEMUCS_MODEL, demucsArgv, demucsStems, type SeparationChoice } from '../engines/demucs.js';
-import { ebur128Argv, loudnessToJson, parseEbur128, type LoudnessSummary } from '../engines/ebur128.js';
+import { ebur128Argv, parseEbur128, type LoudnessSummary } from '../engines/ebur128.js';
 import { MIX_RATE } from '../engines/ffmpeg.js';
 import { gainArgv, gainToTarget, loudnessArgv, MAX_LOUDNESS_GAIN_DB, premixArgv, separatedMixFilter } from '../engines/ffmpegMix.js';
 import { ErrorType, failure } from '../lib/errors.js';
@@ -11,7 +11,7 @@ import type { AudioTracks, FittedLine, PreparedJob } from '../lib/job.js';
 import { parseWavHeader, wavHeader } from '../lib/wav.js';
 import { commandLog, commit, exists, hashOf, inJob, isFresh, removeQuietly, tmpOf, writeAtomic } from './artifacts.js';
 import { findOnPath } from './engineChecks.js';
-import { encodeDubTo, encodedDubHash, ENCODED_DUB, ENCODED_DUB_LOUDNESS } from './mux.js';
+import { encodeDubTo, encodedDubHash, ENCODED_DUB } from './mux.js';
 import { run } from './run.js';
 
 const CHANNELS = 2;
@@ -146,23 +146,14 @@ export async function mixDub(prep: PreparedJob, audio: AudioTracks, dubRel: stri
   const keep = previous && previous.targetLufs === opts.loudnessLufs && previous.ceilingDb === opts.truePeakDb ? previous : undefined;
   // The AAC encode for the containers reads the same file as the verification measure: run them side by side
   // (two single-threaded ffmpegs on two cores) instead of one after the other in mux.
-  // The report's measurement of that encoded stream follows it at once, also beside the verification.
-  let encoded: Promise<{ tmp: string; heard: LoudnessSummary }> | undefined;
-  const encodeAndMeasure = async (file: string) => {
-    const tmp = await encodeDubTo(prep, file);
-    return { tmp, heard: await measure(job, tmp) };
-  };
-  const loudness = await normalizeLoudness(job, premix, tmpOf(out), opts.loudnessLufs, opts.truePeakDb, keep, (file) => (encoded = encodeAndMeasure(file)));
-  const head = await encoded?.catch(() => undefined); // a failed head start only leaves the work to mux and the report
+  let encoded: Promise<string> | undefined;
+  const loudness = await normalizeLoudness(job, premix, tmpOf(out), opts.loudnessLufs, opts.truePeakDb, keep, (file) => (encoded = encodeDubTo(prep, file)));
+  const encodedTmp = await encoded?.catch(() => undefined); // a failed head start only leaves the encode to mux
   await removeQuietly(premix);
   const info: MixInfo = { background, loudness };
   await writeAtomic(job, inJob(job, MIX_INFO), JSON.stringify(info, null, 2));
   await commit(job, tmpOf(out), out, hash);
-  if (head) {
-    const encodedHash = await encodedDubHash(prep, rel);
-    await commit(job, head.tmp, inJob(job, ENCODED_DUB), encodedHash);
-    await writeAtomic(job, inJob(job, ENCODED_DUB_LOUDNESS), loudnessToJson(head.heard), encodedHash);
-  }
+  if (encodedTmp) await commit(job, encodedTmp, inJob(job, ENCODED_DUB), await encodedDubHash(prep, rel));
   return rel;
 }
 

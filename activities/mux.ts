@@ -28,9 +28,6 @@ export function trackInfo(prep: PreparedJob, outputs: DubOutputs, mixRel: string
 /** The dub encoded once for both containers: made by mixDub while it verifies the mix, or here when missing. */
 export const ENCODED_DUB = 'tmp/mux/dub.m4a';
 
-/** The encoded dub's loudness, measured as soon as it is encoded (the MKV and MP4 carry that very stream). */
-export const ENCODED_DUB_LOUDNESS = 'tmp/mux/dub.loudness.json';
-
 /** What the encoded dub was made from: the mix as committed (a re-mix changes its size or time). */
 export async function encodedDubHash(prep: PreparedJob, mixRel: string): Promise<string> {
   const mixStat = await stat(inJob(prep.job, mixRel));

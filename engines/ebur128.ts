@@ -56,10 +56,6 @@ export function parseEbur128(stderr: string): LoudnessSummary {
   };
 }
 
-/** A measurement as JSON that keeps silence: JSON has no -Infinity (it would come back as null). */
-export const loudnessToJson = (s: LoudnessSummary): string => JSON.stringify(s, (_, v) => (v === -Infinity ? '-inf' : v));
-export const loudnessFromJson = (text: string): LoudnessSummary => JSON.parse(text, (_, v) => (v === '-inf' ? -Infinity : v)) as LoudnessSummary;
-
 /** Every `stepSec` one frame (ebur128 logs ten a second): enough for a curve, small enough for report.json. */
 export function thinFrames(frames: readonly LoudnessFrame[], stepSec = 0.5): LoudnessFrame[] {
   const out: LoudnessFrame[] = [];
