@@ -3,7 +3,7 @@
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chooseSeparation, checkDemucs, DEMUCS_MODEL, demucsArgv, demucsStems, type SeparationChoice } from '../engines/demucs.js';
-import { ebur128Argv, parseEbur128, type LoudnessSummary } from '../engines/ebur128.js';
+import { ebur128Argv, loudnessToJson, parseEbur128, type LoudnessSummary } from '../engines/ebur128.js';
 import { MIX_RATE } from '../engines/ffmpeg.js';
 import { gainArgv, gainToTarget, loudnessArgv, MAX_LOUDNESS_GAIN_DB, premixArgv, separatedMixFilter } from '../engines/ffmpegMix.js';
 import { ErrorType, failure } from '../lib/errors.js';
@@ -147,18 +147,23 @@ export async function mixDub(prep: PreparedJob, audio: AudioTracks, dubRel: stri
   // The AAC encode for the containers reads the same file as the verification measure: run them side by side
   // (two single-threaded ffmpegs on two cores) instead of one after the other in mux.
   let encoded: Promise<string> | undefined;
-  const loudness = await normalizeLoudness(job, premix, tmpOf(out), opts.loudnessLufs, opts.truePeakDb, keep, (file) => (encoded = encodeDubTo(prep, file)));
+  const { outcome: loudness, heard } = await normalizeLoudness(job, premix, tmpOf(out), opts.loudnessLufs, opts.truePeakDb, keep, (file) => (encoded = encodeDubTo(prep, file)));
   const encodedTmp = await encoded?.catch(() => undefined); // a failed head start only leaves the encode to mux
   await removeQuietly(premix);
   const info: MixInfo = { background, loudness };
   await writeAtomic(job, inJob(job, MIX_INFO), JSON.stringify(info, null, 2));
   await commit(job, tmpOf(out), out, hash);
-  if (encodedTmp) await commit(job, encodedTmp, inJob(job, ENCODED_DUB), await encodedDubHash(prep, rel));
+  // Stamped with the mix file as committed: the encode and the measurement both belong to exactly this mix.
+  const stamp = await encodedDubHash(prep, rel);
+  if (encodedTmp) await commit(job, encodedTmp, inJob(job, ENCODED_DUB), stamp);
+  await writeAtomic(job, inJob(job, MIX_LOUDNESS), loudnessToJson(heard), stamp);
   return rel;
 }
 
 /** What the mix did, for the report: which background, and the loudness before and after. */
 export const MIX_INFO = 'audio/mix.json';
+/** The final mix's last measurement in full (per-frame curve included): the report's loudness figures. */
+export const MIX_LOUDNESS = 'audio/mix.loudness.json';
 
 export async function readMixInfo(job: PreparedJob['job']): Promise<MixInfo | undefined> {
   try {
@@ -180,7 +185,8 @@ export interface MixInfo {
 export interface LoudnessOutcome {
   targetLufs: number;
   ceilingDb: number;
-  before: { integratedLufs: number; truePeakDb: number };
+  /** The premix: only its integrated loudness is needed (for the gain), so its peak is the cheaper sample peak. */
+  before: { integratedLufs: number; samplePeakDb?: number };
   after: { integratedLufs: number; truePeakDb: number };
   /** Gain before the limiter, and the plain gain after it that pulled a peak under the ceiling (0 if none). */
   gainDb: number;
@@ -190,8 +196,8 @@ export interface LoudnessOutcome {
   keptGain?: boolean;
 }
 
-async function measure(job: PreparedJob['job'], file: string): Promise<LoudnessSummary> {
-  const { stderr } = await run(ebur128Argv(file), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
+async function measure(job: PreparedJob['job'], file: string, peak: 'true' | 'sample' = 'true'): Promise<LoudnessSummary> {
+  const { stderr } = await run(ebur128Argv(file, 0, peak), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
   return parseEbur128(stderr);
 }
 
@@ -203,8 +209,8 @@ async function measure(job: PreparedJob['job'], file: string): Promise<LoudnessS
 async function normalizeLoudness(
   job: PreparedJob['job'], input: string, output: string, targetLufs: number, ceilingDb: number, keep?: LoudnessOutcome,
   whileMeasuring: (file: string) => Promise<unknown> = async () => undefined,
-): Promise<LoudnessOutcome> {
-  const before = await measure(job, input);
+): Promise<{ outcome: LoudnessOutcome; heard: LoudnessSummary }> {
+  const before = await measure(job, input, 'sample');
   let gainDb = keep?.gainDb ?? gainToTarget(before.integratedLufs, targetLufs);
   let regainDb = keep?.regainDb ?? 0;
   const limiterDb = ceilingDb - CEILING_MARGIN_DB;
@@ -242,9 +248,11 @@ async function normalizeLoudness(
     after = await measureOutput();
   }
   const pick = (s: LoudnessSummary) => ({ integratedLufs: round2(s.integratedLufs), truePeakDb: round2(s.truePeakDb) });
-  return {
-    targetLufs, ceilingDb, before: pick(before), after: pick(after), gainDb: round2(gainDb), regainDb: round2(regainDb), passes, ...(keptGain ? { keptGain } : {}),
+  const outcome: LoudnessOutcome = {
+    targetLufs, ceilingDb, before: { integratedLufs: round2(before.integratedLufs), samplePeakDb: round2(before.samplePeakDb ?? -Infinity) },
+    after: pick(after), gainDb: round2(gainDb), regainDb: round2(regainDb), passes, ...(keptGain ? { keptGain } : {}),
   };
+  return { outcome, heard: after };
 }
 
 async function regain(job: PreparedJob['job'], file: string, db: number): Promise<void> {

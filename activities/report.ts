@@ -1,13 +1,14 @@
 // report.json and report.html: per line, where the dub sits against its source line and what the fit had to
-// do; for the job, the timing figures and the loudness measured on the dub track of the finished file.
-import { rename, writeFile } from 'node:fs/promises';
-import { ebur128Argv, parseEbur128, thinFrames, type LoudnessSummary } from '../engines/ebur128.js';
+// do; for the job, the timing figures and the loudness of the final mix (the dub track the containers carry).
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { ebur128Argv, loudnessFromJson, parseEbur128, thinFrames, type LoudnessSummary } from '../engines/ebur128.js';
 import type { DubOutputs, FittedLine, LipsyncOutcome, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { qaLines, qaSummary, type QaLoudness } from '../lib/qaReport.js';
 import { reportHtml } from '../lib/reportHtml.js';
 import { drawTimeline } from '../lib/timelinePng.js';
-import { commandLog, exists, inJob, tmpOf, writeAtomic } from './artifacts.js';
-import { mixOptionsOf, readMixInfo } from './mix.js';
+import { commandLog, exists, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
+import { MIX_LOUDNESS, mixOptionsOf, readMixInfo } from './mix.js';
+import { encodedDubHash } from './mux.js';
 import { run } from './run.js';
 
 /** Engines that take the fit's rate hint themselves (activities/tts.ts): their pace change counts as speed. */
@@ -18,6 +19,13 @@ export const REPORT_PNG = 'report.timeline.png';
 
 /** The dub as the viewer hears it: the first audio track of the MKV (the mix WAV when there is no MKV). */
 async function measureDubTrack(prep: PreparedJob, outputs: DubOutputs): Promise<{ file: string; loudness: LoudnessSummary } | undefined> {
+  // The mix's own final measurement, when it belongs to the mix on disk: no second decode at the end of the job.
+  // It is taken before the AAC encode; the limiter's 1 dB margin leaves the encode's few tenths of a dB room.
+  const { job } = prep;
+  const stamp = await encodedDubHash(prep, 'audio/mix.48k.wav').catch(() => undefined);
+  if (stamp && (await isFresh(job, inJob(job, MIX_LOUDNESS), stamp))) {
+    return { file: 'audio/mix.48k.wav', loudness: loudnessFromJson(await readFile(inJob(job, MIX_LOUDNESS), 'utf8')) };
+  }
   const candidates = [outputs.mkv, outputs.mp4, 'audio/mix.48k.wav'].filter((f): f is string => !!f);
   for (const rel of candidates) {
     const abs = inJob(prep.job, rel);

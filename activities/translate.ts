@@ -97,10 +97,14 @@ export function alignByOverlap(source: readonly Line[], segments: readonly Line[
 
 /** Pair imported target cues with source lines: by index when the counts match, else each cue is a line. */
 function pairImported(source: Line[], target: Line[]): TranslatedLine[] {
-  if (source.length === target.length) return source.map((l, i) => ({ ...l, target: target[i].text }));
+  // Speaker names may come with either file (an ASS translation often has them when the recognizer did not).
+  const speakerOf = (...lines: (Line | undefined)[]) => lines.find((l) => l?.speaker)?.speaker;
+  const withSpeaker = <T extends object>(line: T, speaker: string | undefined) => (speaker ? { ...line, speaker } : line);
+  if (source.length === target.length) return source.map((l, i) => withSpeaker({ ...l, target: target[i].text }, speakerOf(l, target[i])));
   return target.map((t, index) => {
-    const overlapping = source.filter((s) => s.start < t.end && s.end > t.start).map((s) => s.text);
-    return { index, start: t.start, end: t.end, text: overlapping.join(' '), target: t.text };
+    const overlapping = source.filter((s) => s.start < t.end && s.end > t.start);
+    const line = { index, start: t.start, end: t.end, text: overlapping.map((s) => s.text).join(' '), target: t.text };
+    return withSpeaker(line, speakerOf(t, ...overlapping));
   });
 }
 

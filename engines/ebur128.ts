@@ -14,6 +14,8 @@ export interface LoudnessSummary {
   loudnessRangeLu: number;
   /** Highest true peak over all channels, dBTP (4x oversampled, as ffmpeg measures it). */
   truePeakDb: number;
+  /** Highest sample peak, dBFS: measured instead of the true peak when that is not needed (half the cost). */
+  samplePeakDb?: number;
   frames: LoudnessFrame[];
 }
 
@@ -21,10 +23,10 @@ export interface LoudnessSummary {
  * One decode of one audio stream; frames are logged at info level so they need no `-v verbose` (which would
  * bury them in every other filter's chatter). `audioStream` picks the file's n-th audio stream (the dub is 0).
  */
-export function ebur128Argv(input: string, audioStream = 0): string[] {
+export function ebur128Argv(input: string, audioStream = 0, peak: 'true' | 'sample' = 'true'): string[] {
   return [
     'ffmpeg', '-nostdin', '-hide_banner', '-nostats', '-v', 'info', '-i', input,
-    '-map', `0:a:${audioStream}`, '-af', 'ebur128=peak=true:framelog=info', '-f', 'null', '-',
+    '-map', `0:a:${audioStream}`, '-af', `ebur128=peak=${peak}:framelog=info`, '-f', 'null', '-',
   ];
 }
 
@@ -47,14 +49,20 @@ export function parseEbur128(stderr: string): LoudnessSummary {
   const integrated = /Integrated loudness:\s*\n\s*I:\s*(-?[\d.]+|-?inf) LUFS/.exec(summary);
   const range = /Loudness range:\s*\n\s*LRA:\s*(-?[\d.]+) LU/.exec(summary);
   const peak = /True peak:\s*\n\s*Peak:\s*(-?[\d.]+|-?inf) dBFS/.exec(summary);
+  const sample = /Sample peak:\s*\n\s*Peak:\s*(-?[\d.]+|-?inf) dBFS/.exec(summary);
   if (!integrated) throw new Error('ebur128 summary has no integrated loudness');
   return {
     integratedLufs: num(integrated[1]),
     loudnessRangeLu: range ? Number(range[1]) : 0,
     truePeakDb: peak ? num(peak[1]) : -Infinity,
+    ...(sample ? { samplePeakDb: num(sample[1]) } : {}),
     frames,
   };
 }
+
+/** A measurement as JSON that keeps silence: JSON has no -Infinity (it would come back as null). */
+export const loudnessToJson = (s: LoudnessSummary): string => JSON.stringify(s, (_, v) => (v === -Infinity ? '-inf' : v));
+export const loudnessFromJson = (text: string): LoudnessSummary => JSON.parse(text, (_, v) => (v === '-inf' ? -Infinity : v)) as LoudnessSummary;
 
 /** Every `stepSec` one frame (ebur128 logs ten a second): enough for a curve, small enough for report.json. */
 export function thinFrames(frames: readonly LoudnessFrame[], stepSec = 0.5): LoudnessFrame[] {

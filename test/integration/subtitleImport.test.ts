@@ -41,6 +41,19 @@ describe('subtitle import and identity translation (real dev server and worker)'
     expect(report.engines.mt).toBe('subtitles');
   }, 120_000);
 
+  it('--translated-subs with speaker names (WebVTT voice tags) gives the lines their speakers', async () => {
+    const clip = await shortClip();
+    const dir = await tempDir('tsubs-speakers');
+    const stamp = (s: number) => new Date(Math.round(s * 1000)).toISOString().slice(11, 23);
+    const cues = clip.script.map((l, i) => `${stamp(l.start)} --> ${stamp(l.end)}\n<v ${['Aiko', 'Ben'][i]}>${['Hola a todos.', 'Muchas gracias.'][i]}`);
+    const translated = path.join(dir, 'in', 'es.vtt');
+    await mkdir(path.dirname(translated), { recursive: true });
+    await writeFile(translated, `WEBVTT\n\n${cues.join('\n\n')}\n`);
+    const result: DubJobResult = await (await startJob(jobInput(clip.video, queues, path.join(dir, 'out'), { translatedSubs: translated }), queues)).result();
+    const lines = JSON.parse(await readFile(path.join(result.outputDir, 'translated.json'), 'utf8')).lines;
+    expect(lines.map((l: { speaker?: string; target: string }) => [l.speaker, l.target])).toEqual([['Aiko', 'Hola a todos.'], ['Ben', 'Muchas gracias.']]);
+  }, 120_000);
+
   it('--subs with an ASS file keeps the speaker names; a line far too long for its slot is condensed before synthesis', async () => {
     const clip = await shortClip();
     const dir = await tempDir('asssubs');
