@@ -40,12 +40,13 @@ async function espeakSpeaks(language: string): Promise<boolean> {
 }
 
 /** Fails fast (before any heavy work) when the job asks for something that is not installed. */
-export async function checkJobEngines(options: JobOptions): Promise<{ ttsEngine: TtsEngineName }> {
+export async function checkJobEngines(options: JobOptions): Promise<{ ttsEngine: TtsEngineName; separate: boolean }> {
   await requireProgram('ffmpeg', 'ffmpeg');
-  if (options.mix?.separation === 'demucs') {
-    const demucs = await checkDemucs(findOnPath);
-    if (!demucs.available) throw failure(ErrorType.EngineMissing, `--separation demucs: ${demucs.reason}; or use --separation auto|off`);
-  }
+  // auto separates only where demucs is installed: a job without it never waits on a separation step.
+  const separation = options.mix?.separation ?? 'off';
+  const demucs = separation === 'off' ? undefined : await checkDemucs(findOnPath);
+  if (separation === 'demucs' && !demucs?.available) throw failure(ErrorType.EngineMissing, `--separation demucs: ${demucs?.reason}; or use --separation auto|off`);
+  const separate = !!demucs?.available;
   if (!options.subs && isWhisperEngine(options.asr.engine)) {
     await checkWhisperEngine(options.asr.engine, options);
   } else if (!options.subs) {
@@ -87,7 +88,7 @@ export async function checkJobEngines(options: JobOptions): Promise<{ ttsEngine:
       throw failure(ErrorType.UnsupportedLanguage, `espeak-ng has no voice for "${options.tts.voice ?? dubLanguage}" (see \`espeak-ng --voices\`)`);
     }
   }
-  return { ttsEngine };
+  return { ttsEngine, separate };
 }
 
 export interface EngineStatus {

@@ -88,7 +88,7 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
     throw failure(ErrorType.InvalidConfig, '--translated-subs is not supported with --stream yet; use --subs, or dub without streaming');
   }
   // A dry run uses no recognizer, translator or synthesizer, so it needs none installed.
-  const { ttsEngine } = options.stream.enabled && options.stream.dryRun ? { ttsEngine: 'espeak-ng' as const } : await checkJobEngines(options);
+  const { ttsEngine, separate } = options.stream.enabled && options.stream.dryRun ? { ttsEngine: 'espeak-ng' as const, separate: false } : await checkJobEngines(options);
 
   const job: JobRef = { root, name: jobNameFor(options.video) };
   try {
@@ -100,7 +100,7 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   }
   // The validated options, so `anime-dub review … render` can re-run this job with edits.
   await writeAtomic(job, inJob(job, 'job.json'), JSON.stringify(options, null, 2));
-  return { job, options, media, ttsEngine };
+  return { job, options, media, ttsEngine, separate };
 }
 
 export async function extractAudio(prep: PreparedJob): Promise<AudioTracks> {

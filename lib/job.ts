@@ -68,6 +68,8 @@ export interface PreparedJob {
   options: JobOptions;
   media: MediaInfo;
   ttsEngine: 'espeak-ng' | 'festival' | 'piper' | 'xtts';
+  /** Separation will run (demucs asked for, or auto and installed); absent in jobs from before it existed. */
+  separate?: boolean;
   /** Each speaker's voice (prepareVoices); absent = the job's one voice for every line. */
   voices?: VoicePlan;
 }

@@ -52,8 +52,8 @@ export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
 
   const act = activitiesOn(prep.options.queues, prep.options.placement, prep.options.timeouts?.heartbeatSec);
   const audio = await stage('extract', () => act.extractAudio(prep));
-  // Jobs from before separation existed have no mix.separation and replay without this step.
-  if ((prep.options.mix?.separation ?? 'off') !== 'off' && patched('separate-audio')) await stage('separate', () => act.separateAudio(prep, audio));
+  // Only where demucs will run (prepare checked): a job without it never waits for a separation worker.
+  if (prep.separate && patched('separate-audio')) await stage('separate', () => act.separateAudio(prep, audio));
   const lines = await stage('transcribe', () => (prep.options.subs ? act.importSubtitles(prep) : act.transcribe(prep, audio)));
   const machine = await stage('translate', () => act.translateLines(prep, lines));
   let translated = applyOverrides(machine, prep.options.review?.overrides);
