@@ -40,16 +40,16 @@ const FRAME_RE = new RegExp(String.raw`\bt:\s*([\d.]+)\s+TARGET:\s*-?[\d.]+ LUFS
 export function parseEbur128(stderr: string): LoudnessSummary {
   const frames: LoudnessFrame[] = [];
   for (const line of stderr.split('\n')) {
-    const m = FRAME_RE.exec(line);
+    const m = line.match(FRAME_RE);
     if (m) frames.push({ t: Number(m[1]), momentary: num(m[2]), shortTerm: num(m[3]) });
   }
   const at = stderr.lastIndexOf('Summary:');
   if (at < 0) throw new Error('ebur128 printed no summary');
   const summary = stderr.slice(at);
-  const integrated = /Integrated loudness:\s*\n\s*I:\s*(-?[\d.]+|-?inf) LUFS/.exec(summary);
-  const range = /Loudness range:\s*\n\s*LRA:\s*(-?[\d.]+) LU/.exec(summary);
-  const peak = /True peak:\s*\n\s*Peak:\s*(-?[\d.]+|-?inf) dBFS/.exec(summary);
-  const sample = /Sample peak:\s*\n\s*Peak:\s*(-?[\d.]+|-?inf) dBFS/.exec(summary);
+  const integrated = summary.match(/Integrated loudness:\s*\n\s*I:\s*(-?[\d.]+|-?inf) LUFS/);
+  const range = summary.match(/Loudness range:\s*\n\s*LRA:\s*(-?[\d.]+) LU/);
+  const peak = summary.match(/True peak:\s*\n\s*Peak:\s*(-?[\d.]+|-?inf) dBFS/);
+  const sample = summary.match(/Sample peak:\s*\n\s*Peak:\s*(-?[\d.]+|-?inf) dBFS/);
   if (!integrated) throw new Error('ebur128 summary has no integrated loudness');
   return {
     integratedLufs: num(integrated[1]),

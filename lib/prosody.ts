@@ -150,7 +150,7 @@ const TAGS: Record<string, Category> = { happy: 'excited', sad: 'sad', angry: 'a
 
 /** A leading `[happy]` / `[sad]` / `[angry]` / `[calm]` (any case, optional spaces) → its category, text without it. */
 export function parseEmotionTag(text: string): { category?: Category; text: string } {
-  const m = /^\s*\[\s*(happy|sad|angry|calm)\s*\]\s*/i.exec(text);
+  const m = text.match(/^\s*\[\s*(happy|sad|angry|calm)\s*\]\s*/i);
   if (!m) return { text };
   return { category: TAGS[m[1].toLowerCase()], text: text.slice(m[0].length) };
 }

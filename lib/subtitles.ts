@@ -69,7 +69,7 @@ function vttCueBlocks(body: string): string {
 
 /** `<v Name>` or `<v.class Name>`: the first voice span names the speaker. */
 function voiceOf(text: string): string | undefined {
-  const m = /<v(?:\.[^\s>]+)*[ \t]+([^>]+)>/.exec(text);
+  const m = text.match(/<v(?:\.[^\s>]+)*[ \t]+([^>]+)>/);
   return m ? decodeVttEntities(m[1].trim()) || undefined : undefined;
 }
 

@@ -56,7 +56,7 @@ function processCpuSec(pid: number | 'self', withChildren = true): number {
 
 function vmHwmKb(pid: number): number | undefined {
   try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/);
     return m ? Number(m[1]) : undefined;
   } catch {
     return undefined;
@@ -208,7 +208,7 @@ async function runClient(args: string[], address: string, commands?: string, wat
   clearInterval(poll);
   const engines = watcher?.stop() ?? [];
   if (r.exitCode !== 0) {
-    const why = /failed: (.*)/.exec(String(r.all))?.[1] ?? `exit ${r.exitCode}`;
+    const why = String(r.all).match(/failed: (.*)/)?.[1] ?? `exit ${r.exitCode}`;
     throw new Error(`anime-dub run failed: ${why.length > 300 ? `${why.slice(0, 300)}…` : why}`);
   }
   return { run: { startMs, endMs, peakRssKb: peak, exitCode: r.exitCode ?? -1, output: String(r.all) }, engines, cpuSamples };
@@ -431,8 +431,8 @@ function verdicts(runs: DubRun[], stream?: StreamRun): Verdict[] {
 }
 
 async function machine(): Promise<{ nproc: number; cpu: string; memGiB: number; node: string; commit: string; dirty: boolean; kernel: string }> {
-  const cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? os.cpus()[0]?.model ?? '?';
-  const memKb = Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0);
+  const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1]?.trim() ?? os.cpus()[0]?.model ?? '?';
+  const memKb = Number(readFileSync('/proc/meminfo', 'utf8').match(/MemTotal:\s+(\d+)/)?.[1] ?? 0);
   const commit = (await execa('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, reject: false })).stdout.trim() || '?';
   const status = (await execa('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, reject: false })).stdout.trim();
   return { nproc: os.availableParallelism(), cpu, memGiB: memKb / 2 ** 20, node: process.version, commit, dirty: status.length > 0, kernel: os.release() };
