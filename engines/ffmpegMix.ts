@@ -21,21 +21,21 @@ export function separatedMixFilter(dubGainDb: number, backgroundGainDb = 0): str
   ].join(';\n');
 }
 
-/** ffmpeg measures true peak 4x oversampled; the limiter works at 4x too, so what it holds is close to that. */
+/** ffmpeg measures true peak 4x oversampled; the limiter can work at 4x too, so what it holds is close to that. */
 const OVERSAMPLED_RATE = MIX_RATE * 4;
 
 /**
- * One gain to the loudness target, then a limiter at `ceilingDb` run oversampled so inter-sample peaks are
- * caught too (loudnorm's own linear mode silently turns dynamic when the gain would push peaks over; this
- * never changes the dynamics except on the peaks themselves).
+ * One gain to the loudness target, then a limiter at `ceilingDb` (loudnorm's own linear mode silently turns
+ * dynamic when the gain would push peaks over; this never changes the dynamics except on the peaks
+ * themselves). At 48 kHz it holds sample peaks only; `oversampled` runs it at 4x so inter-sample peaks are
+ * caught too, at 3.5x the cost (1.54 s vs 0.44 s for a 5-minute mix on our bench machine).
  */
-export function loudnessArgv(input: string, output: string, gainDb: number, ceilingDb: number): string[] {
+export function loudnessArgv(input: string, output: string, gainDb: number, ceilingDb: number, oversampled = true): string[] {
   const limit = Math.min(1, Math.max(0.0625, 10 ** (ceilingDb / 20)));
+  const limiter = `alimiter=limit=${limit.toFixed(5)}:attack=1:release=50:level=false`;
   const chain = [
     `volume=${gainDb.toFixed(2)}dB`,
-    `aresample=${OVERSAMPLED_RATE}`,
-    `alimiter=limit=${limit.toFixed(5)}:attack=1:release=50:level=false`,
-    `aresample=${MIX_RATE}`,
+    ...(oversampled ? [`aresample=${OVERSAMPLED_RATE}`, limiter, `aresample=${MIX_RATE}`] : [limiter]),
   ].join(',');
   return ['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', input, '-af', chain, '-ar', String(MIX_RATE), '-ac', '2', '-c:a', 'pcm_s16le', '-f', 'wav', output];
 }

@@ -124,7 +124,9 @@ interface Worker { pid: number; startupMs: number; child: ResultPromise; stop():
 
 async function startWorker(address: string, log: string): Promise<Worker> {
   const started = Date.now();
-  const child = execa(process.execPath, [path.join(ROOT, 'dist', 'workers', 'all.js')], {
+  // BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the worker (node refuses it in NODE_OPTIONS).
+  const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = execa(process.execPath, [...nodeArgs, path.join(ROOT, 'dist', 'workers', 'all.js')], {
     env: { TEMPORAL_ADDRESS: address, DUB_WORKER_IDENTITY: `bench-worker-${process.pid}` },
     reject: false, all: true, buffer: false,
   });

@@ -147,13 +147,15 @@ describe('engine adapters for the mix', () => {
     expect(ebur128Argv('out.mkv', 0)).toEqual(['ffmpeg', '-nostdin', '-hide_banner', '-nostats', '-v', 'info', '-i', 'out.mkv', '-map', '0:a:0', '-af', 'ebur128=peak=true:framelog=info', '-f', 'null', '-']);
   });
 
-  it('gains to the target and limits oversampled under the ceiling', () => {
+  it('gains to the target and limits under the ceiling, at 48 kHz or oversampled', () => {
     expect(gainToTarget(-20, -16)).toBe(4);
     expect(gainToTarget(-Infinity, -16)).toBe(0);
     expect(gainToTarget(-60, -16)).toBe(20);
     const af = loudnessArgv('in.wav', 'out.wav', 4, -2);
     expect(af[af.indexOf('-af') + 1]).toBe('volume=4.00dB,aresample=192000,alimiter=limit=0.79433:attack=1:release=50:level=false,aresample=48000');
     expect(af.slice(-9, -1)).toEqual(['-ar', '48000', '-ac', '2', '-c:a', 'pcm_s16le', '-f', 'wav']);
+    const plain = loudnessArgv('in.wav', 'out.wav', 4, -2.3, false);
+    expect(plain[plain.indexOf('-af') + 1]).toBe('volume=4.00dB,alimiter=limit=0.76736:attack=1:release=50:level=false');
     expect(separatedMixFilter(0)).toMatch(/^\[0:a\]aresample=48000,aformat=channel_layouts=stereo/);
   });
 
