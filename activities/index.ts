@@ -7,6 +7,7 @@ export { prepareVoices } from './voices.js';
 export { analyzeProsody } from './prosody.js';
 export { condenseLines, reviseLine } from './condense.js';
 export { fitLine } from './fit.js';
+export { dubLines } from './dubLines.js';
 export { assembleDub, separateAudio, mixDub } from './mix.js';
 export { muxOutputs } from './mux.js';
 export { writeReport } from './report.js';

@@ -18,6 +18,14 @@ export const DEFAULT_PLACEMENT: Record<PlaceableActivity, QueueKind> = {
   analyzeProsody: 'cpu', saveReview: 'cpu', prepareVoices: 'cpu', planStream: 'cpu', cutChunk: 'cpu', transcribeChunk: 'gpu', muxChunk: 'cpu', fallbackChunk: 'cpu', publishStream: 'cpu', stitchStream: 'cpu',
 };
 
+/** dubLines (each line synthesized, then fitted where it was synthesized) goes where synthesizeLine is placed. */
+const PLACED_WITH: Record<string, PlaceableActivity> = { dubLines: 'synthesizeLine' };
+
+/** The queue kind an activity is called on under a placement (unplaced names run on cpu). */
+export function queueKindOf(placement: Placement, activity: string): QueueKind {
+  return (placement as Record<string, QueueKind | undefined>)[PLACED_WITH[activity] ?? activity] ?? 'cpu';
+}
+
 const lang = z.string().regex(/^[a-z]{2,3}$/, 'a 2- or 3-letter language code such as en, es, ja');
 const boolish = z.preprocess((v) => (typeof v === 'string' ? !['0', 'false', 'no', 'off', ''].includes(v.toLowerCase()) : v), z.boolean());
 const int = (min: number, max: number) => z.coerce.number().int(`an integer`).min(min).max(max);

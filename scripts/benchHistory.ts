@@ -62,7 +62,7 @@ export function readHistory(events: HistoryEvent[]): HistoryFacts {
 /** The pipeline stage each activity belongs to (the workflow's own stage names). */
 export const STAGE_OF: Record<string, string> = {
   prepareJob: 'prepare', extractAudio: 'extract', separateAudio: 'separate', transcribe: 'transcribe', importSubtitles: 'transcribe',
-  translateLines: 'translate', analyzeProsody: 'expressive', condenseLines: 'synthesize', prepareVoices: 'synthesize', synthesizeLine: 'synthesize', reviseLine: 'synthesize', fitLine: 'synthesize',
+  translateLines: 'translate', analyzeProsody: 'expressive', condenseLines: 'synthesize', prepareVoices: 'synthesize', synthesizeLine: 'synthesize', dubLines: 'synthesize', reviseLine: 'synthesize', fitLine: 'synthesize',
   assembleDub: 'assemble', mixDub: 'mix', muxOutputs: 'mux', lipsync: 'lipsync', writeReport: 'report',
 };
 export const STAGES = ['prepare', 'extract', 'separate', 'transcribe', 'translate', 'expressive', 'synthesize', 'assemble', 'mix', 'mux', 'lipsync', 'report'];

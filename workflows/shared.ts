@@ -1,12 +1,13 @@
 // Workflow-side building blocks shared by dubJob and the streaming workflows.
 import { ActivityCancellationType, patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type * as activities from '../activities/index.js';
-import type { Placement, Queues } from '../config/schema.js';
+import { queueKindOf, type Placement, type Queues } from '../config/schema.js';
 import { NON_RETRYABLE_TYPES } from '../lib/errors.js';
-import type { Clip, FittedLine, PreparedJob, TranslatedLine } from '../lib/job.js';
+import type { FittedLine, PreparedJob, TranslatedLine } from '../lib/job.js';
+import { fitFor, fittedAsIs } from '../lib/lineFit.js';
 import type { ProsodyPlan } from '../lib/prosody.js';
-import { engineRateOf, MIN_AUDIBLE_SEC, planFit, RATE_KNOB_ENGINES, slotFor, slotWithPause, type Slot } from '../lib/timingFit.js';
-import { mapWithWindow } from '../lib/window.js';
+import { MIN_AUDIBLE_SEC, planFit, RATE_KNOB_ENGINES, slotFor } from '../lib/timingFit.js';
+import { guidedBatches, mapWithWindow } from '../lib/window.js';
 
 export type Activities = typeof activities;
 
@@ -28,33 +29,18 @@ export function activitiesOn(queues: Queues, placement: Placement, heartbeatSec 
   const onCpu = proxyActivities<Activities>({ ...common, ...beat, taskQueue: queues.cpu, startToCloseTimeout: '60m' });
   const onGpu = proxyActivities<Activities>({ ...common, ...beat, taskQueue: queues.gpu, startToCloseTimeout: '120m' });
   return new Proxy({} as Activities, {
-    get: (_, name: string) => ((placement as Record<string, string>)[name] === 'gpu' ? onGpu : onCpu)[name as keyof Activities],
+    get: (_, name: string) => (queueKindOf(placement, name) === 'gpu' ? onGpu : onCpu)[name as keyof Activities],
   });
 }
 
 /**
- * A line whose clip already fits its slot needs no fitting: the same FittedLine the fitLine activity returns
- * for it (activities/fit.ts, "fits as it is: no re-encode"), made here without an activity round trip.
- * With fit.minSpeed < 1 a line much shorter than its source line is slowed down, so it does need fitLine.
- */
-export function fittedAsIs(prep: PreparedJob, clip: Clip, slot: Slot, sourceEnd: number): FittedLine | undefined {
-  const plan = planFit(clip.durationSec, slot, prep.options.fit, sourceEnd);
-  if (plan.speed !== 1 || plan.trimmedSec !== 0) return undefined;
-  return {
-    index: clip.index, start: slot.start, sourceEnd, slotEnd: slot.end, ttsDurationSec: clip.durationSec,
-    speed: plan.speed, trimmedSec: plan.trimmedSec, paddedSec: plan.paddedSec, ttsReused: clip.reused,
-    path: clip.path, fittedDurationSec: clip.durationSec, filter: 'none', borrowedSec: plan.borrowedSec,
-  };
-}
-
-/**
- * Condense, synthesize and fit every line, at most `synthesisConcurrency` lines in flight. Lines clearly too
- * long for their slot are condensed first (fit.condense, on unless turned off); a clip still too long is said
- * once more (reviseLine). With expressive plans, each line is synthesized with its plan and its tail pause is
- * kept when the line fits with it. A line that fits as it is skips fitLine.
- * patched(): histories recorded before each step replay without it: fitLine for every line
- * ('fit-as-is-in-workflow'), no condensing ('condense-lines'), no second saying ('revise-after-synthesis'),
- * no guard yielding to a short slot ('timing-fit-v2').
+ * Condense, then synthesize and fit every line: lines clearly too long for their slot are condensed first
+ * (fit.condense, on unless turned off); each line is then dubbed by dubLines (activities/dubLines.ts:
+ * synthesize, say once more when still too long, fit), a few lines per activity, at most
+ * `synthesisConcurrency` activities in flight. Batches shrink toward the end so the lanes finish together.
+ * patched(): histories recorded before each step replay without it: one activity per step of each line
+ * ('line-batches'), fitLine for every line ('fit-as-is-in-workflow'), no condensing ('condense-lines'), no
+ * second saying ('revise-after-synthesis'), no guard yielding to a short slot ('timing-fit-v2').
  */
 export async function dubEachLine(
   act: Activities,
@@ -64,22 +50,32 @@ export async function dubEachLine(
   plans: ProsodyPlan[] = [],
 ): Promise<FittedLine[]> {
   const minAudibleSec = patched('timing-fit-v2') ? MIN_AUDIBLE_SEC : 0;
-  const condenseOn = prep.options.fit?.condense !== false;
   // Also with condensing off: the engine's rate hints, and the lines as revised by an earlier render, come from it.
   const spoken = lines.length && patched('condense-lines') ? await act.condenseLines(prep, lines) : lines;
   const starts = spoken.map((l) => l.start);
   const planOf = new Map(plans.map((p) => [p.index, p]));
+  const slotOf = (i: number) => slotFor(starts, i, prep.media.durationSec, prep.options.fit.guardMs, minAudibleSec);
   let done = 0;
   onLineDone(0, spoken.length);
+  if (patched('line-batches')) {
+    const tasks = spoken.map((line, i) => ({ line, slot: slotOf(i), ...(planOf.has(line.index) ? { plan: planOf.get(line.index) } : {}) }));
+    const batches = guidedBatches(tasks, prep.options.synthesisConcurrency);
+    const fitted = await mapWithWindow(batches, prep.options.synthesisConcurrency, async (batch) => {
+      const out = await act.dubLines(prep, batch);
+      onLineDone((done += batch.length), spoken.length);
+      return out;
+    });
+    return fitted.flat();
+  }
+  // Histories from before 'line-batches': each step of each line was its own activity.
+  const condenseOn = prep.options.fit?.condense !== false;
   return mapWithWindow(spoken, prep.options.synthesisConcurrency, async (first, i) => {
     const plan = planOf.get(first.index);
     const synthesize = (l: TranslatedLine) => (plan ? act.synthesizeLine(prep, l, plan) : act.synthesizeLine(prep, l));
-    const slot = slotFor(starts, i, prep.media.durationSec, prep.options.fit.guardMs, minAudibleSec);
+    const slot = slotOf(i);
     let line = first;
     let clip = await synthesize(line);
     let fit = fitFor(prep, line, clip, slot, plan);
-    // Too long for the slot: said again, once, condensed further (when it would be cut) or faster by the engine's
-    // own rate knob (when it would be time-stretched), before the fit stretches and cuts what is left.
     const need = planFit(clip.durationSec, fit.slot, fit.prep.options.fit, line.end);
     const revise = !line.revised && ((condenseOn && need.trimmedSec > 0) || (need.speed > 1 && RATE_KNOB_ENGINES.includes(prep.ttsEngine)));
     if (revise && patched('revise-after-synthesis')) {
@@ -95,18 +91,4 @@ export async function dubEachLine(
     onLineDone(++done, spoken.length);
     return { ...fitted, ...(line.condensed ? { condensed: line.condensed } : {}), ...(fit.engineRate > 1 ? { engineRate: fit.engineRate } : {}) };
   });
-}
-
-/**
- * Where and within what bounds a clip is fitted: its slot (less an expressive tail pause when it fits with it),
- * and the speed-up left once the engine's own (rateHint) is counted: speed-ups multiply.
- */
-function fitFor(prep: PreparedJob, line: TranslatedLine, clip: Clip, slot: Slot, plan?: ProsodyPlan): { prep: PreparedJob; slot: Slot; engineRate: number } {
-  const engineRate = engineRateOf(clip.rateApplied, line.rateHint, prep.ttsEngine);
-  const fit = prep.options.fit;
-  return {
-    prep: engineRate > 1 ? { ...prep, options: { ...prep.options, fit: { ...fit, maxSpeed: Math.max(1, fit.maxSpeed / engineRate) } } } : prep,
-    slot: plan ? slotWithPause(slot, clip.durationSec, plan.pauseMs) : slot,
-    engineRate,
-  };
 }

@@ -1,6 +1,6 @@
 // Activities run on the queue config names: a worker polling only dub-cpu never runs a GPU-queue activity.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEFAULT_PLACEMENT } from '../../config/schema.js';
+import { DEFAULT_PLACEMENT, queueKindOf } from '../../config/schema.js';
 import { shortClip } from '../fixtures/media.js';
 import { closeTestClient, jobInput, startJob, tempDir } from '../support/jobs.js';
 import { waitFor } from '../support/processes.js';
@@ -45,11 +45,11 @@ describe('activity placement by config (real dev server, separate CPU and GPU wo
     }
     expect(ran.length).toBeGreaterThan(8);
     for (const r of ran) {
-      const kind = (DEFAULT_PLACEMENT as Record<string, string>)[r.type] ?? 'cpu';
+      const kind = queueKindOf(DEFAULT_PLACEMENT, r.type);
       expect({ type: r.type, queue: r.queue }).toEqual({ type: r.type, queue: queues[kind as 'cpu' | 'gpu'] });
       expect({ type: r.type, identity: r.identity }).toEqual({ type: r.type, identity: kind === 'gpu' ? gpu.identity : cpu.identity });
     }
-    expect(ran.some((r) => r.type === 'synthesizeLine')).toBe(true);
+    expect(ran.some((r) => r.type === 'dubLines')).toBe(true); // the lines' batches, where synthesizeLine is placed (gpu)
   }, 180_000);
 
   it('moves an activity between queues when the placement says so', async () => {

@@ -5,7 +5,7 @@ import { espeakHasLanguage } from '../../engines/tts.js';
 import { parseSilencedetect, speechRegions } from '../../lib/speechRegions.js';
 import { formatSrt, parseSubtitles } from '../../lib/subtitles.js';
 import { parseWavHeader, wavDurationSec, wavHeader } from '../../lib/wav.js';
-import { mapWithWindow } from '../../lib/window.js';
+import { guidedBatches, mapWithWindow } from '../../lib/window.js';
 import { ProgressTracker } from '../../lib/progress.js';
 
 describe('engine output parsers', () => {
@@ -81,6 +81,17 @@ describe('bounded fan-out', () => {
     });
     expect(out).toEqual([0, 1, 2, 3, 4, 5]);
     expect(peak).toBe(2);
+  });
+});
+
+describe('line batches', () => {
+  it('takes a share of what is left, at most 8, shrinking to single lines at the end, in order', () => {
+    const items = Array.from({ length: 60 }, (_, i) => i);
+    const batches = guidedBatches(items, 4);
+    expect(batches.map((b) => b.length)).toEqual([8, 7, 6, 5, 5, 4, 4, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1]);
+    expect(batches.flat()).toEqual(items);
+    expect(guidedBatches([1, 2, 3], 2).map((b) => b.length)).toEqual([1, 1, 1]);
+    expect(guidedBatches([], 2)).toEqual([]);
   });
 });
 
