@@ -78,6 +78,10 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   options.video = path.resolve(options.video);
   const root = path.resolve(options.outputDir ?? settings.outputDir);
 
+  // The engine checks run while ffprobe reads the input; a bad input is still the error reported first.
+  // A dry run uses no recognizer, translator or synthesizer, so it needs none installed.
+  const engines = options.stream.enabled && options.stream.dryRun ? Promise.resolve({ ttsEngine: 'espeak-ng' as const, separate: false }) : checkJobEngines(options);
+  engines.catch(() => undefined); // awaited below, after the probe
   const media = await probeMedia(options.video, options.limits?.maxInputHours);
   for (const [flag, file] of [['--subs', options.subs], ['--translated-subs', options.translatedSubs]] as const) {
     if (file && !(await stat(file).then((s) => s.isFile(), () => false))) {
@@ -87,8 +91,7 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   if (options.stream.enabled && options.translatedSubs) {
     throw failure(ErrorType.InvalidConfig, '--translated-subs is not supported with --stream yet; use --subs, or dub without streaming');
   }
-  // A dry run uses no recognizer, translator or synthesizer, so it needs none installed.
-  const { ttsEngine, separate } = options.stream.enabled && options.stream.dryRun ? { ttsEngine: 'espeak-ng' as const, separate: false } : await checkJobEngines(options);
+  const { ttsEngine, separate } = await engines;
 
   const job: JobRef = { root, name: jobNameFor(options.video) };
   try {

@@ -7,7 +7,6 @@ import cliProgress from 'cli-progress';
 import type { Client } from '@temporalio/client';
 import { ConfigError, loadSettings, resolveJobOptions } from '../config/load.js';
 import type { JobOptions, Settings } from '../config/schema.js';
-import { engineReport } from '../activities/engineChecks.js';
 import type { DubJobResult } from '../lib/job.js';
 import { ALL_ROLES, parseRoles, temporalAddress } from '../workers/roles.js';
 import type { RunningWorkers } from '../workers/startWorkers.js';
@@ -16,11 +15,8 @@ import type { StreamDubResult } from '../workflows/streamDub.js';
 import { isStreamProgress } from '../lib/streamProgress.js';
 import { ensureDevServer, stateDir, stopDevServer, temporalCliPath, portOpen } from './devServer.js';
 import { ensureBackgroundWorker } from './backgroundWorker.js';
-import { startWatchServer } from './watchServer.js';
-import { loadReview, nextVersion, reviewTable, saveEdit, setLock } from './review.js';
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { lipsyncPlugin, lipsyncPluginNames } from '../activities/lipsync/registry.js';
 import { qaSummaryLines } from './qaSummary.js';
 
 const program = new Command();
@@ -387,6 +383,9 @@ program
   .description('which engines are installed, their versions, and how to install what is missing')
   .action(async () => {
     const settings = loadSettings();
+    // Loaded here, not at the top: each of these costs ~0.1 s of start-up that `run` does not need.
+    const { engineReport } = await import('../activities/engineChecks.js');
+    const { lipsyncPlugin, lipsyncPluginNames } = await import('../activities/lipsync/registry.js');
     const report = await engineReport(temporalCliPath(settings));
     for (const e of report) {
       const state = e.installed ? 'ok     ' : e.optional ? 'absent ' : 'MISSING';
@@ -436,6 +435,7 @@ synthesized again (everything else is reused from the cache) and a new version i
 (<stem>.dub.v2.mp4, .v3, …); earlier versions stay.`)
   .action(async (job: string, action: string, line: string | undefined, o) => {
     const dir = await jobFolder(job);
+    const { loadReview, nextVersion, reviewTable, saveEdit, setLock } = await import('./review.js');
     let state = await loadReview(dir).catch((e) => fail(e.message));
     const index = Number(line);
     const needLine = () => { if (line === undefined || !Number.isInteger(index)) fail(`${action} needs a line number (see \`anime-dub review ${job}\`)`, 2); };
@@ -501,6 +501,7 @@ program
   .option('--host <addr>', 'address to bind (default 127.0.0.1; another address shares it on your network)', '127.0.0.1')
   .action(async (job: string, o) => {
     const dir = await jobFolder(job);
+    const { startWatchServer } = await import('./watchServer.js');
     const server = await startWatchServer(path.join(dir, 'stream'), { port: Number(o.port), host: o.host });
     console.log(`Watching ${path.join(dir, 'stream')}\nOpen ${server.url} (Ctrl-C to stop)`);
     process.once('SIGINT', () => { server.close().finally(() => process.exit(0)); });

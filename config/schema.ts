@@ -1,30 +1,9 @@
 // One zod schema for every setting. Pure (no env, no fs): the loader in ./load.ts feeds it.
 import { z } from 'zod';
 
-export const QUEUE_KINDS = ['cpu', 'gpu'] as const;
-export type QueueKind = (typeof QUEUE_KINDS)[number];
-
-/** Activities that may be moved between queues by config (the rest always run on cpu). */
-export const PLACEABLE_ACTIVITIES = [
-  'extractAudio', 'transcribe', 'importSubtitles', 'translateLines',
-  'synthesizeLine', 'condenseLines', 'reviseLine', 'fitLine', 'assembleDub', 'separateAudio', 'mixDub', 'muxOutputs', 'lipsync', 'writeReport',
-  'analyzeProsody', 'saveReview', 'prepareVoices', 'planStream', 'cutChunk', 'transcribeChunk', 'muxChunk', 'fallbackChunk', 'publishStream', 'stitchStream',
-] as const;
-export type PlaceableActivity = (typeof PLACEABLE_ACTIVITIES)[number];
-
-export const DEFAULT_PLACEMENT: Record<PlaceableActivity, QueueKind> = {
-  extractAudio: 'cpu', transcribe: 'gpu', importSubtitles: 'cpu', translateLines: 'cpu',
-  synthesizeLine: 'gpu', condenseLines: 'cpu', reviseLine: 'cpu', fitLine: 'cpu', assembleDub: 'cpu', separateAudio: 'gpu', mixDub: 'cpu', muxOutputs: 'cpu', lipsync: 'gpu', writeReport: 'cpu',
-  analyzeProsody: 'cpu', saveReview: 'cpu', prepareVoices: 'cpu', planStream: 'cpu', cutChunk: 'cpu', transcribeChunk: 'gpu', muxChunk: 'cpu', fallbackChunk: 'cpu', publishStream: 'cpu', stitchStream: 'cpu',
-};
-
-/** dubLines (each line synthesized, then fitted where it was synthesized) goes where synthesizeLine is placed. */
-const PLACED_WITH: Record<string, PlaceableActivity> = { dubLines: 'synthesizeLine' };
-
-/** The queue kind an activity is called on under a placement (unplaced names run on cpu). */
-export function queueKindOf(placement: Placement, activity: string): QueueKind {
-  return (placement as Record<string, QueueKind | undefined>)[PLACED_WITH[activity] ?? activity] ?? 'cpu';
-}
+// Queue kinds and placement live in ./placement.ts (no zod there: the workflow bundle imports them).
+import { DEFAULT_PLACEMENT, PLACEABLE_ACTIVITIES, QUEUE_KINDS, type Placement, type PlaceableActivity } from './placement.js';
+export { DEFAULT_PLACEMENT, PLACEABLE_ACTIVITIES, QUEUE_KINDS, queueKindOf, type Placement, type PlaceableActivity, type QueueKind } from './placement.js';
 
 const lang = z.string().regex(/^[a-z]{2,3}$/, 'a 2- or 3-letter language code such as en, es, ja');
 const boolish = z.preprocess((v) => (typeof v === 'string' ? !['0', 'false', 'no', 'off', ''].includes(v.toLowerCase()) : v), z.boolean());
@@ -42,7 +21,6 @@ export const placementSchema = z
   .partialRecord(z.enum(PLACEABLE_ACTIVITIES), z.enum(QUEUE_KINDS))
   .default({})
   .transform((p) => ({ ...DEFAULT_PLACEMENT, ...p }));
-export type Placement = Record<PlaceableActivity, QueueKind>;
 
 /** "x1,y1,x2,y2" (from env or a flag) or an array: the face box in source pixels. */
 const boxSchema = z.preprocess(

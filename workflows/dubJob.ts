@@ -5,7 +5,8 @@
 import {
   ActivityFailure, ApplicationFailure, condition, isCancellation, patched, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { DEFAULT_PLACEMENT, type Queues } from '../config/schema.js';
+import { DEFAULT_PLACEMENT } from '../config/placement.js';
+import type { Queues } from '../config/schema.js';
 import type { DubJobInput, DubJobResult, LipsyncOutcome, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { progressQuery, ProgressTracker, type Stage } from '../lib/progress.js';
 import { applyOverrides, approveSignal, editLineUpdate, editProblem, emptyOverrides, mergeEdit } from '../lib/review.js';

@@ -1,7 +1,8 @@
 // Workflow-side building blocks shared by dubJob and the streaming workflows.
 import { ActivityCancellationType, patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type * as activities from '../activities/index.js';
-import { queueKindOf, type Placement, type Queues } from '../config/schema.js';
+import { queueKindOf, type Placement } from '../config/placement.js';
+import type { Queues } from '../config/schema.js';
 import { NON_RETRYABLE_TYPES } from '../lib/errors.js';
 import type { FittedLine, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { fitFor, fittedAsIs } from '../lib/lineFit.js';

@@ -4,7 +4,8 @@ import {
   ApplicationFailure, ActivityFailure, ChildWorkflowFailure, continueAsNew, executeChild, isCancellation, setHandler,
   upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import { DEFAULT_PLACEMENT, type Queues } from '../config/schema.js';
+import { DEFAULT_PLACEMENT } from '../config/placement.js';
+import type { Queues } from '../config/schema.js';
 import type { Chunk } from '../lib/chunkPlan.js';
 import type { DubJobInput, JobRef, PreparedJob } from '../lib/job.js';
 import { progressQuery } from '../lib/progress.js';
