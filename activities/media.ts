@@ -7,7 +7,7 @@ import { ErrorType, failure } from '../lib/errors.js';
 import type { AudioTracks, JobRef, MediaInfo, PreparedJob } from '../lib/job.js';
 import { commandLog, commit, ensureDirs, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
 import { checkJobEngines } from './engineChecks.js';
-import { run } from './run.js';
+import { recordCommand, run, type CommandRecord } from './run.js';
 
 interface FfprobeStream {
   codec_type?: string; codec_name?: string; width?: number; height?: number;
@@ -29,7 +29,8 @@ export function jobNameFor(video: string): string {
 /** Inputs longer than this are refused: a broken header claiming days would otherwise tie up workers. */
 export const MAX_INPUT_HOURS = 12;
 
-export async function probeMedia(video: string, maxHours = MAX_INPUT_HOURS): Promise<MediaInfo> {
+/** `probed` hears of the ffprobe run (the job's command log does not exist yet when the input is probed). */
+export async function probeMedia(video: string, maxHours = MAX_INPUT_HOURS, probed: (r: CommandRecord) => void = () => {}): Promise<MediaInfo> {
   const info = await stat(video).catch(() => undefined);
   if (!info) throw failure(ErrorType.InvalidMedia, `input not found: ${video}`);
   if (!info.isFile()) throw failure(ErrorType.InvalidMedia, `input is not a regular file: ${video}`);
@@ -37,7 +38,8 @@ export async function probeMedia(video: string, maxHours = MAX_INPUT_HOURS): Pro
 
   let json: { streams?: FfprobeStream[]; format?: { duration?: string; format_name?: string } };
   try {
-    const { stdout } = await run(probeArgv(video), { timeoutMs: 30_000 });
+    const { stdout, wallMs, exitCode } = await run(probeArgv(video), { timeoutMs: 30_000 });
+    probed({ argv: probeArgv(video), wallMs, exitCode });
     json = JSON.parse(stdout);
   } catch (e) {
     const why = e instanceof Error ? e.message.replace(/^ffprobe exited \d+: /, '') : String(e);
@@ -82,7 +84,8 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   // A dry run uses no recognizer, translator or synthesizer, so it needs none installed.
   const engines = options.stream.enabled && options.stream.dryRun ? Promise.resolve({ ttsEngine: 'espeak-ng' as const, separate: false }) : checkJobEngines(options);
   engines.catch(() => undefined); // awaited below, after the probe
-  const media = await probeMedia(options.video, options.limits?.maxInputHours);
+  let probe: CommandRecord | undefined;
+  const media = await probeMedia(options.video, options.limits?.maxInputHours, (r) => (probe = r));
   for (const [flag, file] of [['--subs', options.subs], ['--translated-subs', options.translatedSubs]] as const) {
     if (file && !(await stat(file).then((s) => s.isFile(), () => false))) {
       throw failure(ErrorType.InvalidSubtitles, `${flag} file not found: ${file}`);
@@ -98,6 +101,7 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
     await mkdir(root, { recursive: true });
     await access(root, constants.W_OK);
     await ensureDirs(job, 'audio', 'tmp');
+    if (probe) await recordCommand(commandLog(job), probe);
   } catch (e) {
     throw failure(ErrorType.OutputNotWritable, `cannot write the output folder ${root}: ${(e as Error).message}`);
   }

@@ -39,6 +39,18 @@ export function stderrTail(text: string, lines = 12): string {
   return text.trim().split('\n').slice(-lines).join('\n');
 }
 
+export interface CommandRecord {
+  argv: readonly string[];
+  cwd?: string;
+  wallMs: number;
+  exitCode: number;
+}
+
+/** One line of a job's tmp/commands.jsonl (best effort: a missing log never fails the work). */
+export async function recordCommand(file: string, record: CommandRecord): Promise<void> {
+  await appendFile(file, JSON.stringify(record) + '\n').catch(() => {});
+}
+
 export async function run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const [file, ...args] = argv;
   const ctx = activityContext();
@@ -68,9 +80,7 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
     const result = await child;
     const wallMs = Date.now() - started;
     const exitCode = result.exitCode ?? -1;
-    if (opts.recordTo) {
-      await appendFile(opts.recordTo, JSON.stringify({ argv, cwd: opts.cwd, wallMs, exitCode }) + '\n').catch(() => {});
-    }
+    if (opts.recordTo) await recordCommand(opts.recordTo, { argv, cwd: opts.cwd, wallMs, exitCode });
     if (killedBy === 'cancel') throw new CancelledFailure(`${file} was stopped: the activity was cancelled`);
     if (killedBy === 'timeout') {
       throw failure(ErrorType.EngineFailed, `${file} timed out after ${opts.timeoutMs} ms and was killed\n${stderrTail(result.stderr)}`);
