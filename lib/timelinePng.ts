@@ -36,13 +36,19 @@ class Canvas {
   readonly png: PNG;
   constructor(readonly width: number, readonly height: number, fill: Rgb) {
     this.png = new PNG({ width, height });
-    for (let i = 0; i < width * height; i++) this.png.data.set([...fill, 255], i * 4);
+    const px = Buffer.from([...fill, 255]);
+    for (let i = 0; i < width * height; i++) px.copy(this.png.data, i * 4);
   }
   set(x: number, y: number, c: Rgb): void {
     x = Math.round(x);
     y = Math.round(y);
     if (x < 0 || y < 0 || x >= this.width || y >= this.height) return;
-    this.png.data.set([...c, 255], (y * this.width + x) * 4);
+    const d = this.png.data;
+    const i = (y * this.width + x) * 4;
+    d[i] = c[0];
+    d[i + 1] = c[1];
+    d[i + 2] = c[2];
+    d[i + 3] = 255;
   }
   rect(x0: number, y0: number, x1: number, y1: number, c: Rgb): void {
     for (let y = Math.max(0, Math.floor(y0)); y < Math.min(this.height, Math.ceil(y1)); y++) {
@@ -92,5 +98,6 @@ export function drawTimeline(d: TimelineData): Buffer {
   };
   curve((f) => f.momentary, C.momentary);
   curve((f) => f.shortTerm, C.shortTerm);
-  return PNG.sync.write(c.png);
+  // One row filter (Paeth: 24 KB here vs 22 KB at best): pngjs's default tries all five on every row, 2.5x the time.
+  return PNG.sync.write(c.png, { filterType: 4 });
 }
