@@ -1,17 +1,25 @@
-// A committed dubJob history must replay against today's workflow code: a non-deterministic change fails here.
+// Every committed dubJob history must replay against today's workflow code: a non-deterministic change fails
+// here. The oldest comes from before most patched() steps existed; newer ones take today's branches.
 import { describe, expect, it } from '@jest/globals';
+import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { PROJECT_ROOT } from '../support/env.js';
 
 const workflowsPath = path.join(PROJECT_ROOT, 'dist', 'workflows', 'index.js');
+const REPLAY_DIR = path.join(PROJECT_ROOT, 'test', 'replay');
+const histories = readdirSync(REPLAY_DIR).filter((f) => f.endsWith('.history.json')).sort();
 
-describe('workflow determinism (replay of a recorded history)', () => {
-  it('replays the recorded dubJob history without a non-determinism error', async () => {
-    const json = JSON.parse(await readFile(path.join(PROJECT_ROOT, 'test', 'replay', 'dubJob.history.json'), 'utf8'));
+describe('workflow determinism (replay of recorded histories)', () => {
+  it('has recorded histories to replay', () => {
+    expect(histories.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each(histories)('replays %s without a non-determinism error', async (file) => {
+    const json = JSON.parse(await readFile(path.join(REPLAY_DIR, file), 'utf8'));
     expect(json.events.length).toBeGreaterThan(20);
     // The Temporal CLI's JSON as it is: the SDK converts it (historyFromJSON) itself.
-    await expect(Worker.runReplayHistory({ workflowsPath }, json, 'recorded-dubJob')).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowsPath }, json, `recorded-${file}`)).resolves.toBeUndefined();
   }, 60_000);
 });
