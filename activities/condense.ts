@@ -179,14 +179,14 @@ function revisionKey(prep: PreparedJob, line: TranslatedLine): string {
   return hashOf('revise', line.index, line.start, line.end, line.target, line.rateHint ?? 1, options.fit, options.tts, options.translate ? options.tgt : options.src, prep.ttsEngine, prep.voices);
 }
 
-/** Lines as revised after an earlier synthesis, where that revision was made from exactly this line. */
+/** The line as revised after an earlier synthesis, where that revision was made from exactly this line. */
+export async function savedRevision(prep: PreparedJob, line: TranslatedLine): Promise<TranslatedLine | undefined> {
+  const saved = await readFile(inJob(prep.job, revisionFile(line.index)), 'utf8').then((t) => JSON.parse(t) as { key: string; line: TranslatedLine }, () => undefined);
+  return saved && saved.key === revisionKey(prep, line) ? saved.line : undefined;
+}
+
 async function withRevisions(prep: PreparedJob, lines: TranslatedLine[]): Promise<TranslatedLine[]> {
-  return Promise.all(
-    lines.map(async (line) => {
-      const saved = await readFile(inJob(prep.job, revisionFile(line.index)), 'utf8').then((t) => JSON.parse(t) as { key: string; line: TranslatedLine }, () => undefined);
-      return saved && saved.key === revisionKey(prep, line) ? saved.line : line;
-    }),
-  );
+  return Promise.all(lines.map(async (line) => (await savedRevision(prep, line)) ?? line));
 }
 
 function round3(x: number): number {

@@ -8,7 +8,7 @@ import type { FittedLine, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { fitFor, fittedAsIs } from '../lib/lineFit.js';
 import type { ProsodyPlan } from '../lib/prosody.js';
 import { planFit, RATE_KNOB_ENGINES, type Slot } from '../lib/timingFit.js';
-import { reviseLine } from './condense.js';
+import { reviseLine, savedRevision } from './condense.js';
 import { fitLine } from './fit.js';
 import { synthesizeLine } from './tts.js';
 
@@ -22,7 +22,9 @@ export interface LineTask {
 /** A line dubbed: its fitted clip, plus what the condenser and the engine's rate knob did to it. */
 export async function dubLine(prep: PreparedJob, { line: first, slot, plan }: LineTask): Promise<FittedLine> {
   const condenseOn = prep.options.fit?.condense !== false;
-  let line = first;
+  // A retried batch finds the revision its first attempt made (the clip on disk is the revised one): one
+  // synthesis from the cache instead of saying the line twice again, and an LLM rewrite is not asked anew.
+  let line = (await savedRevision(prep, first)) ?? first;
   let clip = await synthesizeLine(prep, line, plan);
   let fit = fitFor(prep, line, clip, slot, plan);
   // Too long for the slot: said again, once, condensed further (when it would be cut) or faster by the engine's
@@ -42,8 +44,8 @@ export async function dubLine(prep: PreparedJob, { line: first, slot, plan }: Li
 }
 
 /**
- * The lines one after another. A retry redoes only what is not on disk yet: each clip and fit is cached by
- * its inputs. Heartbeats say how many lines are done; a cancellation stops before the next line.
+ * The lines one after another. A retry redoes only what is not on disk yet: each clip, revision and fit is
+ * cached by its inputs. A cancellation stops before the next line.
  */
 export async function dubLines(prep: PreparedJob, tasks: LineTask[]): Promise<FittedLine[]> {
   const ctx = activityContext();
@@ -51,7 +53,7 @@ export async function dubLines(prep: PreparedJob, tasks: LineTask[]): Promise<Fi
   for (const task of tasks) {
     if (ctx?.cancellationSignal.aborted) throw new CancelledFailure('dubLines was cancelled between lines');
     fitted.push(await dubLine(prep, task));
-    ctx?.heartbeat({ linesDone: fitted.length, of: tasks.length });
+    ctx?.heartbeat();
   }
   return fitted;
 }

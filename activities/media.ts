@@ -85,7 +85,9 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   const engines = options.stream.enabled && options.stream.dryRun ? Promise.resolve({ ttsEngine: 'espeak-ng' as const, separate: false }) : checkJobEngines(options);
   engines.catch(() => undefined); // awaited below, after the probe
   let probe: CommandRecord | undefined;
-  const media = await probeMedia(options.video, options.limits?.maxInputHours, (r) => (probe = r));
+  // On a bad input the checks are let finish first: no engine check outlives the failed activity.
+  const media = await probeMedia(options.video, options.limits?.maxInputHours, (r) => (probe = r))
+    .catch(async (e: unknown) => { await engines.catch(() => undefined); throw e; });
   for (const [flag, file] of [['--subs', options.subs], ['--translated-subs', options.translatedSubs]] as const) {
     if (file && !(await stat(file).then((s) => s.isFile(), () => false))) {
       throw failure(ErrorType.InvalidSubtitles, `${flag} file not found: ${file}`);

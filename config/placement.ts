@@ -3,7 +3,11 @@
 export const QUEUE_KINDS = ['cpu', 'gpu'] as const;
 export type QueueKind = (typeof QUEUE_KINDS)[number];
 
-/** Activities that may be moved between queues by config (the rest always run on cpu). */
+/**
+ * Activities that may be moved between queues by config (the rest run on cpu, except dubLines: see PLACED_WITH).
+ * fitLine and reviseLine placements only matter to jobs started before line batches: new jobs revise and fit
+ * inside dubLines, wherever synthesizeLine is placed.
+ */
 export const PLACEABLE_ACTIVITIES = [
   'extractAudio', 'transcribe', 'importSubtitles', 'translateLines',
   'synthesizeLine', 'condenseLines', 'reviseLine', 'fitLine', 'assembleDub', 'separateAudio', 'mixDub', 'muxOutputs', 'lipsync', 'writeReport',

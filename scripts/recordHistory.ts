@@ -10,7 +10,7 @@ import { loadSettings } from '../config/load.js';
 
 const [id, address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233', name = `dubJob-${new Date().toISOString().slice(0, 10)}`] = process.argv.slice(2);
 if (!id) {
-  console.error('usage: recordHistory WORKFLOW_ID [ADDRESS]');
+  console.error('usage: recordHistory WORKFLOW_ID [ADDRESS] [NAME]   (writes test/replay/NAME.history.json)');
   process.exit(2);
 }
 const { stdout } = await run([temporalCliPath(loadSettings()), 'workflow', 'show', '--address', address, '--workflow-id', id, '-o', 'json']);

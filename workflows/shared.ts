@@ -60,7 +60,8 @@ export async function dubEachLine(
   onLineDone(0, spoken.length);
   if (patched('line-batches')) {
     const tasks = spoken.map((line, i) => ({ line, slot: slotOf(i), ...(planOf.has(line.index) ? { plan: planOf.get(line.index) } : {}) }));
-    const batches = guidedBatches(tasks, prep.options.synthesisConcurrency);
+    // XTTS takes seconds a line: one line an activity costs nothing there and keeps every activity short.
+    const batches = guidedBatches(tasks, prep.options.synthesisConcurrency, prep.ttsEngine === 'xtts' ? 1 : 8);
     const fitted = await mapWithWindow(batches, prep.options.synthesisConcurrency, async (batch) => {
       const out = await act.dubLines(prep, batch);
       onLineDone((done += batch.length), spoken.length);
