@@ -5,9 +5,9 @@
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import type { FittedLine, PreparedJob, TranslatedLine } from '../lib/job.js';
-import { fitFor, fittedAsIs } from '../lib/lineFit.js';
+import { dubLineWith } from '../lib/lineFit.js';
 import type { ProsodyPlan } from '../lib/prosody.js';
-import { planFit, RATE_KNOB_ENGINES, type Slot } from '../lib/timingFit.js';
+import type { Slot } from '../lib/timingFit.js';
 import { reviseLine, savedRevision } from './condense.js';
 import { fitLine } from './fit.js';
 import { synthesizeLine } from './tts.js';
@@ -19,28 +19,17 @@ export interface LineTask {
   plan?: ProsodyPlan;
 }
 
-/** A line dubbed: its fitted clip, plus what the condenser and the engine's rate knob did to it. */
-export async function dubLine(prep: PreparedJob, { line: first, slot, plan }: LineTask): Promise<FittedLine> {
-  const condenseOn = prep.options.fit?.condense !== false;
+/** A line dubbed by the steps themselves, starting from the revision an earlier attempt made, if any. */
+export async function dubLine(prep: PreparedJob, { line, slot, plan }: LineTask): Promise<FittedLine> {
   // A retried batch finds the revision its first attempt made (the clip on disk is the revised one): one
   // synthesis from the cache instead of saying the line twice again, and an LLM rewrite is not asked anew.
-  let line = (await savedRevision(prep, first)) ?? first;
-  let clip = await synthesizeLine(prep, line, plan);
-  let fit = fitFor(prep, line, clip, slot, plan);
-  // Too long for the slot: said again, once, condensed further (when it would be cut) or faster by the engine's
-  // own rate knob (when it would be time-stretched), before the fit stretches and cuts what is left.
-  const need = planFit(clip.durationSec, fit.slot, fit.prep.options.fit, line.end);
-  const revise = !line.revised && ((condenseOn && need.trimmedSec > 0) || (need.speed > 1 && RATE_KNOB_ENGINES.includes(prep.ttsEngine)));
-  if (revise) {
-    const revised = await reviseLine(prep, line, clip.durationSec, fit.slot, fit.engineRate);
-    if (revised) {
-      line = revised;
-      clip = await synthesizeLine(prep, line, plan);
-      fit = fitFor(prep, line, clip, slot, plan);
-    }
-  }
-  const fitted = fittedAsIs(fit.prep, clip, fit.slot, line.end) ?? (await fitLine(fit.prep, clip, fit.slot, line.end));
-  return { ...fitted, ...(line.condensed ? { condensed: line.condensed } : {}), ...(fit.engineRate > 1 ? { engineRate: fit.engineRate } : {}) };
+  const start = (await savedRevision(prep, line)) ?? line;
+  return dubLineWith({
+    synthesize: (l) => synthesizeLine(prep, l, plan),
+    revise: (l, clipSec, s, engineRate) => reviseLine(prep, l, clipSec, s, engineRate),
+    fit: fitLine,
+    has: () => true,
+  }, prep, start, slot, plan);
 }
 
 /**

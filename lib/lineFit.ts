@@ -1,9 +1,40 @@
-// What one line's fit needs once its clip exists: the bounds left after the engine's own speed-up, and the
-// fitted result of a clip that fits as it is. Pure, so the workflow (older histories) and the line activity
-// (activities/dubLines.ts) decide exactly alike.
+// One line's way from text to fitted clip: synthesize, say it once more when the clip is too long, fit it to
+// its slot. The steps are handed in, so the line activity (activities/dubLines.ts, calling them directly) and
+// the workflow replaying older histories (workflows/shared.ts, one activity per step) decide exactly alike.
 import type { Clip, FittedLine, PreparedJob, TranslatedLine } from './job.js';
 import type { ProsodyPlan } from './prosody.js';
-import { engineRateOf, planFit, slotWithPause, type Slot } from './timingFit.js';
+import { engineRateOf, planFit, RATE_KNOB_ENGINES, slotWithPause, type Slot } from './timingFit.js';
+
+export interface LineSteps {
+  synthesize(line: TranslatedLine): Promise<Clip>;
+  revise(line: TranslatedLine, clipSec: number, slot: Slot, engineRate: number): Promise<TranslatedLine | undefined>;
+  fit(prep: PreparedJob, clip: Clip, slot: Slot, sourceEnd: number): Promise<FittedLine>;
+  /** Whether a step that came later may run (the workflow's patched(); always true in the activity). */
+  has(step: 'revise-after-synthesis' | 'fit-as-is-in-workflow'): boolean;
+}
+
+/** A line dubbed: its fitted clip, plus what the condenser and the engine's rate knob did to it. */
+export async function dubLineWith(steps: LineSteps, prep: PreparedJob, first: TranslatedLine, slot: Slot, plan?: ProsodyPlan): Promise<FittedLine> {
+  const condenseOn = prep.options.fit?.condense !== false;
+  let line = first;
+  let clip = await steps.synthesize(line);
+  let fit = fitFor(prep, line, clip, slot, plan);
+  // Too long for the slot: said again, once, condensed further (when it would be cut) or faster by the engine's
+  // own rate knob (when it would be time-stretched), before the fit stretches and cuts what is left.
+  const need = planFit(clip.durationSec, fit.slot, fit.prep.options.fit, line.end);
+  const revise = !line.revised && ((condenseOn && need.trimmedSec > 0) || (need.speed > 1 && RATE_KNOB_ENGINES.includes(prep.ttsEngine)));
+  if (revise && steps.has('revise-after-synthesis')) {
+    const revised = await steps.revise(line, clip.durationSec, fit.slot, fit.engineRate);
+    if (revised) {
+      line = revised;
+      clip = await steps.synthesize(line);
+      fit = fitFor(prep, line, clip, slot, plan);
+    }
+  }
+  const asIs = fittedAsIs(fit.prep, clip, fit.slot, line.end);
+  const fitted = asIs && steps.has('fit-as-is-in-workflow') ? asIs : await steps.fit(fit.prep, clip, fit.slot, line.end);
+  return { ...fitted, ...(line.condensed ? { condensed: line.condensed } : {}), ...(fit.engineRate > 1 ? { engineRate: fit.engineRate } : {}) };
+}
 
 /**
  * A line whose clip already fits its slot needs no fitting: the same FittedLine fitLine returns for it

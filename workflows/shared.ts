@@ -5,9 +5,9 @@ import { queueKindOf, type Placement } from '../config/placement.js';
 import type { Queues } from '../config/schema.js';
 import { NON_RETRYABLE_TYPES } from '../lib/errors.js';
 import type { FittedLine, PreparedJob, TranslatedLine } from '../lib/job.js';
-import { fitFor, fittedAsIs } from '../lib/lineFit.js';
+import { dubLineWith } from '../lib/lineFit.js';
 import type { ProsodyPlan } from '../lib/prosody.js';
-import { MIN_AUDIBLE_SEC, planFit, RATE_KNOB_ENGINES, slotFor } from '../lib/timingFit.js';
+import { MIN_AUDIBLE_SEC, slotFor } from '../lib/timingFit.js';
 import { guidedBatches, mapWithWindow } from '../lib/window.js';
 
 export type Activities = typeof activities;
@@ -70,27 +70,15 @@ export async function dubEachLine(
     return fitted.flat();
   }
   // Histories from before 'line-batches': each step of each line was its own activity.
-  const condenseOn = prep.options.fit?.condense !== false;
-  return mapWithWindow(spoken, prep.options.synthesisConcurrency, async (first, i) => {
-    const plan = planOf.get(first.index);
-    const synthesize = (l: TranslatedLine) => (plan ? act.synthesizeLine(prep, l, plan) : act.synthesizeLine(prep, l));
-    const slot = slotOf(i);
-    let line = first;
-    let clip = await synthesize(line);
-    let fit = fitFor(prep, line, clip, slot, plan);
-    const need = planFit(clip.durationSec, fit.slot, fit.prep.options.fit, line.end);
-    const revise = !line.revised && ((condenseOn && need.trimmedSec > 0) || (need.speed > 1 && RATE_KNOB_ENGINES.includes(prep.ttsEngine)));
-    if (revise && patched('revise-after-synthesis')) {
-      const revised = await act.reviseLine(prep, line, clip.durationSec, fit.slot, fit.engineRate);
-      if (revised) {
-        line = revised;
-        clip = await synthesize(line);
-        fit = fitFor(prep, line, clip, slot, plan);
-      }
-    }
-    const asIs = fittedAsIs(fit.prep, clip, fit.slot, line.end);
-    const fitted = asIs && patched('fit-as-is-in-workflow') ? asIs : await act.fitLine(fit.prep, clip, fit.slot, line.end);
+  return mapWithWindow(spoken, prep.options.synthesisConcurrency, async (line, i) => {
+    const plan = planOf.get(line.index);
+    const fitted = await dubLineWith({
+      synthesize: (l) => (plan ? act.synthesizeLine(prep, l, plan) : act.synthesizeLine(prep, l)),
+      revise: (l, clipSec, slot, engineRate) => act.reviseLine(prep, l, clipSec, slot, engineRate),
+      fit: act.fitLine,
+      has: patched,
+    }, prep, line, slotOf(i), plan);
     onLineDone(++done, spoken.length);
-    return { ...fitted, ...(line.condensed ? { condensed: line.condensed } : {}), ...(fit.engineRate > 1 ? { engineRate: fit.engineRate } : {}) };
+    return fitted;
   });
 }
