@@ -2,7 +2,6 @@
 // or faster, when too long → fit to its slot) with no workflow round trip between them. One activity per few
 // lines instead of two or three per line: on the 2-core bench a third of the machine went to scheduling the
 // per-line activities (worker and server), not to the engines.
-import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import type { FittedLine, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { dubLineWith } from '../lib/lineFit.js';
@@ -10,6 +9,7 @@ import type { ProsodyPlan } from '../lib/prosody.js';
 import type { Slot } from '../lib/timingFit.js';
 import { reviseLine, savedRevision } from './condense.js';
 import { fitLine } from './fit.js';
+import { activityContext } from './run.js';
 import { synthesizeLine } from './tts.js';
 
 /** One line of a batch: the slot is the workflow's (it knows every line's start); plan only with expressive on. */
@@ -47,10 +47,3 @@ export async function dubLines(prep: PreparedJob, tasks: LineTask[]): Promise<Fi
   return fitted;
 }
 
-function activityContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined; // called outside an activity (tests)
-  }
-}

@@ -38,8 +38,9 @@ export async function probeMedia(video: string, maxHours = MAX_INPUT_HOURS, prob
 
   let json: { streams?: FfprobeStream[]; format?: { duration?: string; format_name?: string } };
   try {
-    const { stdout, wallMs, exitCode } = await run(probeArgv(video), { timeoutMs: 30_000 });
-    probed({ argv: probeArgv(video), wallMs, exitCode });
+    const argv = probeArgv(video);
+    const { stdout, wallMs, exitCode } = await run(argv, { timeoutMs: 30_000 });
+    probed({ argv, wallMs, exitCode });
     json = JSON.parse(stdout);
   } catch (e) {
     const why = e instanceof Error ? e.message.replace(/^ffprobe exited \d+: /, '') : String(e);

@@ -3,12 +3,12 @@
 // episode never sits in memory, and the work is linear in the samples of the lines.
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { PitchDetector } from 'pitchy';
 import { ErrorType, failure } from '../lib/errors.js';
 import { countSyllables, percentile, semitones, SILENCE_DB, type LineFeatures } from '../lib/prosody.js';
 import { parseWavHeader, type WavFormat } from '../lib/wav.js';
+import { activityContext } from './run.js';
 
 export interface FeatureLine {
   start: number;
@@ -101,13 +101,6 @@ function speechRate(line: FeatureLine, language: string): number {
   return span > 0 ? countSyllables(line.text, language) / span : 0;
 }
 
-function activityContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined; // called outside an activity (tests, benchmark)
-  }
-}
 
 // ------------------------------------------------------------------------------------------------ reading
 

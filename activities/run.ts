@@ -27,11 +27,12 @@ export interface RunResult {
 
 const HEARTBEAT_EVERY_MS = 1_000;
 
-function activityContext(): Context | undefined {
+/** The running activity's context; undefined outside an activity (CLI doctor, tests, benchmarks). */
+export function activityContext(): Context | undefined {
   try {
     return Context.current();
   } catch {
-    return undefined; // called outside an activity (CLI doctor, tests)
+    return undefined;
   }
 }
 

@@ -2,7 +2,7 @@
 // an HTTP call from inside the activity (no subprocess), with a timeout, heartbeats and cancellation.
 // Lines go in numbered batches; lines a reply lacks or gets wrong are asked again, alone, up to maxReasks times.
 import { appendFile } from 'node:fs/promises';
-import { Context } from '@temporalio/activity';
+import { activityContext } from '../activities/run.js';
 import { CancelledFailure } from '@temporalio/common';
 import type { JobOptions } from '../config/schema.js';
 import { ErrorType, failure } from '../lib/errors.js';
@@ -16,13 +16,6 @@ export type LlmSettings = JobOptions['mt']['llm'];
 
 const HEARTBEAT_EVERY_MS = 1_000;
 
-function activityContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined; // outside an activity (doctor, tests)
-  }
-}
 
 const endpoint = (settings: LlmSettings, route: string) => `${settings.baseUrl.replace(/\/+$/, '')}/${route}`;
 
