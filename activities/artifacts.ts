@@ -70,3 +70,8 @@ export async function removeQuietly(abs: string): Promise<void> {
 export function commandLog(job: JobRef): string {
   return path.join(jobDir(job), 'tmp', 'commands.jsonl');
 }
+
+/** Requests answered by the warm engine host (no program was started for them, so not in commands.jsonl). */
+export function hostRequestLog(job: JobRef): string {
+  return path.join(jobDir(job), 'tmp', 'engine-host.jsonl');
+}

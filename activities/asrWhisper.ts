@@ -5,6 +5,8 @@ import { access, constants, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobOptions } from '../config/schema.js';
 import { silencedetectArgv } from '../engines/ffmpeg.js';
+import { hostEnginesAvailable } from '../engines/engineHost.js';
+import { FASTER_WHISPER_INSTALL, resolveWhisperModel, transcribeInHost } from '../engines/fasterWhisper.js';
 import {
   isWhisperEngine, parseWhisperCppJson, parseWhisperJson, whisperArgv, whisperCppArgv, whisperCppJsonPath, whisperJsonPath,
   WHISPER_INSTALL, WHISPER_LANGUAGES, WHISPER_PROGRAMS, type AsrResult, type WhisperEngineName, type WhisperTask,
@@ -13,9 +15,9 @@ import { ErrorType, failure } from '../lib/errors.js';
 import { countByReason, guardSegments, type DroppedSegment } from '../lib/hallucinationGuard.js';
 import type { Line, PreparedJob } from '../lib/job.js';
 import { parseSilencedetect, speechRegions, type Region } from '../lib/speechRegions.js';
-import { commandLog, hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
+import { commandLog, hashOf, hostRequestLog, inJob, isFresh, writeAtomic } from './artifacts.js';
 import { findOnPath, type EngineStatus } from './engineChecks.js';
-import { run, stderrTail } from './run.js';
+import { recordCommand, run, stderrTail } from './run.js';
 
 /** Whisper runs the whole file in one process: on a CPU a long episode takes a while. */
 const WHISPER_TIMEOUT_MS = 8 * 60 * 60_000;
@@ -30,11 +32,18 @@ export interface Recognition {
   warnings: string[];
 }
 
+/** Runs a short probe program (a version question) and returns what it printed. */
+export const probeProgram = async (argv: string[]) => (await run(argv, { timeoutMs: 60_000 })).stdout;
+
 /** Fails fast, before any heavy work, when the job asks for a Whisper engine this worker cannot run. */
 export async function checkWhisperEngine(engine: WhisperEngineName, options: JobOptions): Promise<void> {
-  const program = WHISPER_PROGRAMS[engine];
-  if (!(await findOnPath(program))) {
-    throw failure(ErrorType.EngineMissing, `asr engine ${engine} needs ${program}, which is not on PATH; ${WHISPER_INSTALL[engine]} (or choose --asr pocketsphinx)`);
+  if (engine === 'faster-whisper') {
+    const here = await hostEnginesAvailable(probeProgram);
+    if (!here.ok) throw failure(ErrorType.EngineMissing, `asr engine faster-whisper: ${here.why}; ${FASTER_WHISPER_INSTALL} (or choose --asr pocketsphinx)`);
+    await resolveWhisperModel(options.asr.model);
+  }
+  if (engine !== 'faster-whisper' && !(await findOnPath(WHISPER_PROGRAMS[engine]))) {
+    throw failure(ErrorType.EngineMissing, `asr engine ${engine} needs ${WHISPER_PROGRAMS[engine]}, which is not on PATH; ${WHISPER_INSTALL[engine]} (or choose --asr pocketsphinx)`);
   }
   if (!options.asr.detectLanguage && !WHISPER_LANGUAGES.includes(options.src)) {
     throw failure(ErrorType.UnsupportedLanguage, `Whisper does not know the language "${options.src}" (known: ${WHISPER_LANGUAGES.join(', ')})`);
@@ -55,12 +64,12 @@ export async function checkWhisperEngine(engine: WhisperEngineName, options: Job
 
 /** What `anime-dub doctor` says about the Whisper family (on PATH or not; the models download on first use). */
 export async function whisperStatuses(): Promise<EngineStatus[]> {
-  const detail: Record<WhisperEngineName, string> = {
+  const detail: Record<Exclude<WhisperEngineName, 'faster-whisper'>, string> = {
     whisper: '--asr whisper --asr-model small (openai-whisper)',
     'whisper-ctranslate2': '--asr whisper-ctranslate2 (faster-whisper, with its VAD filter)',
     'whisper-cpp': '--asr whisper-cpp --set asr.whisperCppModel=ggml-small.bin (whisper-cli)',
   };
-  return Promise.all((Object.keys(WHISPER_PROGRAMS) as WhisperEngineName[]).map(async (engine) => ({
+  return Promise.all((Object.keys(WHISPER_PROGRAMS) as (keyof typeof WHISPER_PROGRAMS)[]).map(async (engine) => ({
     name: engine, kind: 'asr' as const, installed: !!(await findOnPath(WHISPER_PROGRAMS[engine])), detail: detail[engine], install: WHISPER_INSTALL[engine],
   })));
 }
@@ -71,6 +80,13 @@ export async function runWhisper(prep: PreparedJob, engine: WhisperEngineName, a
   await rm(workDir, { recursive: true, force: true });
   await mkdir(workDir, { recursive: true });
   const language = options.asr.detectLanguage ? undefined : options.src;
+  if (engine === 'faster-whisper') {
+    const { model } = await resolveWhisperModel(options.asr.model);
+    const started = Date.now();
+    const result = await transcribeInHost({ audio: audioAbs, task, language, model });
+    await recordCommand(hostRequestLog(prep.job), { argv: ['transcribe', model, task, audioAbs], wallMs: Date.now() - started, exitCode: 0 });
+    return result;
+  }
   const req = { audio: audioAbs, task, language, noSpeechThreshold: options.asr.noSpeechThreshold };
   let argv: string[];
   let jsonPath: string;

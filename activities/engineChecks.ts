@@ -8,7 +8,10 @@ import { POCKETSPHINX_LANGUAGES, POCKETSPHINX_MODEL_DIR } from '../engines/pocke
 import { isWhisperEngine } from '../engines/whisper.js';
 import { chooseTtsEngine, espeakHasLanguage, FESTIVAL_DEFAULT_VOICE, type TtsEngineName } from '../engines/tts.js';
 import { ErrorType, failure } from '../lib/errors.js';
-import { checkWhisperEngine, whisperStatuses } from './asrWhisper.js';
+import { bundledPiperVoice, whisperModelRef } from '../engines/bundledModels.js';
+import { hostEnginesAvailable } from '../engines/engineHost.js';
+import { FASTER_WHISPER_INSTALL } from '../engines/fasterWhisper.js';
+import { checkWhisperEngine, probeProgram, whisperStatuses } from './asrWhisper.js';
 import { run } from './run.js';
 import { checkPiper, checkXtts } from './ttsChecks.js';
 import { checkMtEngine } from './mtChecks.js';
@@ -39,20 +42,50 @@ async function espeakSpeaks(language: string): Promise<boolean> {
   return espeakHasLanguage(stdout, language);
 }
 
+/** The engines a job runs with, its `auto` choices settled once (prepareJob writes them into the job's options). */
+export interface ChosenEngines {
+  asrEngine: Exclude<JobOptions['asr']['engine'], 'auto'>;
+  mtEngine: Exclude<JobOptions['mt']['engine'], 'auto'>;
+  ttsEngine: TtsEngineName;
+  separate: boolean;
+}
+
+/**
+ * auto → faster-whisper when the engine host loads and the asked model is installed (or is one it downloads),
+ * else pocketsphinx. The model's file itself is verified by the check that follows.
+ */
+async function chooseAsrEngine(options: JobOptions): Promise<ChosenEngines['asrEngine']> {
+  if (options.asr.engine !== 'auto') return options.asr.engine;
+  const ref = whisperModelRef(options.asr.model);
+  const installed = ref.kind !== 'bundled' || (await access(ref.dir).then(() => true, () => false));
+  return installed && (await hostEnginesAvailable(probeProgram)).ok ? 'faster-whisper' : 'pocketsphinx';
+}
+
+/** auto → Whisper's translate task when the dub is English and Whisper hears the source; else apertium. */
+function chooseMtEngine(options: JobOptions, asrEngine: ChosenEngines['asrEngine']): ChosenEngines['mtEngine'] {
+  if (options.mt.engine !== 'auto') return options.mt.engine;
+  const needsMt = options.translate && !options.translatedSubs && options.src !== options.tgt;
+  return needsMt && !options.subs && options.tgt === 'en' && asrEngine === 'faster-whisper' && !/\.en$|turbo/.test(options.asr.model) ? 'whisper' : 'apertium';
+}
+
 /** Fails fast (before any heavy work) when the job asks for something that is not installed. */
-export async function checkJobEngines(options: JobOptions): Promise<{ ttsEngine: TtsEngineName; separate: boolean }> {
+export async function checkJobEngines(input: JobOptions): Promise<ChosenEngines> {
   await requireProgram('ffmpeg', 'ffmpeg');
+  const asrEngine = await chooseAsrEngine(input);
+  const mtEngine = chooseMtEngine(input, asrEngine);
+  const options: JobOptions = { ...input, asr: { ...input.asr, engine: asrEngine }, mt: { ...input.mt, engine: mtEngine } };
   // auto separates only where demucs is installed: a job without it never waits on a separation step.
   const separation = options.mix?.separation ?? 'off';
   const demucs = separation === 'off' ? undefined : await checkDemucs(findOnPath);
   if (separation === 'demucs' && !demucs?.available) throw failure(ErrorType.EngineMissing, `--separation demucs: ${demucs?.reason}; or use --separation auto|off`);
   const separate = !!demucs?.available;
-  if (!options.subs && isWhisperEngine(options.asr.engine)) {
-    await checkWhisperEngine(options.asr.engine, options);
+  if (!options.subs && isWhisperEngine(asrEngine)) {
+    await checkWhisperEngine(asrEngine, options);
   } else if (!options.subs) {
     if (!POCKETSPHINX_LANGUAGES.includes(options.src)) {
+      const hint = input.asr.engine === 'auto' ? `; Whisper hears ~100 languages but is not installed here (${FASTER_WHISPER_INSTALL})` : '';
       throw failure(ErrorType.UnsupportedLanguage,
-        `speech recognition for "${options.src}" is not available with pocketsphinx (models installed: ${POCKETSPHINX_LANGUAGES.join(', ')}); give the source lines with --subs FILE`);
+        `speech recognition for "${options.src}" is not available with pocketsphinx (models installed: ${POCKETSPHINX_LANGUAGES.join(', ')}); give the source lines with --subs FILE${hint}`);
     }
     await requireProgram('pocketsphinx_batch', 'pocketsphinx');
     if (!(await access(`${POCKETSPHINX_MODEL_DIR}/en-us.lm.bin`).then(() => true, () => false))) {
@@ -62,7 +95,7 @@ export async function checkJobEngines(options: JobOptions): Promise<{ ttsEngine:
   const needsMt = options.translate && !options.translatedSubs && options.src !== options.tgt;
   // Glossary, argos, the LLM server, Whisper translate (activities/mtChecks.ts); apertium below.
   if (needsMt) await checkMtEngine(options);
-  if (needsMt && (options.mt?.engine ?? 'apertium') === 'apertium') {
+  if (needsMt && mtEngine === 'apertium') {
     await requireProgram('apertium', 'apertium');
     const pair = pairName(options.src, options.tgt);
     const pairs = await apertiumPairs();
@@ -72,7 +105,8 @@ export async function checkJobEngines(options: JobOptions): Promise<{ ttsEngine:
     }
   }
   const dubLanguage = options.translate ? options.tgt : options.src;
-  const ttsEngine = chooseTtsEngine(options.tts.engine, dubLanguage);
+  const neural = !!bundledPiperVoice(dubLanguage) && (await hostEnginesAvailable(probeProgram)).ok;
+  const ttsEngine = chooseTtsEngine(options.tts.engine, dubLanguage, neural);
   if (ttsEngine === 'piper') {
     await checkPiper(options, dubLanguage);
   } else if (ttsEngine === 'xtts') {
@@ -88,7 +122,7 @@ export async function checkJobEngines(options: JobOptions): Promise<{ ttsEngine:
       throw failure(ErrorType.UnsupportedLanguage, `espeak-ng has no voice for "${options.tts.voice ?? dubLanguage}" (see \`espeak-ng --voices\`)`);
     }
   }
-  return { ttsEngine, separate };
+  return { asrEngine, mtEngine, ttsEngine, separate };
 }
 
 export interface EngineStatus {

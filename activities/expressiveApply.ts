@@ -23,16 +23,13 @@ export interface Applied {
 }
 
 /**
- * The engine argv with the rate applied natively where the engine can (espeak-ng words per minute, piper
- * --length_scale). piper and xtts give their own argv builder (`own`, called with the rate).
+ * The engine argv with the rate applied natively where the engine can (espeak-ng words per minute). xtts gives
+ * its own argv builder (`own`); piper, in the warm engine host, takes its rate there (its length_scale).
  */
 export function expressiveEngineArgv(engine: TtsEngineName, out: string, voice: string, wpm: number, voiceName: string | undefined, plan: ProsodyPlan, own?: { argvAt: (rate: number) => string[] }): { argv: string[]; rateApplied: string; tempoLeft: number } {
   if (engine === 'espeak-ng') {
     const speed = Math.round(wpm * plan.multipliers.rate);
     return { argv: espeakArgv(out, voice, speed), rateApplied: `espeak-ng -s ${speed} (base ${wpm})`, tempoLeft: 1 };
-  }
-  if (engine === 'piper' && own) {
-    return { argv: own.argvAt(plan.multipliers.rate), rateApplied: `piper --length_scale ${(1 / plan.multipliers.rate).toFixed(3)}`, tempoLeft: 1 };
   }
   // festival's HTS voice ignores Duration_Stretch and Coqui's CLI has no rate flag: their rate goes through atempo.
   return { argv: own ? own.argvAt(1) : festivalArgv(out, voiceName), rateApplied: `ffmpeg atempo ${plan.multipliers.rate.toFixed(3)}`, tempoLeft: plan.multipliers.rate };
@@ -42,18 +39,18 @@ export function expressiveEngineArgv(engine: TtsEngineName, out: string, voice: 
 const references = new Map<string, Promise<number | null>>();
 
 /** The voice's own median pitch, measured once per job on a neutral phrase (cached in tmp/expressive/). */
-function referencePitch(prep: PreparedJob, argvFor: (out: string) => string[], key: string): Promise<number | null> {
+function referencePitch(prep: PreparedJob, speakTo: (out: string) => Promise<void>, key: string): Promise<number | null> {
   const file = inJob(prep.job, `tmp/expressive/reference-${key.replace(/[^\w-]/g, '_')}.json`);
   let pending = references.get(file);
   if (!pending) {
-    pending = measureReference(prep, argvFor, file);
+    pending = measureReference(prep, speakTo, file);
     references.set(file, pending);
     pending.catch(() => references.delete(file)); // a failed measurement is tried again by the next line
   }
   return pending;
 }
 
-async function measureReference(prep: PreparedJob, argvFor: (out: string) => string[], file: string): Promise<number | null> {
+async function measureReference(prep: PreparedJob, speakTo: (out: string) => Promise<void>, file: string): Promise<number | null> {
   const cached = await readFile(file, 'utf8').then((t) => JSON.parse(t).f0MedianHz as number | null, () => undefined);
   if (cached !== undefined) return cached;
   // Names of our own: another worker process may be measuring the same voice at the same time.
@@ -62,7 +59,7 @@ async function measureReference(prep: PreparedJob, argvFor: (out: string) => str
   const norm = inJob(prep.job, `tmp/expressive/reference-${own}.wav`);
   await mkdir(path.dirname(raw), { recursive: true });
   try {
-    await run(argvFor(raw), { input: CALIBRATION_TEXT + '\n', timeoutMs: 60_000 });
+    await speakTo(raw);
     await run(normalizeClipArgv(raw, norm), { timeoutMs: 60_000 });
     const { f0MedianHz } = await measureClipFeatures(norm);
     await writeAtomic(prep.job, file, JSON.stringify({ f0MedianHz, text: CALIBRATION_TEXT }));
@@ -83,10 +80,10 @@ export async function applyProsody(
   out: string,
   plan: ProsodyPlan,
   tempoLeft: number,
-  reference: { argvFor: (out: string) => string[]; key: string },
+  reference: { speakTo: (out: string) => Promise<void>; key: string },
 ): Promise<Omit<Applied, 'rate' | 'pause'>> {
   const clip = await measureClipFeatures(normalized);
-  const refF0 = await referencePitch(prep, reference.argvFor, reference.key);
+  const refF0 = await referencePitch(prep, reference.speakTo, reference.key);
   const filters: string[] = [];
   let pitch = 'unchanged (no voiced frames to measure)';
   if (clip.f0MedianHz && refF0) {

@@ -83,7 +83,9 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
 
   // The engine checks run while ffprobe reads the input; a bad input is still the error reported first.
   // A dry run uses no recognizer, translator or synthesizer, so it needs none installed.
-  const engines = options.stream.enabled && options.stream.dryRun ? Promise.resolve({ ttsEngine: 'espeak-ng' as const, separate: false }) : checkJobEngines(options);
+  const engines = options.stream.enabled && options.stream.dryRun
+    ? Promise.resolve({ asrEngine: 'pocketsphinx' as const, mtEngine: 'apertium' as const, ttsEngine: 'espeak-ng' as const, separate: false })
+    : checkJobEngines(options);
   engines.catch(() => undefined); // awaited below, after the probe
   let probe: CommandRecord | undefined;
   // On a bad input the checks are let finish first: no engine check outlives the failed activity.
@@ -97,7 +99,10 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   if (options.stream.enabled && options.translatedSubs) {
     throw failure(ErrorType.InvalidConfig, '--translated-subs is not supported with --stream yet; use --subs, or dub without streaming');
   }
-  const { ttsEngine, separate } = await engines;
+  const { asrEngine, mtEngine, ttsEngine, separate } = await engines;
+  // `auto` settled once: every later step (and a review re-render of job.json) reads the engine actually used.
+  options.asr.engine = asrEngine;
+  options.mt.engine = mtEngine;
 
   const job: JobRef = { root, name: jobNameFor(options.video) };
   try {

@@ -3,7 +3,7 @@
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { normalizeClipArgv } from '../engines/ffmpeg.js';
-import { piperArgv } from '../engines/piper.js';
+import { piperSpeak } from '../engines/piper.js';
 import { espeakArgv, festivalArgv, pitchShiftArgv, type TtsEngineName } from '../engines/tts.js';
 import { XTTS_DEFAULT_MODEL, xttsArgv, xttsLanguage } from '../engines/xtts.js';
 import { ErrorType, failure } from '../lib/errors.js';
@@ -11,9 +11,9 @@ import type { Clip, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { parseWavHeader, wavDurationSec } from '../lib/wav.js';
 import { parseEmotionTag, type ProsodyPlan } from '../lib/prosody.js';
 import { voiceFor, type SpeakerVoice } from '../lib/voices.js';
-import { commandLog, commit, exists, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
+import { commandLog, commit, exists, hashOf, hostRequestLog, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
 import { applyProsody, CALIBRATION_TEXT, expressiveEngineArgv } from './expressiveApply.js';
-import { run } from './run.js';
+import { recordCommand, run } from './run.js';
 import { resolvePiperModel } from './ttsChecks.js';
 
 export const pad4 = (n: number) => String(n).padStart(4, '0');
@@ -36,23 +36,45 @@ export async function wavFileDuration(abs: string): Promise<number> {
 /** How one engine speaks one text in this job's (and this speaker's) voice; `rate` only where it is native. */
 interface Speaker {
   key: string;
-  argv(out: string, text: string, rate?: number): string[];
-  /** Text on stdin (espeak-ng, festival, piper) or inside argv (Coqui's CLI has no stdin mode). */
-  stdin: boolean;
+  /** Writes the engine's raw WAV of `text` to `out`. */
+  speak(out: string, text: string, rate?: number): Promise<void>;
+  /** The command line, for engines that are programs (expressive mode builds its own from it). */
+  argv?(out: string, text: string, rate?: number): string[];
+  /** Runs a command line of this engine that writes `out` (expressive mode's own). */
+  runArgv?(cmd: string[], out: string, text: string): Promise<void>;
 }
 
-async function speakerFor(prep: PreparedJob, voice: SpeakerVoice | undefined): Promise<Speaker> {
+async function speakerFor(prep: PreparedJob, voice: SpeakerVoice | undefined, lineIndex: number): Promise<Speaker> {
   const { options, ttsEngine } = prep;
   const language = options.translate ? options.tgt : options.src;
+  const log = commandLog(prep.job);
+  // A program speaks: text on stdin (espeak-ng, festival) or inside argv (Coqui's CLI has no stdin mode).
+  const runArgv = async (cmd: string[], out: string, text: string, stdin: boolean) => {
+    const r = await run(cmd, { input: stdin ? text + '\n' : '', timeoutMs: ttsEngine === 'xtts' ? 600_000 : 120_000, recordTo: log });
+    // Coqui's CLI can print a complaint and still exit 0: no file is the failure it did not report.
+    if (!(await exists(out))) throw failure(ErrorType.EngineFailed, `${cmd[0]} wrote no audio for line ${lineIndex}: ${(r.stdout + r.stderr).trim().slice(-400)}`);
+  };
+  const program = (key: string, argv: Speaker['argv'] & {}, stdin: boolean): Speaker => ({
+    key, argv,
+    speak: (out, text, rate) => runArgv(argv(out, text, rate), out, text, stdin),
+    runArgv: (cmd, out, text) => runArgv(cmd, out, text, stdin),
+  });
   switch (ttsEngine) {
     case 'festival': {
       const name = voice?.voice ?? options.tts.voice;
-      return { key: `festival-${name ?? 'default'}`, stdin: true, argv: (out) => festivalArgv(out, name) };
+      return program(`festival-${name ?? 'default'}`, (out) => festivalArgv(out, name), true);
     }
     case 'piper': {
-      const model = voice?.voice ?? (await resolvePiperModel(options, language)).model;
+      const model = voice?.voice ? (await resolvePiperModel(options, language, voice.voice)).model : (await resolvePiperModel(options, language)).model;
       const speakerId = voice?.speakerId;
-      return { key: `piper-${path.basename(model)}-${speakerId ?? 0}`, stdin: true, argv: (out, _t, rate) => piperArgv(out, { model, speakerId, rate }) };
+      return {
+        key: `piper-${path.basename(model)}-${speakerId ?? 0}`,
+        async speak(out, text, rate) {
+          const started = Date.now();
+          const { request } = await piperSpeak(out, text, { model, speakerId, rate });
+          await recordCommand(hostRequestLog(prep.job), { argv: ['synthesize', JSON.stringify({ ...request, text: undefined })], wallMs: Date.now() - started, exitCode: 0 });
+        },
+      };
     }
     case 'xtts': {
       if (!voice?.reference) {
@@ -60,11 +82,11 @@ async function speakerFor(prep: PreparedJob, voice: SpeakerVoice | undefined): P
       }
       const speakerWav = inJob(prep.job, voice.reference);
       const lang = xttsLanguage(language) ?? language;
-      return { key: `xtts-${voice.speaker}`, stdin: false, argv: (out, text) => xttsArgv(out, text, { model: options.tts.xttsModel ?? XTTS_DEFAULT_MODEL, speakerWav, language: lang }) };
+      return program(`xtts-${voice.speaker}`, (out, text) => xttsArgv(out, text, { model: options.tts.xttsModel ?? XTTS_DEFAULT_MODEL, speakerWav, language: lang }), false);
     }
     default: {
       const name = voice?.voice ?? options.tts.voice ?? language;
-      return { key: `espeak-ng-${name}`, stdin: true, argv: (out, _t, rate) => espeakArgv(out, name, Math.round(options.tts.espeakSpeed * (rate ?? 1))) };
+      return program(`espeak-ng-${name}`, (out, _t, rate) => espeakArgv(out, name, Math.round(options.tts.espeakSpeed * (rate ?? 1))), true);
     }
   }
 }
@@ -94,31 +116,34 @@ export async function synthesizeLine(prep: PreparedJob, line: TranslatedLine, pl
   const raw = inJob(job, `tmp/tts/${pad4(line.index)}.raw.wav`);
   await mkdir(path.dirname(raw), { recursive: true });
   const log = commandLog(job);
-  const speaker = await speakerFor(prep, voice);
-  const say = async (argv: string[], text: string) => run(argv, { input: speaker.stdin ? text + '\n' : '', timeoutMs: ttsEngine === 'xtts' ? 600_000 : 120_000, recordTo: log });
-  const spoken = async (argv: string[], text: string) => {
-    const r = await say(argv, text);
-    // Coqui's CLI can print a complaint and still exit 0: no file is the failure it did not report.
-    if (!(await exists(raw))) throw failure(ErrorType.EngineFailed, `${argv[0]} wrote no audio for line ${line.index}: ${(r.stdout + r.stderr).trim().slice(-400)}`);
-  };
+  const speaker = await speakerFor(prep, voice, line.index);
   if (!plan) {
-    await spoken(speaker.argv(raw, line.target, hint), line.target);
+    await speaker.speak(raw, line.target, hint);
     await run(normalizeClipArgv(raw, tmpOf(out)), { timeoutMs: 60_000, recordTo: log });
   } else {
     // A leading [happy]/[sad]/[angry]/[calm] is direction, not text to speak.
     const text = parseEmotionTag(line.target).text;
-    const native = ttsEngine === 'piper' || ttsEngine === 'xtts' ? { argvAt: (rate: number) => speaker.argv(raw, text, rate) } : undefined;
     const engineVoice = voice?.voice ?? voiceName;
     const paced = hint === 1 ? plan : { ...plan, multipliers: { ...plan.multipliers, rate: plan.multipliers.rate * hint } };
-    const engine = expressiveEngineArgv(ttsEngine as TtsEngineName, raw, engineVoice, options.tts.espeakSpeed, voice?.voice ?? options.tts.voice, paced, native);
-    await spoken(engine.argv, text);
+    let rateApplied: string;
+    let tempoLeft: number;
+    if (ttsEngine === 'piper') {
+      // piper's own rate knob (length_scale = 1/rate), in the warm host.
+      await speaker.speak(raw, text, paced.multipliers.rate);
+      [rateApplied, tempoLeft] = [`piper length_scale ${(1 / paced.multipliers.rate).toFixed(3)}`, 1];
+    } else {
+      const native = ttsEngine === 'xtts' ? { argvAt: (rate: number) => speaker.argv!(raw, text, rate) } : undefined;
+      const engine = expressiveEngineArgv(ttsEngine as TtsEngineName, raw, engineVoice, options.tts.espeakSpeed, voice?.voice ?? options.tts.voice, paced, native);
+      await speaker.runArgv!(engine.argv, raw, text);
+      [rateApplied, tempoLeft] = [engine.rateApplied, engine.tempoLeft];
+    }
     const normalized = inJob(job, `tmp/tts/${pad4(line.index)}.norm.wav`);
     await run(normalizeClipArgv(raw, normalized), { timeoutMs: 60_000, recordTo: log });
-    const reference = { key: speaker.key, argvFor: (o: string) => speaker.argv(o, CALIBRATION_TEXT) };
-    const applied = await applyProsody(prep, normalized, out, plan, engine.tempoLeft, reference);
+    const reference = { key: speaker.key, speakTo: (o: string) => speaker.speak(o, CALIBRATION_TEXT) };
+    const applied = await applyProsody(prep, normalized, out, plan, tempoLeft, reference);
     await rm(normalized, { force: true });
     if (options.expressive.debug) {
-      const how = { rate: engine.rateApplied, ...applied, pause: plan.pauseMs > 0 ? `${plan.pauseMs} ms kept before the next line when the line fits with it (timing fit)` : 'none' };
+      const how = { rate: rateApplied, ...applied, pause: plan.pauseMs > 0 ? `${plan.pauseMs} ms kept before the next line when the line fits with it (timing fit)` : 'none' };
       await writeAtomic(job, inJob(job, `expressive/plans/${pad4(line.index)}.json`), JSON.stringify({ ...plan, text: { source: line.text, target: line.target, spoken: text }, applied: how }, null, 2));
     }
   }

@@ -2,9 +2,12 @@
 import { access, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobOptions } from '../config/schema.js';
+import { bundledRel, MODELS_DIR, verifyBundled } from '../engines/bundledModels.js';
+import { hostEnginesAvailable } from '../engines/engineHost.js';
 import { piperCandidates, piperConfigOf, piperSpeakerCount, piperVoiceDirs, pickPiperDefault } from '../engines/piper.js';
 import { XTTS_LANGUAGES, xttsLanguage } from '../engines/xtts.js';
 import { ErrorType, failure } from '../lib/errors.js';
+import { probeProgram } from './asrWhisper.js';
 import { findOnPath } from './engineChecks.js';
 
 const isFile = (p: string) => access(p).then(() => true, () => false);
@@ -22,7 +25,8 @@ export interface PiperModel {
 export async function resolvePiperModel(options: JobOptions, language: string, nameOrPath = options.tts.piperModel): Promise<PiperModel> {
   // A voice named without a path is also looked for beside the job's own piper model.
   const own = options.tts.piperModel?.includes('/') ? [path.dirname(options.tts.piperModel)] : [];
-  const dirs = [...own, ...piperVoiceDirs(process.env)];
+  // The bundled voices come last: a voice the user installed or named wins.
+  const dirs = [...own, ...piperVoiceDirs(process.env), path.join(MODELS_DIR, 'piper')];
   let tried: string[];
   if (nameOrPath) {
     tried = piperCandidates(nameOrPath, dirs);
@@ -40,6 +44,8 @@ export async function resolvePiperModel(options: JobOptions, language: string, n
     if (config === undefined) {
       throw failure(ErrorType.EngineMissing, `piper voice ${model} has no config beside it (${piperConfigOf(model)}); download both files of the voice`);
     }
+    const rel = bundledRel(model);
+    if (rel) await verifyBundled(rel).catch((e: Error) => { throw failure(ErrorType.EngineMissing, `piper voice: ${e.message}`); });
     return { model, speakers: piperSpeakerCount(config) };
   }
   throw failure(ErrorType.EngineMissing,
@@ -48,8 +54,9 @@ export async function resolvePiperModel(options: JobOptions, language: string, n
 }
 
 export async function checkPiper(options: JobOptions, language: string): Promise<void> {
-  if (!(await findOnPath('piper'))) {
-    throw failure(ErrorType.EngineMissing, 'piper is not installed (not on PATH); pip install piper-tts, or put the piper binary from github.com/rhasspy/piper on PATH');
+  const host = await hostEnginesAvailable(probeProgram);
+  if (!host.ok) {
+    throw failure(ErrorType.EngineMissing, `piper runs in the engine host, which cannot start: ${host.why}; run scripts/setup.sh (it installs piper-tts 1.8.0 into .tools/venv)`);
   }
   await resolvePiperModel(options, language);
   for (const voice of Object.values(options.tts.speakerVoices ?? {})) await resolvePiperModel(options, language, voice);

@@ -109,10 +109,16 @@ export const jobOptionsSchema = z.object({
   /** Absolute output root; the worker's configured root when absent. */
   outputDir: z.string().min(1).optional(),
   asr: z.object({
-    /** pocketsphinx is embedded (English); the whisper family is installed separately (README "ASR engines"). */
-    engine: z.enum(['pocketsphinx', 'whisper', 'whisper-ctranslate2', 'whisper-cpp']).default('pocketsphinx'),
-    /** Whisper model name for whisper / whisper-ctranslate2 (tiny, base, small, medium, large-v3, ...). */
-    model: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a Whisper model name such as small or large-v3').default('small'),
+    /**
+     * auto = faster-whisper (embedded, warm, the bundled base model) when its model is installed, else pocketsphinx
+     * (embedded, English only). The other Whisper programs are installed separately (README "ASR engines").
+     */
+    engine: z.enum(['auto', 'faster-whisper', 'pocketsphinx', 'whisper', 'whisper-ctranslate2', 'whisper-cpp']).default('auto'),
+    /**
+     * Whisper model: a bundled one (base, tiny.en), a folder holding a CTranslate2 model.bin (faster-whisper), or a
+     * name the engine downloads itself where there is internet (small, medium, large-v3, ...).
+     */
+    model: z.string().regex(/^(?!.*\.\.)[A-Za-z0-9._\/-]{1,256}$/, 'a Whisper model name such as base or large-v3, or a model folder').default('base'),
     /** whisper.cpp ggml model file (e.g. models/ggml-small.bin). */
     whisperCppModel: z.string().min(1).optional(),
     /** Whisper segments more likely silence than this (with a low average log-probability) are dropped. */
@@ -124,8 +130,11 @@ export const jobOptionsSchema = z.object({
     minSpeechSec: num(0.05, 5).default(0.25),
   }).prefault({}),
   mt: z.object({
-    /** apertium is embedded; argos and llm are installed/run separately; whisper = Whisper's translate task (to English). */
-    engine: z.enum(['apertium', 'argos', 'llm', 'whisper']).default('apertium'),
+    /**
+     * auto = Whisper's translate task from the audio when the dub is English and Whisper hears the source (no --subs),
+     * else apertium (embedded); argos and llm are installed/run separately; whisper = Whisper's translate task.
+     */
+    engine: z.enum(['auto', 'apertium', 'argos', 'llm', 'whisper']).default('auto'),
     /** An OpenAI-compatible chat-completions server (Ollama, llama.cpp server, vLLM, a hosted API). */
     llm: z.object({
       baseUrl: z.string().url('a URL such as http://127.0.0.1:11434/v1').default('http://127.0.0.1:11434/v1'),
@@ -141,7 +150,7 @@ export const jobOptionsSchema = z.object({
     glossary: z.string().min(1).optional(),
   }).prefault({}),
   tts: z.object({
-    /** auto = festival for English, espeak-ng otherwise; piper and xtts are installed separately (README "Voices and speakers"). */
+    /** auto = piper where a neural voice for the language is installed (English), else festival for English, espeak-ng otherwise; xtts is installed separately (README "Voices and speakers"). */
     engine: z.enum(['auto', 'espeak-ng', 'festival', 'piper', 'xtts']).default('auto'),
     /** Checked strictly: festival receives it inside a Scheme expression. */
     voice: z.string().regex(/^[A-Za-z0-9_+-]{1,64}$/, 'a voice name (letters, digits, _ + -)').optional(),
@@ -213,6 +222,15 @@ export const settingsSchema = z.object({
   /** How often a long activity may report a heartbeat (and so notice a cancellation). */
   heartbeatThrottleSec: num(0.5, 60).default(2),
   plugins: pluginsSchema.prefault({}),
+  /** The warm engine host (faster-whisper, piper): its Python, where models run, how many hosts at once. */
+  engines: z.object({
+    /** Default: the project's .tools/venv/bin/python that scripts/setup.sh makes. */
+    python: z.string().min(1).optional(),
+    /** auto = CUDA with float16 where it works, the CPU with int8 elsewhere. */
+    device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+    /** Default: concurrency.gpu (one host per concurrent GPU-queue activity). */
+    hosts: int(1, 16).optional(),
+  }).prefault({}),
   searchAttributes: boolish.default(true),
   job: jobOptionsSchema.omit({ video: true, queues: true, placement: true, searchAttributes: true }).prefault({}),
 });
@@ -285,6 +303,9 @@ export const ENV_NAMES: Record<string, string> = {
   WAV2LIP_DIR: 'plugins.wav2lipDir',
   WAV2LIP_CHECKPOINT: 'plugins.wav2lipCheckpoint',
   WAV2LIP_PYTHON: 'plugins.python',
+  ENGINE_PYTHON: 'engines.python',
+  ENGINE_DEVICE: 'engines.device',
+  ENGINE_HOSTS: 'engines.hosts',
 };
 /** DUB_PLACEMENT="transcribe=cpu,synthesizeLine=cpu" moves activities between queues. */
 export const PLACEMENT_ENV = 'DUB_PLACEMENT';

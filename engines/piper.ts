@@ -1,6 +1,7 @@
-// piper (rhasspy): a neural voice per .onnx file, text on stdin. Its C++ binary and both Python CLIs accept
-// the underscore spellings used here (--output_file, --length_scale), so one argv fits every release.
+// piper (rhasspy / OHF-Voice piper1): a neural voice per .onnx file. It runs inside the warm engine host
+// (engines/engineHost.ts), so a voice loads once per worker, not once per line. Its rate knob is length_scale.
 import path from 'node:path';
+import { engineSettings, hostPool } from './engineHost.js';
 
 export interface PiperVoiceArgs {
   model: string;
@@ -10,11 +11,20 @@ export interface PiperVoiceArgs {
   rate?: number;
 }
 
-export function piperArgv(out: string, v: PiperVoiceArgs): string[] {
-  const argv = ['piper', '--model', v.model, '--output_file', out];
-  if (v.speakerId !== undefined) argv.push('--speaker', String(v.speakerId));
-  if (v.rate !== undefined && Math.abs(v.rate - 1) > 1e-3) argv.push('--length_scale', lengthScaleFor(v.rate).toFixed(3));
-  return argv;
+/** What the host is asked for one text (length_scale only when the rate is not the model's own). */
+export function piperRequest(out: string, text: string, v: PiperVoiceArgs): Record<string, unknown> {
+  return {
+    model: v.model, out, text,
+    speakerId: v.speakerId ?? null,
+    lengthScale: v.rate !== undefined && Math.abs(v.rate - 1) > 1e-3 ? Number(lengthScaleFor(v.rate).toFixed(3)) : null,
+  };
+}
+
+/** Speaks `text` into `out` (a mono WAV at the voice's own rate) in a warm host. */
+export async function piperSpeak(out: string, text: string, v: PiperVoiceArgs): Promise<{ durationSec: number; request: Record<string, unknown> }> {
+  const request = piperRequest(out, text, v);
+  const r = await hostPool().request<{ durationSec: number }>('synthesize', { ...request, device: engineSettings().device }, { modelKey: `piper:${v.model}`, what: `piper (${path.basename(v.model)})` });
+  return { durationSec: r.durationSec, request };
 }
 
 export function lengthScaleFor(rate: number): number {

@@ -15,9 +15,10 @@ export function festivalArgv(out: string, voice = FESTIVAL_DEFAULT_VOICE): strin
   return ['text2wave', '-eval', `(voice_${voice})`, '-o', out];
 }
 
-/** festival is used for English when asked for (or on auto); espeak-ng for everything else. */
-export function chooseTtsEngine(requested: 'auto' | TtsEngineName, language: string): TtsEngineName {
+/** auto: a neural piper voice where one is installed for the language; else festival for English, espeak-ng for the rest. */
+export function chooseTtsEngine(requested: 'auto' | TtsEngineName, language: string, neuralVoice = false): TtsEngineName {
   if (requested !== 'auto') return requested;
+  if (neuralVoice) return 'piper';
   return language === 'en' ? 'festival' : 'espeak-ng';
 }
 

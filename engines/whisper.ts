@@ -1,25 +1,28 @@
-// The Whisper family: openai-whisper and whisper-ctranslate2 (same command line and JSON), and whisper.cpp's
-// whisper-cli. Argv builders and JSON parsers only; activities/asrWhisper.ts runs them.
+// The Whisper family: faster-whisper (embedded, in the warm engine host: ./fasterWhisper.ts), openai-whisper and
+// whisper-ctranslate2 (same command line and JSON), and whisper.cpp's whisper-cli. Argv builders and JSON parsers
+// only; activities/asrWhisper.ts runs them.
 import path from 'node:path';
 import type { Word } from '../lib/job.js';
 
-export type WhisperEngineName = 'whisper' | 'whisper-ctranslate2' | 'whisper-cpp';
+export type WhisperEngineName = 'faster-whisper' | 'whisper' | 'whisper-ctranslate2' | 'whisper-cpp';
+/** The Whisper engines that are programs on PATH (faster-whisper runs inside the engine host). */
+export type WhisperProgramEngine = Exclude<WhisperEngineName, 'faster-whisper'>;
 export type WhisperTask = 'transcribe' | 'translate';
 
-export const WHISPER_ENGINES: readonly WhisperEngineName[] = ['whisper', 'whisper-ctranslate2', 'whisper-cpp'];
+export const WHISPER_ENGINES: readonly WhisperEngineName[] = ['faster-whisper', 'whisper', 'whisper-ctranslate2', 'whisper-cpp'];
 
 export function isWhisperEngine(name: string): name is WhisperEngineName {
   return (WHISPER_ENGINES as readonly string[]).includes(name);
 }
 
 /** The program each engine runs. */
-export const WHISPER_PROGRAMS: Record<WhisperEngineName, string> = {
+export const WHISPER_PROGRAMS: Record<WhisperProgramEngine, string> = {
   whisper: 'whisper',
   'whisper-ctranslate2': 'whisper-ctranslate2',
   'whisper-cpp': 'whisper-cli',
 };
 
-export const WHISPER_INSTALL: Record<WhisperEngineName, string> = {
+export const WHISPER_INSTALL: Record<WhisperProgramEngine, string> = {
   whisper: 'pip install -U openai-whisper (needs ffmpeg on PATH)',
   'whisper-ctranslate2': 'pip install -U whisper-ctranslate2',
   'whisper-cpp': 'build whisper.cpp (cmake -B build && cmake --build build --config Release) and put build/bin/whisper-cli on PATH',
@@ -109,7 +112,7 @@ export interface AsrResult {
   segments: AsrSegment[];
 }
 
-interface WhisperJson {
+export interface WhisperJson {
   language?: string;
   segments?: {
     start: number; end: number; text: string;
@@ -122,7 +125,11 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** openai-whisper / whisper-ctranslate2 JSON (`result` of transcribe(), as their json writer dumps it). */
 export function parseWhisperJson(text: string): AsrResult {
-  const json = JSON.parse(text) as WhisperJson;
+  return fromWhisperJson(JSON.parse(text) as WhisperJson);
+}
+
+/** The same shape as an object (the engine host answers with it). */
+export function fromWhisperJson(json: WhisperJson): AsrResult {
   if (!Array.isArray(json.segments)) throw new Error('no "segments" array');
   return {
     language: json.language ?? undefined,

