@@ -19,7 +19,7 @@ export const HOST_SCRIPT = path.join(PROJECT_ROOT, 'engines', 'host', 'engine_ho
 /** The project-local Python that scripts/setup.sh fills with faster-whisper and piper. */
 export const DEFAULT_ENGINE_PYTHON = path.join(PROJECT_ROOT, '.tools', 'venv', 'bin', 'python');
 
-const CANCEL_GRACE_MS = 1_500;
+const CANCEL_GRACE_MS = 1_000;
 const HEARTBEAT_EVERY_MS = 1_000;
 const START_TIMEOUT_MS = 60_000;
 
