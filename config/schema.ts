@@ -230,6 +230,8 @@ export const settingsSchema = z.object({
     device: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
     /** Default: concurrency.gpu (one host per concurrent GPU-queue activity). */
     hosts: int(1, 16).optional(),
+    /** Where the bundled models are (default: the project's .tools/models that scripts/setup.sh fills). */
+    modelsDir: z.string().min(1).optional(),
   }).prefault({}),
   searchAttributes: boolish.default(true),
   job: jobOptionsSchema.omit({ video: true, queues: true, placement: true, searchAttributes: true }).prefault({}),
@@ -306,6 +308,7 @@ export const ENV_NAMES: Record<string, string> = {
   ENGINE_PYTHON: 'engines.python',
   ENGINE_DEVICE: 'engines.device',
   ENGINE_HOSTS: 'engines.hosts',
+  ENGINE_MODELS_DIR: 'engines.modelsDir',
 };
 /** DUB_PLACEMENT="transcribe=cpu,synthesizeLine=cpu" moves activities between queues. */
 export const PLACEMENT_ENV = 'DUB_PLACEMENT';

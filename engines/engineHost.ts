@@ -236,11 +236,13 @@ export interface HostEngines {
   why?: string;
 }
 
-/** Do faster-whisper and piper load in the engine Python? Asked once per process (about a second). */
-let available: Promise<HostEngines> | undefined;
+/** Do faster-whisper and piper load in the engine Python? Asked once per process and Python (about a second). */
+const available = new Map<string, Promise<HostEngines>>();
 export function hostEnginesAvailable(probe: (argv: string[]) => Promise<string>): Promise<HostEngines> {
-  available ??= (async () => {
-    const { python } = engineSettings();
+  const { python } = engineSettings();
+  const known = available.get(python);
+  if (known) return known;
+  const answer = (async (): Promise<HostEngines> => {
     if (!existsSync(python)) return { ok: false, why: `the engine Python ${python} is not there` };
     try {
       const out = await probe([python, '-c', 'import importlib.metadata as m, faster_whisper, piper; print(m.version("faster-whisper"), m.version("piper-tts"))']);
@@ -250,5 +252,6 @@ export function hostEnginesAvailable(probe: (argv: string[]) => Promise<string>)
       return { ok: false, why: `faster-whisper and piper do not load in ${python}: ${(e as Error).message.trim().split('\n').slice(-1)[0]}` };
     }
   })();
-  return available;
+  available.set(python, answer);
+  return answer;
 }

@@ -8,7 +8,7 @@
 // CLI as the client (`node dist/client/cli.js run …` with TEMPORAL_ADDRESS set). Inputs are generated once
 // (festival speech over a test pattern) and cached under bench/.cache/.
 import { execa, type ResultPromise } from 'execa';
-import { existsSync, openSync, readSync, closeSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, openSync, readSync, closeSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -65,6 +65,25 @@ function vmHwmKb(pid: number): number | undefined {
 
 const mb = (kb: number) => (kb * 1024) / 1e6;
 
+/** Resident memory of a process and all its descendants now (the worker and its warm engine hosts). */
+function treeRssKb(root: number): number {
+  const parent = new Map<number, number>();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      parent.set(Number(e), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch { /* gone */ }
+  }
+  const inTree = (pid: number): boolean => pid === root || (parent.has(pid) && pid > 1 && inTree(parent.get(pid)!));
+  let kb = 0;
+  for (const pid of parent.keys()) {
+    if (!inTree(pid)) continue;
+    try { kb += Number(readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/)?.[1] ?? 0); } catch { /* gone */ }
+  }
+  return kb;
+}
+
 /**
  * CPU used by processes that are not ours (another developer's test run), between two marks. Ours = this
  * process with its reaped children (clients, workers, bash, and the engines they reaped) + the dev server.
@@ -119,7 +138,7 @@ async function stopServer(s: Server): Promise<void> {
   await rm(s.stateDir, { recursive: true, force: true });
 }
 
-interface WorkerStats { peakKb?: number; cpuSec: number; engineCpuSec: number }
+interface WorkerStats { peakKb?: number; cpuSec: number; engineCpuSec: number; treePeakKb: number }
 interface Worker { pid: number; startupMs: number; child: ResultPromise; stop(): Promise<WorkerStats> }
 
 async function startWorker(address: string, log: string): Promise<Worker> {
@@ -142,10 +161,15 @@ async function startWorker(address: string, log: string): Promise<Worker> {
   await ready;
   const startupMs = Date.now() - started;
   const pid = child.pid!;
+  // The worker with its warm engine hosts (model processes): sampled, as the hosts are children of their own.
+  let treePeakKb = 0;
+  const sampler = setInterval(() => { treePeakKb = Math.max(treePeakKb, treeRssKb(pid)); }, 500);
   return {
     pid, startupMs, child,
     async stop() {
-      const stats = { peakKb: vmHwmKb(pid), cpuSec: processCpuSec(pid, false), engineCpuSec: processCpuSec(pid) - processCpuSec(pid, false) };
+      clearInterval(sampler);
+      treePeakKb = Math.max(treePeakKb, treeRssKb(pid));
+      const stats = { peakKb: vmHwmKb(pid), cpuSec: processCpuSec(pid, false), engineCpuSec: processCpuSec(pid) - processCpuSec(pid, false), treePeakKb };
       child.kill('SIGTERM');
       const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
       await child;
@@ -244,6 +268,10 @@ interface DubRun {
   secPerInputMin: number;
   workerStartupSec: number;
   workerPeakMB?: number;
+  /** The worker and its engine hosts together, sampled every 0.5 s. */
+  workerTreePeakMB: number;
+  /** Which engines: the Debian ones (pocketsphinx, apertium, espeak-ng: the baseline can replay them) or the model engines. */
+  engines: 'debian' | 'real';
   clientPeakMB: number;
   /** CPU seconds during the run: the worker's own (Node: activities, workflow tasks), its engines, the dev server. */
   cpu: { workerSec: number; enginesSec: number; serverSec: number };
@@ -281,8 +309,13 @@ async function ensureInput(spec: InputSpec): Promise<{ video: string; durationSe
   return { video, durationSec: clip.durationSec };
 }
 
-async function dubRun(server: Server, spec: InputSpec, video: string, foreign: ForeignCpu, baseline: boolean): Promise<DubRun> {
-  const dir = path.join(CACHE, spec.name);
+/**
+ * One job. `debian`: English → Spanish with pocketsphinx, apertium and espeak-ng, every engine a command the
+ * baseline replays. `real`: re-voiced into English by the embedded model engines (faster-whisper base int8 and warm
+ * piper), no engine flags; no baseline (the warm hosts answer requests, they are not commands to replay).
+ */
+async function dubRun(server: Server, spec: InputSpec, video: string, foreign: ForeignCpu, baseline: boolean, engines: 'debian' | 'real' = 'debian'): Promise<DubRun> {
+  const dir = path.join(CACHE, engines === 'real' ? `${spec.name}-real` : spec.name);
   const outRoot = path.join(dir, 'out');
   await rm(outRoot, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
@@ -295,7 +328,8 @@ async function dubRun(server: Server, spec: InputSpec, video: string, foreign: F
   foreign.mark('ours');
   const worker = await startWorker(server.address, path.join(logs, 'worker.log'));
   const serverCpu0 = processCpuSec(server.pid);
-  const { run, engines, cpuSamples } = await runClient([video, '--src', 'en', '--tgt', 'es', '--output', outRoot, '--workflow-id', id], server.address, path.join(jobDir, 'tmp', 'commands.jsonl'), [worker.pid, server.pid])
+  const langs = engines === 'real' ? ['--src', 'en', '--tgt', 'en', '--no-translate'] : ['--src', 'en', '--tgt', 'es', '--asr', 'pocketsphinx'];
+  const { run, engines: engineIntervals, cpuSamples } = await runClient([video, ...langs, '--output', outRoot, '--workflow-id', id], server.address, path.join(jobDir, 'tmp', 'commands.jsonl'), [worker.pid, server.pid])
     .catch(async (e) => { await worker.stop(); throw e; });
   const serverCpuSec = processCpuSec(server.pid) - serverCpu0;
   const workerStats = await worker.stop();
@@ -324,10 +358,12 @@ async function dubRun(server: Server, spec: InputSpec, video: string, foreign: F
     secPerInputMin: wallSec / (result.durationSec / 60),
     workerStartupSec: worker.startupMs / 1000,
     workerPeakMB: workerStats.peakKb === undefined ? undefined : mb(workerStats.peakKb),
+    workerTreePeakMB: mb(workerStats.treePeakKb),
+    engines,
     clientPeakMB: mb(run.peakRssKb),
     cpu: { workerSec: workerStats.cpuSec, enginesSec: workerStats.engineCpuSec, serverSec: serverCpuSec },
     stages: stageTimes(history),
-    overhead: overheadOf(run.startMs, run.endMs, history, engines),
+    overhead: overheadOf(run.startMs, run.endMs, history, engineIntervals),
     commands: commands.length,
     engineSumSec: commands.reduce((s, c) => s + c.wallMs, 0) / 1000,
     workflowTasks: history.workflowTasks,
@@ -341,11 +377,11 @@ async function dubRun(server: Server, spec: InputSpec, video: string, foreign: F
     clientMs: [0, rel(run.endMs)],
     workflowMs: [rel(history.startMs), rel(history.closeMs)],
     activities: history.activities.map((a) => ({ type: a.type, scheduled: rel(a.scheduledMs), started: rel(a.startedMs), closed: rel(a.closedMs) })),
-    engines: engines.map(([a, b], i) => ({ argv0: commandsArgv0[i], start: rel(a), end: rel(b) })),
+    engines: engineIntervals.map(([a, b], i) => ({ argv0: commandsArgv0[i], start: rel(a), end: rel(b) })),
     cpuSamples: { columns: ['ms', 'machineBusySec', 'clientSec', 'workerSec', 'serverSec'], rows: cpuSamples },
   } satisfies Record<string, unknown>, null, 1));
 
-  if (baseline) {
+  if (baseline && engines === 'debian') {
     const b = await writeBaseline(jobDir, path.join(dir, 'replay', spec.name), path.join(dir, 'baseline.sh'));
     foreign.mark('baseline');
     const started = Date.now();
@@ -369,7 +405,7 @@ async function streamRun(server: Server, spec: InputSpec, video: string, foreign
   const id = `bench-stream-${spec.name}-${Date.now().toString(36)}`;
   foreign.mark('stream');
   const worker = await startWorker(server.address, path.join(logs, 'stream-worker.log'));
-  const { run } = await runClient([video, '--src', 'en', '--tgt', 'es', '--output', outRoot, '--workflow-id', id, '--stream', 'on'], server.address)
+  const { run } = await runClient([video, '--src', 'en', '--tgt', 'es', '--asr', 'pocketsphinx', '--output', outRoot, '--workflow-id', id, '--stream', 'on'], server.address)
     .catch(async (e) => { await worker.stop(); throw e; });
   const workerStats = await worker.stop();
   const foreignCores = foreign.since('stream');
@@ -401,7 +437,9 @@ async function streamRun(server: Server, spec: InputSpec, video: string, foreign
 
 interface Verdict { target: string; value: string; met: boolean | undefined }
 
-function verdicts(runs: DubRun[], stream?: StreamRun): Verdict[] {
+function verdicts(all: DubRun[], stream?: StreamRun): Verdict[] {
+  const runs = all.filter((r) => r.engines === 'debian');
+  const real = all.find((r) => r.engines === 'real');
   // the run whose input is nearest to m minutes, if one is within 25% of it
   const at = (m: number) => runs
     .filter((r) => Math.abs(r.minutes - m) <= 0.25 * m)
@@ -429,6 +467,10 @@ function verdicts(runs: DubRun[], stream?: StreamRun): Verdict[] {
     });
   }
   if (fifteen?.workerPeakMB !== undefined) v.push({ target: 'worker peak RSS ≤ 400 MB at 15 min', value: `${f(fifteen.workerPeakMB, 0)} MB`, met: fifteen.workerPeakMB <= 400 });
+  if (real) {
+    v.push({ target: `real engines (faster-whisper base int8 + warm piper, re-voiced into English): RTF ≤ 0.25 at ${f(real.durationSec / 60, 1)} min`, value: `${f(real.rtf, 3)} (${f(real.wallSec, 1)} s for ${f(real.durationSec, 1)} s)`, met: real.rtf <= 0.25 });
+    v.push({ target: 'real engines: worker + engine hosts peak RSS ≤ 1.2 GB', value: `${f(real.workerTreePeakMB, 0)} MB (worker alone ${f(real.workerPeakMB ?? NaN, 0)} MB)`, met: real.workerTreePeakMB <= 1200 });
+  }
   return v;
 }
 
@@ -443,6 +485,7 @@ async function machine(): Promise<{ nproc: number; cpu: string; memGiB: number; 
 function markdown(m: Awaited<ReturnType<typeof machine>>, runs: DubRun[], stream: StreamRun | undefined, failures: { input: string; error: string }[], v: Verdict[], label: string, totalSec: number, date: string): string {
   const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
   const maxForeign = Math.max(...runs.flatMap((r) => [r.foreignCores.ours, r.foreignCores.baseline ?? 0]), stream?.foreignCores ?? 0);
+  const name = (r: DubRun) => `${f(r.durationSec / 60, 2)} min${r.engines === 'real' ? ' (real engines)' : ''}`;
   const rows: string[] = [];
   rows.push(`## ${date}${label ? ` — ${label}` : ''}`, '');
   rows.push(`Machine: ${m.nproc} cores (${m.cpu}), ${f(m.memGiB, 1)} GiB, Linux ${m.kernel}, Node ${m.node}. Commit ${m.commit}${m.dirty ? ' with uncommitted changes' : ''}. Bench wall time ${f(totalSec / 60, 1)} min.`);
@@ -453,16 +496,17 @@ function markdown(m: Awaited<ReturnType<typeof machine>>, runs: DubRun[], stream
   rows.push('| target | measured | |', '| --- | --- | --- |');
   for (const x of v) rows.push(`| ${x.target} | ${x.value} | ${x.met === undefined ? '–' : x.met ? 'met' : '**missed**'} |`);
   rows.push('');
+  rows.push('Rows marked “real engines” re-voice the input into English with the embedded model engines (faster-whisper base int8, warm piper), no engine flags; the others dub English → Spanish with pocketsphinx, apertium and espeak-ng, whose commands the baseline replays. Worker peak RSS of the real row: the worker and its engine hosts together.', '');
   rows.push('| input | lines | ours | baseline | ours / baseline | RTF | s per input min | overhead | worker start | worker peak RSS | client peak RSS | others (cores) | speed probe |');
   rows.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of runs) {
-    rows.push(`| ${f(r.durationSec / 60, 2)} min | ${r.lines} | ${f(r.wallSec)} s | ${r.baseline ? `${f(r.baseline.sec)} s` : '–'} | ${f(r.ratio, 2)} | ${f(r.rtf, 3)} | ${f(r.secPerInputMin)} | ${f(r.overhead.overheadSec)} s (${f(r.overhead.overheadPct)}%) | ${f(r.workerStartupSec)} s | ${f(r.workerPeakMB, 0)} MB | ${f(r.clientPeakMB, 0)} MB | ${f(r.foreignCores.ours, 2)} / ${f(r.foreignCores.baseline, 2)} | ${f(r.speedProbeSec, 2)} s |`);
+    rows.push(`| ${name(r)} | ${r.lines} | ${f(r.wallSec)} s | ${r.baseline ? `${f(r.baseline.sec)} s` : '–'} | ${f(r.ratio, 2)} | ${f(r.rtf, 3)} | ${f(r.secPerInputMin)} | ${r.engines === 'real' ? '–' : `${f(r.overhead.overheadSec)} s (${f(r.overhead.overheadPct)}%)`} | ${f(r.workerStartupSec)} s | ${f(r.engines === 'real' ? r.workerTreePeakMB : r.workerPeakMB, 0)} MB | ${f(r.clientPeakMB, 0)} MB | ${f(r.foreignCores.ours, 2)} / ${f(r.foreignCores.baseline, 2)} | ${f(r.speedProbeSec, 2)} s |`);
   }
   rows.push('');
   rows.push('Overhead breakdown (seconds): client side (CLI start, connect, result) / between activities (queue waits, workflow tasks) / inside activities with no engine running (our own code); engine commands and the sum of their wall times.', '');
   rows.push('| input | wall | engine critical path | overhead | client side | between activities | inside activities | commands | engine time summed | workflow tasks | history events |');
   rows.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const r of runs) {
+  for (const r of runs.filter((x) => x.engines !== 'real')) {
     const o = r.overhead;
     rows.push(`| ${f(r.durationSec / 60, 2)} min | ${f(o.wallSec)} | ${f(o.engineCriticalSec)} | ${f(o.overheadSec)} | ${f(o.clientSideSec)} | ${f(o.betweenActivitiesSec)} | ${f(o.insideActivitiesSec)} | ${r.commands} | ${f(r.engineSumSec)} | ${r.workflowTasks} | ${r.historyEvents} |`);
   }
@@ -470,7 +514,7 @@ function markdown(m: Awaited<ReturnType<typeof machine>>, runs: DubRun[], stream
   const stages = [...new Set(runs.flatMap((r) => r.stages.map((s) => s.stage)))];
   rows.push(`Time per stage (seconds, first activity scheduled → last closed, from the workflow history):`, '');
   rows.push(`| input | ${stages.join(' | ')} |`, `| --- | ${stages.map(() => '---').join(' | ')} |`);
-  for (const r of runs) rows.push(`| ${f(r.durationSec / 60, 2)} min | ${stages.map((s) => f(r.stages.find((x) => x.stage === s)?.sec, 2)).join(' | ')} |`);
+  for (const r of runs) rows.push(`| ${name(r)} | ${stages.map((s) => f(r.stages.find((x) => x.stage === s)?.sec, 2)).join(' | ')} |`);
   rows.push('');
   if (stream) {
     rows.push(`Streaming (${f(stream.durationSec / 60, 2)} min input, \`--stream on\`, default 20 s chunks, concurrency 1): ${stream.chunks} chunks (${stream.failed} failed), wall ${f(stream.wallSec)} s (RTF ${f(stream.rtf, 3)}), first chunk after ${f(stream.timeToFirstChunkSec)} s, chunk render median ${f(stream.medianChunkRenderSec)} s (first chunk ${f(stream.firstChunkRenderSec)} s), worker peak RSS ${f(stream.workerPeakMB, 0)} MB, client ${f(stream.clientPeakMB, 0)} MB, others ${f(stream.foreignCores, 2)} cores.`, '');
@@ -527,6 +571,8 @@ function parseArgs(argv: string[]) {
   return {
     minutes: (get('--minutes') ?? '1,5,15').split(',').map(Number).filter((x) => x > 0),
     streamMinutes: Number(get('--stream-minutes') ?? 5),
+    /** The real-engine row's input length (0 = no such row). */
+    realMinutes: Number(get('--real-minutes') ?? 5),
     baseline: !argv.includes('--no-baseline'),
     doc: !argv.includes('--no-doc'),
     label: get('--label') ?? '',
@@ -567,6 +613,20 @@ async function main(): Promise<void> {
       log(`${s.name}: ours ${r.wallSec.toFixed(1)} s, baseline ${r.baseline?.sec.toFixed(1) ?? '–'} s, ratio ${r.ratio?.toFixed(2) ?? '–'}, RTF ${r.rtf.toFixed(3)}, overhead ${r.overhead.overheadSec.toFixed(1)} s (${r.overhead.overheadPct.toFixed(1)}%), worker ${r.workerPeakMB?.toFixed(0)} MB, client ${r.clientPeakMB.toFixed(0)} MB, others ${r.foreignCores.ours.toFixed(2)} cores, speed probe ${r.speedProbeSec.toFixed(2)} s`);
       log(`  stages: ${r.stages.map((x) => `${x.stage} ${x.sec.toFixed(1)}`).join(', ')}; CPU s: worker ${r.cpu.workerSec.toFixed(1)}, engines ${r.cpu.enginesSec.toFixed(1)}, server ${r.cpu.serverSec.toFixed(1)}`);
     }
+    const realSpec = args.realMinutes > 0 ? specs.find((s) => s.minutes === args.realMinutes) ?? { name: `dialogue-${String(args.realMinutes).padStart(2, '0')}min`, minutes: args.realMinutes, loops: Math.max(1, Math.round((args.realMinutes * 60) / LOOP_SEC)) } : undefined;
+    if (realSpec) {
+      if (!inputs.has(realSpec.name)) inputs.set(realSpec.name, await ensureInput(realSpec));
+      const r = await dubRun(server, realSpec, inputs.get(realSpec.name)!.video, foreign, false, 'real').catch((e: Error) => {
+        failures.push({ input: `${realSpec.name} (real engines)`, error: e.message });
+        log(`${realSpec.name} real engines: FAILED ${e.message}`);
+        return undefined;
+      });
+      if (r) {
+        runs.push(r);
+        log(`${realSpec.name} real engines: ${r.wallSec.toFixed(1)} s, RTF ${r.rtf.toFixed(3)}, worker + hosts ${r.workerTreePeakMB.toFixed(0)} MB (worker ${r.workerPeakMB?.toFixed(0)} MB)`);
+        log(`  stages: ${r.stages.map((x) => `${x.stage} ${x.sec.toFixed(1)}`).join(', ')}; CPU s: worker ${r.cpu.workerSec.toFixed(1)}, engines ${r.cpu.enginesSec.toFixed(1)}, server ${r.cpu.serverSec.toFixed(1)}`);
+      }
+    }
     if (streamSpec) {
       stream = await streamRun(server, streamSpec, inputs.get(streamSpec.name)!.video, foreign).catch((e: Error) => {
         failures.push({ input: `${streamSpec.name} (streaming)`, error: e.message });
@@ -590,12 +650,13 @@ async function main(): Promise<void> {
 
   if (args.doc && runs.length) {
     const images = path.join(ROOT, 'docs', 'images');
-    const stageChart = stageChartSvg(runs.map((r) => ({
+    const debian = runs.filter((r) => r.engines === 'debian');
+    const stageChart = stageChartSvg(debian.map((r) => ({
       label: `${(r.durationSec / 60).toFixed(1)} min input`,
       wallSec: r.wallSec,
       stages: Object.fromEntries(r.stages.map((s) => [s.stage, s.sec])),
     })), `Where the wall time goes (share per stage; ${m.nproc} cores, commit ${m.commit})`);
-    const scaling = scalingChartSvg(runs.map((r) => ({ minutes: r.durationSec / 60, oursSec: r.wallSec, baselineSec: r.baseline?.sec, engineSumSec: r.engineSumSec })), `Wall time vs input length (${m.nproc} cores, commit ${m.commit})`);
+    const scaling = scalingChartSvg(debian.map((r) => ({ minutes: r.durationSec / 60, oursSec: r.wallSec, baselineSec: r.baseline?.sec, engineSumSec: r.engineSumSec })), `Wall time vs input length (${m.nproc} cores, commit ${m.commit})`);
     await renderPngs([
       { ...stageChart, out: path.join(images, 'perf-stages.png') },
       { ...scaling, out: path.join(images, 'perf-scaling.png') },

@@ -145,7 +145,7 @@ describe('Whisper-family ASR engines (stand-in), real dev server and workers', (
   it('whisper-cpp without its model file fails fast, EngineMissing, saying how to get one (stand-in)', async () => {
     const none = await typedFailure(standin, { engine: 'whisper-cpp' });
     expect(none.type).toBe('EngineMissing');
-    expect(none.message).toMatch(/needs a ggml model file: download one with whisper\.cpp's models\/download-ggml-model\.sh small/);
+    expect(none.message).toMatch(/needs a ggml model file: download one with whisper\.cpp's models\/download-ggml-model\.sh base/);
     const gone = await typedFailure(standin, { engine: 'whisper-cpp', whisperCppModel: '/nonexistent/ggml-small.bin' });
     expect(gone.message).toMatch(/whisper\.cpp model \/nonexistent\/ggml-small\.bin is not there/);
   });

@@ -128,7 +128,7 @@ describe('machine translation engines (stand-ins), real dev server and worker', 
     const jaSubs = await writeSrt(path.join(dir, 'ja.srt'), clip.script.map((l, i) => ({ ...l, text: ['おはよう、コノハ。', 'ありがとう。'][i] })));
     const jaGlossary = path.join(dir, 'glossary.tsv');
     await writeFile(jaGlossary, 'コノハ\tKonoha\n');
-    const input = jobInput(clip.video, queues, await tempDir('mt'), { subs: jaSubs, src: 'ja', tgt: 'en', mt: { engine: 'whisper', glossary: jaGlossary } });
+    const input = jobInput(clip.video, queues, await tempDir('mt'), { subs: jaSubs, src: 'ja', tgt: 'en', asr: { engine: 'whisper' }, mt: { engine: 'whisper', glossary: jaGlossary } });
     const result: DubJobResult = await (await startJob(input, queues)).result();
     const translated = JSON.parse(await readFile(path.join(result.outputDir, 'translated.json'), 'utf8')) as Translated;
     expect(translated.method).toBe('whisper-translate');

@@ -1,6 +1,7 @@
-// piper and Coqui XTTS (both with stand-ins: neither can be installed here) and one voice per speaker, through
-// real dub jobs on a real dev server and worker. Which voice each line used is read from the job's own
-// command log (tmp/commands.jsonl), the argv every engine ran with.
+// piper (real: the bundled en_US-joe-medium voice, in the warm engine host), Coqui XTTS (a stand-in: its weights
+// cannot be installed here) and one voice per speaker, through real dub jobs on a real dev server and worker.
+// Which voice each line used is read from the job's own logs: tmp/commands.jsonl (the argv every program ran
+// with) and tmp/engine-host.jsonl (what the warm host was asked).
 import { describe, expect, it } from '@jest/globals';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,22 +12,14 @@ import type { DubJobResult } from '../../lib/job.js';
 import { parseWavHeader, wavDurationSec } from '../../lib/wav.js';
 import type { VoicePlan } from '../../lib/voices.js';
 import { dialogueClip, shortClip, writeSrt } from '../fixtures/media.js';
-import { PROJECT_ROOT, TEST_CACHE } from '../support/env.js';
+import { PROJECT_ROOT } from '../support/env.js';
 import { jobInput, startJob, tempDir } from '../support/jobs.js';
 import { probe } from '../support/media.js';
 import { withWorker } from '../support/workers.js';
 
 const STANDINS = path.join(PROJECT_ROOT, 'test', 'fixtures', 'standins');
-const VOICES = path.join(TEST_CACHE, 'piper-voices');
+const JOE = path.join(PROJECT_ROOT, '.tools', 'models', 'piper', 'en_US-joe-medium.onnx');
 const SPEAKERS = ['Mio', 'Ritsu', 'Mio', 'Ritsu', 'Mio', 'Mio'];
-
-async function makePiperVoices(): Promise<void> {
-  await mkdir(VOICES, { recursive: true });
-  for (const [name, speakers] of [['es_ES-a-single', 1], ['es_ES-duo', 2]] as const) {
-    await writeFile(path.join(VOICES, `${name}.onnx`), 'stand-in model\n');
-    await writeFile(path.join(VOICES, `${name}.onnx.json`), JSON.stringify({ audio: { sample_rate: 22050 }, num_speakers: speakers }));
-  }
-}
 
 async function writeVtt(file: string, cues: { start: number; end: number; text: string; speaker: string }[]): Promise<string> {
   const ts = (s: number) => new Date(Math.round(s * 1000)).toISOString().slice(11, 23);
@@ -49,15 +42,29 @@ async function synthesisRuns(outputDir: string, program: string): Promise<Map<nu
 }
 const flag = (argv: string[], name: string) => argv[argv.indexOf(name) + 1];
 
+interface PiperRequest { model: string; out: string; speakerId: number | null; lengthScale: number | null }
+/** What the warm host was asked to synthesize, by line index (from the raw output name). */
+async function piperRequests(outputDir: string): Promise<Map<number, PiperRequest>> {
+  const log = (await readFile(path.join(outputDir, 'tmp', 'engine-host.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Command);
+  const requests = new Map<number, PiperRequest>();
+  for (const { argv } of log) {
+    if (argv[0] !== 'synthesize') continue;
+    const req = JSON.parse(argv[1]) as PiperRequest;
+    const m = /tmp\/tts\/(\d{4})\.raw\.wav$/.exec(req.out);
+    if (m) requests.set(Number(m[1]), req);
+  }
+  return requests;
+}
+
 async function audioLanguages(result: DubJobResult): Promise<string[]> {
   const { streams } = await probe(path.join(result.outputDir, result.outputs.mkv));
   return streams.filter((s) => s.codec_type === 'audio').map((s) => s.tags?.language ?? '');
 }
 
-describe('TTS engines and speakers (piper and Coqui XTTS stand-ins, real dev server and worker)', () => {
+describe('TTS engines and speakers (real piper, Coqui XTTS stand-in, real dev server and worker)', () => {
   const queues = withWorker('ttsengines', {
-    prepare: async () => Promise.all([dialogueClip(), shortClip(), makePiperVoices()]),
-    env: { PATH: `${STANDINS}${path.delimiter}${process.env.PATH}`, PIPER_VOICES_DIR: VOICES },
+    prepare: async () => Promise.all([dialogueClip(), shortClip()]),
+    env: { PATH: `${STANDINS}${path.delimiter}${process.env.PATH}` },
   });
   const dub = async (name: string, extra: Partial<JobOptionsInput>, clip = dialogueClip) => {
     const dir = await tempDir(name);
@@ -69,36 +76,36 @@ describe('TTS engines and speakers (piper and Coqui XTTS stand-ins, real dev ser
     return writeVtt(path.join(dir, 'in', 'lines.vtt'), clip.script.map((l, i) => ({ ...l, speaker: SPEAKERS[i] })));
   };
 
-  it('piper (stand-in): the es voice found in PIPER_VOICES_DIR speaks every line; the MKV carries the Spanish dub', async () => {
+  it('piper (real, bundled en_US-joe-medium) is the default English voice: one warm-host request per line, the MKV carries the English dub', async () => {
     const dir = await tempDir('piper-subs');
     const clip = await dialogueClip();
     const subs = await writeSrt(path.join(dir, 'lines.srt'), clip.script);
-    const { handle } = await dub('piper', { subs, tts: { engine: 'piper' } });
+    const { handle } = await dub('piper', { subs, translate: false });
     const result: DubJobResult = await handle.result();
-    const runs = await synthesisRuns(result.outputDir, 'piper');
-    expect([...runs.keys()].sort()).toEqual([0, 1, 2, 3, 4, 5]);
-    for (const argv of runs.values()) {
-      expect(flag(argv, '--model')).toBe(path.join(VOICES, 'es_ES-a-single.onnx'));
-      expect(argv).not.toContain('--speaker');
+    const requests = await piperRequests(result.outputDir);
+    expect([...requests.keys()].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    for (const req of requests.values()) {
+      expect(req.model).toBe(JOE);
+      expect(req.speakerId).toBeNull();
     }
-    expect(await audioLanguages(result)).toEqual(['spa', 'eng']);
+    expect(await synthesisRuns(result.outputDir, 'text2wave')).toEqual(new Map()); // festival no longer speaks English by default
+    expect(await audioLanguages(result)).toEqual(['eng', 'eng']);
     const report = JSON.parse(await readFile(path.join(result.outputDir, 'report.json'), 'utf8'));
     expect(report.engines.tts).toBe('piper');
+    for (let i = 0; i < 6; i++) {
+      const wav = await readFile(path.join(result.outputDir, 'tts', `${String(i).padStart(4, '0')}.wav`));
+      expect(wavDurationSec(parseWavHeader(wav, wav.length))).toBeGreaterThan(0.5);
+    }
   }, 240_000);
 
-  it('piper (stand-in) with WebVTT speakers and a two-speaker model: each speaker keeps one --speaker id for every line', async () => {
+  it('piper (real) with two WebVTT speakers and a one-voice model: the second speaker is told apart by a pitch shift', async () => {
     const dir = await tempDir('piper-duo-subs');
-    const { handle } = await dub('piper-duo', { subs: await speakerSubs(dir), tts: { engine: 'piper', piperModel: 'es_ES-duo' } });
+    const { handle } = await dub('piper-duo', { subs: await speakerSubs(dir), translate: false, tts: { engine: 'piper' } });
     const result: DubJobResult = await handle.result();
     const plan = JSON.parse(await readFile(path.join(result.outputDir, 'voices', 'voices.json'), 'utf8')) as VoicePlan;
     expect(plan.speakersFrom).toBe('lines');
-    expect(plan.speakers).toEqual([
-      { speaker: 'Mio', voice: path.join(VOICES, 'es_ES-duo.onnx'), speakerId: 0 },
-      { speaker: 'Ritsu', voice: path.join(VOICES, 'es_ES-duo.onnx'), speakerId: 1 },
-    ]);
-    const runs = await synthesisRuns(result.outputDir, 'piper');
-    expect(SPEAKERS.map((_, i) => flag(runs.get(i)!, '--speaker'))).toEqual(SPEAKERS.map((s) => (s === 'Mio' ? '0' : '1')));
-    expect(await audioLanguages(result)).toEqual(['spa', 'eng']);
+    expect(plan.speakers).toEqual([{ speaker: 'Mio', voice: JOE }, { speaker: 'Ritsu', voice: JOE, pitch: 0.8 }]);
+    expect([...(await piperRequests(result.outputDir)).keys()].sort()).toEqual([0, 1, 2, 3, 4, 5]);
   }, 240_000);
 
   it('xtts (stand-in): one reference clip per speaker cut from the source, and every line of a speaker clones from it', async () => {
@@ -148,7 +155,7 @@ describe('TTS engines and speakers (piper and Coqui XTTS stand-ins, real dev ser
 
   it('festival with two WebVTT speakers: one HTS voice, the second speaker told apart by a pitch shift on each of their lines', async () => {
     const dir = await tempDir('festival-subs');
-    const { handle } = await dub('festival-speakers', { subs: await speakerSubs(dir), translate: false });
+    const { handle } = await dub('festival-speakers', { subs: await speakerSubs(dir), translate: false, tts: { engine: 'festival' } });
     const result: DubJobResult = await handle.result();
     const plan = JSON.parse(await readFile(path.join(result.outputDir, 'voices', 'voices.json'), 'utf8')) as VoicePlan;
     expect(plan.speakers).toEqual([{ speaker: 'Mio', voice: 'cmu_us_slt_arctic_hts' }, { speaker: 'Ritsu', voice: 'cmu_us_slt_arctic_hts', pitch: 0.8 }]);
@@ -158,21 +165,25 @@ describe('TTS engines and speakers (piper and Coqui XTTS stand-ins, real dev ser
     expect(shifted.sort()).toEqual(SPEAKERS.flatMap((s, i) => (s === 'Ritsu' ? [i] : [])));
   }, 240_000);
 
-  it('piper (stand-in) with expressive prosody: the rate goes through --length_scale (1/rate), not a time-stretch', async () => {
+  it('piper (real) with expressive prosody: the rate goes through its length_scale (1/rate), not a time-stretch', async () => {
     const dir = await tempDir('piper-expr-subs');
     const clip = await dialogueClip();
     const subs = await writeSrt(path.join(dir, 'lines.srt'), clip.script);
-    const { handle } = await dub('piper-expressive', { subs, tts: { engine: 'piper' }, expressive: { mode: 'auto', debug: true } });
+    const { handle } = await dub('piper-expressive', { subs, translate: false, tts: { engine: 'piper' }, expressive: { mode: 'auto', debug: true } });
     const result: DubJobResult = await handle.result();
-    const runs = await synthesisRuns(result.outputDir, 'piper');
+    const requests = await piperRequests(result.outputDir);
+    let changed = 0;
     for (let i = 0; i < clip.script.length; i++) {
       const plan = JSON.parse(await readFile(path.join(result.outputDir, 'expressive', 'plans', `${String(i).padStart(4, '0')}.json`), 'utf8'));
       const rate = plan.multipliers.rate as number;
-      expect(plan.applied.rate).toBe(`piper --length_scale ${(1 / rate).toFixed(3)}`);
-      const argv = runs.get(i)!;
-      if (Math.abs(rate - 1) > 1e-3) expect(flag(argv, '--length_scale')).toBe((1 / rate).toFixed(3));
-      else expect(argv).not.toContain('--length_scale');
+      expect(plan.applied.rate).toBe(`piper length_scale ${(1 / rate).toFixed(3)}`);
+      const req = requests.get(i)!;
+      if (Math.abs(rate - 1) > 1e-3) {
+        expect(req.lengthScale).toBeCloseTo(1 / rate, 3);
+        changed++;
+      } else expect(req.lengthScale).toBeNull();
     }
+    expect(changed).toBeGreaterThan(0);
   }, 240_000);
 
   it('a piper voice that is not there fails the job at once with EngineMissing naming the fix', async () => {

@@ -162,9 +162,9 @@ describe('mt settings and the LLM client against a local chat-completions stand-
   });
   afterAll(() => standin.stop());
 
-  it('defaults to apertium, Ollama on localhost, 20 lines a request and 2 re-asks; env names map to mt.*', () => {
+  it('defaults to auto (settled by prepareJob), Ollama on localhost, 20 lines a request and 2 re-asks; env names map to mt.*', () => {
     expect(jobOptionsSchema.parse({ video: 'x.mp4' }).mt).toEqual({
-      engine: 'apertium', llm: { baseUrl: 'http://127.0.0.1:11434/v1', model: 'qwen2.5:7b-instruct', batchSize: 20, timeoutSec: 120, maxReasks: 2 },
+      engine: 'auto', llm: { baseUrl: 'http://127.0.0.1:11434/v1', model: 'qwen2.5:7b-instruct', batchSize: 20, timeoutSec: 120, maxReasks: 2 },
     });
     expect(ENV_NAMES).toMatchObject({ MT_ENGINE: 'job.mt.engine', MT_GLOSSARY: 'job.mt.glossary', MT_LLM_URL: 'job.mt.llm.baseUrl', MT_LLM_MODEL: 'job.mt.llm.model' });
     expect(jobOptionsSchema.safeParse({ video: 'x', mt: { llm: { apiKeyEnv: 'sk-123 secret' } } }).success).toBe(false);

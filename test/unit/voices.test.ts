@@ -161,11 +161,11 @@ describe('engine checks name the fix', () => {
     }
   });
 
-  it('piper not on PATH, Coqui not on PATH, or a language XTTS does not speak: typed failures with the fix', async () => {
+  it('no piper voice for the language, Coqui not on PATH, or a language XTTS does not speak: typed failures with the fix', async () => {
     const saved = process.env.PATH;
     process.env.PATH = '/nonexistent';
     try {
-      expect(await failureOf(checkPiper(options(), 'es'))).toMatchObject({ type: 'EngineMissing', message: expect.stringMatching(/piper is not installed.*pip install piper-tts/) });
+      expect(await failureOf(checkPiper(options(), 'es'))).toMatchObject({ type: 'EngineMissing', message: expect.stringMatching(/no piper voice for "es".*--piper-model/) });
       expect(await failureOf(checkXtts('es'))).toMatchObject({ type: 'EngineMissing', message: expect.stringMatching(/pip install coqui-tts/) });
     } finally {
       process.env.PATH = saved;

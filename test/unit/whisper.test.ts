@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { jobOptionsSchema } from '../../config/schema.js';
+import { splitAtPauses } from '../../lib/pauseSplit.js';
 import {
   isWhisperEngine, parseWhisperCppJson, parseWhisperJson, whisperArgv, whisperCppArgv, whisperCppJsonPath, whisperJsonPath, wordsFromTokens,
 } from '../../engines/whisper.js';
@@ -98,11 +99,16 @@ describe('Whisper-family adapters: argv builders', () => {
   });
 
   it('accepts exactly the engine names of the asr.engine option', () => {
-    expect(['whisper', 'whisper-ctranslate2', 'whisper-cpp'].every(isWhisperEngine)).toBe(true);
+    expect(['faster-whisper', 'whisper', 'whisper-ctranslate2', 'whisper-cpp'].every(isWhisperEngine)).toBe(true);
     expect(isWhisperEngine('pocketsphinx')).toBe(false);
+    expect(isWhisperEngine('auto')).toBe(false);
     const parsed = jobOptionsSchema.parse({ video: 'x.mp4', asr: { engine: 'whisper-cpp', whisperCppModel: '/m.bin' } });
-    expect(parsed.asr).toMatchObject({ engine: 'whisper-cpp', model: 'small', noSpeechThreshold: 0.6, detectLanguage: false, whisperCppModel: '/m.bin' });
-    expect(jobOptionsSchema.parse({ video: 'x.mp4' }).asr.engine).toBe('pocketsphinx');
+    expect(parsed.asr).toMatchObject({ engine: 'whisper-cpp', model: 'base', noSpeechThreshold: 0.6, detectLanguage: false, whisperCppModel: '/m.bin' });
+    expect(jobOptionsSchema.parse({ video: 'x.mp4' }).asr.engine).toBe('auto');
+    // A model folder is a model too; a climb out of it is not.
+    expect(jobOptionsSchema.safeParse({ video: 'x.mp4', asr: { model: '/models/whisper-small-ct2' } }).success).toBe(true);
+    expect(jobOptionsSchema.safeParse({ video: 'x.mp4', asr: { model: 'tiny.en' } }).success).toBe(true);
+    expect(jobOptionsSchema.safeParse({ video: 'x.mp4', asr: { model: '../x' } }).success).toBe(false);
     expect(jobOptionsSchema.safeParse({ video: 'x.mp4', asr: { engine: 'vosk' } }).success).toBe(false);
   });
 });
@@ -225,5 +231,19 @@ describe('Whisper-family stand-ins accept the argv the adapters build (stand-in)
     const unknown = await execa(path.join(STANDINS, program), ['-m', model, '-f', audio, '-oj', '-of', path.join(dir, 'u'), '--vad-filter'], { reject: false });
     expect(unknown.exitCode).toBe(0);
     expect(unknown.stderr).toContain('error: unknown argument: --vad-filter');
+  });
+});
+
+describe('Whisper segments split at pauses (lib/pauseSplit.ts)', () => {
+  const w = (text: string, start: number, end: number) => ({ text, start, end });
+  it('cuts at a sentence end followed by a pause, or at any long pause, never inside speech', () => {
+    const seg = { start: 1, end: 6, text: 'Good morning. How are you today', words: [w('Good', 1, 1.3), w('morning.', 1.3, 1.8), w('How', 2.4, 2.6), w('are', 2.6, 2.8), w('you', 2.8, 3), w('today', 4.1, 4.6)] };
+    expect(splitAtPauses([seg], 0.45).map((s) => [s.start, s.end, s.text])).toEqual([[1, 1.8, 'Good morning.'], [2.4, 3, 'How are you'], [4.1, 4.6, 'today']]);
+    // a short pause without a sentence end stays one line
+    expect(splitAtPauses([{ ...seg, words: seg.words.slice(0, 5) }], 0.7)).toHaveLength(1);
+  });
+  it('joins Japanese pieces without spaces', () => {
+    const seg = { start: 0, end: 4, text: 'おはよう。元気？', words: [w('おは', 0, 0.4), w('よう。', 0.4, 0.9), w('元気', 1.6, 2), w('？', 2, 2.1)] };
+    expect(splitAtPauses([seg], 0.45).map((s) => s.text)).toEqual(['おはよう。', '元気？']);
   });
 });
