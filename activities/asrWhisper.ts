@@ -15,7 +15,7 @@ import { ErrorType, failure } from '../lib/errors.js';
 import { countByReason, guardSegments, type DroppedSegment } from '../lib/hallucinationGuard.js';
 import { splitAtPauses } from '../lib/pauseSplit.js';
 import type { Line, PreparedJob } from '../lib/job.js';
-import { parseSilencedetect, speechRegions, type Region } from '../lib/speechRegions.js';
+import { parseSilencedetect, snapToSpeech, speechRegions, type Region } from '../lib/speechRegions.js';
 import { commandLog, hashOf, hostRequestLog, inJob, isFresh, writeAtomic } from './artifacts.js';
 import { findOnPath, type EngineStatus } from './engineChecks.js';
 import { recordCommand, run, stderrTail } from './run.js';
@@ -122,7 +122,7 @@ async function detectSpeech(prep: PreparedJob, wavAbs: string, durationSec: numb
 async function guardedLines(prep: PreparedJob, engine: WhisperEngineName, result: AsrResult, wavAbs: string, durationSec: number): Promise<Recognition> {
   const speech = await detectSpeech(prep, wavAbs, durationSec);
   const { kept, dropped } = guardSegments(result.segments, speech, { noSpeechThreshold: prep.options.asr.noSpeechThreshold });
-  const lines: Line[] = splitAtPauses(kept, prep.options.asr.minSilenceSec)
+  const lines: Line[] = snapToSpeech(splitAtPauses(kept, prep.options.asr.minSilenceSec), speech)
     .map((s) => ({ ...s, start: Math.max(0, s.start), end: Math.min(s.end, durationSec) }))
     .filter((s) => s.end > s.start) // Whisper's last window can run past the end of the audio
     .map((s, index) => ({ index, start: s.start, end: s.end, text: s.text, ...(s.words.length ? { words: s.words } : {}) }));

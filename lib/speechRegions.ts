@@ -33,3 +33,19 @@ export function speechRegions(silences: readonly Region[], durationSec: number, 
   if (cursor < durationSec) regions.push({ start: cursor, end: durationSec });
   return regions.filter((r) => r.end - r.start >= minSpeechSec);
 }
+
+/**
+ * Whisper's times are its own guesses and often start a few hundred ms before the voice (the word aligner
+ * leans early); the energy edges are where the voice is. A line starting in silence moves to the start of the
+ * first speech inside it, one ending in silence to the end of the last: lines then start where the speech
+ * starts, as pocketsphinx's energy-cut lines do. A line with no speech inside keeps its times.
+ */
+export function snapToSpeech<L extends { start: number; end: number }>(lines: readonly L[], speech: readonly Region[]): L[] {
+  const inside = (t: number) => speech.some((r) => t >= r.start && t <= r.end);
+  return lines.map((l) => {
+    let { start, end } = l;
+    if (!inside(start)) start = speech.find((r) => r.start > start && r.start < end)?.start ?? start;
+    if (!inside(end)) end = [...speech].reverse().find((r) => r.end < end && r.end > start)?.end ?? end;
+    return start === l.start && end === l.end ? l : { ...l, start: Math.round(start * 1000) / 1000, end: Math.round(end * 1000) / 1000 };
+  });
+}

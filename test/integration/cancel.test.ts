@@ -14,7 +14,9 @@ describe('cancellation (real dev server, real pocketsphinx)', () => {
   it('kills the running recognizer, leaves no orphan, and the workflow ends CANCELLED', async () => {
     const clip = await longDialogueClip();
     const out = await tempDir('cancel');
-    const handle = await startJob(jobInput(clip.video, queues, out), queues);
+    // pocketsphinx, a program of its own: the kill of its process group is what this proves (the warm engine
+    // host's cancellation is in test/e2e/realEngines.test.ts).
+    const handle = await startJob(jobInput(clip.video, queues, out, { asr: { engine: 'pocketsphinx' } }), queues);
 
     await waitFor('the transcribe stage', async () => (await handle.query(progressQuery)).stage === 'transcribe', 120_000);
     const engines = await waitFor('pocketsphinx to be running', async () => {

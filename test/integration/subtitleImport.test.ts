@@ -11,7 +11,7 @@ import { withWorker } from '../support/workers.js';
 describe('subtitle import and identity translation (real dev server and worker)', () => {
   const queues = withWorker('subs', { prepare: shortClip });
 
-  it('--subs gives the source lines and --no-translate dubs them in the source language with festival', async () => {
+  it('--subs gives the source lines and --no-translate dubs them in the source language with piper (the English neural voice)', async () => {
     const clip = await shortClip();
     const dir = await tempDir('subs');
     const subs = await writeSrt(path.join(dir, 'in', 'lines.srt'), clip.script.map((l) => ({ ...l, text: `${l.text} (subtitled)` })));
@@ -21,7 +21,7 @@ describe('subtitle import and identity translation (real dev server and worker)'
     expect(transcript.source).toBe('subtitles:lines.srt');
     expect(transcript.lines.map((l: { text: string }) => l.text)).toEqual(clip.script.map((l) => `${l.text} (subtitled)`));
     const report = JSON.parse(await readFile(path.join(result.outputDir, 'report.json'), 'utf8'));
-    expect(report.engines).toMatchObject({ asr: 'subtitles', tts: 'festival' });
+    expect(report.engines).toMatchObject({ asr: 'subtitles', tts: 'piper' });
     expect(report.lines.map((l: { target: string }) => l.target)).toEqual(transcript.lines.map((l: { text: string }) => l.text));
     expect(result.outputs.targetSrt).toBe('short.en.srt');
     const { streams } = await probe(path.join(result.outputDir, result.outputs.mkv));

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { jobOptionsSchema } from '../../config/schema.js';
 import { splitAtPauses } from '../../lib/pauseSplit.js';
+import { snapToSpeech } from '../../lib/speechRegions.js';
 import {
   isWhisperEngine, parseWhisperCppJson, parseWhisperJson, whisperArgv, whisperCppArgv, whisperCppJsonPath, whisperJsonPath, wordsFromTokens,
 } from '../../engines/whisper.js';
@@ -245,5 +246,13 @@ describe('Whisper segments split at pauses (lib/pauseSplit.ts)', () => {
   it('joins Japanese pieces without spaces', () => {
     const seg = { start: 0, end: 4, text: 'おはよう。元気？', words: [w('おは', 0, 0.4), w('よう。', 0.4, 0.9), w('元気', 1.6, 2), w('？', 2, 2.1)] };
     expect(splitAtPauses([seg], 0.45).map((s) => s.text)).toEqual(['おはよう。', '元気？']);
+  });
+});
+
+describe('Whisper line times snapped to the energy edges (lib/speechRegions.ts snapToSpeech)', () => {
+  it('moves a start in silence to where the voice starts, an end in silence to where it stops; keeps a line with no speech', () => {
+    const speech = [{ start: 1.5, end: 2.7 }, { start: 5.9, end: 7.5 }];
+    expect(snapToSpeech([{ start: 1.14, end: 2.54 }, { start: 5.6, end: 7.9 }, { start: 3, end: 4 }], speech))
+      .toEqual([{ start: 1.5, end: 2.54 }, { start: 5.9, end: 7.5 }, { start: 3, end: 4 }]);
   });
 });
