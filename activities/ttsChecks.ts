@@ -3,12 +3,11 @@ import { access, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobOptions } from '../config/schema.js';
 import { bundledRel, modelsDir, verifyBundled } from '../engines/bundledModels.js';
-import { hostEnginesAvailable } from '../engines/engineHost.js';
+import { engineSettings, hostEnginesAvailable } from '../engines/engineHost.js';
 import { piperCandidates, piperConfigOf, piperSpeakerCount, piperVoiceDirs, pickPiperDefault } from '../engines/piper.js';
-import { XTTS_LANGUAGES, xttsLanguage } from '../engines/xtts.js';
+import { XTTS_INSTALL, XTTS_LANGUAGES, xttsLanguage } from '../engines/xtts.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { probeProgram } from './asrWhisper.js';
-import { findOnPath } from './engineChecks.js';
 
 const isFile = (p: string) => access(p).then(() => true, () => false);
 
@@ -66,7 +65,7 @@ export async function checkXtts(language: string): Promise<void> {
   if (!xttsLanguage(language)) {
     throw failure(ErrorType.UnsupportedLanguage, `XTTS v2 does not speak "${language}" (it speaks ${XTTS_LANGUAGES.join(', ')}); use --tts piper or espeak-ng`);
   }
-  if (!(await findOnPath('tts'))) {
-    throw failure(ErrorType.EngineMissing, 'Coqui TTS is not installed (`tts` is not on PATH); pip install coqui-tts (XTTS v2 also needs COQUI_TOS_AGREED=1 in the worker environment once you accept its licence)');
-  }
+  const { python } = engineSettings();
+  const importable = await probeProgram([python, '-c', 'import TTS.api']).then(() => true, () => false);
+  if (!importable) throw failure(ErrorType.EngineMissing, `Coqui TTS is not installed (not importable by the engine Python ${python}); ${XTTS_INSTALL}`);
 }

@@ -1,20 +1,36 @@
-// Coqui TTS (`tts` CLI, TTS/bin/synthesize.py) with XTTS v2: a voice cloned from a reference clip per speaker.
+// Coqui TTS with XTTS v2: a voice cloned from a reference clip per speaker. It runs inside the warm engine host
+// (engines/engineHost.ts), so the model loads once per worker instead of once per line as its CLI did.
+import path from 'node:path';
+import { engineSettings, hostPool } from './engineHost.js';
+
 export const XTTS_DEFAULT_MODEL = 'tts_models/multilingual/multi-dataset/xtts_v2';
 
-/** Languages XTTS v2 speaks (its --language_idx values); Chinese is "zh-cn". */
+/** Languages XTTS v2 speaks (its language codes); Chinese is "zh-cn". */
 export const XTTS_LANGUAGES = ['en', 'es', 'fr', 'de', 'it', 'pt', 'pl', 'tr', 'ru', 'nl', 'cs', 'ar', 'zh-cn', 'ja', 'hu', 'ko', 'hi'];
+
+export const XTTS_INSTALL = 'pip install coqui-tts into the engine Python (.tools/venv, or ENGINE_PYTHON); XTTS v2 also needs COQUI_TOS_AGREED=1 in the worker environment once you accept its licence';
 
 export function xttsLanguage(language: string): string | undefined {
   const code = language === 'zh' ? 'zh-cn' : language;
   return XTTS_LANGUAGES.includes(code) ? code : undefined;
 }
 
-/**
- * `--text=...` in one argv element: argparse would read a line starting with "-" as an option if it were
- * a separate element, and no shell ever sees the text.
- */
-export function xttsArgv(out: string, text: string, v: { model: string; speakerWav: string; language: string }): string[] {
-  return ['tts', '--model_name', v.model, `--text=${text}`, '--speaker_wav', v.speakerWav, '--language_idx', v.language, '--out_path', out];
+export interface XttsVoice {
+  model: string;
+  speakerWav: string;
+  language: string;
+}
+
+/** What the host is asked for one text. */
+export function xttsRequest(out: string, text: string, v: XttsVoice): Record<string, unknown> {
+  return { model: v.model, out, text, speakerWav: v.speakerWav, language: v.language };
+}
+
+/** Speaks `text` into `out` with the speaker's cloned voice, in a warm host. */
+export async function xttsSpeak(out: string, text: string, v: XttsVoice): Promise<{ durationSec: number; request: Record<string, unknown> }> {
+  const request = xttsRequest(out, text, v);
+  const r = await hostPool().request<{ durationSec: number }>('xtts', { ...request, device: engineSettings().device }, { modelKey: `xtts:${v.model}`, what: `XTTS (${path.basename(v.speakerWav)})` });
+  return { durationSec: r.durationSec, request };
 }
 
 export interface Span {

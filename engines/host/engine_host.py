@@ -10,6 +10,8 @@ when stdin closes, so it never outlives the worker that started it.
    "language": "ja"|null, "device": "auto"|"cpu"|"cuda", "beamSize": 5, "vad": true}
   {"id": 3, "op": "synthesize", "model": ONNX, "text": "...", "out": WAV, "lengthScale": 1.0, "speakerId": null,
    "device": "auto"}
+  {"id": 4, "op": "xtts", "model": "tts_models/multilingual/multi-dataset/xtts_v2", "text": "...", "out": WAV,
+   "speakerWav": REFERENCE_WAV, "language": "es", "device": "auto"}
   {"op": "cancel", "target": 2}
 
 Answers: {"id": n, "ok": true, "result": {...}}, {"id": n, "ok": false, "kind": "cancelled"|"missing"|"failed",
@@ -90,6 +92,7 @@ def placement(device):
 
 _whisper = {}
 _piper = {}
+_xtts = {}
 
 
 def whisper_model(name, device):
@@ -164,6 +167,24 @@ def synthesize(req):
     return {"durationSec": frames / rate, "sampleRate": rate}
 
 
+def xtts(req):
+    """Coqui XTTS v2: a voice cloned from the speaker's reference clip, the model loaded once per host."""
+    dev, _ = placement(req.get("device", "auto"))
+    key = (req["model"], dev)
+    if key not in _xtts:
+        try:
+            from TTS.api import TTS
+        except ImportError as e:
+            raise Missing(f"Coqui TTS is not importable by {sys.executable}: {e}")
+        _xtts[key] = TTS(model_name=req["model"], progress_bar=False).to(dev)
+    check_cancel(req["id"])
+    tmp = req["out"] + ".part.wav"
+    _xtts[key].tts_to_file(text=req["text"], speaker_wav=req["speakerWav"], language=req["language"], file_path=tmp, split_sentences=True)
+    os.replace(tmp, req["out"])
+    with wave.open(req["out"], "rb") as w:
+        return {"durationSec": w.getnframes() / w.getframerate(), "sampleRate": w.getframerate()}
+
+
 def ping(_req):
     versions = {}
     for mod in ("faster_whisper", "ctranslate2", "onnxruntime", "piper"):
@@ -175,7 +196,7 @@ def ping(_req):
     return {"pid": os.getpid(), "python": sys.version.split()[0], "versions": versions, "cuda": cuda_available()}
 
 
-OPS = {"ping": ping, "transcribe": transcribe, "synthesize": synthesize}
+OPS = {"ping": ping, "transcribe": transcribe, "synthesize": synthesize, "xtts": xtts}
 
 
 def main():

@@ -1,9 +1,9 @@
-// piper (real: the bundled en_US-joe-medium voice, in the warm engine host), Coqui XTTS (a stand-in: its weights
-// cannot be installed here) and one voice per speaker, through real dub jobs on a real dev server and worker.
+// piper (real: the bundled en_US-joe-medium voice, in the warm engine host), Coqui XTTS (in the same host, with a
+// stand-in for its Python module: its weights cannot be installed here) and one voice per speaker, through real dub jobs on a real dev server and worker.
 // Which voice each line used is read from the job's own logs: tmp/commands.jsonl (the argv every program ran
 // with) and tmp/engine-host.jsonl (what the warm host was asked).
 import { describe, expect, it } from '@jest/globals';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -12,13 +12,14 @@ import type { DubJobResult } from '../../lib/job.js';
 import { parseWavHeader, wavDurationSec } from '../../lib/wav.js';
 import type { VoicePlan } from '../../lib/voices.js';
 import { dialogueClip, shortClip, writeSrt } from '../fixtures/media.js';
-import { PROJECT_ROOT } from '../support/env.js';
+import { PROJECT_ROOT, TEST_CACHE } from '../support/env.js';
 import { jobInput, startJob, tempDir } from '../support/jobs.js';
 import { probe } from '../support/media.js';
 import { withWorker } from '../support/workers.js';
 
 const STANDINS = path.join(PROJECT_ROOT, 'test', 'fixtures', 'standins');
 const JOE = path.join(PROJECT_ROOT, '.tools', 'models', 'piper', 'en_US-joe-medium.onnx');
+const XTTS_LOADS = path.join(TEST_CACHE, 'xtts-standin-loads.txt');
 const SPEAKERS = ['Mio', 'Ritsu', 'Mio', 'Ritsu', 'Mio', 'Mio'];
 
 async function writeVtt(file: string, cues: { start: number; end: number; text: string; speaker: string }[]): Promise<string> {
@@ -43,13 +44,14 @@ async function synthesisRuns(outputDir: string, program: string): Promise<Map<nu
 const flag = (argv: string[], name: string) => argv[argv.indexOf(name) + 1];
 
 interface PiperRequest { model: string; out: string; speakerId: number | null; lengthScale: number | null }
-/** What the warm host was asked to synthesize, by line index (from the raw output name). */
-async function piperRequests(outputDir: string): Promise<Map<number, PiperRequest>> {
+interface XttsRequest { model: string; out: string; speakerWav: string; language: string }
+/** What the warm host was asked (piper: synthesize, XTTS: xtts), by line index (from the raw output name). */
+async function hostRequests<R extends { out: string }>(outputDir: string, op = 'synthesize'): Promise<Map<number, R>> {
   const log = (await readFile(path.join(outputDir, 'tmp', 'engine-host.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Command);
-  const requests = new Map<number, PiperRequest>();
+  const requests = new Map<number, R>();
   for (const { argv } of log) {
-    if (argv[0] !== 'synthesize') continue;
-    const req = JSON.parse(argv[1]) as PiperRequest;
+    if (argv[0] !== op) continue;
+    const req = JSON.parse(argv[1]) as R;
     const m = /tmp\/tts\/(\d{4})\.raw\.wav$/.exec(req.out);
     if (m) requests.set(Number(m[1]), req);
   }
@@ -62,9 +64,10 @@ async function audioLanguages(result: DubJobResult): Promise<string[]> {
 }
 
 describe('TTS engines and speakers (real piper, Coqui XTTS stand-in, real dev server and worker)', () => {
+  // Coqui TTS as a Python module stand-in the engine host imports; each model load is counted in XTTS_LOADS.
   const queues = withWorker('ttsengines', {
-    prepare: async () => Promise.all([dialogueClip(), shortClip()]),
-    env: { PATH: `${STANDINS}${path.delimiter}${process.env.PATH}` },
+    prepare: async () => Promise.all([dialogueClip(), shortClip(), rm(XTTS_LOADS, { force: true })]),
+    env: { PATH: `${STANDINS}${path.delimiter}${process.env.PATH}`, PYTHONPATH: path.join(STANDINS, 'coqui'), COQUI_TOS_AGREED: '1', XTTS_STANDIN_LOADS: XTTS_LOADS },
   });
   const dub = async (name: string, extra: Partial<JobOptionsInput>, clip = dialogueClip) => {
     const dir = await tempDir(name);
@@ -82,7 +85,7 @@ describe('TTS engines and speakers (real piper, Coqui XTTS stand-in, real dev se
     const subs = await writeSrt(path.join(dir, 'lines.srt'), clip.script);
     const { handle } = await dub('piper', { subs, translate: false });
     const result: DubJobResult = await handle.result();
-    const requests = await piperRequests(result.outputDir);
+    const requests = await hostRequests<PiperRequest>(result.outputDir);
     expect([...requests.keys()].sort()).toEqual([0, 1, 2, 3, 4, 5]);
     for (const req of requests.values()) {
       expect(req.model).toBe(JOE);
@@ -105,10 +108,10 @@ describe('TTS engines and speakers (real piper, Coqui XTTS stand-in, real dev se
     const plan = JSON.parse(await readFile(path.join(result.outputDir, 'voices', 'voices.json'), 'utf8')) as VoicePlan;
     expect(plan.speakersFrom).toBe('lines');
     expect(plan.speakers).toEqual([{ speaker: 'Mio', voice: JOE }, { speaker: 'Ritsu', voice: JOE, pitch: 0.8 }]);
-    expect([...(await piperRequests(result.outputDir)).keys()].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect([...(await hostRequests<PiperRequest>(result.outputDir)).keys()].sort()).toEqual([0, 1, 2, 3, 4, 5]);
   }, 240_000);
 
-  it('xtts (stand-in): one reference clip per speaker cut from the source, and every line of a speaker clones from it', async () => {
+  it('xtts (stand-in Coqui module, warm host): one reference clip per speaker cut from the source, every line of a speaker clones from it, the model loads once', async () => {
     const dir = await tempDir('xtts-subs');
     const { handle } = await dub('xtts', { subs: await speakerSubs(dir), tts: { engine: 'xtts' } });
     const result: DubJobResult = await handle.result();
@@ -123,26 +126,29 @@ describe('TTS engines and speakers (real piper, Coqui XTTS stand-in, real dev se
       expect(fmt.channels).toBe(1);
       expect(Math.abs(wavDurationSec(fmt) - pick.totalSec)).toBeLessThan(0.1);
     }
-    const runs = await synthesisRuns(result.outputDir, 'tts');
-    expect(runs.size).toBe(6);
+    const requests = await hostRequests<XttsRequest>(result.outputDir, 'xtts');
+    expect(requests.size).toBe(6);
     SPEAKERS.forEach((speaker, i) => {
-      const argv = runs.get(i)!;
-      expect(flag(argv, '--speaker_wav')).toBe(path.join(result.outputDir, 'voices', `${speaker}.wav`));
-      expect(flag(argv, '--language_idx')).toBe('es');
-      expect(flag(argv, '--model_name')).toBe('tts_models/multilingual/multi-dataset/xtts_v2');
+      const req = requests.get(i)!;
+      expect(req.speakerWav).toBe(path.join(result.outputDir, 'voices', `${speaker}.wav`));
+      expect(req.language).toBe('es');
+      expect(req.model).toBe('tts_models/multilingual/multi-dataset/xtts_v2');
     });
     expect(await audioLanguages(result)).toEqual(['spa', 'eng']);
+    // Loaded once per warm host (at most one host per concurrent GPU activity), not once per line.
+    const loads = (await readFile(XTTS_LOADS, 'utf8')).trim().split('\n');
+    expect(loads.length).toBeLessThanOrEqual(2);
   }, 240_000);
 
-  it('xtts (stand-in) on lines that name nobody: pyannote is not installed, so one speaker S1, and voices.json says why', async () => {
+  it('xtts (stand-in Coqui module) on lines that name nobody: pyannote is not installed, so one speaker S1, and voices.json says why', async () => {
     const { handle } = await dub('xtts-single', { tts: { engine: 'xtts' }, subs: await writeSrt(path.join(await tempDir('xtts-single-subs'), 'l.srt'), (await shortClip()).script) }, shortClip);
     const result: DubJobResult = await handle.result();
     const plan = JSON.parse(await readFile(path.join(result.outputDir, 'voices', 'voices.json'), 'utf8')) as VoicePlan;
     expect(plan.speakersFrom).toBe('single');
     expect(plan.note).toMatch(/diarizer pyannote unavailable \(pyannote\.audio is not importable/);
     expect(plan.speakers).toEqual([{ speaker: 'S1', reference: 'voices/S1.wav' }]);
-    const runs = await synthesisRuns(result.outputDir, 'tts');
-    expect(new Set([...runs.values()].map((a) => flag(a, '--speaker_wav')))).toEqual(new Set([path.join(result.outputDir, 'voices', 'S1.wav')]));
+    const requests = await hostRequests<XttsRequest>(result.outputDir, 'xtts');
+    expect(new Set([...requests.values()].map((r) => r.speakerWav))).toEqual(new Set([path.join(result.outputDir, 'voices', 'S1.wav')]));
   }, 240_000);
 
   it('espeak-ng with two WebVTT speakers: the first keeps the plain voice, the second a distinct variant, on every line', async () => {
@@ -171,7 +177,7 @@ describe('TTS engines and speakers (real piper, Coqui XTTS stand-in, real dev se
     const subs = await writeSrt(path.join(dir, 'lines.srt'), clip.script);
     const { handle } = await dub('piper-expressive', { subs, translate: false, tts: { engine: 'piper' }, expressive: { mode: 'auto', debug: true } });
     const result: DubJobResult = await handle.result();
-    const requests = await piperRequests(result.outputDir);
+    const requests = await hostRequests<PiperRequest>(result.outputDir);
     let changed = 0;
     for (let i = 0; i < clip.script.length; i++) {
       const plan = JSON.parse(await readFile(path.join(result.outputDir, 'expressive', 'plans', `${String(i).padStart(4, '0')}.json`), 'utf8'));

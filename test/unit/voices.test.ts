@@ -8,7 +8,7 @@ import { checkPiper, checkXtts, resolvePiperModel } from '../../activities/ttsCh
 import { jobOptionsSchema } from '../../config/schema.js';
 import { lengthScaleFor, pickPiperDefault, piperCandidates, piperRequest, piperSpeakerCount } from '../../engines/piper.js';
 import { ESPEAK_VARIANTS, chooseTtsEngine, pitchShiftArgv } from '../../engines/tts.js';
-import { referenceClipArgv, xttsArgv, xttsLanguage } from '../../engines/xtts.js';
+import { referenceClipArgv, xttsLanguage, xttsRequest } from '../../engines/xtts.js';
 import { speakersFromTurns } from '../../lib/diarizer.js';
 import type { Line } from '../../lib/job.js';
 import { assignVoices, pickReference, referenceNames, speakersInOrder, voiceFor, voicesNeeded, type VoicePlan } from '../../lib/voices.js';
@@ -121,9 +121,9 @@ describe('argv builders', () => {
     expect(pickPiperDefault(['fr_FR-x.onnx', 'es_MX-b.onnx', 'es_ES-a.onnx', 'es_ES-a.onnx.json'], 'es')).toBe('es_ES-a.onnx');
   });
 
-  it('xtts: the text in one --text= element (a leading "-" cannot become a flag), the reference, the language', () => {
-    const argv = xttsArgv('/o.wav', '-¡Hola! "ya"', { model: 'tts_models/multilingual/multi-dataset/xtts_v2', speakerWav: '/j/voices/A.wav', language: 'es' });
-    expect(argv).toEqual(['tts', '--model_name', 'tts_models/multilingual/multi-dataset/xtts_v2', '--text=-¡Hola! "ya"', '--speaker_wav', '/j/voices/A.wav', '--language_idx', 'es', '--out_path', '/o.wav']);
+  it('xtts: the text as data (never argv), the reference, the language', () => {
+    const req = xttsRequest('/o.wav', '-¡Hola! "ya"', { model: 'tts_models/multilingual/multi-dataset/xtts_v2', speakerWav: '/j/voices/A.wav', language: 'es' });
+    expect(req).toEqual({ model: 'tts_models/multilingual/multi-dataset/xtts_v2', out: '/o.wav', text: '-¡Hola! "ya"', speakerWav: '/j/voices/A.wav', language: 'es' });
     expect(xttsLanguage('zh')).toBe('zh-cn');
     expect(xttsLanguage('eo')).toBeUndefined();
   });
