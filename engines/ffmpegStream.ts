@@ -77,13 +77,22 @@ export function muxChunkArgv(chunkVideo: string, dubAudio: string, tgtLang: stri
   ];
 }
 
-/** chunk_NNN.ts for the HLS playlist: video and dub, timestamps continuing from the chunk's place in the source. */
+/**
+ * chunk_NNN.ts for the HLS playlist: video and dub, timestamps continuing from the chunk's place in the source.
+ * Negative times (B-frames decode ahead, AAC priming) are kept, not shifted: shifting only the first segment
+ * (the only one whose times go below zero) would put every later segment two frames early on the playlist.
+ */
 export function segmentArgv(chunkMp4: string, startSec: number, output: string): string[] {
-  return [...base, '-i', chunkMp4, '-map', '0:v:0', '-map', '0:a:0', '-c', 'copy', '-output_ts_offset', sec(startSec), '-f', 'mpegts', output];
+  return [...base, '-i', chunkMp4, '-map', '0:v:0', '-map', '0:a:0', '-c', 'copy', '-output_ts_offset', sec(startSec), '-avoid_negative_ts', 'disabled', '-f', 'mpegts', output];
 }
 
+/**
+ * The stitch: every chunk's MP4 by stream copy, at the offsets the ffconcat list gives. -copyts keeps those
+ * times as they are: the concat input starts at the AAC priming packet (before zero), and subtracting that start
+ * would move the picture 21 ms off the source's frame times and make the priming sound part of the dub.
+ */
 export function concatArgv(listFile: string, output: string): string[] {
-  return [...base, '-f', 'concat', '-safe', '0', '-i', listFile, '-map', '0', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', output];
+  return [...base, '-copyts', '-f', 'concat', '-safe', '0', '-i', listFile, '-map', '0', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', output];
 }
 
 /** A line of an ffconcat list, quoted the way the concat demuxer reads it. */

@@ -47,13 +47,22 @@ export async function decodeFrames(file: string, width = WIDTH, height = HEIGHT)
 /** Where the sound starts: the start time of the first audio stream (edit lists and encoder delay applied). */
 export async function audioStart(file: string, stream = 'a:0'): Promise<number> {
   const r = await execa('ffprobe', ['-v', 'error', '-select_streams', stream, '-show_entries', 'stream=start_time', '-of', 'csv=p=0', file]);
-  return Number(r.stdout.trim());
+  return parseFloat(r.stdout.trim().split('\n')[0]);
 }
 
 /** Time of the first packet of an audio stream (a copied AAC stream keeps its priming packet before the start). */
 export async function firstAudioPacket(file: string, stream = 'a:0'): Promise<number> {
   const r = await execa('ffprobe', ['-v', 'error', '-select_streams', stream, '-read_intervals', '%+#1', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', file]);
-  return Number(r.stdout.trim().split('\n')[0]);
+  return parseFloat(r.stdout.trim().split('\n')[0]);
+}
+
+/**
+ * Where the sound starts in a file that carries the same audio packets as `reference` (an MP4, which states the
+ * AAC encoder delay in its edit list). MPEG-TS and Matroska cannot state it: their first packet is the priming
+ * one, played before the sound proper, so the sound starts as far after the first packet as in the reference.
+ */
+export async function soundStartLike(file: string, reference: string, stream = 'a:0'): Promise<number> {
+  return (await firstAudioPacket(file, stream)) - (await firstAudioPacket(reference, stream)) + (await audioStart(reference, stream));
 }
 
 /** Index of the frame on screen at `t`: the last one whose time is ≤ t (−1 before the first). */
@@ -131,7 +140,9 @@ export function instantsIn(from: number, to: number, frameSec: number, between =
 
 /** How the output's frame times line up with the source's over [from, to): counts and the largest gap. */
 export function frameTiming(source: DecodedVideo, sourceOrigin: number, output: DecodedVideo, outputOrigin: number, sourceOffset: number, from: number, to: number): { sourceFrames: number; outputFrames: number; maxTimeErrorSec: number } {
-  const inRange = (v: DecodedVideo, origin: number, shift: number) => v.pts.map((t) => t - origin + shift).filter((t) => t >= from - 1e-6 && t < to - 1e-6);
+  // Half a frame of slack at the edges: Matroska keeps milliseconds, so a frame may sit a fraction of one off.
+  const slack = source.frameSec / 2;
+  const inRange = (v: DecodedVideo, origin: number, shift: number) => v.pts.map((t) => t - origin + shift).filter((t) => t >= from - slack && t < to - slack);
   const src = inRange(source, sourceOrigin, 0);
   const out = inRange(output, outputOrigin, sourceOffset);
   let maxTimeErrorSec = 0;
@@ -140,4 +151,69 @@ export function frameTiming(source: DecodedVideo, sourceOrigin: number, output: 
     maxTimeErrorSec = Math.max(maxTimeErrorSec, nearest);
   }
   return { sourceFrames: src.length, outputFrames: out.length, maxTimeErrorSec };
+}
+
+export interface FileCheck {
+  /** Path relative to the stream folder (or the file name). */
+  file: string;
+  samples: PictureSample[];
+  timing: ReturnType<typeof frameTiming>;
+  /** Where the file's sound starts, seconds of its own timeline (0 for an MP4 that starts with its sound). */
+  soundStartSec: number;
+  /** The largest offset, in frames and seconds, over the samples (Infinity when no frame was on screen). */
+  worstFrames: number;
+  worstSec: number;
+}
+
+function summarize(file: string, samples: PictureSample[], timing: FileCheck['timing'], soundStartSec: number): FileCheck {
+  const worst = samples.reduce((w, s) => (Math.abs(s.offsetFrames) > Math.abs(w.offsetFrames) ? s : w), samples[0]);
+  return { file, samples, timing, soundStartSec, worstFrames: Math.abs(worst?.offsetFrames ?? 0), worstSec: Math.abs(worst?.offsetSec ?? 0) };
+}
+
+/** One output against the source: its timeline from `origin` shows source time `sourceOffset + t` over [0, length). */
+export async function checkFile(source: DecodedVideo, sourceOrigin: number, file: string, label: string, origin: number, sourceOffset: number, length: number, instants?: number[]): Promise<FileCheck> {
+  const output = await decodeFrames(file);
+  const at = instants ?? instantsIn(0, length, source.frameSec);
+  const samples = comparePicture(source, sourceOrigin, output, origin, sourceOffset, at);
+  return summarize(label, samples, frameTiming(source, sourceOrigin, output, origin, sourceOffset, sourceOffset, sourceOffset + length), origin);
+}
+
+export interface StreamChunkRef {
+  index: number;
+  start: number;
+  end: number;
+  files?: { mp4: string; ts: string };
+}
+
+/**
+ * Every chunk's MP4 and HLS segment and the stitched file of a streaming run, against the source they were cut
+ * from. A segment's timeline starts where its chunk's MP4 puts the sound: the copied AAC priming packet sits
+ * before it in both, so the offset of the first audio packet carries over. Across segments those starts must
+ * be the chunks' own start times apart (what a player of the playlist relies on).
+ */
+export async function checkStreamPicture(sourceFile: string, streamDir: string, chunks: readonly StreamChunkRef[], stitched?: string): Promise<FileCheck[]> {
+  const source = await decodeFrames(sourceFile);
+  const sourceOrigin = await audioStart(sourceFile);
+  const checks: FileCheck[] = [];
+  let segmentZero: number | undefined;
+  for (const c of chunks) {
+    if (!c.files) continue;
+    const mp4 = `${streamDir}/${c.files.mp4}`;
+    const ts = `${streamDir}/${c.files.ts}`;
+    const mp4Origin = await audioStart(mp4);
+    checks.push(await checkFile(source, sourceOrigin, mp4, c.files.mp4, mp4Origin, c.start, c.end - c.start));
+    const tsOrigin = await soundStartLike(ts, mp4);
+    segmentZero ??= tsOrigin - c.start;
+    const check = await checkFile(source, sourceOrigin, ts, c.files.ts, tsOrigin, c.start, c.end - c.start);
+    // The segment's place on the playlist's timeline, as a frame offset of its own.
+    const drift = tsOrigin - segmentZero - c.start;
+    check.samples.push({ sourceSec: c.start, expectedFrame: 0, shownFrame: -1, offsetFrames: drift / source.frameSec, offsetSec: drift });
+    checks.push(summarize(check.file, check.samples, check.timing, check.soundStartSec));
+  }
+  if (stitched) {
+    const end = chunks[chunks.length - 1].end;
+    const instants = chunks.flatMap((c) => instantsIn(c.start, c.end, source.frameSec));
+    checks.push(await checkFile(source, sourceOrigin, `${streamDir}/${stitched}`, stitched, await audioStart(`${streamDir}/${stitched}`), 0, end, instants));
+  }
+  return checks;
 }
