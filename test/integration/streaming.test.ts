@@ -94,7 +94,7 @@ describe('streaming mode (real dev server and workers, ~115 s clip)', () => {
     expect(result.timeToFirstChunkSec).toBeGreaterThan(0);
     const progress = (await handle.query(progressQuery)) as unknown as StreamProgress;
     expect(progress).toMatchObject({ kind: 'stream', stage: 'done', chunksDone: m.chunks.length, chunksTotal: m.chunks.length, chunksFailed: 0 });
-  }, 300_000);
+  }, 360_000);
 
   it('a chunk that keeps failing is marked failed with its error, keeps the original audio, and the run completes', async () => {
     const queues = queuesFor('st-fail');
