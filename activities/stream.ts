@@ -3,8 +3,8 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ANALYSIS_RATE, MIX_RATE, silencedetectArgv } from '../engines/ffmpeg.js';
-import { concatArgv, concatEntry, cutAudioArgv, cutVideoArgv, keyframesArgv, muxChunkArgv, parseKeyframes, segmentArgv } from '../engines/ffmpegStream.js';
-import { planChunks, type Chunk } from '../lib/chunkPlan.js';
+import { concatArgv, concatEntry, cutAudioArgv, cutVideoArgv, muxChunkArgv, parseVideoPackets, sec, segmentArgv, videoPacketsArgv } from '../engines/ffmpegStream.js';
+import { planChunks, videoTimeline, type Chunk } from '../lib/chunkPlan.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { AudioTracks, Line, PreparedJob } from '../lib/job.js';
 import { containerLanguage } from '../lib/languages.js';
@@ -35,15 +35,26 @@ export async function planStream(prep: PreparedJob, audio: AudioTracks): Promise
   const { job, options, media } = prep;
   const log = commandLog(job);
   const { stderr } = await run(silencedetectArgv(inJob(job, audio.analysis), options.asr.silenceDb, 0.3), { timeoutMs: 10 * 60_000, recordTo: log });
-  const keyframes = COPYABLE.has(media.video.codec)
-    ? parseKeyframes((await run(keyframesArgv(media.path), { timeoutMs: 10 * 60_000, recordTo: log })).stdout)
-    : [];
-  const chunks = planChunks(media.durationSec, parseSilencedetect(stderr), keyframes, {
+  // Every frame's exact time (boundaries fall on frames) and, for codecs a chunk can copy, the clean keyframes.
+  const timeline = videoTimeline(parseVideoPackets((await run(videoPacketsArgv(media.path), { timeoutMs: 10 * 60_000, recordTo: log })).stdout));
+  if (!COPYABLE.has(media.video.codec)) timeline.cuts = [];
+  const chunks = planChunks(media.durationSec, parseSilencedetect(stderr), timeline, {
     targetSec: options.stream.chunkSeconds,
     overlapSec: options.stream.overlapSeconds,
   });
-  await writeAtomic(job, inJob(job, 'stream/plan.json'), JSON.stringify({ keyframes: keyframes.length, chunks }, null, 2));
+  await writeAtomic(job, inJob(job, 'stream/plan.json'), JSON.stringify({ frames: timeline.frames.length, keyframes: timeline.cuts.length, chunks }, null, 2));
   return chunks;
+}
+
+/**
+ * How the chunk's video is cut: copied (reading this much decode time, or to the end of the file) when both
+ * edges are clean keyframes of a copyable codec, else false (re-encoded). A plan made before copyReadSec existed
+ * re-encodes all but its last chunk rather than copy past the chunk's end.
+ */
+function copyRead(chunk: Chunk, media: PreparedJob['media']): number | undefined | false {
+  if (!chunk.keyframeAligned || !COPYABLE.has(media.video.codec)) return false;
+  if (chunk.copyReadSec !== undefined) return chunk.copyReadSec;
+  return chunk.end >= media.durationSec ? undefined : false;
 }
 
 export interface CutChunk {
@@ -60,13 +71,14 @@ export async function cutChunk(prep: PreparedJob, chunk: Chunk): Promise<CutChun
   const { job, media } = prep;
   const chunkJob = { root: inJob(job, 'chunks'), name: chunkName(chunk.index) };
   const duration = chunk.end - chunk.start;
-  const copy = chunk.keyframeAligned && COPYABLE.has(media.video.codec);
+  const read = copyRead(chunk, media);
+  const copy = read !== false;
   const src = await stat(media.path);
-  const hash = hashOf('cutChunk', chunk, copy, media.path, src.size, src.mtimeMs);
+  const hash = hashOf('cutChunk', chunk, read, media.path, src.size, src.mtimeMs, 'frame-exact');
   const log = commandLog(job);
   const audio: AudioTracks = { mix: 'audio/original.48k.wav', analysis: 'audio/context.16k.wav' };
   const outputs: [string, string[]][] = [
-    ['video.mp4', cutVideoArgv(media.path, chunk.start, duration, copy, '')],
+    ['video.mp4', cutVideoArgv(media.path, chunk.start, chunk.end, read, '')],
     [audio.mix, cutAudioArgv(media.path, chunk.start, duration, MIX_RATE, 2, '')],
     [audio.analysis, cutAudioArgv(media.path, chunk.contextStart, chunk.contextEnd - chunk.contextStart, ANALYSIS_RATE, 1, '')],
   ];
@@ -148,8 +160,7 @@ export async function fallbackChunk(prep: PreparedJob, chunk: Chunk): Promise<Ch
   const mp4 = inJob(job, `stream/${chunkName(chunk.index)}.mp4`);
   const cut = inJob(job, `tmp/fallback/${chunkName(chunk.index)}.mp4`);
   await mkdir(path.dirname(cut), { recursive: true });
-  const copy = chunk.keyframeAligned && COPYABLE.has(media.video.codec);
-  await run(cutVideoArgv(media.path, chunk.start, chunk.end - chunk.start, copy, cut), { timeoutMs: 30 * 60_000, recordTo: log });
+  await run(cutVideoArgv(media.path, chunk.start, chunk.end, copyRead(chunk, media), cut), { timeoutMs: 30 * 60_000, recordTo: log });
   const lang = containerLanguage(options.src);
   await run(muxChunkArgv(cut, cut, lang, lang, tmpOf(mp4)), { timeoutMs: 30 * 60_000, recordTo: log });
   await commit(job, tmpOf(mp4), mp4, hashOf('fallbackChunk', chunk));
@@ -193,8 +204,9 @@ export async function stitchStream(prep: PreparedJob, entries: ChunkEntry[]): Pr
   const { job } = prep;
   const list = inJob(job, 'tmp/stitch.ffconcat');
   await mkdir(path.dirname(list), { recursive: true });
-  // Each entry's nominal duration, not the file's: AAC padding would otherwise add ~20 ms per chunk.
-  const body = entries.map((e) => `${concatEntry(inJob(job, `stream/${e.files!.mp4}`))}\nduration ${(e.end - e.start).toFixed(3)}`);
+  // Each entry's nominal duration, not the file's: AAC padding would otherwise add ~20 ms per chunk. In
+  // microseconds, so every chunk's frames land on the source's own timestamps (milliseconds would drift them).
+  const body = entries.map((e) => `${concatEntry(inJob(job, `stream/${e.files!.mp4}`))}\nduration ${sec(e.end - e.start)}`);
   await writeFile(list, `ffconcat version 1.0\n${body.join('\n')}\n`);
   const out = inJob(job, 'stream/stream.final.mp4');
   await run(concatArgv(list, tmpOf(out)), { timeoutMs: 60 * 60_000, recordTo: commandLog(job) });

@@ -9,6 +9,7 @@ import type { JobOptionsInput } from '../../config/schema.js';
 import type { StreamManifest } from '../../lib/streamManifest.js';
 import type { StreamProgress } from '../../lib/streamProgress.js';
 import { progressQuery } from '../../lib/progress.js';
+import { checkStreamPicture } from '../../scripts/pictureCheck.js';
 import type { SpeechClip } from '../../scripts/speechClip.js';
 import type { StreamDubResult } from '../../workflows/streamDub.js';
 import { streamClip } from '../fixtures/media.js';
@@ -86,10 +87,14 @@ describe('streaming mode (real dev server and workers, ~115 s clip)', () => {
     const final = await probe(path.join(jobDir, result.final!));
     expect(Math.abs(final.durationSec - clip.durationSec)).toBeLessThanOrEqual(0.1);
     expect(final.streams.filter((s) => s.codec_type === 'audio').map((s) => s.tags?.language)).toEqual(['spa', 'eng']);
+    // with a real dub: every chunk, segment and the stitched file show the source frame of each instant
+    const pictures = await checkStreamPicture(clip.video, path.join(jobDir, 'stream'), m.chunks, path.basename(result.final!));
+    expect(pictures.length).toBe(2 * m.chunks.length + 1);
+    for (const p of pictures) expect({ file: p.file, withinOneFrame: p.worstFrames <= 1 }).toEqual({ file: p.file, withinOneFrame: true });
     expect(result.timeToFirstChunkSec).toBeGreaterThan(0);
     const progress = (await handle.query(progressQuery)) as unknown as StreamProgress;
     expect(progress).toMatchObject({ kind: 'stream', stage: 'done', chunksDone: m.chunks.length, chunksTotal: m.chunks.length, chunksFailed: 0 });
-  }, 300_000);
+  }, 360_000);
 
   it('a chunk that keeps failing is marked failed with its error, keeps the original audio, and the run completes', async () => {
     const queues = queuesFor('st-fail');
