@@ -35,17 +35,24 @@ export function speechRegions(silences: readonly Region[], durationSec: number, 
 }
 
 /**
- * Whisper's times are its own guesses and often start a few hundred ms before the voice (the word aligner
- * leans early); the energy edges are where the voice is. A line starting in silence moves to the start of the
- * first speech inside it, one ending in silence to the end of the last: lines then start where the speech
- * starts, as pocketsphinx's energy-cut lines do. A line with no speech inside keeps its times.
+ * Whisper's times are its own guesses: its word aligner often starts a line a few hundred ms before the voice and
+ * ends it before the voice stops; the energy edges are where the voice is. Each line takes the edges of the speech
+ * it starts and ends in, as long as no other line shares that stretch of speech (then Whisper's time is all that
+ * tells them apart); a line starting or ending in silence moves to the first or last speech inside it. Lines then
+ * start and stop with the voice, as pocketsphinx's energy-cut lines do. A line with no speech inside keeps its times.
  */
 export function snapToSpeech<L extends { start: number; end: number }>(lines: readonly L[], speech: readonly Region[]): L[] {
-  const inside = (t: number) => speech.some((r) => t >= r.start && t <= r.end);
-  return lines.map((l) => {
+  const around = (t: number) => speech.find((r) => t >= r.start && t <= r.end);
+  return lines.map((l, i) => {
+    const prevEnd = lines[i - 1]?.end ?? -Infinity;
+    const nextStart = lines[i + 1]?.start ?? Infinity;
     let { start, end } = l;
-    if (!inside(start)) start = speech.find((r) => r.start > start && r.start < end)?.start ?? start;
-    if (!inside(end)) end = [...speech].reverse().find((r) => r.end < end && r.end > start)?.end ?? end;
+    const rs = around(start);
+    if (rs) start = rs.start >= prevEnd ? rs.start : start;
+    else start = speech.find((r) => r.start > start && r.start < end)?.start ?? start;
+    const re = around(end);
+    if (re) end = re.end <= nextStart ? re.end : end;
+    else end = [...speech].reverse().find((r) => r.end < end && r.end > start)?.end ?? end;
     return start === l.start && end === l.end ? l : { ...l, start: Math.round(start * 1000) / 1000, end: Math.round(end * 1000) / 1000 };
   });
 }

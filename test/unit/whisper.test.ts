@@ -250,9 +250,13 @@ describe('Whisper segments split at pauses (lib/pauseSplit.ts)', () => {
 });
 
 describe('Whisper line times snapped to the energy edges (lib/speechRegions.ts snapToSpeech)', () => {
-  it('moves a start in silence to where the voice starts, an end in silence to where it stops; keeps a line with no speech', () => {
+  it('takes the edges of the speech a line starts and ends in; a start or end in silence moves inside; a line with no speech keeps its times', () => {
     const speech = [{ start: 1.5, end: 2.7 }, { start: 5.9, end: 7.5 }];
-    expect(snapToSpeech([{ start: 1.14, end: 2.54 }, { start: 5.6, end: 7.9 }, { start: 3, end: 4 }], speech))
-      .toEqual([{ start: 1.5, end: 2.54 }, { start: 5.9, end: 7.5 }, { start: 3, end: 4 }]);
+    expect(snapToSpeech([{ start: 1.14, end: 2.54 }, { start: 3, end: 4 }, { start: 5.6, end: 7.9 }], speech))
+      .toEqual([{ start: 1.5, end: 2.7 }, { start: 3, end: 4 }, { start: 5.9, end: 7.5 }]);
+  });
+  it('leaves Whisper’s time where two lines share one stretch of speech', () => {
+    const speech = [{ start: 1, end: 5 }];
+    expect(snapToSpeech([{ start: 1.2, end: 2.8 }, { start: 3.1, end: 4.6 }], speech)).toEqual([{ start: 1, end: 2.8 }, { start: 3.1, end: 5 }]);
   });
 });
