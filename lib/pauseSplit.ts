@@ -29,11 +29,17 @@ export function splitAtPauses<S extends WordedSegment>(segments: readonly S[], m
       out.push(seg);
       continue;
     }
-    const joiner = UNSPACED.test(seg.text) ? '' : ' ';
+    const unspaced = UNSPACED.test(seg.text);
     [0, ...cuts].forEach((from, k) => {
       const words = seg.words.slice(from, cuts[k] ?? seg.words.length);
-      out.push({ ...seg, start: words[0].start, end: words[words.length - 1].end, text: words.map((w) => w.text).join(joiner), words });
+      out.push({ ...seg, start: words[0].start, end: words[words.length - 1].end, text: joinWords(words.map((w) => w.text), unspaced), words });
     });
   }
   return out;
+}
+
+/** Words back into text: "Let" + "'s" is "Let's", "okay" + "," is "okay,"; unspaced scripts join with nothing. */
+export function joinWords(words: readonly string[], unspaced: boolean): string {
+  if (unspaced) return words.join('');
+  return words.reduce((text, w) => (text === '' ? w : /^(['’.,!?;:%)\]}…]|n't\b)/i.test(w) ? text + w : `${text} ${w}`), '');
 }

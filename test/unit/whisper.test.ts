@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { jobOptionsSchema } from '../../config/schema.js';
-import { splitAtPauses } from '../../lib/pauseSplit.js';
+import { joinWords, splitAtPauses } from '../../lib/pauseSplit.js';
 import { snapToSpeech } from '../../lib/speechRegions.js';
 import {
   isWhisperEngine, parseWhisperCppJson, parseWhisperJson, whisperArgv, whisperCppArgv, whisperCppJsonPath, whisperJsonPath, wordsFromTokens,
@@ -242,6 +242,11 @@ describe('Whisper segments split at pauses (lib/pauseSplit.ts)', () => {
     expect(splitAtPauses([seg], 0.45).map((s) => [s.start, s.end, s.text])).toEqual([[1, 1.8, 'Good morning.'], [2.4, 3, 'How are you'], [4.1, 4.6, 'today']]);
     // a short pause without a sentence end stays one line
     expect(splitAtPauses([{ ...seg, words: seg.words.slice(0, 5) }], 0.7)).toHaveLength(1);
+  });
+  it('joins English words back as written: contractions and punctuation stay attached', () => {
+    const seg = { start: 0, end: 4, text: "It's okay. Let's go.", words: [w('It', 0, 0.2), w("'s", 0.2, 0.3), w('okay.', 0.3, 0.8), w('Let', 1.8, 2), w("'s", 2, 2.1), w('go', 2.1, 2.3), w('.', 2.3, 2.4)] };
+    expect(splitAtPauses([seg], 0.45).map((s) => s.text)).toEqual(["It's okay.", "Let's go."]);
+    expect(joinWords(['I', 'do', "n't", 'know', ','], false)).toBe("I don't know,");
   });
   it('joins Japanese pieces without spaces', () => {
     const seg = { start: 0, end: 4, text: 'おはよう。元気？', words: [w('おは', 0, 0.4), w('よう。', 0.4, 0.9), w('元気', 1.6, 2), w('？', 2, 2.1)] };
