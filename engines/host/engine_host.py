@@ -133,8 +133,18 @@ def transcribe(req):
             "duration": info.duration, "device": dev, "computeType": compute, "segments": out}
 
 
+def onnx_cuda():
+    try:
+        import onnxruntime
+        return "CUDAExecutionProvider" in onnxruntime.get_available_providers()
+    except Exception:
+        return False
+
+
 def piper_voice(model, device):
     dev, _ = placement(device)
+    # piper runs on onnxruntime, whose CPU build has no CUDA provider even where CTranslate2 sees a GPU.
+    dev = "cuda" if dev == "cuda" and onnx_cuda() else "cpu"
     key = (model, dev)
     if key not in _piper:
         try:
