@@ -527,6 +527,9 @@ const DOC_HEADER = `# Performance
 
 \`npm run bench\` (\`scripts/bench.ts\`) measures the whole pipeline on generated inputs of 1, 5 and 15 minutes of
 dialogue (festival speech over a test pattern, cached in \`bench/.cache/media/\`) and appends a section here.
+Those rows dub English → Spanish with the Debian engines (\`--asr pocketsphinx\`), so the baseline can replay every
+engine command; a real-engine row (\`--real-minutes N\`) re-voices the N-minute input into English with the model
+engines (faster-whisper base int8, warm piper), its peak RSS the worker's and its engine hosts' together.
 
 How it measures:
 
