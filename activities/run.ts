@@ -1,7 +1,7 @@
 // The one way we start a program: argv array (never a shell), a timeout, heartbeats while it runs,
 // Temporal cancellation kills its whole process group, and a failure carries the stderr tail.
 import { appendFile } from 'node:fs/promises';
-import { Context } from '@temporalio/activity';
+import { activityContext } from '../engines/activityContext.js';
 import { CancelledFailure } from '@temporalio/common';
 import { execa } from 'execa';
 import { ErrorType, failure } from '../lib/errors.js';
@@ -27,14 +27,7 @@ export interface RunResult {
 
 const HEARTBEAT_EVERY_MS = 1_000;
 
-/** The running activity's context; undefined outside an activity (CLI doctor, tests, benchmarks). */
-export function activityContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined;
-  }
-}
+export { activityContext } from '../engines/activityContext.js';
 
 export function stderrTail(text: string, lines = 12): string {
   return text.trim().split('\n').slice(-lines).join('\n');

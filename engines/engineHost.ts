@@ -3,7 +3,6 @@
 // A small pool (one host per concurrent GPU-queue activity, started lazily); a host that dies is replaced on
 // the next request; a cancelled request is abandoned at once (the host is told, and killed when it does not
 // answer within CANCEL_GRACE_MS); heartbeats keep flowing while a long request runs.
-import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { execa, type ResultPromise } from 'execa';
 import { existsSync } from 'node:fs';
@@ -11,6 +10,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadSettings } from '../config/load.js';
+import { activityContext } from './activityContext.js';
 import { ErrorType, failure } from '../lib/errors.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -198,14 +198,6 @@ export class EngineHostPool {
       const t = setTimeout(() => h.kill(), 3_000);
       await h.child.then(() => clearTimeout(t));
     }
-  }
-}
-
-function activityContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined;
   }
 }
 

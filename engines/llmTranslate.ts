@@ -2,10 +2,10 @@
 // an HTTP call from inside the activity (no subprocess), with a timeout, heartbeats and cancellation.
 // Lines go in numbered batches; lines a reply lacks or gets wrong are asked again, alone, up to maxReasks times.
 import { appendFile } from 'node:fs/promises';
-import { activityContext } from '../activities/run.js';
 import { CancelledFailure } from '@temporalio/common';
 import type { JobOptions } from '../config/schema.js';
 import { ErrorType, failure } from '../lib/errors.js';
+import { activityContext } from './activityContext.js';
 import { glossaryFor, type GlossaryEntry } from '../lib/glossary.js';
 import {
   batches, buildMessages, completionText, extractJson, parseReply, reaskNote, ReplyNotJson,
