@@ -43,6 +43,9 @@ export async function checkWhisperEngine(engine: WhisperEngineName, options: Job
     if (!here.ok) throw failure(ErrorType.EngineMissing, `asr engine faster-whisper: ${here.why}; ${FASTER_WHISPER_INSTALL} (or choose --asr pocketsphinx)`);
     await resolveWhisperModel(options.asr.model);
   }
+  if (engine !== 'faster-whisper' && options.asr.model.includes('/')) {
+    throw failure(ErrorType.InvalidConfig, `--asr-model ${options.asr.model}: a model folder is for --asr faster-whisper; ${engine} takes a model name (tiny, base, small, medium, large-v3, ...)`);
+  }
   if (engine !== 'faster-whisper' && !(await findOnPath(WHISPER_PROGRAMS[engine]))) {
     throw failure(ErrorType.EngineMissing, `asr engine ${engine} needs ${WHISPER_PROGRAMS[engine]}, which is not on PATH; ${WHISPER_INSTALL[engine]} (or choose --asr pocketsphinx)`);
   }

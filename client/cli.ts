@@ -123,7 +123,7 @@ program
   .option('--translated-subs <file>', 'SRT/WebVTT/ASS with the target lines (skips machine translation)')
   .option('--no-translate', 'keep the source language (identity translation)')
   .addOption(new Option('--asr <engine>', 'speech recognizer: auto = faster-whisper (embedded Whisper, ~100 languages) where its model is installed, else pocketsphinx (English) (env ASR_ENGINE; default auto)').choices(['auto', 'faster-whisper', 'pocketsphinx', 'whisper', 'whisper-ctranslate2', 'whisper-cpp']))
-  .option('--asr-model <name|dir>', 'Whisper model: base and tiny.en are installed; a folder with a CTranslate2 model.bin; other names (small, large-v3, …) faster-whisper downloads where there is internet (env ASR_MODEL; default base)')
+  .option('--asr-model <name|dir>', 'Whisper model: base and tiny.en are installed; a folder with a CTranslate2 model.bin inside the worker’s models folder (.tools/models or ENGINE_MODELS_DIR), by name; other names (small, large-v3, …) faster-whisper downloads where there is internet (env ASR_MODEL; default base)')
   .addOption(new Option('--mt <engine>', "machine translation: auto = Whisper's translate task from the audio when dubbing into English (no --subs), else apertium; argos (argos-translate), llm (OpenAI-compatible server), whisper (env MT_ENGINE; default auto)").choices(['auto', 'apertium', 'argos', 'llm', 'whisper']))
   .option('--glossary <file>', 'TSV of source term<TAB>target term the translation must use (env MT_GLOSSARY)')
   .option('--llm-url <url>', 'OpenAI-compatible base URL for --mt llm (env MT_LLM_URL; default http://127.0.0.1:11434/v1, Ollama)')

@@ -83,7 +83,8 @@ export function resolveJobOptions(settings: Settings, options: Tree & { video: s
     const value = tree?.[key];
     if (typeof value === 'string' && (value.includes('/') || value.includes('.'))) merged[section] = { ...tree, [key]: path.resolve(cwd, value) };
   }
-  // A Whisper model folder (names such as tiny.en have dots too, so only a slash makes it a path).
+  // A Whisper model folder (names such as tiny.en have dots too, so only a slash makes it a path); the worker
+  // accepts it only inside its models folder.
   const asr = merged.asr as Tree | undefined;
   if (typeof asr?.model === 'string' && asr.model.includes('/')) merged.asr = { ...asr, model: path.resolve(cwd, asr.model) };
   const parsed = jobOptionsSchema.safeParse(merged);

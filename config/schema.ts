@@ -115,7 +115,7 @@ export const jobOptionsSchema = z.object({
      */
     engine: z.enum(['auto', 'faster-whisper', 'pocketsphinx', 'whisper', 'whisper-ctranslate2', 'whisper-cpp']).default('auto'),
     /**
-     * Whisper model: a bundled one (base, tiny.en), a folder holding a CTranslate2 model.bin (faster-whisper), or a
+     * Whisper model: a bundled one (base, tiny.en), a folder holding a CTranslate2 model.bin inside the worker's models folder (faster-whisper), or a
      * name the engine downloads itself where there is internet (small, medium, large-v3, ...).
      */
     model: z.string().regex(/^(?!.*\.\.)[A-Za-z0-9._\/-]{1,256}$/, 'a Whisper model name such as base or large-v3, or a model folder').default('base'),

@@ -76,14 +76,23 @@ export type WhisperModelRef =
   | { kind: 'download'; name: string };
 
 /**
- * `--asr-model`: a bundled name first (base, tiny.en), then a folder holding a CTranslate2 model.bin, else a
- * name faster-whisper downloads itself on a machine with internet (small, medium, large-v3, ...).
+ * `--asr-model`: a bundled name first (base, tiny.en); then a folder of the worker's models folder, by its name
+ * (`<models>/<name>/model.bin`) or its path; else a name faster-whisper downloads itself on a machine with
+ * internet (small, medium, large-v3, ...). A job never points the worker at a folder outside its models folder:
+ * job input is untrusted, the models folder is the worker's setting.
  */
 export function whisperModelRef(model: string): WhisperModelRef {
   const bundled = BUNDLED_WHISPER[model];
   if (bundled) return { kind: 'bundled', name: model, dir: path.join(modelsDir(), bundled.dir), file: `${bundled.dir}/model.bin` };
-  if (model.includes('/')) return { kind: 'path', dir: model };
+  const own = path.join(modelsDir(), model);
+  if (model.includes('/') || existsSync(path.join(own, 'model.bin'))) return { kind: 'path', dir: path.isAbsolute(model) ? model : own };
   return { kind: 'download', name: model };
+}
+
+/** Is `dir` the models folder's own (no climbing out of it)? */
+export function insideModels(dir: string): boolean {
+  const rel = path.relative(modelsDir(), path.resolve(dir));
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }
 
 /** The bundled piper voice for a language, when one is installed (the file is verified separately). */

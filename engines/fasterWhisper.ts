@@ -4,7 +4,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorType, failure } from '../lib/errors.js';
-import { SETUP_FIX, verifyBundled, whisperModelRef, type WhisperModelRef } from './bundledModels.js';
+import { insideModels, modelsDir, SETUP_FIX, verifyBundled, whisperModelRef, type WhisperModelRef } from './bundledModels.js';
 import { engineSettings, hostPool } from './engineHost.js';
 import { fromWhisperJson, type AsrResult, type WhisperTask } from './whisper.js';
 
@@ -29,6 +29,9 @@ export async function resolveWhisperModel(model: string): Promise<ResolvedWhispe
     }
   }
   if (ref.kind === 'path') {
+    if (!insideModels(ref.dir)) {
+      throw failure(ErrorType.InvalidConfig, `--asr-model ${model}: a model folder must be inside the worker's models folder (${modelsDir()}); put or link it there and name it (--asr-model FOLDER_NAME)`);
+    }
     if (!(await stat(path.join(ref.dir, 'model.bin')).then((s) => s.isFile() && s.size > 0, () => false))) {
       throw failure(ErrorType.EngineMissing, `--asr-model ${model}: no CTranslate2 model.bin in that folder (convert one with ct2-transformers-converter, or use base or tiny.en)`);
     }

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { checkJobEngines } from '../../activities/engineChecks.js';
 import { jobOptionsSchema, type JobOptionsInput } from '../../config/schema.js';
 import { DEFAULT_MODELS_DIR } from '../../engines/bundledModels.js';
+import { resolveWhisperModel } from '../../engines/fasterWhisper.js';
 import { tempDir } from '../support/jobs.js';
 
 const options = (extra: Partial<JobOptionsInput> = {}) => jobOptionsSchema.parse({ video: 'x.mp4', mix: { separation: 'off' }, ...extra });
@@ -77,5 +78,17 @@ describe('a missing or damaged model, or no engine Python: EngineMissing at once
     expect(await failureOf(checkJobEngines(options({ asr: { engine: 'faster-whisper' } })))).toMatchObject({ type: 'EngineMissing', message: expect.stringMatching(/engine Python \/nonexistent\/python is not there.*scripts\/setup\.sh/) });
     expect(await failureOf(checkJobEngines(options({ translate: false, tts: { engine: 'piper' }, asr: { engine: 'pocketsphinx' } })))).toMatchObject({ type: 'EngineMissing', message: expect.stringMatching(/piper runs in the engine host, which cannot start/) });
     expect(await checkJobEngines(options({ src: 'en', tgt: 'en', translate: false }))).toMatchObject({ asrEngine: 'pocketsphinx', ttsEngine: 'festival' });
+  });
+
+  it("a model folder comes only from the worker's models folder: by name or path there; anywhere else is refused before any load", async () => {
+    const models = await tempDir('own-models');
+    process.env.ENGINE_MODELS_DIR = models;
+    await symlink(path.join(DEFAULT_MODELS_DIR, 'whisper-base'), path.join(models, 'my-whisper'));
+    await expect(resolveWhisperModel('my-whisper')).resolves.toMatchObject({ model: path.join(models, 'my-whisper') });
+    await expect(resolveWhisperModel(path.join(models, 'my-whisper'))).resolves.toMatchObject({ model: path.join(models, 'my-whisper') });
+    for (const outside of [path.join(DEFAULT_MODELS_DIR, 'whisper-base'), '/etc', `${models}-evil/x`]) {
+      expect(await failureOf(resolveWhisperModel(outside))).toMatchObject({ type: 'InvalidConfig', message: expect.stringMatching(/must be inside the worker's models folder/) });
+    }
+    expect(await failureOf(checkJobEngines(options({ asr: { engine: 'whisper', model: '/etc/passwd' } })))).toMatchObject({ type: 'InvalidConfig', message: expect.stringMatching(/a model folder is for --asr faster-whisper/) });
   });
 });
