@@ -38,9 +38,7 @@ interface Speaker {
   key: string;
   /** Writes the engine's raw WAV of `text` to `out`. */
   speak(out: string, text: string, rate?: number): Promise<void>;
-  /** The command line, for engines that are programs (expressive mode builds its own from it). */
-  argv?(out: string, text: string, rate?: number): string[];
-  /** Runs a command line of this engine that writes `out` (expressive mode's own). */
+  /** Runs a command line of this engine that writes `out` (expressive mode's own, for espeak-ng and festival). */
   runArgv?(cmd: string[], out: string, text: string): Promise<void>;
 }
 
@@ -48,21 +46,19 @@ async function speakerFor(prep: PreparedJob, voice: SpeakerVoice | undefined, li
   const { options, ttsEngine } = prep;
   const language = options.translate ? options.tgt : options.src;
   const log = commandLog(prep.job);
-  // A program speaks, its text on stdin (espeak-ng, festival).
-  const runArgv = async (cmd: string[], out: string, text: string, stdin: boolean) => {
-    const r = await run(cmd, { input: stdin ? text + '\n' : '', timeoutMs: 120_000, recordTo: log });
+  // A program speaks (espeak-ng, festival), its text on stdin so a line starting with "-" is never a flag.
+  const runArgv = async (cmd: string[], out: string, text: string) => {
+    const r = await run(cmd, { input: text + '\n', timeoutMs: 120_000, recordTo: log });
     // A program can print a complaint and still exit 0: no file is the failure it did not report.
     if (!(await exists(out))) throw failure(ErrorType.EngineFailed, `${cmd[0]} wrote no audio for line ${lineIndex}: ${(r.stdout + r.stderr).trim().slice(-400)}`);
   };
-  const program = (key: string, argv: Speaker['argv'] & {}, stdin: boolean): Speaker => ({
-    key, argv,
-    speak: (out, text, rate) => runArgv(argv(out, text, rate), out, text, stdin),
-    runArgv: (cmd, out, text) => runArgv(cmd, out, text, stdin),
+  const program = (key: string, argv: (out: string, rate?: number) => string[]): Speaker => ({
+    key, runArgv, speak: (out, text, rate) => runArgv(argv(out, rate), out, text),
   });
   switch (ttsEngine) {
     case 'festival': {
       const name = voice?.voice ?? options.tts.voice;
-      return program(`festival-${name ?? 'default'}`, (out) => festivalArgv(out, name), true);
+      return program(`festival-${name ?? 'default'}`, (out) => festivalArgv(out, name));
     }
     case 'piper': {
       const model = voice?.voice ? (await resolvePiperModel(options, language, voice.voice)).model : (await resolvePiperModel(options, language)).model;
@@ -81,7 +77,7 @@ async function speakerFor(prep: PreparedJob, voice: SpeakerVoice | undefined, li
     }
     default: {
       const name = voice?.voice ?? options.tts.voice ?? language;
-      return program(`espeak-ng-${name}`, (out, _t, rate) => espeakArgv(out, name, Math.round(options.tts.espeakSpeed * (rate ?? 1))), true);
+      return program(`espeak-ng-${name}`, (out, rate) => espeakArgv(out, name, Math.round(options.tts.espeakSpeed * (rate ?? 1))));
     }
   }
 }

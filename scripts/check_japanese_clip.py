@@ -61,13 +61,16 @@ def main() -> int:
     model = WhisperModel(args.model_dir, device="cpu", compute_type="int8")
     opts = {"beam_size": args.beam_size, "vad_filter": args.vad, "word_timestamps": args.vad}
 
+    def segments_of(task):
+        t = time.monotonic()
+        segs = list(model.transcribe(str(clip), language="ja", task=task, **opts)[0])
+        print(f"{task}: {len(segs)} segments in {time.monotonic() - t:.1f} s")
+        for s in segs:
+            print(f"  [{s.start:6.2f}-{s.end:6.2f}] {s.text.strip()}")
+        return segs
+
     # --- transcribe: CER ---
-    t = time.monotonic()
-    segs, _ = model.transcribe(str(clip), language="ja", task="transcribe", **opts)
-    segs = list(segs)
-    print(f"transcribe: {len(segs)} segments in {time.monotonic() - t:.1f} s")
-    for s in segs:
-        print(f"  [{s.start:6.2f}-{s.end:6.2f}] {s.text.strip()}")
+    segs = segments_of("transcribe")
     ref = normalize_ja("".join(l["ja"] for l in lines))
     hyp = normalize_ja("".join(s.text for s in segs))
     dist = edit_distance(ref, hyp)
@@ -77,12 +80,7 @@ def main() -> int:
     print(f"CER: {cer:.4f} ({dist} edits / {len(ref)} chars)")
 
     # --- translate: keywords per line ---
-    t = time.monotonic()
-    tsegs, _ = model.transcribe(str(clip), language="ja", task="translate", **opts)
-    tsegs = list(tsegs)
-    print(f"translate: {len(tsegs)} segments in {time.monotonic() - t:.1f} s")
-    for s in tsegs:
-        print(f"  [{s.start:6.2f}-{s.end:6.2f}] {s.text.strip()}")
+    tsegs = segments_of("translate")
     hits = 0
     for l in lines:
         english = " ".join(s.text.strip() for s in tsegs if s.start < l["end"] and s.end > l["start"]).lower()
