@@ -7,13 +7,14 @@ import { silencedetectArgv } from '../engines/ffmpeg.js';
 import { batchArgv, parseHypseg, wordsToText } from '../engines/pocketsphinx.js';
 import { isWhisperEngine } from '../engines/whisper.js';
 import { ErrorType, failure } from '../lib/errors.js';
-import type { AudioTracks, Line, PreparedJob, Word } from '../lib/job.js';
+import type { AudioTracks, Line, LineSet, PreparedJob, Word } from '../lib/job.js';
 import { parseSilencedetect, speechRegions, type Region } from '../lib/speechRegions.js';
 import { parseSubtitles } from '../lib/subtitles.js';
 import { parseWavHeader, wavHeader } from '../lib/wav.js';
 import { commandLog, hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
 import { recognizeWithWhisper, type Recognition } from './asrWhisper.js';
 import { run } from './run.js';
+import { storeLines } from './lineSets.js';
 
 const TRANSCRIPT = 'transcript.json';
 /** Context kept around each utterance so the recognizer hears its onset and release. */
@@ -133,7 +134,7 @@ async function recognizeWithPocketsphinx(prep: PreparedJob, analysisAbs: string,
   return lines;
 }
 
-export async function transcribe(prep: PreparedJob, audio: AudioTracks): Promise<Line[]> {
+export async function transcribe(prep: PreparedJob, audio: AudioTracks): Promise<LineSet> {
   const { job, options } = prep;
   const out = inJob(job, TRANSCRIPT);
   const analysis = inJob(job, audio.analysis);
@@ -141,7 +142,7 @@ export async function transcribe(prep: PreparedJob, audio: AudioTracks): Promise
   const whisper = isWhisperEngine(options.asr.engine);
   // Whisper is told the source language; pocketsphinx's model is English whatever src says.
   const hash = whisper ? hashOf('transcribe', st.size, st.mtimeMs, options.asr, options.src) : hashOf('transcribe', st.size, st.mtimeMs, options.asr);
-  if (await isFresh(job, out, hash)) return readTranscript(out);
+  if (await isFresh(job, out, hash)) return storeLines(job, 'lines', await readTranscript(out));
 
   const rec = await recognize(prep, analysis, prep.media.durationSec, 'tmp/asr');
   for (const w of rec.warnings) logWarning(w);
@@ -156,7 +157,7 @@ export async function transcribe(prep: PreparedJob, audio: AudioTracks): Promise
     ? { model: options.asr.engine === 'whisper-cpp' ? options.asr.whisperCppModel : options.asr.model, detectedLanguage: rec.detectedLanguage, dropped: rec.dropped, warnings: rec.warnings }
     : {};
   await saveTranscript(prep, rec.lines, rec.engine, hash, extra);
-  return rec.lines;
+  return storeLines(job, 'lines', rec.lines);
 }
 
 export async function readSubtitleFile(file: string, flag: string): Promise<Line[]> {
@@ -172,12 +173,12 @@ export async function readSubtitleFile(file: string, flag: string): Promise<Line
   }
 }
 
-export async function importSubtitles(prep: PreparedJob): Promise<Line[]> {
+export async function importSubtitles(prep: PreparedJob): Promise<LineSet> {
   const file = prep.options.subs!;
   const lines = await readSubtitleFile(file, '--subs');
   const st = await stat(file);
   await saveTranscript(prep, lines, `subtitles:${path.basename(file)}`, hashOf('subs', file, st.size, st.mtimeMs));
-  return lines;
+  return storeLines(prep.job, 'lines', lines);
 }
 
 function logWarning(message: string): void {

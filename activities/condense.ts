@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { CancelledFailure } from '@temporalio/common';
 import { chatJson } from '../engines/llmTranslate.js';
 import { condenseText } from '../lib/condense.js';
-import type { Condensing, PreparedJob, TranslatedLine } from '../lib/job.js';
+import type { Condensing, LineSet, Lines, PreparedJob, TranslatedLine } from '../lib/job.js';
+import { linesOf, storeLines } from './lineSets.js';
 import type { ChatMessage } from '../lib/llmProtocol.js';
 import { parseEmotionTag } from '../lib/prosody.js';
 import { engineSpeechSec, estimateSpeechSec as estimateAtPersonRate, syllablesPerSec } from '../lib/syllables.js';
@@ -54,7 +55,12 @@ export function setLlmCondenser(fn: LlmCondenser | undefined): void {
 /** What an LLM rewrite depends on, for the artifact hash: nothing when the job has no chat model. */
 const llmKey = (prep: PreparedJob) => (prep.options.mt?.engine === 'llm' ? prep.options.mt.llm : undefined);
 
-export async function condenseLines(prep: PreparedJob, lines: TranslatedLine[]): Promise<TranslatedLine[]> {
+/** The condenseLines activity: the lines as they will be spoken, by reference. */
+export async function condenseLines(prep: PreparedJob, lines: Lines<TranslatedLine>): Promise<LineSet> {
+  return storeLines(prep.job, 'spoken', await condenseList(prep, await linesOf(prep.job, lines)));
+}
+
+export async function condenseList(prep: PreparedJob, lines: TranslatedLine[]): Promise<TranslatedLine[]> {
   const { job, options, media, ttsEngine } = prep;
   const out = inJob(job, CONDENSED);
   const lang = options.translate ? options.tgt : options.src;

@@ -5,7 +5,13 @@ import { loadSettings, parseJobOptions } from '../config/load.js';
 import { extractArgv, probeArgv } from '../engines/ffmpeg.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { AudioTracks, JobRef, MediaInfo, PreparedJob } from '../lib/job.js';
-import { commandLog, commit, ensureDirs, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
+import type { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { activityContext } from '../engines/activityContext.js';
+import { dubLanguage } from '../lib/languages.js';
+import { commandLog, commit, ensureDirs, hashOf, inJob, isFresh, jobDir, tmpOf, writeAtomic } from './artifacts.js';
+import { claimFolder, lockFolder, unlockFolder } from './jobFolder.js';
 import { checkJobEngines } from './engineChecks.js';
 import { recordCommand, run, type CommandRecord } from './run.js';
 
@@ -19,12 +25,6 @@ function fps(rate: string | undefined): number {
   return d ? n / d : 0;
 }
 
-/** A folder name for the job from the video's name: letters, digits, dot, dash, underscore. */
-export function jobNameFor(video: string): string {
-  const stem = path.basename(video, path.extname(video));
-  const safe = stem.normalize('NFC').replace(/[^\p{L}\p{N}._-]+/gu, '_').replace(/^[._]+/, '').slice(0, 120);
-  return safe || 'job';
-}
 
 /** Inputs longer than this are refused: a broken header claiming days would otherwise tie up workers. */
 export const MAX_INPUT_HOURS = 12;
@@ -79,7 +79,8 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   const options = parsed.options;
   const settings = loadSettings();
   options.video = path.resolve(options.video);
-  const root = path.resolve(options.outputDir ?? settings.outputDir);
+  // The root is the worker's; job input names at most a sub-folder inside it (checked by the schema).
+  const root = path.resolve(settings.outputDir);
 
   // The engine checks run while ffprobe reads the input; a bad input is still the error reported first.
   // A dry run uses no recognizer, translator or synthesizer, so it needs none installed.
@@ -104,18 +105,42 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   options.asr.engine = asrEngine;
   options.mt.engine = mtEngine;
 
-  const job: JobRef = { root, name: jobNameFor(options.video) };
+  let job: JobRef;
   try {
     await mkdir(root, { recursive: true });
     await access(root, constants.W_OK);
+    job = await claimFolder(root, options.outputDir, options.video, dubLanguage(options));
+  } catch (e) {
+    if (e instanceof ApplicationFailure) throw e;
+    throw failure(ErrorType.OutputNotWritable, `cannot write the output folder ${root}: ${(e as Error).message}`);
+  }
+  const ctx = activityContext();
+  const workflowId = ctx?.info.workflowExecution?.workflowId;
+  if (ctx && workflowId) await lockFolder(jobDir(job), workflowId, (id) => isRunning(ctx, id));
+  try {
     await ensureDirs(job, 'audio', 'tmp');
     if (probe) await recordCommand(commandLog(job), probe);
   } catch (e) {
-    throw failure(ErrorType.OutputNotWritable, `cannot write the output folder ${root}: ${(e as Error).message}`);
+    throw failure(ErrorType.OutputNotWritable, `cannot write the output folder ${jobDir(job)}: ${(e as Error).message}`);
   }
   // The validated options, so `anime-dub review … render` can re-run this job with edits.
   await writeAtomic(job, inJob(job, 'job.json'), JSON.stringify(options, null, 2));
   return { job, options, media, ttsEngine, separate };
+}
+
+/** Whether a job is still running (unknown = assumed running: never take over a folder on a guess). */
+async function isRunning(ctx: Context, workflowId: string): Promise<boolean> {
+  try {
+    return (await ctx.client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+  } catch (e) {
+    return !(e instanceof WorkflowNotFoundError);
+  }
+}
+
+/** The job's end, however it ended: the folder is free for the next job. */
+export async function releaseJob(prep: PreparedJob): Promise<void> {
+  const workflowId = activityContext()?.info.workflowExecution?.workflowId;
+  if (workflowId) await unlockFolder(jobDir(prep.job), workflowId);
 }
 
 export async function extractAudio(prep: PreparedJob): Promise<AudioTracks> {

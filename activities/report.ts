@@ -10,6 +10,8 @@ import { commandLog, exists, inJob, isFresh, tmpOf, writeAtomic } from './artifa
 import { MIX_LOUDNESS, mixOptionsOf, readMixInfo } from './mix.js';
 import { encodedDubHash } from './mux.js';
 import { run } from './run.js';
+import { linesOf } from './lineSets.js';
+import type { Lines } from '../lib/job.js';
 
 /** Engines that take the fit's rate hint themselves (activities/tts.ts): their pace change counts as speed. */
 const NATIVE_RATE = new Set(['espeak-ng', 'piper']);
@@ -36,7 +38,8 @@ async function measureDubTrack(prep: PreparedJob, outputs: DubOutputs): Promise<
   return undefined;
 }
 
-export async function writeReport(prep: PreparedJob, lines: TranslatedLine[], fitted: FittedLine[], outputs: DubOutputs, lipsync: LipsyncOutcome = { status: 'off' }): Promise<string> {
+export async function writeReport(prep: PreparedJob, linesIn: Lines<TranslatedLine>, fittedIn: Lines<FittedLine>, outputs: DubOutputs, lipsync: LipsyncOutcome = { status: 'off' }): Promise<string> {
+  const [lines, fitted] = await Promise.all([linesOf(prep.job, linesIn), linesOf(prep.job, fittedIn)]);
   const byIndex = new Map(fitted.map((f) => [f.index, f]));
   const mixOpts = mixOptionsOf(prep);
   const qa = qaLines({ lines, fitted, engine: prep.ttsEngine, nativeRate: NATIVE_RATE.has(prep.ttsEngine), maxSpeed: prep.options.fit.maxSpeed });

@@ -70,11 +70,10 @@ export function resolveJobOptions(settings: Settings, options: Tree & { video: s
       queues: settings.queues,
       placement: settings.placement,
       searchAttributes: settings.searchAttributes,
-      outputDir: path.resolve(cwd, settings.outputDir),
     },
     options,
   );
-  for (const key of ['video', 'subs', 'translatedSubs', 'outputDir'] as const) {
+  for (const key of ['video', 'subs', 'translatedSubs'] as const) {
     if (typeof merged[key] === 'string' && merged[key]) merged[key] = path.resolve(cwd, merged[key] as string);
   }
   // Files named inside engine sections too: a relative path means the caller's directory, not the worker's.

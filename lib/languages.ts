@@ -15,3 +15,8 @@ export function containerLanguage(code: string): string {
   const bibliographic: Record<string, string> = { deu: 'ger', fra: 'fre', zho: 'chi', nld: 'dut', ron: 'rum', isl: 'ice', cym: 'wel', eus: 'baq' };
   return bibliographic[iso3] ?? iso3;
 }
+
+/** The language the dub speaks: the target, or the source when the job keeps it (identity translation). */
+export function dubLanguage(options: { translate: boolean; src: string; tgt: string }): string {
+  return options.translate ? options.tgt : options.src;
+}
