@@ -177,8 +177,11 @@ program
     // Plugin locations are worker settings (never job input): the in-process or background worker reads them from env.
     if (o.wav2lipDir) process.env.WAV2LIP_DIR = path.resolve(o.wav2lipDir);
     if (o.wav2lipCheckpoint) process.env.WAV2LIP_CHECKPOINT = path.resolve(o.wav2lipCheckpoint);
-    // The output root is a worker setting too (job input names only a sub-folder of it).
-    if (o.output) process.env.ANIME_DUB_OUTPUT_DIR = path.resolve(o.output);
+    // The output root is a worker setting too (job input names only a sub-folder of it): --output sets the
+    // local worker's root, or, with a Temporal service, names a folder inside the workers' shared root.
+    let subFolder: string | undefined;
+    if (o.output && !loadSettings().temporal.address) process.env.ANIME_DUB_OUTPUT_DIR = path.resolve(o.output);
+    else if (o.output) subFolder = outputSubFolder(path.resolve(loadSettings().outputDir), path.resolve(o.output));
     const videos = await expandInputs(inputs);
     const batch = videos.length > 1 || inputs.some((i) => existsSync(i) && statSync(i).isDirectory());
     if (batch && o.workflowId) fail('--workflow-id names one job; leave it out when dubbing several files', 2);
@@ -192,7 +195,7 @@ program
     }
     for (const video of videos) {
       try {
-        jobs.push({ video, options: jobOptionsFromFlags(settings, video, o) });
+        jobs.push({ video, options: jobOptionsFromFlags(settings, video, o, subFolder) });
       } catch (e) {
         if (!batch) fail(e instanceof Error ? e.message : String(e), 2);
         jobs.push({ video, error: e instanceof Error ? e.message : String(e) });
@@ -265,7 +268,16 @@ async function expandInputs(inputs: string[]): Promise<string[]> {
   return out;
 }
 
-function jobOptionsFromFlags(settings: Settings, video: string, o: Record<string, any>): JobOptions {
+/** --output as a sub-folder of the workers' root (they share it); anything outside it is refused. */
+function outputSubFolder(root: string, dir: string): string | undefined {
+  const rel = path.relative(root, dir);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) {
+    fail(`--output ${dir} is outside the workers' output root ${root} (ANIME_DUB_OUTPUT_DIR): with a Temporal service, name a folder inside it`, 2);
+  }
+  return rel || undefined;
+}
+
+function jobOptionsFromFlags(settings: Settings, video: string, o: Record<string, any>, outputDir?: string): JobOptions {
   const extra: Record<string, unknown> = {};
   for (const kv of (o.set ?? []) as string[]) {
     const [k, ...rest] = kv.split('=');
@@ -277,6 +289,7 @@ function jobOptionsFromFlags(settings: Settings, video: string, o: Record<string
   return resolveJobOptions(settings, {
     ...extra,
     video,
+    ...(outputDir ? { outputDir } : {}),
     src: o.src, tgt: o.tgt, subs: o.subs, translatedSubs: o.translatedSubs,
     translate: o.translate === false ? false : undefined,
     // Spread so that --set asr.silenceDb=... and --asr together both count.

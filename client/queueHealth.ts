@@ -1,11 +1,13 @@
 // Which of a job's task queues no worker is polling: a job waiting there looks stuck ("112/350 done" forever)
 // unless someone says why.
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto, { type temporal as T } from '@temporalio/proto';
+
+const { temporal } = proto; // a CommonJS package: no named ESM exports
 
 export interface JobQueues { workflows: string; cpu: string; gpu: string }
 
-async function hasPollers(client: Client, namespace: string, name: string, type: temporal.api.enums.v1.TaskQueueType): Promise<boolean> {
+async function hasPollers(client: Client, namespace: string, name: string, type: T.api.enums.v1.TaskQueueType): Promise<boolean> {
   const res = await client.workflowService.describeTaskQueue({ namespace, taskQueue: { name, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL }, taskQueueType: type });
   return (res.pollers?.length ?? 0) > 0;
 }
@@ -13,7 +15,7 @@ async function hasPollers(client: Client, namespace: string, name: string, type:
 /** The job's queues that have had no poller in the last minute or so (the server's own window). */
 export async function queuesWithoutWorkers(client: Client, namespace: string, queues: JobQueues): Promise<string[]> {
   const { TASK_QUEUE_TYPE_WORKFLOW: WF, TASK_QUEUE_TYPE_ACTIVITY: ACT } = temporal.api.enums.v1.TaskQueueType;
-  const checks: [string, temporal.api.enums.v1.TaskQueueType][] = [[queues.workflows, WF], [queues.cpu, ACT], [queues.gpu, ACT]];
+  const checks: [string, T.api.enums.v1.TaskQueueType][] = [[queues.workflows, WF], [queues.cpu, ACT], [queues.gpu, ACT]];
   const idle = await Promise.all(checks.map(async ([name, type]) => ((await hasPollers(client, namespace, name, type).catch(() => true)) ? undefined : name)));
   return [...new Set(idle.filter((q): q is string => q !== undefined))];
 }

@@ -24,7 +24,7 @@ describe('the Temporal CLI on our jobs (real temporal binary, real dev server)',
     const done = JSON.parse((await run([cli, 'workflow', 'query', '--address', TEST_ADDRESS, '--workflow-id', id, '--name', 'progress', '-o', 'json'])).stdout);
     const progress = done.queryResult?.[0] ?? done.queryResult ?? done;
     expect(progress).toMatchObject({ stage: 'done', percent: 100, linesDone: 2, linesTotal: 2 });
-    expect(progress.outputs.mkv).toBe('short.dub.mkv');
+    expect(progress.outputs.mkv).toBe('short.es.dub.mkv');
 
     const listed = await run([cli, 'workflow', 'list', '--address', TEST_ADDRESS, '--query', `DubStage = 'done' AND WorkflowId = '${id}'`, '-o', 'json']);
     expect(listed.stdout).toContain(id);
