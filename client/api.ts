@@ -1,4 +1,5 @@
 // Typed helpers for programs: start a dub job, read its progress, wait for it, cancel it, list jobs.
+// This is the package's entry point (`import { startDubJob } from 'anime-dub'`): the input and result types too.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
@@ -10,6 +11,14 @@ import { progressQuery, type Progress } from '../lib/progress.js';
 import type { StreamProgress } from '../lib/streamProgress.js';
 import type { JobQueues } from './queueHealth.js';
 import type { StreamDubResult } from '../workflows/streamDub.js';
+
+export type { JobOptions, JobOptionsInput, Settings } from '../config/schema.js';
+export { loadSettings, resolveJobOptions } from '../config/load.js';
+export type { DubJobInput, DubJobResult, DubOutputs, LipsyncOutcome, TranslatedLine } from '../lib/job.js';
+export type { Progress } from '../lib/progress.js';
+export type { StreamProgress } from '../lib/streamProgress.js';
+export type { StreamDubResult } from '../workflows/streamDub.js';
+export type { EditLineRequest } from '../lib/review.js';
 
 export async function connectClient(address: string, namespace = 'default'): Promise<Client> {
   const connection = await Connection.connect({ address });

@@ -19,6 +19,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { qaSummaryLines } from './qaSummary.js';
 import { waitingNote, type JobQueues } from './queueHealth.js';
+import { reclaimFromDeadLocalWorkers } from './reclaim.js';
 
 const program = new Command();
 program
@@ -223,6 +224,8 @@ program
     const handle = await start(options, o.workflowId);
     if (await attachedToRunning(handle, asked).catch(() => false)) {
       console.log(`Attached to job ${handle.workflowId}, already running with these options (--new starts another)`);
+      const reclaimed = await reclaimFromDeadLocalWorkers(ctx.client, ctx.settings.temporal.namespace, handle.workflowId).catch(() => 0);
+      if (reclaimed) console.log(`  resuming ${reclaimed} step(s) left by a worker that is gone`);
     } else {
       console.log(`Started job ${handle.workflowId}`);
     }
