@@ -22,6 +22,8 @@ export function trackInfo(prep: PreparedJob, outputs: DubOutputs, mixRel: string
     srcLang: containerLanguage(options.src),
     tgtLang: containerLanguage(dubLanguage),
     title: `${job.name} (${dubLanguage} dub)`,
+    ...(media.audioStream ? { originalAudio: media.audioStream } : {}),
+    ...(media.subtitleStreams?.length ? { inputSubtitles: media.subtitleStreams.length } : {}),
   };
 }
 

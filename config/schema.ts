@@ -95,13 +95,22 @@ export const pluginsSchema = z.object({
   python: z.string().min(1).default('python3'),
 });
 
+/** ASS style names, as a list or "OP,ED Romaji" (the CLI's form). */
+const styleList = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v), z.array(z.string().min(1).max(200)).max(200));
+
 /** Options of one dub job: travel in the workflow input, validated by the prepareJob activity. */
 export const jobOptionsSchema = z.object({
   video: z.string().min(1, 'a path to the input video'),
   src: lang.default('en'),
   tgt: lang.default('es'),
-  /** SRT, WebVTT or ASS file giving the source lines (skips speech recognition; ASS speaker names kept). */
+  /**
+   * SRT, WebVTT or ASS file giving the source lines (skips speech recognition; ASS speaker names kept), or
+   * `embedded`, `embedded:N`, `embedded:LANG`: a subtitle stream of the input. In the target language they are the dub script.
+   */
   subs: z.string().min(1).optional(),
+  /** Which subtitle events are voiced (ASS styles; the rest is classified, README "Subtitles you already have") and the input's audio track (0:a:N or a language). */
+  subtitles: z.object({ voiceStyles: styleList.optional(), skipStyles: styleList.optional() }).prefault({}),
+  audioTrack: z.string().regex(/^(?:\d{1,2}|[A-Za-z]{2,3})$/, 'an audio track number (0 = the first) or a language such as ja, eng').optional(),
   /** SRT, WebVTT or ASS file giving the target lines (skips machine translation). */
   translatedSubs: z.string().min(1).optional(),
   /** false = identity translation (dub in the source language). */

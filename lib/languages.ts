@@ -15,3 +15,10 @@ export function containerLanguage(code: string): string {
   const bibliographic: Record<string, string> = { deu: 'ger', fra: 'fre', zho: 'chi', nld: 'dut', ron: 'rum', isl: 'ice', cym: 'wel', eus: 'baq' };
   return bibliographic[iso3] ?? iso3;
 }
+
+/** Two language codes name the same language (ja, jpn; de, deu, ger), case aside. */
+export function sameLanguage(a: string, b: string): boolean {
+  const x = a.toLowerCase().split(/[-_]/)[0];
+  const y = b.toLowerCase().split(/[-_]/)[0];
+  return x === y || toIso3(x) === toIso3(y) || containerLanguage(x) === containerLanguage(y);
+}
