@@ -10,7 +10,7 @@ import type { Condensing, PreparedJob, TranslatedLine } from '../lib/job.js';
 import type { ChatMessage } from '../lib/llmProtocol.js';
 import { parseEmotionTag } from '../lib/prosody.js';
 import { engineSpeechSec, estimateSpeechSec as estimateAtPersonRate, syllablesPerSec } from '../lib/syllables.js';
-import { engineRateFor, MIN_AUDIBLE_SEC, needsCondensing, RATE_KNOB_ENGINES, slotFor, type Slot } from '../lib/timingFit.js';
+import { engineRateFor, MIN_AUDIBLE_SEC, needsCondensing, RATE_KNOB_ENGINES, severalSpeakers, slotFor, speakerSlotFor, type Slot } from '../lib/timingFit.js';
 import { hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
 
 const CONDENSED = 'condensed.json';
@@ -64,10 +64,12 @@ export async function condenseLines(prep: PreparedJob, lines: TranslatedLine[]):
   if (await isFresh(job, out, hash)) return withRevisions(prep, (JSON.parse(await readFile(out, 'utf8')) as { lines: TranslatedLine[] }).lines);
 
   const starts = lines.map((l) => l.start);
+  const perSpeaker = severalSpeakers(lines);
   const edited = options.review?.overrides?.edits ?? {};
   const result: TranslatedLine[] = [];
   for (const [i, line] of lines.entries()) {
-    const slot = slotFor(starts, i, media.durationSec, options.fit.guardMs, MIN_AUDIBLE_SEC);
+    // The slot dubEachLine gives the line (per speaker when several speak).
+    const slot = perSpeaker ? speakerSlotFor(lines, i, media.durationSec, options.fit.guardMs, MIN_AUDIBLE_SEC) : slotFor(starts, i, media.durationSec, options.fit.guardMs, MIN_AUDIBLE_SEC);
     const slotSec = slot.end - slot.start;
     // A leading [happy]/[sad]/… is direction for the voice, not words: kept as it is, never "condensed" away.
     const tag = parseEmotionTag(line.target);

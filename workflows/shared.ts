@@ -7,7 +7,7 @@ import { NON_RETRYABLE_TYPES } from '../lib/errors.js';
 import type { FittedLine, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { dubLineWith } from '../lib/lineFit.js';
 import type { ProsodyPlan } from '../lib/prosody.js';
-import { MIN_AUDIBLE_SEC, slotFor } from '../lib/timingFit.js';
+import { MIN_AUDIBLE_SEC, severalSpeakers, slotFor, speakerSlotFor } from '../lib/timingFit.js';
 import { guidedBatches, mapWithWindow } from '../lib/window.js';
 
 export type Activities = typeof activities;
@@ -55,7 +55,12 @@ export async function dubEachLine(
   const spoken = lines.length && patched('condense-lines') ? await act.condenseLines(prep, lines) : lines;
   const starts = spoken.map((l) => l.start);
   const planOf = new Map(plans.map((p) => [p.index, p]));
-  const slotOf = (i: number) => slotFor(starts, i, prep.media.durationSec, prep.options.fit.guardMs, minAudibleSec);
+  // Several speakers: slots per speaker, so overlapping people are each heard in full (one speaker, or a history
+  // from before: the one timeline, exactly as it was; patched() is asked only when the lines have several speakers).
+  const perSpeaker = severalSpeakers(spoken) && patched('speaker-slots');
+  const slotOf = (i: number) => (perSpeaker
+    ? speakerSlotFor(spoken, i, prep.media.durationSec, prep.options.fit.guardMs, minAudibleSec)
+    : slotFor(starts, i, prep.media.durationSec, prep.options.fit.guardMs, minAudibleSec));
   let done = 0;
   onLineDone(0, spoken.length);
   if (patched('line-batches')) {
