@@ -63,8 +63,8 @@ const WHOLE_BRACKETED = /^(?:\[[^\]]*\]|\([^)]*\)|（[^）]*）|［[^］]*］|�
 /** "[door slams]" anywhere, "(laughs)" at a row's start: sound cues inside a spoken row. */
 const SQUARE_CUE = /\s*(?:\[[^\]]*\]|［[^］]*］|【[^】]*】)\s*/g;
 const LEADING_PAREN_CUE = /^\([^)]*\)\s*(?=\S)/;
-/** "MAN:", "OLD WOMAN:", "Aya:", "Dr. Kim:" — a name of at most three words, a colon, then speech. */
-const LATIN_LABEL = /^(\p{Lu}[\p{L}\p{N}.'’-]*(?: [\p{L}\p{N}.'’-]+){0,2}):\s+(?=\S)/u;
+/** "MAN:", "OLD WOMAN:", "DR. KIM:" — SDH writes names in capitals (mixed case would take "Look: …" for a name). */
+const LATIN_LABEL = /^(\p{Lu}[\p{Lu}\p{N}.'’-]*(?: [\p{Lu}\p{N}.'’-]+){0,2}):\s+(?=\S)/u;
 /** "(綾)", "（綾）" before Japanese/Chinese speech: the speaker, as TV captions write it. */
 const CJK_LABEL = /^[(（]([^()（）\s]{1,12})[)）]\s*/;
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;

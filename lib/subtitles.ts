@@ -227,7 +227,7 @@ function assCues(body: string): { cues: RawCue[]; warnings: SubtitleWarning[] } 
         .join('\n');
       const ass: AssTraits = {
         style: String(ev.Style ?? '').trim(),
-        effect: String(ev.Effect ?? '').trim(),
+        effect: effectName(ev.Effect),
         karaoke: has('k', 'K', 'kf', 'ko', 'kt'),
         drawing: ev.Text.parsed.some((p) => p.drawing.length > 0) || tags.some((t) => typeof t.p === 'number' && t.p > 0),
         positioned: has('pos', 'move'),
@@ -241,6 +241,13 @@ function assCues(body: string): { cues: RawCue[]; warnings: SubtitleWarning[] } 
     });
   }
   return { cues, warnings };
+}
+
+/** ass-compiler gives a known Effect (Banner, Scroll) as an object with its name, others as text. */
+function effectName(effect: unknown): string {
+  if (typeof effect === 'string') return effect.trim();
+  const name = (effect as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name : '';
 }
 
 function round3(x: number): number {
@@ -261,8 +268,9 @@ function cueNodes(lines: readonly TimedText[], text: (t: string) => string): Nod
   return lines.map((l) => ({ type: 'cue' as const, data: { start: Math.round(l.start * 1000), end: Math.round(l.end * 1000), text: text(oneRow(l.text)) } }));
 }
 
+/** SRT has no escapes: an ASCII arrow in the text becomes →, so no row of text reads as a timing line. */
 export function formatSrt(lines: readonly TimedText[]): string {
-  return stringifySync(cueNodes(lines, (t) => t), { format: 'SRT' });
+  return stringifySync(cueNodes(lines, (t) => t.replace(/-+>/g, '→')), { format: 'SRT' });
 }
 
 /** WebVTT: `&`, `<` and `>` escaped, so a line holding "-->" or "<" cannot break the cue. */
