@@ -52,7 +52,8 @@ const inList = (list: readonly string[] | undefined, style: string | undefined) 
 
 /** Release credits and adverts: who subtitled it, where it was downloaded, what to buy. */
 const CREDIT = [
-  /\b(?:subtitles?|subs|captions?|captioning|translat(?:ed|ion|ions)|timing|timed|typeset(?:ting)?|encoded?|sync(?:ed|hroni[sz]ed)?|correct(?:ed|ions)|ripped|transcri(?:bed|pt(?:ion)?)|edited|qc)\s+(?:and\s+\w+\s+)?by\b/i,
+  // At the cue's start ("Subtitles by …", "Sync and corrections by …"): "it was edited by my brother" is speech.
+  /^\W*(?:subtitles?|subs|captions?|captioning|translat(?:ed|ion|ions)|timing|timed|typeset(?:ting)?|encoded?|sync(?:ed|hroni[sz]ed)?|correct(?:ed|ions)|ripped|transcri(?:bed|pt(?:ion)?)|edited|qc)\s+(?:(?:and|&)\s+\w+\s+)?by\b/i,
   /(?:https?:\/\/|www\.)\S+|\b[\w-]+\.(?:com|org|net|tv|io)\b|opensubtitles|addic7ed|subscene|podnapisi|yify/i,
   /advertise your (?:product|brand)|become (?:a )?vip member|support us and/i,
   /字幕(?:制作|翻訳|：|:)|翻訳(?:：|:)/,

@@ -62,7 +62,7 @@ export function readCues(text: string): ParsedSubtitles {
   const { cues, warnings } = format === 'ass' ? assCues(body) : textCues(body, format);
   const kept: RawCue[] = [];
   for (const c of cues) {
-    if (Buffer.byteLength(c.text, 'utf8') > MAX_CUE_BYTES) warnings.push({ line: c.line, message: `cue holds more than ${MAX_CUE_BYTES / 1024} KiB of text; skipped` });
+    if (utf8Bytes(c.text) > MAX_CUE_BYTES) warnings.push({ line: c.line, message: `cue holds more than ${MAX_CUE_BYTES / 1024} KiB of text; skipped` });
     else if (!(c.end > c.start)) warnings.push({ line: c.line, message: 'cue ends before it starts; skipped' });
     else kept.push(c);
   }
@@ -80,6 +80,8 @@ export function parseSubtitles(text: string): Line[] {
   if (lines.length === 0) throw new Error(noCueReason(parsed));
   return lines;
 }
+
+const utf8Bytes = (text: string) => new TextEncoder().encode(text).length;
 
 /** Why a file gave nothing to speak, without quoting it. */
 export function noCueReason(parsed: ParsedSubtitles): string {

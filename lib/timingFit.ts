@@ -1,6 +1,7 @@
 // Timing fit: where a dubbed line may sit and how it is made to fit there.
-// The hard rule: a dubbed line never runs past the start of the next source line. The guard gap before it is
-// kept when there is room, and yields before a line would go silent.
+// The hard rule: a dubbed line never runs past the start of the next source line (of the same speaker, when
+// several speak: then it runs over another speaker's line only as far as its own source line does). The guard
+// gap before it is kept when there is room, and yields before a line would go silent.
 
 export interface FitOptions {
   /** Most we speed a line up before cutting it. */
