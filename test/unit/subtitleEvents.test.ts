@@ -112,6 +112,11 @@ describe('SDH, labels and credits', () => {
     ]));
   });
 
+  it('speech that merely mentions editing, or says "Look:", is still speech', () => {
+    const lines = parseSubtitles('1\n00:00:01,000 --> 00:00:03,000\nIt was edited by my brother.\n\n2\n00:00:04,000 --> 00:00:05,000\nLook: it is here.\n');
+    expect(lines.map((l) => [l.speaker, l.text])).toEqual([[undefined, 'It was edited by my brother.'], [undefined, 'Look: it is here.']]);
+  });
+
   it('a parenthetical inside a spoken line stays (condensing decides about it)', () => {
     const lines = parseSubtitles('1\n00:00:01,000 --> 00:00:03,000\nThank you (really) so much.\n');
     expect(lines[0].text).toBe('Thank you (really) so much.');
