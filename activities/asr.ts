@@ -181,8 +181,7 @@ export async function importSubtitles(prep: PreparedJob): Promise<Line[]> {
   const out = inJob(job, TRANSCRIPT);
   if (await isFresh(job, out, hash)) return readTranscript(out);
   const sub = await loadSubtitles(options, media, where.kind === 'embedded' ? inJob(job, '.') : undefined);
-  const warnings = importWarnings('--subs', sub);
-  for (const w of warnings) logWarning(w);
+  const warnings = importWarnings('--subs', sub); // logged by prepareJob, before any work; recorded here
   const { lines, warnings: _w, shown: _s, ...record } = sub;
   const byReason: Record<string, number> = {};
   for (const k of sub.skipped) byReason[k.reason] = (byReason[k.reason] ?? 0) + 1;

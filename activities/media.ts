@@ -1,6 +1,7 @@
 // Probe and validate the input, then extract the two audio tracks every later stage reads.
 import { access, constants, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { Context } from '@temporalio/activity';
 import { loadSettings, parseJobOptions } from '../config/load.js';
 import { extractArgv, probeArgv } from '../engines/ffmpeg.js';
 import { ErrorType, failure } from '../lib/errors.js';
@@ -8,7 +9,7 @@ import type { AudioTracks, JobRef, MediaInfo, PreparedJob, SubtitleStream } from
 import { sameLanguage } from '../lib/languages.js';
 import { commandLog, commit, ensureDirs, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
 import { checkJobEngines } from './engineChecks.js';
-import { fitImport, readImport, subsSource } from './subtitleSource.js';
+import { fitImport, importWarnings, readImport, subsSource } from './subtitleSource.js';
 import { recordCommand, run, type CommandRecord } from './run.js';
 
 interface FfprobeStream {
@@ -108,6 +109,14 @@ function subtitleStreamsOf(streams: FfprobeStream[]): { subtitleStreams?: Subtit
   return subs.length ? { subtitleStreams: subs } : {};
 }
 
+function warn(message: string): void {
+  try {
+    Context.current().log.warn(message);
+  } catch {
+    // outside an activity (a test calling prepareJob directly): subtitles.json records it too
+  }
+}
+
 /** Validate options, input and engines before anything is written; then create Output/<job>/. */
 export async function prepareJob(input: unknown): Promise<PreparedJob> {
   const parsed = parseJobOptions(input);
@@ -140,6 +149,8 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   const subs = options.subs ? await (early ?? readImport(options, media)).then((s) => fitImport(s, media))
     .catch(async (e: unknown) => { await engines?.catch(() => undefined); throw e; }) : undefined;
   engines ??= startChecks(subs?.inTarget ?? false);
+  // Said now, before any work: unreadable cues (by line) and the one warning for cues past the video's end.
+  if (subs) for (const w of importWarnings('--subs', subs)) warn(w);
   if (options.translatedSubs && !(await stat(options.translatedSubs).then((s) => s.isFile(), () => false))) {
     await engines.catch(() => undefined);
     throw failure(ErrorType.InvalidSubtitles, `--translated-subs file not found: ${options.translatedSubs}`);

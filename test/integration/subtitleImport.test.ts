@@ -247,6 +247,8 @@ describe('tracks inside the input (real dev server and worker)', () => {
     expect(noAudio.message).toMatch(/--audio-track 7: release\.mkv has no audio track 7 \(audio tracks, counted from 0: 0: aac; 1: aac eng default\)/);
     const noLang = await bad({ subs: 'embedded', audioTrack: 'fr' });
     expect(noLang.message).toMatch(/--audio-track fr: release\.mkv has no audio track in that language/);
+    const streamed = await bad({ subs: 'embedded', stream: { enabled: true } });
+    expect(streamed).toMatchObject({ type: 'InvalidConfig', message: expect.stringMatching(/--stream reads .* subtitles from a file only; give --subs a file/) });
     expect(await readdir(path.join(dir, 'out')).catch(() => [])).toEqual([]);
   }, 120_000);
 });
