@@ -80,6 +80,7 @@ export function classifyCues(cues: readonly RawCue[], opts: ClassifyOptions = DE
   const skip = (c: RawCue, reason: SkipReason, why: string) =>
     skipped.push({ line: c.line, start: c.start, end: c.end, reason, why, ...(c.ass?.style ? { style: c.ass.style } : {}) });
 
+  const positionMeansSign = positioningIsRare(cues);
   for (const c of cues) {
     if (c.comment) { skip(c, 'comment', 'a Comment event (a note to the typesetter)'); continue; }
     const style = c.ass?.style;
@@ -92,9 +93,11 @@ export function classifyCues(cues: readonly RawCue[], opts: ClassifyOptions = DE
       if (words.some((w) => SONG_WORD.test(w))) { skip(c, 'song', 'a song style (OP/ED/song/romaji/kara)'); continue; }
       if (c.ass.drawing) { skip(c, 'sign', 'a drawing (\\p)'); continue; }
       if (words.some((w) => SIGN_WORD.test(w))) { skip(c, 'sign', 'a sign style'); continue; }
+      if (c.speaker && styleWords(c.speaker).some((w) => SIGN_WORD.test(w))) { skip(c, 'sign', 'the actor field names a sign'); continue; }
       if (c.ass.moving) { skip(c, 'sign', 'a moving event (\\move)'); continue; }
-      // Typesetters place signs with \pos and leave the actor empty; positioned dialogue names its speaker.
-      if (c.ass.positioned && !c.speaker) { skip(c, 'sign', 'a positioned event (\\pos) with no speaker'); continue; }
+      // Typesetters place signs with \pos and leave the actor empty; positioned dialogue names its speaker. In
+      // files that place nearly every row (TV captions converted to ASS), placement says nothing.
+      if (positionMeansSign && c.ass.positioned && !c.speaker) { skip(c, 'sign', 'a positioned event (\\pos) with no speaker'); continue; }
     }
     if (CREDIT.some((re) => re.test(c.text))) { skip(c, 'credit', 'a release credit or advert'); continue; }
 
@@ -139,6 +142,16 @@ export function classifyCues(cues: readonly RawCue[], opts: ClassifyOptions = DE
     .sort((a, b) => a.l.start - b.l.start || a.order - b.order)
     .map(({ l }, index) => ({ index, start: l.start, end: l.end, text: l.text, ...(l.speaker ? { speaker: l.speaker } : {}) }));
   return { lines, skipped, decisions };
+}
+
+/**
+ * Whether \pos marks signs in this file: true when at most half of the events that could be dialogue (not
+ * comments, karaoke, song or sign styles, drawings, moving events) are positioned.
+ */
+function positioningIsRare(cues: readonly RawCue[]): boolean {
+  const candidates = cues.filter((c) => c.ass && !c.comment && !c.ass.karaoke && !c.ass.drawing && !c.ass.moving
+    && !styleWords(c.ass.style).some((w) => SONG_WORD.test(w) || SIGN_WORD.test(w)));
+  return candidates.filter((c) => c.ass!.positioned).length <= candidates.length / 2;
 }
 
 /**

@@ -39,11 +39,15 @@ describe('ASS events: only dialogue is voiced', () => {
     ev(5, 6, 'Default', 'a note for the editor', '', '', 'Comment'),
     ev(7, 8, 'Default', '{\\pos(320,400)}I was here all along.', 'Ken'),
     ev(9, 10, 'Default', 'Lyrics as a karaoke effect', '', 'Karaoke'),
+    ev(11, 12, 'Default', 'Then why did you not answer?', 'Aya'),
+    ev(12.5, 13, 'Default', 'My phone died.'),
   ]);
 
   it('karaoke syllables, OP/ED/song styles, signs (style, \\pos without a speaker, \\move, drawings) and comments are not voiced; each skip has its reason and real line number', () => {
     const { lines, skipped } = classifyCues(readCues(script).cues);
-    expect(lines.map((l) => [l.speaker, l.text])).toEqual([['Aya', 'Where were you?'], ['Ken', 'I was here all along.']]);
+    expect(lines.map((l) => [l.speaker, l.text])).toEqual([
+      ['Aya', 'Where were you?'], ['Ken', 'I was here all along.'], ['Aya', 'Then why did you not answer?'], [undefined, 'My phone died.'],
+    ]);
     const why = Object.fromEntries(skipped.map((s) => [s.line, s.reason]));
     // Events start at line 15 (the header, six styles, a blank line, [Events] and its Format line before them).
     const first = script.split('\n').findIndex((r) => r.startsWith('Dialogue:')) + 1;
@@ -64,7 +68,7 @@ describe('ASS events: only dialogue is voiced', () => {
     expect(sung).toContain('I love you');
     const quiet = classifyCues(cues, { skipStyles: ['Default'] });
     expect(quiet.lines).toEqual([]);
-    expect(quiet.skipped.filter((s) => s.reason === 'skip-style')).toHaveLength(6);
+    expect(quiet.skipped.filter((s) => s.reason === 'skip-style')).toHaveLength(8);
   });
 });
 
@@ -81,6 +85,24 @@ describe('captions: rows of one caption, overlapping speakers', () => {
       { index: 1, start: 4, end: 5, text: 'うん', speaker: '健' },
     ]);
     expect(decisions.map((d) => d.action)).toEqual(['speaker-label', 'speaker-label', 'merged']);
+  });
+
+  it('TV captions converted to ASS place every row with \\pos: placement then says nothing, the rows are dialogue', () => {
+    const script = ass(['Default'], [
+      ev(1, 3, 'Default', '{\\pos(640,900)}(綾)ねえ、聞いてる？'),
+      ev(1, 3, 'Default', '{\\pos(640,980)}今日は早く帰ろうよ'),
+      ev(4, 5, 'Default', '{\\pos(640,980)}うん'),
+      ev(6, 7, 'Default', '{\\pos(640,980)}じゃあね'),
+    ]);
+    const { lines, skipped } = classifyCues(readCues(script).cues);
+    expect(skipped).toEqual([]);
+    expect(lines.map((l) => l.text)).toEqual(['ねえ、聞いてる？ 今日は早く帰ろうよ', 'うん', 'じゃあね']);
+  });
+
+  it('an actor field naming a sign is a sign', () => {
+    const { lines, skipped } = classifyCues(readCues(ass(['Default'], [ev(1, 2, 'Default', '{\\pos(1,1)}Exit', 'Sign'), ev(1, 2, 'Default', 'Hello.', 'Aya')])).cues);
+    expect(lines.map((l) => l.text)).toEqual(['Hello.']);
+    expect(skipped.map((k) => k.reason)).toEqual(['sign']);
   });
 
   it('two speakers starting together stay two lines (each is voiced)', () => {
