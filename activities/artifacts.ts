@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { activityContext } from '../engines/activityContext.js';
 import type { JobRef } from '../lib/job.js';
 
 export function jobDir(job: JobRef): string {
@@ -24,10 +25,16 @@ export function hashOf(...values: unknown[]): string {
   return createHash('sha256').update(JSON.stringify([ARTIFACT_FORMAT, ...values])).digest('hex').slice(0, 32);
 }
 
-/** A sibling temp name that keeps the extension (ffmpeg picks the format from it). */
+/**
+ * A sibling temp name that keeps the extension (ffmpeg picks the format from it), unique to this activity
+ * attempt: a retry never writes into the file a dying predecessor may still be writing. The same within one
+ * attempt, so the writer and the commit agree on it.
+ */
 export function tmpOf(abs: string): string {
   const ext = path.extname(abs);
-  return path.join(path.dirname(abs), `.${path.basename(abs, ext)}.part${ext}`);
+  const info = activityContext()?.info;
+  const who = info ? `${info.activityId}-${info.attempt}` : `p${process.pid}`;
+  return path.join(path.dirname(abs), `.${path.basename(abs, ext)}.${who.replace(/[^\w-]/g, '_')}.part${ext}`);
 }
 
 function stampOf(job: JobRef, abs: string): string {

@@ -7,13 +7,14 @@ import { silencedetectArgv } from '../engines/ffmpeg.js';
 import { batchArgv, parseHypseg, wordsToText } from '../engines/pocketsphinx.js';
 import { isWhisperEngine } from '../engines/whisper.js';
 import { ErrorType, failure } from '../lib/errors.js';
-import type { AudioTracks, Line, PreparedJob, Word } from '../lib/job.js';
+import type { AudioTracks, Line, LineSet, PreparedJob, Word } from '../lib/job.js';
 import { parseSilencedetect, speechRegions, type Region } from '../lib/speechRegions.js';
 import { parseWavHeader, wavHeader } from '../lib/wav.js';
 import { commandLog, hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
 import { recognizeWithWhisper, type Recognition } from './asrWhisper.js';
 import { run } from './run.js';
 import { importWarnings, loadSubtitles, readSubtitleLines, subsSource } from './subtitleSource.js';
+import { storeLines } from './lineSets.js';
 
 const TRANSCRIPT = 'transcript.json';
 /** Context kept around each utterance so the recognizer hears its onset and release. */
@@ -133,7 +134,7 @@ async function recognizeWithPocketsphinx(prep: PreparedJob, analysisAbs: string,
   return lines;
 }
 
-export async function transcribe(prep: PreparedJob, audio: AudioTracks): Promise<Line[]> {
+export async function transcribe(prep: PreparedJob, audio: AudioTracks): Promise<LineSet> {
   const { job, options } = prep;
   const out = inJob(job, TRANSCRIPT);
   const analysis = inJob(job, audio.analysis);
@@ -141,7 +142,7 @@ export async function transcribe(prep: PreparedJob, audio: AudioTracks): Promise
   const whisper = isWhisperEngine(options.asr.engine);
   // Whisper is told the source language; pocketsphinx's model is English whatever src says.
   const hash = whisper ? hashOf('transcribe', st.size, st.mtimeMs, options.asr, options.src) : hashOf('transcribe', st.size, st.mtimeMs, options.asr);
-  if (await isFresh(job, out, hash)) return readTranscript(out);
+  if (await isFresh(job, out, hash)) return storeLines(job, 'lines', await readTranscript(out));
 
   const rec = await recognize(prep, analysis, prep.media.durationSec, 'tmp/asr');
   for (const w of rec.warnings) logWarning(w);
@@ -156,7 +157,7 @@ export async function transcribe(prep: PreparedJob, audio: AudioTracks): Promise
     ? { model: options.asr.engine === 'whisper-cpp' ? options.asr.whisperCppModel : options.asr.model, detectedLanguage: rec.detectedLanguage, dropped: rec.dropped, warnings: rec.warnings }
     : {};
   await saveTranscript(prep, rec.lines, rec.engine, hash, extra);
-  return rec.lines;
+  return storeLines(job, 'lines', rec.lines);
 }
 
 /** A subtitle file's lines (--translated-subs, streaming chunks): decoded, classified, warnings logged. */
@@ -173,13 +174,13 @@ export const SUBTITLES_JSON = 'subtitles.json';
  * `--subs`: the lines to dub from subtitles a person already has (a file, or a subtitle track of the input,
  * extracted into the job's folder). prepareJob has already refused a file with no usable cue, before any work.
  */
-export async function importSubtitles(prep: PreparedJob): Promise<Line[]> {
+export async function importSubtitles(prep: PreparedJob): Promise<LineSet> {
   const { job, options, media } = prep;
   const where = subsSource(options.subs!);
   const st = where.kind === 'file' ? await stat(where.file) : await stat(media.path);
   const hash = hashOf('subs-v2', options.subs, st.size, st.mtimeMs, options.subtitles, media.durationSec, options.src, options.tgt, options.translate);
   const out = inJob(job, TRANSCRIPT);
-  if (await isFresh(job, out, hash)) return readTranscript(out);
+  if (await isFresh(job, out, hash)) return storeLines(job, 'lines', await readTranscript(out));
   const sub = await loadSubtitles(options, media, where.kind === 'embedded' ? inJob(job, '.') : undefined);
   const warnings = importWarnings('--subs', sub); // logged by prepareJob, before any work; recorded here
   const { lines, warnings: _w, shown: _s, ...record } = sub;
@@ -187,7 +188,7 @@ export async function importSubtitles(prep: PreparedJob): Promise<Line[]> {
   for (const k of sub.skipped) byReason[k.reason] = (byReason[k.reason] ?? 0) + 1;
   await writeAtomic(job, inJob(job, SUBTITLES_JSON), JSON.stringify({ ...record, voiced: lines.length, skippedByReason: byReason, warnings }, null, 2));
   await saveTranscript(prep, lines, `subtitles:${sub.source}`, hash, sub.inTarget ? { language: options.tgt, spokenAsWritten: true } : {});
-  return lines;
+  return storeLines(job, 'lines', lines);
 }
 
 function logWarning(message: string): void {

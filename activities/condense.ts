@@ -6,11 +6,12 @@ import { readFile } from 'node:fs/promises';
 import { CancelledFailure } from '@temporalio/common';
 import { chatJson } from '../engines/llmTranslate.js';
 import { condenseText } from '../lib/condense.js';
-import type { Condensing, PreparedJob, TranslatedLine } from '../lib/job.js';
+import type { Condensing, LineSet, Lines, PreparedJob, TranslatedLine } from '../lib/job.js';
+import { linesOf, storeLines } from './lineSets.js';
 import type { ChatMessage } from '../lib/llmProtocol.js';
 import { parseEmotionTag } from '../lib/prosody.js';
 import { engineSpeechSec, estimateSpeechSec as estimateAtPersonRate, syllablesPerSec } from '../lib/syllables.js';
-import { engineRateFor, MIN_AUDIBLE_SEC, needsCondensing, RATE_KNOB_ENGINES, severalSpeakers, slotFor, speakerSlotFor, type Slot } from '../lib/timingFit.js';
+import { engineRateFor, MIN_AUDIBLE_SEC, needsCondensing, RATE_KNOB_ENGINES, slotsOf, type Slot } from '../lib/timingFit.js';
 import { hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
 
 const CONDENSED = 'condensed.json';
@@ -54,7 +55,12 @@ export function setLlmCondenser(fn: LlmCondenser | undefined): void {
 /** What an LLM rewrite depends on, for the artifact hash: nothing when the job has no chat model. */
 const llmKey = (prep: PreparedJob) => (prep.options.mt?.engine === 'llm' ? prep.options.mt.llm : undefined);
 
-export async function condenseLines(prep: PreparedJob, lines: TranslatedLine[]): Promise<TranslatedLine[]> {
+/** The condenseLines activity: the lines as they will be spoken, by reference. */
+export async function condenseLines(prep: PreparedJob, lines: Lines<TranslatedLine>): Promise<LineSet> {
+  return storeLines(prep.job, 'spoken', await condenseList(prep, await linesOf(prep.job, lines)));
+}
+
+export async function condenseList(prep: PreparedJob, lines: TranslatedLine[]): Promise<TranslatedLine[]> {
   const { job, options, media, ttsEngine } = prep;
   const out = inJob(job, CONDENSED);
   const lang = options.translate ? options.tgt : options.src;
@@ -63,13 +69,12 @@ export async function condenseLines(prep: PreparedJob, lines: TranslatedLine[]):
   const hash = hashOf('condense', lines, lang, media.durationSec, options.fit, options.tts, ttsEngine, options.review?.overrides, llmKey(prep));
   if (await isFresh(job, out, hash)) return withRevisions(prep, (JSON.parse(await readFile(out, 'utf8')) as { lines: TranslatedLine[] }).lines);
 
-  const starts = lines.map((l) => l.start);
-  const perSpeaker = severalSpeakers(lines);
+  const slotOf = slotsOf(lines, media.durationSec, options.fit.guardMs, MIN_AUDIBLE_SEC);
   const edited = options.review?.overrides?.edits ?? {};
   const result: TranslatedLine[] = [];
   for (const [i, line] of lines.entries()) {
-    // The slot dubEachLine gives the line (per speaker when several speak).
-    const slot = perSpeaker ? speakerSlotFor(lines, i, media.durationSec, options.fit.guardMs, MIN_AUDIBLE_SEC) : slotFor(starts, i, media.durationSec, options.fit.guardMs, MIN_AUDIBLE_SEC);
+    // The slot dubLines gives the line (per speaker when several speak).
+    const slot = slotOf(i);
     const slotSec = slot.end - slot.start;
     // A leading [happy]/[sad]/… is direction for the voice, not words: kept as it is, never "condensed" away.
     const tag = parseEmotionTag(line.target);

@@ -3,16 +3,17 @@
 // lines instead of two or three per line: on the 2-core bench a third of the machine went to scheduling the
 // per-line activities (worker and server), not to the engines.
 import { CancelledFailure } from '@temporalio/common';
-import type { FittedLine, PreparedJob, TranslatedLine } from '../lib/job.js';
+import type { FittedLine, LineSet, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { dubLineWith } from '../lib/lineFit.js';
 import type { ProsodyPlan } from '../lib/prosody.js';
-import type { Slot } from '../lib/timingFit.js';
+import { MIN_AUDIBLE_SEC, slotsOf, type Slot } from '../lib/timingFit.js';
+import { linesOf, storeBatch } from './lineSets.js';
 import { reviseLine, savedRevision } from './condense.js';
 import { fitLine } from './fit.js';
 import { activityContext } from './run.js';
 import { synthesizeLine } from './tts.js';
 
-/** One line of a batch: the slot is the workflow's (it knows every line's start); plan only with expressive on. */
+/** One line to dub: its slot (to the next line's start) and, with expressive on, its prosody plan. */
 export interface LineTask {
   line: TranslatedLine;
   slot: Slot;
@@ -33,17 +34,36 @@ export async function dubLine(prep: PreparedJob, { line, slot, plan }: LineTask)
 }
 
 /**
- * The lines one after another. A retry redoes only what is not on disk yet: each clip, revision and fit is
- * cached by its inputs. A cancellation stops before the next line.
+ * One batch of a line set, by reference: lines [first, first + count) of `lines`, their prosody plans when
+ * expressive is on, and the folder their fitted results go to (a folder line set, read by assemble/mix/report).
  */
-export async function dubLines(prep: PreparedJob, tasks: LineTask[]): Promise<FittedLine[]> {
-  const ctx = activityContext();
-  const fitted: FittedLine[] = [];
-  for (const task of tasks) {
-    if (ctx?.cancellationSignal.aborted) throw new CancelledFailure('dubLines was cancelled between lines');
-    fitted.push(await dubLine(prep, task));
-    ctx?.heartbeat();
-  }
-  return fitted;
+export interface LineBatch {
+  lines: LineSet;
+  first: number;
+  count: number;
+  plans?: LineSet;
+  out: string;
 }
 
+/**
+ * The lines one after another. A retry redoes only what is not on disk yet: each clip, revision and fit is
+ * cached by its inputs. A cancellation stops before the next line. Each line's slot reaches to the next
+ * line's start, or the same speaker's next line when several speak (read here from the whole set: the workflow
+ * holds only counts).
+ */
+export async function dubLines(prep: PreparedJob, batch: LineBatch): Promise<FittedLine[]> {
+  const ctx = activityContext();
+  const lines = await linesOf<TranslatedLine>(prep.job, batch.lines);
+  const plans = batch.plans ? new Map((await linesOf<ProsodyPlan>(prep.job, batch.plans)).map((p) => [p.index, p])) : undefined;
+  const slotOf = slotsOf(lines, prep.media.durationSec, prep.options.fit.guardMs, MIN_AUDIBLE_SEC);
+  const fitted: FittedLine[] = [];
+  for (let i = batch.first; i < Math.min(lines.length, batch.first + batch.count); i++) {
+    if (ctx?.cancellationSignal.aborted) throw new CancelledFailure('dubLines was cancelled between lines');
+    const slot = slotOf(i);
+    const plan = plans?.get(lines[i].index);
+    fitted.push(await dubLine(prep, { line: lines[i], slot, ...(plan ? { plan } : {}) }));
+    ctx?.heartbeat();
+  }
+  await storeBatch(prep.job, batch.out, batch.first, fitted);
+  return fitted;
+}

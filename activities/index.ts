@@ -1,5 +1,5 @@
 // Every activity, registered on every activity worker; config decides which queue each is called on.
-export { prepareJob, extractAudio } from './media.js';
+export { prepareJob, extractAudio, releaseJob } from './media.js';
 export { transcribe, importSubtitles } from './asr.js';
 export { translateLines } from './translate.js';
 export { synthesizeLine } from './tts.js';
@@ -14,3 +14,4 @@ export { writeReport } from './report.js';
 export { lipsync } from './lipsync/index.js';
 export { planStream, cutChunk, transcribeChunk, muxChunk, fallbackChunk, publishStream, stitchStream } from './stream.js';
 export { saveReview } from './review.js';
+export { readLinePage, applyEdits } from './lineSets.js';

@@ -1,13 +1,17 @@
 // Probe and validate the input, then extract the two audio tracks every later stage reads.
 import { access, constants, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Context } from '@temporalio/activity';
 import { loadSettings, parseJobOptions } from '../config/load.js';
 import { extractArgv, probeArgv } from '../engines/ffmpeg.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { AudioTracks, JobRef, MediaInfo, PreparedJob, SubtitleStream } from '../lib/job.js';
-import { sameLanguage } from '../lib/languages.js';
-import { commandLog, commit, ensureDirs, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
+import type { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { activityContext } from '../engines/activityContext.js';
+import { dubLanguage, sameLanguage } from '../lib/languages.js';
+import { commandLog, commit, ensureDirs, hashOf, inJob, isFresh, jobDir, tmpOf, writeAtomic } from './artifacts.js';
+import { claimFolder, lockFolder, unlockFolder } from './jobFolder.js';
 import { checkJobEngines } from './engineChecks.js';
 import { fitImport, importWarnings, readImport, subsSource } from './subtitleSource.js';
 import { recordCommand, run, type CommandRecord } from './run.js';
@@ -23,12 +27,6 @@ function fps(rate: string | undefined): number {
   return d ? n / d : 0;
 }
 
-/** A folder name for the job from the video's name: letters, digits, dot, dash, underscore. */
-export function jobNameFor(video: string): string {
-  const stem = path.basename(video, path.extname(video));
-  const safe = stem.normalize('NFC').replace(/[^\p{L}\p{N}._-]+/gu, '_').replace(/^[._]+/, '').slice(0, 120);
-  return safe || 'job';
-}
 
 /** Inputs longer than this are refused: a broken header claiming days would otherwise tie up workers. */
 export const MAX_INPUT_HOURS = 12;
@@ -109,12 +107,9 @@ function subtitleStreamsOf(streams: FfprobeStream[]): { subtitleStreams?: Subtit
   return subs.length ? { subtitleStreams: subs } : {};
 }
 
+/** Outside an activity (a test calling prepareJob directly) only subtitles.json records it. */
 function warn(message: string): void {
-  try {
-    Context.current().log.warn(message);
-  } catch {
-    // outside an activity (a test calling prepareJob directly): subtitles.json records it too
-  }
+  activityContext()?.log.warn(message);
 }
 
 /** Validate options, input and engines before anything is written; then create Output/<job>/. */
@@ -124,7 +119,8 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   const options = parsed.options;
   const settings = loadSettings();
   options.video = path.resolve(options.video);
-  const root = path.resolve(options.outputDir ?? settings.outputDir);
+  // The root is the worker's; job input names at most a sub-folder inside it (checked by the schema).
+  const root = path.resolve(settings.outputDir);
 
   // Subtitles are read before anything is written (a refused file leaves no job folder). A file's language is
   // known before the engine checks start (already in the target language = no translator needed); an embedded
@@ -167,18 +163,42 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   options.asr.engine = asrEngine;
   options.mt.engine = mtEngine;
 
-  const job: JobRef = { root, name: jobNameFor(options.video) };
+  let job: JobRef;
   try {
     await mkdir(root, { recursive: true });
     await access(root, constants.W_OK);
+    job = await claimFolder(root, options.outputDir, options.video, dubLanguage(options));
+  } catch (e) {
+    if (e instanceof ApplicationFailure) throw e;
+    throw failure(ErrorType.OutputNotWritable, `cannot write the output folder ${root}: ${(e as Error).message}`);
+  }
+  const ctx = activityContext();
+  const workflowId = ctx?.info.workflowExecution?.workflowId;
+  if (ctx && workflowId) await lockFolder(jobDir(job), workflowId, (id) => isRunning(ctx, id));
+  try {
     await ensureDirs(job, 'audio', 'tmp');
     if (probe) await recordCommand(commandLog(job), probe);
   } catch (e) {
-    throw failure(ErrorType.OutputNotWritable, `cannot write the output folder ${root}: ${(e as Error).message}`);
+    throw failure(ErrorType.OutputNotWritable, `cannot write the output folder ${jobDir(job)}: ${(e as Error).message}`);
   }
   // The validated options, so `anime-dub review … render` can re-run this job with edits.
   await writeAtomic(job, inJob(job, 'job.json'), JSON.stringify(options, null, 2));
   return { job, options, media, ttsEngine, separate, ...(subs?.inTarget ? { subsLanguage: options.tgt } : {}) };
+}
+
+/** Whether a job is still running (unknown = assumed running: never take over a folder on a guess). */
+async function isRunning(ctx: Context, workflowId: string): Promise<boolean> {
+  try {
+    return (await ctx.client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+  } catch (e) {
+    return !(e instanceof WorkflowNotFoundError);
+  }
+}
+
+/** The job's end, however it ended: the folder is free for the next job. */
+export async function releaseJob(prep: PreparedJob): Promise<void> {
+  const workflowId = activityContext()?.info.workflowExecution?.workflowId;
+  if (workflowId) await unlockFolder(jobDir(prep.job), workflowId);
 }
 
 export async function extractAudio(prep: PreparedJob): Promise<AudioTracks> {

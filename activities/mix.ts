@@ -13,6 +13,8 @@ import { commandLog, commit, exists, hashOf, inJob, isFresh, removeQuietly, tmpO
 import { findOnPath } from './engineChecks.js';
 import { encodeDubTo, encodedDubHash, ENCODED_DUB } from './mux.js';
 import { run } from './run.js';
+import { linesOf } from './lineSets.js';
+import type { Lines } from '../lib/job.js';
 
 const CHANNELS = 2;
 const FRAME_BYTES = CHANNELS * 2;
@@ -21,7 +23,8 @@ const FRAME_BYTES = CHANNELS * 2;
  * Writes each clip at its start sample, clamped to its slot end so nothing can spill into the next line.
  * One clip in memory at a time: a 24-minute episode costs a few MB, not the whole track.
  */
-export async function assembleDub(prep: PreparedJob, fitted: FittedLine[]): Promise<string> {
+export async function assembleDub(prep: PreparedJob, fittedIn: Lines<FittedLine>): Promise<string> {
+  const fitted = await linesOf(prep.job, fittedIn);
   const { job, media } = prep;
   const rel = 'audio/dub.48k.wav';
   const out = inJob(job, rel);
@@ -137,7 +140,8 @@ export async function separateAudio(prep: PreparedJob, audio: AudioTracks): Prom
   return backgroundFor(prep, audio, mixOptionsOf(prep).separation as SeparationChoice);
 }
 
-export async function mixDub(prep: PreparedJob, audio: AudioTracks, dubRel: string, fitted: FittedLine[]): Promise<string> {
+export async function mixDub(prep: PreparedJob, audio: AudioTracks, dubRel: string, fittedIn: Lines<FittedLine>): Promise<string> {
+  const fitted = await linesOf(prep.job, fittedIn);
   const { job } = prep;
   const opts = mixOptionsOf(prep);
   const rel = 'audio/mix.48k.wav';

@@ -1,17 +1,20 @@
-// Subtitles and the two containers: <stem>.dub.mp4 and <stem>.dub.mkv.
+// Subtitles and the two containers: <stem>.<lang>.dub.mp4 and <stem>.<lang>.dub.mkv (every name carries its language).
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { encodeDubArgv, muxMkvArgv, muxMp4Argv, type MuxTrackInfo } from '../engines/ffmpeg.js';
 import type { DubOutputs, PreparedJob, TranslatedLine } from '../lib/job.js';
-import { containerLanguage } from '../lib/languages.js';
+import { containerLanguage, dubLanguage as dubLanguageOf } from '../lib/languages.js';
+import { fileStem } from './jobFolder.js';
 import { versionedName } from '../lib/review.js';
 import { formatSrt, formatVtt } from '../lib/subtitles.js';
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
 import { run } from './run.js';
+import { linesOf } from './lineSets.js';
+import type { Lines } from '../lib/job.js';
 
 export function trackInfo(prep: PreparedJob, outputs: DubOutputs, mixRel: string, video = prep.media.path): MuxTrackInfo {
   const { job, options, media } = prep;
-  const dubLanguage = options.translate ? options.tgt : options.src;
+  const dubLanguage = dubLanguageOf(options);
   return {
     video,
     original: media.path,
@@ -21,7 +24,7 @@ export function trackInfo(prep: PreparedJob, outputs: DubOutputs, mixRel: string
     targetSrt: inJob(job, outputs.targetSrt),
     srcLang: containerLanguage(options.src),
     tgtLang: containerLanguage(dubLanguage),
-    title: `${job.name} (${dubLanguage} dub)`,
+    title: `${fileStem(media.path)} (${dubLanguage} dub)`,
     ...(media.audioStream ? { originalAudio: media.audioStream } : {}),
     ...(media.subtitleStreams?.length ? { inputSubtitles: media.subtitleStreams.length } : {}),
   };
@@ -44,17 +47,18 @@ export async function encodeDubTo(prep: PreparedJob, mixAbs: string): Promise<st
   return tmp;
 }
 
-export async function muxOutputs(prep: PreparedJob, lines: TranslatedLine[], mixRel: string): Promise<DubOutputs> {
+export async function muxOutputs(prep: PreparedJob, linesIn: Lines<TranslatedLine>, mixRel: string): Promise<DubOutputs> {
+  const lines = await linesOf(prep.job, linesIn);
   const { job, options, media } = prep;
-  const stem = job.name;
-  const dubLanguage = options.translate ? options.tgt : options.src;
+  const stem = fileStem(media.path);
+  const dubLanguage = dubLanguageOf(options);
   const outputs: DubOutputs = {
-    sourceSrt: `${stem}.src.srt`,
+    sourceSrt: `${stem}.${options.src}.src.srt`,
     targetSrt: `${stem}.${dubLanguage}.srt`,
-    sourceVtt: `${stem}.src.vtt`,
+    sourceVtt: `${stem}.${options.src}.src.vtt`,
     targetVtt: `${stem}.${dubLanguage}.vtt`,
-    mp4: versionedName(stem, options.review?.outputVersion ?? 1, 'mp4'),
-    mkv: versionedName(stem, options.review?.outputVersion ?? 1, 'mkv'),
+    mp4: versionedName(`${stem}.${dubLanguage}`, options.review?.outputVersion ?? 1, 'mp4'),
+    mkv: versionedName(`${stem}.${dubLanguage}`, options.review?.outputVersion ?? 1, 'mkv'),
   };
   const targetLines = lines.map((l) => ({ ...l, text: l.target }));
   await writeAtomic(job, inJob(job, outputs.sourceSrt), formatSrt(lines));

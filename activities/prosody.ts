@@ -2,7 +2,8 @@
 // audio when there is one, else from the text. The plans travel to synthesizeLine, which applies them.
 import { stat } from 'node:fs/promises';
 import type { JobOptions } from '../config/schema.js';
-import type { AudioTracks, PreparedJob, TranslatedLine } from '../lib/job.js';
+import type { AudioTracks, LineSet, Lines, PreparedJob, TranslatedLine } from '../lib/job.js';
+import { linesOf, storeLines } from './lineSets.js';
 import { planLines, type ProsodyMode, type ProsodyPlan } from '../lib/prosody.js';
 import { inJob } from './artifacts.js';
 import { measureLineFeatures } from './prosodyFeatures.js';
@@ -17,7 +18,12 @@ export function expressiveChoice(options: JobOptions): ExpressiveChoice {
   return e.emotionMode === 'auto' ? 'auto' : e.emotionMode === 'tags' ? 'tags' : 'off';
 }
 
-export async function analyzeProsody(prep: PreparedJob, audio: AudioTracks | undefined, lines: TranslatedLine[]): Promise<ProsodyPlan[]> {
+/** The analyzeProsody activity: one plan per line, by reference. */
+export async function analyzeProsody(prep: PreparedJob, audio: AudioTracks | undefined, lines: Lines<TranslatedLine>): Promise<LineSet> {
+  return storeLines(prep.job, 'plans', await prosodyPlans(prep, audio, await linesOf(prep.job, lines)));
+}
+
+export async function prosodyPlans(prep: PreparedJob, audio: AudioTracks | undefined, lines: TranslatedLine[]): Promise<ProsodyPlan[]> {
   const choice = expressiveChoice(prep.options);
   if (choice === 'off') return [];
   const analysis = audio ? inJob(prep.job, audio.analysis) : undefined;

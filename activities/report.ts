@@ -11,6 +11,8 @@ import { MIX_LOUDNESS, mixOptionsOf, readMixInfo } from './mix.js';
 import { encodedDubHash } from './mux.js';
 import { run } from './run.js';
 import { SUBTITLES_JSON } from './asr.js';
+import { linesOf } from './lineSets.js';
+import type { Lines } from '../lib/job.js';
 
 /** Engines that take the fit's rate hint themselves (activities/tts.ts): their pace change counts as speed. */
 const NATIVE_RATE = new Set(['espeak-ng', 'piper']);
@@ -37,7 +39,8 @@ async function measureDubTrack(prep: PreparedJob, outputs: DubOutputs): Promise<
   return undefined;
 }
 
-export async function writeReport(prep: PreparedJob, lines: TranslatedLine[], fitted: FittedLine[], outputs: DubOutputs, lipsync: LipsyncOutcome = { status: 'off' }): Promise<string> {
+export async function writeReport(prep: PreparedJob, linesIn: Lines<TranslatedLine>, fittedIn: Lines<FittedLine>, outputs: DubOutputs, lipsync: LipsyncOutcome = { status: 'off' }): Promise<string> {
+  const [lines, fitted] = await Promise.all([linesOf(prep.job, linesIn), linesOf(prep.job, fittedIn)]);
   const byIndex = new Map(fitted.map((f) => [f.index, f]));
   const mixOpts = mixOptionsOf(prep);
   const qa = qaLines({ lines, fitted, engine: prep.ttsEngine, nativeRate: NATIVE_RATE.has(prep.ttsEngine), maxSpeed: prep.options.fit.maxSpeed });

@@ -1,10 +1,12 @@
 // The one way we start a program: argv array (never a shell), a timeout, heartbeats while it runs,
 // Temporal cancellation kills its whole process group, and a failure carries the stderr tail.
 import { appendFile } from 'node:fs/promises';
+import path from 'node:path';
 import { activityContext } from '../engines/activityContext.js';
 import { CancelledFailure } from '@temporalio/common';
 import { execa } from 'execa';
 import { ErrorType, failure } from '../lib/errors.js';
+import { registerProcess } from './processRegistry.js';
 
 export interface RunOptions {
   timeoutMs?: number;
@@ -59,6 +61,10 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
     encoding: 'utf8',
   });
 
+  // Recorded beside the job's command log, so a later attempt can end it if this worker dies.
+  const unregister = opts.recordTo && child.pid !== undefined
+    ? await registerProcess(path.join(path.dirname(opts.recordTo), 'processes'), child.pid, file)
+    : async () => {};
   let killedBy: 'timeout' | 'cancel' | undefined;
   const killGroup = () => {
     if (child.pid === undefined) return;
@@ -92,6 +98,7 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
     }
     return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode, wallMs };
   } finally {
+    await unregister();
     if (timer) clearTimeout(timer);
     if (beat) clearInterval(beat);
     ctx?.cancellationSignal.removeEventListener('abort', onCancel);

@@ -10,7 +10,8 @@ import { ErrorType, failure } from '../lib/errors.js';
 import {
   checkLine, GlossaryError, hasPlaceholder, parseGlossary, protectTerms, restoreTerms, type GlossaryEntry,
 } from '../lib/glossary.js';
-import type { Line, PreparedJob, TranslatedLine } from '../lib/job.js';
+import type { Line, LineSet, Lines, PreparedJob, TranslatedLine } from '../lib/job.js';
+import { linesOf, storeLines } from './lineSets.js';
 import { readSubtitleFile } from './asr.js';
 import { whisperTranslate } from './asrWhisper.js';
 import { commandLog, hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
@@ -185,7 +186,12 @@ async function fallBack(prep: PreparedJob, lines: Line[], result: MachineResult,
   });
 }
 
-export async function translateLines(prep: PreparedJob, lines: Line[]): Promise<TranslatedLine[]> {
+/** The translateLines activity: lines in (by reference or as a short list), translated lines out by reference. */
+export async function translateLines(prep: PreparedJob, lines: Lines<Line>): Promise<LineSet> {
+  return storeLines(prep.job, 'translated', await translateList(prep, await linesOf(prep.job, lines)));
+}
+
+export async function translateList(prep: PreparedJob, lines: Line[]): Promise<TranslatedLine[]> {
   const { job, options } = prep;
   const out = inJob(job, TRANSLATED);
   const importedStat = options.translatedSubs ? await stat(options.translatedSubs) : undefined;

@@ -7,15 +7,20 @@ import { FESTIVAL_DEFAULT_VOICE, ESPEAK_VARIANTS } from '../engines/tts.js';
 import { referenceClipArgv } from '../engines/xtts.js';
 import { speakersFromTurns } from '../lib/diarizer.js';
 import type { AudioTracks, Line, PreparedJob } from '../lib/job.js';
-import { assignVoices, pickReference, REFERENCE_LIMITS, speakerOf, speakersInOrder, type ReferencePick, type VoicePlan } from '../lib/voices.js';
+import { assignVoices, voicesNeeded, pickReference, REFERENCE_LIMITS, speakerOf, speakersInOrder, type ReferencePick, type VoicePlan } from '../lib/voices.js';
 import { commandLog, commit, exists, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
 import { diarizerNamed } from './diarize.js';
 import { resolvePiperModel } from './ttsChecks.js';
 import { run } from './run.js';
+import { linesOf } from './lineSets.js';
+import type { Lines } from '../lib/job.js';
 
 export const VOICES_FILE = 'voices/voices.json';
 
-export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, lines: Line[]): Promise<VoicePlan> {
+/** Undefined when the job speaks with one voice (one speaker, no cloning, no diarization, no voices asked for). */
+export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, linesIn: Lines<Line>): Promise<VoicePlan | undefined> {
+  const lines = await linesOf(prep.job, linesIn);
+  if (!voicesNeeded(prep.ttsEngine, lines, prep.options.tts)) return undefined;
   const { job, options, ttsEngine } = prep;
   const tts = options.tts;
   const mixAbs = inJob(job, audio.mix);

@@ -1,4 +1,6 @@
 // Typed helpers for programs: start a dub job, read its progress, wait for it, cancel it, list jobs.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { Client, Connection, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { JobOptions, Settings } from '../config/schema.js';
@@ -6,6 +8,7 @@ import type { DubJobResult, TranslatedLine } from '../lib/job.js';
 import { approveSignal, editLineUpdate, type EditLineRequest } from '../lib/review.js';
 import { progressQuery, type Progress } from '../lib/progress.js';
 import type { StreamProgress } from '../lib/streamProgress.js';
+import type { JobQueues } from './queueHealth.js';
 import type { StreamDubResult } from '../workflows/streamDub.js';
 
 export async function connectClient(address: string, namespace = 'default'): Promise<Client> {
@@ -13,28 +16,59 @@ export async function connectClient(address: string, namespace = 'default'): Pro
   return new Client({ connection, namespace });
 }
 
+/**
+ * The id of a job: the same input, output root and effective options give the same id, so running the same
+ * command again attaches to the job instead of starting a second one beside it.
+ */
+export function jobIdFor(options: JobOptions, outputRoot: string, kind: 'dub' | 'stream' = 'dub'): string {
+  const stem = options.video.split('/').pop()!.replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_').replace(/^[-.]+/, '').slice(0, 60) || 'job';
+  const key = createHash('sha256').update(canonicalJson({ root: path.resolve(outputRoot), options })).digest('hex').slice(0, 12);
+  return `${kind}-${stem}-${options.translate ? options.tgt : options.src}-${key}`;
+}
+
+/** JSON with keys sorted at every level: equal options hash equally whatever order they were written in. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** A fresh id every time (`--new`): a second job even when one with these options exists. */
 export function newJobId(video: string): string {
   const stem = video.split('/').pop()!.replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_').slice(0, 60) || 'job';
   const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
   return `dub-${stem}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
-export async function startDubJob(client: Client, settings: Settings, options: JobOptions, workflowId = newJobId(options.video)): Promise<WorkflowHandle> {
+/** Whether a start attached to a job that was already running (started before this call). */
+export async function attachedToRunning(handle: WorkflowHandle, startedBefore: Date): Promise<boolean> {
+  const desc = await handle.describe();
+  return desc.status.name === 'RUNNING' && desc.startTime.getTime() < startedBefore.getTime() - 1000;
+}
+
+export async function startDubJob(client: Client, settings: Settings, options: JobOptions, workflowId = jobIdFor(options, settings.outputDir)): Promise<WorkflowHandle> {
   return client.workflow.start('dubJob', {
     taskQueue: settings.queues.workflows,
     workflowId,
+    // A job with this id still running is attached to, not started twice; a finished one is started anew
+    // (its finished work is reused from the job folder).
+    workflowIdConflictPolicy: 'USE_EXISTING',
     args: [options],
-    memo: { input: options.video, src: options.src, tgt: options.tgt },
+    memo: { input: options.video, src: options.src, tgt: options.tgt, queues: options.queues },
   });
 }
 
 /** A streaming run: chunk by chunk, with a live manifest and playlist under Output/<job>/stream/. */
-export async function startStreamDub(client: Client, settings: Settings, options: JobOptions, workflowId = newJobId(options.video).replace(/^dub-/, 'stream-')): Promise<WorkflowHandle> {
+export async function startStreamDub(client: Client, settings: Settings, options: JobOptions, workflowId = jobIdFor(options, settings.outputDir, 'stream')): Promise<WorkflowHandle> {
   return client.workflow.start('streamDub', {
     taskQueue: settings.queues.workflows,
     workflowId,
+    workflowIdConflictPolicy: 'USE_EXISTING',
     args: [{ ...options, stream: { ...options.stream, enabled: true } }],
-    memo: { input: options.video, src: options.src, tgt: options.tgt, stream: true },
+    memo: { input: options.video, src: options.src, tgt: options.tgt, stream: true, queues: options.queues },
   });
 }
 
@@ -57,6 +91,7 @@ export interface JobSummary {
   closeTime?: Date;
   stage?: string;
   input?: string;
+  queues?: JobQueues;
 }
 
 export async function listJobs(client: Client, query = "WorkflowType = 'dubJob'", limit = 50): Promise<JobSummary[]> {
@@ -64,7 +99,7 @@ export async function listJobs(client: Client, query = "WorkflowType = 'dubJob'"
   for await (const wf of client.workflow.list({ query })) {
     const memo = (wf.memo ?? {}) as Record<string, unknown>;
     const stage = wf.searchAttributes?.DubStage as unknown[] | undefined;
-    out.push({ workflowId: wf.workflowId, status: wf.status.name, startTime: wf.startTime, closeTime: wf.closeTime, stage: stage?.[0] as string | undefined, input: memo.input as string | undefined });
+    out.push({ workflowId: wf.workflowId, status: wf.status.name, startTime: wf.startTime, closeTime: wf.closeTime, stage: stage?.[0] as string | undefined, input: memo.input as string | undefined, queues: memo.queues as JobQueues | undefined });
     if (out.length >= limit) break;
   }
   return out;

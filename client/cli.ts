@@ -10,7 +10,7 @@ import type { JobOptions, Settings } from '../config/schema.js';
 import type { DubJobResult } from '../lib/job.js';
 import { ALL_ROLES, parseRoles, temporalAddress } from '../workers/roles.js';
 import type { RunningWorkers } from '../workers/startWorkers.js';
-import { cancelJob, connectClient, failureMessage, getProgress, listJobs, newJobId, startDubJob, startStreamDub, waitForResult } from './api.js';
+import { attachedToRunning, cancelJob, connectClient, failureMessage, getProgress, listJobs, newJobId, startDubJob, startStreamDub, waitForResult } from './api.js';
 import type { StreamDubResult } from '../workflows/streamDub.js';
 import { isStreamProgress } from '../lib/streamProgress.js';
 import { ensureDevServer, stateDir, stopDevServer, temporalCliPath, portOpen } from './devServer.js';
@@ -18,6 +18,7 @@ import { ensureBackgroundWorker } from './backgroundWorker.js';
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { qaSummaryLines } from './qaSummary.js';
+import { waitingNote, type JobQueues } from './queueHealth.js';
 
 const program = new Command();
 program
@@ -83,6 +84,13 @@ async function follow(ctx: Ctx, id: string): Promise<DubJobResult | StreamDubRes
   bar?.start(100, 0, { stage: 'queued'.padEnd(10), lines: '-' });
   let lastStage = '';
   let lastDone = -1;
+  let lastNote: string | undefined;
+  const queues = (await ctx.client.workflow.getHandle(id).describe().catch(() => undefined))?.memo?.queues as JobQueues | undefined;
+  const watchQueues = setInterval(async () => {
+    const note = await waitingNote(ctx.client, ctx.settings.temporal.namespace, queues).catch(() => undefined);
+    if (note && note !== lastNote) process.stderr.write(`\n${note}\n`);
+    lastNote = note;
+  }, 10_000);
   const poll = setInterval(async () => {
     const p = await getProgress(ctx.client, id).catch(() => undefined);
     if (!p) return;
@@ -107,6 +115,7 @@ async function follow(ctx: Ctx, id: string): Promise<DubJobResult | StreamDubRes
     return result;
   } finally {
     clearInterval(poll);
+    clearInterval(watchQueues);
     bar?.stop();
   }
 }
@@ -141,8 +150,9 @@ program
   .option('--duck-db <db>', 'level of the original audio under the dub (env MIX_DUCK_DB)')
   .addOption(new Option('--separation <mode>', 'background under the dub: auto = demucs when installed, else the ducked original (env MIX_SEPARATION)').choices(['auto', 'demucs', 'off']))
   .option('--loudness <lufs>', 'integrated loudness of the dub track, EBU R128 (env MIX_LOUDNESS_LUFS; default -16)')
-  .option('--output <dir>', 'output root; the job writes to <dir>/<video name>/ (env ANIME_DUB_OUTPUT_DIR)')
-  .option('--workflow-id <id>', 'workflow id to use (default dub-<name>-<time>)')
+  .option('--output <dir>', 'output root of the local worker; the job writes to <dir>/<video name>.<language>/ (env ANIME_DUB_OUTPUT_DIR; default Output)')
+  .option('--workflow-id <id>', 'workflow id to use (default dub-<name>-<language>-<hash of input, output root and options>: the same command attaches to its running job)')
+  .option('--new', 'start a new job even when the same command is still running (default: attach to it)')
   .addOption(new Option('--expressive <mode>', "carry each source line's energy, pitch and pace into its dub (env EXPRESSIVE)").choices(['off', 'auto', 'source-audio', 'text-only']))
   .option('--expressive-strength <0..1>', 'how much of it (env EXPRESSIVE_STRENGTH; default 0.5)')
   .option('--expressive-debug', 'write Output/<job>/expressive/plans/NNNN.json per line (env EXPRESSIVE_DEBUG)')
@@ -170,6 +180,11 @@ program
     // Plugin locations are worker settings (never job input): the in-process or background worker reads them from env.
     if (o.wav2lipDir) process.env.WAV2LIP_DIR = path.resolve(o.wav2lipDir);
     if (o.wav2lipCheckpoint) process.env.WAV2LIP_CHECKPOINT = path.resolve(o.wav2lipCheckpoint);
+    // The output root is a worker setting too (job input names only a sub-folder of it): --output sets the
+    // local worker's root, or, with a Temporal service, names a folder inside the workers' shared root.
+    let subFolder: string | undefined;
+    if (o.output && !loadSettings().temporal.address) process.env.ANIME_DUB_OUTPUT_DIR = path.resolve(o.output);
+    else if (o.output) subFolder = outputSubFolder(path.resolve(loadSettings().outputDir), path.resolve(o.output));
     const videos = await expandInputs(inputs);
     const batch = videos.length > 1 || inputs.some((i) => existsSync(i) && statSync(i).isDirectory());
     if (batch && o.workflowId) fail('--workflow-id names one job; leave it out when dubbing several files', 2);
@@ -177,13 +192,13 @@ program
     let settings: Settings;
     const jobs: { video: string; options?: JobOptions; error?: string }[] = [];
     try {
-      settings = loadSettings(process.env, o.output ? { outputDir: o.output } : {});
+      settings = loadSettings(process.env);
     } catch (e) {
       fail(e instanceof Error ? e.message : String(e), 2);
     }
     for (const video of videos) {
       try {
-        jobs.push({ video, options: jobOptionsFromFlags(settings, video, o) });
+        jobs.push({ video, options: jobOptionsFromFlags(settings, video, o, subFolder) });
       } catch (e) {
         if (!batch) fail(e instanceof Error ? e.message : String(e), 2);
         jobs.push({ video, error: e instanceof Error ? e.message : String(e) });
@@ -195,9 +210,10 @@ program
     let workers: RunningWorkers | undefined;
     if (ctx.embedded && o.detach) await ensureBackgroundWorker(ctx.settings);
     else if (ctx.embedded) workers = await (await workerLibrary()).startWorkers(ctx.settings, ALL_ROLES, { handleSignals: false });
-    const start = (options: JobOptions, id?: string) => (options.stream.enabled
-      ? startStreamDub(ctx.client, ctx.settings, options, id)
-      : startDubJob(ctx.client, ctx.settings, options, id));
+    const start = (options: JobOptions, asked?: string) => {
+      const id = asked ?? (o.new ? newJobId(options.video).replace(/^dub-/, options.stream.enabled ? 'stream-' : 'dub-') : undefined);
+      return options.stream.enabled ? startStreamDub(ctx.client, ctx.settings, options, id) : startDubJob(ctx.client, ctx.settings, options, id);
+    };
 
     if (batch) {
       const code = await runBatch(ctx, jobs, start, !!o.detach);
@@ -206,8 +222,13 @@ program
     }
 
     const options = jobs[0].options!;
+    const asked = new Date();
     const handle = await start(options, o.workflowId);
-    console.log(`Started job ${handle.workflowId}`);
+    if (await attachedToRunning(handle, asked).catch(() => false)) {
+      console.log(`Attached to job ${handle.workflowId}, already running with these options (--new starts another)`);
+    } else {
+      console.log(`Started job ${handle.workflowId}`);
+    }
     const link = jobLink(ctx, handle.workflowId);
     if (o.detach) {
       if (link) console.log(`Temporal UI: ${link}`);
@@ -250,7 +271,16 @@ async function expandInputs(inputs: string[]): Promise<string[]> {
   return out;
 }
 
-function jobOptionsFromFlags(settings: Settings, video: string, o: Record<string, any>): JobOptions {
+/** --output as a sub-folder of the workers' root (they share it); anything outside it is refused. */
+function outputSubFolder(root: string, dir: string): string | undefined {
+  const rel = path.relative(root, dir);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) {
+    fail(`--output ${dir} is outside the workers' output root ${root} (ANIME_DUB_OUTPUT_DIR): with a Temporal service, name a folder inside it`, 2);
+  }
+  return rel || undefined;
+}
+
+function jobOptionsFromFlags(settings: Settings, video: string, o: Record<string, any>, outputDir?: string): JobOptions {
   const extra: Record<string, unknown> = {};
   for (const kv of (o.set ?? []) as string[]) {
     const [k, ...rest] = kv.split('=');
@@ -262,6 +292,7 @@ function jobOptionsFromFlags(settings: Settings, video: string, o: Record<string
   return resolveJobOptions(settings, {
     ...extra,
     video,
+    ...(outputDir ? { outputDir } : {}),
     src: o.src, tgt: o.tgt, subs: o.subs, translatedSubs: o.translatedSubs, audioTrack: o.audioTrack,
     subtitles: { ...(extra.subtitles as Record<string, unknown> | undefined), ...(o.voiceStyles ? { voiceStyles: o.voiceStyles } : {}), ...(o.skipStyles ? { skipStyles: o.skipStyles } : {}) },
     translate: o.translate === false ? false : undefined,
@@ -338,6 +369,10 @@ program
       if (p.error) console.log(`  error ${p.error}`);
       for (const [k, v] of Object.entries(p.outputs)) console.log(`  ${k.padEnd(10)} ${v}`);
     }
+    if (desc.status.name === 'RUNNING') {
+      const note = await waitingNote(ctx.client, ctx.settings.temporal.namespace, (desc.memo as { queues?: JobQueues } | undefined)?.queues);
+      if (note) console.log(`  ${note}`);
+    }
     const link = jobLink(ctx, id);
     if (link) console.log(`  ${link}`);
     process.exit(0);
@@ -378,7 +413,11 @@ program
     const query = o.query ? `WorkflowType = 'dubJob' AND (${o.query})` : undefined;
     const jobs = await listJobs(ctx.client, query, Number(o.limit));
     if (!jobs.length) console.log('no jobs');
-    for (const j of jobs) console.log(`${j.workflowId}  ${j.status.padEnd(10)} ${(j.stage ?? '').padEnd(10)} ${j.startTime.toISOString()}  ${j.input ?? ''}`);
+    for (const j of jobs) {
+      console.log(`${j.workflowId}  ${j.status.padEnd(10)} ${(j.stage ?? '').padEnd(10)} ${j.startTime.toISOString()}  ${j.input ?? ''}`);
+      const note = j.status === 'RUNNING' ? await waitingNote(ctx.client, ctx.settings.temporal.namespace, j.queues) : undefined;
+      if (note) console.log(`  ${note}`);
+    }
     process.exit(0);
   });
 

@@ -70,11 +70,10 @@ export function resolveJobOptions(settings: Settings, options: Tree & { video: s
       queues: settings.queues,
       placement: settings.placement,
       searchAttributes: settings.searchAttributes,
-      outputDir: path.resolve(cwd, settings.outputDir),
     },
     options,
   );
-  for (const key of ['video', 'subs', 'translatedSubs', 'outputDir'] as const) {
+  for (const key of ['video', 'subs', 'translatedSubs'] as const) {
     // `--subs embedded[:N|:lang]` names a stream of the input, not a file.
     if (typeof merged[key] === 'string' && merged[key] && !(key === 'subs' && /^embedded(?::|$)/.test(merged[key] as string))) merged[key] = path.resolve(cwd, merged[key] as string);
   }

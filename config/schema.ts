@@ -10,7 +10,7 @@ const boolish = z.preprocess((v) => (typeof v === 'string' ? !['0', 'false', 'no
 const int = (min: number, max: number) => z.coerce.number().int(`an integer`).min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 
-export const queuesSchema = z.object({
+export const queuesSchema = z.strictObject({
   workflows: z.string().min(1).default('dub-workflows'),
   cpu: z.string().min(1).default('dub-cpu'),
   gpu: z.string().min(1).default('dub-gpu'),
@@ -30,7 +30,7 @@ const boxSchema = z.preprocess(
 );
 
 /** Lip-sync (off by default): which plugin, how strict, and how it finds the face. */
-export const lipsyncSchema = z.object({
+export const lipsyncSchema = z.strictObject({
   engine: z.enum(['off', 'wav2lip']).default('off'),
   /** Fail the job when the plugin is missing or fails (default: keep the normal dub and say why). */
   strict: boolish.default(false),
@@ -45,7 +45,7 @@ export const lipsyncSchema = z.object({
 }).refine((l) => l.face !== 'bbox' || l.box !== undefined, { message: 'face "bbox" needs a box x1,y1,x2,y2 (--lipsync-box)', path: ['box'] });
 
 /** Expressive prosody (off by default): carry each source line's energy, pitch and pace into its dub. */
-export const expressiveSchema = z.object({
+export const expressiveSchema = z.strictObject({
   mode: z.enum(['off', 'auto', 'source-audio', 'text-only']).default('off'),
   strength: num(0, 1).default(0.5),
   /** Write Output/<job>/expressive/plans/NNNN.json for every line. */
@@ -55,12 +55,12 @@ export const expressiveSchema = z.object({
 });
 
 /** Review: pause for edits after translation, and a re-render's overrides and output version. */
-export const reviewSchema = z.object({
+export const reviewSchema = z.strictObject({
   /** Wait after translation until approved (editLine Updates may change lines meanwhile). */
   pause: boolish.default(false),
-  overrides: z.object({
+  overrides: z.strictObject({
     version: z.literal(1),
-    edits: z.record(z.string().regex(/^\d+$/), z.object({
+    edits: z.record(z.string().regex(/^\d+$/), z.strictObject({
       text: z.string().optional(),
       start: z.number().min(0).optional(),
       end: z.number().min(0).optional(),
@@ -73,7 +73,7 @@ export const reviewSchema = z.object({
 });
 
 /** Streaming mode (off by default): chunked rendering with a live manifest and playlist. */
-export const streamSchema = z.object({
+export const streamSchema = z.strictObject({
   enabled: boolish.default(false),
   chunkSeconds: num(2, 600).default(20),
   /** Context on each side of a chunk for recognition only; output chunks never repeat time. */
@@ -89,7 +89,7 @@ export const streamSchema = z.object({
 }).refine((s) => s.output !== 'final' || s.stitch, { message: '--stream-output final needs --stitch', path: ['stitch'] });
 
 /** Where plugin code and weights live: worker settings only, so a job input can never point us at code to run. */
-export const pluginsSchema = z.object({
+export const pluginsSchema = z.strictObject({
   wav2lipDir: z.string().min(1).optional(),
   wav2lipCheckpoint: z.string().min(1).optional(),
   python: z.string().min(1).default('python3'),
@@ -98,8 +98,21 @@ export const pluginsSchema = z.object({
 /** ASS style names, as a list or "OP,ED Romaji" (the CLI's form). */
 const styleList = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v), z.array(z.string().min(1).max(200)).max(200));
 
+/** Why a job's output sub-folder is refused (undefined = fine). Plain string work: this module stays pure. */
+export function subFolderProblem(sub: string): string | undefined {
+  if (sub.startsWith('/') || sub.startsWith('\\') || /^[A-Za-z]:/.test(sub)) return 'a folder inside the output root, not an absolute path';
+  const parts = sub.split(/[\\/]+/).filter(Boolean);
+  if (!parts.length) return 'a folder name';
+  for (const p of parts) {
+    if (p === '..' || p === '.') return 'a folder inside the output root (no . or ..)';
+    if (/^[-.]/.test(p)) return 'folder names that do not start with - or .';
+    if (!/^[\p{L}\p{N}._-]+$/u.test(p)) return 'folder names of letters, digits, . _ - only';
+  }
+  return undefined;
+}
+
 /** Options of one dub job: travel in the workflow input, validated by the prepareJob activity. */
-export const jobOptionsSchema = z.object({
+export const jobOptionsSchema = z.strictObject({
   video: z.string().min(1, 'a path to the input video'),
   src: lang.default('en'),
   tgt: lang.default('es'),
@@ -109,15 +122,21 @@ export const jobOptionsSchema = z.object({
    */
   subs: z.string().min(1).optional(),
   /** Which subtitle events are voiced (ASS styles; the rest is classified, README "Subtitles you already have") and the input's audio track (0:a:N or a language). */
-  subtitles: z.object({ voiceStyles: styleList.optional(), skipStyles: styleList.optional() }).prefault({}),
+  subtitles: z.strictObject({ voiceStyles: styleList.optional(), skipStyles: styleList.optional() }).prefault({}),
   audioTrack: z.string().regex(/^(?:\d{1,2}|[A-Za-z]{2,3})$/, 'an audio track number (0 = the first) or a language such as ja, eng').optional(),
   /** SRT, WebVTT or ASS file giving the target lines (skips machine translation). */
   translatedSubs: z.string().min(1).optional(),
   /** false = identity translation (dub in the source language). */
   translate: boolish.default(true),
-  /** Absolute output root; the worker's configured root when absent. */
-  outputDir: z.string().min(1).optional(),
-  asr: z.object({
+  /**
+   * A sub-folder of the worker's output root (e.g. "season1"); the root itself is a worker setting
+   * (ANIME_DUB_OUTPUT_DIR), so job input never writes outside it.
+   */
+  outputDir: z.string().min(1).max(240).superRefine((v, ctx) => {
+    const problem = subFolderProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }).optional(),
+  asr: z.strictObject({
     /**
      * auto = faster-whisper (embedded, warm, the bundled base model) when its model is installed, else pocketsphinx
      * (embedded, English only). The other Whisper programs are installed separately (README "ASR engines").
@@ -138,14 +157,14 @@ export const jobOptionsSchema = z.object({
     minSilenceSec: num(0.1, 5).default(0.45),
     minSpeechSec: num(0.05, 5).default(0.25),
   }).prefault({}),
-  mt: z.object({
+  mt: z.strictObject({
     /**
      * auto = Whisper's translate task from the audio when the dub is English and Whisper hears the source (no --subs),
      * else apertium (embedded); argos and llm are installed/run separately; whisper = Whisper's translate task.
      */
     engine: z.enum(['auto', 'apertium', 'argos', 'llm', 'whisper']).default('auto'),
     /** An OpenAI-compatible chat-completions server (Ollama, llama.cpp server, vLLM, a hosted API). */
-    llm: z.object({
+    llm: z.strictObject({
       baseUrl: z.string().url('a URL such as http://127.0.0.1:11434/v1').default('http://127.0.0.1:11434/v1'),
       model: z.string().min(1).default('qwen2.5:7b-instruct'),
       /** Name of the worker's env var holding the API key: the key itself never enters job input or history. */
@@ -158,7 +177,7 @@ export const jobOptionsSchema = z.object({
     /** TSV of source term<TAB>target term (# comments): the translation must use these. */
     glossary: z.string().min(1).optional(),
   }).prefault({}),
-  tts: z.object({
+  tts: z.strictObject({
     /** auto = piper where a neural voice for the language is installed (English), else festival for English, espeak-ng otherwise; xtts is installed separately (README "Voices and speakers"). */
     engine: z.enum(['auto', 'espeak-ng', 'festival', 'piper', 'xtts']).default('auto'),
     /** Checked strictly: festival receives it inside a Scheme expression. */
@@ -175,7 +194,7 @@ export const jobOptionsSchema = z.object({
     diarize: z.enum(['auto', 'off', 'pyannote']).default('auto'),
   }).prefault({}),
   synthesisConcurrency: int(1, 64).default(4),
-  fit: z.object({
+  fit: z.strictObject({
     maxSpeed: num(1, 2).default(1.25),
     /** Slowest speed for a line much shorter than its source line, slowed so it fills the time it is said in. */
     minSpeed: num(0.5, 1).default(0.9),
@@ -184,7 +203,7 @@ export const jobOptionsSchema = z.object({
     guardMs: int(0, 1000).default(80),
     fadeMs: int(0, 500).default(30),
   }).prefault({}),
-  mix: z.object({
+  mix: z.strictObject({
     duckDb: num(-60, 0).default(-18),
     dubGainDb: num(-20, 20).default(0),
     /** Background under the dub: auto = demucs's no_vocals stem when demucs is installed, else the ducked original. */
@@ -198,9 +217,9 @@ export const jobOptionsSchema = z.object({
   stream: streamSchema.prefault({}),
   expressive: expressiveSchema.prefault({}),
   review: reviewSchema.prefault({}),
-  limits: z.object({ maxInputHours: num(0.0001, 1000).default(12) }).prefault({}),
+  limits: z.strictObject({ maxInputHours: num(0.0001, 1000).default(12) }).prefault({}),
   /** How long a running activity may go without a heartbeat before Temporal retries it elsewhere. */
-  timeouts: z.object({ heartbeatSec: int(2, 600).default(30) }).prefault({}),
+  timeouts: z.strictObject({ heartbeatSec: int(2, 600).default(30) }).prefault({}),
   queues: queuesSchema.prefault({}),
   placement: placementSchema,
   searchAttributes: boolish.default(true),
@@ -326,6 +345,9 @@ export const PLACEMENT_ENV = 'DUB_PLACEMENT';
 export function describeIssues(error: z.ZodError, raw?: unknown): string {
   return error.issues
     .map((issue) => {
+      const prefix = issue.path.length ? `${issue.path.join('.')}.` : '';
+      // Named one by one: a misspelt key ("tgtt") must not be dropped silently, so say which.
+      if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `${prefix}${k}: unknown option`).join('; ');
       const key = issue.path.length ? issue.path.join('.') : '(root)';
       let value: unknown = raw;
       for (const k of issue.path) value = value && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[k] : undefined;

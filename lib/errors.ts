@@ -10,6 +10,10 @@ export const ErrorType = {
   EngineFailed: 'EngineFailed',
   OutputNotWritable: 'OutputNotWritable',
   PluginMissing: 'PluginMissing',
+  /** Another running job owns the output folder. */
+  FolderBusy: 'FolderBusy',
+  /** An activity's input or result over Temporal's payload limit: the same work would hit it again. */
+  PayloadsTooLarge: 'PayloadsTooLarge',
 } as const;
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 

@@ -161,3 +161,20 @@ export interface DubJobResult {
   resynthesized?: number;
   version?: number;
 }
+
+/**
+ * A list of lines (or fitted lines, or prosody plans) kept in the job folder and passed by reference, so no
+ * activity input or result grows with the episode: `ref` is a content-addressed JSON file (tmp/lines/…), or a
+ * folder of batch files (tmp/fitted/<run>/) that dubLines fills.
+ */
+export interface LineSet {
+  ref: string;
+  count: number;
+}
+
+/** What an activity accepts: a short list as it is (a streaming chunk's, a test's), or a reference. */
+export type Lines<T> = readonly T[] | LineSet;
+
+export function isLineSet<T>(x: Lines<T>): x is LineSet {
+  return !Array.isArray(x) && typeof (x as LineSet).ref === 'string';
+}

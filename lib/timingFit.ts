@@ -72,6 +72,13 @@ export function speakerSlotFor(lines: readonly SpokenLine[], i: number, mediaDur
   return slotBefore(line.start, Math.min(own, Math.max(other, line.end)), mediaDurationSec, guardMs, minAudibleSec);
 }
 
+/** Each line's slot: per speaker when several speak, else the one timeline exactly as slotFor gives it. */
+export function slotsOf(lines: readonly SpokenLine[], mediaDurationSec: number, guardMs: number, minAudibleSec = 0): (i: number) => Slot {
+  if (severalSpeakers(lines)) return (i) => speakerSlotFor(lines, i, mediaDurationSec, guardMs, minAudibleSec);
+  const starts = lines.map((l) => l.start);
+  return (i) => slotFor(starts, i, mediaDurationSec, guardMs, minAudibleSec);
+}
+
 function slotBefore(start: number, next: number, mediaDurationSec: number, guardMs: number, minAudibleSec: number): Slot {
   const guarded = Math.min(next - guardMs / 1000, mediaDurationSec);
   const end = guarded - start >= minAudibleSec ? guarded : Math.min(next, mediaDurationSec, start + minAudibleSec);

@@ -13,7 +13,9 @@ if (!video) {
 }
 const settings = loadSettings();
 const client = await connectClient(settings.temporal.address || `127.0.0.1:${settings.temporal.serverPort}`, settings.temporal.namespace);
-const options = resolveJobOptions(settings, { video, tgt: 'es', review: { pause: true }, ...(output ? { outputDir: path.resolve(output) } : {}) });
+// OUTPUT_DIR names a folder inside the workers' output root (ANIME_DUB_OUTPUT_DIR): job input never writes elsewhere.
+const outputDir = output ? path.relative(path.resolve(settings.outputDir), path.resolve(output)) : '';
+const options = resolveJobOptions(settings, { video, tgt: 'es', review: { pause: true }, ...(outputDir ? { outputDir } : {}) });
 const handle = await startDubJob(client, settings, options);
 console.log(`started ${handle.workflowId}`);
 

@@ -12,7 +12,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, t
 import * as activities from '../activities/index.js';
 import type { Settings } from '../config/schema.js';
 import { closeEngineHosts } from '../engines/engineHost.js';
-import { FileSystemErrors } from './interceptors.js';
+import { RetryDiscipline } from './interceptors.js';
 
 import { ALL_ROLES, temporalAddress, type WorkerRole } from './roles.js';
 
@@ -118,7 +118,7 @@ export async function startWorkers(
         ...common,
         taskQueue: settings.queues[role],
         activities,
-        interceptors: { activity: [() => ({ inbound: new FileSystemErrors() })] },
+        interceptors: { activity: [() => ({ inbound: new RetryDiscipline() })] },
         maxConcurrentActivityTaskExecutions: settings.concurrency[role],
         maxHeartbeatThrottleInterval: throttle,
         defaultHeartbeatThrottleInterval: throttle,

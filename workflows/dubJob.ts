@@ -3,15 +3,14 @@
 //   → synthesize + fit each line → assemble → mix → mux
 //   → [lip-sync] → report
 import {
-  ActivityFailure, ApplicationFailure, condition, isCancellation, patched, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes,
+  ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { DEFAULT_PLACEMENT } from '../config/placement.js';
 import type { Queues } from '../config/schema.js';
-import type { DubJobInput, DubJobResult, LipsyncOutcome, PreparedJob, TranslatedLine } from '../lib/job.js';
+import type { DubJobInput, DubJobResult, LineSet, LipsyncOutcome, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { progressQuery, ProgressTracker, type Stage } from '../lib/progress.js';
 import { applyOverrides, approveSignal, editLineUpdate, editProblem, emptyOverrides, mergeEdit } from '../lib/review.js';
 import { DubSourceLangKey, DubStageKey, DubTargetLangKey } from '../lib/searchAttributes.js';
-import { voicesNeeded } from '../lib/voices.js';
 import { activitiesOn, DEFAULT_QUEUES, dubEachLine, type Activities } from './shared.js';
 
 /** Off unless asked for (jobs started before the feature have no such options and replay as off). */
@@ -45,38 +44,47 @@ export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
   const asked = Number(input?.timeouts?.heartbeatSec);
   const boot = activitiesOn(queues, DEFAULT_PLACEMENT, asked >= 2 && asked <= 600 ? asked : 30); // validated only by prepareJob
   const prep = await stage('prepare', () => boot.prepareJob(input));
-  upsertMemo({ input: prep.media.path, src: prep.options.src, tgt: prep.options.tgt, outputDir: `${prep.job.root}/${prep.job.name}` });
-  if (tagged && patched('search-attributes-languages')) {
-    // patched(): histories recorded before these attributes existed replay without them
+  upsertMemo({ input: prep.media.path, src: prep.options.src, tgt: prep.options.tgt, outputDir: `${prep.job.root}/${prep.job.name}`, queues: prep.options.queues });
+  if (tagged) {
     upsertSearchAttributes([{ key: DubSourceLangKey, value: prep.options.src }, { key: DubTargetLangKey, value: prep.options.translate ? prep.options.tgt : prep.options.src }]);
   }
 
   const act = activitiesOn(prep.options.queues, prep.options.placement, prep.options.timeouts?.heartbeatSec);
+  try {
+    return await dubAfterPrepare(act, prep, stage, progress, tagged);
+  } finally {
+    // The folder is free for the next job however this one ended (also when cancelled).
+    await CancellationScope.nonCancellable(() => act.releaseJob(prep)).catch(() => undefined);
+  }
+}
+
+async function dubAfterPrepare(
+  act: Activities, prep: PreparedJob, stage: <T>(name: Stage, work: () => Promise<T>) => Promise<T>, progress: ProgressTracker, tagged: boolean,
+): Promise<DubJobResult> {
   const audio = await stage('extract', () => act.extractAudio(prep));
   // Only where demucs will run (prepare checked): a job without it never waits for a separation worker.
-  if (prep.separate && patched('separate-audio')) await stage('separate', () => act.separateAudio(prep, audio));
+  if (prep.separate) await stage('separate', () => act.separateAudio(prep, audio));
   const lines = await stage('transcribe', () => (prep.options.subs ? act.importSubtitles(prep) : act.transcribe(prep, audio)));
   const machine = await stage('translate', () => act.translateLines(prep, lines));
-  let translated = applyOverrides(machine, prep.options.review?.overrides);
-  if (prep.options.review?.pause) translated = await stage('review', () => reviewLines(act, prep, machine, translated));
-  const plans = expressiveOn(prep.options) ? await stage('expressive', () => act.analyzeProsody(prep, audio, translated)) : [];
+  const overrides = prep.options.review?.overrides;
+  let translated = overrides ? await act.applyEdits(prep, machine, overrides) : machine;
+  if (prep.options.review?.pause) translated = await stage('review', () => reviewLines(act, prep, machine));
+  const plans = expressiveOn(prep.options) ? await stage('expressive', () => act.analyzeProsody(prep, audio, translated)) : undefined;
   const onLine = (done: number, total: number) => {
     progress.lines(done, total);
     setCurrentDetails(`Synthesizing and fitting lines: ${done}/${total} done`);
   };
-  const fitted = await stage('synthesize', async () => {
+  const { fitted, resynthesized } = await stage('synthesize', async () => {
     // One voice per speaker (and voice cloning's reference clips), made once before any line is spoken.
-    // Options absent in older histories read as off; patched() keeps those histories replaying.
-    const needed = voicesNeeded(prep.ttsEngine, translated, prep.options.tts) && patched('prepare-voices');
-    const voiced = needed ? { ...prep, voices: await act.prepareVoices(prep, audio, translated) } : prep;
+    const voices = await act.prepareVoices(prep, audio, translated);
+    const voiced = voices ? { ...prep, voices } : prep;
     return dubEachLine(act, voiced, translated, onLine, plans);
   });
   const dub = await stage('assemble', () => act.assembleDub(prep, fitted));
   const mix = await stage('mix', () => act.mixDub(prep, audio, dub, fitted));
   const outputs = await stage('mux', () => act.muxOutputs(prep, translated, mix));
   for (const [name, rel] of Object.entries(outputs)) progress.output(name, rel);
-  // Jobs started before lip-sync existed have no lipsync options: they replay as "off".
-  const lipsync: LipsyncOutcome = (prep.options.lipsync?.engine ?? 'off') === 'off' ? { status: 'off' } : await stage('lipsync', () => act.lipsync(prep, mix, outputs));
+  const lipsync: LipsyncOutcome = prep.options.lipsync.engine === 'off' ? { status: 'off' } : await stage('lipsync', () => act.lipsync(prep, mix, outputs));
   if (lipsync.output) progress.output('lipsync', (outputs.lipsync = lipsync.output));
   outputs.report = await stage('report', () => act.writeReport(prep, translated, fitted, outputs, lipsync));
   progress.output('report', outputs.report);
@@ -85,18 +93,25 @@ export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
   if (tagged) upsertSearchAttributes([{ key: DubStageKey, value: 'done' }]);
   setCurrentDetails(`Done: ${outputs.mp4}`);
   return {
-    job: prep.job, outputDir: `${prep.job.root}/${prep.job.name}`, outputs, lines: translated.length, durationSec: prep.media.durationSec, lipsync,
-    resynthesized: fitted.filter((f) => !f.ttsReused).length, version: prep.options.review?.outputVersion ?? 1,
+    job: prep.job, outputDir: `${prep.job.root}/${prep.job.name}`, outputs, lines: translated.count, durationSec: prep.media.durationSec, lipsync,
+    resynthesized, version: prep.options.review?.outputVersion ?? 1,
   };
 }
 
 /**
  * Waits for a person: editLine Updates change lines (a validator refuses bad ones with the reason), the
- * approve signal lets the job go on. The edits are saved as review.json for later re-renders.
+ * approve signal lets the job go on. The edits are saved as review.json for later re-renders. The lines are
+ * read in pages of bounded size (a person reviews them; nothing else in the workflow holds lines).
  */
-async function reviewLines(act: Activities, prep: PreparedJob, machine: TranslatedLine[], current: TranslatedLine[]): Promise<TranslatedLine[]> {
+async function reviewLines(act: Activities, prep: PreparedJob, machineSet: LineSet): Promise<LineSet> {
+  const machine: TranslatedLine[] = [];
+  for (let offset: number | undefined = 0; offset !== undefined;) {
+    const page: { lines: TranslatedLine[]; next?: number } = await act.readLinePage(prep, machineSet, offset);
+    machine.push(...page.lines);
+    offset = page.next;
+  }
   let overrides = prep.options.review.overrides ?? emptyOverrides();
-  let lines = current;
+  let lines = applyOverrides(machine, overrides);
   let approved = false;
   setHandler(editLineUpdate, ({ index, ...edit }) => {
     overrides = mergeEdit(overrides, index, edit);
@@ -112,5 +127,5 @@ async function reviewLines(act: Activities, prep: PreparedJob, machine: Translat
   setCurrentDetails(`Waiting for review: ${lines.length} lines; send editLine updates, then the approve signal`);
   await condition(() => approved);
   if (Object.keys(overrides.edits).length) await act.saveReview(prep, overrides);
-  return lines;
+  return Object.keys(overrides.edits).length ? act.applyEdits(prep, machineSet, overrides) : machineSet;
 }

@@ -33,12 +33,12 @@ export async function streamChunk({ prep, chunk }: StreamChunkInput): Promise<St
     stage = 'translate';
     const translated = await act.translateLines(part, heard);
     stage = 'synthesize';
-    const fitted = await dubEachLine(act, part, translated);
+    const { fitted } = await dubEachLine(act, part, translated);
     stage = 'assemble';
     const dub = await act.assembleDub(part, fitted);
     stage = 'mix';
     mix = await act.mixDub(part, cut.audio, dub, fitted);
-    lines = translated.length;
+    lines = translated.count;
   }
   stage = 'mux';
   const files = await act.muxChunk(prep, chunk, part, mix);

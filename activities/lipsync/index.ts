@@ -12,6 +12,8 @@ import type { DubOutputs, LipsyncOutcome, MediaInfo, PreparedJob } from '../../l
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf } from '../artifacts.js';
 import { run } from '../run.js';
 import { trackInfo } from '../mux.js';
+import { fileStem } from '../jobFolder.js';
+import { dubLanguage } from '../../lib/languages.js';
 import type { LipsyncRequest } from './plugin.js';
 import { lipsyncPlugin, lipsyncPluginNames } from './registry.js';
 
@@ -48,7 +50,7 @@ export async function lipsync(prep: PreparedJob, mixRel: string, outputs: DubOut
   const availability = await plugin.check(settings, box === undefined);
   if (!availability.available) return skipOrFail(availability.reason, true);
 
-  const rel = `${job.name}.lipsync.mp4`;
+  const rel = `${fileStem(media.path)}.${dubLanguage(prep.options)}.lipsync.mp4`;
   const out = inJob(job, rel);
   const mix = await stat(inJob(job, mixRel));
   const hash = hashOf('lipsync', plugin.name, availability.detail, opts, box, mix.size, mix.mtimeMs, media.path, outputs);

@@ -92,7 +92,7 @@ describe('Whisper-family ASR engines (stand-in), real dev server and workers', (
     const clip = await dialogueClip();
     const prep: PreparedJob = {
       job: result.job,
-      options: jobOptionsSchema.parse({ video: clip.video, src: 'en', tgt: 'es', outputDir: result.job.root, asr: { engine: 'whisper', detectLanguage: true } }),
+      options: jobOptionsSchema.parse({ video: clip.video, src: 'en', tgt: 'es', asr: { engine: 'whisper', detectLanguage: true } }),
       media: { path: clip.video, durationSec: clip.durationSec, video: { codec: 'h264', width: 320, height: 240, fps: 25 }, audio: { codec: 'aac', sampleRate: 48000, channels: 2 } },
       ttsEngine: 'espeak-ng',
     };

@@ -8,7 +8,10 @@ import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { execa } from 'execa';
-import { jobNameFor } from '../../activities/media.js';
+import { fileStem } from '../../activities/jobFolder.js';
+
+/** The job folder a case's input gets: <stem>.<dub language>. */
+const folderOf = (input: { video: string; tgt?: string }) => `${fileStem(input.video)}.${input.tgt ?? 'es'}`;
 import { makeBadInputs, type BadCase } from '../fixtures/badInputs.js';
 import { shortClip } from '../fixtures/media.js';
 import { closeTestClient, jobInput, startJob, tempDir } from '../support/jobs.js';
@@ -63,7 +66,7 @@ describe('bad-input corpus (real dev server and workers)', () => {
       const outcome = await handle.result().then(() => undefined, (e) => e);
       if ('success' in c!.expect) {
         expect(outcome).toBeUndefined();
-        expect(existsSync(path.join(out, jobNameFor(c!.input.video), `${jobNameFor(c!.input.video)}.dub.mkv`))).toBe(true);
+        expect(existsSync(path.join(out, folderOf(c!.input), `${fileStem(c!.input.video)}.${c!.input.tgt ?? 'es'}.dub.mkv`))).toBe(true);
       } else {
         expect(outcome).toBeInstanceOf(WorkflowFailedError);
         const cause = (outcome as WorkflowFailedError).cause as ApplicationFailure;
@@ -77,7 +80,7 @@ describe('bad-input corpus (real dev server and workers)', () => {
       // nothing written next to the inputs; in the output root, at most the job's own folder
       expect(await tree(corpusDir)).toEqual(before);
       const outTop = existsSync(out) ? await readdir(out) : [];
-      expect(outTop.filter((n) => n !== jobNameFor(c!.input.video))).toEqual([]);
+      expect(outTop.filter((n) => n !== folderOf(c!.input))).toEqual([]);
       expect(existsSync(path.join(process.cwd(), 'pwned'))).toBe(false);
       expect(await processesMentioning(out)).toEqual([]);
     }, 120_000);

@@ -1,6 +1,7 @@
 // The `anime-dub` command as a user runs it: a real process, real exit codes, real output.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { shortClip } from '../fixtures/media.js';
@@ -45,7 +46,8 @@ describe('anime-dub CLI', () => {
 
   describe('against a Temporal service (TEMPORAL_ADDRESS set, separate worker)', () => {
     const queues = queuesFor('cli');
-    const env = { TEMPORAL_ADDRESS: TEST_ADDRESS, DUB_QUEUE_WORKFLOWS: queues.workflows, DUB_QUEUE_CPU: queues.cpu, DUB_QUEUE_GPU: queues.gpu };
+    // The workers' output root, as a cluster's shared configuration would say it (--output names a folder inside).
+    const env = { TEMPORAL_ADDRESS: TEST_ADDRESS, DUB_QUEUE_WORKFLOWS: queues.workflows, DUB_QUEUE_CPU: queues.cpu, DUB_QUEUE_GPU: queues.gpu, ANIME_DUB_OUTPUT_DIR: os.tmpdir() };
     let worker: WorkerProcess;
     beforeAll(async () => {
       await shortClip();
@@ -58,16 +60,16 @@ describe('anime-dub CLI', () => {
       const r = await anime(['run', (await shortClip()).video, '--src', 'en', '--tgt', 'es', '--output', out, '--workflow-id', 'cli-run-1'], env);
       expect(r.stderr + r.stdout).not.toMatch(/failed/);
       expect(r.exitCode).toBe(0);
-      for (const f of ['short.dub.mp4', 'short.dub.mkv', 'short.src.srt', 'short.es.srt', 'report.json']) {
-        expect(r.stdout).toContain(path.join(out, 'short', f));
-        expect(existsSync(path.join(out, 'short', f))).toBe(true);
+      for (const f of ['short.es.dub.mp4', 'short.es.dub.mkv', 'short.en.src.srt', 'short.es.srt', 'report.json']) {
+        expect(r.stdout).toContain(path.join(out, 'short.es', f));
+        expect(existsSync(path.join(out, 'short.es', f))).toBe(true);
       }
       const status = await anime(['status', 'cli-run-1'], env);
       expect(status.stdout).toMatch(/COMPLETED/);
       expect(status.stdout).toMatch(/stage done, 100%/);
       const result = await anime(['result', 'cli-run-1'], env);
       expect(result.exitCode).toBe(0);
-      expect(result.stdout).toContain('short.dub.mkv');
+      expect(result.stdout).toContain('short.es.dub.mkv');
       const list = await anime(['list', '--query', "WorkflowId = 'cli-run-1'"], env);
       expect(list.stdout).toMatch(/cli-run-1\s+COMPLETED\s+done/);
     }, 120_000);

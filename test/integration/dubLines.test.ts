@@ -8,7 +8,7 @@ import { dubLine } from '../../activities/dubLines.js';
 import { prepareJob } from '../../activities/media.js';
 import type { PreparedJob } from '../../lib/job.js';
 import { shortClip } from '../fixtures/media.js';
-import { tempDir } from '../support/jobs.js';
+import { outputSubFolder, tempDir, TEST_OUTPUT_ROOT } from '../support/jobs.js';
 
 async function synthesizerRuns(prep: PreparedJob): Promise<number> {
   const log = await readFile(path.join(prep.job.root, prep.job.name, 'tmp', 'commands.jsonl'), 'utf8').catch(() => '');
@@ -17,7 +17,8 @@ async function synthesizerRuns(prep: PreparedJob): Promise<number> {
 
 describe('dubLine (real espeak-ng, ffmpeg)', () => {
   it('says a too-long line again at the engine\'s rate, and a retry reuses that revision and clip', async () => {
-    const prep = await prepareJob({ video: (await shortClip()).video, src: 'en', tgt: 'es', outputDir: await tempDir('dubline') });
+    process.env.ANIME_DUB_OUTPUT_DIR = TEST_OUTPUT_ROOT; // the worker setting prepareJob reads
+    const prep = await prepareJob({ video: (await shortClip()).video, src: 'en', tgt: 'es', outputDir: outputSubFolder(await tempDir('dubline')) });
     const line = { index: 0, start: 0.5, end: 2.0, text: 'we have to go', target: 'Tenemos que irnos ahora mismo, de verdad.' };
     const slot = { start: 0.5, end: 2.6 };
 

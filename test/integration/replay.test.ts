@@ -1,5 +1,7 @@
-// Every committed dubJob history must replay against today's workflow code: a non-deterministic change fails
-// here. The oldest comes from before most patched() steps existed; newer ones take today's branches.
+// Every committed history must replay against today's workflow code: a non-deterministic change fails here.
+// The histories are the 1.0 baseline (a dubJob with expressive on, a streaming run with its chunk children),
+// each file named by the workflow id it was recorded under (child ids derive from it). A change to workflow
+// code after 1.0 keeps these replaying with patched() and adds a history of its own (docs/ARCHITECTURE.md).
 import { describe, expect, it } from '@jest/globals';
 import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -20,6 +22,6 @@ describe('workflow determinism (replay of recorded histories)', () => {
     const json = JSON.parse(await readFile(path.join(REPLAY_DIR, file), 'utf8'));
     expect(json.events.length).toBeGreaterThan(20);
     // The Temporal CLI's JSON as it is: the SDK converts it (historyFromJSON) itself.
-    await expect(Worker.runReplayHistory({ workflowsPath }, json, `recorded-${file}`)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowsPath }, json, file.replace(/\.history\.json$/, ''))).resolves.toBeUndefined();
   }, 60_000);
 });

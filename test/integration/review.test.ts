@@ -2,6 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { copyFile, readFile, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { execa } from 'execa';
@@ -36,7 +37,7 @@ function diffDb(a: Int16Array, b: Int16Array, from: number, to: number): number 
 
 describe('review loop (real dev server and worker)', () => {
   const queues = withWorker('review', { prepare: dialogueClip });
-  const env = { TEMPORAL_ADDRESS: TEST_ADDRESS, DUB_QUEUE_WORKFLOWS: queues.workflows, DUB_QUEUE_CPU: queues.cpu, DUB_QUEUE_GPU: queues.gpu };
+  const env = { TEMPORAL_ADDRESS: TEST_ADDRESS, DUB_QUEUE_WORKFLOWS: queues.workflows, DUB_QUEUE_CPU: queues.cpu, DUB_QUEUE_GPU: queues.gpu, ANIME_DUB_OUTPUT_DIR: os.tmpdir() };
 
   it('edit one line and render again: exactly one line is re-synthesized, only its span changes, v1 stays', async () => {
     const clip = await dialogueClip();
@@ -60,8 +61,8 @@ describe('review loop (real dev server and worker)', () => {
     expect(newCommands).not.toContain('pocketsphinx_batch');
     expect(newCommands).not.toContain('apertium');
 
-    const v1 = path.join(dir, 'dialogue.dub.mkv');
-    const v2 = path.join(dir, 'dialogue.dub.v2.mkv');
+    const v1 = path.join(dir, 'dialogue.es.dub.mkv');
+    const v2 = path.join(dir, 'dialogue.es.dub.v2.mkv');
     expect(existsSync(v1)).toBe(true);
     expect(existsSync(v2)).toBe(true);
     const [a, b] = await Promise.all([pcm(v1, 0), pcm(v2, 0)]);
@@ -110,7 +111,7 @@ describe('review loop (real dev server and worker)', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/edited line 0: Hola a todos, buenos días\./);
     expect(r.stdout).toMatch(/rejected as expected: no line 99/);
-    expect(r.stdout).toMatch(/done: .*short\.dub\.mkv/);
+    expect(r.stdout).toMatch(/done: .*short\.es\.dub\.mkv/);
     expect(r.exitCode).toBe(0);
   }, 120_000);
 
@@ -128,7 +129,7 @@ describe('review loop (real dev server and worker)', () => {
     expect(r.stdout).toMatch(/b\.mp4\s+ok/);
     expect(r.stdout).toMatch(/broken\.mp4\s+FAILED .*InvalidMedia: broken\.mp4 is not a video ffmpeg can read/);
     expect(r.stdout).toMatch(/2 of 3 dubbed, 1 failed/);
-    expect(existsSync(path.join(dir, 'Output', 'a', 'a.dub.mkv'))).toBe(true);
-    expect(existsSync(path.join(dir, 'Output', 'b', 'b.dub.mkv'))).toBe(true);
+    expect(existsSync(path.join(dir, 'Output', 'a.es', 'a.es.dub.mkv'))).toBe(true);
+    expect(existsSync(path.join(dir, 'Output', 'b.es', 'b.es.dub.mkv'))).toBe(true);
   }, 180_000);
 });

@@ -38,7 +38,7 @@ async function renders(jobDir: string): Promise<Map<number, number>> {
   const log = await readFile(path.join(jobDir, 'tmp', 'commands.jsonl'), 'utf8').catch(() => '');
   const counts = new Map<number, number>();
   for (const row of log.split('\n').filter(Boolean)) {
-    const m = JSON.parse(row).argv.join(' ').match(/stream\/\.chunk_(\d{3})\.part\.mp4/);
+    const m = JSON.parse(row).argv.join(' ').match(/stream\/\.chunk_(\d{3})\.[\w-]+\.part\.mp4/);
     if (m) counts.set(Number(m[1]), (counts.get(Number(m[1])) ?? 0) + 1);
   }
   return counts;

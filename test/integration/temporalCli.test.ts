@@ -5,7 +5,7 @@ import { temporalCliPath } from '../../client/devServer.js';
 import { loadSettings } from '../../config/load.js';
 import { shortClip } from '../fixtures/media.js';
 import { TEST_ADDRESS } from '../support/env.js';
-import { tempDir, testClient } from '../support/jobs.js';
+import { outputSubFolder, tempDir, testClient } from '../support/jobs.js';
 import { withWorker } from '../support/workers.js';
 
 describe('the Temporal CLI on our jobs (real temporal binary, real dev server)', () => {
@@ -14,7 +14,7 @@ describe('the Temporal CLI on our jobs (real temporal binary, real dev server)',
 
   it('starts dubJob with --input JSON, answers `workflow query --name progress`, and lists by DubStage', async () => {
     const id = `tcli-${Date.now()}`;
-    const input = { video: (await shortClip()).video, src: 'en', tgt: 'es', outputDir: await tempDir('tcli'), queues };
+    const input = { video: (await shortClip()).video, src: 'en', tgt: 'es', outputDir: outputSubFolder(await tempDir('tcli')), queues };
     await run([cli, 'workflow', 'start', '--address', TEST_ADDRESS, '--type', 'dubJob', '--task-queue', queues.workflows, '--workflow-id', id, '--input', JSON.stringify(input)]);
 
     const early = await run([cli, 'workflow', 'query', '--address', TEST_ADDRESS, '--workflow-id', id, '--name', 'progress', '-o', 'json']);
@@ -24,7 +24,7 @@ describe('the Temporal CLI on our jobs (real temporal binary, real dev server)',
     const done = JSON.parse((await run([cli, 'workflow', 'query', '--address', TEST_ADDRESS, '--workflow-id', id, '--name', 'progress', '-o', 'json'])).stdout);
     const progress = done.queryResult?.[0] ?? done.queryResult ?? done;
     expect(progress).toMatchObject({ stage: 'done', percent: 100, linesDone: 2, linesTotal: 2 });
-    expect(progress.outputs.mkv).toBe('short.dub.mkv');
+    expect(progress.outputs.mkv).toBe('short.es.dub.mkv');
 
     const listed = await run([cli, 'workflow', 'list', '--address', TEST_ADDRESS, '--query', `DubStage = 'done' AND WorkflowId = '${id}'`, '-o', 'json']);
     expect(listed.stdout).toContain(id);
@@ -32,7 +32,7 @@ describe('the Temporal CLI on our jobs (real temporal binary, real dev server)',
 
   it('`temporal workflow list` by our language attribute and `temporal workflow cancel` work on a job', async () => {
     const id = `tcli-cancel-${Date.now()}`;
-    const input = { video: (await shortClip()).video, src: 'en', tgt: 'es', outputDir: await tempDir('tcli'), queues, review: { pause: true } };
+    const input = { video: (await shortClip()).video, src: 'en', tgt: 'es', outputDir: outputSubFolder(await tempDir('tcli')), queues, review: { pause: true } };
     await run([cli, 'workflow', 'start', '--address', TEST_ADDRESS, '--type', 'dubJob', '--task-queue', queues.workflows, '--workflow-id', id, '--input', JSON.stringify(input)]);
     const handle = (await testClient()).workflow.getHandle(id);
     for (let i = 0; i < 100 && (await handle.query('progress') as { stage: string }).stage !== 'review'; i++) await new Promise((r) => setTimeout(r, 200));

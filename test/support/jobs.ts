@@ -23,8 +23,20 @@ export function tempDir(prefix: string): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), `anime-dub-${prefix}-`));
 }
 
+/**
+ * Test workers write under the system temp folder (their output root, ANIME_DUB_OUTPUT_DIR); a job names its
+ * own temp folder as a sub-folder of it, the way job input may.
+ */
+export const TEST_OUTPUT_ROOT = os.tmpdir();
+
+export function outputSubFolder(dir: string): string {
+  const rel = path.relative(TEST_OUTPUT_ROOT, dir);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new Error(`${dir} is not inside the test output root ${TEST_OUTPUT_ROOT}`);
+  return rel;
+}
+
 export function jobInput(video: string, queues: Queues, outputDir: string, extra: Partial<JobOptionsInput> = {}): JobOptionsInput {
-  return { video, src: 'en', tgt: 'es', outputDir, queues, ...extra };
+  return { video, src: 'en', tgt: 'es', outputDir: outputSubFolder(outputDir), queues, ...extra };
 }
 
 export async function startJob(input: JobOptionsInput, queues: Queues, id = `test-${Math.random().toString(36).slice(2, 10)}`) {

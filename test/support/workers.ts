@@ -1,6 +1,7 @@
 // Real worker processes (the same entry points users run), started and stopped by tests.
 import { afterAll, beforeAll } from '@jest/globals';
 import { execa, type ResultPromise } from 'execa';
+import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT, TEST_ADDRESS } from './env.js';
 import { closeTestClient } from './jobs.js';
@@ -28,6 +29,7 @@ export async function startWorker(entry: 'all' | 'cpu' | 'gpu', queues: Queues, 
       DUB_QUEUE_WORKFLOWS: queues.workflows,
       DUB_QUEUE_CPU: queues.cpu,
       DUB_QUEUE_GPU: queues.gpu,
+      ANIME_DUB_OUTPUT_DIR: os.tmpdir(),
       ...env,
     },
     reject: false,

@@ -106,10 +106,10 @@ describe('the condensing activities (no server: called directly)', () => {
   ];
 
   it('condenses what is clearly too long, keeps emotion tags and review edits, and writes condensed.json', async () => {
-    const { condenseLines } = await import('../../activities/condense.js');
+    const { condenseList } = await import('../../activities/condense.js');
     const { readFile } = await import('node:fs/promises');
     const prep = await prepIn({ review: { overrides: { version: 1, edits: { 2: { text: long } } } } });
-    const out = await condenseLines(prep, lines);
+    const out = await condenseList(prep, lines);
     expect(out[0].target.startsWith('[happy] ')).toBe(true);
     expect(out[0].target.length).toBeLessThan(lines[0].target.length);
     expect(out[0].condensed).toMatchObject({ from: lines[0].target, to: out[0].target });
@@ -120,20 +120,20 @@ describe('the condensing activities (no server: called directly)', () => {
     expect(out[2].rateHint).toBe(1.25); // …at the fastest the engine may speak it
     const saved = JSON.parse(await readFile(`${(prep as { job: { root: string } }).job.root}/job/condensed.json`, 'utf8'));
     expect(saved.lines).toEqual(out);
-    expect(await condenseLines(prep, lines)).toEqual(out); // reused
+    expect(await condenseList(prep, lines)).toEqual(out); // reused
   });
 
   it('with condensing off, every word is kept; the engine is still asked for the speed', async () => {
-    const { condenseLines } = await import('../../activities/condense.js');
+    const { condenseList } = await import('../../activities/condense.js');
     const prep = await prepIn({ fit: { maxSpeed: 1.25, minSpeed: 0.9, guardMs: 80, fadeMs: 30, condense: false } });
-    const out = await condenseLines(prep, lines);
+    const out = await condenseList(prep, lines);
     expect(out.map((l) => l.target)).toEqual(lines.map((l) => l.target));
     expect(out.every((l) => l.condensed === undefined)).toBe(true);
     expect(out[0].rateHint).toBe(1.25);
   });
 
   it('after synthesis: condenses against the real clip and asks the engine for the speed; remembered for the next render', async () => {
-    const { condenseLines, reviseLine } = await import('../../activities/condense.js');
+    const { condenseList, reviseLine } = await import('../../activities/condense.js');
     const prep = await prepIn();
     const slot = { start: 0, end: 2 };
     const line = { index: 5, start: 0, end: 1.8, text: 'e', target: 'Well, I think (as I said) we go.' };
@@ -147,8 +147,8 @@ describe('the condensing activities (no server: called directly)', () => {
     expect(shorter?.condensed?.rules).toEqual(['parentheticals (after synthesis)']);
     expect(shorter?.rateHint ?? 1).toBeLessThanOrEqual(1.25);
     // The next render says the revised line at once; a changed line does not pick up the old revision.
-    expect((await condenseLines(prep, [line]))[0]).toEqual(shorter);
-    expect((await condenseLines(prep, [{ ...line, target: 'Something else.' }]))[0].revised).toBeUndefined();
+    expect((await condenseList(prep, [line]))[0]).toEqual(shorter);
+    expect((await condenseList(prep, [{ ...line, target: 'Something else.' }]))[0].revised).toBeUndefined();
     expect(await reviseLine(prep, { ...line, target: 'We go now.' }, 5, { start: 0, end: 0 })).toBeUndefined(); // no room at all
   });
 });
@@ -190,9 +190,9 @@ describe('an LLM rewrite after the rules (the job translates with a chat model)'
   };
 
   it('asks the model for a shorter line when the rules cannot make it fit', async () => {
-    const { condenseLines } = await import('../../activities/condense.js');
+    const { condenseList } = await import('../../activities/condense.js');
     await withServer(() => '```json\n{"line": "Gracias por todo."}\n```', async (baseUrl, asked) => {
-      const [line] = await condenseLines(await prepFor(baseUrl), [{ index: 0, start: 0, end: 1.5, text: 'Thanks for everything.', target: longEs }]);
+      const [line] = await condenseList(await prepFor(baseUrl), [{ index: 0, start: 0, end: 1.5, text: 'Thanks for everything.', target: longEs }]);
       expect(line.target).toBe('Gracias por todo.');
       expect(line.condensed).toMatchObject({ from: longEs, rules: ['llm'] });
       expect(asked).toHaveLength(1);
@@ -201,13 +201,13 @@ describe('an LLM rewrite after the rules (the job translates with a chat model)'
   });
 
   it('a model that answers nonsense or not at all leaves the rules’ version', async () => {
-    const { condenseLines } = await import('../../activities/condense.js');
+    const { condenseList } = await import('../../activities/condense.js');
     await withServer(() => 'I cannot help with that.', async (baseUrl) => {
-      const [line] = await condenseLines(await prepFor(baseUrl), [{ index: 0, start: 0, end: 1.5, text: 'x', target: longEs }]);
+      const [line] = await condenseList(await prepFor(baseUrl), [{ index: 0, start: 0, end: 1.5, text: 'x', target: longEs }]);
       expect(line.target).toBe(longEs);
       expect(line.rateHint).toBe(1.25);
     });
-    const [line] = await condenseLines(await prepFor('http://127.0.0.1:9/v1'), [{ index: 0, start: 0, end: 1.5, text: 'x', target: longEs }]);
+    const [line] = await condenseList(await prepFor('http://127.0.0.1:9/v1'), [{ index: 0, start: 0, end: 1.5, text: 'x', target: longEs }]);
     expect(line.target).toBe(longEs);
   });
 });

@@ -43,7 +43,7 @@ describe('config', () => {
     const s = loadSettings({ SYNTH_CONCURRENCY: '3' });
     const o = resolveJobOptions(s, { video: 'in/ep1.mkv', tgt: 'ca', fit: { guardMs: 50 } }, '/data');
     expect(o.video).toBe('/data/in/ep1.mkv');
-    expect(o.outputDir).toBe('/data/Output');
+    expect(o.outputDir).toBeUndefined(); // the root is the worker's; job input names at most a sub-folder
     expect(o.tgt).toBe('ca');
     expect(o.synthesisConcurrency).toBe(3);
     expect(o.fit).toEqual({ maxSpeed: 1.25, minSpeed: 0.9, condense: true, guardMs: 50, fadeMs: 30 });
