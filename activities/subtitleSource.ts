@@ -84,8 +84,9 @@ async function subtitleBytes(subs: string, media: MediaInfo, flag: string, extra
   let stdout: string;
   try {
     ({ stdout } = await run(argv, { timeoutMs: 10 * 60_000 }));
-  } catch (e) {
-    throw failure(ErrorType.InvalidSubtitles, `${flag}: ffmpeg could not read subtitle track ${stream.index} of ${path.basename(media.path)}: ${(e as Error).message.split('\n').slice(-2).join(' ')}`);
+  } catch {
+    // ffmpeg's own words may quote the track's text: the message names the track only.
+    throw failure(ErrorType.InvalidSubtitles, `${flag}: ffmpeg could not read subtitle track ${stream.index} (${stream.codec}) of ${path.basename(media.path)} as text`);
   }
   const bytes = extractTo ? await readFile(extractTo) : Buffer.from(stdout, 'utf8');
   return { bytes, source: `embedded:${stream.index}`, stream };
