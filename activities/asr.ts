@@ -9,11 +9,11 @@ import { isWhisperEngine } from '../engines/whisper.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { AudioTracks, Line, LineSet, PreparedJob, Word } from '../lib/job.js';
 import { parseSilencedetect, speechRegions, type Region } from '../lib/speechRegions.js';
-import { parseSubtitles } from '../lib/subtitles.js';
 import { parseWavHeader, wavHeader } from '../lib/wav.js';
 import { commandLog, hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
 import { recognizeWithWhisper, type Recognition } from './asrWhisper.js';
 import { run } from './run.js';
+import { importWarnings, loadSubtitles, readSubtitleLines, subsSource } from './subtitleSource.js';
 import { storeLines } from './lineSets.js';
 
 const TRANSCRIPT = 'transcript.json';
@@ -160,25 +160,35 @@ export async function transcribe(prep: PreparedJob, audio: AudioTracks): Promise
   return storeLines(job, 'lines', rec.lines);
 }
 
-export async function readSubtitleFile(file: string, flag: string): Promise<Line[]> {
-  const raw = await readFile(file);
-  const text = raw.toString('utf8');
-  if (text.includes('\uFFFD')) throw failure(ErrorType.InvalidSubtitles, `${flag} ${path.basename(file)} is not UTF-8 text; convert it first (e.g. iconv -f SHIFT_JIS -t UTF-8)`);
-  try {
-    const lines = parseSubtitles(text);
-    if (lines.length === 0) throw new Error('no cues found');
-    return lines;
-  } catch (e) {
-    throw failure(ErrorType.InvalidSubtitles, `${flag} ${path.basename(file)} is not valid SRT, WebVTT or ASS: ${(e as Error).message}`);
-  }
+/** A subtitle file's lines (--translated-subs, streaming chunks): decoded, classified, warnings logged. */
+export async function readSubtitleFile(file: string, flag: string, opts: PreparedJob['options']['subtitles'] = {}): Promise<Line[]> {
+  const { lines, warnings } = await readSubtitleLines(file, flag, opts);
+  for (const w of warnings) logWarning(w);
+  return lines;
 }
 
+/** Where imported subtitles' decisions are kept (report.json repeats them). */
+export const SUBTITLES_JSON = 'subtitles.json';
+
+/**
+ * `--subs`: the lines to dub from subtitles a person already has (a file, or a subtitle track of the input,
+ * extracted into the job's folder). prepareJob has already refused a file with no usable cue, before any work.
+ */
 export async function importSubtitles(prep: PreparedJob): Promise<LineSet> {
-  const file = prep.options.subs!;
-  const lines = await readSubtitleFile(file, '--subs');
-  const st = await stat(file);
-  await saveTranscript(prep, lines, `subtitles:${path.basename(file)}`, hashOf('subs', file, st.size, st.mtimeMs));
-  return storeLines(prep.job, 'lines', lines);
+  const { job, options, media } = prep;
+  const where = subsSource(options.subs!);
+  const st = where.kind === 'file' ? await stat(where.file) : await stat(media.path);
+  const hash = hashOf('subs-v2', options.subs, st.size, st.mtimeMs, options.subtitles, media.durationSec, options.src, options.tgt, options.translate);
+  const out = inJob(job, TRANSCRIPT);
+  if (await isFresh(job, out, hash)) return storeLines(job, 'lines', await readTranscript(out));
+  const sub = await loadSubtitles(options, media, where.kind === 'embedded' ? inJob(job, '.') : undefined);
+  const warnings = importWarnings('--subs', sub); // logged by prepareJob, before any work; recorded here
+  const { lines, warnings: _w, shown: _s, ...record } = sub;
+  const byReason: Record<string, number> = {};
+  for (const k of sub.skipped) byReason[k.reason] = (byReason[k.reason] ?? 0) + 1;
+  await writeAtomic(job, inJob(job, SUBTITLES_JSON), JSON.stringify({ ...record, voiced: lines.length, skippedByReason: byReason, warnings }, null, 2));
+  await saveTranscript(prep, lines, `subtitles:${sub.source}`, hash, sub.inTarget ? { language: options.tgt, spokenAsWritten: true } : {});
+  return storeLines(job, 'lines', lines);
 }
 
 function logWarning(message: string): void {

@@ -11,7 +11,7 @@ import { linesOf, storeLines } from './lineSets.js';
 import type { ChatMessage } from '../lib/llmProtocol.js';
 import { parseEmotionTag } from '../lib/prosody.js';
 import { engineSpeechSec, estimateSpeechSec as estimateAtPersonRate, syllablesPerSec } from '../lib/syllables.js';
-import { engineRateFor, MIN_AUDIBLE_SEC, needsCondensing, RATE_KNOB_ENGINES, slotFor, type Slot } from '../lib/timingFit.js';
+import { engineRateFor, MIN_AUDIBLE_SEC, needsCondensing, RATE_KNOB_ENGINES, slotsOf, type Slot } from '../lib/timingFit.js';
 import { hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
 
 const CONDENSED = 'condensed.json';
@@ -69,11 +69,12 @@ export async function condenseList(prep: PreparedJob, lines: TranslatedLine[]): 
   const hash = hashOf('condense', lines, lang, media.durationSec, options.fit, options.tts, ttsEngine, options.review?.overrides, llmKey(prep));
   if (await isFresh(job, out, hash)) return withRevisions(prep, (JSON.parse(await readFile(out, 'utf8')) as { lines: TranslatedLine[] }).lines);
 
-  const starts = lines.map((l) => l.start);
+  const slotOf = slotsOf(lines, media.durationSec, options.fit.guardMs, MIN_AUDIBLE_SEC);
   const edited = options.review?.overrides?.edits ?? {};
   const result: TranslatedLine[] = [];
   for (const [i, line] of lines.entries()) {
-    const slot = slotFor(starts, i, media.durationSec, options.fit.guardMs, MIN_AUDIBLE_SEC);
+    // The slot dubLines gives the line (per speaker when several speak).
+    const slot = slotOf(i);
     const slotSec = slot.end - slot.start;
     // A leading [happy]/[sad]/… is direction for the voice, not words: kept as it is, never "condensed" away.
     const tag = parseEmotionTag(line.target);

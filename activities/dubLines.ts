@@ -6,7 +6,7 @@ import { CancelledFailure } from '@temporalio/common';
 import type { FittedLine, LineSet, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { dubLineWith } from '../lib/lineFit.js';
 import type { ProsodyPlan } from '../lib/prosody.js';
-import { MIN_AUDIBLE_SEC, slotFor, type Slot } from '../lib/timingFit.js';
+import { MIN_AUDIBLE_SEC, slotsOf, type Slot } from '../lib/timingFit.js';
 import { linesOf, storeBatch } from './lineSets.js';
 import { reviseLine, savedRevision } from './condense.js';
 import { fitLine } from './fit.js';
@@ -48,17 +48,18 @@ export interface LineBatch {
 /**
  * The lines one after another. A retry redoes only what is not on disk yet: each clip, revision and fit is
  * cached by its inputs. A cancellation stops before the next line. Each line's slot reaches to the next
- * line's start (read here from the whole set: the workflow holds only counts).
+ * line's start, or the same speaker's next line when several speak (read here from the whole set: the workflow
+ * holds only counts).
  */
 export async function dubLines(prep: PreparedJob, batch: LineBatch): Promise<FittedLine[]> {
   const ctx = activityContext();
   const lines = await linesOf<TranslatedLine>(prep.job, batch.lines);
   const plans = batch.plans ? new Map((await linesOf<ProsodyPlan>(prep.job, batch.plans)).map((p) => [p.index, p])) : undefined;
-  const starts = lines.map((l) => l.start);
+  const slotOf = slotsOf(lines, prep.media.durationSec, prep.options.fit.guardMs, MIN_AUDIBLE_SEC);
   const fitted: FittedLine[] = [];
   for (let i = batch.first; i < Math.min(lines.length, batch.first + batch.count); i++) {
     if (ctx?.cancellationSignal.aborted) throw new CancelledFailure('dubLines was cancelled between lines');
-    const slot = slotFor(starts, i, prep.media.durationSec, prep.options.fit.guardMs, MIN_AUDIBLE_SEC);
+    const slot = slotOf(i);
     const plan = plans?.get(lines[i].index);
     fitted.push(await dubLine(prep, { line: lines[i], slot, ...(plan ? { plan } : {}) }));
     ctx?.heartbeat();

@@ -69,9 +69,10 @@ function chooseMtEngine(options: JobOptions, asrEngine: ChosenEngines['asrEngine
 }
 
 /** Fails fast (before any heavy work) when the job asks for something that is not installed. */
-export async function checkJobEngines(input: JobOptions): Promise<ChosenEngines> {
+export async function checkJobEngines(input: JobOptions, subsInTarget = false): Promise<ChosenEngines> {
   await requireProgram('ffmpeg', 'ffmpeg');
-  const needsMt = input.translate && !input.translatedSubs && input.src !== input.tgt;
+  // Subtitles already in the target language are the dub script: nothing to translate, no translator needed.
+  const needsMt = input.translate && !input.translatedSubs && input.src !== input.tgt && !subsInTarget;
   const asrEngine = await chooseAsrEngine(input);
   const mtEngine = chooseMtEngine(input, asrEngine, needsMt);
   const options: JobOptions = { ...input, asr: { ...input.asr, engine: asrEngine }, mt: { ...input.mt, engine: mtEngine } };

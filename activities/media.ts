@@ -4,20 +4,22 @@ import path from 'node:path';
 import { loadSettings, parseJobOptions } from '../config/load.js';
 import { extractArgv, probeArgv } from '../engines/ffmpeg.js';
 import { ErrorType, failure } from '../lib/errors.js';
-import type { AudioTracks, JobRef, MediaInfo, PreparedJob } from '../lib/job.js';
+import type { AudioTracks, JobRef, MediaInfo, PreparedJob, SubtitleStream } from '../lib/job.js';
 import type { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { activityContext } from '../engines/activityContext.js';
-import { dubLanguage } from '../lib/languages.js';
+import { dubLanguage, sameLanguage } from '../lib/languages.js';
 import { commandLog, commit, ensureDirs, hashOf, inJob, isFresh, jobDir, tmpOf, writeAtomic } from './artifacts.js';
 import { claimFolder, lockFolder, unlockFolder } from './jobFolder.js';
 import { checkJobEngines } from './engineChecks.js';
+import { fitImport, importWarnings, readImport, subsSource } from './subtitleSource.js';
 import { recordCommand, run, type CommandRecord } from './run.js';
 
 interface FfprobeStream {
   codec_type?: string; codec_name?: string; width?: number; height?: number;
   avg_frame_rate?: string; r_frame_rate?: string; sample_rate?: string; channels?: number;
+  disposition?: { default?: number }; tags?: { language?: string };
 }
 
 function fps(rate: string | undefined): number {
@@ -30,7 +32,7 @@ function fps(rate: string | undefined): number {
 export const MAX_INPUT_HOURS = 12;
 
 /** `probed` hears of the ffprobe run (the job's command log does not exist yet when the input is probed). */
-export async function probeMedia(video: string, maxHours = MAX_INPUT_HOURS, probed: (r: CommandRecord) => void = () => {}): Promise<MediaInfo> {
+export async function probeMedia(video: string, maxHours = MAX_INPUT_HOURS, probed: (r: CommandRecord) => void = () => {}, audioTrack?: string): Promise<MediaInfo> {
   const info = await stat(video).catch(() => undefined);
   if (!info) throw failure(ErrorType.InvalidMedia, `input not found: ${video}`);
   if (!info.isFile()) throw failure(ErrorType.InvalidMedia, `input is not a regular file: ${video}`);
@@ -51,7 +53,9 @@ export async function probeMedia(video: string, maxHours = MAX_INPUT_HOURS, prob
   const durationSec = Number(json.format?.duration ?? NaN);
   if (durationSec === 0) throw failure(ErrorType.InvalidMedia, `${name} lasts 0 seconds: nothing to dub`);
   const v = streams.find((s) => s.codec_type === 'video');
-  const a = streams.find((s) => s.codec_type === 'audio');
+  const audios = streams.filter((s) => s.codec_type === 'audio');
+  const audioStream = audios.length ? chooseAudioStream(audios, audioTrack, name) : 0;
+  const a = audios[audioStream];
   const kinds = streams.map((s) => `${s.codec_name ?? '?'} ${s.codec_type ?? '?'}`).join(', ') || 'none';
   if (!v) throw failure(ErrorType.InvalidMedia, `${name} has no video stream (streams: ${kinds})`);
   if (!a) throw failure(ErrorType.InvalidMedia, `${name} has no audio stream (streams: ${kinds})`);
@@ -69,7 +73,43 @@ export async function probeMedia(video: string, maxHours = MAX_INPUT_HOURS, prob
     durationSec,
     video: { codec: v.codec_name ?? '?', width: v.width ?? 0, height: v.height ?? 0, fps: fps(v.avg_frame_rate ?? v.r_frame_rate) },
     audio: { codec: a.codec_name ?? '?', sampleRate: Number(a.sample_rate ?? 0), channels: a.channels ?? 0 },
+    ...(audioStream ? { audioStream } : {}),
+    ...subtitleStreamsOf(streams),
   };
+}
+
+const describeStream = (s: FfprobeStream, i: number) => `${i}: ${s.codec_name ?? '?'}${s.tags?.language ? ` ${s.tags.language}` : ''}${s.disposition?.default ? ' default' : ''}`;
+
+/**
+ * The source audio: the one `--audio-track` names (its place among the audio streams, 0:a:N, or a language),
+ * else the stream marked default (a release's main language), else the first.
+ */
+export function chooseAudioStream(audios: FfprobeStream[], audioTrack: string | undefined, name: string): number {
+  const listed = () => audios.map(describeStream).join('; ');
+  if (audioTrack !== undefined && /^\d+$/.test(audioTrack)) {
+    const n = Number(audioTrack);
+    if (n >= audios.length) throw failure(ErrorType.InvalidMedia, `--audio-track ${n}: ${name} has no audio track ${n} (audio tracks, counted from 0: ${listed()})`);
+    return n;
+  }
+  if (audioTrack !== undefined) {
+    const n = audios.findIndex((s) => !!s.tags?.language && sameLanguage(s.tags.language, audioTrack));
+    if (n < 0) throw failure(ErrorType.InvalidMedia, `--audio-track ${audioTrack}: ${name} has no audio track in that language (audio tracks: ${listed()})`);
+    return n;
+  }
+  const byDefault = audios.findIndex((s) => s.disposition?.default === 1);
+  return byDefault > 0 ? byDefault : 0;
+}
+
+function subtitleStreamsOf(streams: FfprobeStream[]): { subtitleStreams?: SubtitleStream[] } {
+  const subs = streams.filter((s) => s.codec_type === 'subtitle').map((s, index) => ({
+    index, codec: s.codec_name ?? '?', default: s.disposition?.default === 1, ...(s.tags?.language ? { language: s.tags.language } : {}),
+  }));
+  return subs.length ? { subtitleStreams: subs } : {};
+}
+
+/** Outside an activity (a test calling prepareJob directly) only subtitles.json records it. */
+function warn(message: string): void {
+  activityContext()?.log.warn(message);
 }
 
 /** Validate options, input and engines before anything is written; then create Output/<job>/. */
@@ -82,20 +122,38 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   // The root is the worker's; job input names at most a sub-folder inside it (checked by the schema).
   const root = path.resolve(settings.outputDir);
 
+  // Subtitles are read before anything is written (a refused file leaves no job folder). A file's language is
+  // known before the engine checks start (already in the target language = no translator needed); an embedded
+  // track's only once the input is probed, so its checks wait for the probe.
+  const embedded = !!options.subs && subsSource(options.subs).kind === 'embedded';
+  const early = options.subs && !embedded ? readImport(options, undefined) : undefined;
+  early?.catch(() => undefined);
+  const startChecks = (subsInTarget: boolean) => {
+    // A dry run uses no recognizer, translator or synthesizer, so it needs none installed.
+    const checks = options.stream.enabled && options.stream.dryRun
+      ? Promise.resolve({ asrEngine: 'pocketsphinx' as const, mtEngine: 'apertium' as const, ttsEngine: 'espeak-ng' as const, separate: false })
+      : checkJobEngines(options, subsInTarget);
+    checks.catch(() => undefined); // awaited below, after the probe
+    return checks;
+  };
   // The engine checks run while ffprobe reads the input; a bad input is still the error reported first.
-  // A dry run uses no recognizer, translator or synthesizer, so it needs none installed.
-  const engines = options.stream.enabled && options.stream.dryRun
-    ? Promise.resolve({ asrEngine: 'pocketsphinx' as const, mtEngine: 'apertium' as const, ttsEngine: 'espeak-ng' as const, separate: false })
-    : checkJobEngines(options);
-  engines.catch(() => undefined); // awaited below, after the probe
+  let engines = embedded ? undefined : startChecks(early ? await early.then((s) => s.inTarget, () => false) : false);
   let probe: CommandRecord | undefined;
   // On a bad input the checks are let finish first: no engine check outlives the failed activity.
-  const media = await probeMedia(options.video, options.limits?.maxInputHours, (r) => (probe = r))
-    .catch(async (e: unknown) => { await engines.catch(() => undefined); throw e; });
-  for (const [flag, file] of [['--subs', options.subs], ['--translated-subs', options.translatedSubs]] as const) {
-    if (file && !(await stat(file).then((s) => s.isFile(), () => false))) {
-      throw failure(ErrorType.InvalidSubtitles, `${flag} file not found: ${file}`);
-    }
+  const media = await probeMedia(options.video, options.limits?.maxInputHours, (r) => (probe = r), options.audioTrack)
+    .catch(async (e: unknown) => { await engines?.catch(() => undefined); throw e; });
+  const subs = options.subs ? await (early ?? readImport(options, media)).then((s) => fitImport(s, media))
+    .catch(async (e: unknown) => { await engines?.catch(() => undefined); throw e; }) : undefined;
+  engines ??= startChecks(subs?.inTarget ?? false);
+  // Said now, before any work: unreadable cues (by line) and the one warning for cues past the video's end.
+  if (subs) for (const w of importWarnings('--subs', subs)) warn(w);
+  if (options.translatedSubs && !(await stat(options.translatedSubs).then((s) => s.isFile(), () => false))) {
+    await engines.catch(() => undefined);
+    throw failure(ErrorType.InvalidSubtitles, `--translated-subs file not found: ${options.translatedSubs}`);
+  }
+  if (options.stream.enabled && (embedded || media.audioStream)) {
+    await engines.catch(() => undefined);
+    throw failure(ErrorType.InvalidConfig, `--stream reads the input's first audio track and subtitles from a file only; ${embedded ? 'give --subs a file' : `the source audio here is track ${media.audioStream}`}, or dub without streaming`);
   }
   if (options.stream.enabled && options.translatedSubs) {
     throw failure(ErrorType.InvalidConfig, '--translated-subs is not supported with --stream yet; use --subs, or dub without streaming');
@@ -125,7 +183,7 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   }
   // The validated options, so `anime-dub review … render` can re-run this job with edits.
   await writeAtomic(job, inJob(job, 'job.json'), JSON.stringify(options, null, 2));
-  return { job, options, media, ttsEngine, separate };
+  return { job, options, media, ttsEngine, separate, ...(subs?.inTarget ? { subsLanguage: options.tgt } : {}) };
 }
 
 /** Whether a job is still running (unknown = assumed running: never take over a folder on a guess). */
@@ -149,9 +207,9 @@ export async function extractAudio(prep: PreparedJob): Promise<AudioTracks> {
   const mixAbs = inJob(job, tracks.mix);
   const anaAbs = inJob(job, tracks.analysis);
   const src = await stat(media.path);
-  const hash = hashOf('extract', media.path, src.size, src.mtimeMs);
+  const hash = hashOf('extract', media.path, src.size, src.mtimeMs, ...(media.audioStream ? [media.audioStream] : []));
   if ((await isFresh(job, mixAbs, hash)) && (await isFresh(job, anaAbs, hash))) return tracks;
-  await run(extractArgv(media.path, tmpOf(mixAbs), tmpOf(anaAbs)), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
+  await run(extractArgv(media.path, tmpOf(mixAbs), tmpOf(anaAbs), media.audioStream ?? 0), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
   await commit(job, tmpOf(mixAbs), mixAbs, hash);
   await commit(job, tmpOf(anaAbs), anaAbs, hash);
   return tracks;

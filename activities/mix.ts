@@ -34,7 +34,9 @@ export async function assembleDub(prep: PreparedJob, fittedIn: Lines<FittedLine>
   const totalFrames = Math.round(media.durationSec * MIX_RATE);
   const dataBytes = totalFrames * FRAME_BYTES;
   const tmp = tmpOf(out);
-  const fh = await open(tmp, 'w');
+  const fh = await open(tmp, 'w+');
+  // Frames written so far: two speakers' lines may overlap (per-speaker slots), and then both are heard.
+  let writtenTo = 0;
   try {
     await fh.write(wavHeader(MIX_RATE, CHANNELS, 16, dataBytes), 0, 44, 0);
     for (const line of [...fitted].sort((a, b) => a.start - b.start)) {
@@ -53,7 +55,10 @@ export async function assembleDub(prep: PreparedJob, fittedIn: Lines<FittedLine>
         const frames = Math.max(0, Math.min(Math.floor(fmt.dataBytes / FRAME_BYTES), last - from));
         const pcm = Buffer.alloc(frames * FRAME_BYTES);
         await src.read(pcm, 0, pcm.length, fmt.dataOffset);
+        const overlap = Math.max(0, Math.min(writtenTo, from + frames) - from);
+        if (overlap > 0) await addUnder(fh, pcm, overlap, 44 + from * FRAME_BYTES);
         await fh.write(pcm, 0, pcm.length, 44 + from * FRAME_BYTES);
+        writtenTo = Math.max(writtenTo, from + frames);
       } finally {
         await src.close();
       }
@@ -64,6 +69,15 @@ export async function assembleDub(prep: PreparedJob, fittedIn: Lines<FittedLine>
   }
   await commit(job, tmp, out, hash);
   return rel;
+}
+
+/** Sums what is already written under the first `frames` of `pcm` into it (16-bit, clipped): overlapping voices mix. */
+async function addUnder(fh: Awaited<ReturnType<typeof open>>, pcm: Buffer, frames: number, offset: number): Promise<void> {
+  const under = Buffer.alloc(frames * FRAME_BYTES);
+  await fh.read(under, 0, under.length, offset);
+  for (let b = 0; b < under.length; b += 2) {
+    pcm.writeInt16LE(Math.max(-32768, Math.min(32767, pcm.readInt16LE(b) + under.readInt16LE(b))), b);
+  }
 }
 
 /** Spans where the original is ducked: each source line and its dub, whichever is longer. */

@@ -25,6 +25,8 @@ export function trackInfo(prep: PreparedJob, outputs: DubOutputs, mixRel: string
     srcLang: containerLanguage(options.src),
     tgtLang: containerLanguage(dubLanguage),
     title: `${fileStem(media.path)} (${dubLanguage} dub)`,
+    ...(media.audioStream ? { originalAudio: media.audioStream } : {}),
+    ...(media.subtitleStreams?.length ? { inputSubtitles: media.subtitleStreams.length } : {}),
   };
 }
 

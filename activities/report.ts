@@ -10,6 +10,7 @@ import { commandLog, exists, inJob, isFresh, tmpOf, writeAtomic } from './artifa
 import { MIX_LOUDNESS, mixOptionsOf, readMixInfo } from './mix.js';
 import { encodedDubHash } from './mux.js';
 import { run } from './run.js';
+import { SUBTITLES_JSON } from './asr.js';
 import { linesOf } from './lineSets.js';
 import type { Lines } from '../lib/job.js';
 
@@ -77,7 +78,9 @@ export async function writeReport(prep: PreparedJob, linesIn: Lines<TranslatedLi
     ...qaSum,
     loudnessMeasuredOn: measured?.file,
   };
-  const engines = { asr: prep.options.subs ? 'subtitles' : prep.options.asr.engine, mt: prep.options.translatedSubs ? 'subtitles' : prep.options.mt.engine, tts: prep.ttsEngine };
+  const engines = { asr: prep.options.subs ? 'subtitles' : prep.options.asr.engine, mt: prep.options.translatedSubs || prep.subsLanguage ? 'subtitles' : prep.options.mt.engine, tts: prep.ttsEngine };
+  // Imported subtitles: what was voiced, what was skipped and why (songs, signs, SDH, credits, past the end).
+  const subtitles = prep.options.subs ? await readFile(inJob(prep.job, SUBTITLES_JSON), 'utf8').then((t) => JSON.parse(t) as unknown, () => undefined) : undefined;
   const background = mixInfo?.background;
   const report = {
     version: 2,
@@ -90,6 +93,7 @@ export async function writeReport(prep: PreparedJob, linesIn: Lines<TranslatedLi
     mix: mixInfo,
     outputs: { ...outputs, html: REPORT_HTML, timeline: REPORT_PNG },
     lipsync,
+    ...(subtitles ? { subtitles } : {}),
     summary,
     loudnessCurve: measured ? thinFrames(measured.loudness.frames).map((f) => ({ t: f.t, m: f.momentary, s: f.shortTerm })) : [],
     lines: rows,

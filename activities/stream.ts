@@ -104,7 +104,7 @@ export async function transcribeChunk(chunkPrep: PreparedJob, audio: AudioTracks
   let lines: Line[];
   let source: string;
   if (chunkPrep.options.subs) {
-    lines = (await readSubtitleFile(chunkPrep.options.subs, '--subs')).map((l) => ({ ...l, start: l.start - chunk.start, end: l.end - chunk.start }));
+    lines = (await readSubtitleFile(chunkPrep.options.subs, '--subs', chunkPrep.options.subtitles)).map((l) => ({ ...l, start: l.start - chunk.start, end: l.end - chunk.start }));
     source = `subtitles:${path.basename(chunkPrep.options.subs)}`;
   } else {
     const shift = chunk.contextStart - chunk.start;

@@ -195,9 +195,10 @@ export async function translateList(prep: PreparedJob, lines: Line[]): Promise<T
   const { job, options } = prep;
   const out = inJob(job, TRANSLATED);
   const importedStat = options.translatedSubs ? await stat(options.translatedSubs) : undefined;
-  const needsMt = lines.length > 0 && !options.translatedSubs && options.translate && options.src !== options.tgt;
+  // Subtitles already in the target language (prepareJob settled it) are the dub script: spoken as written.
+  const needsMt = lines.length > 0 && !options.translatedSubs && options.translate && options.src !== options.tgt && !prep.subsLanguage;
   const glossary = needsMt ? await loadGlossary(options.mt?.glossary) : { entries: [], text: '' };
-  const hash = hashOf('translate', lines, options.src, options.tgt, options.translate, options.mt, options.translatedSubs, importedStat?.mtimeMs, ...(glossary.text ? [glossary.text] : []));
+  const hash = hashOf('translate', lines, options.src, options.tgt, options.translate, options.mt, options.translatedSubs, importedStat?.mtimeMs, ...(glossary.text ? [glossary.text] : []), ...(prep.subsLanguage ? [prep.subsLanguage] : []));
   if (await isFresh(job, out, hash)) return (JSON.parse(await readFile(out, 'utf8')) as { lines: TranslatedLine[] }).lines;
 
   let translated: TranslatedLine[];
@@ -206,11 +207,11 @@ export async function translateList(prep: PreparedJob, lines: Line[]): Promise<T
     translated = [];
     method = 'none (no lines)';
   } else if (options.translatedSubs) {
-    translated = pairImported(lines, await readSubtitleFile(options.translatedSubs, '--translated-subs'));
+    translated = pairImported(lines, await readSubtitleFile(options.translatedSubs, '--translated-subs', options.subtitles));
     method = `subtitles:${path.basename(options.translatedSubs)}`;
   } else if (!needsMt) {
     translated = lines.map((l) => ({ ...l, target: l.text }));
-    method = 'identity';
+    method = prep.subsLanguage ? `subtitles already in ${prep.subsLanguage}` : 'identity';
   } else {
     const result = await machineTranslate(prep, lines, glossary.entries);
     await fallBack(prep, lines, result, glossary.entries);

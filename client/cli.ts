@@ -129,7 +129,10 @@ program
   .argument('<videos...>', 'input video file(s) or folder(s)')
   .option('--src <lang>', 'source language (env SRC_LANG)')
   .option('--tgt <lang>', 'target language (env TGT_LANG)')
-  .option('--subs <file>', 'SRT/WebVTT/ASS with the source lines (skips speech recognition; ASS speaker names kept)')
+  .option('--subs <file|embedded[:N|:lang]>', 'SRT/WebVTT/ASS with the lines to dub (skips speech recognition; any encoding; ASS songs, signs and comments, SDH sound cues and credits not voiced), or a subtitle track of the input (embedded = the default one, :N counted from 0, :lang); in the target language they are spoken as written')
+  .option('--voice-styles <list>', 'ASS styles voiced whatever they look like, comma-separated (e.g. "OP Romaji" to dub a song too)')
+  .option('--skip-styles <list>', 'ASS styles never voiced, comma-separated')
+  .option('--audio-track <N|lang>', 'the input audio track to dub: N counted from 0, or a language such as ja (default: the track marked default, else the first)')
   .option('--translated-subs <file>', 'SRT/WebVTT/ASS with the target lines (skips machine translation)')
   .option('--no-translate', 'keep the source language (identity translation)')
   .addOption(new Option('--asr <engine>', 'speech recognizer: auto = faster-whisper (embedded Whisper, ~100 languages) where its model is installed, else pocketsphinx (English) (env ASR_ENGINE; default auto)').choices(['auto', 'faster-whisper', 'pocketsphinx', 'whisper', 'whisper-ctranslate2', 'whisper-cpp']))
@@ -293,7 +296,8 @@ function jobOptionsFromFlags(settings: Settings, video: string, o: Record<string
     ...extra,
     video,
     ...(outputDir ? { outputDir } : {}),
-    src: o.src, tgt: o.tgt, subs: o.subs, translatedSubs: o.translatedSubs,
+    src: o.src, tgt: o.tgt, subs: o.subs, translatedSubs: o.translatedSubs, audioTrack: o.audioTrack,
+    subtitles: { ...(extra.subtitles as Record<string, unknown> | undefined), ...(o.voiceStyles ? { voiceStyles: o.voiceStyles } : {}), ...(o.skipStyles ? { skipStyles: o.skipStyles } : {}) },
     translate: o.translate === false ? false : undefined,
     // Spread so that --set asr.silenceDb=... and --asr together both count.
     asr: { ...(extra.asr as Record<string, unknown> | undefined), ...(o.asr ? { engine: o.asr } : {}), ...(o.asrModel ? { model: o.asrModel } : {}) },

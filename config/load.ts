@@ -74,7 +74,8 @@ export function resolveJobOptions(settings: Settings, options: Tree & { video: s
     options,
   );
   for (const key of ['video', 'subs', 'translatedSubs'] as const) {
-    if (typeof merged[key] === 'string' && merged[key]) merged[key] = path.resolve(cwd, merged[key] as string);
+    // `--subs embedded[:N|:lang]` names a stream of the input, not a file.
+    if (typeof merged[key] === 'string' && merged[key] && !(key === 'subs' && /^embedded(?::|$)/.test(merged[key] as string))) merged[key] = path.resolve(cwd, merged[key] as string);
   }
   // Files named inside engine sections too: a relative path means the caller's directory, not the worker's.
   for (const [section, key] of [['mt', 'glossary'], ['asr', 'whisperCppModel'], ['tts', 'piperModel']] as const) {

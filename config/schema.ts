@@ -95,6 +95,9 @@ export const pluginsSchema = z.strictObject({
   python: z.string().min(1).default('python3'),
 });
 
+/** ASS style names, as a list or "OP,ED Romaji" (the CLI's form). */
+const styleList = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : v), z.array(z.string().min(1).max(200)).max(200));
+
 /** Why a job's output sub-folder is refused (undefined = fine). Plain string work: this module stays pure. */
 export function subFolderProblem(sub: string): string | undefined {
   if (sub.startsWith('/') || sub.startsWith('\\') || /^[A-Za-z]:/.test(sub)) return 'a folder inside the output root, not an absolute path';
@@ -113,8 +116,14 @@ export const jobOptionsSchema = z.strictObject({
   video: z.string().min(1, 'a path to the input video'),
   src: lang.default('en'),
   tgt: lang.default('es'),
-  /** SRT, WebVTT or ASS file giving the source lines (skips speech recognition; ASS speaker names kept). */
+  /**
+   * SRT, WebVTT or ASS file giving the source lines (skips speech recognition; ASS speaker names kept), or
+   * `embedded`, `embedded:N`, `embedded:LANG`: a subtitle stream of the input. In the target language they are the dub script.
+   */
   subs: z.string().min(1).optional(),
+  /** Which subtitle events are voiced (ASS styles; the rest is classified, README "Subtitles you already have") and the input's audio track (0:a:N or a language). */
+  subtitles: z.strictObject({ voiceStyles: styleList.optional(), skipStyles: styleList.optional() }).prefault({}),
+  audioTrack: z.string().regex(/^(?:\d{1,2}|[A-Za-z]{2,3})$/, 'an audio track number (0 = the first) or a language such as ja, eng').optional(),
   /** SRT, WebVTT or ASS file giving the target lines (skips machine translation). */
   translatedSubs: z.string().min(1).optional(),
   /** false = identity translation (dub in the source language). */

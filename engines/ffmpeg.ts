@@ -7,13 +7,23 @@ export function probeArgv(input: string): string[] {
   return ['ffprobe', '-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', input];
 }
 
-/** Both tracks in one decode: 48 kHz stereo for the mix, 16 kHz mono for analysis. */
-export function extractArgv(input: string, mixOut: string, analysisOut: string): string[] {
+/** Both tracks in one decode: 48 kHz stereo for the mix, 16 kHz mono for analysis; `audioStream` is 0:a:N. */
+export function extractArgv(input: string, mixOut: string, analysisOut: string, audioStream = 0): string[] {
+  const a = `0:a:${audioStream}`;
   return [
     'ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', input,
-    '-map', '0:a:0', '-vn', '-ac', '2', '-ar', String(MIX_RATE), '-c:a', 'pcm_s16le', '-f', 'wav', mixOut,
-    '-map', '0:a:0', '-vn', '-ac', '1', '-ar', String(ANALYSIS_RATE), '-c:a', 'pcm_s16le', '-f', 'wav', analysisOut,
+    '-map', a, '-vn', '-ac', '2', '-ar', String(MIX_RATE), '-c:a', 'pcm_s16le', '-f', 'wav', mixOut,
+    '-map', a, '-vn', '-ac', '1', '-ar', String(ANALYSIS_RATE), '-c:a', 'pcm_s16le', '-f', 'wav', analysisOut,
   ];
+}
+
+/** Text subtitle codecs ffmpeg can hand over as ASS (kept as is) or SRT (converted); pictures (PGS, VobSub) cannot. */
+export const TEXT_SUBTITLE_CODECS = new Set(['ass', 'ssa', 'subrip', 'srt', 'webvtt', 'mov_text', 'text', 'microdvd', 'subviewer', 'jacosub', 'sami', 'realtext', 'mpl2', 'pjs', 'vplayer', 'stl']);
+
+/** One subtitle stream of the input (0:s:N) as a file: ASS stays ASS (styles decide what is dialogue), the rest SRT. */
+export function extractSubtitleArgv(input: string, subtitleStream: number, codec: string, output: string): string[] {
+  const ass = codec === 'ass' || codec === 'ssa';
+  return ['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', input, '-map', `0:s:${subtitleStream}`, '-c:s', ass ? 'copy' : 'srt', '-f', ass ? 'ass' : 'srt', output];
 }
 
 export function silencedetectArgv(input: string, noiseDb: number, minSilenceSec: number): string[] {
@@ -55,11 +65,15 @@ export interface MuxTrackInfo {
   srcLang: string;
   tgtLang: string;
   title: string;
+  /** The original's audio stream (2:a:N); absent = 0. */
+  originalAudio?: number;
+  /** How many subtitle streams the input has: the MKV keeps them, after the two the dub writes. */
+  inputSubtitles?: number;
 }
 
 function trackTags(t: MuxTrackInfo, subtitleCodec: string): string[] {
   return [
-    '-map', '0:v:0', '-map', '1:a:0', '-map', '2:a:0', '-map', '3:0', '-map', '4:0',
+    '-map', '0:v:0', '-map', '1:a:0', '-map', `2:a:${t.originalAudio ?? 0}`, '-map', '3:0', '-map', '4:0',
     '-c:v', 'copy', '-c:s', subtitleCodec,
     '-metadata', `title=${t.title}`,
     '-metadata:s:a:0', `language=${t.tgtLang}`, '-metadata:s:a:0', `title=Dub (${t.tgtLang})`,
@@ -98,7 +112,11 @@ export function muxMp4Argv(t: MuxTrackInfo, output: string): string[] {
   return [...muxInputs(t), ...trackTags(t, 'mov_text'), ...dubCodec(t), '-c:a:1', ...original, '-movflags', '+faststart', '-f', 'mp4', output];
 }
 
-/** MKV: video copied, the dub AAC, the original audio copied bit-exact, SRT subtitles. */
+/**
+ * MKV: video copied, the dub AAC, the original audio copied bit-exact, SRT subtitles; the input's own subtitle
+ * streams (fansub ASS, captions) copied after them as they are, with their fonts.
+ */
 export function muxMkvArgv(t: MuxTrackInfo, output: string): string[] {
-  return [...muxInputs(t), ...trackTags(t, 'srt'), ...dubCodec(t), '-c:a:1', 'copy', '-f', 'matroska', output];
+  const own = t.inputSubtitles ? ['-map', '2:s', '-map', '2:t?', '-c:t', 'copy', ...Array.from({ length: t.inputSubtitles }, (_, i) => [`-c:s:${i + 2}`, 'copy']).flat()] : [];
+  return [...muxInputs(t), ...trackTags(t, 'srt'), ...own, ...dubCodec(t), '-c:a:1', 'copy', '-f', 'matroska', output];
 }

@@ -16,6 +16,18 @@ export interface MediaInfo {
   durationSec: number;
   video: { codec: string; width: number; height: number; fps: number };
   audio: { codec: string; sampleRate: number; channels: number };
+  /** Which audio stream is the source (0:a:N, counted as ffmpeg does); absent = 0, the only or first one. */
+  audioStream?: number;
+  /** The input's own subtitle streams (kept in the MKV, readable with --subs embedded); absent = none. */
+  subtitleStreams?: SubtitleStream[];
+}
+
+/** A subtitle stream of the input, by its place among the subtitle streams (0:s:N). */
+export interface SubtitleStream {
+  index: number;
+  codec: string;
+  language?: string;
+  default: boolean;
 }
 
 export interface Word {
@@ -70,6 +82,11 @@ export interface PreparedJob {
   ttsEngine: 'espeak-ng' | 'festival' | 'piper' | 'xtts';
   /** Separation will run (demucs asked for, or auto and installed); absent in jobs from before it existed. */
   separate?: boolean;
+  /**
+   * The language the imported subtitles are written in, when it is the dub's target (`--subs ep.en.ass --src ja
+   * --tgt en`): they are then the dub script, spoken as written. Absent = in the source language (translated).
+   */
+  subsLanguage?: string;
   /** Each speaker's voice (prepareVoices); absent = the job's one voice for every line. */
   voices?: VoicePlan;
 }

@@ -16,6 +16,13 @@ export function containerLanguage(code: string): string {
   return bibliographic[iso3] ?? iso3;
 }
 
+/** Two language codes name the same language (ja, jpn; de, deu, ger), case aside. */
+export function sameLanguage(a: string, b: string): boolean {
+  const x = a.toLowerCase().split(/[-_]/)[0];
+  const y = b.toLowerCase().split(/[-_]/)[0];
+  return x === y || toIso3(x) === toIso3(y) || containerLanguage(x) === containerLanguage(y);
+}
+
 /** The language the dub speaks: the target, or the source when the job keeps it (identity translation). */
 export function dubLanguage(options: { translate: boolean; src: string; tgt: string }): string {
   return options.translate ? options.tgt : options.src;

@@ -1,16 +1,50 @@
-// Subtitle formats: SRT and WebVTT through the `subtitle` library, ASS/SSA through `ass-compiler`.
-// Lines in (with the speaker when the file names one), SRT and WebVTT out.
+// Subtitle formats. Reading is as lenient as players are: SRT and WebVTT by their timing lines (hours and
+// milliseconds optional, sequence numbers and blank lines optional, STYLE/NOTE/REGION blocks and legacy header
+// lines passed over), ASS/SSA through `ass-compiler`. A bad cue is skipped with a warning that names its line
+// number; nothing here quotes the file's text back (it is untrusted input and may be anything).
+// Writing SRT and WebVTT goes through the `subtitle` library, one row per cue.
 import { parse as parseAss } from 'ass-compiler';
-import { parseSync, stringifySync, type NodeCue } from 'subtitle';
+import { stringifySync, type NodeCue } from 'subtitle';
 import type { Line } from './job.js';
+import { classifyCues, DEFAULT_CLASSIFY } from './subtitleEvents.js';
 
 export type SubtitleFormat = 'srt' | 'vtt' | 'ass';
 
-interface Cue {
+/** Longest text one cue may hold: a subtitle row is a sentence, not a payload. */
+export const MAX_CUE_BYTES = 64 * 1024;
+
+/** What the ASS event says about itself: classification (lib/subtitleEvents.ts) reads it. */
+export interface AssTraits {
+  style: string;
+  effect: string;
+  karaoke: boolean;
+  drawing: boolean;
+  positioned: boolean;
+  moving: boolean;
+}
+
+/** One cue as the file has it (rows joined by \n, markup removed), before classification. */
+export interface RawCue {
   start: number;
   end: number;
   text: string;
   speaker?: string;
+  /** 1-based line of the file where the cue (its timing line, its ASS event) is. */
+  line: number;
+  comment?: boolean;
+  ass?: AssTraits;
+}
+
+export interface SubtitleWarning {
+  line: number;
+  message: string;
+}
+
+export interface ParsedSubtitles {
+  format: SubtitleFormat;
+  cues: RawCue[];
+  /** Cues skipped as unreadable, each with its line and what was expected there. */
+  warnings: SubtitleWarning[];
 }
 
 /** What a file holds, from its content (file names lie: .txt, .sub, no extension). */
@@ -21,50 +55,108 @@ export function detectSubtitleFormat(text: string): SubtitleFormat {
   return 'srt';
 }
 
-/**
- * Parse SRT, WebVTT or ASS text into lines (seconds, sorted by start); throws with the parser's own message when
- * malformed. Speakers come from the ASS `Name` field and WebVTT `<v Name>` voice tags.
- */
-export function parseSubtitles(text: string): Line[] {
+/** Every cue the file holds, readable or not (the unreadable ones as warnings). Never throws. */
+export function readCues(text: string): ParsedSubtitles {
   const body = clean(text);
   const format = detectSubtitleFormat(body);
-  const cues = format === 'ass' ? assCues(body) : textCues(body, format);
-  return cues
-    .filter((c) => c.text.length > 0 && c.end > c.start)
-    .map((c, order) => ({ c, order }))
-    .sort((a, b) => a.c.start - b.c.start || a.order - b.order)
-    .map(({ c }, index) => ({ index, start: c.start, end: c.end, text: c.text, ...(c.speaker ? { speaker: c.speaker } : {}) }));
+  const { cues, warnings } = format === 'ass' ? assCues(body) : textCues(body, format);
+  const kept: RawCue[] = [];
+  for (const c of cues) {
+    if (utf8Bytes(c.text) > MAX_CUE_BYTES) warnings.push({ line: c.line, message: `cue holds more than ${MAX_CUE_BYTES / 1024} KiB of text; skipped` });
+    else if (!(c.end > c.start)) warnings.push({ line: c.line, message: 'cue ends before it starts; skipped' });
+    else kept.push(c);
+  }
+  warnings.sort((a, b) => a.line - b.line);
+  return { format, cues: kept, warnings };
 }
+
+/**
+ * Parse SRT, WebVTT or ASS text into the lines worth speaking (seconds, sorted by start), classified with the
+ * defaults of lib/subtitleEvents.ts; throws when no cue is usable, naming the first problem's line.
+ */
+export function parseSubtitles(text: string): Line[] {
+  const parsed = readCues(text);
+  const lines = classifyCues(parsed.cues, DEFAULT_CLASSIFY).lines;
+  if (lines.length === 0) throw new Error(noCueReason(parsed));
+  return lines;
+}
+
+const utf8Bytes = (text: string) => new TextEncoder().encode(text).length;
+
+/** Why a file gave nothing to speak, without quoting it. */
+export function noCueReason(parsed: ParsedSubtitles): string {
+  const first = parsed.warnings[0];
+  if (parsed.cues.length > 0) return 'no cue holds dialogue (every one is a song, sign, comment, sound cue or credit)';
+  const expected = parsed.format === 'ass' ? 'Dialogue events (Dialogue: layer,H:MM:SS.cc,H:MM:SS.cc,…)' : `timestamp lines such as ${TIMING_EXAMPLE[parsed.format]}`;
+  return `no usable cue: expected ${expected}${first ? `; first problem at line ${first.line}: ${first.message}` : ''}`;
+}
+
+const TIMING_EXAMPLE = { srt: '00:00:01,000 --> 00:00:02,500', vtt: '00:00:01.000 --> 00:00:02.500', ass: '' };
 
 function clean(text: string): string {
   return text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
 }
 
-function textCues(body: string, format: 'srt' | 'vtt'): Cue[] {
-  return parseSync(format === 'vtt' ? vttCueBlocks(body) : body)
-    .filter((n): n is NodeCue => n.type === 'cue')
-    .map((n) => {
-      const speaker = format === 'vtt' ? voiceOf(n.data.text) : undefined;
-      let text = stripMarkup(n.data.text);
-      if (format === 'vtt') text = decodeVttEntities(text);
-      return { start: n.data.start / 1000, end: n.data.end / 1000, text, ...(speaker ? { speaker } : {}) };
-    });
+// H:MM:SS,mmm with the hours and the fraction optional (MM:SS, H:MM:SS); ',' '.' or ':' before the fraction.
+const TS = String.raw`(?:(\d{1,3}):)?(\d{1,2}):(\d{1,2})(?:[.,:](\d{1,3}))?`;
+const TIMING = new RegExp(String.raw`^\s*${TS}\s*-+>\s*${TS}(?:\s.*)?$`);
+
+function seconds(h: string | undefined, m: string, s: string, frac: string | undefined): number {
+  const ms = frac ? Number(frac.padEnd(3, '0')) : 0;
+  return Number(h ?? 0) * 3600 + Number(m) * 60 + Number(s) + ms / 1000;
 }
 
 /**
- * WebVTT blocks the parser misreads: NOTE/STYLE/REGION blocks (not cues), and cue identifiers, which may be any
- * text (a non-numeric one would be taken as the previous cue's text).
+ * SRT and WebVTT, anchored on the timing lines: a cue is its timing line and the rows after it, up to a blank
+ * line or the next timing line; a cue number or WebVTT identifier before it is not text. Anything else outside a cue is passed over
+ * (headers, Region: lines, NOTE and STYLE blocks even with blank lines inside).
  */
-function vttCueBlocks(body: string): string {
-  return body
-    .split(/\n[ \t]*\n+/)
-    .filter((block) => !/^(?:NOTE|STYLE|REGION)(?:[ \t\n]|$)/.test(block.trimStart()))
-    .map((block) => {
-      const rows = block.split('\n');
-      const timing = rows.findIndex((r) => r.includes('-->'));
-      return timing > 0 ? rows.slice(timing).join('\n') : block;
-    })
-    .join('\n\n');
+function textCues(body: string, format: 'srt' | 'vtt'): { cues: RawCue[]; warnings: SubtitleWarning[] } {
+  const rows = body.split('\n');
+  const cues: RawCue[] = [];
+  const warnings: SubtitleWarning[] = [];
+  let current: { start: number; end: number; line: number; rows: string[] } | undefined;
+  let blankBefore = true;
+  let skipBlock = false; // inside a WebVTT NOTE/STYLE/REGION block
+  const close = () => {
+    if (!current) return;
+    const raw = current.rows.join('\n');
+    const speaker = format === 'vtt' ? voiceOf(raw) : undefined;
+    let text = stripMarkup(raw);
+    if (format === 'vtt') text = decodeVttEntities(text);
+    if (text.trim()) cues.push({ start: round3(current.start), end: round3(current.end), text, line: current.line, ...(speaker ? { speaker } : {}) });
+    current = undefined;
+  };
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    const m = TIMING.exec(row);
+    if (m) {
+      // A bare number on the row before (SRT without blank lines) is this cue's number, not the last cue's text.
+      if (current && current.rows.length && i > 0 && /^\s*\d+\s*$/.test(rows[i - 1])) current.rows.pop();
+      close();
+      skipBlock = false;
+      current = { start: seconds(m[1], m[2], m[3], m[4]), end: seconds(m[5], m[6], m[7], m[8]), line: i + 1, rows: [] };
+      blankBefore = false;
+      continue;
+    }
+    if (row.trim() === '') {
+      close();
+      blankBefore = true;
+      continue;
+    }
+    if (current) {
+      current.rows.push(row);
+      continue;
+    }
+    if (format === 'vtt' && blankBefore && /^(?:NOTE|STYLE|REGION)(?:[ \t]|$)/.test(row)) skipBlock = true;
+    if (row.includes('-->') && !skipBlock) warnings.push({ line: i + 1, message: `expected a timing line such as ${TIMING_EXAMPLE[format]}; this cue is skipped` });
+    else if (format === 'srt' && /^\s*\d+\s*$/.test(row) && i + 1 < rows.length && rows[i + 1].trim() && !TIMING.test(rows[i + 1]) && !rows[i + 1].includes('-->')) {
+      warnings.push({ line: i + 2, message: `expected a timing line such as ${TIMING_EXAMPLE.srt} after cue number; this cue is skipped` });
+    }
+    blankBefore = false;
+  }
+  close();
+  return { cues, warnings };
 }
 
 /** `<v Name>` or `<v.class Name>`: the first voice span names the speaker. */
@@ -73,8 +165,15 @@ function voiceOf(text: string): string | undefined {
   return m ? decodeVttEntities(m[1].trim()) || undefined : undefined;
 }
 
+/** Tags removed; rows kept apart (\n), each trimmed: SDH and speaker labels are read row by row. */
 function stripMarkup(text: string): string {
-  return text.replace(/<[^>]+>/g, '').replace(/\{\\[^}]*\}/g, '').replace(/\s*\n\s*/g, ' ').trim();
+  return text
+    .replace(/<[^>]+>/g, '')
+    .replace(/\{\\[^}]*\}/g, '')
+    .split('\n')
+    .map((r) => r.replace(/[ \t]+/g, ' ').trim())
+    .filter(Boolean)
+    .join('\n');
 }
 
 const VTT_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', nbsp: ' ', lrm: '', rlm: '', quot: '"', apos: "'" };
@@ -82,34 +181,75 @@ const VTT_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', nbsp:
 function decodeVttEntities(text: string): string {
   return text
     .replace(/&(amp|lt|gt|nbsp|lrm|rlm|quot|apos);/g, (_, name: string) => VTT_ENTITIES[name])
-    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
-    .replace(/&#x([0-9a-f]+);/gi, (_, n: string) => String.fromCodePoint(parseInt(n, 16)));
+    .replace(/&#(\d+);/g, (_, n: string) => safeCodePoint(Number(n)))
+    .replace(/&#x([0-9a-f]+);/gi, (_, n: string) => safeCodePoint(parseInt(n, 16)));
 }
 
+function safeCodePoint(n: number): string {
+  return n > 0 && n <= 0x10ffff ? String.fromCodePoint(n) : '\uFFFD';
+}
+
+type AssTag = Record<string, unknown>;
+
 /**
- * Dialogue events only (Comment events are notes to the typesetter). Drawings (`\p1` vector shapes) are not
- * speech; typesetters stack the same line on several layers (border, glow), so exact repeats count once.
+ * ASS events with what classification needs: style, effect, karaoke (\k \kf \ko \K), drawings (\p1…),
+ * position (\pos) and movement (\move). Typesetters stack one line on several layers (border, glow): exact
+ * repeats count once. Line numbers come from the [Events] rows, which ass-compiler keeps in order.
  */
-function assCues(body: string): Cue[] {
+function assCues(body: string): { cues: RawCue[]; warnings: SubtitleWarning[] } {
   const parsed = parseAss(body);
+  const rows = body.split('\n');
+  const lineNos = { dialogue: [] as number[], comment: [] as number[] };
+  rows.forEach((r, i) => {
+    const m = /^\s*(Dialogue|Comment)\s*:/i.exec(r);
+    if (m) lineNos[m[1].toLowerCase() as 'dialogue' | 'comment'].push(i + 1);
+  });
   const seen = new Set<string>();
-  const cues: Cue[] = [];
-  for (const ev of parsed.events.dialogue) {
-    const text = ev.Text.parsed
-      .filter((p) => p.drawing.length === 0)
-      .map((p) => p.text)
-      .join('')
-      .replace(/\{[^}]*\}/g, '') // ass-compiler keeps unclosed or odd override blocks as text
-      .replace(/\\[Nnh]/g, ' ')
-      .replace(/\s+/g, ' ')
-      .trim();
-    const cue = { start: round3(ev.Start), end: round3(ev.End), text, speaker: ev.Name?.trim() || undefined };
-    const key = `${cue.start}|${cue.end}|${cue.speaker ?? ''}|${text}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    cues.push(cue);
+  const cues: RawCue[] = [];
+  const warnings: SubtitleWarning[] = [];
+  for (const kind of ['dialogue', 'comment'] as const) {
+    parsed.events[kind].forEach((ev, n) => {
+      const line = lineNos[kind][n] ?? 0;
+      if (typeof ev.Start !== 'number' || typeof ev.End !== 'number' || !Number.isFinite(ev.Start) || !Number.isFinite(ev.End)) {
+        warnings.push({ line, message: 'expected start and end times as H:MM:SS.cc; this event is skipped' });
+        return;
+      }
+      const tags = ev.Text.parsed.flatMap((p) => p.tags as AssTag[]);
+      const has = (...names: string[]) => tags.some((t) => names.some((k) => k in t));
+      const text = ev.Text.parsed
+        .filter((p) => p.drawing.length === 0)
+        .map((p) => p.text)
+        .join('')
+        .replace(/\{[^}]*\}/g, '') // ass-compiler keeps unclosed or odd override blocks as text
+        .replace(/\\[Nn]/g, '\n')
+        .replace(/\\h/g, ' ')
+        .split('\n')
+        .map((r) => r.replace(/\s+/g, ' ').trim())
+        .filter(Boolean)
+        .join('\n');
+      const ass: AssTraits = {
+        style: String(ev.Style ?? '').trim(),
+        effect: effectName(ev.Effect),
+        karaoke: has('k', 'K', 'kf', 'ko', 'kt'),
+        drawing: ev.Text.parsed.some((p) => p.drawing.length > 0) || tags.some((t) => typeof t.p === 'number' && t.p > 0),
+        positioned: has('pos', 'move'),
+        moving: has('move'),
+      };
+      const cue: RawCue = { start: round3(ev.Start), end: round3(ev.End), text, line, ass, ...(ev.Name?.trim() ? { speaker: ev.Name.trim() } : {}), ...(kind === 'comment' ? { comment: true } : {}) };
+      const key = `${kind}|${cue.start}|${cue.end}|${cue.speaker ?? ''}|${ass.style}|${text}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      if (text || ass.drawing) cues.push(cue);
+    });
   }
-  return cues;
+  return { cues, warnings };
+}
+
+/** ass-compiler gives a known Effect (Banner, Scroll) as an object with its name, others as text. */
+function effectName(effect: unknown): string {
+  if (typeof effect === 'string') return effect.trim();
+  const name = (effect as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name : '';
 }
 
 function round3(x: number): number {
@@ -118,12 +258,21 @@ function round3(x: number): number {
 
 export type TimedText = { start: number; end: number; text: string };
 
-function cueNodes(lines: readonly TimedText[], text: (t: string) => string): NodeCue[] {
-  return lines.map((l) => ({ type: 'cue' as const, data: { start: Math.round(l.start * 1000), end: Math.round(l.end * 1000), text: text(l.text) } }));
+/**
+ * One row per cue: a line break inside a (translated, edited) line becomes a space, so no text can end a cue
+ * early and smuggle in a timing line of its own.
+ */
+function oneRow(text: string): string {
+  return text.replace(/[\r\n\u2028\u2029\u0085]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
 }
 
+function cueNodes(lines: readonly TimedText[], text: (t: string) => string): NodeCue[] {
+  return lines.map((l) => ({ type: 'cue' as const, data: { start: Math.round(l.start * 1000), end: Math.round(l.end * 1000), text: text(oneRow(l.text)) } }));
+}
+
+/** SRT has no escapes: an ASCII arrow in the text becomes →, so no row of text reads as a timing line. */
 export function formatSrt(lines: readonly TimedText[]): string {
-  return stringifySync(cueNodes(lines, (t) => t), { format: 'SRT' });
+  return stringifySync(cueNodes(lines, (t) => t.replace(/-+>/g, '→')), { format: 'SRT' });
 }
 
 /** WebVTT: `&`, `<` and `>` escaped, so a line holding "-->" or "<" cannot break the cue. */

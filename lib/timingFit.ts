@@ -1,6 +1,7 @@
 // Timing fit: where a dubbed line may sit and how it is made to fit there.
-// The hard rule: a dubbed line never runs past the start of the next source line. The guard gap before it is
-// kept when there is room, and yields before a line would go silent.
+// The hard rule: a dubbed line never runs past the start of the next source line (of the same speaker, when
+// several speak: then it runs over another speaker's line only as far as its own source line does). The guard
+// gap before it is kept when there is room, and yields before a line would go silent.
 
 export interface FitOptions {
   /** Most we speed a line up before cutting it. */
@@ -42,8 +43,43 @@ export const MIN_SLOWDOWN_GAIN = 0.05;
  * shrinks so the slot is at least that long where the next line allows it (it never goes past the next start).
  */
 export function slotFor(starts: readonly number[], i: number, mediaDurationSec: number, guardMs: number, minAudibleSec = 0): Slot {
-  const start = starts[i];
-  const next = i + 1 < starts.length ? starts[i + 1] : mediaDurationSec;
+  return slotBefore(starts[i], i + 1 < starts.length ? starts[i + 1] : mediaDurationSec, mediaDurationSec, guardMs, minAudibleSec);
+}
+
+export interface SpokenLine {
+  start: number;
+  end: number;
+  speaker?: string;
+}
+
+/** Lines of more than one speaker (a line without a name counts as one more): their slots are per speaker. */
+export function severalSpeakers(lines: readonly SpokenLine[]): boolean {
+  return new Set(lines.map((l) => l.speaker ?? '')).size > 1;
+}
+
+/**
+ * Slot of line i when several people speak: it ends at the next line of the same speaker (one voice never
+ * overlaps itself), and runs on over another speaker's line only as far as the source line itself does, so
+ * two people talking at once are both heard in full, as in the original. Lines sorted by start.
+ */
+export function speakerSlotFor(lines: readonly SpokenLine[], i: number, mediaDurationSec: number, guardMs: number, minAudibleSec = 0): Slot {
+  const line = lines[i];
+  const other = i + 1 < lines.length ? lines[i + 1].start : mediaDurationSec;
+  let own = mediaDurationSec;
+  for (let j = i + 1; j < lines.length; j++) {
+    if ((lines[j].speaker ?? '') === (line.speaker ?? '')) { own = lines[j].start; break; }
+  }
+  return slotBefore(line.start, Math.min(own, Math.max(other, line.end)), mediaDurationSec, guardMs, minAudibleSec);
+}
+
+/** Each line's slot: per speaker when several speak, else the one timeline exactly as slotFor gives it. */
+export function slotsOf(lines: readonly SpokenLine[], mediaDurationSec: number, guardMs: number, minAudibleSec = 0): (i: number) => Slot {
+  if (severalSpeakers(lines)) return (i) => speakerSlotFor(lines, i, mediaDurationSec, guardMs, minAudibleSec);
+  const starts = lines.map((l) => l.start);
+  return (i) => slotFor(starts, i, mediaDurationSec, guardMs, minAudibleSec);
+}
+
+function slotBefore(start: number, next: number, mediaDurationSec: number, guardMs: number, minAudibleSec: number): Slot {
   const guarded = Math.min(next - guardMs / 1000, mediaDurationSec);
   const end = guarded - start >= minAudibleSec ? guarded : Math.min(next, mediaDurationSec, start + minAudibleSec);
   return { start, end: Math.max(start, end) };

@@ -51,7 +51,7 @@ describe('bad-input corpus (real dev server and workers)', () => {
     'the file name "ep 01 with spaces.mp4"', `the file name "it's \\"quoted\\".mp4"`, 'the file name "line\\nbreak.mp4"',
     'the file name "アニメ 第1話.mp4"', 'the file name "$(touch pwned);rm -rf x`id`.mp4"', 'the file name "-starts-with-dash.mp4"',
     'a symlink pointing outside the folder', 'a malformed SRT', 'a malformed WebVTT', 'an ASS file whose dialogue has no times',
-    'a Shift-JIS subtitle file', 'a missing subtitle file', 'invalid option values', 'a bad option combination', 'another bad combination',
+    'a binary file given as subtitles', 'subtitles that all start after the video ends', 'a missing subtitle file', 'invalid option values', 'a bad option combination', 'another bad combination',
     'an unknown engine', 'a known engine that is not installed', 'an unsupported language pair', 'a source language pocketsphinx cannot hear', 'a source language Whisper does not know', 'a missing engine binary',
     'an output folder that is not writable'];
   for (const name of names) {

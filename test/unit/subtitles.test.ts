@@ -36,7 +36,7 @@ Style: Default,Arial,20,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,
 
 [Events]
 Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
-Dialogue: 0,0:00:04.00,0:00:05.25,Default,,0,0,0,,{\\pos(1,2)}Hi\\hthere
+Dialogue: 0,0:00:04.00,0:00:05.25,Default,,0,0,0,,{\\an8}Hi\\hthere
 Dialogue: 0,0:00:01.50,0:00:03.00,Default,Naruto,0,0,0,,{\\i1}Believe it!{\\i0}\\NDattebayo, ok
 Dialogue: 1,0:00:01.50,0:00:03.00,Default,Naruto,0,0,0,,{\\blur3}Believe it!\\NDattebayo, ok
 Comment: 0,0:00:02.00,0:00:03.00,Default,,0,0,0,,a note to the typesetter

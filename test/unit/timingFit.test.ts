@@ -3,7 +3,7 @@ import { FILTER_LIST_ARGV, listsFilter, stretchFilters } from '../../engines/tim
 import { condenseText } from '../../lib/condense.js';
 import { estimateSpeechSec } from '../../lib/syllables.js';
 import {
-  atempoChain, engineRateFor, engineRateOf, fadeOutSec, MIN_AUDIBLE_SEC, needsCondensing, planFit, slotFor,
+  atempoChain, engineRateFor, engineRateOf, fadeOutSec, MIN_AUDIBLE_SEC, needsCondensing, planFit, severalSpeakers, slotFor, speakerSlotFor,
 } from '../../lib/timingFit.js';
 
 const opts = { maxSpeed: 1.4, guardMs: 80 };
@@ -161,5 +161,34 @@ describe('time-stretch filters', () => {
     expect(stretchFilters(1.25, 'rubberband')).toEqual(['rubberband=tempo=1.2500:pitchq=quality:channels=together']);
     expect(stretchFilters(0.9, 'atempo')).toEqual(['atempo=0.9000']);
     expect(stretchFilters(3, 'atempo')).toEqual(['atempo=2', 'atempo=1.5000']);
+  });
+});
+
+describe('slots when several people speak', () => {
+  const lines = [
+    { start: 1, end: 5, speaker: 'Aya' }, // Ken talks over her from 2.2 s
+    { start: 2.2, end: 4, speaker: 'Ken' },
+    { start: 6, end: 7, speaker: 'Aya' },
+    { start: 6.5, end: 9, speaker: 'Ken' },
+  ];
+
+  it('a line overlapped by another speaker keeps its whole source time (cut by 0 s, not 2.8 s)', () => {
+    expect(slotFor(lines.map((l) => l.start), 0, 10, 80)).toEqual({ start: 1, end: 2.12 }); // one timeline: cut at Ken's start
+    expect(speakerSlotFor(lines, 0, 10, 80)).toEqual({ start: 1, end: 4.92 });
+    expect(speakerSlotFor(lines, 1, 10, 80)).toEqual({ start: 2.2, end: 5.92 }); // until the next line starts (Aya's, after his own end)
+  });
+
+  it('one speaker never overlaps itself: the slot ends before their own next line', () => {
+    const solo = [{ start: 1, end: 8, speaker: 'Aya' }, { start: 3, end: 4, speaker: 'Ken' }, { start: 5, end: 6, speaker: 'Aya' }];
+    expect(speakerSlotFor(solo, 0, 10, 80)).toEqual({ start: 1, end: 4.92 });
+  });
+
+  it('one speaker (or none named) is the single timeline exactly as before', () => {
+    const one = lines.map((l) => ({ ...l, speaker: 'Aya' }));
+    expect(severalSpeakers(one)).toBe(false);
+    expect(severalSpeakers(lines.map(({ speaker: _s, ...l }) => l))).toBe(false);
+    expect(severalSpeakers(lines)).toBe(true);
+    const starts = one.map((l) => l.start);
+    for (let i = 0; i < one.length; i++) expect(speakerSlotFor(one, i, 10, 80, MIN_AUDIBLE_SEC)).toEqual(slotFor(starts, i, 10, 80, MIN_AUDIBLE_SEC));
   });
 });
