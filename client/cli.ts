@@ -530,7 +530,7 @@ program
     const settings = loadSettings();
     const roles = parseRoles(o.queues);
     const running = await (await workerLibrary()).startWorkers(settings, roles);
-    console.log(`worker polling ${roles.map((r) => settings.queues[r]).join(', ')} at ${running.target.address} (${describeSource(running.target)})`);
+    console.log(`worker polling ${roles.map((r) => settings.queues[r]).join(', ')} at ${running.target.address} (${describeSource(running.target)})${settings.metrics.prometheus ? `; metrics on http://${settings.metrics.prometheus}/metrics` : ''}`);
     await running.done;
     process.exit(0);
   });

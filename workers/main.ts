@@ -6,7 +6,7 @@ import { startWorkers, type WorkerRole } from './startWorkers.js';
 export async function runWorkerProcess(roles: WorkerRole[]): Promise<void> {
   const settings = loadSettings();
   const running = await startWorkers(settings, roles);
-  console.log(`anime-dub worker polling ${roles.map((r) => settings.queues[r]).join(', ')} at ${running.target.address} (${describeSource(running.target)}; pid ${process.pid})`);
+  console.log(`anime-dub worker polling ${roles.map((r) => settings.queues[r]).join(', ')} at ${running.target.address} (${describeSource(running.target)}; pid ${process.pid})${settings.metrics.prometheus ? `; metrics on http://${settings.metrics.prometheus}/metrics` : ''}`);
   await running.done;
 }
 
