@@ -2,9 +2,11 @@
 // This is the package's entry point (`import { startDubJob } from 'anime-dub'`): the input and result types too.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { Client, Connection, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Client, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { loadSettings } from '../config/load.js';
 import type { JobOptions, Settings } from '../config/schema.js';
+import { connectTemporal, resolveTemporalTarget, type ConnectionChoice, type TemporalTarget } from './connection.js';
 import type { DubJobResult, TranslatedLine } from '../lib/job.js';
 import { approveSignal, editLineUpdate, type EditLineRequest } from '../lib/review.js';
 import { progressQuery, type Progress } from '../lib/progress.js';
@@ -20,9 +22,18 @@ export type { StreamProgress } from '../lib/streamProgress.js';
 export type { StreamDubResult } from '../workflows/streamDub.js';
 export type { EditLineRequest } from '../lib/review.js';
 
-export async function connectClient(address: string, namespace = 'default'): Promise<Client> {
-  const connection = await Connection.connect({ address });
-  return new Client({ connection, namespace });
+/**
+ * A client for the configured Temporal: with no argument (or a profile / config file / env choice) it reads
+ * temporal.toml and the TEMPORAL_* variables like the `temporal` CLI, falling back to our settings; a resolved
+ * target is used as is; a bare address string connects in plain gRPC, as before.
+ * A failure is a TemporalConnectionError naming the address and the profile.
+ */
+export async function connectClient(target: string | TemporalTarget | ConnectionChoice = {}, namespace?: string): Promise<Client> {
+  const resolved = typeof target === 'string'
+    ? { address: target, namespace: namespace ?? 'default', embedded: false, profile: 'default' }
+    : 'address' in target ? target : resolveTemporalTarget(loadSettings(target.env ?? process.env), target);
+  const connection = await connectTemporal(resolved);
+  return new Client({ connection, namespace: namespace ?? resolved.namespace });
 }
 
 /**

@@ -8,13 +8,14 @@ import type { Client } from '@temporalio/client';
 import { ConfigError, loadSettings, resolveJobOptions } from '../config/load.js';
 import type { JobOptions, Settings } from '../config/schema.js';
 import type { DubJobResult } from '../lib/job.js';
-import { ALL_ROLES, parseRoles, temporalAddress } from '../workers/roles.js';
+import { ALL_ROLES, parseRoles } from '../workers/roles.js';
 import type { RunningWorkers } from '../workers/startWorkers.js';
 import { attachedToRunning, cancelJob, connectClient, failureMessage, getProgress, listJobs, newJobId, startDubJob, startStreamDub, waitForResult } from './api.js';
 import type { StreamDubResult } from '../workflows/streamDub.js';
 import { isStreamProgress } from '../lib/streamProgress.js';
 import { ensureDevServer, stateDir, stopDevServer, temporalCliPath, portOpen } from './devServer.js';
 import { ensureBackgroundWorker } from './backgroundWorker.js';
+import { describeSource, resolveTemporalTarget, type TemporalTarget } from './connection.js';
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { qaSummaryLines } from './qaSummary.js';
@@ -25,18 +26,20 @@ const program = new Command();
 program
   .name('anime-dub')
   .description('Dub a video into another language: speech recognition → translation → speech synthesis → timing fit → mix → MP4/MKV.\n'
-    + 'Without TEMPORAL_ADDRESS it starts a local Temporal dev server (state in .anime-dub/) and runs the work in this process.')
+    + 'Without a Temporal address (TEMPORAL_ADDRESS, or a temporal.toml profile: TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE) it starts\n'
+    + 'a local Temporal dev server (state in .anime-dub/) and runs the work in this process. TLS, mTLS and API keys: TEMPORAL_TLS*, TEMPORAL_API_KEY.')
   .version('0.1.0')
   .showHelpAfterError();
 
 /** The worker library (native core, every activity) loads only for commands that run a worker. */
 const workerLibrary = () => import('../workers/startWorkers.js');
 
-interface Ctx { settings: Settings; embedded: boolean; uiUrl?: string; client: Client }
+interface Ctx { settings: Settings; target: TemporalTarget; embedded: boolean; uiUrl?: string; client: Client }
 
 async function context(opts: { startServer?: boolean } = {}): Promise<Ctx> {
   const settings = loadSettings();
-  const embedded = !settings.temporal.address;
+  const target = resolveTemporalTarget(settings);
+  const embedded = target.embedded;
   let uiUrl = process.env.TEMPORAL_UI_URL;
   if (embedded) {
     if (opts.startServer) {
@@ -47,8 +50,8 @@ async function context(opts: { startServer?: boolean } = {}): Promise<Ctx> {
       uiUrl = `http://127.0.0.1:${settings.temporal.uiPort}`;
     }
   }
-  const client = await connectClient(temporalAddress(settings), settings.temporal.namespace);
-  return { settings, embedded, uiUrl, client };
+  const client = await connectClient(target);
+  return { settings, target, embedded, uiUrl, client };
 }
 
 function fail(message: string, code = 1): never {
@@ -57,7 +60,7 @@ function fail(message: string, code = 1): never {
 }
 
 function jobLink(ctx: Ctx, id: string): string | undefined {
-  return ctx.uiUrl ? `${ctx.uiUrl}/namespaces/${ctx.settings.temporal.namespace}/workflows/${encodeURIComponent(id)}` : undefined;
+  return ctx.uiUrl ? `${ctx.uiUrl}/namespaces/${ctx.target.namespace}/workflows/${encodeURIComponent(id)}` : undefined;
 }
 
 function printResult(ctx: Ctx, id: string, result: DubJobResult | StreamDubResult): void {
@@ -441,7 +444,7 @@ program
       const a = await lipsyncPlugin(name)!.check(settings, true);
       console.log(`${a.available ? 'ok     ' : 'absent '} ${'lipsync'.padEnd(14)} ${name.padEnd(13)} ${a.available ? a.detail : `${a.reason} (optional plugin)`}`);
     }
-    const server = settings.temporal.address || `127.0.0.1:${settings.temporal.serverPort}`;
+    const server = resolveTemporalTarget(settings).address;
     console.log(`${(await portOpen(Number(server.split(':').pop()), server.split(':')[0])) ? 'ok     ' : 'down   '} ${'orchestration'.padEnd(14)} ${'server'.padEnd(13)} ${server}`);
     // Non-zero only when something the embedded default needs is missing; optional engines are listed, not required.
     process.exit(report.every((e) => e.installed || e.optional) ? 0 : 1);
@@ -573,7 +576,7 @@ program
     const settings = loadSettings();
     const roles = parseRoles(o.queues);
     const running = await (await workerLibrary()).startWorkers(settings, roles);
-    console.log(`worker polling ${roles.map((r) => settings.queues[r]).join(', ')} at ${temporalAddress(settings)}`);
+    console.log(`worker polling ${roles.map((r) => settings.queues[r]).join(', ')} at ${running.target.address} (${describeSource(running.target)})${settings.metrics.prometheus ? `; metrics on http://${settings.metrics.prometheus}/metrics` : ''}`);
     await running.done;
     process.exit(0);
   });

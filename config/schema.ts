@@ -262,6 +262,11 @@ export const settingsSchema = z.object({
     modelsDir: z.string().min(1).optional(),
   }).prefault({}),
   searchAttributes: boolish.default(true),
+  /** Worker observability: the SDK runtime's Prometheus endpoint, off unless an address is given. */
+  metrics: z.object({
+    /** host:port serving /metrics (e.g. 0.0.0.0:9464); one per worker process. */
+    prometheus: z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'host:port such as 0.0.0.0:9464').optional(),
+  }).prefault({}),
   job: jobOptionsSchema.omit({ video: true, queues: true, placement: true, searchAttributes: true }).prefault({}),
 });
 export type Settings = z.output<typeof settingsSchema>;
@@ -337,6 +342,7 @@ export const ENV_NAMES: Record<string, string> = {
   ENGINE_DEVICE: 'engines.device',
   ENGINE_HOSTS: 'engines.hosts',
   ENGINE_MODELS_DIR: 'engines.modelsDir',
+  DUB_METRICS_PROMETHEUS: 'metrics.prometheus',
 };
 /** DUB_PLACEMENT="transcribe=cpu,synthesizeLine=cpu" moves activities between queues. */
 export const PLACEMENT_ENV = 'DUB_PLACEMENT';

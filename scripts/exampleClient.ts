@@ -1,6 +1,6 @@
 // Example: drive a dub job from a program with the typed client (client/api.ts) — start it paused for review,
 // fix one line, approve, follow progress, read the result. The tests run this script.
-// Usage: node dist/scripts/exampleClient.js VIDEO [OUTPUT_DIR]   (TEMPORAL_ADDRESS and workers must be up)
+// Usage: node dist/scripts/exampleClient.js VIDEO [OUTPUT_DIR]   (TEMPORAL_ADDRESS or a temporal.toml profile, and workers, must be up)
 import path from 'node:path';
 import { approve, connectClient, editLine, getProgress, startDubJob, waitForResult } from '../client/api.js';
 import { loadSettings, resolveJobOptions } from '../config/load.js';
@@ -12,7 +12,8 @@ if (!video) {
   process.exit(2);
 }
 const settings = loadSettings();
-const client = await connectClient(settings.temporal.address || `127.0.0.1:${settings.temporal.serverPort}`, settings.temporal.namespace);
+// TEMPORAL_ADDRESS / a temporal.toml profile (TLS, mTLS, API key), else the local server: as the CLI connects.
+const client = await connectClient();
 // OUTPUT_DIR names a folder inside the workers' output root (ANIME_DUB_OUTPUT_DIR): job input never writes elsewhere.
 const outputDir = output ? path.relative(path.resolve(settings.outputDir), path.resolve(output)) : '';
 const options = resolveJobOptions(settings, { video, tgt: 'es', review: { pause: true }, ...(outputDir ? { outputDir } : {}) });

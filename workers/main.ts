@@ -1,11 +1,12 @@
 // Shared body of the worker entry points: start the given roles and stay up until SIGINT/SIGTERM.
 import { loadSettings } from '../config/load.js';
-import { startWorkers, temporalAddress, type WorkerRole } from './startWorkers.js';
+import { describeSource } from '../client/connection.js';
+import { startWorkers, type WorkerRole } from './startWorkers.js';
 
 export async function runWorkerProcess(roles: WorkerRole[]): Promise<void> {
   const settings = loadSettings();
   const running = await startWorkers(settings, roles);
-  console.log(`anime-dub worker polling ${roles.map((r) => settings.queues[r]).join(', ')} at ${temporalAddress(settings)} (pid ${process.pid})`);
+  console.log(`anime-dub worker polling ${roles.map((r) => settings.queues[r]).join(', ')} at ${running.target.address} (${describeSource(running.target)}; pid ${process.pid})${settings.metrics.prometheus ? `; metrics on http://${settings.metrics.prometheus}/metrics` : ''}`);
   await running.done;
 }
 

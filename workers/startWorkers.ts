@@ -4,25 +4,26 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type TelemetryOptions } from '@temporalio/worker';
 import * as activities from '../activities/index.js';
 import type { Settings } from '../config/schema.js';
 import { closeEngineHosts } from '../engines/engineHost.js';
 import { RetryDiscipline } from './interceptors.js';
-
-import { ALL_ROLES, temporalAddress, type WorkerRole } from './roles.js';
+import { connectionOptionsOf, resolveTemporalTarget, withConnectionErrors, type TemporalTarget } from '../client/connection.js';
+import type { WorkerRole } from './roles.js';
+import { runtimeTelemetry, workerIdentity } from './observability.js';
 
 export { ALL_ROLES, parseRoles, temporalAddress, type WorkerRole } from './roles.js';
 
 let runtimeInstalled = false;
-function installRuntime(level: LogLevel, handleSignals: boolean): void {
+/** Once per process (the SDK allows one runtime): the first startWorkers call decides logging and metrics. */
+function installRuntime(level: LogLevel, handleSignals: boolean, telemetryOptions?: TelemetryOptions): void {
   if (runtimeInstalled) return;
   // Worker processes stop gracefully on SIGINT/SIGTERM; the CLI handles Ctrl-C itself (it cancels the job first).
-  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: handleSignals ? ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR2'] : [] });
+  Runtime.install({ logger: new DefaultLogger(level), shutdownSignals: handleSignals ? ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGUSR2'] : [], ...(telemetryOptions ? { telemetryOptions } : {}) });
   runtimeInstalled = true;
 }
 
@@ -87,6 +88,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === BU
 
 export interface RunningWorkers {
   workers: Worker[];
+  /** Where they poll: address, namespace and the profile it came from. */
+  target: TemporalTarget;
   /** Resolves when every worker has stopped (after shutdown() or a SIGINT/SIGTERM). */
   done: Promise<void>;
   shutdown(): Promise<void>;
@@ -97,11 +100,12 @@ export async function startWorkers(
   roles: WorkerRole[],
   opts: { identity?: string; logLevel?: LogLevel; handleSignals?: boolean } = {},
 ): Promise<RunningWorkers> {
-  installRuntime(opts.logLevel ?? (process.env.DUB_LOG_LEVEL as LogLevel) ?? 'ERROR', opts.handleSignals ?? true);
-  const connection = await NativeConnection.connect({ address: temporalAddress(settings) });
-  const identity = opts.identity ?? process.env.DUB_WORKER_IDENTITY ?? `${roles.join('+')}@${os.hostname()}-${process.pid}`;
+  installRuntime(opts.logLevel ?? (process.env.DUB_LOG_LEVEL as LogLevel) ?? 'ERROR', opts.handleSignals ?? true, runtimeTelemetry(settings, roles));
+  const target = resolveTemporalTarget(settings);
+  const connection = await withConnectionErrors(target, () => NativeConnection.connect(connectionOptionsOf(target)));
   const throttle = settings.heartbeatThrottleSec * 1000;
-  const common = { connection, namespace: settings.temporal.namespace, identity, shutdownGraceTime: '10s' as const };
+  const common = { connection, namespace: target.namespace, shutdownGraceTime: '10s' as const };
+  const identity = (role: WorkerRole) => opts.identity ?? workerIdentity(role);
 
   const workers: Worker[] = [];
   for (const role of roles) {
@@ -109,6 +113,7 @@ export async function startWorkers(
       const workflowBundle = await prebundledWorkflows();
       workers.push(await Worker.create({
         ...common,
+        identity: identity(role),
         taskQueue: settings.queues.workflows,
         ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
         maxConcurrentWorkflowTaskExecutions: settings.concurrency.workflows,
@@ -116,6 +121,7 @@ export async function startWorkers(
     } else {
       workers.push(await Worker.create({
         ...common,
+        identity: identity(role),
         taskQueue: settings.queues[role],
         activities,
         interceptors: { activity: [() => ({ inbound: new RetryDiscipline() })] },
@@ -131,6 +137,7 @@ export async function startWorkers(
   });
   return {
     workers,
+    target,
     done,
     async shutdown() {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();

@@ -19,10 +19,12 @@ export function queuesFor(prefix: string): Queues {
   return { workflows: `${prefix}-workflows`, cpu: `${prefix}-cpu`, gpu: `${prefix}-gpu` };
 }
 
-export async function startWorker(entry: 'all' | 'cpu' | 'gpu', queues: Queues, env: Record<string, string> = {}): Promise<WorkerProcess> {
+/** `env` adds to or replaces the worker's variables; an undefined value removes one (e.g. TEMPORAL_ADDRESS, to use a profile). */
+/** `root` runs another build's entry point (an older release in the upgrade test). */
+export async function startWorker(entry: 'all' | 'cpu' | 'gpu', queues: Queues, env: Record<string, string | undefined> = {}, root = PROJECT_ROOT): Promise<WorkerProcess> {
   const identity = `${entry}-worker-${Math.random().toString(36).slice(2, 8)}`;
   let log = '';
-  const child: ResultPromise = execa(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'workers', `${entry}.js`)], {
+  const child: ResultPromise = execa(process.execPath, [path.join(root, 'dist', 'workers', `${entry}.js`)], {
     env: {
       TEMPORAL_ADDRESS: TEST_ADDRESS,
       DUB_WORKER_IDENTITY: identity,

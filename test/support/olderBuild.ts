@@ -1,0 +1,30 @@
+// An older release of this project, built beside the current one: the code as it was before the last change to
+// workflows/, extracted with `git archive`, sharing node_modules, compiled with tsc. Cached per commit.
+import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PROJECT_ROOT, TEST_CACHE } from './env.js';
+
+const git = (args: string[]) => execa('git', args, { cwd: PROJECT_ROOT }).then((r) => r.stdout.trim());
+
+/** The release before the current workflow code: the parent of the last commit that changed workflows/. */
+export async function previousWorkflowRelease(): Promise<{ commit: string; changedBy: string }> {
+  const changedBy = await git(['log', '-1', '--format=%H', '--', 'workflows/']);
+  if (!changedBy) throw new Error('no git history of workflows/ here: the upgrade test needs the repository history');
+  return { commit: await git(['rev-parse', `${changedBy}^`]), changedBy };
+}
+
+export async function buildAt(commit: string): Promise<string> {
+  const root = path.join(TEST_CACHE, 'builds', commit.slice(0, 12));
+  const stamp = path.join(root, '.built');
+  if (existsSync(stamp)) return root;
+  await rm(root, { recursive: true, force: true });
+  await mkdir(root, { recursive: true });
+  await execa('git', ['archive', '--format=tar', commit], { cwd: PROJECT_ROOT }).pipe('tar', ['-x', '-C', root]);
+  await symlink(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'node_modules'));
+  if (existsSync(path.join(PROJECT_ROOT, '.tools'))) await symlink(path.join(PROJECT_ROOT, '.tools'), path.join(root, '.tools'));
+  await execa(process.execPath, [path.join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.json')], { cwd: root });
+  await writeFile(stamp, `${commit}\n`);
+  return root;
+}
