@@ -1,5 +1,6 @@
-// An older release of this project, built beside the current one: the code as it was before the last change to
-// workflows/, extracted with `git archive`, sharing node_modules, compiled with tsc. Cached per commit.
+// An older release of this project, built beside the current one: the commit that recorded the replay baseline
+// (test/replay/, the 1.0 release's workflow code), extracted with `git archive`, sharing node_modules, compiled
+// with tsc. Cached per commit.
 import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
@@ -8,11 +9,14 @@ import { PROJECT_ROOT, TEST_CACHE } from './env.js';
 
 const git = (args: string[]) => execa('git', args, { cwd: PROJECT_ROOT }).then((r) => r.stdout.trim());
 
-/** The release before the current workflow code: the parent of the last commit that changed workflows/. */
+/**
+ * The release the current workflow code must stay compatible with: the commit that recorded the replay
+ * baseline (test/replay/). Workflow changes after it keep its jobs running with patched() (docs/DEPLOY.md).
+ */
 export async function previousWorkflowRelease(): Promise<{ commit: string; changedBy: string }> {
-  const changedBy = await git(['log', '-1', '--format=%H', '--', 'workflows/']);
-  if (!changedBy) throw new Error('no git history of workflows/ here: the upgrade test needs the repository history');
-  return { commit: await git(['rev-parse', `${changedBy}^`]), changedBy };
+  const commit = await git(['log', '-1', '--format=%H', '--', 'test/replay/']);
+  if (!commit) throw new Error('no git history of test/replay/ here: the upgrade test needs the repository history');
+  return { commit, changedBy: await git(['rev-parse', 'HEAD']) };
 }
 
 export async function buildAt(commit: string): Promise<string> {
