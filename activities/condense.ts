@@ -4,7 +4,7 @@
 // also gets the rate to ask of an engine with a rate knob. After synthesis, reviseLine says a line once more.
 import { readFile } from 'node:fs/promises';
 import { CancelledFailure } from '@temporalio/common';
-import { chatJson } from '../engines/llmTranslate.js';
+import { chatJson, llmSettingsFor } from '../engines/llmTranslate.js';
 import { condenseText } from '../lib/condense.js';
 import type { Condensing, LineSet, Lines, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { linesOf, storeLines } from './lineSets.js';
@@ -38,7 +38,7 @@ const jobLlm: LlmCondenser = async (prep, text, lang, targetSec) => {
     { role: 'user', content: JSON.stringify({ language: lang, maxSyllables, line: text }) },
   ];
   try {
-    const { value } = await chatJson(prep.options.mt.llm, messages);
+    const { value } = await chatJson(llmSettingsFor(prep.options.mt.llm), messages);
     const line = (value as { line?: unknown } | undefined)?.line;
     return typeof line === 'string' && line.trim() ? line.trim() : undefined;
   } catch (e) {

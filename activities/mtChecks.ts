@@ -1,7 +1,7 @@
 // Is the job's translation engine ready, and is its glossary readable? Answers name the fix.
 import type { JobOptions } from '../config/schema.js';
 import { argosInstallHint, argosListArgv, argosPackageName, ARGOS_PROGRAM, ARGOSPM_PROGRAM, parseArgosPackages } from '../engines/argos.js';
-import { checkLlm } from '../engines/llmTranslate.js';
+import { checkLlm, llmSettingsFor } from '../engines/llmTranslate.js';
 import { isWhisperEngine } from '../engines/whisper.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { checkWhisperEngine } from './asrWhisper.js';
@@ -33,7 +33,7 @@ export async function checkMtEngine(options: JobOptions): Promise<void> {
     const argos = await checkArgos(options.src, options.tgt);
     if (!argos.available) throw failure(ErrorType.EngineMissing, `--mt argos: ${argos.reason}`);
   } else if (engine === 'llm') {
-    const llm = await checkLlm(options.mt.llm);
+    const llm = await checkLlm(llmSettingsFor(options.mt.llm));
     if (!llm.available) throw failure(llm.type === 'InvalidConfig' ? ErrorType.InvalidConfig : ErrorType.EngineMissing, `--mt llm: ${llm.reason}`);
   } else if (engine === 'whisper') {
     if (options.tgt !== 'en') throw failure(ErrorType.InvalidConfig, `--mt whisper translates into English only (tgt is "${options.tgt}"); use --mt apertium, argos or llm`);

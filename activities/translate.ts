@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { pairName, splitTranslation, translateArgv } from '../engines/apertium.js';
 import { argosArgv, argosInstallHint, argosMissingLanguage, splitArgosOutput } from '../engines/argos.js';
-import { translateWithLlm } from '../engines/llmTranslate.js';
+import { llmSettingsFor, translateWithLlm } from '../engines/llmTranslate.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import {
   checkLine, GlossaryError, hasPlaceholder, parseGlossary, protectTerms, restoreTerms, type GlossaryEntry,
@@ -144,7 +144,7 @@ async function machineTranslate(prep: PreparedJob, lines: Line[], glossary: Glos
       return { targets, lost, failures: new Map(), method: `argos:${options.src}-${options.tgt}`, missReason: 'argos-translate did not use it' };
     }
     case 'llm': {
-      const llm = options.mt.llm;
+      const llm = llmSettingsFor(options.mt.llm);
       await mkdir(inJob(job, 'tmp/mt'), { recursive: true });
       const out = await translateWithLlm(llm, lines.map((l) => ({ text: l.text, speaker: l.speaker })), options, glossary, inJob(job, 'tmp/mt/llm.jsonl'));
       return { targets: out.targets, lost: none(), failures: out.failures, method: `llm:${llm.model}`, missReason: `the model left it out, also when asked again (mt.llm.maxReasks ${llm.maxReasks})` };

@@ -142,7 +142,7 @@ program
   .option('--asr-model <name|dir>', 'Whisper model: base and tiny.en are installed; a folder with a CTranslate2 model.bin inside the worker’s models folder (.tools/models or ENGINE_MODELS_DIR), by name; other names (small, large-v3, …) faster-whisper downloads where there is internet (env ASR_MODEL; default base)')
   .addOption(new Option('--mt <engine>', "machine translation: auto = Whisper's translate task from the audio when dubbing into English (no --subs), else apertium; argos (argos-translate), llm (OpenAI-compatible server), whisper (env MT_ENGINE; default auto)").choices(['auto', 'apertium', 'argos', 'llm', 'whisper']))
   .option('--glossary <file>', 'TSV of source term<TAB>target term the translation must use (env MT_GLOSSARY)')
-  .option('--llm-url <url>', 'OpenAI-compatible base URL for --mt llm (env MT_LLM_URL; default http://127.0.0.1:11434/v1, Ollama)')
+  .option('--llm-endpoint <name>', "which of the worker's LLM endpoints --mt llm uses (env MT_LLM_ENDPOINT; default \"default\": MT_LLM_URL, else Ollama on 127.0.0.1:11434); endpoints are worker settings (MT_LLM_ENDPOINTS)")
   .option('--llm-model <name>', 'model for --mt llm (env MT_LLM_MODEL)')
   .addOption(new Option('--tts <engine>', 'speech synthesizer: auto = piper where a neural voice for the language is installed (English), else festival (English) or espeak-ng (env TTS_ENGINE; default auto)').choices(['auto', 'espeak-ng', 'festival', 'piper', 'xtts']))
   .option('--piper-model <file>', 'piper voice: a .onnx file or a voice name in $PIPER_VOICES_DIR (env TTS_PIPER_MODEL)')
@@ -306,7 +306,7 @@ function jobOptionsFromFlags(settings: Settings, video: string, o: Record<string
     asr: { ...(extra.asr as Record<string, unknown> | undefined), ...(o.asr ? { engine: o.asr } : {}), ...(o.asrModel ? { model: o.asrModel } : {}) },
     mt: {
       ...(extra.mt as Record<string, unknown> | undefined), ...(o.mt ? { engine: o.mt } : {}), ...(o.glossary ? { glossary: path.resolve(o.glossary) } : {}),
-      llm: { ...((extra.mt as Record<string, unknown> | undefined)?.llm as Record<string, unknown> | undefined), ...(o.llmUrl ? { baseUrl: o.llmUrl } : {}), ...(o.llmModel ? { model: o.llmModel } : {}) },
+      llm: { ...((extra.mt as Record<string, unknown> | undefined)?.llm as Record<string, unknown> | undefined), ...(o.llmEndpoint ? { endpoint: o.llmEndpoint } : {}), ...(o.llmModel ? { model: o.llmModel } : {}) },
     },
     // Spread so that --set tts.speakerVoices.NAME=... and the flags together both count.
     tts: { ...(extra.tts as Record<string, unknown> | undefined), ...(o.tts ? { engine: o.tts } : {}), ...(o.voice ? { voice: o.voice } : {}), ...(o.piperModel ? { piperModel: o.piperModel.includes('/') ? path.resolve(o.piperModel) : o.piperModel } : {}) },
@@ -514,6 +514,9 @@ synthesized again (everything else is reused from the cache) and a new version i
           break;
         case 'render': {
           const version = await nextVersion(dir, path.basename(dir));
+          if (state.dropped.length) {
+            process.stderr.write(`ignoring ${state.dropped.join(', ')} from job.json: LLM endpoints are worker settings (MT_LLM_ENDPOINTS); using mt.llm.endpoint "${state.options.mt?.llm?.endpoint ?? 'default'}"\n`);
+          }
           const options: JobOptions = { ...state.options, review: { pause: false, overrides: state.overrides, outputVersion: version } };
           const ctx = await context({ startServer: true });
           const workers = ctx.embedded ? await (await workerLibrary()).startWorkers(ctx.settings, ALL_ROLES, { handleSignals: false }) : undefined;

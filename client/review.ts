@@ -12,18 +12,33 @@ export interface ReviewState {
   machine: TranslatedLine[];
   overrides: ReviewOverrides;
   fit: Map<number, string>;
+  /** Keys job.json held that only the worker's settings may set, left out of a re-render (e.g. mt.llm.baseUrl). */
+  dropped: string[];
+}
+
+/**
+ * job.json of a folder made by an older version (or downloaded from someone else) may name an LLM URL and a key
+ * variable. Those are worker settings now: a re-render leaves them out (the job uses its endpoint name, else the
+ * worker's "default"), so a folder's job.json can never send the worker's credentials somewhere it chose.
+ */
+export function withoutWorkerSettings(options: JobOptions): { options: JobOptions; dropped: string[] } {
+  const llm = (options as { mt?: { llm?: Record<string, unknown> } }).mt?.llm;
+  const dropped = ['baseUrl', 'apiKeyEnv'].filter((k) => llm && Object.hasOwn(llm, k)).map((k) => `mt.llm.${k}`);
+  if (!dropped.length || !llm) return { options, dropped };
+  const { baseUrl: _u, apiKeyEnv: _k, ...kept } = llm;
+  return { options: { ...options, mt: { ...options.mt, llm: kept as JobOptions['mt']['llm'] } }, dropped };
 }
 
 export async function loadReview(dir: string): Promise<ReviewState> {
   const read = (name: string) => readFile(path.join(dir, name), 'utf8').then(JSON.parse);
-  const options = await read('job.json').catch(() => {
+  const { options, dropped } = withoutWorkerSettings(await read('job.json').catch(() => {
     throw new Error(`${dir} has no job.json: is it the output folder of a finished dub job?`);
-  });
+  }));
   const machine: TranslatedLine[] = (await read('translated.json')).lines;
   const overrides: ReviewOverrides = await read('review.json').catch(() => emptyOverrides());
   const report = await read('report.json').catch(() => ({ lines: [] }));
   const fit = new Map<number, string>(report.lines.map((l: { index: number; status: string }) => [l.index, l.status]));
-  return { dir, options, machine, overrides, fit };
+  return { dir, options, machine, overrides, fit, dropped };
 }
 
 export function reviewTable(state: ReviewState): string {

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import {
-  ENV_NAMES, PLACEMENT_ENV, describeIssues, jobOptionsSchema, settingsSchema,
+  ENV_NAMES, LLM_ENDPOINTS_ENV, PLACEMENT_ENV, describeIssues, jobOptionsSchema, settingsSchema,
   type JobOptions, type JobOptionsInput, type Settings,
 } from './schema.js';
 
@@ -52,6 +52,18 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): Tree {
   }
   const placement = placementFromEnv(env[PLACEMENT_ENV]);
   if (placement) tree.placement = placement;
+  const endpoints = env[LLM_ENDPOINTS_ENV];
+  if (endpoints) {
+    let named: unknown;
+    try {
+      named = JSON.parse(endpoints);
+    } catch {
+      // The value is the operator's own; still only its shape is described (it may sit next to secrets).
+      throw new ConfigError(`${LLM_ENDPOINTS_ENV} must be JSON such as {"openai":{"baseUrl":"https://api.openai.com/v1","apiKeyEnv":"OPENAI_API_KEY"}}`);
+    }
+    if (named && typeof named === 'object' && !Array.isArray(named)) tree.llmEndpoints = deepMerge((tree.llmEndpoints ?? {}) as Tree, named as Tree);
+    else tree.llmEndpoints = named;
+  }
   return tree;
 }
 

@@ -10,6 +10,21 @@ const boolish = z.preprocess((v) => (typeof v === 'string' ? !['0', 'false', 'no
 const int = (min: number, max: number) => z.coerce.number().int(`an integer`).min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 
+/** A name in the worker's llmEndpoints (MT_LLM_ENDPOINTS). */
+const endpointName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'an endpoint name from the worker settings (MT_LLM_ENDPOINTS), such as default');
+/** A key job input may not carry: a URL or credential a job chose could send the worker's secrets anywhere. */
+const workerSettingOnly = (key: string) => z.undefined({
+  error: `${key} is a worker setting, not a job option: configure endpoints in the worker's MT_LLM_ENDPOINTS and pick one with mt.llm.endpoint`,
+}).optional();
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as OPENAI_API_KEY');
+
+/** One LLM endpoint the worker may call: its base URL and the worker env variable holding its key (if any). */
+export const llmEndpointSchema = z.object({
+  baseUrl: z.string().url('a URL such as http://127.0.0.1:11434/v1').default('http://127.0.0.1:11434/v1'),
+  apiKeyEnv: envName.optional(),
+}).strict();
+export type LlmEndpoint = z.output<typeof llmEndpointSchema>;
+
 export const queuesSchema = z.strictObject({
   workflows: z.string().min(1).default('dub-workflows'),
   cpu: z.string().min(1).default('dub-cpu'),
@@ -163,12 +178,13 @@ export const jobOptionsSchema = z.strictObject({
      * else apertium (embedded); argos and llm are installed/run separately; whisper = Whisper's translate task.
      */
     engine: z.enum(['auto', 'apertium', 'argos', 'llm', 'whisper']).default('auto'),
-    /** An OpenAI-compatible chat-completions server (Ollama, llama.cpp server, vLLM, a hosted API). */
+    /** An OpenAI-compatible chat-completions server, chosen by name among the worker's llmEndpoints. */
     llm: z.strictObject({
-      baseUrl: z.string().url('a URL such as http://127.0.0.1:11434/v1').default('http://127.0.0.1:11434/v1'),
+      endpoint: endpointName.default('default'),
       model: z.string().min(1).default('qwen2.5:7b-instruct'),
-      /** Name of the worker's env var holding the API key: the key itself never enters job input or history. */
-      apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as OPENAI_API_KEY').optional(),
+      // Where requests go and which key they carry are worker settings: a job naming them is refused, not ignored.
+      baseUrl: workerSettingOnly('mt.llm.baseUrl'),
+      apiKeyEnv: workerSettingOnly('mt.llm.apiKeyEnv'),
       batchSize: int(1, 200).default(20),
       timeoutSec: int(5, 3600).default(120),
       /** Follow-up requests for lines missing or bad in a reply, before they fall back to apertium. */
@@ -261,6 +277,12 @@ export const settingsSchema = z.object({
     /** Where the bundled models are (default: the project's .tools/models that scripts/setup.sh fills). */
     modelsDir: z.string().min(1).optional(),
   }).prefault({}),
+  /**
+   * LLM endpoints this worker may call, by name (MT_LLM_ENDPOINTS as JSON; MT_LLM_URL / MT_LLM_API_KEY_ENV set
+   * "default", which is the local Ollama otherwise). A job names one; it never supplies a URL or a key.
+   */
+  llmEndpoints: z.record(endpointName, llmEndpointSchema).default({})
+    .transform((e) => ({ default: llmEndpointSchema.parse({}), ...e })),
   searchAttributes: boolish.default(true),
   /** Worker observability: the SDK runtime's Prometheus endpoint, off unless an address is given. */
   metrics: z.object({
@@ -299,9 +321,10 @@ export const ENV_NAMES: Record<string, string> = {
   ASR_DETECT_LANGUAGE: 'job.asr.detectLanguage',
   MT_ENGINE: 'job.mt.engine',
   MT_GLOSSARY: 'job.mt.glossary',
-  MT_LLM_URL: 'job.mt.llm.baseUrl',
+  MT_LLM_URL: 'llmEndpoints.default.baseUrl',
+  MT_LLM_ENDPOINT: 'job.mt.llm.endpoint',
   MT_LLM_MODEL: 'job.mt.llm.model',
-  MT_LLM_API_KEY_ENV: 'job.mt.llm.apiKeyEnv',
+  MT_LLM_API_KEY_ENV: 'llmEndpoints.default.apiKeyEnv',
   MT_LLM_BATCH_SIZE: 'job.mt.llm.batchSize',
   MT_LLM_TIMEOUT_SEC: 'job.mt.llm.timeoutSec',
   MT_LLM_MAX_REASKS: 'job.mt.llm.maxReasks',
@@ -344,6 +367,8 @@ export const ENV_NAMES: Record<string, string> = {
   ENGINE_MODELS_DIR: 'engines.modelsDir',
   DUB_METRICS_PROMETHEUS: 'metrics.prometheus',
 };
+/** MT_LLM_ENDPOINTS='{"name":{"baseUrl":"https://…/v1","apiKeyEnv":"VAR"}}': the worker's LLM endpoints. */
+export const LLM_ENDPOINTS_ENV = 'MT_LLM_ENDPOINTS';
 /** DUB_PLACEMENT="transcribe=cpu,synthesizeLine=cpu" moves activities between queues. */
 export const PLACEMENT_ENV = 'DUB_PLACEMENT';
 

@@ -3,7 +3,8 @@
 // Lines go in numbered batches; lines a reply lacks or gets wrong are asked again, alone, up to maxReasks times.
 import { appendFile } from 'node:fs/promises';
 import { CancelledFailure } from '@temporalio/common';
-import type { JobOptions } from '../config/schema.js';
+import { loadSettings } from '../config/load.js';
+import type { JobOptions, LlmEndpoint } from '../config/schema.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { activityContext } from './activityContext.js';
 import { glossaryFor, type GlossaryEntry } from '../lib/glossary.js';
@@ -12,29 +13,45 @@ import {
   type ChatMessage, type LineToTranslate,
 } from '../lib/llmProtocol.js';
 
-export type LlmSettings = JobOptions['mt']['llm'];
+/** The job's choice (endpoint name, model, batching) joined with the worker's endpoint (URL, key variable). */
+export type LlmSettings = Omit<JobOptions['mt']['llm'], 'baseUrl' | 'apiKeyEnv'> & LlmEndpoint;
 
 const HEARTBEAT_EVERY_MS = 1_000;
 
+/**
+ * The endpoint a job named, from the worker's settings only: job input picks a name, so no credential can go to
+ * a URL the job chose. Unknown names are bad input (InvalidConfig) naming the configured ones.
+ */
+export function llmSettingsFor(llm: JobOptions['mt']['llm'], endpoints: Readonly<Record<string, LlmEndpoint>> = loadSettings().llmEndpoints): LlmSettings {
+  const chosen = Object.hasOwn(endpoints, llm.endpoint) ? endpoints[llm.endpoint] : undefined;
+  if (!chosen) {
+    throw failure(ErrorType.InvalidConfig, `mt.llm.endpoint "${llm.endpoint}" is not one of this worker's LLM endpoints (${Object.keys(endpoints).join(', ')}); add it to the worker's MT_LLM_ENDPOINTS`);
+  }
+  const { baseUrl: _u, apiKeyEnv: _k, ...choice } = llm;
+  return { ...choice, baseUrl: chosen.baseUrl, apiKeyEnv: chosen.apiKeyEnv };
+}
+
+/** How failures name the server: by the worker's endpoint name and URL (both worker settings). */
+const named = (settings: LlmSettings) => `LLM endpoint "${settings.endpoint}" (${settings.baseUrl})`;
 
 const endpoint = (settings: LlmSettings, route: string) => `${settings.baseUrl.replace(/\/+$/, '')}/${route}`;
 
 function authHeaders(settings: LlmSettings): Record<string, string> {
   if (!settings.apiKeyEnv) return {};
   const key = process.env[settings.apiKeyEnv];
-  if (!key) throw failure(ErrorType.InvalidConfig, `mt.llm.apiKeyEnv names ${settings.apiKeyEnv}, which is not set in the worker's environment`);
+  if (!key) throw failure(ErrorType.InvalidConfig, `${named(settings)} takes its key from ${settings.apiKeyEnv}, which is not set in the worker's environment`);
   return { authorization: `Bearer ${key}` };
 }
 
-function statusFailure(settings: LlmSettings, status: number, body: string) {
-  const said = body.trim().slice(0, 300);
+// Never the response body: a server may echo what it was sent or hold data the job's owner should not read.
+function statusFailure(settings: LlmSettings, status: number) {
   if (status === 401 || status === 403) {
-    return failure(ErrorType.InvalidConfig, `${settings.baseUrl} refused the request (HTTP ${status}); set mt.llm.apiKeyEnv to the env var holding its API key: ${said}`);
+    return failure(ErrorType.InvalidConfig, `${named(settings)} refused the request (HTTP ${status}); check the key variable the worker's endpoint names`);
   }
   if (status === 404) {
-    return failure(ErrorType.EngineMissing, `${settings.baseUrl} has no chat-completions endpoint or no model "${settings.model}" (HTTP 404; for Ollama: ollama pull ${settings.model}): ${said}`);
+    return failure(ErrorType.EngineMissing, `${named(settings)} has no chat-completions endpoint or no model "${settings.model}" (HTTP 404; for Ollama: ollama pull ${settings.model})`);
   }
-  return failure(ErrorType.EngineFailed, `${settings.baseUrl} answered HTTP ${status}: ${said}`);
+  return failure(ErrorType.EngineFailed, `${named(settings)} answered HTTP ${status}`);
 }
 
 /** One HTTP request with the activity's heartbeat and cancellation wired in. */
@@ -49,6 +66,8 @@ async function request(settings: LlmSettings, url: string, init: { method: strin
       headers: { 'content-type': 'application/json', ...authHeaders(settings) },
       body: init.body,
       signal,
+      // A configured endpoint answers itself; following a redirect would carry the request somewhere unconfigured.
+      redirect: 'error',
     });
   } catch (e) {
     if (ctx?.cancellationSignal.aborted) throw new CancelledFailure('the LLM request was stopped: the activity was cancelled');
@@ -71,15 +90,15 @@ export async function chatJson(settings: LlmSettings, messages: ChatMessage[]): 
     body: JSON.stringify({ model: settings.model, messages, temperature: 0.2, stream: false }),
   }, settings.timeoutSec * 1000);
   const raw = await res.text();
-  if (!res.ok) throw statusFailure(settings, res.status, raw);
+  if (!res.ok) throw statusFailure(settings, res.status);
   let body: unknown;
   try {
     body = JSON.parse(raw);
   } catch {
-    throw failure(ErrorType.EngineFailed, `${settings.baseUrl} did not answer in the chat-completions format: ${raw.slice(0, 200)}`);
+    throw failure(ErrorType.EngineFailed, `${named(settings)} did not answer in the chat-completions format (${raw.length} bytes of something else)`);
   }
   const text = completionText(body);
-  if (text === undefined) throw failure(ErrorType.EngineFailed, `${settings.baseUrl} answered with no message content: ${raw.slice(0, 200)}`);
+  if (text === undefined) throw failure(ErrorType.EngineFailed, `${named(settings)} answered with no message content`);
   return { value: extractJson(text), text };
 }
 
@@ -95,18 +114,18 @@ export async function checkLlm(settings: LlmSettings): Promise<{ available: true
     if ((e as { type?: string }).type === ErrorType.InvalidConfig) return { available: false, type: 'InvalidConfig', reason: message };
     return {
       available: false, type: 'EngineMissing',
-      reason: `no OpenAI-compatible server answers at ${settings.baseUrl} (${message}); start one (e.g. \`ollama serve\` then \`ollama pull ${settings.model}\`) or give --llm-url`,
+      reason: `no OpenAI-compatible server answers at ${named(settings)} (${message}); start one (e.g. \`ollama serve\` then \`ollama pull ${settings.model}\`) or name another of the worker's endpoints with --llm-endpoint`,
     };
   }
   if (res.status === 401 || res.status === 403) {
-    return { available: false, type: 'InvalidConfig', reason: `${settings.baseUrl} refused the request (HTTP ${res.status}); set mt.llm.apiKeyEnv to the env var holding its API key` };
+    return { available: false, type: 'InvalidConfig', reason: `${named(settings)} refused the request (HTTP ${res.status}); check the key variable the worker's endpoint names` };
   }
   if (!res.ok) return { available: true };
   const served = ((await res.json().catch(() => undefined)) as { data?: { id?: string }[] } | undefined)?.data?.map((m) => m.id).filter((id): id is string => !!id);
   if (served?.length && !served.includes(settings.model) && !served.includes(`${settings.model}:latest`)) {
     return {
       available: false, type: 'EngineMissing',
-      reason: `${settings.baseUrl} does not serve model "${settings.model}" (served: ${served.slice(0, 12).join(', ')}); for Ollama: ollama pull ${settings.model}, or give --llm-model`,
+      reason: `${named(settings)} does not serve model "${settings.model}" (served: ${served.slice(0, 12).join(', ')}); for Ollama: ollama pull ${settings.model}, or give --llm-model`,
     };
   }
   return { available: true };

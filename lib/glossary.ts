@@ -33,18 +33,22 @@ export function parseGlossary(text: string, name = 'glossary'): GlossaryEntry[] 
     if (!line || line.startsWith('#')) return;
     const cols = raw.split('\t').map((c) => c.trim());
     if (cols.length < 2 || !cols[0] || !cols[1]) {
-      problems.push(`line ${n + 1}: expected "source term<TAB>target term" (got ${JSON.stringify(raw.slice(0, 60))})`);
+      // What was found, never the text: the file is the job's choice and may not be a glossary at all.
+      problems.push(`line ${n + 1}: expected "source term<TAB>target term" (found ${cols.length < 2 ? 'no tab' : 'an empty term'})`);
       return;
     }
     const key = cols[0].toLowerCase();
     if (seen.has(key)) {
-      problems.push(`line ${n + 1}: "${cols[0]}" is already defined on line ${seen.get(key)}`);
+      problems.push(`line ${n + 1}: its source term is already defined on line ${seen.get(key)}`);
       return;
     }
     seen.set(key, n + 1);
     entries.push({ source: cols[0], target: cols[1] });
   });
-  if (problems.length) throw new GlossaryError(`${name}: ${problems.join('; ')}`);
+  if (problems.length) {
+    const shown = problems.slice(0, 5).join('; ');
+    throw new GlossaryError(`${name}: ${shown}${problems.length > 5 ? `; and ${problems.length - 5} more lines` : ''}`);
+  }
   return entries.sort((a, b) => b.source.length - a.source.length);
 }
 

@@ -36,7 +36,14 @@ export function languageName(code: string): string {
   }
 }
 
-const said = (l: { text: string; speaker?: string }) => (l.speaker ? `${l.speaker}: ${l.text}` : l.text);
+/**
+ * Text of one prompt line: every line break (and other control character) becomes a space. The prompt's structure
+ * is one numbered line per dialogue line, so a cue or a speaker name holding a newline must not be able to add a
+ * line of its own (a fake "1. …" would take another line's number and shift every answer).
+ */
+export const oneLine = (text: string) => text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').replace(/ {2,}/g, ' ').trim();
+
+const said = (l: { text: string; speaker?: string }) => (l.speaker ? `${oneLine(l.speaker)}: ${oneLine(l.text)}` : oneLine(l.text));
 
 export function systemPrompt(ctx: PromptContext): string {
   const src = languageName(ctx.src);
@@ -49,7 +56,7 @@ export function systemPrompt(ctx: PromptContext): string {
   ];
   if (ctx.glossary?.length) {
     rules.push('Always translate these terms exactly as given (source => target):');
-    for (const e of ctx.glossary) rules.push(`  ${e.source} => ${e.target}`);
+    for (const e of ctx.glossary) rules.push(`  ${oneLine(e.source)} => ${oneLine(e.target)}`);
   }
   return rules.join('\n');
 }

@@ -1,6 +1,6 @@
 // Machine translation engines end to end on a real dev server and worker: argos-translate (stand-in script on
 // the worker's PATH) and an OpenAI-compatible LLM (stand-in HTTP server in this process, reached by the worker
-// over 127.0.0.1 through the job's mt.llm.baseUrl), with a glossary checked in translated.json and the target SRT.
+// over 127.0.0.1 through the endpoint its settings name "standin"), with a glossary checked in translated.json and the target SRT.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -36,7 +36,11 @@ describe('machine translation engines (stand-ins), real dev server and worker', 
   const llm = new LlmStandin();
   const queues = withWorker('mt', {
     prepare: async () => { await shortClip(); await llm.start(); },
-    env: { PATH: `${STANDINS}${path.delimiter}${process.env.PATH ?? ''}`, MT_STANDIN_KEY: 'sk-standin-123' },
+    // The endpoint and its key variable are the worker's settings; jobs below only name "standin".
+    env: () => ({
+      PATH: `${STANDINS}${path.delimiter}${process.env.PATH ?? ''}`, MT_STANDIN_KEY: 'sk-standin-123',
+      MT_LLM_ENDPOINTS: JSON.stringify({ standin: { baseUrl: llm.baseUrl, apiKeyEnv: 'MT_STANDIN_KEY' } }),
+    }),
   });
   let subs: string;
   let glossary: string;
@@ -70,12 +74,12 @@ describe('machine translation engines (stand-ins), real dev server and worker', 
 
   it('dubs with mt.engine llm: a messy reply (prose, code fence, trailing comma, a line missing) is repaired and only the missing line asked again (stand-in)', async () => {
     llm.plan('messy', 'ok');
-    const { translated, srt } = await dub({ engine: 'llm', glossary, llm: { baseUrl: llm.baseUrl, model: llm.model, apiKeyEnv: 'MT_STANDIN_KEY' } });
+    const { translated, srt } = await dub({ engine: 'llm', glossary, llm: { endpoint: 'standin', model: llm.model } });
     expect(translated.method).toBe('llm:standin-model');
     expect(llm.translations.map((r) => r.asked)).toEqual([[0, 1], [1]]);
     expect(llm.translations[1].user).toMatch(/line 1: no entry for it/);
     expect(llm.requests[0].system).toMatch(/Konoha => Hoja/);
-    // The key comes from the worker's environment, named by apiKeyEnv; it is never in the job input.
+    // The key comes from the worker's environment, named by the worker's endpoint; it is never in the job input.
     expect(llm.requests[0].authorization).toBe('Bearer sk-standin-123');
     expect(translated.lines.map((l) => l.target)).toEqual(['Buenos días, Hoja.', 'Gracias muy mucho, compañero.']);
     expect(translated.lines.every((l) => !l.mtFailed)).toBe(true);
@@ -85,7 +89,7 @@ describe('machine translation engines (stand-ins), real dev server and worker', 
 
   it('asks again for a line that leaves out a glossary term; keeps it with the miss reported when the model never uses the term (stand-in)', async () => {
     llm.plan('no-glossary', 'no-glossary', 'no-glossary');
-    const { translated } = await dub({ engine: 'llm', glossary, llm: { baseUrl: llm.baseUrl, model: llm.model, maxReasks: 2 } });
+    const { translated } = await dub({ engine: 'llm', glossary, llm: { endpoint: 'standin', model: llm.model, maxReasks: 2 } });
     expect(llm.translations.map((r) => r.asked)).toEqual([[0, 1], [0, 1], [0, 1]]);
     expect(llm.translations[1].user).toMatch(/line 0: it must use "Hoja" for "Konoha"/);
     expect(translated.failedLines).toBeUndefined();
@@ -97,7 +101,7 @@ describe('machine translation engines (stand-ins), real dev server and worker', 
 
   it('a line the model never answers usably falls back to apertium and is marked failed (stand-in)', async () => {
     llm.plan('garbage', 'garbage', 'garbage');
-    const { translated, srt } = await dub({ engine: 'llm', glossary, llm: { baseUrl: llm.baseUrl, model: llm.model, maxReasks: 2 } });
+    const { translated, srt } = await dub({ engine: 'llm', glossary, llm: { endpoint: 'standin', model: llm.model, maxReasks: 2 } });
     expect(llm.translations.map((r) => r.asked)).toEqual([[0, 1], [0, 1], [0, 1]]);
     expect(translated.failedLines).toEqual([0, 1]);
     for (const line of translated.lines) {
@@ -113,7 +117,7 @@ describe('machine translation engines (stand-ins), real dev server and worker', 
   it('fails the job naming the lines when the LLM never answers them and apertium has no pair to fall back on (stand-in)', async () => {
     llm.plan('garbage', 'garbage');
     const input = jobInput((await shortClip()).video, queues, await tempDir('mt'), {
-      subs, src: 'ja', tgt: 'en', mt: { engine: 'llm', llm: { baseUrl: llm.baseUrl, model: llm.model, maxReasks: 1 } },
+      subs, src: 'ja', tgt: 'en', mt: { engine: 'llm', llm: { endpoint: 'standin', model: llm.model, maxReasks: 1 } },
     });
     const err = await (await startJob(input, queues)).result().then(() => undefined, (e: unknown) => e);
     const cause = typedCause(err);
@@ -140,7 +144,7 @@ describe('machine translation engines (stand-ins), real dev server and worker', 
   }, 240_000);
 
   it('refuses mt.engine llm up front when the server does not serve the model (stand-in)', async () => {
-    const input = jobInput((await shortClip()).video, queues, await tempDir('mt'), { subs, mt: { engine: 'llm', llm: { baseUrl: llm.baseUrl, model: 'no-such-model' } } });
+    const input = jobInput((await shortClip()).video, queues, await tempDir('mt'), { subs, mt: { engine: 'llm', llm: { endpoint: 'standin', model: 'no-such-model' } } });
     const err = await (await startJob(input, queues)).result().then(() => undefined, (e: unknown) => e);
     const cause = typedCause(err);
     expect(cause.type).toBe('EngineMissing');

@@ -64,12 +64,13 @@ export async function startWorker(entry: 'all' | 'cpu' | 'gpu', queues: Queues, 
  * The usual frame of a suite: its own queues, one all-queue worker process started before (after `prepare`,
  * e.g. making fixtures) and stopped after, and the shared client closed.
  */
-export function withWorker(prefix: string, opts: { env?: Record<string, string>; prepare?: () => Promise<unknown> } = {}): Queues {
+/** `env` may be a function, read after `prepare` (e.g. a listener's port in the worker's settings). */
+export function withWorker(prefix: string, opts: { env?: Record<string, string> | (() => Record<string, string>); prepare?: () => Promise<unknown> } = {}): Queues {
   const queues = queuesFor(prefix);
   let worker: WorkerProcess | undefined;
   beforeAll(async () => {
     await opts.prepare?.();
-    worker = await startWorker('all', queues, opts.env);
+    worker = await startWorker('all', queues, typeof opts.env === 'function' ? opts.env() : opts.env);
   }, 180_000);
   afterAll(async () => {
     await worker?.stop();

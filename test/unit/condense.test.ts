@@ -169,13 +169,18 @@ describe('an LLM rewrite after the rules (the job translates with a chat model)'
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
+    // The endpoint is a worker setting (env); the job only names it.
+    const before = process.env.MT_LLM_ENDPOINTS;
+    process.env.MT_LLM_ENDPOINTS = JSON.stringify({ condense: { baseUrl: `http://127.0.0.1:${port}/v1` } });
     try {
       await work(`http://127.0.0.1:${port}/v1`, asked);
     } finally {
+      if (before === undefined) delete process.env.MT_LLM_ENDPOINTS;
+      else process.env.MT_LLM_ENDPOINTS = before;
       await new Promise((resolve) => server.close(resolve));
     }
   };
-  const prepFor = async (baseUrl: string) => {
+  const prepFor = async (_baseUrl: string) => {
     const { mkdtemp } = await import('node:fs/promises');
     const os = await import('node:os');
     const root = await mkdtemp(`${os.tmpdir()}/anime-dub-condense-llm-`);
@@ -184,7 +189,7 @@ describe('an LLM rewrite after the rules (the job translates with a chat model)'
       options: {
         src: 'en', tgt: 'es', translate: true, tts: { espeakSpeed: 165 }, review: {},
         fit: { maxSpeed: 1.25, minSpeed: 0.9, guardMs: 80, fadeMs: 30, condense: true },
-        mt: { engine: 'llm', llm: { baseUrl, model: 'm', timeoutSec: 10, batchSize: 20, maxReasks: 0 } },
+        mt: { engine: 'llm', llm: { endpoint: 'condense', model: 'm', timeoutSec: 10, batchSize: 20, maxReasks: 0 } },
       },
     } as never;
   };
