@@ -47,7 +47,8 @@ async function context(opts: { startServer?: boolean } = {}): Promise<Ctx> {
       uiUrl = (await ensureDevServer(settings)).uiUrl;
     } else {
       if (!(await portOpen(settings.temporal.serverPort))) fail(`no local Temporal server is running on port ${settings.temporal.serverPort}; \`anime-dub run\` or \`anime-dub server start\` starts one`);
-      uiUrl = `http://127.0.0.1:${settings.temporal.uiPort}`;
+      // Headless by default: a link only when a UI answers.
+      if (await portOpen(settings.temporal.uiPort)) uiUrl = `http://127.0.0.1:${settings.temporal.uiPort}`;
     }
   }
   const client = await connectClient(target);
@@ -180,7 +181,9 @@ program
   .option('--set <key=value>', 'any job option by its path, e.g. --set asr.silenceDb=-40 (repeatable)', collect)
   .option('--detach', 'start the job and return at once (a background worker runs it locally)')
   .option('--review', 'pause after translation until approved (edit lines with editLine Updates, then the approve signal)')
+  .option('--ui', 'start the embedded server with its web UI (env ANIME_DUB_UI; default headless: the UI answers any web page that reaches 127.0.0.1)')
   .action(async (inputs: string[], o) => {
+    if (o.ui) process.env.ANIME_DUB_UI = '1';
     // Plugin locations are worker settings (never job input): the in-process or background worker reads them from env.
     if (o.wav2lipDir) process.env.WAV2LIP_DIR = path.resolve(o.wav2lipDir);
     if (o.wav2lipCheckpoint) process.env.WAV2LIP_CHECKPOINT = path.resolve(o.wav2lipCheckpoint);
@@ -560,14 +563,19 @@ program
   });
 
 const server = program.command('server').description('the embedded Temporal dev server');
-server.command('start').description('start it (or find it running) and print its address and UI').action(async () => {
-  const s = await ensureDevServer(loadSettings());
-  console.log(`Temporal ${s.started ? 'started' : 'already running'} at ${s.address}; UI ${s.uiUrl}`);
-  process.exit(0);
-});
-server.command('stop').description('stop the server this state dir started').action(async () => {
-  const settings = loadSettings();
-  console.log((await stopDevServer(settings)) ? 'stopped' : `no server recorded in ${stateDir(settings)}`);
+server.command('start').description('start it (or find it running) and print its address (and UI with --ui)')
+  .option('--ui', 'with its web UI on 127.0.0.1 (env ANIME_DUB_UI; default headless)')
+  .action(async (o) => {
+    const settings = loadSettings(process.env, o.ui ? { temporal: { ui: true } } : {});
+    const s = await ensureDevServer(settings);
+    const ui = s.uiUrl ? `; UI ${s.uiUrl}` : settings.temporal.ui ? '; it has no UI (started headless): `anime-dub server stop`, then start it with --ui' : ' (headless; --ui for the web UI)';
+    console.log(`Temporal ${s.started ? 'started' : 'already running'} at ${s.address}${ui}`);
+    process.exit(0);
+  });
+server.command('stop').description('stop the server this state dir started (only a process verified to be it)').action(async () => {
+  const outcome = await stopDevServer(loadSettings());
+  if (!outcome.stopped) fail(outcome.why);
+  console.log(`stopped (pid ${outcome.pid})`);
   process.exit(0);
 });
 

@@ -1,8 +1,9 @@
-// The embedded Temporal: `temporal server start-dev` with a persistent database in the state dir,
-// bound to localhost, web UI on, our search attributes registered. Reused when already up.
+// The embedded Temporal: `temporal server start-dev` with a persistent database in the state dir (0600),
+// bound to localhost, headless unless the user asks for the web UI, our search attributes registered.
+// Reused when already up; stopped only when the process is verifiably the server this state dir started.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +15,8 @@ const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface DevServer {
   address: string;
-  uiUrl: string;
+  /** Only when the web UI is on (`--ui`, ANIME_DUB_UI): it answers any Host header, so it is off by default. */
+  uiUrl?: string;
   pid?: number;
   started: boolean;
 }
@@ -107,7 +109,7 @@ export async function ensureSearchAttributes(address: string, namespace: string)
 }
 
 export async function ensureDevServer(settings: Settings): Promise<DevServer> {
-  const { serverPort: port, uiPort, namespace } = { ...settings.temporal };
+  const { serverPort: port, uiPort, namespace, ui } = { ...settings.temporal };
   const address = `127.0.0.1:${port}`;
   const uiUrl = `http://127.0.0.1:${uiPort}`;
   const dir = stateDir(settings);
@@ -116,23 +118,52 @@ export async function ensureDevServer(settings: Settings): Promise<DevServer> {
     const state = await readFile(stateFile, 'utf8').then(JSON.parse, () => ({}));
     await waitForServer(address, namespace, settings.temporal.serverStartTimeoutSec);
     await ensureSearchAttributes(address, namespace);
-    return { address, uiUrl, pid: state.pid, started: false };
+    return { address, uiUrl: (await portOpen(uiPort)) ? uiUrl : undefined, pid: state.pid, started: false };
   }
-  await mkdir(dir, { recursive: true });
-  const argv = devServerArgv(temporalCliPath(settings), { port, uiPort, dbFile: path.join(dir, 'temporal.db') });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const dbFile = path.join(dir, 'temporal.db');
+  // Made 0600 before the server opens it (SQLite keeps an existing file's mode): job inputs and results live there.
+  closeSync(openSync(dbFile, 'a', 0o600));
+  await chmod(dbFile, 0o600);
+  const argv = devServerArgv(temporalCliPath(settings), { port, uiPort, dbFile, headless: !ui });
   const pid = await spawnDetached(argv, path.join(dir, 'server.log'));
   await writeFile(stateFile, JSON.stringify({ pid, port, uiPort, startedAt: new Date().toISOString() }, null, 2));
   await waitForServer(address, namespace, settings.temporal.serverStartTimeoutSec);
   // --search-attribute only registers into a new database; one made by an older version needs them added.
   await ensureSearchAttributes(address, namespace);
-  return { address, uiUrl, pid, started: true };
+  return { address, uiUrl: ui ? uiUrl : undefined, pid, started: true };
 }
 
-export async function stopDevServer(settings: Settings): Promise<boolean> {
+/**
+ * Is `pid` the dev server this state dir started? server.json is only a hint (a folder may hold a planted one:
+ * `{"pid":1}` would make kill(-1) signal every process we may signal), so the process itself must be our
+ * temporal binary running `server start-dev` on our port with our database. Linux /proc only; elsewhere: no.
+ */
+export async function isOurDevServer(settings: Settings, pid: unknown): Promise<{ ok: true; groupLeader: boolean } | { ok: false; why: string }> {
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 1) return { ok: false, why: `it records pid ${JSON.stringify(pid)}, which is not a server process id` };
+  const argv = await readFile(`/proc/${pid}/cmdline`, 'utf8').then((t) => t.split('\0').filter((a, i, all) => a || i < all.length - 1), () => undefined);
+  if (!argv) return { ok: false, why: `no process ${pid} is running (or it cannot be inspected)` };
+  const after = (flag: string) => { const i = argv.indexOf(flag); return i >= 0 ? argv[i + 1] : undefined; };
+  const dir = stateDir(settings);
+  const ours = argv[0] === temporalCliPath(settings) && argv[1] === 'server' && argv[2] === 'start-dev'
+    && after('--port') === String(settings.temporal.serverPort) && after('--db-filename') === path.join(dir, 'temporal.db');
+  if (!ours) return { ok: false, why: `process ${pid} is not the Temporal dev server this state dir started` };
+  // spawnDetached makes the server a process-group leader; then its whole group (the UI child too) is signalled.
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  return { ok: true, groupLeader: pgid === pid };
+}
+
+export type StopOutcome = { stopped: true; pid: number } | { stopped: false; why: string };
+
+export async function stopDevServer(settings: Settings): Promise<StopOutcome> {
   const stateFile = path.join(stateDir(settings), 'server.json');
-  const state = await readFile(stateFile, 'utf8').then(JSON.parse, () => undefined);
-  if (!state?.pid) return false;
-  try { process.kill(-state.pid, 'SIGTERM'); } catch { try { process.kill(state.pid, 'SIGTERM'); } catch { /* gone */ } }
+  const state = await readFile(stateFile, 'utf8').then(JSON.parse, () => undefined) as { pid?: unknown } | undefined;
+  if (!state) return { stopped: false, why: `no server recorded in ${stateDir(settings)}` };
+  const check = await isOurDevServer(settings, state.pid);
+  if (!check.ok) return { stopped: false, why: `${stateFile}: ${check.why}; nothing was signalled` };
+  const pid = state.pid as number;
+  try { process.kill(check.groupLeader ? -pid : pid, 'SIGTERM'); } catch { /* it ended meanwhile */ }
   await rm(stateFile, { force: true });
-  return true;
+  return { stopped: true, pid };
 }

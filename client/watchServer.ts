@@ -254,23 +254,25 @@ async function streamFile(req: http.IncomingMessage, res: http.ServerResponse, s
 }
 
 // A web page elsewhere could point its own host name at 127.0.0.1 (DNS rebinding) and read these files through
-// the viewer's browser; on a loopback address we therefore answer only requests addressed to a loopback name.
-const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]']);
-const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
+// the viewer's browser; on a loopback address we therefore answer only requests addressed, exactly, to a loopback
+// name and our port ("127.0.0.1.attacker.example" is not 127.0.0.1).
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 
-function hostAllowed(hostHeader: string | undefined, boundHost: string): boolean {
+export function hostAllowed(hostHeader: string | undefined, boundHost: string, port: number): boolean {
   if (!isLoopback(boundHost)) return true; // bound to a network address on purpose: anyone may watch
-  const name = (hostHeader ?? '').replace(/:\d+$/, '').toLowerCase();
-  return LOOPBACK_NAMES.has(name) || name.startsWith('127.');
+  const names = new Set(['127.0.0.1', 'localhost', '[::1]', boundHost.includes(':') ? `[${boundHost}]` : boundHost]);
+  // A browser leaves the port out only when it is the scheme's default.
+  const allowed = new Set([...names].flatMap((n) => (port === 80 ? [n, `${n}:80`] : [`${n}:${port}`])));
+  return allowed.has((hostHeader ?? '').toLowerCase());
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, streamDir: string, boundHost: string): Promise<void> {
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, streamDir: string, boundHost: string, port: number): Promise<void> {
   const notFound = () => { res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n'); };
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('GET or HEAD only\n');
     return;
   }
-  if (!hostAllowed(req.headers.host, boundHost)) {
+  if (!hostAllowed(req.headers.host, boundHost, port)) {
     res.writeHead(403, { 'Content-Type': 'text/plain; charset=utf-8' }).end('open this page through 127.0.0.1 or localhost\n');
     return;
   }
@@ -305,7 +307,7 @@ export async function startWatchServer(streamDir: string, opts: { port?: number;
   const host = opts.host ?? '127.0.0.1';
   const dir = path.resolve(streamDir);
   const server = http.createServer((req, res) => {
-    handle(req, res, dir, host).catch((e: unknown) => {
+    handle(req, res, dir, host, (server.address() as AddressInfo).port).catch((e: unknown) => {
       if (res.headersSent) res.destroy();
       else res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${e instanceof Error ? e.message : e}\n`);
     });

@@ -252,6 +252,8 @@ export const settingsSchema = z.object({
     cliPath: z.string().optional(),
     serverPort: int(1, 65535).default(7233),
     uiPort: int(1, 65535).default(8233),
+    /** The embedded server's web UI (`--ui`): off by default, since it answers any Host header (DNS rebinding). */
+    ui: boolish.default(false),
     serverStartTimeoutSec: int(5, 600).default(90),
   }).prefault({}),
   stateDir: z.string().min(1).default('.anime-dub'),
@@ -300,6 +302,7 @@ export const ENV_NAMES: Record<string, string> = {
   TEMPORAL_CLI: 'temporal.cliPath',
   ANIME_DUB_SERVER_PORT: 'temporal.serverPort',
   ANIME_DUB_UI_PORT: 'temporal.uiPort',
+  ANIME_DUB_UI: 'temporal.ui',
   ANIME_DUB_STATE_DIR: 'stateDir',
   ANIME_DUB_OUTPUT_DIR: 'outputDir',
   DUB_QUEUE_WORKFLOWS: 'queues.workflows',
