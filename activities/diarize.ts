@@ -3,6 +3,7 @@
 import type { Diarizer, DiarizerCheck, SpeakerTurn } from '../lib/diarizer.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { findOnPath } from './engineChecks.js';
+import { pythonCode } from '../engines/pythonCode.js';
 import { run } from './run.js';
 
 // The pipeline name and Hugging Face token come from the worker's environment (PYANNOTE_PIPELINE, HF_TOKEN):
@@ -23,7 +24,7 @@ export function pyannoteDiarizer(python = 'python3'): Diarizer {
     async check(): Promise<DiarizerCheck> {
       if (!(await findOnPath(python))) return { available: false, reason: `${python} is not on PATH` };
       try {
-        await run([python, '-c', 'import pyannote.audio'], { timeoutMs: 120_000 });
+        await run([python, '-c', pythonCode('import pyannote.audio')], { timeoutMs: 120_000 });
         return { available: true };
       } catch (e) {
         const why = e instanceof Error ? e.message.split('\n').filter(Boolean).pop() ?? e.message : String(e);
@@ -31,7 +32,7 @@ export function pyannoteDiarizer(python = 'python3'): Diarizer {
       }
     },
     async run(wav: string): Promise<SpeakerTurn[]> {
-      const { stdout } = await run([python, '-c', PYANNOTE_SCRIPT, wav], { timeoutMs: 3 * 3600_000 });
+      const { stdout } = await run([python, '-c', pythonCode(PYANNOTE_SCRIPT), wav], { timeoutMs: 3 * 3600_000 });
       return parseTurns(stdout);
     },
   };

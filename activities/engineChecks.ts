@@ -19,7 +19,8 @@ import { checkMtEngine } from './mtChecks.js';
 
 export async function findOnPath(program: string): Promise<string | undefined> {
   if (program.includes('/')) return (await access(program, constants.X_OK).then(() => true, () => false)) ? program : undefined;
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+  // Absolute PATH entries only: an empty or relative entry means the current folder, which nobody configured.
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter((d) => path.isAbsolute(d))) {
     const candidate = path.join(dir, program);
     if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
   }

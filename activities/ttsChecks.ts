@@ -7,6 +7,7 @@ import { engineSettings, hostEnginesAvailable } from '../engines/engineHost.js';
 import { piperCandidates, piperConfigOf, piperSpeakerCount, piperVoiceDirs, pickPiperDefault } from '../engines/piper.js';
 import { XTTS_INSTALL, XTTS_LANGUAGES, xttsLanguage } from '../engines/xtts.js';
 import { ErrorType, failure } from '../lib/errors.js';
+import { pythonCode } from '../engines/pythonCode.js';
 import { probeProgram } from './asrWhisper.js';
 
 const isFile = (p: string) => access(p).then(() => true, () => false);
@@ -70,5 +71,5 @@ export async function checkXtts(language: string): Promise<void> {
 
 /** Can the engine host load Coqui TTS (the warm host runs XTTS)? */
 export function xttsImportable(): Promise<boolean> {
-  return probeProgram([engineSettings().python, '-c', 'import TTS.api']).then(() => true, () => false);
+  return probeProgram([engineSettings().python, '-c', pythonCode('import TTS.api')]).then(() => true, () => false);
 }

@@ -164,7 +164,7 @@ program
   .addOption(new Option('--emotion-mode <mode>', 'older switch: auto = --expressive auto; tags = read a leading [happy]/[sad]/[angry]/[calm] (env EMOTION_MODE)').choices(['off', 'auto', 'tags']))
   .addOption(new Option('--lipsync <plugin>', 'lip-sync the video to the dub (env LIPSYNC)').choices(['off', 'wav2lip']))
   .option('--strict-plugins', 'fail the job when lip-sync is unavailable or fails (env STRICT_PLUGINS); default: keep the dub, say why')
-  .option('--wav2lip-dir <dir>', 'Wav2Lip repository (env WAV2LIP_DIR; else ./Wav2Lip, ~/Wav2Lip)')
+  .option('--wav2lip-dir <dir>', 'Wav2Lip repository (env WAV2LIP_DIR; else ~/Wav2Lip; never the current folder)')
   .option('--wav2lip-checkpoint <file>', 'Wav2Lip weights (env WAV2LIP_CHECKPOINT; else <repo>/checkpoints/wav2lip_gan.pth, wav2lip.pth)')
   .addOption(new Option('--lipsync-face <mode>', 'auto = face detector; center = middle of the frame; bbox = --lipsync-box (env LIPSYNC_FACE)').choices(['auto', 'center', 'bbox']))
   .option('--lipsync-box <x1,y1,x2,y2>', 'face box in source pixels for --lipsync-face bbox (env LIPSYNC_BOX)')

@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadSettings } from '../config/load.js';
 import { activityContext } from './activityContext.js';
+import { pythonCode } from './pythonCode.js';
 import { ErrorType, failure } from '../lib/errors.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -237,7 +238,7 @@ export function hostEnginesAvailable(probe: (argv: string[]) => Promise<string>)
   const answer = (async (): Promise<HostEngines> => {
     if (!existsSync(python)) return { ok: false, why: `the engine Python ${python} is not there` };
     try {
-      const out = await probe([python, '-c', 'import importlib.metadata as m, faster_whisper, piper; print(m.version("faster-whisper"), m.version("piper-tts"))']);
+      const out = await probe([python, '-c', pythonCode('import importlib.metadata as m, faster_whisper, piper; print(m.version("faster-whisper"), m.version("piper-tts"))')]);
       const [fasterWhisper, piper] = out.trim().split(/\s+/);
       return { ok: true, versions: { fasterWhisper, piper } };
     } catch (e) {

@@ -4,16 +4,20 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Settings } from '../../config/schema.js';
 import { findOnPath } from '../engineChecks.js';
+import { pythonCode } from '../../engines/pythonCode.js';
 import { run } from '../run.js';
 import type { Availability, LipsyncPlugin, LipsyncRequest } from './plugin.js';
 
 const isFile = (p: string) => stat(p).then((s) => s.isFile(), () => false);
 const isDir = (p: string) => stat(p).then((s) => s.isDirectory(), () => false);
 
-/** Where we look for the repo, in order: WAV2LIP_DIR, then ./Wav2Lip, then ~/Wav2Lip. */
+/**
+ * Where we look for the repo: WAV2LIP_DIR, else ~/Wav2Lip. Never the current folder: `anime-dub doctor` or a worker
+ * started in a downloaded folder would otherwise run whatever Wav2Lip (or torch.py) that folder holds.
+ */
 export function repoCandidates(settings: Settings): string[] {
   const configured = settings.plugins.wav2lipDir;
-  return configured ? [path.resolve(configured)] : [path.resolve('Wav2Lip'), path.join(os.homedir(), 'Wav2Lip')];
+  return configured ? [path.resolve(configured)] : [path.join(os.homedir(), 'Wav2Lip')];
 }
 
 /** The checkpoint, in order: WAV2LIP_CHECKPOINT, then <repo>/checkpoints/wav2lip_gan.pth, then wav2lip.pth. */
@@ -23,6 +27,8 @@ export function checkpointCandidates(settings: Settings, repo: string): string[]
 }
 
 export const DETECTOR_WEIGHTS = path.join('face_detection', 'detection', 'sfd', 's3fd.pth');
+
+const FIND_TORCH = 'import importlib.util\nsys.path.insert(0, sys.argv[1])\nsys.exit(0 if importlib.util.find_spec("torch") else 1)';
 
 interface Located { repo: string; checkpoint: string; python: string }
 
@@ -40,9 +46,10 @@ async function locate(settings: Settings, needsDetector: boolean): Promise<Locat
   }
   const python = (await findOnPath(settings.plugins.python)) ?? (await access(settings.plugins.python, constants.X_OK).then(() => settings.plugins.python, () => undefined));
   if (!python) return { reason: `python not found (${settings.plugins.python}); set WAV2LIP_PYTHON` };
-  // inference.py imports torch from the repo's environment; sys.path[0] is the repo, as when it runs.
-  const torch = await run([python, '-c', 'import sys; sys.path.insert(0, sys.argv[1]); import torch', repo], { timeoutMs: 120_000, okExitCodes: [0, 1] });
-  if (torch.exitCode !== 0) return { reason: `torch is not importable by ${python} (${torch.stderr.trim().split('\n').pop()}); install Wav2Lip's requirements` };
+  // Can inference.py import torch (sys.path[0] is the repo when it runs)? Found, not imported, and never from the
+  // current folder: a check runs no code from where the worker or `doctor` happens to be started.
+  const torch = await run([python, '-c', pythonCode(FIND_TORCH), repo], { timeoutMs: 120_000, okExitCodes: [0, 1] });
+  if (torch.exitCode !== 0) return { reason: `torch is not installed for ${python}; install Wav2Lip's requirements` };
   return { repo, checkpoint, python };
 }
 
