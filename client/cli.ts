@@ -21,6 +21,7 @@ import { readdir } from 'node:fs/promises';
 import { qaSummaryLines } from './qaSummary.js';
 import { waitingNote, type JobQueues } from './queueHealth.js';
 import { reclaimFromDeadLocalWorkers } from './reclaim.js';
+import { printable, printableLines } from './terminalText.js';
 
 const program = new Command();
 program
@@ -56,7 +57,7 @@ async function context(opts: { startServer?: boolean } = {}): Promise<Ctx> {
 }
 
 function fail(message: string, code = 1): never {
-  process.stderr.write(`anime-dub: ${message}\n`);
+  process.stderr.write(`anime-dub: ${printableLines(message)}\n`);
   process.exit(code);
 }
 
@@ -354,7 +355,7 @@ async function runBatch(
   }));
   const width = Math.min(40, Math.max(...rows.map((r) => path.basename(r.video).length)));
   console.log(`\n${'file'.padEnd(width)}  result  job / output or error`);
-  for (const r of rows) console.log(`${path.basename(r.video).padEnd(width)}  ${r.ok ? 'ok    ' : 'FAILED'}  ${r.id === '-' ? '' : `${r.id}  `}${r.detail}`);
+  for (const r of rows) console.log(`${printable(path.basename(r.video)).padEnd(width)}  ${r.ok ? 'ok    ' : 'FAILED'}  ${r.id === '-' ? '' : `${printable(r.id)}  `}${printableLines(r.detail)}`);
   const failed = rows.filter((r) => !r.ok).length;
   console.log(`\n${rows.length - failed} of ${rows.length} dubbed${failed ? `, ${failed} failed` : ''}`);
   return failed ? 1 : 0;
@@ -368,15 +369,15 @@ program
     const ctx = await context();
     const desc = await ctx.client.workflow.getHandle(id).describe().catch((e) => fail(`no job ${id}: ${e.message}`));
     const p = await getProgress(ctx.client, id).catch(() => undefined);
-    console.log(`${id}: ${desc.status.name}`);
+    console.log(`${printable(id)}: ${desc.status.name}`);
     if (p && isStreamProgress(p)) {
       console.log(`  stage ${p.stage}, ${p.percent}%, chunks ${p.chunksDone}/${p.chunksTotal}${p.chunksFailed ? ` (${p.chunksFailed} failed)` : ''}${p.running.length ? `, rendering ${p.running.join(', ')}` : ''}`);
       if (p.timeToFirstChunkSec !== undefined) console.log(`  first chunk after ${p.timeToFirstChunkSec.toFixed(1)} s`);
-      for (const [k, v] of Object.entries(p.outputs)) console.log(`  ${k.padEnd(10)} ${v}`);
+      for (const [k, v] of Object.entries(p.outputs)) console.log(`  ${k.padEnd(10)} ${printable(v)}`);
     } else if (p) {
       console.log(`  stage ${p.stage}, ${p.percent}%${p.linesTotal ? `, lines ${p.linesDone}/${p.linesTotal}` : ''}`);
-      if (p.error) console.log(`  error ${p.error}`);
-      for (const [k, v] of Object.entries(p.outputs)) console.log(`  ${k.padEnd(10)} ${v}`);
+      if (p.error) console.log(`  error ${printableLines(p.error)}`);
+      for (const [k, v] of Object.entries(p.outputs)) console.log(`  ${k.padEnd(10)} ${printable(v)}`);
     }
     if (desc.status.name === 'RUNNING') {
       const note = await waitingNote(ctx.client, ctx.settings.temporal.namespace, (desc.memo as { queues?: JobQueues } | undefined)?.queues);
@@ -422,10 +423,11 @@ program
     const query = o.query ? `WorkflowType = 'dubJob' AND (${o.query})` : undefined;
     const jobs = await listJobs(ctx.client, query, Number(o.limit));
     if (!jobs.length) console.log('no jobs');
+    // Ids, stages and file names come from job input: printed with control characters made visible.
     for (const j of jobs) {
-      console.log(`${j.workflowId}  ${j.status.padEnd(10)} ${(j.stage ?? '').padEnd(10)} ${j.startTime.toISOString()}  ${j.input ?? ''}`);
+      console.log(`${printable(j.workflowId)}  ${j.status.padEnd(10)} ${printable(j.stage ?? '').padEnd(10)} ${j.startTime.toISOString()}  ${printable(j.input ?? '')}`);
       const note = j.status === 'RUNNING' ? await waitingNote(ctx.client, ctx.settings.temporal.namespace, j.queues) : undefined;
-      if (note) console.log(`  ${note}`);
+      if (note) console.log(`  ${printableLines(note)}`);
     }
     process.exit(0);
   });
@@ -532,7 +534,7 @@ synthesized again (everything else is reused from the cache) and a new version i
             await workers?.shutdown();
             process.exit(0);
           } catch (e) {
-            process.stderr.write(`render failed: ${failureMessage(e)}\n`);
+            process.stderr.write(`render failed: ${printableLines(failureMessage(e))}\n`);
             await workers?.shutdown().catch(() => {});
             process.exit(1);
           }
@@ -544,7 +546,7 @@ synthesized again (everything else is reused from the cache) and a new version i
     } catch (e) {
       fail((e as Error).message, 2);
     }
-    console.log(reviewTable(state));
+    console.log(printableLines(reviewTable(state)));
     process.exit(0);
   });
 
