@@ -154,6 +154,7 @@ export async function muxChunk(prep: PreparedJob, chunk: Chunk, chunkPrep: Prepa
 
 /** A chunk that failed for good keeps the original audio (as both tracks), so playback goes on. */
 export async function fallbackChunk(prep: PreparedJob, chunk: Chunk): Promise<ChunkFiles> {
+  injectedFailure('fallbackChunk', chunk.index);
   const { job, media, options } = prep;
   const log = commandLog(job);
   await mkdir(inJob(job, 'stream'), { recursive: true });

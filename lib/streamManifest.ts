@@ -43,17 +43,23 @@ export function initialEntries(chunks: readonly Chunk[]): ChunkEntry[] {
 
 /**
  * The HLS playlist: every chunk of the finished prefix (a player cannot skip a hole), EVENT while running,
- * ENDLIST once every chunk is in. A failed chunk is still a segment: it carries the original audio.
+ * ENDLIST once every chunk is settled. A failed chunk is still a segment: it carries the original audio. A chunk
+ * whose fallback failed too has no file: the playlist steps over it with a discontinuity (the next segment's
+ * timestamps jump), so the rest of the run still plays.
  */
 export function playlist(entries: readonly ChunkEntry[], done: boolean): string {
-  const ready: ChunkEntry[] = [];
-  for (const e of entries) {
-    if (!e.files) break;
-    ready.push(e);
-  }
   const target = Math.ceil(Math.max(1, ...entries.map((e) => e.end - e.start)));
   const lines = ['#EXTM3U', '#EXT-X-VERSION:3', `#EXT-X-TARGETDURATION:${target}`, '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:EVENT'];
-  for (const e of ready) lines.push(`#EXTINF:${(e.end - e.start).toFixed(3)},`, e.files!.ts);
-  if (done && ready.length === entries.length) lines.push('#EXT-X-ENDLIST');
+  let settled = 0;
+  let hole = false;
+  for (const e of entries) {
+    if (!e.files && e.status !== 'failed') break;
+    settled++;
+    if (!e.files) { hole = true; continue; }
+    if (hole) lines.push('#EXT-X-DISCONTINUITY');
+    hole = false;
+    lines.push(`#EXTINF:${(e.end - e.start).toFixed(3)},`, e.files.ts);
+  }
+  if (done && settled === entries.length) lines.push('#EXT-X-ENDLIST');
   return lines.join('\n') + '\n';
 }

@@ -113,8 +113,14 @@ export async function streamDub(input: StreamDubInput): Promise<StreamDubResult>
     } catch (err) {
       if (isCancellation(err)) throw err;
       // Failed after its retries: keep the original audio for this stretch so playback goes on.
-      const files = await act.fallbackChunk(prep, chunk);
-      Object.assign(entry, { status: 'failed', error: reason(err), files: { mp4: files.mp4, ts: files.ts }, timings: { finishedAt: files.finishedAt } });
+      try {
+        const files = await act.fallbackChunk(prep, chunk);
+        Object.assign(entry, { status: 'failed', error: reason(err), files: { mp4: files.mp4, ts: files.ts }, timings: { finishedAt: files.finishedAt } });
+      } catch (fallbackErr) {
+        if (isCancellation(fallbackErr)) throw fallbackErr;
+        // Not even the original could be cut: the chunk is a hole, the manifest says why, and the run goes on.
+        Object.assign(entry, { status: 'failed', error: `${reason(err)}; its fallback (the original audio) failed too: ${reason(fallbackErr)}`, timings: {} });
+      }
     } finally {
       progress.running = progress.running.filter((i) => i !== chunk.index);
     }
@@ -131,7 +137,8 @@ export async function streamDub(input: StreamDubInput): Promise<StreamDubResult>
   }
 
   let final: string | undefined;
-  if (prep.options.stream.stitch) {
+  // A chunk with no file at all (its fallback failed too) leaves a hole a stitched file cannot have.
+  if (prep.options.stream.stitch && entries.every((e) => e.files)) {
     enter('stitch');
     final = await act.stitchStream(prep, entries);
     progress.outputs.final = final;

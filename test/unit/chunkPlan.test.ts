@@ -147,4 +147,13 @@ describe('HLS playlist', () => {
     expect(text.trim().endsWith('#EXT-X-ENDLIST')).toBe(true);
     expect(text.match(/#EXTINF:20\.000,/g)).toHaveLength(3);
   });
+
+  it('steps over a chunk whose fallback failed too (no file) with a discontinuity, and still ends the list', () => {
+    const holed = initialEntries(planChunks(60, [], [], { targetSec: 20, overlapSec: 0 }));
+    holed[0].files = { mp4: 'chunk_000.mp4', ts: 'chunk_000.ts' };
+    holed[1].status = 'failed';
+    holed[2].files = { mp4: 'chunk_002.mp4', ts: 'chunk_002.ts' };
+    const text = playlist(holed, true);
+    expect(text.split('\n').slice(5)).toEqual(['#EXTINF:20.000,', 'chunk_000.ts', '#EXT-X-DISCONTINUITY', '#EXTINF:20.000,', 'chunk_002.ts', '#EXT-X-ENDLIST', '']);
+  });
 });
