@@ -77,10 +77,17 @@ export function devServerArgv(cli: string, opts: { port: number; uiPort: number;
  * Start a long-lived daemon (dev server, background worker) in its own process group, logging to `logFile`.
  * Plain spawn rather than the execa helper: a daemon must outlive us and hold no handle in this process.
  */
-export async function spawnDetached(argv: string[], logFile: string): Promise<number> {
+export async function spawnDetached(argv: string[], logFile: string, opts: { umask?: number } = {}): Promise<number> {
   await mkdir(path.dirname(logFile), { recursive: true });
-  const fd = openSync(logFile, 'a');
-  const child = spawn(argv[0], argv.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
+  const fd = openSync(logFile, 'a', 0o600);
+  // The child inherits the umask at spawn; ours is restored at once (spawn is synchronous up to the exec).
+  const previous = opts.umask === undefined ? undefined : process.umask(opts.umask);
+  let child: ReturnType<typeof spawn>;
+  try {
+    child = spawn(argv[0], argv.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
+  } finally {
+    if (previous !== undefined) process.umask(previous);
+  }
   closeSync(fd);
   child.on('error', () => {});
   child.unref();
@@ -122,11 +129,11 @@ export async function ensureDevServer(settings: Settings): Promise<DevServer> {
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const dbFile = path.join(dir, 'temporal.db');
-  // Made 0600 before the server opens it (SQLite keeps an existing file's mode): job inputs and results live there.
-  closeSync(openSync(dbFile, 'a', 0o600));
-  await chmod(dbFile, 0o600);
+  // Job inputs and results live in the database: 0600. The server must create a new file itself (it sets up the
+  // schema only then), so it starts with a private umask; one made by an older version is narrowed here.
+  if (existsSync(dbFile)) await chmod(dbFile, 0o600);
   const argv = devServerArgv(temporalCliPath(settings), { port, uiPort, dbFile, headless: !ui });
-  const pid = await spawnDetached(argv, path.join(dir, 'server.log'));
+  const pid = await spawnDetached(argv, path.join(dir, 'server.log'), { umask: 0o077 });
   await writeFile(stateFile, JSON.stringify({ pid, port, uiPort, startedAt: new Date().toISOString() }, null, 2));
   await waitForServer(address, namespace, settings.temporal.serverStartTimeoutSec);
   // --search-attribute only registers into a new database; one made by an older version needs them added.

