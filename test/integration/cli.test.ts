@@ -89,11 +89,11 @@ describe('anime-dub CLI', () => {
     }, 60_000);
   });
 
-  it('with no address it starts its own dev server (persistent state dir) and an in-process worker, and reuses the server', async () => {
+  it('with no address it starts its own dev server (persistent state dir, UI with --ui) and an in-process worker, and reuses the server', async () => {
     const dir = await tempDir('embedded');
     const env = { TEMPORAL_ADDRESS: '', ANIME_DUB_STATE_DIR: path.join(dir, 'state'), ANIME_DUB_SERVER_PORT: '17433', ANIME_DUB_UI_PORT: '17434' };
     try {
-      const r = await anime(['run', (await shortClip()).video, '--output', path.join(dir, 'Output')], env, dir);
+      const r = await anime(['run', (await shortClip()).video, '--ui', '--output', path.join(dir, 'Output')], env, dir);
       expect(r.exitCode).toBe(0);
       expect(r.stdout).toMatch(/Temporal UI: http:\/\/127\.0\.0\.1:17434\/namespaces\/default\/workflows\/dub-short-/);
       expect(existsSync(path.join(dir, 'state', 'temporal.db'))).toBe(true);
