@@ -1,5 +1,6 @@
 // Screenshots of our jobs in the real Temporal web UI, for the README (headless Debian Chromium via playwright-core).
 // Usage: node dist/scripts/screenshotUi.js WORKFLOW_ID [UI_URL=http://127.0.0.1:8233]  → docs/images/temporal-ui-*.png
+// (the embedded server is headless by default: start it with `anime-dub server start --ui` first).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
