@@ -46,6 +46,7 @@ async function context(opts: { startServer?: boolean } = {}): Promise<Ctx> {
     if (opts.startServer) {
       if (!(await portOpen(settings.temporal.serverPort))) process.stderr.write(`Starting the local Temporal server (state in ${stateDir(settings)})…\n`);
       uiUrl = (await ensureDevServer(settings)).uiUrl;
+      if (settings.temporal.ui && !uiUrl) process.stderr.write('The local Temporal server is already running without its web UI; `anime-dub server stop`, then run again with --ui.\n');
     } else {
       if (!(await portOpen(settings.temporal.serverPort))) fail(`no local Temporal server is running on port ${settings.temporal.serverPort}; \`anime-dub run\` or \`anime-dub server start\` starts one`);
       // Headless by default: a link only when a UI answers.
