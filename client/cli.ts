@@ -577,8 +577,8 @@ server.command('start').description('start it (or find it running) and print its
   });
 server.command('stop').description('stop the server this state dir started (only a process verified to be it)').action(async () => {
   const outcome = await stopDevServer(loadSettings());
-  if (!outcome.stopped) fail(outcome.why);
-  console.log(`stopped (pid ${outcome.pid})`);
+  if (!outcome.stopped && outcome.refused) fail(outcome.why);
+  console.log(outcome.stopped ? `stopped (pid ${outcome.pid})` : outcome.why);
   process.exit(0);
 });
 

@@ -161,14 +161,15 @@ export async function isOurDevServer(settings: Settings, pid: unknown): Promise<
   return { ok: true, groupLeader: pgid === pid };
 }
 
-export type StopOutcome = { stopped: true; pid: number } | { stopped: false; why: string };
+/** refused = a server.json names a process that is not ours (an error); otherwise there was nothing to stop. */
+export type StopOutcome = { stopped: true; pid: number } | { stopped: false; refused: boolean; why: string };
 
 export async function stopDevServer(settings: Settings): Promise<StopOutcome> {
   const stateFile = path.join(stateDir(settings), 'server.json');
   const state = await readFile(stateFile, 'utf8').then(JSON.parse, () => undefined) as { pid?: unknown } | undefined;
-  if (!state) return { stopped: false, why: `no server recorded in ${stateDir(settings)}` };
+  if (!state) return { stopped: false, refused: false, why: `no server recorded in ${stateDir(settings)}` };
   const check = await isOurDevServer(settings, state.pid);
-  if (!check.ok) return { stopped: false, why: `${stateFile}: ${check.why}; nothing was signalled` };
+  if (!check.ok) return { stopped: false, refused: true, why: `${stateFile}: ${check.why}; nothing was signalled` };
   const pid = state.pid as number;
   try { process.kill(check.groupLeader ? -pid : pid, 'SIGTERM'); } catch { /* it ended meanwhile */ }
   await rm(stateFile, { force: true });
