@@ -13,13 +13,14 @@ import { hostEnginesAvailable } from '../engines/engineHost.js';
 import { XTTS_INSTALL } from '../engines/xtts.js';
 import { FASTER_WHISPER_INSTALL } from '../engines/fasterWhisper.js';
 import { checkWhisperEngine, probeProgram, whisperStatuses } from './asrWhisper.js';
-import { absoluteSearchPath, run } from './run.js';
+import { absoluteSearchPath } from '../lib/searchPath.js';
+import { run } from './run.js';
 import { checkPiper, checkXtts, xttsImportable } from './ttsChecks.js';
 import { checkMtEngine } from './mtChecks.js';
 
 export async function findOnPath(program: string): Promise<string | undefined> {
   if (program.includes('/')) return (await access(program, constants.X_OK).then(() => true, () => false)) ? program : undefined;
-  for (const dir of absoluteSearchPath().split(path.delimiter).filter(Boolean)) {
+  for (const dir of absoluteSearchPath(process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
     const candidate = path.join(dir, program);
     if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
   }

@@ -6,6 +6,7 @@ import { activityContext } from '../engines/activityContext.js';
 import { CancelledFailure } from '@temporalio/common';
 import { execa } from 'execa';
 import { ErrorType, failure } from '../lib/errors.js';
+import { absoluteSearchPath } from '../lib/searchPath.js';
 import { registerProcess } from './processRegistry.js';
 
 export interface RunOptions {
@@ -47,14 +48,6 @@ export async function recordCommand(file: string, record: CommandRecord): Promis
   await appendFile(file, JSON.stringify(record) + '\n').catch(() => {});
 }
 
-/**
- * PATH without empty or relative entries: those mean "the current folder", so a worker or `doctor` started in a
- * downloaded folder would run a planted ./ffmpeg. Programs are looked up in absolute places only.
- */
-export function absoluteSearchPath(value = process.env.PATH ?? ''): string {
-  return value.split(path.delimiter).filter((d) => path.isAbsolute(d)).join(path.delimiter);
-}
-
 export async function run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const [file, ...args] = argv;
   const ctx = activityContext();
@@ -62,7 +55,7 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
   const child = execa(file, args, {
     cwd: opts.cwd,
     input: opts.input ?? '',
-    env: { ...opts.env, PATH: absoluteSearchPath(opts.env?.PATH ?? process.env.PATH) },
+    env: { ...opts.env, PATH: absoluteSearchPath(opts.env?.PATH ?? process.env.PATH ?? '') },
     detached: true, // own process group, so a kill reaches the engine's own children too
     reject: false,
     stripFinalNewline: false,

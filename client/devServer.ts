@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import type { Settings } from '../config/schema.js';
 import { DEV_SERVER_SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTES } from '../lib/searchAttributes.js';
+import { absoluteSearchPath } from '../lib/searchPath.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -84,7 +85,7 @@ export async function spawnDetached(argv: string[], logFile: string, opts: { uma
   const previous = opts.umask === undefined ? undefined : process.umask(opts.umask);
   let child: ReturnType<typeof spawn>;
   try {
-    child = spawn(argv[0], argv.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
+    child = spawn(argv[0], argv.slice(1), { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, PATH: absoluteSearchPath(process.env.PATH ?? '') } });
   } finally {
     if (previous !== undefined) process.umask(previous);
   }

@@ -31,8 +31,8 @@ export function llmSettingsFor(llm: JobOptions['mt']['llm'], endpoints: Readonly
   return { ...choice, baseUrl: chosen.baseUrl, apiKeyEnv: chosen.apiKeyEnv };
 }
 
-/** How failures name the server: by the worker's endpoint name and URL (both worker settings). */
-const named = (settings: LlmSettings) => `LLM endpoint "${settings.endpoint}" (${settings.baseUrl})`;
+/** How failures name the server: by the worker's endpoint name and URL (both worker settings; user:password hidden). */
+const named = (settings: LlmSettings) => `LLM endpoint "${settings.endpoint}" (${settings.baseUrl.replace(/\/\/[^/@]*@/, '//')})`;
 
 const endpoint = (settings: LlmSettings, route: string) => `${settings.baseUrl.replace(/\/+$/, '')}/${route}`;
 
