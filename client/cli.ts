@@ -192,8 +192,9 @@ program
     // The output root is a worker setting too (job input names only a sub-folder of it): --output sets the
     // local worker's root, or, with a Temporal service, names a folder inside the workers' shared root.
     let subFolder: string | undefined;
-    if (o.output && !loadSettings().temporal.address) process.env.ANIME_DUB_OUTPUT_DIR = path.resolve(o.output);
-    else if (o.output) subFolder = outputSubFolder(path.resolve(loadSettings().outputDir), path.resolve(o.output));
+    const here = loadSettings();
+    if (o.output && resolveTemporalTarget(here).embedded) process.env.ANIME_DUB_OUTPUT_DIR = path.resolve(o.output);
+    else if (o.output) subFolder = outputSubFolder(path.resolve(here.outputDir), path.resolve(o.output));
     const videos = await expandInputs(inputs);
     const batch = videos.length > 1 || inputs.some((i) => existsSync(i) && statSync(i).isDirectory());
     if (batch && o.workflowId) fail('--workflow-id names one job; leave it out when dubbing several files', 2);

@@ -20,7 +20,7 @@ await verify('verify-streaming', 17633, 'streaming mode verified', async ({ dir,
     '-x264-params', 'keyint=83:min-keyint=83:scenecut=0:bframes=3', '-pix_fmt', 'yuv420p', '-c:a', 'copy', clip.video]);
   const r = await cli(['run', clip.video, '--stream', 'on', '--dry-run', '--chunk-seconds', '10', '--stream-concurrency', '2', '--output', path.join(dir, 'out')]);
   check(r.exitCode === 0, `dry-run streaming job succeeds${r.exitCode ? `: ${String(r.stderr).trim()}` : ''}`);
-  const stream = path.join(dir, 'out', 'clip', 'stream');
+  const stream = path.join(dir, 'out', 'clip.es', 'stream');
   const m: StreamManifest | undefined = await readFile(path.join(stream, 'manifest.json'), 'utf8').then(JSON.parse, () => undefined);
   check(m?.version === 1 && m.status === 'done', 'manifest.json is version 1 and done');
   check(!!m && m.chunks.length >= 4 && m.chunks.every((c) => c.status === 'done'), `every chunk done (${m?.chunks.length ?? 0} chunks)`);

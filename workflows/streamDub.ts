@@ -62,7 +62,7 @@ export async function streamDub(input: StreamDubInput): Promise<StreamDubResult>
     if (!resume) {
       enter('prepare');
       const prep = await activitiesOn(queues, DEFAULT_PLACEMENT).prepareJob(input);
-      upsertMemo({ input: prep.media.path, src: prep.options.src, tgt: prep.options.tgt, outputDir: `${prep.job.root}/${prep.job.name}`, stream: true });
+      upsertMemo({ input: prep.media.path, src: prep.options.src, tgt: prep.options.tgt, outputDir: `${prep.job.root}/${prep.job.name}`, stream: true, queues: prep.options.queues });
       const act = activitiesOn(prep.options.queues, prep.options.placement, prep.options.timeouts?.heartbeatSec);
       enter('extract');
       const audio = await act.extractAudio(prep);
@@ -144,6 +144,8 @@ export async function streamDub(input: StreamDubInput): Promise<StreamDubResult>
     progress.outputs.final = final;
   }
   await publish(true, final);
+  // The folder is free for the next job (a run that failed or was cancelled leaves a lock the next one takes over).
+  await act.releaseJob(prep);
   enter('done');
   count();
   return {

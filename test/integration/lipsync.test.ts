@@ -59,7 +59,7 @@ describe('lip-sync plugin (with a Wav2Lip stand-in, real dev server and workers)
 
   it('runs inference.py with stock flags, the box in Wav2Lip order, inside the job folder, and muxes every track', async () => {
     const result: DubJobResult = await (await dub(ok, { engine: 'wav2lip', face: 'bbox', box: [40, 30, 120, 90] })).result();
-    expect(result.lipsync).toEqual({ status: 'done', plugin: 'wav2lip', output: 'short.lipsync.mp4' });
+    expect(result.lipsync).toEqual({ status: 'done', plugin: 'wav2lip', output: 'short.es.lipsync.mp4' });
 
     const work = path.join(result.outputDir, 'tmp', 'lipsync');
     const seen = JSON.parse(await readFile(path.join(work, 'temp', 'standin-argv.json'), 'utf8'));
@@ -106,7 +106,7 @@ describe('lip-sync plugin (with a Wav2Lip stand-in, real dev server and workers)
     expect(result.lipsync.status).toBe('skipped');
     expect(result.lipsync.reason).toMatch(/Wav2Lip repo not found \(looked for inference\.py in \/nonexistent\/Wav2Lip\)/);
     expect(existsSync(path.join(result.outputDir, result.outputs.mkv))).toBe(true);
-    expect(existsSync(path.join(result.outputDir, 'short.lipsync.mp4'))).toBe(false);
+    expect(existsSync(path.join(result.outputDir, 'short.es.lipsync.mp4'))).toBe(false);
     const report = JSON.parse(await readFile(path.join(result.outputDir, 'report.json'), 'utf8'));
     expect(report.lipsync).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/repo not found/) });
   }, 120_000);

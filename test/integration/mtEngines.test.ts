@@ -116,8 +116,11 @@ describe('machine translation engines (stand-ins), real dev server and worker', 
 
   it('fails the job naming the lines when the LLM never answers them and apertium has no pair to fall back on (stand-in)', async () => {
     llm.plan('garbage', 'garbage');
-    const input = jobInput((await shortClip()).video, queues, await tempDir('mt'), {
-      subs, src: 'ja', tgt: 'en', mt: { engine: 'llm', llm: { endpoint: 'standin', model: llm.model, maxReasks: 1 } },
+    // Japanese lines: English ones under --src ja would be read as already in the target language (no translation).
+    const clip = await shortClip();
+    const jaSubs = await writeSrt(path.join(await tempDir('mt-ja'), 'ja.srt'), clip.script.map((l, i) => ({ ...l, text: ['おはよう、コノハ。', 'ありがとう。'][i] })));
+    const input = jobInput(clip.video, queues, await tempDir('mt'), {
+      subs: jaSubs, src: 'ja', tgt: 'en', mt: { engine: 'llm', llm: { endpoint: 'standin', model: llm.model, maxReasks: 1 } },
     });
     const err = await (await startJob(input, queues)).result().then(() => undefined, (e: unknown) => e);
     const cause = typedCause(err);

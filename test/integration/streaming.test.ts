@@ -30,7 +30,7 @@ async function startStream(queues: Queues, stream: JobOptionsInput['stream'], id
     workflowId: id,
     args: [jobInput(clip.video, queues, out, { stream: { enabled: true, ...stream } })],
   });
-  return { handle, jobDir: path.join(out, 'stream'), clip };
+  return { handle, jobDir: path.join(out, 'stream.es'), clip };
 }
 
 /** How many times each chunk was cut and muxed, from the job's engine command log. */

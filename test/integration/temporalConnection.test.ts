@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { connectClient, startDubJob, waitForResult } from '../../client/api.js';
@@ -12,7 +13,7 @@ import { loadSettings, resolveJobOptions } from '../../config/load.js';
 import type { DubJobResult } from '../../lib/job.js';
 import { toneClip, type ToneClip } from '../fixtures/toneClip.js';
 import { PROJECT_ROOT, TEST_ADDRESS } from '../support/env.js';
-import { tempDir } from '../support/jobs.js';
+import { outputSubFolder, tempDir } from '../support/jobs.js';
 import { startMtlsFront, type MtlsFront } from '../support/mtlsFront.js';
 import { queuesFor, startWorker, type Queues, type WorkerProcess } from '../support/workers.js';
 
@@ -27,7 +28,8 @@ describe('Temporal connections from envconfig, against a real dev server behind 
   let configFile: string;
   // Every child gets its own config home: a temporal.toml of the machine's user must not leak into the test.
   const isolated = (): Env => ({ XDG_CONFIG_HOME: dir, TEMPORAL_ADDRESS: undefined, TEMPORAL_PROFILE: undefined, TEMPORAL_CONFIG_FILE: undefined });
-  const queueEnv = (q: Queues): Env => ({ DUB_QUEUE_WORKFLOWS: q.workflows, DUB_QUEUE_CPU: q.cpu, DUB_QUEUE_GPU: q.gpu });
+  // The workers' output root too, as a cluster's shared configuration says it (--output names a folder inside it).
+  const queueEnv = (q: Queues): Env => ({ DUB_QUEUE_WORKFLOWS: q.workflows, DUB_QUEUE_CPU: q.cpu, DUB_QUEUE_GPU: q.gpu, ANIME_DUB_OUTPUT_DIR: os.tmpdir() });
   const tlsEnv = (): Env => ({
     ...isolated(),
     TEMPORAL_ADDRESS: front.address,
@@ -59,7 +61,7 @@ describe('Temporal connections from envconfig, against a real dev server behind 
     const settings = loadSettings(env as NodeJS.ProcessEnv);
     const client = await connectClient(choice);
     try {
-      const options = resolveJobOptions(settings, { video: clip.video, subs: clip.subs, translatedSubs: clip.translatedSubs, src: 'en', tgt: 'es', tts: { engine: 'espeak-ng' }, mix: { separation: 'off' }, outputDir: await tempDir(id) });
+      const options = resolveJobOptions(settings, { video: clip.video, subs: clip.subs, translatedSubs: clip.translatedSubs, src: 'en', tgt: 'es', tts: { engine: 'espeak-ng' }, mix: { separation: 'off' }, outputDir: outputSubFolder(await tempDir(id)) });
       const handle = await startDubJob(client, settings, options, id);
       return await waitForResult(client, handle.workflowId) as DubJobResult;
     } finally {
@@ -81,7 +83,7 @@ describe('Temporal connections from envconfig, against a real dev server behind 
       const r = await anime(runArgs(out, unique('mtls-env-cli')), { ...tlsEnv(), ...queueEnv(queues) });
       expect(r.stderr).not.toMatch(/failed|cannot connect/);
       expect(r.exitCode).toBe(0);
-      expect(existsSync(path.join(out, 'tone', 'tone.dub.mkv'))).toBe(true);
+      expect(existsSync(path.join(out, 'tone.es', 'tone.es.dub.mkv'))).toBe(true);
 
       const env = { ...tlsEnv(), ...queueEnv(queues) };
       const result = await dubWithTypedClient(env, { env: env as NodeJS.ProcessEnv }, unique('mtls-env-api'));
@@ -102,7 +104,7 @@ describe('Temporal connections from envconfig, against a real dev server behind 
       const r = await anime(runArgs(out, unique('mtls-profile-cli')), { ...profileEnv('cluster'), ...queueEnv(queues) });
       expect(r.stderr).not.toMatch(/failed|cannot connect/);
       expect(r.exitCode).toBe(0);
-      expect(existsSync(path.join(out, 'tone', 'tone.dub.mkv'))).toBe(true);
+      expect(existsSync(path.join(out, 'tone.es', 'tone.es.dub.mkv'))).toBe(true);
 
       const env = { ...isolated(), ...queueEnv(queues) };
       const result = await dubWithTypedClient(env, { profile: 'cluster', configFile, env: env as NodeJS.ProcessEnv }, unique('mtls-profile-api'));
