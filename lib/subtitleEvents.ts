@@ -59,6 +59,8 @@ const CREDIT = [
   /字幕(?:制作|翻訳|：|:)|翻訳(?:：|:)/,
 ];
 
+/** The expressive emotion tags (lib/prosody.ts reads them), kept at the start of a voiced cue. */
+const EMOTION_TAG = /^\[\s*(?:happy|sad|angry|calm)\s*\]\s*/i;
 const MUSIC_MARK = /[♪♫♬🎵🎶]|^#.*#$/u;
 const WHOLE_BRACKETED = /^(?:\[[^\]]*\]|\([^)]*\)|（[^）]*）|［[^］]*］|【[^】]*】|〔[^〕]*〕)$/;
 /** "[door slams]" anywhere, "(laughs)" at a row's start: sound cues inside a spoken row. */
@@ -115,9 +117,13 @@ export function classifyCues(cues: readonly RawCue[], opts: ClassifyOptions = DE
         row = row.slice(cjk[0].length);
         if (!row) return;
       }
-      if (WHOLE_BRACKETED.test(row)) { sound++; return; }
+      // A leading [happy]/[sad]/[angry]/[calm] is the expressive emotion tag (--emotion-mode tags), not a sound cue.
+      const tag = r === 0 ? EMOTION_TAG.exec(row)?.[0] ?? '' : '';
+      row = row.slice(tag.length);
+      if (!tag && WHOLE_BRACKETED.test(row)) { sound++; return; }
       const cut = row.replace(SQUARE_CUE, ' ').replace(LEADING_PAREN_CUE, '').trim();
       if (cut !== row) { sound++; row = cut; }
+      if (tag) row = `${tag.trim()} ${row}`.trim();
       const latin = r === 0 || rows.length === 0 ? LATIN_LABEL.exec(row) : null;
       if (latin && !/^\d/.test(row.slice(latin[0].length))) {
         if (!speaker) speaker = latin[1];

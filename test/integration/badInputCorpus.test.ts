@@ -53,7 +53,7 @@ describe('bad-input corpus (real dev server and workers)', () => {
     'a symlink pointing outside the folder', 'a malformed SRT', 'a malformed WebVTT', 'an ASS file whose dialogue has no times',
     'a binary file given as subtitles', 'subtitles that all start after the video ends', 'a missing subtitle file', 'invalid option values', 'a bad option combination', 'another bad combination',
     'an unknown engine', 'a known engine that is not installed', 'an unsupported language pair', 'a source language pocketsphinx cannot hear', 'a source language Whisper does not know', 'a missing engine binary',
-    'an output folder that is not writable'];
+    'an output folder outside the output root', 'an output folder climbing out of the output root'];
   for (const name of names) {
     it(name, async () => {
       const c = cases.find((x) => x.name === name);

@@ -204,3 +204,12 @@ describe('export: one row per cue', () => {
     expect(vtt.split('\n').filter((r) => / --> /.test(r) && /^\d/.test(r))).toHaveLength(1);
   });
 });
+
+describe('emotion tags are not sound cues', () => {
+  it('keeps a leading [angry] for --emotion-mode tags, still cutting a sound cue after it', () => {
+    const srt = '1\n00:00:01,000 --> 00:00:03,000\n[angry] Get out! [door slams]\n\n2\n00:00:04,000 --> 00:00:05,000\n[door slams]\n';
+    const { lines, skipped } = classifyCues(readCues(srt).cues);
+    expect(lines.map((l) => l.text)).toEqual(['[angry] Get out!']);
+    expect(skipped.map((s) => s.reason)).toEqual(['sound']);
+  });
+});
