@@ -56,7 +56,7 @@ async function bundleKey(): Promise<string> {
  * without webpack, in well under a second, and never carries webpack's memory. The bundle is made in a short-lived
  * child process; when that cannot be done (a read-only install) the worker bundles in process as before.
  */
-async function prebundledWorkflows(): Promise<{ codePath: string } | undefined> {
+export async function prebundledWorkflows(): Promise<{ codePath: string } | undefined> {
   try {
     const codePath = path.join(BUNDLE_DIR, `workflows-${await bundleKey()}.js`);
     if (!existsSync(codePath)) {

@@ -31,7 +31,7 @@ const w = withStubWorker('wf-stream', {
       return [{ index: 0, start: 0, end: 1, text: 'はい' }] as never;
     },
   },
-  'long.mp4': { planStream: async () => chunksOf(12) },
+  'long.mp4': { planStream: async () => chunksOf(7) },
   'cancel-stream.mp4': {
     transcribeChunk: async () => {
       const ctx = Context.current();
@@ -67,12 +67,12 @@ describe('streamDub with stubbed activities (against a real dev server)', () => 
   it('continues as new once its history is long, carrying finished chunks: none is rendered twice', async () => {
     const handle = await start('long.mp4', { stream: { continueAsNewEvents: 50 } });
     const result = (await handle.result()) as StreamDubResult;
-    expect(result).toMatchObject({ chunks: 12, failed: 0 });
+    expect(result).toMatchObject({ chunks: 7, failed: 0 });
     const client = await testClient();
     const first = await client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).describe();
     expect(first.status.name).toBe('CONTINUED_AS_NEW');
     expect(ofRun('prepareJob', handle.workflowId)).toHaveLength(1);
-    expect(ofRun('cutChunk', handle.workflowId).map((c) => (c.args[1] as Chunk).index)).toEqual([...Array(12).keys()]);
+    expect(ofRun('cutChunk', handle.workflowId).map((c) => (c.args[1] as Chunk).index)).toEqual([...Array(7).keys()]);
   });
 
   it('cancelling the parent cancels the running chunk and its activity', async () => {

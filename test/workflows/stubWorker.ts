@@ -5,6 +5,7 @@ import { afterAll, beforeAll } from '@jest/globals';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
+import { prebundledWorkflows } from '../../workers/startWorkers.js';
 import * as realActivities from '../../activities/index.js';
 import { jobOptionsSchema, type JobOptionsInput } from '../../config/schema.js';
 import type { PreparedJob } from '../../lib/job.js';
@@ -82,7 +83,9 @@ export function withStubWorker(prefix: string, scenarios: Record<string, Stubs>,
       // Installed already by an earlier suite in this process.
     }
     connection = await NativeConnection.connect({ address: TEST_ADDRESS });
-    worker = await Worker.create({ connection, namespace: 'default', taskQueue, workflowsPath: WORKFLOWS_PATH, activities, bundlerOptions: {} });
+    // The workers' own cached bundle (made once per build): webpack does not run again for every suite.
+    const workflowBundle = await prebundledWorkflows();
+    worker = await Worker.create({ connection, namespace: 'default', taskQueue, ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }), activities });
     running = worker.run();
   }, 120_000);
   afterAll(async () => {
