@@ -18,7 +18,7 @@ const CONDENSED = 'condensed.json';
 
 /**
  * An LLM rewrite, after the rules: given a line, its language and the seconds it must fit (at a typical speaking
- * rate), a shorter line that says the same, or undefined. Tests may swap it (setLlmCondenser).
+ * rate), a shorter line that says the same, or undefined.
  */
 export type LlmCondenser = (prep: PreparedJob, text: string, lang: string, targetSec: number) => Promise<string | undefined>;
 
@@ -46,12 +46,6 @@ const jobLlm: LlmCondenser = async (prep, text, lang, targetSec) => {
     return undefined;
   }
 };
-let llmCondenser: LlmCondenser = jobLlm;
-
-export function setLlmCondenser(fn: LlmCondenser | undefined): void {
-  llmCondenser = fn ?? jobLlm;
-}
-
 /** What an LLM rewrite depends on, for the artifact hash: nothing when the job has no chat model. */
 const llmKey = (prep: PreparedJob) => (prep.options.mt?.engine === 'llm' ? prep.options.mt.llm : undefined);
 
@@ -92,7 +86,7 @@ export async function condenseList(prep: PreparedJob, lines: TranslatedLine[]): 
       spoken = byRules.text;
       rules = byRules.rules;
       if (speechSec(byRules.text) > budget) {
-        const rewritten = (await llmCondenser(prep, spoken, lang, budget * scale))?.trim();
+        const rewritten = (await jobLlm(prep, spoken, lang, budget * scale))?.trim();
         if (rewritten && speechSec(rewritten) < speechSec(byRules.text)) {
           spoken = rewritten;
           rules = [...rules, 'llm'];
@@ -143,7 +137,7 @@ export async function reviseLine(prep: PreparedJob, line: TranslatedLine, clipSe
     spoken = byRules.text;
     rules = byRules.rules;
     if (byRules.estimatedSec > target) {
-      const rewritten = (await llmCondenser(prep, spoken, lang, target))?.trim();
+      const rewritten = (await jobLlm(prep, spoken, lang, target))?.trim();
       if (rewritten && estimateAtPersonRate(rewritten, lang) < byRules.estimatedSec) {
         spoken = rewritten;
         rules = [...rules, 'llm'];
