@@ -11,7 +11,7 @@ export { dubLines } from './dubLines.js';
 export { assembleDub, separateAudio, mixDub } from './mix.js';
 export { muxOutputs } from './mux.js';
 export { writeReport } from './report.js';
-export { lipsync } from './lipsync/index.js';
+export { lipsync } from './lipsync.js';
 export { planStream, cutChunk, transcribeChunk, muxChunk, fallbackChunk, publishStream, stitchStream } from './stream.js';
 export { saveReview } from './review.js';
 export { readLinePage, applyEdits } from './lineSets.js';

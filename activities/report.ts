@@ -9,7 +9,7 @@ import { drawTimeline } from '../lib/timelinePng.js';
 import { commandLog, exists, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
 import { MIX_LOUDNESS, mixOptionsOf, readMixInfo } from './mix.js';
 import { encodedDubHash } from './mux.js';
-import { run } from './run.js';
+import { run } from '../engines/run.js';
 import { SUBTITLES_JSON } from './asr.js';
 import { linesOf } from './lineSets.js';
 import type { Lines } from '../lib/job.js';

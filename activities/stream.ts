@@ -13,7 +13,7 @@ import { MANIFEST_VERSION, playlist, type ChunkEntry, type StreamManifest } from
 import { readSubtitleFile, recognizeLines, saveTranscript } from './asr.js';
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
 import { encodedDubHash, ENCODED_DUB } from './mux.js';
-import { run } from './run.js';
+import { run } from '../engines/run.js';
 
 const pad3 = (n: number) => String(n).padStart(3, '0');
 export const chunkName = (index: number) => `chunk_${pad3(index)}`;

@@ -13,8 +13,8 @@ import { parseEmotionTag, type ProsodyPlan } from '../lib/prosody.js';
 import { voiceFor, type SpeakerVoice } from '../lib/voices.js';
 import { commandLog, commit, exists, hashOf, hostRequestLog, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
 import { applyProsody, CALIBRATION_TEXT, expressiveEngineArgv } from './expressiveApply.js';
-import { recordCommand, run } from './run.js';
-import { resolvePiperModel } from './ttsChecks.js';
+import { recordCommand, run } from '../engines/run.js';
+import { resolvePiperModel } from '../engines/ttsChecks.js';
 
 export const pad4 = (n: number) => String(n).padStart(4, '0');
 

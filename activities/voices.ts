@@ -9,9 +9,9 @@ import { speakersFromTurns } from '../lib/diarizer.js';
 import type { AudioTracks, Line, PreparedJob } from '../lib/job.js';
 import { assignVoices, voicesNeeded, pickReference, REFERENCE_LIMITS, speakerOf, speakersInOrder, type ReferencePick, type VoicePlan } from '../lib/voices.js';
 import { commandLog, commit, exists, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
-import { diarizerNamed } from './diarize.js';
-import { resolvePiperModel } from './ttsChecks.js';
-import { run } from './run.js';
+import { diarizerNamed } from '../engines/diarize.js';
+import { resolvePiperModel } from '../engines/ttsChecks.js';
+import { run } from '../engines/run.js';
 import { linesOf } from './lineSets.js';
 import type { Lines } from '../lib/job.js';
 

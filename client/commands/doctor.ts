@@ -12,8 +12,8 @@ export function addDoctorCommands(program: Command): void {
     .action(async () => {
       const settings = loadSettings();
       // Loaded here, not at the top: each of these costs ~0.1 s of start-up that `run` does not need.
-      const { engineReport } = await import('../../activities/engineChecks.js');
-      const { lipsyncPlugin, lipsyncPluginNames } = await import('../../activities/lipsync/registry.js');
+      const { engineReport } = await import('../../engines/engineChecks.js');
+      const { lipsyncPlugin, lipsyncPluginNames } = await import('../../engines/lipsync/registry.js');
       const report = await engineReport(temporalCliPath(settings));
       for (const e of report) {
         const state = e.installed ? 'ok     ' : e.optional ? 'absent ' : 'MISSING';

@@ -1,31 +1,21 @@
 // Is each engine installed, and can it do what this job asks? Answers name the fix.
-import { access, constants } from 'node:fs/promises';
-import path from 'node:path';
+import { access } from 'node:fs/promises';
 import type { JobOptions } from '../config/schema.js';
-import { listPairsArgv, pairName, parsePairs } from '../engines/apertium.js';
-import { checkDemucs, DEMUCS_INSTALL } from '../engines/demucs.js';
-import { POCKETSPHINX_LANGUAGES, POCKETSPHINX_MODEL_DIR } from '../engines/pocketsphinx.js';
-import { isWhisperEngine } from '../engines/whisper.js';
-import { chooseTtsEngine, espeakHasLanguage, FESTIVAL_DEFAULT_VOICE, type TtsEngineName } from '../engines/tts.js';
+import { listPairsArgv, pairName, parsePairs } from './apertium.js';
+import { checkDemucs, DEMUCS_INSTALL } from './demucs.js';
+import { POCKETSPHINX_LANGUAGES, POCKETSPHINX_MODEL_DIR } from './pocketsphinx.js';
+import { isWhisperEngine } from './whisper.js';
+import { chooseTtsEngine, espeakHasLanguage, FESTIVAL_DEFAULT_VOICE, type TtsEngineName } from './tts.js';
 import { ErrorType, failure } from '../lib/errors.js';
-import { BUNDLED_PIPER, BUNDLED_WHISPER, bundledPiperVoice, verifyBundled, whisperModelRef } from '../engines/bundledModels.js';
-import { hostEnginesAvailable } from '../engines/engineHost.js';
-import { XTTS_INSTALL } from '../engines/xtts.js';
-import { FASTER_WHISPER_INSTALL } from '../engines/fasterWhisper.js';
+import { BUNDLED_PIPER, BUNDLED_WHISPER, bundledPiperVoice, verifyBundled, whisperModelRef } from './bundledModels.js';
+import { hostEnginesAvailable } from './engineHost.js';
+import { XTTS_INSTALL } from './xtts.js';
+import { FASTER_WHISPER_INSTALL } from './fasterWhisper.js';
 import { checkWhisperEngine, probeProgram, whisperStatuses } from './asrWhisper.js';
-import { absoluteSearchPath } from '../lib/searchPath.js';
 import { run } from './run.js';
 import { checkPiper, checkXtts, xttsImportable } from './ttsChecks.js';
 import { checkMtEngine } from './mtChecks.js';
-
-export async function findOnPath(program: string): Promise<string | undefined> {
-  if (program.includes('/')) return (await access(program, constants.X_OK).then(() => true, () => false)) ? program : undefined;
-  for (const dir of absoluteSearchPath(process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-    const candidate = path.join(dir, program);
-    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
-  }
-  return undefined;
-}
+import { findOnPath } from './programPath.js';
 
 async function requireProgram(program: string, debianPackage: string): Promise<void> {
   if (!(await findOnPath(program))) {
@@ -95,7 +85,7 @@ export async function checkJobEngines(input: JobOptions, subsInTarget = false): 
       throw failure(ErrorType.EngineMissing, `the pocketsphinx US-English model is missing at ${POCKETSPHINX_MODEL_DIR}; install the Debian package pocketsphinx-en-us`);
     }
   }
-  // Glossary, argos, the LLM server, Whisper translate (activities/mtChecks.ts); apertium below.
+  // Glossary, argos, the LLM server, Whisper translate (engines/mtChecks.ts); apertium below.
   if (needsMt) await checkMtEngine(options);
   if (needsMt && mtEngine === 'apertium') {
     await requireProgram('apertium', 'apertium');
