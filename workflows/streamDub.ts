@@ -13,6 +13,7 @@ import { DubStageKey } from '../lib/searchAttributes.js';
 import { initialEntries, type ChunkEntry } from '../lib/streamManifest.js';
 import type { StreamProgress, StreamStage } from '../lib/streamProgress.js';
 import { mapWithWindow } from '../lib/window.js';
+import { chunkWorkflowId } from './ids.js';
 import { activitiesOn, DEFAULT_QUEUES } from './shared.js';
 import { streamChunk } from './streamChunk.js';
 
@@ -37,8 +38,6 @@ export interface StreamDubResult {
   failed: number;
   timeToFirstChunkSec?: number;
 }
-
-const pad3 = (n: number) => String(n).padStart(3, '0');
 
 function reason(err: unknown): string {
   let e: unknown = err;
@@ -105,7 +104,7 @@ export async function streamDub(input: StreamDubInput): Promise<StreamDubResult>
     entry.status = 'running';
     try {
       const r = await executeChild(streamChunk, {
-        workflowId: `${info.workflowId}-chunk-${pad3(chunk.index)}`,
+        workflowId: chunkWorkflowId(info.workflowId, chunk.index),
         taskQueue: prep.options.queues.workflows,
         args: [{ prep, chunk }],
       });

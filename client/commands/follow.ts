@@ -7,6 +7,7 @@ import type { StreamDubResult } from '../../workflows/streamDub.js';
 import { isStreamProgress } from '../../lib/streamProgress.js';
 import { qaSummaryLines } from '../qaSummary.js';
 import { waitingNote, type JobQueues } from '../queueHealth.js';
+import { chunkWorkflowId } from '../../workflows/ids.js';
 import { jobLink, type Ctx } from './context.js';
 export function printResult(ctx: Ctx, id: string, result: DubJobResult | StreamDubResult): void {
   if ('manifest' in result) {
@@ -45,7 +46,7 @@ export async function follow(ctx: Ctx, id: string): Promise<DubJobResult | Strea
     if (!p) return;
     if (isStreamProgress(p)) {
       const lowest = p.running.length ? Math.min(...p.running) : undefined;
-      const child = lowest === undefined ? undefined : await getProgress(ctx.client, `${id}-chunk-${String(lowest).padStart(3, '0')}`).catch(() => undefined);
+      const child = lowest === undefined ? undefined : await getProgress(ctx.client, chunkWorkflowId(id, lowest)).catch(() => undefined);
       const chunks = `${p.chunksDone}/${p.chunksTotal}${p.chunksFailed ? ` (${p.chunksFailed} failed)` : ''}${lowest !== undefined ? `, chunk ${lowest}: ${child?.stage ?? '…'}` : ''}`;
       if (bar) bar.update(p.percent, { stage: p.stage.padEnd(10), lines: chunks });
       else if (p.stage !== lastStage || p.chunksDone !== lastDone) process.stderr.write(`[${p.percent}%] ${p.stage} chunks ${chunks}\n`);

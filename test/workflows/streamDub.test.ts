@@ -5,6 +5,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import type { Chunk } from '../../lib/chunkPlan.js';
 import type { ChunkEntry } from '../../lib/streamManifest.js';
+import { chunkWorkflowId } from '../../workflows/ids.js';
 import type { StreamDubResult } from '../../workflows/streamDub.js';
 import { stubInput, testClient, withStubWorker, type Stubs } from './stubWorker.js';
 
@@ -77,7 +78,7 @@ describe('streamDub with stubbed activities (against a real dev server)', () => 
 
   it('cancelling the parent cancels the running chunk and its activity', async () => {
     const handle = await start('cancel-stream.mp4');
-    const child = `${handle.workflowId}-chunk-000`;
+    const child = chunkWorkflowId(handle.workflowId, 0);
     for (const end = Date.now() + 20_000; !ofRun('transcribeChunk', handle.workflowId).length && Date.now() < end;) await new Promise((r) => setTimeout(r, 100));
     await handle.cancel();
     const err = await handle.result().then(() => undefined, (e: unknown) => e);
