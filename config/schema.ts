@@ -44,9 +44,16 @@ const boxSchema = z.preprocess(
     .refine(([x1, y1, x2, y2]) => x2 > x1 && y2 > y1, 'x1,y1,x2,y2 with x2 > x1 and y2 > y1'),
 );
 
+/**
+ * The lip-sync plugins, named once: the schema, the CLI's --lipsync choices and the registry
+ * (engines/lipsync/registry.ts, which must have an entry for each) all read this list.
+ */
+export const LIPSYNC_PLUGIN_NAMES = ['wav2lip'] as const;
+export type LipsyncPluginName = (typeof LIPSYNC_PLUGIN_NAMES)[number];
+
 /** Lip-sync (off by default): which plugin, how strict, and how it finds the face. */
 export const lipsyncSchema = z.strictObject({
-  engine: z.enum(['off', 'wav2lip']).default('off'),
+  engine: z.enum(['off', ...LIPSYNC_PLUGIN_NAMES]).default('off'),
   /** Fail the job when the plugin is missing or fails (default: keep the normal dub and say why). */
   strict: boolish.default(false),
   /** auto = the plugin's face detector; center = a fixed box in the middle; bbox = the given box. */

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { loadSettings, resolveJobOptions } from '../../config/load.js';
-import type { JobOptions, Settings } from '../../config/schema.js';
+import { LIPSYNC_PLUGIN_NAMES, type JobOptions, type Settings } from '../../config/schema.js';
 import { ALL_ROLES } from '../../workers/roles.js';
 import type { RunningWorkers } from '../../workers/startWorkers.js';
 import { attachedToRunning, cancelJob, failureMessage, newJobId, startDubJob, startStreamDub, waitForResult } from '../api.js';
@@ -150,7 +150,7 @@ export function addRunCommand(program: Command): void {
     .option('--expressive-strength <0..1>', 'how much of it (env EXPRESSIVE_STRENGTH; default 0.5)')
     .option('--expressive-debug', 'write Output/<job>/expressive/plans/NNNN.json per line (env EXPRESSIVE_DEBUG)')
     .addOption(new Option('--emotion-mode <mode>', 'older switch: auto = --expressive auto; tags = read a leading [happy]/[sad]/[angry]/[calm] (env EMOTION_MODE)').choices(['off', 'auto', 'tags']))
-    .addOption(new Option('--lipsync <plugin>', 'lip-sync the video to the dub (env LIPSYNC)').choices(['off', 'wav2lip']))
+    .addOption(new Option('--lipsync <plugin>', 'lip-sync the video to the dub (env LIPSYNC)').choices(['off', ...LIPSYNC_PLUGIN_NAMES]))
     .option('--strict-plugins', 'fail the job when lip-sync is unavailable or fails (env STRICT_PLUGINS); default: keep the dub, say why')
     .option('--wav2lip-dir <dir>', 'Wav2Lip repository (env WAV2LIP_DIR; else ~/Wav2Lip; never the current folder)')
     .option('--wav2lip-checkpoint <file>', 'Wav2Lip weights (env WAV2LIP_CHECKPOINT; else <repo>/checkpoints/wav2lip_gan.pth, wav2lip.pth)')
