@@ -59,7 +59,12 @@ async function failureOf(handle: WorkflowHandle): Promise<Error | undefined> {
 describe('dubJob with stubbed activities (against a real dev server)', () => {
   it('review: waits for approval, refuses a bad edit with the reason, keeps a good one and renders the edited lines', async () => {
     const handle = await start('review.mp4', { review: { pause: true } });
-    await until('the review stage', async () => ((await handle.query(progressQuery)).stage === 'review' ? true : undefined));
+    // The progress stage says 'review' while the lines are still being read; the editLine handler exists once the
+    // workflow's details say it waits (a program sending edits must wait for the same).
+    await until('the review handlers', async () => {
+      const meta = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      return meta.currentDetails?.startsWith('Waiting for review') ? true : undefined;
+    });
 
     const refusal = (req: { index: number; text: string }) => handle.executeUpdate(editLineUpdate, { args: [req] }).then(() => undefined, (e: WorkflowUpdateFailedError) => e.cause?.message);
     expect(await refusal({ index: 9, text: 'x' })).toBe('no line 9: lines are numbered 0..2');
