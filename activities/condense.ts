@@ -13,6 +13,7 @@ import { parseEmotionTag } from '../lib/prosody.js';
 import { engineSpeechSec, estimateSpeechSec as estimateAtPersonRate, syllablesPerSec } from '../lib/syllables.js';
 import { engineRateFor, MIN_AUDIBLE_SEC, needsCondensing, RATE_KNOB_ENGINES, slotsOf, type Slot } from '../lib/timingFit.js';
 import { hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
+import { dubLanguage } from '../lib/languages.js';
 
 const CONDENSED = 'condensed.json';
 
@@ -57,7 +58,7 @@ export async function condenseLines(prep: PreparedJob, lines: Lines<TranslatedLi
 export async function condenseList(prep: PreparedJob, lines: TranslatedLine[]): Promise<TranslatedLine[]> {
   const { job, options, media, ttsEngine } = prep;
   const out = inJob(job, CONDENSED);
-  const lang = options.translate ? options.tgt : options.src;
+  const lang = dubLanguage(options);
   // Estimated as this job's synthesizer speaks (espeak-ng is ~1.25× slower than a person), at its rate.
   const speechSec = (text: string) => engineSpeechSec(text, lang, ttsEngine, options.tts.espeakSpeed);
   const hash = hashOf('condense', lines, lang, media.durationSec, options.fit, options.tts, ttsEngine, options.review?.overrides, llmKey(prep));
@@ -117,7 +118,7 @@ export async function condenseList(prep: PreparedJob, lines: TranslatedLine[]): 
  */
 export async function reviseLine(prep: PreparedJob, line: TranslatedLine, clipSec: number, slot: Slot, engineRate = 1): Promise<TranslatedLine | undefined> {
   const { job, options } = prep;
-  const lang = options.translate ? options.tgt : options.src;
+  const lang = dubLanguage(options);
   const speechSec = (text: string) => engineSpeechSec(text, lang, prep.ttsEngine, options.tts.espeakSpeed);
   const slotSec = slot.end - slot.start;
   if (slotSec <= 0 || clipSec <= 0) return undefined;
@@ -177,7 +178,7 @@ const revisionFile = (index: number) => `tmp/revised/${String(index).padStart(4,
 /** What a revision was made from: the same line, said the same way, gets the same revision. */
 function revisionKey(prep: PreparedJob, line: TranslatedLine): string {
   const { options } = prep;
-  return hashOf('revise', line.index, line.start, line.end, line.target, line.rateHint ?? 1, options.fit, options.tts, options.translate ? options.tgt : options.src, prep.ttsEngine, prep.voices);
+  return hashOf('revise', line.index, line.start, line.end, line.target, line.rateHint ?? 1, options.fit, options.tts, dubLanguage(options), prep.ttsEngine, prep.voices);
 }
 
 /** The line as revised after an earlier synthesis, where that revision was made from exactly this line. */

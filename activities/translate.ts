@@ -18,6 +18,7 @@ import { loadGlossary } from '../engines/glossaryFile.js';
 import { commandLog, hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
 import { apertiumPairs } from '../engines/engineChecks.js';
 import { run } from '../engines/run.js';
+import { dubLanguage } from '../lib/languages.js';
 
 const TRANSLATED = 'translated.json';
 /** extractAudio's 16 kHz mono track (AudioTracks.analysis): what Whisper's translate task listens to. */
@@ -213,7 +214,7 @@ export async function translateList(prep: PreparedJob, lines: Line[]): Promise<T
       return line;
     });
   }
-  const language = options.translate ? options.tgt : options.src;
+  const language = dubLanguage(options);
   const failedLines = translated.filter((l) => l.mtFailed).map((l) => l.index);
   const summary = options.mt?.glossary && needsMt ? { glossary: options.mt.glossary } : {};
   await writeAtomic(job, out, JSON.stringify({ language, method, ...summary, ...(failedLines.length ? { failedLines } : {}), lines: translated }, null, 2), hash);

@@ -14,6 +14,7 @@ import type { StreamProgress } from '../lib/streamProgress.js';
 import type { JobQueues } from './queueHealth.js';
 import { dubJob } from '../workflows/dubJob.js';
 import { streamDub, type StreamDubResult } from '../workflows/streamDub.js';
+import { dubLanguage } from '../lib/languages.js';
 
 export type { JobOptions, JobOptionsInput, Settings } from '../config/schema.js';
 export { loadSettings, resolveJobOptions } from '../config/load.js';
@@ -44,7 +45,7 @@ export async function connectClient(target: string | TemporalTarget | Connection
 export function jobIdFor(options: JobOptions, outputRoot: string, kind: 'dub' | 'stream' = 'dub'): string {
   const stem = options.video.split('/').pop()!.replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_').replace(/^[-.]+/, '').slice(0, 60) || 'job';
   const key = createHash('sha256').update(canonicalJson({ root: path.resolve(outputRoot), options })).digest('hex').slice(0, 12);
-  return `${kind}-${stem}-${options.translate ? options.tgt : options.src}-${key}`;
+  return `${kind}-${stem}-${dubLanguage(options)}-${key}`;
 }
 
 /** JSON with keys sorted at every level: equal options hash equally whatever order they were written in. */

@@ -16,6 +16,7 @@ import { run } from './run.js';
 import { checkPiper, checkXtts, xttsImportable } from './ttsChecks.js';
 import { checkMtEngine } from './mtChecks.js';
 import { findOnPath } from './programPath.js';
+import { dubLanguage } from '../lib/languages.js';
 
 async function requireProgram(program: string, debianPackage: string): Promise<void> {
   if (!(await findOnPath(program))) {
@@ -96,22 +97,22 @@ export async function checkJobEngines(input: JobOptions, subsInTarget = false): 
         `apertium pair ${pair} is not installed; installed pairs: ${pairs.join(', ') || 'none'} (Debian packages are named apertium-${pair})`);
     }
   }
-  const dubLanguage = options.translate ? options.tgt : options.src;
-  const neural = !!bundledPiperVoice(dubLanguage) && (await hostEnginesAvailable(probeProgram)).ok;
-  const ttsEngine = chooseTtsEngine(options.tts.engine, dubLanguage, neural);
+  const dubLang = dubLanguage(options);
+  const neural = !!bundledPiperVoice(dubLang) && (await hostEnginesAvailable(probeProgram)).ok;
+  const ttsEngine = chooseTtsEngine(options.tts.engine, dubLang, neural);
   if (ttsEngine === 'piper') {
-    await checkPiper(options, dubLanguage);
+    await checkPiper(options, dubLang);
   } else if (ttsEngine === 'xtts') {
     // Reference clips are cut per job before synthesis; streaming chunks have no such step yet.
     if (options.stream?.enabled) throw failure(ErrorType.InvalidConfig, 'XTTS voice cloning is not available in streaming mode; use --tts piper or espeak-ng with --stream');
-    await checkXtts(dubLanguage);
+    await checkXtts(dubLang);
   } else if (ttsEngine === 'festival') {
-    if (dubLanguage !== 'en') throw failure(ErrorType.UnsupportedLanguage, `festival's installed voice (${FESTIVAL_DEFAULT_VOICE}) speaks English only, not "${dubLanguage}"; use --tts espeak-ng`);
+    if (dubLang !== 'en') throw failure(ErrorType.UnsupportedLanguage, `festival's installed voice (${FESTIVAL_DEFAULT_VOICE}) speaks English only, not "${dubLang}"; use --tts espeak-ng`);
     await requireProgram('text2wave', 'festival festvox-us-slt-hts');
   } else {
     await requireProgram('espeak-ng', 'espeak-ng');
-    if (!(await espeakSpeaks(options.tts.voice ?? dubLanguage))) {
-      throw failure(ErrorType.UnsupportedLanguage, `espeak-ng has no voice for "${options.tts.voice ?? dubLanguage}" (see \`espeak-ng --voices\`)`);
+    if (!(await espeakSpeaks(options.tts.voice ?? dubLang))) {
+      throw failure(ErrorType.UnsupportedLanguage, `espeak-ng has no voice for "${options.tts.voice ?? dubLang}" (see \`espeak-ng --voices\`)`);
     }
   }
   return { asrEngine, mtEngine, ttsEngine, separate };
