@@ -1,5 +1,8 @@
 // Which queue kind (cpu, gpu) each activity is called on. Plain data, no zod: the workflow bundle imports it,
 // and every module a workflow imports is evaluated at a fresh worker's first workflow task.
+/** The task queues when settings name none: the schema's defaults, and the workflows' before prepareJob has run. */
+export const DEFAULT_QUEUES = { workflows: 'dub-workflows', cpu: 'dub-cpu', gpu: 'dub-gpu' } as const;
+
 export const QUEUE_KINDS = ['cpu', 'gpu'] as const;
 export type QueueKind = (typeof QUEUE_KINDS)[number];
 

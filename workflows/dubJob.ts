@@ -5,13 +5,13 @@
 import {
   ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { DEFAULT_PLACEMENT } from '../config/placement.js';
+import { DEFAULT_PLACEMENT, DEFAULT_QUEUES } from '../config/placement.js';
 import type { Queues } from '../config/schema.js';
 import type { DubJobInput, DubJobResult, LineSet, LipsyncOutcome, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { progressQuery, ProgressTracker, type Stage } from '../lib/progress.js';
 import { applyOverrides, approveSignal, editLineUpdate, editProblem, emptyOverrides, mergeEdit } from '../lib/review.js';
 import { DubSourceLangKey, DubStageKey, DubTargetLangKey } from '../lib/searchAttributes.js';
-import { activitiesOn, DEFAULT_QUEUES, dubEachLine, type Activities } from './shared.js';
+import { activitiesOn, dubEachLine, type Activities } from './shared.js';
 import { dubLanguage } from '../lib/languages.js';
 
 /** Off unless asked for (jobs started before the feature have no such options and replay as off). */

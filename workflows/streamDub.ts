@@ -4,7 +4,7 @@ import {
   ApplicationFailure, ActivityFailure, ChildWorkflowFailure, continueAsNew, executeChild, isCancellation, setHandler,
   upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import { DEFAULT_PLACEMENT } from '../config/placement.js';
+import { DEFAULT_PLACEMENT, DEFAULT_QUEUES } from '../config/placement.js';
 import type { Queues } from '../config/schema.js';
 import type { Chunk } from '../lib/chunkPlan.js';
 import type { DubJobInput, JobRef, PreparedJob } from '../lib/job.js';
@@ -14,7 +14,7 @@ import { initialEntries, type ChunkEntry } from '../lib/streamManifest.js';
 import type { StreamProgress, StreamStage } from '../lib/streamProgress.js';
 import { mapWithWindow } from '../lib/window.js';
 import { chunkWorkflowId } from './ids.js';
-import { activitiesOn, DEFAULT_QUEUES } from './shared.js';
+import { activitiesOn } from './shared.js';
 import { streamChunk } from './streamChunk.js';
 
 /** What a continued run carries over: the plan and every chunk's state. */
