@@ -13,12 +13,13 @@ import { parseEmotionTag } from '../lib/prosody.js';
 import { engineSpeechSec, estimateSpeechSec as estimateAtPersonRate, syllablesPerSec } from '../lib/syllables.js';
 import { engineRateFor, MIN_AUDIBLE_SEC, needsCondensing, RATE_KNOB_ENGINES, slotsOf, type Slot } from '../lib/timingFit.js';
 import { hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
+import { dubLanguage } from '../lib/languages.js';
 
 const CONDENSED = 'condensed.json';
 
 /**
  * An LLM rewrite, after the rules: given a line, its language and the seconds it must fit (at a typical speaking
- * rate), a shorter line that says the same, or undefined. Tests may swap it (setLlmCondenser).
+ * rate), a shorter line that says the same, or undefined.
  */
 export type LlmCondenser = (prep: PreparedJob, text: string, lang: string, targetSec: number) => Promise<string | undefined>;
 
@@ -46,12 +47,6 @@ const jobLlm: LlmCondenser = async (prep, text, lang, targetSec) => {
     return undefined;
   }
 };
-let llmCondenser: LlmCondenser = jobLlm;
-
-export function setLlmCondenser(fn: LlmCondenser | undefined): void {
-  llmCondenser = fn ?? jobLlm;
-}
-
 /** What an LLM rewrite depends on, for the artifact hash: nothing when the job has no chat model. */
 const llmKey = (prep: PreparedJob) => (prep.options.mt?.engine === 'llm' ? prep.options.mt.llm : undefined);
 
@@ -63,7 +58,7 @@ export async function condenseLines(prep: PreparedJob, lines: Lines<TranslatedLi
 export async function condenseList(prep: PreparedJob, lines: TranslatedLine[]): Promise<TranslatedLine[]> {
   const { job, options, media, ttsEngine } = prep;
   const out = inJob(job, CONDENSED);
-  const lang = options.translate ? options.tgt : options.src;
+  const lang = dubLanguage(options);
   // Estimated as this job's synthesizer speaks (espeak-ng is ~1.25× slower than a person), at its rate.
   const speechSec = (text: string) => engineSpeechSec(text, lang, ttsEngine, options.tts.espeakSpeed);
   const hash = hashOf('condense', lines, lang, media.durationSec, options.fit, options.tts, ttsEngine, options.review?.overrides, llmKey(prep));
@@ -92,7 +87,7 @@ export async function condenseList(prep: PreparedJob, lines: TranslatedLine[]): 
       spoken = byRules.text;
       rules = byRules.rules;
       if (speechSec(byRules.text) > budget) {
-        const rewritten = (await llmCondenser(prep, spoken, lang, budget * scale))?.trim();
+        const rewritten = (await jobLlm(prep, spoken, lang, budget * scale))?.trim();
         if (rewritten && speechSec(rewritten) < speechSec(byRules.text)) {
           spoken = rewritten;
           rules = [...rules, 'llm'];
@@ -123,7 +118,7 @@ export async function condenseList(prep: PreparedJob, lines: TranslatedLine[]): 
  */
 export async function reviseLine(prep: PreparedJob, line: TranslatedLine, clipSec: number, slot: Slot, engineRate = 1): Promise<TranslatedLine | undefined> {
   const { job, options } = prep;
-  const lang = options.translate ? options.tgt : options.src;
+  const lang = dubLanguage(options);
   const speechSec = (text: string) => engineSpeechSec(text, lang, prep.ttsEngine, options.tts.espeakSpeed);
   const slotSec = slot.end - slot.start;
   if (slotSec <= 0 || clipSec <= 0) return undefined;
@@ -143,7 +138,7 @@ export async function reviseLine(prep: PreparedJob, line: TranslatedLine, clipSe
     spoken = byRules.text;
     rules = byRules.rules;
     if (byRules.estimatedSec > target) {
-      const rewritten = (await llmCondenser(prep, spoken, lang, target))?.trim();
+      const rewritten = (await jobLlm(prep, spoken, lang, target))?.trim();
       if (rewritten && estimateAtPersonRate(rewritten, lang) < byRules.estimatedSec) {
         spoken = rewritten;
         rules = [...rules, 'llm'];
@@ -183,7 +178,7 @@ const revisionFile = (index: number) => `tmp/revised/${String(index).padStart(4,
 /** What a revision was made from: the same line, said the same way, gets the same revision. */
 function revisionKey(prep: PreparedJob, line: TranslatedLine): string {
   const { options } = prep;
-  return hashOf('revise', line.index, line.start, line.end, line.target, line.rateHint ?? 1, options.fit, options.tts, options.translate ? options.tgt : options.src, prep.ttsEngine, prep.voices);
+  return hashOf('revise', line.index, line.start, line.end, line.target, line.rateHint ?? 1, options.fit, options.tts, dubLanguage(options), prep.ttsEngine, prep.voices);
 }
 
 /** The line as revised after an earlier synthesis, where that revision was made from exactly this line. */

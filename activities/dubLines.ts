@@ -10,7 +10,7 @@ import { MIN_AUDIBLE_SEC, slotsOf, type Slot } from '../lib/timingFit.js';
 import { linesOf, storeBatch } from './lineSets.js';
 import { reviseLine, savedRevision } from './condense.js';
 import { fitLine } from './fit.js';
-import { activityContext } from './run.js';
+import { activityContext } from '../engines/run.js';
 import { synthesizeLine } from './tts.js';
 
 /** One line to dub: its slot (to the next line's start) and, with expressive on, its prosody plan. */

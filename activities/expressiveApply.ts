@@ -9,7 +9,7 @@ import type { PreparedJob } from '../lib/job.js';
 import type { ProsodyPlan } from '../lib/prosody.js';
 import { commandLog, inJob, tmpOf, writeAtomic } from './artifacts.js';
 import { measureClipFeatures } from './prosodyFeatures.js';
-import { run } from './run.js';
+import { run } from '../engines/run.js';
 
 /** Every expressive line is brought to this active level before its energy multiplier. */
 export const REFERENCE_RMS_DB = -20;

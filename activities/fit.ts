@@ -7,7 +7,7 @@ import { FILTER_LIST_ARGV, listsFilter, stretchFilters, type StretchFilter } fro
 import type { Clip, FittedLine, PreparedJob } from '../lib/job.js';
 import { fadeOutSec, planFit, type Slot } from '../lib/timingFit.js';
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf } from './artifacts.js';
-import { run } from './run.js';
+import { run } from '../engines/run.js';
 import { pad4, wavFileDuration } from './tts.js';
 
 let stretchFilter: Promise<StretchFilter> | undefined;

@@ -2,16 +2,16 @@
 export { prepareJob, extractAudio, releaseJob } from './media.js';
 export { transcribe, importSubtitles } from './asr.js';
 export { translateLines } from './translate.js';
-export { synthesizeLine } from './tts.js';
 export { prepareVoices } from './voices.js';
 export { analyzeProsody } from './prosody.js';
-export { condenseLines, reviseLine } from './condense.js';
-export { fitLine } from './fit.js';
+export { condenseLines } from './condense.js';
+// dubLines synthesizes, revises and fits a batch of lines in one activity (synthesizeLine, reviseLine and
+// fitLine are its steps, not activities of their own).
 export { dubLines } from './dubLines.js';
 export { assembleDub, separateAudio, mixDub } from './mix.js';
 export { muxOutputs } from './mux.js';
 export { writeReport } from './report.js';
-export { lipsync } from './lipsync/index.js';
+export { lipsync } from './lipsync.js';
 export { planStream, cutChunk, transcribeChunk, muxChunk, fallbackChunk, publishStream, stitchStream } from './stream.js';
 export { saveReview } from './review.js';
 export { readLinePage, applyEdits } from './lineSets.js';

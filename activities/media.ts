@@ -12,9 +12,9 @@ import { activityContext } from '../engines/activityContext.js';
 import { dubLanguage, sameLanguage } from '../lib/languages.js';
 import { commandLog, commit, ensureDirs, hashOf, inJob, isFresh, jobDir, tmpOf, writeAtomic } from './artifacts.js';
 import { claimFolder, lockFolder, unlockFolder } from './jobFolder.js';
-import { checkJobEngines } from './engineChecks.js';
+import { checkJobEngines } from '../engines/engineChecks.js';
 import { fitImport, importWarnings, readImport, subsSource } from './subtitleSource.js';
-import { recordCommand, run, type CommandRecord } from './run.js';
+import { recordCommand, run, type CommandRecord } from '../engines/run.js';
 
 interface FfprobeStream {
   codec_type?: string; codec_name?: string; width?: number; height?: number;

@@ -10,9 +10,9 @@ import { ErrorType, failure } from '../lib/errors.js';
 import type { AudioTracks, FittedLine, PreparedJob } from '../lib/job.js';
 import { parseWavHeader, wavHeader } from '../lib/wav.js';
 import { commandLog, commit, exists, hashOf, inJob, isFresh, removeQuietly, tmpOf, writeAtomic } from './artifacts.js';
-import { findOnPath } from './engineChecks.js';
+import { findOnPath } from '../engines/programPath.js';
 import { encodeDubTo, encodedDubHash, ENCODED_DUB } from './mux.js';
-import { run } from './run.js';
+import { run } from '../engines/run.js';
 import { linesOf } from './lineSets.js';
 import type { Lines } from '../lib/job.js';
 

@@ -8,7 +8,7 @@ import { fileStem } from './jobFolder.js';
 import { versionedName } from '../lib/review.js';
 import { formatSrt, formatVtt } from '../lib/subtitles.js';
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
-import { run } from './run.js';
+import { run } from '../engines/run.js';
 import { linesOf } from './lineSets.js';
 import type { Lines } from '../lib/job.js';
 

@@ -8,7 +8,7 @@ import { PitchDetector } from 'pitchy';
 import { ErrorType, failure } from '../lib/errors.js';
 import { countSyllables, percentile, semitones, SILENCE_DB, type LineFeatures } from '../lib/prosody.js';
 import { parseWavHeader, type WavFormat } from '../lib/wav.js';
-import { activityContext } from './run.js';
+import { activityContext } from '../engines/run.js';
 
 export interface FeatureLine {
   start: number;

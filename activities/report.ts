@@ -9,10 +9,11 @@ import { drawTimeline } from '../lib/timelinePng.js';
 import { commandLog, exists, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
 import { MIX_LOUDNESS, mixOptionsOf, readMixInfo } from './mix.js';
 import { encodedDubHash } from './mux.js';
-import { run } from './run.js';
+import { run } from '../engines/run.js';
 import { SUBTITLES_JSON } from './asr.js';
 import { linesOf } from './lineSets.js';
 import type { Lines } from '../lib/job.js';
+import { dubLanguage } from '../lib/languages.js';
 
 /** Engines that take the fit's rate hint themselves (activities/tts.ts): their pace change counts as speed. */
 const NATIVE_RATE = new Set(['espeak-ng', 'piper']);
@@ -88,7 +89,7 @@ export async function writeReport(prep: PreparedJob, linesIn: Lines<TranslatedLi
     job: prep.job.name,
     input: prep.media.path,
     durationSec: prep.media.durationSec,
-    languages: { source: prep.options.src, target: prep.options.translate ? prep.options.tgt : prep.options.src },
+    languages: { source: prep.options.src, target: dubLanguage(prep.options) },
     engines: { ...engines, separation: background?.kind === 'separated' ? background.engine : 'off' },
     mix: mixInfo,
     outputs: { ...outputs, html: REPORT_HTML, timeline: REPORT_PNG },

@@ -7,13 +7,13 @@ import { concatArgv, concatEntry, cutAudioArgv, cutVideoArgv, muxChunkArgv, pars
 import { planChunks, videoTimeline, type Chunk } from '../lib/chunkPlan.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { AudioTracks, Line, PreparedJob } from '../lib/job.js';
-import { containerLanguage } from '../lib/languages.js';
+import { containerLanguage, dubLanguage } from '../lib/languages.js';
 import { parseSilencedetect } from '../lib/speechRegions.js';
 import { MANIFEST_VERSION, playlist, type ChunkEntry, type StreamManifest } from '../lib/streamManifest.js';
 import { readSubtitleFile, recognizeLines, saveTranscript } from './asr.js';
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
 import { encodedDubHash, ENCODED_DUB } from './mux.js';
-import { run } from './run.js';
+import { run } from '../engines/run.js';
 
 const pad3 = (n: number) => String(n).padStart(3, '0');
 export const chunkName = (index: number) => `chunk_${pad3(index)}`;
@@ -143,7 +143,7 @@ export async function muxChunk(prep: PreparedJob, chunk: Chunk, chunkPrep: Prepa
   const log = commandLog(job);
   await mkdir(inJob(job, 'stream'), { recursive: true });
   const mp4 = inJob(job, `stream/${chunkName(chunk.index)}.mp4`);
-  const dubLang = containerLanguage(options.translate ? options.tgt : options.src);
+  const dubLang = containerLanguage(dubLanguage(options));
   const encoded = inJob(chunkPrep.job, ENCODED_DUB);
   const haveEncoded = await encodedDubHash(chunkPrep, mixRel).then((h) => isFresh(chunkPrep.job, encoded, h), () => false);
   await run(muxChunkArgv(chunkPrep.media.path, haveEncoded ? encoded : inJob(chunkPrep.job, mixRel), dubLang, containerLanguage(options.src), tmpOf(mp4)), { timeoutMs: 30 * 60_000, recordTo: log });

@@ -13,7 +13,7 @@ import { sameLanguage } from '../lib/languages.js';
 import { decodeSubtitleBytes } from '../lib/subtitleEncoding.js';
 import { classifyCues, fitToMedia, type CueDecision, type SkippedCue } from '../lib/subtitleEvents.js';
 import { noCueReason, readCues, type SubtitleFormat, type SubtitleWarning } from '../lib/subtitles.js';
-import { run } from './run.js';
+import { run } from '../engines/run.js';
 
 /** Biggest subtitle file read: a 2-hour film's ASS with karaoke is a few MB. */
 export const MAX_SUBTITLE_BYTES = 32 * 1024 * 1024;

@@ -8,15 +8,17 @@ import { argosArgv, argosInstallHint, argosMissingLanguage, splitArgosOutput } f
 import { llmSettingsFor, translateWithLlm } from '../engines/llmTranslate.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import {
-  checkLine, GlossaryError, hasPlaceholder, parseGlossary, protectTerms, restoreTerms, type GlossaryEntry,
+  checkLine, hasPlaceholder, protectTerms, restoreTerms, type GlossaryEntry,
 } from '../lib/glossary.js';
 import type { Line, LineSet, Lines, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { linesOf, storeLines } from './lineSets.js';
 import { readSubtitleFile } from './asr.js';
-import { whisperTranslate } from './asrWhisper.js';
+import { whisperTranslate } from '../engines/asrWhisper.js';
+import { loadGlossary } from '../engines/glossaryFile.js';
 import { commandLog, hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
-import { apertiumPairs } from './engineChecks.js';
-import { run } from './run.js';
+import { apertiumPairs } from '../engines/engineChecks.js';
+import { run } from '../engines/run.js';
+import { dubLanguage } from '../lib/languages.js';
 
 const TRANSLATED = 'translated.json';
 /** extractAudio's 16 kHz mono track (AudioTracks.analysis): what Whisper's translate task listens to. */
@@ -107,22 +109,6 @@ function pairImported(source: Line[], target: Line[]): TranslatedLine[] {
     const line = { index, start: t.start, end: t.end, text: overlapping.map((s) => s.text).join(' '), target: t.text };
     return withSpeaker(line, speakerOf(t, ...overlapping));
   });
-}
-
-export async function loadGlossary(file: string | undefined): Promise<{ entries: GlossaryEntry[]; text: string }> {
-  if (!file) return { entries: [], text: '' };
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw failure(ErrorType.InvalidConfig, `--glossary ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  try {
-    return { entries: parseGlossary(text, `--glossary ${file}`), text };
-  } catch (e) {
-    if (e instanceof GlossaryError) throw failure(ErrorType.InvalidConfig, e.message);
-    throw e;
-  }
 }
 
 interface MachineResult {
@@ -228,7 +214,7 @@ export async function translateList(prep: PreparedJob, lines: Line[]): Promise<T
       return line;
     });
   }
-  const language = options.translate ? options.tgt : options.src;
+  const language = dubLanguage(options);
   const failedLines = translated.filter((l) => l.mtFailed).map((l) => l.index);
   const summary = options.mt?.glossary && needsMt ? { glossary: options.mt.glossary } : {};
   await writeAtomic(job, out, JSON.stringify({ language, method, ...summary, ...(failedLines.length ? { failedLines } : {}), lines: translated }, null, 2), hash);

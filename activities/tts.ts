@@ -13,8 +13,9 @@ import { parseEmotionTag, type ProsodyPlan } from '../lib/prosody.js';
 import { voiceFor, type SpeakerVoice } from '../lib/voices.js';
 import { commandLog, commit, exists, hashOf, hostRequestLog, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
 import { applyProsody, CALIBRATION_TEXT, expressiveEngineArgv } from './expressiveApply.js';
-import { recordCommand, run } from './run.js';
-import { resolvePiperModel } from './ttsChecks.js';
+import { recordCommand, run } from '../engines/run.js';
+import { resolvePiperModel } from '../engines/ttsChecks.js';
+import { dubLanguage } from '../lib/languages.js';
 
 export const pad4 = (n: number) => String(n).padStart(4, '0');
 
@@ -44,7 +45,7 @@ interface Speaker {
 
 async function speakerFor(prep: PreparedJob, voice: SpeakerVoice | undefined, lineIndex: number): Promise<Speaker> {
   const { options, ttsEngine } = prep;
-  const language = options.translate ? options.tgt : options.src;
+  const language = dubLanguage(options);
   const log = commandLog(prep.job);
   // A program speaks (espeak-ng, festival), its text on stdin so a line starting with "-" is never a flag.
   const runArgv = async (cmd: string[], out: string, text: string) => {
@@ -94,7 +95,7 @@ export async function synthesizeLine(prep: PreparedJob, line: TranslatedLine, pl
   const { job, options, ttsEngine } = prep;
   const rel = `tts/${pad4(line.index)}.wav`;
   const out = inJob(job, rel);
-  const language = options.translate ? options.tgt : options.src;
+  const language = dubLanguage(options);
   const voiceName = options.tts.voice ?? language;
   const voice = voiceFor(prep.voices, line);
   // The speaker's voice joins the hash only when there is one, so jobs without a voice plan keep their caches.

@@ -9,11 +9,12 @@ import { speakersFromTurns } from '../lib/diarizer.js';
 import type { AudioTracks, Line, PreparedJob } from '../lib/job.js';
 import { assignVoices, voicesNeeded, pickReference, REFERENCE_LIMITS, speakerOf, speakersInOrder, type ReferencePick, type VoicePlan } from '../lib/voices.js';
 import { commandLog, commit, exists, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
-import { diarizerNamed } from './diarize.js';
-import { resolvePiperModel } from './ttsChecks.js';
-import { run } from './run.js';
+import { diarizerNamed } from '../engines/diarize.js';
+import { resolvePiperModel } from '../engines/ttsChecks.js';
+import { run } from '../engines/run.js';
 import { linesOf } from './lineSets.js';
 import type { Lines } from '../lib/job.js';
+import { dubLanguage } from '../lib/languages.js';
 
 export const VOICES_FILE = 'voices/voices.json';
 
@@ -37,7 +38,7 @@ export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, lines
   const who = await whoSpeaks(prep, audio, lines);
   const effective = lines.map((l) => ({ ...l, speaker: who.lineSpeakers?.[String(l.index)] ?? speakerOf(l) }));
   const speakers = speakersInOrder(effective);
-  const language = options.translate ? options.tgt : options.src;
+  const language = dubLanguage(options);
 
   let baseVoice = tts.voice ?? (ttsEngine === 'festival' ? FESTIVAL_DEFAULT_VOICE : language);
   let modelSpeakers = 1;

@@ -12,7 +12,9 @@ import { approveSignal, editLineUpdate, type EditLineRequest } from '../lib/revi
 import { progressQuery, type Progress } from '../lib/progress.js';
 import type { StreamProgress } from '../lib/streamProgress.js';
 import type { JobQueues } from './queueHealth.js';
-import type { StreamDubResult } from '../workflows/streamDub.js';
+import { dubJob } from '../workflows/dubJob.js';
+import { streamDub, type StreamDubResult } from '../workflows/streamDub.js';
+import { dubLanguage } from '../lib/languages.js';
 
 export type { JobOptions, JobOptionsInput, Settings } from '../config/schema.js';
 export { loadSettings, resolveJobOptions } from '../config/load.js';
@@ -43,7 +45,7 @@ export async function connectClient(target: string | TemporalTarget | Connection
 export function jobIdFor(options: JobOptions, outputRoot: string, kind: 'dub' | 'stream' = 'dub'): string {
   const stem = options.video.split('/').pop()!.replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_').replace(/^[-.]+/, '').slice(0, 60) || 'job';
   const key = createHash('sha256').update(canonicalJson({ root: path.resolve(outputRoot), options })).digest('hex').slice(0, 12);
-  return `${kind}-${stem}-${options.translate ? options.tgt : options.src}-${key}`;
+  return `${kind}-${stem}-${dubLanguage(options)}-${key}`;
 }
 
 /** JSON with keys sorted at every level: equal options hash equally whatever order they were written in. */
@@ -69,8 +71,9 @@ export async function attachedToRunning(handle: WorkflowHandle, startedBefore: D
   return desc.status.name === 'RUNNING' && desc.startTime.getTime() < startedBefore.getTime() - 1000;
 }
 
-export async function startDubJob(client: Client, settings: Settings, options: JobOptions, workflowId = jobIdFor(options, settings.outputDir)): Promise<WorkflowHandle> {
-  return client.workflow.start('dubJob', {
+// Started by the workflow function itself (its name and its argument and result types), never by a string.
+export async function startDubJob(client: Client, settings: Settings, options: JobOptions, workflowId = jobIdFor(options, settings.outputDir)): Promise<WorkflowHandle<typeof dubJob>> {
+  return client.workflow.start(dubJob, {
     taskQueue: settings.queues.workflows,
     workflowId,
     // A job with this id still running is attached to, not started twice; a finished one is started anew
@@ -82,8 +85,8 @@ export async function startDubJob(client: Client, settings: Settings, options: J
 }
 
 /** A streaming run: chunk by chunk, with a live manifest and playlist under Output/<job>/stream/. */
-export async function startStreamDub(client: Client, settings: Settings, options: JobOptions, workflowId = jobIdFor(options, settings.outputDir, 'stream')): Promise<WorkflowHandle> {
-  return client.workflow.start('streamDub', {
+export async function startStreamDub(client: Client, settings: Settings, options: JobOptions, workflowId = jobIdFor(options, settings.outputDir, 'stream')): Promise<WorkflowHandle<typeof streamDub>> {
+  return client.workflow.start(streamDub, {
     taskQueue: settings.queues.workflows,
     workflowId,
     workflowIdConflictPolicy: 'USE_EXISTING',

@@ -2,8 +2,8 @@
 import { z } from 'zod';
 
 // Queue kinds and placement live in ./placement.ts (no zod there: the workflow bundle imports them).
-import { DEFAULT_PLACEMENT, PLACEABLE_ACTIVITIES, QUEUE_KINDS, type Placement, type PlaceableActivity } from './placement.js';
-export { DEFAULT_PLACEMENT, PLACEABLE_ACTIVITIES, QUEUE_KINDS, queueKindOf, type Placement, type PlaceableActivity, type QueueKind } from './placement.js';
+import { DEFAULT_PLACEMENT, DEFAULT_QUEUES, PLACEABLE_ACTIVITIES, QUEUE_KINDS, type Placement, type PlaceableActivity } from './placement.js';
+export { DEFAULT_PLACEMENT, DEFAULT_QUEUES, PLACEABLE_ACTIVITIES, QUEUE_KINDS, queueKindOf, type Placement, type PlaceableActivity, type QueueKind } from './placement.js';
 
 const lang = z.string().regex(/^[a-z]{2,3}$/, 'a 2- or 3-letter language code such as en, es, ja');
 const boolish = z.preprocess((v) => (typeof v === 'string' ? !['0', 'false', 'no', 'off', ''].includes(v.toLowerCase()) : v), z.boolean());
@@ -26,9 +26,9 @@ export const llmEndpointSchema = z.object({
 export type LlmEndpoint = z.output<typeof llmEndpointSchema>;
 
 export const queuesSchema = z.strictObject({
-  workflows: z.string().min(1).default('dub-workflows'),
-  cpu: z.string().min(1).default('dub-cpu'),
-  gpu: z.string().min(1).default('dub-gpu'),
+  workflows: z.string().min(1).default(DEFAULT_QUEUES.workflows),
+  cpu: z.string().min(1).default(DEFAULT_QUEUES.cpu),
+  gpu: z.string().min(1).default(DEFAULT_QUEUES.gpu),
 });
 export type Queues = z.infer<typeof queuesSchema>;
 
@@ -44,9 +44,16 @@ const boxSchema = z.preprocess(
     .refine(([x1, y1, x2, y2]) => x2 > x1 && y2 > y1, 'x1,y1,x2,y2 with x2 > x1 and y2 > y1'),
 );
 
+/**
+ * The lip-sync plugins, named once: the schema, the CLI's --lipsync choices and the registry
+ * (engines/lipsync/registry.ts, which must have an entry for each) all read this list.
+ */
+export const LIPSYNC_PLUGIN_NAMES = ['wav2lip'] as const;
+export type LipsyncPluginName = (typeof LIPSYNC_PLUGIN_NAMES)[number];
+
 /** Lip-sync (off by default): which plugin, how strict, and how it finds the face. */
 export const lipsyncSchema = z.strictObject({
-  engine: z.enum(['off', 'wav2lip']).default('off'),
+  engine: z.enum(['off', ...LIPSYNC_PLUGIN_NAMES]).default('off'),
   /** Fail the job when the plugin is missing or fails (default: keep the normal dub and say why). */
   strict: boolish.default(false),
   /** auto = the plugin's face detector; center = a fixed box in the middle; bbox = the given box. */

@@ -44,13 +44,6 @@ export function fitClipArgv(input: string, output: string, filters: string[]): s
   return ['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', input, '-af', filters.join(','), '-ac', '2', '-ar', String(MIX_RATE), '-c:a', 'pcm_s16le', '-f', 'wav', output];
 }
 
-export function mixArgv(bed: string, dub: string, filterScript: string, output: string): string[] {
-  return [
-    'ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', bed, '-i', dub,
-    '-filter_complex_script', filterScript, '-map', '[out]', '-c:a', 'pcm_s16le', '-f', 'wav', output,
-  ];
-}
-
 export interface MuxTrackInfo {
   /** Where the video stream comes from (the source, or the lip-synced render). */
   video: string;

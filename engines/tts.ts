@@ -33,11 +33,6 @@ export function espeakHasLanguage(listing: string, language: string): boolean {
 /** espeak-ng voice variants handed to the second, third… speaker (the first keeps the plain voice). */
 export const ESPEAK_VARIANTS = ['f2', 'm3', 'f4', 'm1', 'f3', 'm5', 'f1', 'm7', 'f5', 'm2', 'm4', 'm6'];
 
-/** "es+f2" from "es" (or from "es+m1": a configured variant is replaced, not stacked). */
-export function espeakVariant(voice: string, variant: string): string {
-  return `${voice.split('+')[0]}+${variant}`;
-}
-
 /** A pitch shift that keeps the duration: resample to move pitch, atempo back. */
 export function pitchShiftArgv(input: string, output: string, factor: number): string[] {
   const filters = [`asetrate=${Math.round(MIX_RATE * factor)}`, `aresample=${MIX_RATE}`, `atempo=${(1 / factor).toFixed(5)}`];

@@ -1,5 +1,5 @@
 // Speaker diarization as a plugin: who speaks when, for sources whose lines name nobody. Pure parts here
-// (the plugin shape, turning turns into line speakers); the plugins run in activities/diarize.ts.
+// (the plugin shape, turning turns into line speakers); the plugins run in engines/diarize.ts.
 import type { Line } from './job.js';
 import { DEFAULT_SPEAKER } from './voices.js';
 

@@ -4,7 +4,7 @@
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-/** One line of tmp/commands.jsonl, as activities/run.ts records it. */
+/** One line of tmp/commands.jsonl, as engines/run.ts records it. */
 export interface RecordedCommand {
   argv: string[];
   cwd?: string;

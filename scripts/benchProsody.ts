@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { measureLineFeatures, type FeatureLine } from '../activities/prosodyFeatures.js';
-import { run } from '../activities/run.js';
+import { run } from '../engines/run.js';
 
 const LINE_EVERY_SEC = 4;
 const LINE_SEC = 3;

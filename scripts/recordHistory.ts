@@ -4,7 +4,7 @@
 // (the test replays every test/replay/*.history.json). NAME defaults to dubJob-<date>.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { run } from '../activities/run.js';
+import { run } from '../engines/run.js';
 import { temporalCliPath } from '../client/devServer.js';
 import { loadSettings } from '../config/load.js';
 

@@ -4,7 +4,7 @@ import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { festivalArgv } from '../engines/tts.js';
 import { MIX_RATE, normalizeClipArgv } from '../engines/ffmpeg.js';
-import { run } from '../activities/run.js';
+import { run } from '../engines/run.js';
 import { parseWavHeader, wavHeader } from '../lib/wav.js';
 
 export const DEMO_SCRIPT = [

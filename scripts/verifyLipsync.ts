@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { wav2lip } from '../activities/lipsync/wav2lip.js';
+import { wav2lip } from '../engines/lipsync/wav2lip.js';
 import { loadSettings } from '../config/load.js';
 import { makeWav2LipStandin } from '../test/fixtures/wav2lipStandin.js';
 import { makeSpeechClip } from './speechClip.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next } from '@temporalio/worker';
-import { endOrphans } from '../activities/processRegistry.js';
+import { endOrphans } from '../engines/processRegistry.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { JobRef } from '../lib/job.js';
 

@@ -31,8 +31,11 @@ const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.js', import.met
 const DIST = fileURLToPath(new URL('..', import.meta.url));
 const PROJECT = path.dirname(DIST);
 const BUNDLE_DIR = path.join(DIST, '.workflow-bundle');
-/** What goes into the workflow bundle besides our code (a new version of any makes a new bundle). */
-const BUNDLED_PACKAGES = ['@temporalio/workflow', '@temporalio/common', '@temporalio/worker', 'zod', 'subtitle'];
+/**
+ * The SDK packages the bundle is built around. What else it holds (today nexus-rpc, long, ms; never zod) comes
+ * in through them and is pinned by the lock file, which is hashed whole: no hand-kept list to go stale.
+ */
+const SDK_PACKAGES = ['@temporalio/workflow', '@temporalio/common'];
 
 async function jsFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch(() => []);
@@ -45,9 +48,10 @@ async function bundleKey(): Promise<string> {
   for (const dir of ['workflows', 'lib', 'config']) {
     for (const file of await jsFiles(path.join(DIST, dir))) h.update(path.relative(DIST, file)).update('\0').update(await readFile(file)).update('\0');
   }
-  for (const pkg of BUNDLED_PACKAGES) {
+  for (const pkg of SDK_PACKAGES) {
     h.update(pkg).update(await readFile(path.join(PROJECT, 'node_modules', pkg, 'package.json'), 'utf8').then((t) => JSON.parse(t).version as string, () => '?'));
   }
+  h.update(await readFile(path.join(PROJECT, 'package-lock.json')).catch(() => Buffer.alloc(0)));
   return h.digest('hex').slice(0, 24);
 }
 
@@ -56,7 +60,7 @@ async function bundleKey(): Promise<string> {
  * without webpack, in well under a second, and never carries webpack's memory. The bundle is made in a short-lived
  * child process; when that cannot be done (a read-only install) the worker bundles in process as before.
  */
-async function prebundledWorkflows(): Promise<{ codePath: string } | undefined> {
+export async function prebundledWorkflows(): Promise<{ codePath: string } | undefined> {
   try {
     const codePath = path.join(BUNDLE_DIR, `workflows-${await bundleKey()}.js`);
     if (!existsSync(codePath)) {

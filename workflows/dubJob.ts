@@ -5,13 +5,14 @@
 import {
   ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { DEFAULT_PLACEMENT } from '../config/placement.js';
+import { DEFAULT_PLACEMENT, DEFAULT_QUEUES } from '../config/placement.js';
 import type { Queues } from '../config/schema.js';
 import type { DubJobInput, DubJobResult, LineSet, LipsyncOutcome, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { progressQuery, ProgressTracker, type Stage } from '../lib/progress.js';
 import { applyOverrides, approveSignal, editLineUpdate, editProblem, emptyOverrides, mergeEdit } from '../lib/review.js';
 import { DubSourceLangKey, DubStageKey, DubTargetLangKey } from '../lib/searchAttributes.js';
-import { activitiesOn, DEFAULT_QUEUES, dubEachLine, type Activities } from './shared.js';
+import { activitiesOn, dubEachLine, type Activities } from './shared.js';
+import { dubLanguage } from '../lib/languages.js';
 
 /** Off unless asked for (jobs started before the feature have no such options and replay as off). */
 function expressiveOn(options: PreparedJob['options']): boolean {
@@ -46,7 +47,7 @@ export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
   const prep = await stage('prepare', () => boot.prepareJob(input));
   upsertMemo({ input: prep.media.path, src: prep.options.src, tgt: prep.options.tgt, outputDir: `${prep.job.root}/${prep.job.name}`, queues: prep.options.queues });
   if (tagged) {
-    upsertSearchAttributes([{ key: DubSourceLangKey, value: prep.options.src }, { key: DubTargetLangKey, value: prep.options.translate ? prep.options.tgt : prep.options.src }]);
+    upsertSearchAttributes([{ key: DubSourceLangKey, value: prep.options.src }, { key: DubTargetLangKey, value: dubLanguage(prep.options) }]);
   }
 
   const act = activitiesOn(prep.options.queues, prep.options.placement, prep.options.timeouts?.heartbeatSec);

@@ -18,8 +18,6 @@ const common: ActivityOptions = {
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
 };
 
-export const DEFAULT_QUEUES: Queues = { workflows: 'dub-workflows', cpu: 'dub-cpu', gpu: 'dub-gpu' };
-
 /**
  * One proxy per queue; each activity is called on the queue the placement map names. A crashed worker's
  * activity is retried elsewhere once `heartbeatSec` passes without a heartbeat.

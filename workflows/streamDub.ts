@@ -4,7 +4,7 @@ import {
   ApplicationFailure, ActivityFailure, ChildWorkflowFailure, continueAsNew, executeChild, isCancellation, setHandler,
   upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
-import { DEFAULT_PLACEMENT } from '../config/placement.js';
+import { DEFAULT_PLACEMENT, DEFAULT_QUEUES } from '../config/placement.js';
 import type { Queues } from '../config/schema.js';
 import type { Chunk } from '../lib/chunkPlan.js';
 import type { DubJobInput, JobRef, PreparedJob } from '../lib/job.js';
@@ -13,7 +13,8 @@ import { DubStageKey } from '../lib/searchAttributes.js';
 import { initialEntries, type ChunkEntry } from '../lib/streamManifest.js';
 import type { StreamProgress, StreamStage } from '../lib/streamProgress.js';
 import { mapWithWindow } from '../lib/window.js';
-import { activitiesOn, DEFAULT_QUEUES } from './shared.js';
+import { chunkWorkflowId } from './ids.js';
+import { activitiesOn } from './shared.js';
 import { streamChunk } from './streamChunk.js';
 
 /** What a continued run carries over: the plan and every chunk's state. */
@@ -37,8 +38,6 @@ export interface StreamDubResult {
   failed: number;
   timeToFirstChunkSec?: number;
 }
-
-const pad3 = (n: number) => String(n).padStart(3, '0');
 
 function reason(err: unknown): string {
   let e: unknown = err;
@@ -105,7 +104,7 @@ export async function streamDub(input: StreamDubInput): Promise<StreamDubResult>
     entry.status = 'running';
     try {
       const r = await executeChild(streamChunk, {
-        workflowId: `${info.workflowId}-chunk-${pad3(chunk.index)}`,
+        workflowId: chunkWorkflowId(info.workflowId, chunk.index),
         taskQueue: prep.options.queues.workflows,
         args: [{ prep, chunk }],
       });

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { run } from '../../activities/run.js';
+import { run } from '../../engines/run.js';
 import { ebur128Argv, parseEbur128, type LoudnessSummary } from '../../engines/ebur128.js';
 import type { DubJobResult } from '../../lib/job.js';
 import type { Region } from '../../lib/speechRegions.js';

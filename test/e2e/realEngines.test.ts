@@ -6,7 +6,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { run } from '../../activities/run.js';
+import { run } from '../../engines/run.js';
 import { closeEngineHosts, hostPool } from '../../engines/engineHost.js';
 import { transcribeInHost } from '../../engines/fasterWhisper.js';
 import { piperSpeak } from '../../engines/piper.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { normalizeLoudness } from '../../activities/mix.js';
-import { run } from '../../activities/run.js';
+import { run } from '../../engines/run.js';
 import { ebur128Argv, parseEbur128 } from '../../engines/ebur128.js';
 import { tempDir } from '../support/jobs.js';
 

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { run } from '../../activities/run.js';
+import { run } from '../../engines/run.js';
 import { ebur128Argv, parseEbur128 } from '../../engines/ebur128.js';
 import type { DubJobResult } from '../../lib/job.js';
 import { shortClip } from '../fixtures/media.js';

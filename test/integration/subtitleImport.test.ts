@@ -6,7 +6,7 @@ import type { DubJobResult } from '../../lib/job.js';
 import { shortClip, writeSrt } from '../fixtures/media.js';
 import { jobInput, startJob, tempDir } from '../support/jobs.js';
 import { probe, soundRegions } from '../support/media.js';
-import { run } from '../../activities/run.js';
+import { run } from '../../engines/run.js';
 import { withWorker } from '../support/workers.js';
 
 describe('subtitle import and identity translation (real dev server and worker)', () => {

@@ -1,6 +1,6 @@
 // The real `temporal` binary drives our jobs: start by type with a JSON input, then query progress.
 import { describe, expect, it } from '@jest/globals';
-import { run } from '../../activities/run.js';
+import { run } from '../../engines/run.js';
 import { temporalCliPath } from '../../client/devServer.js';
 import { loadSettings } from '../../config/load.js';
 import { shortClip } from '../fixtures/media.js';

@@ -6,7 +6,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { run } from '../../activities/run.js';
+import { run } from '../../engines/run.js';
 import { concatArgv, concatEntry, segmentArgv } from '../../engines/ffmpegStream.js';
 import { MANIFEST_VERSION, playlist, type ChunkEntry, type StreamManifest } from '../../lib/streamManifest.js';
 import { startWatchServer, type WatchServer } from '../../client/watchServer.js';

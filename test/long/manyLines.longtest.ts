@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { run } from '../../activities/run.js';
+import { run } from '../../engines/run.js';
 import type { DubJobResult } from '../../lib/job.js';
 import { writeSrt } from '../fixtures/media.js';
 import { TEST_CACHE } from '../support/env.js';

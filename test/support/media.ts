@@ -1,5 +1,5 @@
 // Facts measured on media files with ffprobe/ffmpeg, for assertions.
-import { run } from '../../activities/run.js';
+import { run } from '../../engines/run.js';
 import { parseSilencedetect, speechRegions, type Region } from '../../lib/speechRegions.js';
 
 export interface ProbedStream { index: number; codec_type: string; codec_name: string; tags?: Record<string, string>; disposition?: Record<string, number> }

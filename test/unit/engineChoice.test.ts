@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { ApplicationFailure } from '@temporalio/common';
 import { mkdir, open, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { checkJobEngines } from '../../activities/engineChecks.js';
+import { checkJobEngines } from '../../engines/engineChecks.js';
 import { jobOptionsSchema, type JobOptionsInput } from '../../config/schema.js';
 import { DEFAULT_MODELS_DIR } from '../../engines/bundledModels.js';
 import { resolveWhisperModel } from '../../engines/fasterWhisper.js';

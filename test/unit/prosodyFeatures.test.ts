@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { measureClipFeatures, measureLineFeatures, type FeatureLine } from '../../activities/prosodyFeatures.js';
-import { run } from '../../activities/run.js';
+import { run } from '../../engines/run.js';
 
 let dir: string;
 

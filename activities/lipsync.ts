@@ -4,18 +4,18 @@
 import { mkdir, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { CancelledFailure } from '@temporalio/common';
-import { loadSettings } from '../../config/load.js';
-import type { JobOptions } from '../../config/schema.js';
-import { muxMp4Argv } from '../../engines/ffmpeg.js';
-import { ErrorType, failure } from '../../lib/errors.js';
-import type { DubOutputs, LipsyncOutcome, MediaInfo, PreparedJob } from '../../lib/job.js';
-import { commandLog, commit, hashOf, inJob, isFresh, tmpOf } from '../artifacts.js';
-import { run } from '../run.js';
-import { trackInfo } from '../mux.js';
-import { fileStem } from '../jobFolder.js';
-import { dubLanguage } from '../../lib/languages.js';
-import type { LipsyncRequest } from './plugin.js';
-import { lipsyncPlugin, lipsyncPluginNames } from './registry.js';
+import { loadSettings } from '../config/load.js';
+import type { JobOptions } from '../config/schema.js';
+import { muxMp4Argv } from '../engines/ffmpeg.js';
+import { ErrorType, failure } from '../lib/errors.js';
+import type { DubOutputs, LipsyncOutcome, MediaInfo, PreparedJob } from '../lib/job.js';
+import { commandLog, commit, hashOf, inJob, isFresh, tmpOf } from './artifacts.js';
+import { run } from '../engines/run.js';
+import { trackInfo } from './mux.js';
+import { fileStem } from './jobFolder.js';
+import { dubLanguage } from '../lib/languages.js';
+import type { LipsyncRequest } from '../engines/lipsync/plugin.js';
+import { lipsyncPlugin, lipsyncPluginNames } from '../engines/lipsync/registry.js';
 
 /** The face box in Wav2Lip's order (after --resize_factor), or undefined to let the plugin detect faces. */
 export function faceBox(opts: JobOptions['lipsync'], video: MediaInfo['video']): LipsyncRequest['box'] {

@@ -2,7 +2,7 @@
 // Temporal cancellation kills its whole process group, and a failure carries the stderr tail.
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
-import { activityContext } from '../engines/activityContext.js';
+import { activityContext } from './activityContext.js';
 import { CancelledFailure } from '@temporalio/common';
 import { execa } from 'execa';
 import { ErrorType, failure } from '../lib/errors.js';
@@ -30,7 +30,7 @@ export interface RunResult {
 
 const HEARTBEAT_EVERY_MS = 1_000;
 
-export { activityContext } from '../engines/activityContext.js';
+export { activityContext } from './activityContext.js';
 
 export function stderrTail(text: string, lines = 12): string {
   return text.trim().split('\n').slice(-lines).join('\n');

@@ -4,20 +4,21 @@
 import { access, constants, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobOptions } from '../config/schema.js';
-import { silencedetectArgv } from '../engines/ffmpeg.js';
-import { hostEnginesAvailable } from '../engines/engineHost.js';
-import { FASTER_WHISPER_INSTALL, resolveWhisperModel, transcribeInHost } from '../engines/fasterWhisper.js';
+import { silencedetectArgv } from './ffmpeg.js';
+import { hostEnginesAvailable } from './engineHost.js';
+import { FASTER_WHISPER_INSTALL, resolveWhisperModel, transcribeInHost } from './fasterWhisper.js';
 import {
   isWhisperEngine, parseWhisperCppJson, parseWhisperJson, whisperArgv, whisperCppArgv, whisperCppJsonPath, whisperJsonPath,
   WHISPER_INSTALL, WHISPER_LANGUAGES, WHISPER_PROGRAMS, type AsrResult, type WhisperEngineName, type WhisperTask,
-} from '../engines/whisper.js';
+} from './whisper.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { countByReason, guardSegments, type DroppedSegment } from '../lib/hallucinationGuard.js';
 import { splitAtPauses } from '../lib/pauseSplit.js';
 import type { Line, PreparedJob } from '../lib/job.js';
 import { parseSilencedetect, snapToSpeech, speechRegions, type Region } from '../lib/speechRegions.js';
-import { commandLog, hashOf, hostRequestLog, inJob, isFresh, writeAtomic } from './artifacts.js';
-import { findOnPath, type EngineStatus } from './engineChecks.js';
+import { commandLog, hashOf, hostRequestLog, inJob, isFresh, writeAtomic } from '../activities/artifacts.js';
+import type { EngineStatus } from './engineChecks.js';
+import { findOnPath } from './programPath.js';
 import { recordCommand, run, stderrTail } from './run.js';
 
 /** Whisper runs the whole file in one process: on a CPU a long episode takes a while. */

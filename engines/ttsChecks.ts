@@ -2,12 +2,12 @@
 import { access, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobOptions } from '../config/schema.js';
-import { bundledRel, modelsDir, verifyBundled } from '../engines/bundledModels.js';
-import { engineSettings, hostEnginesAvailable } from '../engines/engineHost.js';
-import { piperCandidates, piperConfigOf, piperSpeakerCount, piperVoiceDirs, pickPiperDefault } from '../engines/piper.js';
-import { XTTS_INSTALL, XTTS_LANGUAGES, xttsLanguage } from '../engines/xtts.js';
+import { bundledRel, modelsDir, verifyBundled } from './bundledModels.js';
+import { engineSettings, hostEnginesAvailable } from './engineHost.js';
+import { piperCandidates, piperConfigOf, piperSpeakerCount, piperVoiceDirs, pickPiperDefault } from './piper.js';
+import { XTTS_INSTALL, XTTS_LANGUAGES, xttsLanguage } from './xtts.js';
 import { ErrorType, failure } from '../lib/errors.js';
-import { pythonCode } from '../engines/pythonCode.js';
+import { pythonCode } from './pythonCode.js';
 import { probeProgram } from './asrWhisper.js';
 
 const isFile = (p: string) => access(p).then(() => true, () => false);

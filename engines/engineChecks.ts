@@ -1,31 +1,22 @@
 // Is each engine installed, and can it do what this job asks? Answers name the fix.
-import { access, constants } from 'node:fs/promises';
-import path from 'node:path';
+import { access } from 'node:fs/promises';
 import type { JobOptions } from '../config/schema.js';
-import { listPairsArgv, pairName, parsePairs } from '../engines/apertium.js';
-import { checkDemucs, DEMUCS_INSTALL } from '../engines/demucs.js';
-import { POCKETSPHINX_LANGUAGES, POCKETSPHINX_MODEL_DIR } from '../engines/pocketsphinx.js';
-import { isWhisperEngine } from '../engines/whisper.js';
-import { chooseTtsEngine, espeakHasLanguage, FESTIVAL_DEFAULT_VOICE, type TtsEngineName } from '../engines/tts.js';
+import { listPairsArgv, pairName, parsePairs } from './apertium.js';
+import { checkDemucs, DEMUCS_INSTALL } from './demucs.js';
+import { POCKETSPHINX_LANGUAGES, POCKETSPHINX_MODEL_DIR } from './pocketsphinx.js';
+import { isWhisperEngine } from './whisper.js';
+import { chooseTtsEngine, espeakHasLanguage, FESTIVAL_DEFAULT_VOICE, type TtsEngineName } from './tts.js';
 import { ErrorType, failure } from '../lib/errors.js';
-import { BUNDLED_PIPER, BUNDLED_WHISPER, bundledPiperVoice, verifyBundled, whisperModelRef } from '../engines/bundledModels.js';
-import { hostEnginesAvailable } from '../engines/engineHost.js';
-import { XTTS_INSTALL } from '../engines/xtts.js';
-import { FASTER_WHISPER_INSTALL } from '../engines/fasterWhisper.js';
+import { BUNDLED_PIPER, BUNDLED_WHISPER, bundledPiperVoice, verifyBundled, whisperModelRef } from './bundledModels.js';
+import { hostEnginesAvailable } from './engineHost.js';
+import { XTTS_INSTALL } from './xtts.js';
+import { FASTER_WHISPER_INSTALL } from './fasterWhisper.js';
 import { checkWhisperEngine, probeProgram, whisperStatuses } from './asrWhisper.js';
-import { absoluteSearchPath } from '../lib/searchPath.js';
 import { run } from './run.js';
 import { checkPiper, checkXtts, xttsImportable } from './ttsChecks.js';
 import { checkMtEngine } from './mtChecks.js';
-
-export async function findOnPath(program: string): Promise<string | undefined> {
-  if (program.includes('/')) return (await access(program, constants.X_OK).then(() => true, () => false)) ? program : undefined;
-  for (const dir of absoluteSearchPath(process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
-    const candidate = path.join(dir, program);
-    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
-  }
-  return undefined;
-}
+import { findOnPath } from './programPath.js';
+import { dubLanguage } from '../lib/languages.js';
 
 async function requireProgram(program: string, debianPackage: string): Promise<void> {
   if (!(await findOnPath(program))) {
@@ -95,7 +86,7 @@ export async function checkJobEngines(input: JobOptions, subsInTarget = false): 
       throw failure(ErrorType.EngineMissing, `the pocketsphinx US-English model is missing at ${POCKETSPHINX_MODEL_DIR}; install the Debian package pocketsphinx-en-us`);
     }
   }
-  // Glossary, argos, the LLM server, Whisper translate (activities/mtChecks.ts); apertium below.
+  // Glossary, argos, the LLM server, Whisper translate (engines/mtChecks.ts); apertium below.
   if (needsMt) await checkMtEngine(options);
   if (needsMt && mtEngine === 'apertium') {
     await requireProgram('apertium', 'apertium');
@@ -106,22 +97,22 @@ export async function checkJobEngines(input: JobOptions, subsInTarget = false): 
         `apertium pair ${pair} is not installed; installed pairs: ${pairs.join(', ') || 'none'} (Debian packages are named apertium-${pair})`);
     }
   }
-  const dubLanguage = options.translate ? options.tgt : options.src;
-  const neural = !!bundledPiperVoice(dubLanguage) && (await hostEnginesAvailable(probeProgram)).ok;
-  const ttsEngine = chooseTtsEngine(options.tts.engine, dubLanguage, neural);
+  const dubLang = dubLanguage(options);
+  const neural = !!bundledPiperVoice(dubLang) && (await hostEnginesAvailable(probeProgram)).ok;
+  const ttsEngine = chooseTtsEngine(options.tts.engine, dubLang, neural);
   if (ttsEngine === 'piper') {
-    await checkPiper(options, dubLanguage);
+    await checkPiper(options, dubLang);
   } else if (ttsEngine === 'xtts') {
     // Reference clips are cut per job before synthesis; streaming chunks have no such step yet.
     if (options.stream?.enabled) throw failure(ErrorType.InvalidConfig, 'XTTS voice cloning is not available in streaming mode; use --tts piper or espeak-ng with --stream');
-    await checkXtts(dubLanguage);
+    await checkXtts(dubLang);
   } else if (ttsEngine === 'festival') {
-    if (dubLanguage !== 'en') throw failure(ErrorType.UnsupportedLanguage, `festival's installed voice (${FESTIVAL_DEFAULT_VOICE}) speaks English only, not "${dubLanguage}"; use --tts espeak-ng`);
+    if (dubLang !== 'en') throw failure(ErrorType.UnsupportedLanguage, `festival's installed voice (${FESTIVAL_DEFAULT_VOICE}) speaks English only, not "${dubLang}"; use --tts espeak-ng`);
     await requireProgram('text2wave', 'festival festvox-us-slt-hts');
   } else {
     await requireProgram('espeak-ng', 'espeak-ng');
-    if (!(await espeakSpeaks(options.tts.voice ?? dubLanguage))) {
-      throw failure(ErrorType.UnsupportedLanguage, `espeak-ng has no voice for "${options.tts.voice ?? dubLanguage}" (see \`espeak-ng --voices\`)`);
+    if (!(await espeakSpeaks(options.tts.voice ?? dubLang))) {
+      throw failure(ErrorType.UnsupportedLanguage, `espeak-ng has no voice for "${options.tts.voice ?? dubLang}" (see \`espeak-ng --voices\`)`);
     }
   }
   return { asrEngine, mtEngine, ttsEngine, separate };

@@ -3,8 +3,8 @@ import { access, constants, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Settings } from '../../config/schema.js';
-import { findOnPath } from '../engineChecks.js';
-import { pythonCode } from '../../engines/pythonCode.js';
+import { findOnPath } from '../programPath.js';
+import { pythonCode } from '../pythonCode.js';
 import { run } from '../run.js';
 import type { Availability, LipsyncPlugin, LipsyncRequest } from './plugin.js';
 

@@ -1,13 +1,13 @@
 // Is the job's translation engine ready, and is its glossary readable? Answers name the fix.
 import type { JobOptions } from '../config/schema.js';
-import { argosInstallHint, argosListArgv, argosPackageName, ARGOS_PROGRAM, ARGOSPM_PROGRAM, parseArgosPackages } from '../engines/argos.js';
-import { checkLlm, llmSettingsFor } from '../engines/llmTranslate.js';
-import { isWhisperEngine } from '../engines/whisper.js';
+import { argosInstallHint, argosListArgv, argosPackageName, ARGOS_PROGRAM, ARGOSPM_PROGRAM, parseArgosPackages } from './argos.js';
+import { checkLlm, llmSettingsFor } from './llmTranslate.js';
+import { isWhisperEngine } from './whisper.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { checkWhisperEngine } from './asrWhisper.js';
-import { findOnPath } from './engineChecks.js';
+import { findOnPath } from './programPath.js';
 import { run } from './run.js';
-import { loadGlossary } from './translate.js';
+import { loadGlossary } from './glossaryFile.js';
 
 /** argos-translate on PATH and the pair installed (directly, or through English, which argos pivots on). */
 export async function checkArgos(src: string, tgt: string): Promise<{ available: true } | { available: false; reason: string }> {

@@ -2,8 +2,8 @@
 // prints its turns as JSON; when it is not installed the job goes on with one speaker and says why.
 import type { Diarizer, DiarizerCheck, SpeakerTurn } from '../lib/diarizer.js';
 import { ErrorType, failure } from '../lib/errors.js';
-import { findOnPath } from './engineChecks.js';
-import { pythonCode } from '../engines/pythonCode.js';
+import { findOnPath } from './programPath.js';
+import { pythonCode } from './pythonCode.js';
 import { run } from './run.js';
 
 // The pipeline name and Hugging Face token come from the worker's environment (PYANNOTE_PIPELINE, HF_TOKEN):

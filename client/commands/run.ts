@@ -1,0 +1,255 @@
+// `anime-dub run`: one video or many (a batch), flags mapped onto job options, waited for or detached.
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { loadSettings, resolveJobOptions } from '../../config/load.js';
+import { LIPSYNC_PLUGIN_NAMES, type JobOptions, type Settings } from '../../config/schema.js';
+import { ALL_ROLES } from '../../workers/roles.js';
+import type { RunningWorkers } from '../../workers/startWorkers.js';
+import { attachedToRunning, cancelJob, failureMessage, newJobId, startDubJob, startStreamDub, waitForResult } from '../api.js';
+import { ensureBackgroundWorker } from '../backgroundWorker.js';
+import { resolveTemporalTarget } from '../connection.js';
+import { existsSync, statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { reclaimFromDeadLocalWorkers } from '../reclaim.js';
+import { printable, printableLines } from '../terminalText.js';
+import { context, fail, jobLink, workerLibrary, type Ctx } from './context.js';
+import { follow, printResult } from './follow.js';
+
+// Repeatable flags (--set k=v) gather into a list.
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+const VIDEO_EXTENSIONS = new Set(['.mp4', '.mkv', '.webm', '.mov', '.avi', '.m4v', '.ts', '.m2ts', '.flv', '.wmv']);
+
+/** Files as given; folders become the video files directly inside them, in name order. */
+async function expandInputs(inputs: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const input of inputs) {
+    if (existsSync(input) && statSync(input).isDirectory()) {
+      const names = (await readdir(input)).filter((n) => VIDEO_EXTENSIONS.has(path.extname(n).toLowerCase())).sort();
+      out.push(...names.map((n) => path.join(input, n)));
+    } else {
+      out.push(input);
+    }
+  }
+  return out;
+}
+
+/** --output as a sub-folder of the workers' root (they share it); anything outside it is refused. */
+function outputSubFolder(root: string, dir: string): string | undefined {
+  const rel = path.relative(root, dir);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) {
+    fail(`--output ${dir} is outside the workers' output root ${root} (ANIME_DUB_OUTPUT_DIR): with a Temporal service, name a folder inside it`, 2);
+  }
+  return rel || undefined;
+}
+
+function jobOptionsFromFlags(settings: Settings, video: string, o: Record<string, any>, outputDir?: string): JobOptions {
+  const extra: Record<string, unknown> = {};
+  for (const kv of (o.set ?? []) as string[]) {
+    const [k, ...rest] = kv.split('=');
+    let node = extra;
+    const keys = k.split('.');
+    for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+    node[keys[keys.length - 1]] = rest.join('=');
+  }
+  return resolveJobOptions(settings, {
+    ...extra,
+    video,
+    ...(outputDir ? { outputDir } : {}),
+    src: o.src, tgt: o.tgt, subs: o.subs, translatedSubs: o.translatedSubs, audioTrack: o.audioTrack,
+    subtitles: { ...(extra.subtitles as Record<string, unknown> | undefined), ...(o.voiceStyles ? { voiceStyles: o.voiceStyles } : {}), ...(o.skipStyles ? { skipStyles: o.skipStyles } : {}) },
+    translate: o.translate === false ? false : undefined,
+    // Spread so that --set asr.silenceDb=... and --asr together both count.
+    asr: { ...(extra.asr as Record<string, unknown> | undefined), ...(o.asr ? { engine: o.asr } : {}), ...(o.asrModel ? { model: o.asrModel } : {}) },
+    mt: {
+      ...(extra.mt as Record<string, unknown> | undefined), ...(o.mt ? { engine: o.mt } : {}), ...(o.glossary ? { glossary: path.resolve(o.glossary) } : {}),
+      llm: { ...((extra.mt as Record<string, unknown> | undefined)?.llm as Record<string, unknown> | undefined), ...(o.llmEndpoint ? { endpoint: o.llmEndpoint } : {}), ...(o.llmModel ? { model: o.llmModel } : {}) },
+    },
+    // Spread so that --set tts.speakerVoices.NAME=... and the flags together both count.
+    tts: { ...(extra.tts as Record<string, unknown> | undefined), ...(o.tts ? { engine: o.tts } : {}), ...(o.voice ? { voice: o.voice } : {}), ...(o.piperModel ? { piperModel: o.piperModel.includes('/') ? path.resolve(o.piperModel) : o.piperModel } : {}) },
+    synthesisConcurrency: o.synthesisConcurrency,
+    fit: { maxSpeed: o.maxSpeed, minSpeed: o.minSpeed, condense: o.condense === 'on' ? true : o.condense === 'off' ? false : undefined },
+    mix: { duckDb: o.duckDb, separation: o.separation, loudnessLufs: o.loudness },
+    expressive: { mode: o.expressive, strength: o.expressiveStrength, debug: o.expressiveDebug ? true : undefined, emotionMode: o.emotionMode },
+    review: { pause: o.review ? true : undefined },
+    stream: {
+      enabled: o.stream === 'on' || o.realtime ? true : o.stream === 'off' ? false : undefined,
+      chunkSeconds: o.chunkSeconds, overlapSeconds: o.chunkOverlap, concurrency: o.streamConcurrency,
+      stitch: o.stitch === false ? false : undefined, output: o.streamOutput, dryRun: o.dryRun ? true : undefined,
+    },
+    lipsync: {
+      engine: o.lipsync, strict: o.strictPlugins ? true : undefined, face: o.lipsyncFace,
+      box: o.lipsyncBox, timeoutSec: o.lipsyncTimeout,
+    },
+  });
+}
+
+/** Every file its own workflow, all at once; one failure does not stop the others; a table at the end. */
+async function runBatch(
+  ctx: Ctx,
+  jobs: { video: string; options?: JobOptions; error?: string }[],
+  start: (options: JobOptions) => Promise<{ workflowId: string }>,
+  detach: boolean,
+): Promise<number> {
+  const rows = await Promise.all(jobs.map(async (job) => {
+    if (!job.options) return { video: job.video, id: '-', ok: false, detail: job.error! };
+    const { workflowId } = await start(job.options);
+    process.stderr.write(`started ${workflowId} for ${job.video}\n`);
+    if (detach) return { video: job.video, id: workflowId, ok: true, detail: 'started' };
+    try {
+      const result = await waitForResult(ctx.client, workflowId);
+      process.stderr.write(`done    ${workflowId}\n`);
+      const main = 'manifest' in result ? path.join(result.outputDir, result.final ?? result.manifest) : path.join(result.outputDir, result.outputs.mkv);
+      return { video: job.video, id: workflowId, ok: true, detail: main };
+    } catch (e) {
+      process.stderr.write(`failed  ${workflowId}\n`);
+      return { video: job.video, id: workflowId, ok: false, detail: failureMessage(e) };
+    }
+  }));
+  const width = Math.min(40, Math.max(...rows.map((r) => path.basename(r.video).length)));
+  console.log(`\n${'file'.padEnd(width)}  result  job / output or error`);
+  for (const r of rows) console.log(`${printable(path.basename(r.video)).padEnd(width)}  ${r.ok ? 'ok    ' : 'FAILED'}  ${r.id === '-' ? '' : `${printable(r.id)}  `}${printableLines(r.detail)}`);
+  const failed = rows.filter((r) => !r.ok).length;
+  console.log(`\n${rows.length - failed} of ${rows.length} dubbed${failed ? `, ${failed} failed` : ''}`);
+  return failed ? 1 : 0;
+}
+
+export function addRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('dub a video and wait for it with a progress bar (Ctrl-C cancels the job); several files or a folder: one job each, a summary at the end')
+    .argument('<videos...>', 'input video file(s) or folder(s)')
+    .option('--src <lang>', 'source language (env SRC_LANG)')
+    .option('--tgt <lang>', 'target language (env TGT_LANG)')
+    .option('--subs <file|embedded[:N|:lang]>', 'SRT/WebVTT/ASS with the lines to dub (skips speech recognition; any encoding; ASS songs, signs and comments, SDH sound cues and credits not voiced), or a subtitle track of the input (embedded = the default one, :N counted from 0, :lang); in the target language they are spoken as written')
+    .option('--voice-styles <list>', 'ASS styles voiced whatever they look like, comma-separated (e.g. "OP Romaji" to dub a song too)')
+    .option('--skip-styles <list>', 'ASS styles never voiced, comma-separated')
+    .option('--audio-track <N|lang>', 'the input audio track to dub: N counted from 0, or a language such as ja (default: the track marked default, else the first)')
+    .option('--translated-subs <file>', 'SRT/WebVTT/ASS with the target lines (skips machine translation)')
+    .option('--no-translate', 'keep the source language (identity translation)')
+    .addOption(new Option('--asr <engine>', 'speech recognizer: auto = faster-whisper (embedded Whisper, ~100 languages) where its model is installed, else pocketsphinx (English) (env ASR_ENGINE; default auto)').choices(['auto', 'faster-whisper', 'pocketsphinx', 'whisper', 'whisper-ctranslate2', 'whisper-cpp']))
+    .option('--asr-model <name|dir>', 'Whisper model: base and tiny.en are installed; a folder with a CTranslate2 model.bin inside the worker’s models folder (.tools/models or ENGINE_MODELS_DIR), by name; other names (small, large-v3, …) faster-whisper downloads where there is internet (env ASR_MODEL; default base)')
+    .addOption(new Option('--mt <engine>', "machine translation: auto = Whisper's translate task from the audio when dubbing into English (no --subs), else apertium; argos (argos-translate), llm (OpenAI-compatible server), whisper (env MT_ENGINE; default auto)").choices(['auto', 'apertium', 'argos', 'llm', 'whisper']))
+    .option('--glossary <file>', 'TSV of source term<TAB>target term the translation must use (env MT_GLOSSARY)')
+    .option('--llm-endpoint <name>', "which of the worker's LLM endpoints --mt llm uses (env MT_LLM_ENDPOINT; default \"default\": MT_LLM_URL, else Ollama on 127.0.0.1:11434); endpoints are worker settings (MT_LLM_ENDPOINTS)")
+    .option('--llm-model <name>', 'model for --mt llm (env MT_LLM_MODEL)')
+    .addOption(new Option('--tts <engine>', 'speech synthesizer: auto = piper where a neural voice for the language is installed (English), else festival (English) or espeak-ng (env TTS_ENGINE; default auto)').choices(['auto', 'espeak-ng', 'festival', 'piper', 'xtts']))
+    .option('--piper-model <file>', 'piper voice: a .onnx file or a voice name in $PIPER_VOICES_DIR (env TTS_PIPER_MODEL)')
+    .option('--voice <name>', 'engine voice (espeak-ng voice name or festival voice)')
+    .option('--synthesis-concurrency <n>', 'lines synthesized at once (env SYNTH_CONCURRENCY)')
+    .option('--max-speed <x>', 'largest speed-up of a line before it is cut (env FIT_MAX_SPEED)')
+    .option('--min-speed <x>', 'slowest a line much shorter than its source line is played, to fill its time (env FIT_MIN_SPEED; default 0.9; 1 = never slowed)')
+    .addOption(new Option('--condense <on|off>', 'shorten lines clearly too long for their slot before synthesis (env FIT_CONDENSE; default on)').choices(['on', 'off']))
+    .option('--duck-db <db>', 'level of the original audio under the dub (env MIX_DUCK_DB)')
+    .addOption(new Option('--separation <mode>', 'background under the dub: auto = demucs when installed, else the ducked original (env MIX_SEPARATION)').choices(['auto', 'demucs', 'off']))
+    .option('--loudness <lufs>', 'integrated loudness of the dub track, EBU R128 (env MIX_LOUDNESS_LUFS; default -16)')
+    .option('--output <dir>', 'output root of the local worker; the job writes to <dir>/<video name>.<language>/ (env ANIME_DUB_OUTPUT_DIR; default Output)')
+    .option('--workflow-id <id>', 'workflow id to use (default dub-<name>-<language>-<hash of input, output root and options>: the same command attaches to its running job)')
+    .option('--new', 'start a new job even when the same command is still running (default: attach to it)')
+    .addOption(new Option('--expressive <mode>', "carry each source line's energy, pitch and pace into its dub (env EXPRESSIVE)").choices(['off', 'auto', 'source-audio', 'text-only']))
+    .option('--expressive-strength <0..1>', 'how much of it (env EXPRESSIVE_STRENGTH; default 0.5)')
+    .option('--expressive-debug', 'write Output/<job>/expressive/plans/NNNN.json per line (env EXPRESSIVE_DEBUG)')
+    .addOption(new Option('--emotion-mode <mode>', 'older switch: auto = --expressive auto; tags = read a leading [happy]/[sad]/[angry]/[calm] (env EMOTION_MODE)').choices(['off', 'auto', 'tags']))
+    .addOption(new Option('--lipsync <plugin>', 'lip-sync the video to the dub (env LIPSYNC)').choices(['off', ...LIPSYNC_PLUGIN_NAMES]))
+    .option('--strict-plugins', 'fail the job when lip-sync is unavailable or fails (env STRICT_PLUGINS); default: keep the dub, say why')
+    .option('--wav2lip-dir <dir>', 'Wav2Lip repository (env WAV2LIP_DIR; else ~/Wav2Lip; never the current folder)')
+    .option('--wav2lip-checkpoint <file>', 'Wav2Lip weights (env WAV2LIP_CHECKPOINT; else <repo>/checkpoints/wav2lip_gan.pth, wav2lip.pth)')
+    .addOption(new Option('--lipsync-face <mode>', 'auto = face detector; center = middle of the frame; bbox = --lipsync-box (env LIPSYNC_FACE)').choices(['auto', 'center', 'bbox']))
+    .option('--lipsync-box <x1,y1,x2,y2>', 'face box in source pixels for --lipsync-face bbox (env LIPSYNC_BOX)')
+    .option('--lipsync-timeout <sec>', 'stop lip-sync after this many seconds (env LIPSYNC_TIMEOUT)')
+    .addOption(new Option('--stream <mode>', 'streaming mode: a playable MP4 per chunk + live manifest/playlist (env STREAM)').choices(['on', 'off']))
+    .option('--realtime', 'alias of --stream on')
+    .option('--chunk-seconds <sec>', 'target chunk length, snapped to a silence/keyframe (env STREAM_CHUNK_SECONDS; default 20)')
+    .option('--chunk-overlap <sec>', 'context each side of a chunk for recognition only (env STREAM_CHUNK_OVERLAP; default 2)')
+    .option('--stream-concurrency <n>', 'chunks rendered at once (env STREAM_CONCURRENCY; default 1)')
+    .option('--stitch', 'join the chunks into stream/stream.final.mp4 at the end (default; env STREAM_STITCH)')
+    .option('--no-stitch', 'keep only the chunks')
+    .addOption(new Option('--stream-output <kind>', 'segments = the chunks are the result; final = the stitched file is (env STREAM_OUTPUT)').choices(['segments', 'final']))
+    .option('--dry-run', 'streaming only: no ASR/MT/TTS, a silent dub; still cuts, muxes, writes manifest and playlist, stitches')
+    .option('--set <key=value>', 'any job option by its path, e.g. --set asr.silenceDb=-40 (repeatable)', collect)
+    .option('--detach', 'start the job and return at once (a background worker runs it locally)')
+    .option('--review', 'pause after translation until approved (edit lines with editLine Updates, then the approve signal)')
+    .option('--ui', 'start the embedded server with its web UI (env ANIME_DUB_UI; default headless: the UI answers any web page that reaches 127.0.0.1)')
+    .action(async (inputs: string[], o) => {
+      if (o.ui) process.env.ANIME_DUB_UI = '1';
+      // Plugin locations are worker settings (never job input): the in-process or background worker reads them from env.
+      if (o.wav2lipDir) process.env.WAV2LIP_DIR = path.resolve(o.wav2lipDir);
+      if (o.wav2lipCheckpoint) process.env.WAV2LIP_CHECKPOINT = path.resolve(o.wav2lipCheckpoint);
+      // The output root is a worker setting too (job input names only a sub-folder of it): --output sets the
+      // local worker's root, or, with a Temporal service, names a folder inside the workers' shared root.
+      let subFolder: string | undefined;
+      const here = loadSettings();
+      if (o.output && resolveTemporalTarget(here).embedded) process.env.ANIME_DUB_OUTPUT_DIR = path.resolve(o.output);
+      else if (o.output) subFolder = outputSubFolder(path.resolve(here.outputDir), path.resolve(o.output));
+      const videos = await expandInputs(inputs);
+      const batch = videos.length > 1 || inputs.some((i) => existsSync(i) && statSync(i).isDirectory());
+      if (batch && o.workflowId) fail('--workflow-id names one job; leave it out when dubbing several files', 2);
+      if (videos.length === 0) fail(`no video files in ${inputs.join(', ')}`, 2);
+      let settings: Settings;
+      const jobs: { video: string; options?: JobOptions; error?: string }[] = [];
+      try {
+        settings = loadSettings(process.env);
+      } catch (e) {
+        fail(e instanceof Error ? e.message : String(e), 2);
+      }
+      for (const video of videos) {
+        try {
+          jobs.push({ video, options: jobOptionsFromFlags(settings, video, o, subFolder) });
+        } catch (e) {
+          if (!batch) fail(e instanceof Error ? e.message : String(e), 2);
+          jobs.push({ video, error: e instanceof Error ? e.message : String(e) });
+        }
+      }
+      if (o.dryRun && jobs.some((j) => j.options && !j.options.stream.enabled)) fail('--dry-run works with --stream on (streaming mode)', 2);
+
+      const ctx = await context({ startServer: true });
+      let workers: RunningWorkers | undefined;
+      if (ctx.embedded && o.detach) await ensureBackgroundWorker(ctx.settings);
+      else if (ctx.embedded) workers = await (await workerLibrary()).startWorkers(ctx.settings, ALL_ROLES, { handleSignals: false });
+      const start = (options: JobOptions, asked?: string) => {
+        const id = asked ?? (o.new ? newJobId(options.video).replace(/^dub-/, options.stream.enabled ? 'stream-' : 'dub-') : undefined);
+        return options.stream.enabled ? startStreamDub(ctx.client, ctx.settings, options, id) : startDubJob(ctx.client, ctx.settings, options, id);
+      };
+
+      if (batch) {
+        const code = await runBatch(ctx, jobs, start, !!o.detach);
+        await workers?.shutdown().catch(() => {});
+        process.exit(code);
+      }
+
+      const options = jobs[0].options!;
+      const asked = new Date();
+      const handle = await start(options, o.workflowId);
+      if (await attachedToRunning(handle, asked).catch(() => false)) {
+        console.log(`Attached to job ${handle.workflowId}, already running with these options (--new starts another)`);
+        const reclaimed = await reclaimFromDeadLocalWorkers(ctx.client, ctx.settings.temporal.namespace, handle.workflowId).catch(() => 0);
+        if (reclaimed) console.log(`  resuming ${reclaimed} step(s) left by a worker that is gone`);
+      } else {
+        console.log(`Started job ${handle.workflowId}`);
+      }
+      const link = jobLink(ctx, handle.workflowId);
+      if (o.detach) {
+        if (link) console.log(`Temporal UI: ${link}`);
+        console.log(`Follow it with: anime-dub status ${handle.workflowId}`);
+        process.exit(0);
+      }
+      let interrupted = false;
+      process.on('SIGINT', () => {
+        if (interrupted) process.exit(130); // a second Ctrl-C: leave now (the job stays in Temporal)
+        interrupted = true;
+        process.stderr.write('\nCancelling the job (Ctrl-C again to leave without waiting)…\n');
+        cancelJob(ctx.client, handle.workflowId).catch(() => {});
+      });
+      try {
+        const result = await follow(ctx, handle.workflowId);
+        printResult(ctx, handle.workflowId, result);
+        await workers?.shutdown();
+        process.exit(0);
+      } catch (e) {
+        process.stderr.write(`\nJob ${handle.workflowId} ${interrupted ? 'was cancelled' : 'failed'}: ${failureMessage(e)}\n`);
+        if (link) process.stderr.write(`Temporal UI: ${link}\n`);
+        await workers?.shutdown().catch(() => {});
+        process.exit(interrupted ? 130 : 1);
+      }
+    });
+}

@@ -1,0 +1,24 @@
+// `anime-dub server start|stop`: the embedded Temporal dev server.
+import { loadSettings } from '../../config/load.js';
+import { ensureDevServer, stopDevServer } from '../devServer.js';
+import { fail } from './context.js';
+import type { Command } from 'commander';
+
+export function addServerCommands(program: Command): void {
+  const server = program.command('server').description('the embedded Temporal dev server');
+  server.command('start').description('start it (or find it running) and print its address (and UI with --ui)')
+    .option('--ui', 'with its web UI on 127.0.0.1 (env ANIME_DUB_UI; default headless)')
+    .action(async (o) => {
+      const settings = loadSettings(process.env, o.ui ? { temporal: { ui: true } } : {});
+      const s = await ensureDevServer(settings);
+      const ui = s.uiUrl ? `; UI ${s.uiUrl}` : settings.temporal.ui ? '; it has no UI (started headless): `anime-dub server stop`, then start it with --ui' : ' (headless; --ui for the web UI)';
+      console.log(`Temporal ${s.started ? 'started' : 'already running'} at ${s.address}${ui}`);
+      process.exit(0);
+    });
+  server.command('stop').description('stop the server this state dir started (only a process verified to be it)').action(async () => {
+    const outcome = await stopDevServer(loadSettings());
+    if (!outcome.stopped && outcome.refused) fail(outcome.why);
+    console.log(outcome.stopped ? `stopped (pid ${outcome.pid})` : outcome.why);
+    process.exit(0);
+  });
+}
