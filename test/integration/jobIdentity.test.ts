@@ -14,7 +14,7 @@ import { loadSettings } from '../../config/load.js';
 import type { DubJobResult } from '../../lib/job.js';
 import { progressQuery } from '../../lib/progress.js';
 import { dialogueClip, shortClip, writeSrt } from '../fixtures/media.js';
-import { run } from '../../activities/run.js';
+import { run } from '../../engines/run.js';
 import { PROJECT_ROOT, TEST_ADDRESS } from '../support/env.js';
 import { closeTestClient, jobInput, startJob, tempDir, testClient } from '../support/jobs.js';
 import { processesMentioning, waitFor } from '../support/processes.js';
