@@ -146,7 +146,7 @@ async function startWorker(address: string, log: string): Promise<Worker> {
   // BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the worker (node refuses it in NODE_OPTIONS).
   const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = execa(process.execPath, [...nodeArgs, path.join(ROOT, 'dist', 'workers', 'all.js')], {
-    env: { TEMPORAL_ADDRESS: address, DUB_WORKER_IDENTITY: `bench-worker-${process.pid}` },
+    env: { TEMPORAL_ADDRESS: address, DUB_WORKER_IDENTITY: `bench-worker-${process.pid}`, ANIME_DUB_OUTPUT_DIR: CACHE },
     reject: false, all: true, buffer: false,
   });
   let out = '';
@@ -219,7 +219,7 @@ async function runClient(args: string[], address: string, commands?: string, wat
   const watcher = commands ? new CommandWatcher(commands) : undefined;
   const startMs = Date.now();
   const child = execa(process.execPath, [path.join(ROOT, 'dist', 'client', 'cli.js'), 'run', ...args], {
-    env: { TEMPORAL_ADDRESS: address }, reject: false, all: true,
+    env: { TEMPORAL_ADDRESS: address, ANIME_DUB_OUTPUT_DIR: CACHE }, reject: false, all: true,
   });
   let peak = 0;
   // [ms since start, machine busy CPU s, client CPU s, then each watched process's own CPU s]: a coarse profile
@@ -321,7 +321,8 @@ async function dubRun(server: Server, spec: InputSpec, video: string, foreign: F
   await mkdir(dir, { recursive: true });
   const logs = path.join(dir, 'logs');
   await mkdir(logs, { recursive: true });
-  const jobDir = path.join(outRoot, spec.name);
+  // The workers' output root is the bench cache (ANIME_DUB_OUTPUT_DIR); --output names a folder inside it.
+  const jobDir = path.join(outRoot, `${spec.name}.${engines === 'real' ? 'en' : 'es'}`);
   const id = `bench-${spec.name}-${Date.now().toString(36)}`;
 
   const speedProbeSec = await speedProbe();

@@ -21,7 +21,7 @@ await verify('verify-expressive', 17733, 'expressive prosody verified', async ({
   await writeFile(subs, formatSrt(clip.script));
   const r = await cli(['run', clip.video, '--subs', subs, '--tgt', 'es', '--expressive', 'source-audio', '--expressive-strength', '1', '--expressive-debug', '--output', path.join(dir, 'out')]);
   check(r.exitCode === 0, `expressive dub succeeds${r.exitCode ? `: ${String(r.stderr).trim()}` : ''}`);
-  const job = path.join(dir, 'out', 'lines');
+  const job = path.join(dir, 'out', 'lines.es');
   const source = await measureLineFeatures(path.join(job, 'audio', 'analysis.16k.wav'), clip.script, clip.durationSec, 'en');
   const dub = await Promise.all(clip.script.map((_, i) => measureClipFeatures(path.join(job, 'tts', `${String(i).padStart(4, '0')}.wav`))));
   const energy = spearman(source.map((f) => f.rmsDb), dub.map((f) => f.rmsDb));

@@ -19,11 +19,11 @@ await verify('verify-lipsync', 17533, 'lip-sync plugin verified', async ({ dir, 
 
   const strict = await cli(['run', clip.video, '--lipsync', 'wav2lip', '--strict-plugins', '--wav2lip-dir', repo.dir, '--lipsync-face', 'bbox', '--lipsync-box', '40,30,120,90', '--output', path.join(dir, 'out1')]);
   check(strict.exitCode === 0, `strict run with the stand-in succeeds${strict.exitCode ? `: ${String(strict.stderr).trim()}` : ''}`);
-  const out = path.join(dir, 'out1', 'clip', 'clip.lipsync.mp4');
+  const out = path.join(dir, 'out1', 'clip.es', 'clip.es.lipsync.mp4');
   const probe = await execa('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type', '-of', 'csv=p=0', out], { reject: false });
   const kinds = probe.stdout.split('\n').join(',');
-  check(kinds === 'video,audio,audio,subtitle,subtitle', `clip.lipsync.mp4 has video, 2 audio and 2 subtitle streams (${kinds || probe.stderr.trim()})`);
-  const argv = await readFile(path.join(dir, 'out1', 'clip', 'tmp', 'lipsync', 'temp', 'standin-argv.json'), 'utf8').then(JSON.parse, () => ({ argv: [] }));
+  check(kinds === 'video,audio,audio,subtitle,subtitle', `clip.es.lipsync.mp4 has video, 2 audio and 2 subtitle streams (${kinds || probe.stderr.trim()})`);
+  const argv = await readFile(path.join(dir, 'out1', 'clip.es', 'tmp', 'lipsync', 'temp', 'standin-argv.json'), 'utf8').then(JSON.parse, () => ({ argv: [] }));
   check(argv.argv.join(' ').includes('--box 30 90 40 120'), 'the box reaches Wav2Lip as top bottom left right');
 
   const soft = await cli(['run', clip.video, '--lipsync', 'wav2lip', '--output', path.join(dir, 'out2')], { WAV2LIP_DIR: path.join(dir, 'no-such-repo') });
