@@ -105,26 +105,34 @@ async function dubAfterPrepare(
  * read in pages of bounded size (a person reviews them; nothing else in the workflow holds lines).
  */
 async function reviewLines(act: Activities, prep: PreparedJob, machineSet: LineSet): Promise<LineSet> {
-  const machine: TranslatedLine[] = [];
-  for (let offset: number | undefined = 0; offset !== undefined;) {
-    const page: { lines: TranslatedLine[]; next?: number } = await act.readLinePage(prep, machineSet, offset);
-    machine.push(...page.lines);
-    offset = page.next;
-  }
+  let machine: TranslatedLine[] = [];
+  let loaded = false;
   let overrides = prep.options.review.overrides ?? emptyOverrides();
-  let lines = applyOverrides(machine, overrides);
+  let lines: TranslatedLine[] = [];
   let approved = false;
-  setHandler(editLineUpdate, ({ index, ...edit }) => {
+  // Registered before the lines are read (the stage already says "review"): an edit sent meanwhile waits for
+  // them, and is checked then, instead of finding no handler.
+  setHandler(editLineUpdate, async ({ index, ...edit }) => {
+    await condition(() => loaded);
+    const problem = editProblem(lines, index, edit, prep.media.durationSec);
+    if (problem) throw ApplicationFailure.create({ type: 'InvalidEdit', message: problem, nonRetryable: true });
     overrides = mergeEdit(overrides, index, edit);
     lines = applyOverrides(machine, overrides);
     return lines.find((l) => l.index === index)!;
   }, {
     validator: (req) => {
-      const problem = editProblem(lines, req?.index, req ?? {}, prep.media.durationSec);
+      const problem = loaded ? editProblem(lines, req?.index, req ?? {}, prep.media.durationSec) : undefined;
       if (problem) throw new Error(problem);
     },
   });
   setHandler(approveSignal, () => { approved = true; });
+  for (let offset: number | undefined = 0; offset !== undefined;) {
+    const page: { lines: TranslatedLine[]; next?: number } = await act.readLinePage(prep, machineSet, offset);
+    machine = machine.concat(page.lines);
+    offset = page.next;
+  }
+  lines = applyOverrides(machine, overrides);
+  loaded = true;
   setCurrentDetails(`Waiting for review: ${lines.length} lines; send editLine updates, then the approve signal`);
   await condition(() => approved);
   if (Object.keys(overrides.edits).length) await act.saveReview(prep, overrides);
