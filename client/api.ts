@@ -65,10 +65,9 @@ export function newJobId(video: string): string {
   return `dub-${stem}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
-/** Whether a start attached to a job that was already running (started before this call). */
-export async function attachedToRunning(handle: WorkflowHandle, startedBefore: Date): Promise<boolean> {
-  const desc = await handle.describe();
-  return desc.status.name === 'RUNNING' && desc.startTime.getTime() < startedBefore.getTime() - 1000;
+/** Whether a job with this id is running now (a start with that id then attaches to it). */
+export async function isJobRunning(client: Client, workflowId: string): Promise<boolean> {
+  return client.workflow.getHandle(workflowId).describe().then((d) => d.status.name === 'RUNNING', () => false);
 }
 
 // Started by the workflow function itself (its name and its argument and result types), never by a string.

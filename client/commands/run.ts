@@ -5,7 +5,7 @@ import { loadSettings, resolveJobOptions } from '../../config/load.js';
 import { LIPSYNC_PLUGIN_NAMES, type JobOptions, type Settings } from '../../config/schema.js';
 import { ALL_ROLES } from '../../workers/roles.js';
 import type { RunningWorkers } from '../../workers/startWorkers.js';
-import { attachedToRunning, cancelJob, failureMessage, newJobId, startDubJob, startStreamDub, waitForResult } from '../api.js';
+import { isJobRunning, jobIdFor, cancelJob, failureMessage, newJobId, startDubJob, startStreamDub, waitForResult } from '../api.js';
 import { ensureBackgroundWorker } from '../backgroundWorker.js';
 import { resolveTemporalTarget } from '../connection.js';
 import { existsSync, statSync } from 'node:fs';
@@ -218,9 +218,11 @@ export function addRunCommand(program: Command): void {
       }
 
       const options = jobs[0].options!;
-      const asked = new Date();
-      const handle = await start(options, o.workflowId);
-      if (await attachedToRunning(handle, asked).catch(() => false)) {
+      // Asked before the start: a start with the id of a running job attaches to it (USE_EXISTING).
+      const id = o.workflowId ?? (o.new ? undefined : jobIdFor(options, ctx.settings.outputDir, options.stream.enabled ? 'stream' : 'dub'));
+      const attaching = id !== undefined && (await isJobRunning(ctx.client, id));
+      const handle = await start(options, o.workflowId ?? id);
+      if (attaching) {
         console.log(`Attached to job ${handle.workflowId}, already running with these options (--new starts another)`);
         const reclaimed = await reclaimFromDeadLocalWorkers(ctx.client, ctx.settings.temporal.namespace, handle.workflowId).catch(() => 0);
         if (reclaimed) console.log(`  resuming ${reclaimed} step(s) left by a worker that is gone`);
