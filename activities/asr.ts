@@ -11,7 +11,7 @@ import type { AudioTracks, Line, LineSet, PreparedJob, Word } from '../lib/job.j
 import { parseSilencedetect, speechRegions, type Region } from '../lib/speechRegions.js';
 import { parseWavHeader, wavHeader } from '../lib/wav.js';
 import { commandLog, hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
-import { recognizeWithWhisper, type Recognition } from '../engines/asrWhisper.js';
+import { recognizeWithWhisper, type Recognition } from './asrWhisper.js';
 import { run } from '../engines/run.js';
 import { importWarnings, loadSubtitles, readSubtitleLines, subsSource } from './subtitleSource.js';
 import { storeLines } from './lineSets.js';

@@ -13,7 +13,7 @@ import {
 import type { Line, LineSet, Lines, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { linesOf, storeLines } from './lineSets.js';
 import { readSubtitleFile } from './asr.js';
-import { whisperTranslate } from '../engines/asrWhisper.js';
+import { whisperTranslate } from './asrWhisper.js';
 import { loadGlossary } from '../engines/glossaryFile.js';
 import { commandLog, hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
 import { apertiumPairs } from '../engines/engineChecks.js';
