@@ -3,11 +3,12 @@
 // - s3: an S3-compatible object store as a claim-check: an activity uploads what it made and passes the key
 //   (content-addressed by SHA-256), never bytes; a reader fetches into its own host's cache, once per content.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, type Stats } from 'node:fs';
 import { copyFile, link, mkdir, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureBucket, getObject, headObject, ObjectStoreError, putObject, type S3Location } from './s3Client.js';
+import type { Settings } from '../config/schema.js';
 
 export { ObjectStoreError } from './s3Client.js';
 
@@ -25,6 +26,27 @@ export interface ArtifactStore {
   put(file: string): Promise<ArtifactRef>;
   /** A local path with the artifact's bytes, fetched into this host's cache when needed. */
   get(ref: ArtifactRef): Promise<string>;
+}
+
+/** Files already hashed in this process, by path, valid while inode, size and mtime stay the same. */
+const hashed = new Map<string, { ino: number; size: number; mtimeMs: number; sha256: string }>();
+const sameFile = (a: { ino: number; size: number; mtimeMs: number }, b: Stats) => a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+
+/** A file's SHA-256, hashed again only when it changed since this process last hashed it. */
+export async function sha256Known(file: string): Promise<{ sha256: string; bytes: number }> {
+  const before = await stat(file);
+  const memo = hashed.get(file);
+  if (memo && sameFile(memo, before)) return { sha256: memo.sha256, bytes: memo.size };
+  const got = await sha256OfFile(file);
+  const after = await stat(file);
+  if (sameFile(before, after)) hashed.set(file, { ino: after.ino, size: after.size, mtimeMs: after.mtimeMs, sha256: got.sha256 });
+  return got;
+}
+
+/** Records a file's hash known from elsewhere (a verified download, a hard link of one). */
+export async function rememberHash(file: string, sha256: string): Promise<void> {
+  const st = await stat(file);
+  hashed.set(file, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256 });
 }
 
 export async function sha256OfFile(file: string): Promise<{ sha256: string; bytes: number }> {
@@ -57,6 +79,9 @@ export class SharedFolderStore implements ArtifactStore {
   }
 }
 
+/** The pattern of an input key (relative to the store's prefix): what the client uploads and a job may name. */
+export const INPUT_KEY = /^inputs\/sha256\/([0-9a-f]{64})(\.[A-Za-z0-9]{1,8})?$/;
+
 /** An S3-compatible object store with a local cache keyed by content hash. */
 export class S3Store implements ArtifactStore {
   readonly kind = 's3';
@@ -67,32 +92,59 @@ export class S3Store implements ArtifactStore {
   }
 
   private cached(ref: ArtifactRef): string {
+    if (!ref.key.startsWith(this.prefix) || ref.key.split('/').includes('..')) throw new ObjectStoreError(0, `artifact key ${ref.key} is not under ${this.prefix}`);
     return path.join(this.cacheDir, ref.key.slice(this.prefix.length));
   }
 
-  async put(file: string): Promise<ArtifactRef> {
-    const { sha256, bytes } = await sha256OfFile(file);
+  async put(file: string, known?: { sha256: string; bytes: number }): Promise<ArtifactRef> {
+    const { sha256, bytes } = known ?? await sha256Known(file);
     const ext = path.extname(file).replace(/[^\w.]/g, '').slice(0, 8);
-    const ref: ArtifactRef = { key: this.keyOf(sha256, ext), bytes, sha256 };
+    return this.upload(file, { key: this.keyOf(sha256, ext), bytes, sha256 });
+  }
+
+  /** A client's input (the video, a subtitle or glossary file): uploaded under inputs/, which a job may name. */
+  async putInput(file: string): Promise<ArtifactRef> {
+    const { sha256, bytes } = await sha256Known(file);
+    const ext = path.extname(file).replace(/[^\w.]/g, '').slice(0, 8);
+    const key = `inputs/sha256/${sha256}${/^\.[A-Za-z0-9]{1,8}$/.test(ext) ? ext : ''}`;
+    const ref = await this.upload(file, { key: this.prefix + key, bytes, sha256 });
+    return { ...ref, key };
+  }
+
+  /**
+   * An input a job names (untrusted): only a key of the inputs/ area under this store's prefix, whose name is the
+   * SHA-256 it claims; the bytes are checked against it.
+   */
+  async getInput(ref: ArtifactRef): Promise<string> {
+    const m = INPUT_KEY.exec(ref.key);
+    if (!m || m[1] !== ref.sha256) throw new ObjectStoreError(0, `input key ${ref.key} is not an inputs/sha256/<sha256> key of this store matching its SHA-256`);
+    return this.get({ ...ref, key: this.prefix + ref.key });
+  }
+
+  private async upload(file: string, ref: ArtifactRef & { sha256: string }): Promise<ArtifactRef> {
     // The same content is uploaded once, whoever made it and however often.
     const there = await headObject(this.location, ref.key);
-    if (there?.bytes !== bytes) await putObject(this.location, ref.key, file, sha256, bytes);
+    if (there?.bytes !== ref.bytes) await putObject(this.location, ref.key, file, ref.sha256, ref.bytes);
     await this.keep(file, ref);
     return ref;
   }
 
   async get(ref: ArtifactRef): Promise<string> {
     const local = this.cached(ref);
-    if (await stat(local).then((s) => s.size === ref.bytes, () => false)) return local;
+    // A cached copy is trusted while it is the file this process checked; changed or unknown, it is hashed again.
+    if (await stat(local).then((s) => s.size === ref.bytes, () => false)) {
+      if (!ref.sha256 || (await sha256Known(local)).sha256 === ref.sha256) return local;
+    }
     await mkdir(path.dirname(local), { recursive: true });
-    const tmp = `${local}.${process.pid}.part`;
+    const tmp = `${local}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.part`;
     try {
       await getObject(this.location, ref.key, tmp);
       const got = await sha256OfFile(tmp);
       if (ref.sha256 && got.sha256 !== ref.sha256) {
-        throw new ObjectStoreError(0, `${ref.key} from ${this.location.endpoint} has SHA-256 ${got.sha256}, not ${ref.sha256}: refused`);
+        throw new ObjectStoreError(0, `${ref.key} from ${this.location.endpoint} has SHA-256 ${got.sha256}, not ${ref.sha256}: refused`, { endpoint: this.location.endpoint, bucket: this.location.bucket, key: ref.key });
       }
       await rename(tmp, local);
+      await rememberHash(local, got.sha256);
     } finally {
       await rm(tmp, { force: true });
     }
@@ -100,13 +152,14 @@ export class S3Store implements ArtifactStore {
   }
 
   /** The maker's own copy goes into the cache too (a hard link where it can), so this host never downloads it. */
-  private async keep(file: string, ref: ArtifactRef): Promise<void> {
+  private async keep(file: string, ref: ArtifactRef & { sha256: string }): Promise<void> {
     const local = this.cached(ref);
-    if (existsSync(local)) return;
+    if ((await sha256Known(local).catch(() => undefined))?.sha256 === ref.sha256) return;
     await mkdir(path.dirname(local), { recursive: true });
-    const tmp = `${local}.${process.pid}.part`;
+    const tmp = `${local}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.part`;
     await link(file, tmp).catch(() => copyFile(file, tmp));
     await rename(tmp, local);
+    await rememberHash(local, ref.sha256);
   }
 }
 
@@ -125,4 +178,21 @@ export async function openArtifactStore(settings: StoreSettings, sharedRoot: str
   const location: S3Location = { endpoint: endpoint!, bucket: bucket!, region, accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! };
   await ensureBucket(location);
   return new S3Store(location, settings.cacheDir ?? path.join(os.tmpdir(), 'anime-dub-artifacts'), prefix);
+}
+
+/** The store settings of this installation (worker and client read the same ones). */
+export function storeSettingsOf(settings: Settings): StoreSettings {
+  const a = settings.artifacts;
+  return { store: a.store, s3: { endpoint: a.s3.endpoint, bucket: a.s3.bucket, region: a.s3.region, prefix: a.s3.prefix }, ...(a.cacheDir ? { cacheDir: path.resolve(a.cacheDir) } : {}) };
+}
+
+let workerStore: ArtifactStore | undefined;
+
+/** Set once by the worker that opened it: prepareJob fetches a job's stored inputs through it. */
+export function useArtifactStore(store: ArtifactStore | undefined): void {
+  workerStore = store;
+}
+
+export function artifactStoreInUse(): ArtifactStore | undefined {
+  return workerStore;
 }

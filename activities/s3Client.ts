@@ -1,12 +1,12 @@
-// The few S3 calls the artifact store needs (HEAD, PUT from a file, GET into a file, create a bucket), signed with
-// AWS Signature Version 4 and sent with node:http(s): files stream from and to disk, never whole into memory, and
-// no SDK of a hundred packages is needed for four requests. Path-style URLs, so MinIO, Ceph RGW, Garage and AWS
-// all answer at http(s)://endpoint/bucket/key.
-import { createHash, createHmac } from 'node:crypto';
+// The S3 calls the artifact store needs, made with the official AWS SDK v3 (@aws-sdk/client-s3): path-style URLs
+// (forcePathStyle), so MinIO, Ceph RGW, Garage and AWS all answer at http(s)://endpoint/bucket/key. Files stream
+// from and to disk, never whole into memory; only index objects (a few hundred bytes) are read as text.
 import { createReadStream, createWriteStream } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
 import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import {
+  CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException,
+} from '@aws-sdk/client-s3';
 
 export interface S3Location {
   /** http(s)://host:port of the S3-compatible service. */
@@ -20,90 +20,137 @@ export interface S3Location {
 /** A failed S3 call: names the service, the bucket, the key and the status, with the service's own error code. */
 export class ObjectStoreError extends Error {
   readonly type = 'ObjectStoreFailed';
-  constructor(readonly status: number, message: string) {
+  constructor(readonly status: number, message: string, readonly where: { endpoint?: string; bucket?: string; key?: string } = {}) {
     super(message);
     this.name = 'ObjectStoreError';
   }
+  get endpoint(): string | undefined { return this.where.endpoint; }
+  get bucket(): string | undefined { return this.where.bucket; }
+  get key(): string | undefined { return this.where.key; }
 }
 
-const EMPTY_SHA256 = createHash('sha256').update('').digest('hex');
+const clients = new WeakMap<S3Location, S3Client>();
 
-/** RFC 3986 encoding as SigV4 wants it: every byte but unreserved characters, '/' kept between segments. */
-function encodeKey(key: string): string {
-  return key.split('/').map((s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('/');
+/** One SDK client per location (it keeps its connections alive between calls). */
+function clientOf(loc: S3Location): S3Client {
+  let client = clients.get(loc);
+  if (!client) {
+    client = new S3Client({
+      endpoint: loc.endpoint,
+      region: loc.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: loc.accessKeyId, secretAccessKey: loc.secretAccessKey },
+      // We send and check our own SHA-256 (the content's name); no extra CRC trailers that older servers refuse.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      maxAttempts: 3,
+    });
+    clients.set(loc, client);
+  }
+  return client;
 }
 
-const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data).digest();
-
-/** The Authorization header and the headers it signs, for one request at `now`. */
-export function signRequest(loc: S3Location, method: string, canonicalPath: string, payloadSha256: string, now: Date, extra: Record<string, string> = {}): Record<string, string> {
-  const host = new URL(loc.endpoint).host;
-  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-  const day = amzDate.slice(0, 8);
-  const headers: Record<string, string> = { ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k.toLowerCase(), v])), host, 'x-amz-content-sha256': payloadSha256, 'x-amz-date': amzDate };
-  const names = Object.keys(headers).sort();
-  const canonical = [method, canonicalPath, '', ...names.map((n) => `${n}:${headers[n].trim()}`), '', names.join(';'), payloadSha256].join('\n');
-  const scope = `${day}/${loc.region}/s3/aws4_request`;
-  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
-  const key = hmac(hmac(hmac(hmac(`AWS4${loc.secretAccessKey}`, day), loc.region), 's3'), 'aws4_request');
-  const signature = createHmac('sha256', key).update(toSign).digest('hex');
-  return { ...headers, authorization: `AWS4-HMAC-SHA256 Credential=${loc.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}` };
+function statusOf(e: unknown): number {
+  return (e as S3ServiceException)?.$metadata?.httpStatusCode ?? 0;
 }
 
-interface Sent { status: number; response: http.IncomingMessage }
-
-function send(loc: S3Location, method: string, key: string | undefined, payloadSha256: string, body?: { file: string; bytes: number }): Promise<Sent> {
-  const canonicalPath = `/${encodeKey(loc.bucket)}${key === undefined ? '' : `/${encodeKey(key)}`}`;
-  const url = new URL(canonicalPath, loc.endpoint);
-  const headers = signRequest(loc, method, canonicalPath, payloadSha256, new Date(), body ? { 'content-length': String(body.bytes) } : {});
-  const client = url.protocol === 'https:' ? https : http;
-  return new Promise((resolve, reject) => {
-    const req = client.request(url, { method, headers }, (response) => resolve({ status: response.statusCode ?? 0, response }));
-    req.on('error', (e) => reject(new ObjectStoreError(0, `cannot reach the object store at ${loc.endpoint}: ${e.message}`)));
-    if (body) pipeline(createReadStream(body.file), req).catch(reject);
-    else req.end();
-  });
+/** The SDK's error as ours: what was asked, where, the HTTP status and the service's error code. */
+function failed(loc: S3Location, what: string, key: string | undefined, e: unknown): ObjectStoreError {
+  const status = statusOf(e);
+  const code = e instanceof S3ServiceException ? e.name : undefined;
+  const why = status ? `HTTP ${status}${code && code !== 'Unknown' ? ` ${code}` : ''}` : `cannot reach the object store: ${(e as Error)?.message ?? e}`;
+  return new ObjectStoreError(status, `${what} on ${loc.endpoint} bucket ${loc.bucket} failed: ${why}`, { endpoint: loc.endpoint, bucket: loc.bucket, key });
 }
 
-async function drain(response: http.IncomingMessage): Promise<string> {
-  let text = '';
-  for await (const chunk of response) text += chunk;
-  return text;
-}
-
-async function failed(loc: S3Location, what: string, sent: Sent): Promise<ObjectStoreError> {
-  const body = await drain(sent.response);
-  const code = /<Code>([^<]+)<\/Code>/.exec(body)?.[1];
-  return new ObjectStoreError(sent.status, `${what} on ${loc.endpoint} bucket ${loc.bucket} failed: HTTP ${sent.status}${code ? ` ${code}` : ''}`);
-}
+const notFound = (e: unknown) => statusOf(e) === 404 || (e as Error)?.name === 'NotFound' || (e as Error)?.name === 'NoSuchKey';
 
 /** Whether the object exists (its size when it does). */
 export async function headObject(loc: S3Location, key: string): Promise<{ bytes: number } | undefined> {
-  const sent = await send(loc, 'HEAD', key, EMPTY_SHA256);
-  await drain(sent.response);
-  if (sent.status === 404) return undefined;
-  if (sent.status !== 200) throw await failed(loc, `HEAD ${key}`, sent);
-  return { bytes: Number(sent.response.headers['content-length'] ?? 0) };
+  try {
+    const out = await clientOf(loc).send(new HeadObjectCommand({ Bucket: loc.bucket, Key: key }));
+    return { bytes: out.ContentLength ?? 0 };
+  } catch (e) {
+    if (notFound(e)) return undefined;
+    throw failed(loc, `HEAD ${key}`, key, e);
+  }
 }
 
-/** Uploads a file; the service checks the SHA-256 we sign against the bytes it receives. */
+/** Uploads a file as a stream; the service checks the SHA-256 we send against the bytes it receives. */
 export async function putObject(loc: S3Location, key: string, file: string, sha256: string, bytes: number): Promise<void> {
-  const sent = await send(loc, 'PUT', key, sha256, { file, bytes });
-  if (sent.status !== 200) throw await failed(loc, `PUT ${key}`, sent);
-  await drain(sent.response);
+  try {
+    await clientOf(loc).send(new PutObjectCommand({
+      Bucket: loc.bucket, Key: key, Body: createReadStream(file), ContentLength: bytes,
+      ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
+    }));
+  } catch (e) {
+    throw failed(loc, `PUT ${key}`, key, e);
+  }
 }
 
-/** Downloads an object into `file` (the caller renames it into place once checked). */
+/** Downloads an object into `file` as a stream (the caller renames it into place once checked). */
 export async function getObject(loc: S3Location, key: string, file: string): Promise<void> {
-  const sent = await send(loc, 'GET', key, EMPTY_SHA256);
-  if (sent.status !== 200) throw await failed(loc, `GET ${key}`, sent);
-  await pipeline(sent.response, createWriteStream(file));
+  try {
+    const out = await clientOf(loc).send(new GetObjectCommand({ Bucket: loc.bucket, Key: key }));
+    await pipeline(out.Body as Readable, createWriteStream(file));
+  } catch (e) {
+    if (e instanceof ObjectStoreError) throw e;
+    throw failed(loc, `GET ${key}`, key, e);
+  }
+}
+
+/** A small object (an index entry) as text, with its ETag; undefined when it does not exist. */
+export async function getText(loc: S3Location, key: string): Promise<{ text: string; etag: string } | undefined> {
+  try {
+    const out = await clientOf(loc).send(new GetObjectCommand({ Bucket: loc.bucket, Key: key }));
+    return { text: await out.Body!.transformToString(), etag: out.ETag ?? '' };
+  } catch (e) {
+    if (notFound(e)) return undefined;
+    throw failed(loc, `GET ${key}`, key, e);
+  }
+}
+
+/** Writes a small object (an index entry). */
+export async function putText(loc: S3Location, key: string, text: string): Promise<void> {
+  try {
+    await clientOf(loc).send(new PutObjectCommand({ Bucket: loc.bucket, Key: key, Body: text, ContentType: 'application/json' }));
+  } catch (e) {
+    throw failed(loc, `PUT ${key}`, key, e);
+  }
+}
+
+export async function deleteObject(loc: S3Location, key: string): Promise<void> {
+  try {
+    await clientOf(loc).send(new DeleteObjectCommand({ Bucket: loc.bucket, Key: key }));
+  } catch (e) {
+    if (!notFound(e)) throw failed(loc, `DELETE ${key}`, key, e);
+  }
+}
+
+/** Every key under a prefix, with its ETag (pages of 1,000 followed to the end). */
+export async function listObjects(loc: S3Location, prefix: string): Promise<{ key: string; etag: string }[]> {
+  const out: { key: string; etag: string }[] = [];
+  let token: string | undefined;
+  do {
+    let page;
+    try {
+      page = await clientOf(loc).send(new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: prefix, ContinuationToken: token }));
+    } catch (e) {
+      throw failed(loc, `LIST ${prefix}`, prefix, e);
+    }
+    for (const o of page.Contents ?? []) if (o.Key) out.push({ key: o.Key, etag: o.ETag ?? '' });
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return out;
 }
 
 /** Creates the bucket; one that exists already (ours) is fine. */
 export async function ensureBucket(loc: S3Location): Promise<void> {
-  const sent = await send(loc, 'PUT', undefined, EMPTY_SHA256);
-  const body = await drain(sent.response);
-  if (sent.status === 200 || /BucketAlreadyOwnedByYou/.test(body)) return;
-  throw new ObjectStoreError(sent.status, `creating bucket ${loc.bucket} on ${loc.endpoint} failed: HTTP ${sent.status} ${/<Code>([^<]+)<\/Code>/.exec(body)?.[1] ?? ''}`.trim());
+  try {
+    await clientOf(loc).send(new CreateBucketCommand({ Bucket: loc.bucket }));
+  } catch (e) {
+    const code = (e as Error)?.name;
+    if (code === 'BucketAlreadyOwnedByYou' || code === 'BucketAlreadyExists') return;
+    const err = failed(loc, 'creating the bucket', undefined, e);
+    throw new ObjectStoreError(err.status, err.message.replace(/^creating the bucket on (\S+) bucket (\S+)/, 'creating bucket $2 on $1'), err.where);
+  }
 }

@@ -133,6 +133,13 @@ export function subFolderProblem(sub: string): string | undefined {
   return undefined;
 }
 
+/** One input file in the s3 artifact store: its key in the inputs/ area (named by its SHA-256), hash and size. */
+export const storedInputSchema = z.strictObject({
+  key: z.string().regex(/^inputs\/sha256\/[0-9a-f]{64}(\.[A-Za-z0-9]{1,8})?$/, 'a key inputs/sha256/<sha256>[.ext] of the worker\'s artifact store'),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex'),
+  bytes: z.number().int().min(0),
+}).refine((r) => r.key.slice('inputs/sha256/'.length, 'inputs/sha256/'.length + 64) === r.sha256, { message: 'the key names a different SHA-256', path: ['key'] });
+
 /** Options of one dub job: travel in the workflow input, validated by the prepareJob activity. */
 export const jobOptionsSchema = z.strictObject({
   video: z.string().min(1, 'a path to the input video'),
@@ -246,6 +253,17 @@ export const jobOptionsSchema = z.strictObject({
   queues: queuesSchema.prefault({}),
   placement: placementSchema,
   searchAttributes: boolish.default(true),
+  /**
+   * The input files as the client uploaded them to the worker's s3 artifact store (DUB_ARTIFACT_STORE=s3): keys
+   * inside that store's inputs/ area, named by their SHA-256. The store, its endpoint and its credentials are
+   * worker settings; a job names only these keys.
+   */
+  stored: z.strictObject({
+    video: storedInputSchema,
+    subs: storedInputSchema.optional(),
+    translatedSubs: storedInputSchema.optional(),
+    glossary: storedInputSchema.optional(),
+  }).optional(),
 });
 export type JobOptionsInput = z.input<typeof jobOptionsSchema>;
 export type JobOptions = z.output<typeof jobOptionsSchema>;
@@ -293,12 +311,29 @@ export const settingsSchema = z.object({
   llmEndpoints: z.record(endpointName, llmEndpointSchema).default({})
     .transform((e) => ({ default: llmEndpointSchema.parse({}), ...e })),
   searchAttributes: boolish.default(true),
+  /**
+   * Where job folders live between hosts (docs/DEPLOY.md): shared = every worker mounts the output root at the
+   * same path; s3 = each worker keeps its own output root and mirrors job folders through an S3-compatible store.
+   * Credentials are the standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of the process, never a setting.
+   */
+  artifacts: z.object({
+    store: z.enum(['shared', 's3']).default('shared'),
+    s3: z.object({
+      endpoint: z.string().url('a URL such as http://minio.internal:9000').optional(),
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3-63 lower-case letters, digits, . -)').optional(),
+      region: z.string().min(1).default('us-east-1'),
+      /** Every key this installation writes starts with it. */
+      prefix: z.string().regex(/^([A-Za-z0-9_.-]+\/)*$/, 'folder names each ending in / (e.g. anime-dub/), or empty').default('anime-dub/'),
+    }).prefault({}),
+    /** This host's cache of fetched content (default: <tmp>/anime-dub-artifacts). */
+    cacheDir: z.string().min(1).optional(),
+  }).prefault({}),
   /** Worker observability: the SDK runtime's Prometheus endpoint, off unless an address is given. */
   metrics: z.object({
     /** host:port serving /metrics (e.g. 0.0.0.0:9464); one per worker process. */
     prometheus: z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'host:port such as 0.0.0.0:9464').optional(),
   }).prefault({}),
-  job: jobOptionsSchema.omit({ video: true, queues: true, placement: true, searchAttributes: true }).prefault({}),
+  job: jobOptionsSchema.omit({ video: true, queues: true, placement: true, searchAttributes: true, stored: true }).prefault({}),
 });
 export type Settings = z.output<typeof settingsSchema>;
 
@@ -312,6 +347,12 @@ export const ENV_NAMES: Record<string, string> = {
   ANIME_DUB_UI: 'temporal.ui',
   ANIME_DUB_STATE_DIR: 'stateDir',
   ANIME_DUB_OUTPUT_DIR: 'outputDir',
+  DUB_ARTIFACT_STORE: 'artifacts.store',
+  DUB_S3_ENDPOINT: 'artifacts.s3.endpoint',
+  DUB_S3_BUCKET: 'artifacts.s3.bucket',
+  DUB_S3_REGION: 'artifacts.s3.region',
+  DUB_S3_PREFIX: 'artifacts.s3.prefix',
+  DUB_ARTIFACT_CACHE: 'artifacts.cacheDir',
   DUB_QUEUE_WORKFLOWS: 'queues.workflows',
   DUB_QUEUE_CPU: 'queues.cpu',
   DUB_QUEUE_GPU: 'queues.gpu',

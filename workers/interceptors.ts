@@ -7,7 +7,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next } from '@temporalio/worker';
 import { endOrphans } from '../engines/processRegistry.js';
 import { ErrorType, failure } from '../lib/errors.js';
-import type { JobRef } from '../lib/job.js';
+import type { JobRef, PreparedJob } from '../lib/job.js';
+import type { JobOptionsInput } from '../config/schema.js';
+import { parseJobOptions } from '../config/load.js';
+import { dubLanguage } from '../lib/languages.js';
+import { folderCandidates } from '../activities/jobFolder.js';
+import type { FolderView, JobFolderMirror } from '../activities/jobMirror.js';
 
 const PERMANENT = new Set(['ENOSPC', 'EROFS', 'EACCES', 'EPERM', 'ENOTDIR', 'EDQUOT']);
 
@@ -60,5 +65,54 @@ export class RetryDiscipline implements ActivityInboundCallsInterceptor {
       throw failure(ErrorType.PayloadsTooLarge, `${Context.current().info.activityType} returned ${(bytes / 1e6).toFixed(1)} MB, over Temporal's 2 MB payload limit; this is a bug in anime-dub (lists must travel by reference), please report it`);
     }
     return result;
+  }
+}
+
+/**
+ * The s3 artifact store's half in the worker (activities/jobMirror.ts): before an activity, its job folder is
+ * pulled from the store into this host's output root and the canonical paths in its arguments made this host's;
+ * after it succeeds, what it changed is pushed and the paths in its result made canonical again. prepareJob (whose
+ * folder is not chosen yet) pulls the folders its input may claim, and pushes the one it claimed.
+ */
+export class MirroredJobFolders implements ActivityInboundCallsInterceptor {
+  constructor(private readonly mirror: JobFolderMirror) {}
+
+  async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+    const ctx = Context.current();
+    const args = this.mirror.toLocal(input.args);
+    const first = args[0] as (Partial<PreparedJob> & JobOptionsInput) | undefined;
+    const beat = setInterval(() => ctx.heartbeat(ctx.info.heartbeatDetails), 5_000);
+    let views: FolderView[];
+    try {
+      views = await Promise.all(this.folders(ctx.info.activityType, first).map((dir) => this.mirror.pull(dir)));
+    } finally {
+      clearInterval(beat);
+    }
+    const result = await next({ ...input, args });
+    const prepared = ctx.info.activityType === 'prepareJob' ? result as PreparedJob : first;
+    const dir = prepared?.job ? path.join(prepared.job.root, prepared.job.name) : undefined;
+    if (dir) {
+      const view = views.find((v) => v.dir === dir) ?? { dir, local: new Set<string>(), remote: new Map<string, string>() };
+      const inputs = Object.values(prepared?.options?.stored ?? {}).filter((r) => r !== undefined);
+      const again = setInterval(() => ctx.heartbeat(ctx.info.heartbeatDetails), 5_000);
+      try {
+        await this.mirror.push(view, inputs);
+      } finally {
+        clearInterval(again);
+      }
+    }
+    return this.mirror.toCanonical(result);
+  }
+
+  /** The job folder(s) an activity works in, on this host. */
+  private folders(activity: string, first: (Partial<PreparedJob> & JobOptionsInput) | undefined): string[] {
+    if (activity !== 'prepareJob') {
+      const job = first?.job;
+      return job && typeof job.root === 'string' && typeof job.name === 'string' ? [path.join(job.root, job.name)] : [];
+    }
+    const parsed = parseJobOptions(first);
+    if (!parsed.ok) return [];
+    const base = path.join(this.mirror.localRoot, parsed.options.outputDir ?? '');
+    return folderCandidates(parsed.options.video, dubLanguage(parsed.options)).map((name) => path.join(base, name));
   }
 }

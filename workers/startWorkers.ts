@@ -11,7 +11,9 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, t
 import * as activities from '../activities/index.js';
 import type { Settings } from '../config/schema.js';
 import { closeEngineHosts } from '../engines/engineHost.js';
-import { RetryDiscipline } from './interceptors.js';
+import { MirroredJobFolders, RetryDiscipline } from './interceptors.js';
+import { openArtifactStore, S3Store, storeSettingsOf, useArtifactStore } from '../activities/artifactStore.js';
+import { JobFolderMirror } from '../activities/jobMirror.js';
 import { connectionOptionsOf, resolveTemporalTarget, withConnectionErrors, type TemporalTarget } from '../client/connection.js';
 import type { WorkerRole } from './roles.js';
 import { runtimeTelemetry, workerIdentity } from './observability.js';
@@ -111,6 +113,16 @@ export async function startWorkers(
   const common = { connection, namespace: target.namespace, shutdownGraceTime: '10s' as const };
   const identity = (role: WorkerRole) => opts.identity ?? workerIdentity(role);
 
+  // With the s3 store every activity's job folder is mirrored through it (docs/DEPLOY.md); the shared folder needs nothing.
+  const activityRoles = roles.filter((r) => r !== 'workflows');
+  const store = activityRoles.length ? await openArtifactStore(storeSettingsOf(settings), settings.outputDir) : undefined;
+  useArtifactStore(store);
+  const mirror = store instanceof S3Store ? new JobFolderMirror(store, settings.outputDir) : undefined;
+  const activityInterceptors = [
+    ...(mirror ? [() => ({ inbound: new MirroredJobFolders(mirror) })] : []),
+    () => ({ inbound: new RetryDiscipline() }),
+  ];
+
   const workers: Worker[] = [];
   for (const role of roles) {
     if (role === 'workflows') {
@@ -128,7 +140,7 @@ export async function startWorkers(
         identity: identity(role),
         taskQueue: settings.queues[role],
         activities,
-        interceptors: { activity: [() => ({ inbound: new RetryDiscipline() })] },
+        interceptors: { activity: activityInterceptors },
         maxConcurrentActivityTaskExecutions: settings.concurrency[role],
         maxHeartbeatThrottleInterval: throttle,
         defaultHeartbeatThrottleInterval: throttle,
