@@ -1,9 +1,11 @@
 // Probe and validate the input, then extract the two audio tracks every later stage reads.
-import { access, constants, mkdir, stat } from 'node:fs/promises';
+import { access, constants, copyFile, link, mkdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadSettings, parseJobOptions } from '../config/load.js';
 import { extractArgv, probeArgv } from '../engines/ffmpeg.js';
 import { ErrorType, failure } from '../lib/errors.js';
+import type { JobOptions } from '../config/schema.js';
+import { artifactStoreInUse, ObjectStoreError, S3Store } from './artifactStore.js';
 import type { AudioTracks, JobRef, MediaInfo, PreparedJob, SubtitleStream } from '../lib/job.js';
 import type { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -119,6 +121,10 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   const options = parsed.options;
   const settings = loadSettings();
   options.video = path.resolve(options.video);
+  // The client's name for the input names the folder (the same folder as a shared-folder run); with the s3 store
+  // the bytes come from the store (each file checked against its SHA-256) into this host's cache.
+  const named = options.video;
+  const fetched = options.stored ? await fetchStoredInputs(options) : undefined;
   // The root is the worker's; job input names at most a sub-folder inside it (checked by the schema).
   const root = path.resolve(settings.outputDir);
 
@@ -167,7 +173,7 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   try {
     await mkdir(root, { recursive: true });
     await access(root, constants.W_OK);
-    job = await claimFolder(root, options.outputDir, options.video, dubLanguage(options));
+    job = await claimFolder(root, options.outputDir, named, dubLanguage(options));
   } catch (e) {
     if (e instanceof ApplicationFailure) throw e;
     throw failure(ErrorType.OutputNotWritable, `cannot write the output folder ${root}: ${(e as Error).message}`);
@@ -177,6 +183,9 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   if (ctx && workflowId) await lockFolder(jobDir(job), workflowId, (id) => isRunning(ctx, id));
   try {
     await ensureDirs(job, 'audio', 'tmp');
+    if (fetched) {
+      Object.assign(media, { path: await placeStoredInputs(job, options, fetched) });
+    }
     if (probe) await recordCommand(commandLog(job), probe);
   } catch (e) {
     throw failure(ErrorType.OutputNotWritable, `cannot write the output folder ${jobDir(job)}: ${(e as Error).message}`);
@@ -184,6 +193,64 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   // The validated options, so `anime-dub review … render` can re-run this job with edits.
   await writeAtomic(job, inJob(job, 'job.json'), JSON.stringify(options, null, 2));
   return { job, options, media, ttsEngine, separate, ...(subs?.inTarget ? { subsLanguage: options.tgt } : {}) };
+}
+
+type StoredName = 'video' | 'subs' | 'translatedSubs' | 'glossary';
+
+/** Where each stored input's bytes are on this host (its cache), with the name the client gave the file. */
+type FetchedInputs = Partial<Record<StoredName, { cached: string; name: string }>>;
+
+function optionPath(options: JobOptions, which: StoredName): string | undefined {
+  return which === 'glossary' ? options.mt.glossary : options[which];
+}
+
+function setOptionPath(options: JobOptions, which: StoredName, file: string): void {
+  if (which === 'glossary') options.mt.glossary = file;
+  else options[which] = file;
+}
+
+/** The job's stored inputs fetched through the worker's s3 store; the options then point at the cached copies. */
+async function fetchStoredInputs(options: JobOptions): Promise<FetchedInputs> {
+  const store = artifactStoreInUse();
+  if (!(store instanceof S3Store)) {
+    throw failure(ErrorType.InvalidConfig, "this job's input was uploaded to an s3 artifact store, but this worker has none (set DUB_ARTIFACT_STORE=s3, DUB_S3_ENDPOINT and DUB_S3_BUCKET as for the client)");
+  }
+  const out: FetchedInputs = {};
+  for (const which of ['video', 'subs', 'translatedSubs', 'glossary'] as const) {
+    const ref = options.stored?.[which];
+    const given = optionPath(options, which);
+    if (!ref) continue;
+    if (!given) throw failure(ErrorType.InvalidConfig, `stored.${which} names an uploaded file, but the job has no ${which === 'glossary' ? 'mt.glossary' : which}`);
+    let cached: string;
+    try {
+      cached = await store.getInput(ref);
+    } catch (e) {
+      // A key outside the inputs area, a hash that does not match, an object nobody uploaded: the job is wrong.
+      if (e instanceof ObjectStoreError && (e.status === 0 || e.status === 404)) throw failure(ErrorType.InvalidConfig, `stored.${which}: ${e.message}`);
+      throw e;
+    }
+    out[which] = { cached, name: path.basename(given) };
+    setOptionPath(options, which, cached);
+  }
+  return out;
+}
+
+/**
+ * The fetched inputs linked into the job folder (input/<name>), where every host finds them through the mirror;
+ * the options then name those copies. Returns the video's path.
+ */
+async function placeStoredInputs(job: JobRef, options: JobOptions, fetched: FetchedInputs): Promise<string> {
+  for (const which of ['video', 'subs', 'translatedSubs', 'glossary'] as const) {
+    const got = fetched[which];
+    if (!got) continue;
+    const dest = inJob(job, path.join('input', which === 'video' ? got.name : `${which}.${got.name}`));
+    await mkdir(path.dirname(dest), { recursive: true });
+    const tmp = tmpOf(dest);
+    await link(got.cached, tmp).catch(() => copyFile(got.cached, tmp));
+    await rename(tmp, dest);
+    setOptionPath(options, which, dest);
+  }
+  return options.video;
 }
 
 /** Whether a job is still running (unknown = assumed running: never take over a folder on a guess). */
