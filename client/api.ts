@@ -15,6 +15,9 @@ import type { JobQueues } from './queueHealth.js';
 import { dubJob } from '../workflows/dubJob.js';
 import { streamDub, type StreamDubResult } from '../workflows/streamDub.js';
 import { dubLanguage } from '../lib/languages.js';
+import { withStoredInputs } from './storedJobs.js';
+
+export { downloadOutputs, withStoredInputs } from './storedJobs.js';
 
 export type { JobOptions, JobOptionsInput, Settings } from '../config/schema.js';
 export { loadSettings, resolveJobOptions } from '../config/load.js';
@@ -71,7 +74,10 @@ export async function isJobRunning(client: Client, workflowId: string): Promise<
 }
 
 // Started by the workflow function itself (its name and its argument and result types), never by a string.
-export async function startDubJob(client: Client, settings: Settings, options: JobOptions, workflowId = jobIdFor(options, settings.outputDir)): Promise<WorkflowHandle<typeof dubJob>> {
+// With the s3 artifact store (DUB_ARTIFACT_STORE=s3) the input files are uploaded first and the job names their keys.
+export async function startDubJob(client: Client, settings: Settings, options: JobOptions, workflowId?: string): Promise<WorkflowHandle<typeof dubJob>> {
+  options = await withStoredInputs(settings, options);
+  workflowId ??= jobIdFor(options, settings.outputDir);
   return client.workflow.start(dubJob, {
     taskQueue: settings.queues.workflows,
     workflowId,
@@ -84,7 +90,9 @@ export async function startDubJob(client: Client, settings: Settings, options: J
 }
 
 /** A streaming run: chunk by chunk, with a live manifest and playlist under Output/<job>/stream/. */
-export async function startStreamDub(client: Client, settings: Settings, options: JobOptions, workflowId = jobIdFor(options, settings.outputDir, 'stream')): Promise<WorkflowHandle<typeof streamDub>> {
+export async function startStreamDub(client: Client, settings: Settings, options: JobOptions, workflowId?: string): Promise<WorkflowHandle<typeof streamDub>> {
+  options = await withStoredInputs(settings, options);
+  workflowId ??= jobIdFor(options, settings.outputDir, 'stream');
   return client.workflow.start(streamDub, {
     taskQueue: settings.queues.workflows,
     workflowId,

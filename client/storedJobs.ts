@@ -1,0 +1,66 @@
+// The client's half of the s3 artifact store (DUB_ARTIFACT_STORE=s3, docs/DEPLOY.md): workers on other hosts cannot
+// read the client's files, so the input (and any subtitle or glossary file the job names) is uploaded under a
+// content key the job carries, and the finished job's outputs are downloaded into the local output folder.
+import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { openArtifactStore, S3Store, storeSettingsOf, type ArtifactRef } from '../activities/artifactStore.js';
+import { getText, listObjects } from '../activities/s3Client.js';
+import type { JobOptions, Settings } from '../config/schema.js';
+
+let opened: { settings: Settings; store: Promise<S3Store | undefined> } | undefined;
+
+/** The installation's s3 store, or undefined with the shared folder (credentials from this process's AWS_* env). */
+export function s3StoreOf(settings: Settings): Promise<S3Store | undefined> {
+  if (settings.artifacts.store !== 's3') return Promise.resolve(undefined);
+  if (opened?.settings !== settings) {
+    opened = { settings, store: openArtifactStore(storeSettingsOf(settings), settings.outputDir).then((s) => s as S3Store) };
+  }
+  return opened.store;
+}
+
+const uploaded = (ref: ArtifactRef) => ({ key: ref.key, sha256: ref.sha256!, bytes: ref.bytes });
+
+/**
+ * With the s3 store: the job's input files uploaded (each once: the key is its SHA-256) and named in
+ * `options.stored`; the same content gives the same options, so the same job id. Unchanged with the shared folder.
+ */
+export async function withStoredInputs(settings: Settings, options: JobOptions): Promise<JobOptions> {
+  const store = await s3StoreOf(settings);
+  if (!store || options.stored) return options;
+  const isFile = (p: string | undefined) => !!p && !(p === options.subs && /^embedded(?::|$)/.test(p));
+  const put = async (p: string | undefined) => (isFile(p) ? uploaded(await store.putInput(p!)) : undefined);
+  const [video, subs, translatedSubs, glossary] = await Promise.all([put(options.video), put(options.subs), put(options.translatedSubs), put(options.mt.glossary)]);
+  return { ...options, stored: { video: video!, ...(subs ? { subs } : {}), ...(translatedSubs ? { translatedSubs } : {}), ...(glossary ? { glossary } : {}) } };
+}
+
+/**
+ * A finished job's outputs (the files at the top of its folder: dub video, subtitles, report, transcript) fetched
+ * from the s3 store into `<output root>/<job folder>/` here. `outputDir` is the job's folder as the workers name it
+ * (`s3://<bucket>/<prefix>jobs/<folder>`); returns the local folder and the files written.
+ */
+export async function downloadOutputs(settings: Settings, outputDir: string): Promise<{ dir: string; files: string[] }> {
+  const store = await s3StoreOf(settings);
+  if (!store) return { dir: outputDir, files: [] };
+  const root = `s3://${store.location.bucket}/${store.prefix}jobs/`;
+  if (!outputDir.startsWith(root)) throw new Error(`${outputDir} is not a job folder of the s3 store ${root}`);
+  const folder = outputDir.slice(root.length).replace(/\/+$/, '');
+  if (!folder || folder.split('/').some((p) => p === '..' || p === '.' || p === '')) throw new Error(`${outputDir} is not a job folder`);
+  const dir = path.join(path.resolve(settings.outputDir), ...folder.split('/'));
+  const prefix = `${store.prefix}jobs/${folder}/`;
+  const files: string[] = [];
+  for (const { key } of await listObjects(store.location, prefix)) {
+    const name = key.slice(prefix.length);
+    if (name.includes('/') || name.startsWith('.') || name === 'job.json') continue;
+    const entry = await getText(store.location, key);
+    if (!entry) continue;
+    const ref = JSON.parse(entry.text) as ArtifactRef;
+    const cached = await store.get(ref);
+    await mkdir(dir, { recursive: true });
+    const dest = path.join(dir, name);
+    const tmp = `${dest}.${process.pid}.part`;
+    await copyFile(cached, tmp);
+    await rename(tmp, dest).catch(async (e) => { await rm(tmp, { force: true }); throw e; });
+    files.push(dest);
+  }
+  return { dir, files: files.sort() };
+}
