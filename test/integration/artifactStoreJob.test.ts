@@ -1,6 +1,6 @@
 // A whole dub job through the s3 artifact store, against a real MinIO server and a real dev server: two worker
-// processes with separate output roots and caches (as two hosts would have), one polling only the cpu queue, the
-// other the gpu queue and workflows, so the job's activities are split across them. Its outputs are compared with
+// processes with separate output roots and caches (as two hosts would have), one polling the cpu queue, the other
+// the gpu queue (both take workflow tasks), so the job's activities are split across them. Its outputs are compared with
 // the same job run by one worker on a shared folder.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
@@ -75,7 +75,7 @@ describe('a dub job through the S3-compatible artifact store (real MinIO, two wo
     process.env.AWS_ACCESS_KEY_ID = minio.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = minio.secretAccessKey;
     workers.push(await startWorker('all', sharedQueues, { ANIME_DUB_OUTPUT_DIR: path.join(dir, 'shared-root') }));
-    // Host A: the cpu queue only. Host B: workflows and the gpu queue (dubLines' synthesis runs there).
+    // Host A: workflows and the cpu queue. Host B: workflows and the gpu queue (dubLines' synthesis runs there).
     workers.push(await startWorker('cpu', s3Queues, { ...s3Env, ANIME_DUB_OUTPUT_DIR: path.join(dir, 'hostA', 'out'), DUB_ARTIFACT_CACHE: path.join(dir, 'hostA', 'cache') }));
     workers.push(await startWorker('gpu', s3Queues, { ...s3Env, ANIME_DUB_OUTPUT_DIR: path.join(dir, 'hostB', 'out'), DUB_ARTIFACT_CACHE: path.join(dir, 'hostB', 'cache') }));
   }, 180_000);
