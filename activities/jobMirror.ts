@@ -12,7 +12,7 @@
 // Paths travel between hosts in one canonical form: `s3://<bucket>/<P>jobs` stands for the output root, so a path
 // an activity returns (PreparedJob.job.root, outputs) names the same file on every host, and is exactly where its
 // index object lives. The worker maps it to its own root before an activity and back after it.
-import { mkdir, readdir, rename, rm, link, lstat } from 'node:fs/promises';
+import { copyFile, link, lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { rememberHash, sha256Known, S3Store, type ArtifactRef } from './artifactStore.js';
 import { deleteObject, getText, listObjects, putText } from './s3Client.js';
@@ -91,7 +91,8 @@ export class JobFolderMirror {
       const cached = await this.store.get(entry);
       await mkdir(path.dirname(local), { recursive: true });
       const tmp = `${local}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.part`;
-      await link(cached, tmp);
+      // A hard link where the cache and the output root share a filesystem, else a copy.
+      await link(cached, tmp).catch(() => copyFile(cached, tmp));
       await rename(tmp, local);
       await rememberHash(local, entry.sha256);
     });
