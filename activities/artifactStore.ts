@@ -157,7 +157,9 @@ export class S3Store implements ArtifactStore {
     if ((await sha256Known(local).catch(() => undefined))?.sha256 === ref.sha256) return;
     await mkdir(path.dirname(local), { recursive: true });
     const tmp = `${local}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.part`;
-    await link(file, tmp).catch(() => copyFile(file, tmp));
+    // Small files (written in place by their makers: stamps, logs) are copied; media is linked.
+    if (ref.bytes < 1 << 20) await copyFile(file, tmp);
+    else await link(file, tmp).catch(() => copyFile(file, tmp));
     await rename(tmp, local);
     await rememberHash(local, ref.sha256);
   }

@@ -45,6 +45,20 @@ async function walk(dir: string, rel = ''): Promise<string[]> {
   return out;
 }
 
+/**
+ * Smaller files are copied out of the cache, larger ones hard-linked. Small files (stamps, JSON, logs) are the ones
+ * written in place; a hard link would let such a write reach the cache and every other file of the same content.
+ * Media is always written to a temp name and renamed (a new inode), so linking it is safe and saves the space.
+ */
+export const LINK_MIN_BYTES = 1 << 20;
+
+export async function placeFrom(cached: string, dest: string, bytes: number): Promise<void> {
+  const tmp = `${dest}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.part`;
+  if (bytes < LINK_MIN_BYTES) await copyFile(cached, tmp);
+  else await link(cached, tmp).catch(() => copyFile(cached, tmp)); // a copy where they are on different filesystems
+  await rename(tmp, dest);
+}
+
 export class JobFolderMirror {
   /** The output root as every host names it. */
   readonly canonicalRoot: string;
@@ -74,8 +88,26 @@ export class JobFolderMirror {
     return `${this.store.prefix}jobs/${rel.split(path.sep).join('/')}/`;
   }
 
-  /** Brings the folder up to the store's index: missing or changed files linked in from this host's cache. */
-  async pull(dir: string): Promise<FolderView> {
+  /** What each file held when this host last pulled or pushed it: a file changed since is a local activity's. */
+  private synced = new Map<string, string>();
+  /** Pulls and pushes of one folder on this host run one at a time (parallel activities of one job). */
+  private queues = new Map<string, Promise<unknown>>();
+
+  private serial<T>(dir: string, work: () => Promise<T>): Promise<T> {
+    const before = this.queues.get(dir) ?? Promise.resolve();
+    const mine = before.then(work, work);
+    const tail = mine.catch(() => undefined);
+    this.queues.set(dir, tail);
+    tail.then(() => { if (this.queues.get(dir) === tail) this.queues.delete(dir); });
+    return mine;
+  }
+
+  /** Brings the folder up to the store's index: missing or changed files placed from this host's cache. */
+  pull(dir: string): Promise<FolderView> {
+    return this.serial(dir, () => this.pullNow(dir));
+  }
+
+  private async pullNow(dir: string): Promise<FolderView> {
     const prefix = this.folderKey(dir);
     const listed = await listObjects(this.store.location, prefix);
     const remote = new Map<string, string>();
@@ -87,18 +119,25 @@ export class JobFolderMirror {
       remote.set(rel, entry.sha256);
       const local = path.join(dir, ...rel.split('/'));
       const have = await sha256Known(local).catch(() => undefined);
-      if (have?.sha256 === entry.sha256) return;
+      if (have?.sha256 === entry.sha256) {
+        this.synced.set(local, entry.sha256);
+        return;
+      }
+      // Changed here since this host last synced it: an activity running here now made it, and will push it.
+      if (have && this.synced.has(local) && this.synced.get(local) !== have.sha256) return;
       const cached = await this.store.get(entry);
       await mkdir(path.dirname(local), { recursive: true });
-      const tmp = `${local}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.part`;
-      // A hard link where the cache and the output root share a filesystem, else a copy.
-      await link(cached, tmp).catch(() => copyFile(cached, tmp));
-      await rename(tmp, local);
+      await placeFrom(cached, local, entry.bytes);
       await rememberHash(local, entry.sha256);
+      this.synced.set(local, entry.sha256);
     });
-    // Deleted on another host since this host last looked: deleted here too.
+    // Deleted on another host since this host last looked: deleted here too, unless changed here since.
     for (const rel of this.lastIndex.get(prefix) ?? []) {
-      if (!remote.has(rel)) await rm(path.join(dir, ...rel.split('/')), { force: true });
+      if (remote.has(rel)) continue;
+      const local = path.join(dir, ...rel.split('/'));
+      const have = await sha256Known(local).catch(() => undefined);
+      if (have && have.sha256 === this.synced.get(local)) await rm(local, { force: true });
+      this.synced.delete(local);
     }
     this.lastIndex.set(prefix, new Set(remote.keys()));
     return { dir, local: new Set(await walk(dir)), remote };
@@ -121,7 +160,11 @@ export class JobFolderMirror {
    * files gone since `before` unindexed. `inputs` are the job's stored inputs: linked into the folder, they are
    * indexed under their inputs/ key instead of being uploaded a second time.
    */
-  async push(before: FolderView, inputs: ArtifactRef[] = []): Promise<{ uploaded: number; removed: number }> {
+  push(before: FolderView, inputs: ArtifactRef[] = []): Promise<{ uploaded: number; removed: number }> {
+    return this.serial(before.dir, () => this.pushNow(before, inputs));
+  }
+
+  private async pushNow(before: FolderView, inputs: ArtifactRef[]): Promise<{ uploaded: number; removed: number }> {
     const prefix = this.folderKey(before.dir);
     const now = await walk(before.dir);
     let uploaded = 0;
@@ -129,7 +172,11 @@ export class JobFolderMirror {
       const file = path.join(before.dir, ...rel.split('/'));
       const st = await lstat(file).catch(() => undefined);
       if (!st?.isFile()) return;
-      const { sha256, bytes } = await sha256Known(file);
+      // Gone since the walk (a parallel activity here removed it): its own push says so.
+      const known = await sha256Known(file).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return undefined; throw e; });
+      if (!known) return;
+      const { sha256, bytes } = known;
+      this.synced.set(file, sha256);
       if (before.remote.get(rel) === sha256) return;
       const input = inputs.find((i) => i.sha256 === sha256 && i.bytes === bytes);
       const ref = input ? { ...input, key: this.store.prefix + input.key } : await this.store.put(file, { sha256, bytes });
@@ -141,6 +188,7 @@ export class JobFolderMirror {
     let removed = 0;
     for (const rel of before.local) {
       if (present.has(rel)) continue;
+      this.synced.delete(path.join(before.dir, ...rel.split('/')));
       await deleteObject(this.store.location, prefix + rel);
       before.remote.delete(rel);
       removed++;
