@@ -17,6 +17,7 @@ import { listObjects } from '../../activities/s3Client.js';
 import { writeSrt } from '../fixtures/media.js';
 import { closeTestClient, tempDir, testClient } from '../support/jobs.js';
 import { startMinio, type MinioServer } from '../support/minio.js';
+import { PROJECT_ROOT, TEST_ADDRESS } from '../support/env.js';
 import { queuesFor, startWorker, type Queues, type WorkerProcess } from '../support/workers.js';
 
 const LINES = ['Good morning.', 'Where is the station?', 'I like the red car.', 'Thank you very much.', 'See you tomorrow.', 'The house is big.'];
@@ -158,6 +159,26 @@ describe('a dub job through the S3-compatible artifact store (real MinIO, two wo
     expect(existsSync(path.join(folderA, '.lock'))).toBe(false);
     expect(existsSync(path.join(splitDownloaded, '.lock'))).toBe(false);
   });
+
+  it('`anime-dub run` with the s3 store uploads the input, and downloads the outputs into its own output folder; the workers reuse their finished work', async () => {
+    const out = path.join(dir, 'cli-client', 'out');
+    const r = await execa(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'client', 'cli.js'), 'run', clip.video, '--subs', clip.subs, '--src', 'en', '--tgt', 'es', '--mt', 'apertium', '--tts', 'espeak-ng', '--separation', 'off'], {
+      env: { ...queueEnv(s3Queues), ...s3Env, TEMPORAL_ADDRESS: TEST_ADDRESS, ANIME_DUB_OUTPUT_DIR: out, DUB_ARTIFACT_CACHE: path.join(dir, 'cli-client', 'cache'), CI: '1' },
+      reject: false, timeout: 170_000,
+    });
+    expect({ code: r.exitCode, stderr: r.exitCode ? r.stderr : '' }).toEqual({ code: 0, stderr: '' });
+    expect(r.stdout).toMatch(/Fetched \d+ output file\(s\) from the s3 artifact store \(s3:\/\/dub-artifacts\/studio\/jobs\/episode\.es\)/);
+    const local = path.join(out, 'episode.es');
+    expect(r.stdout).toContain(`→ ${local}`);
+    expect(r.stdout).toContain(path.join(local, split.outputs.mp4));
+    expect(await sha(path.join(local, split.outputs.targetSrt))).toBe(await sha(path.join(shared.outputDir, shared.outputs.targetSrt)));
+    expect(await dubPcmHash(path.join(local, split.outputs.mp4))).toBe(await dubPcmHash(path.join(shared.outputDir, shared.outputs.mp4)));
+    // Another client folder, so another job id; the same input in the workers' folders, so nothing is said again.
+    const id = /Started job (\S+)/.exec(r.stdout)?.[1];
+    expect(id).toBeDefined();
+    const again = await (await testClient()).workflow.getHandle(id!).result() as DubJobResult;
+    expect(again.resynthesized).toBe(0);
+  }, 180_000);
 
   it('a job cannot name an endpoint, a bucket or credentials, nor a key outside the inputs area: refused by the strict schema', async () => {
     const client = await testClient();
