@@ -17,7 +17,7 @@ import { streamDub, type StreamDubResult } from '../workflows/streamDub.js';
 import { dubLanguage } from '../lib/languages.js';
 import { withStoredInputs } from './storedJobs.js';
 
-export { downloadOutputs, withStoredInputs } from './storedJobs.js';
+export { downloadOutputs, withLocalOutputs, withStoredInputs } from './storedJobs.js';
 
 export type { JobOptions, JobOptionsInput, Settings } from '../config/schema.js';
 export { loadSettings, resolveJobOptions } from '../config/load.js';

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { openArtifactStore, S3Store, storeSettingsOf, type ArtifactRef } from '../activities/artifactStore.js';
 import { getText, listObjects } from '../activities/s3Client.js';
 import type { JobOptions, Settings } from '../config/schema.js';
+import type { DubJobResult } from '../lib/job.js';
 
 let opened: { settings: Settings; store: Promise<S3Store | undefined> } | undefined;
 
@@ -63,4 +64,17 @@ export async function downloadOutputs(settings: Settings, outputDir: string): Pr
     files.push(dest);
   }
   return { dir, files: files.sort() };
+}
+
+/**
+ * A finished job's result as this machine sees it: with the s3 store its outputs are downloaded first and the result
+ * names the local folder (`say` hears where they came from). Unchanged with the shared folder, and for a streamed
+ * job (its chunks are not downloaded yet: docs/DEPLOY.md).
+ */
+export async function withLocalOutputs<R extends DubJobResult | { manifest: string }>(settings: Settings, result: R, say: (line: string) => void = () => {}): Promise<R> {
+  if (settings.artifacts.store !== 's3' || 'manifest' in result) return result;
+  const dub = result as DubJobResult;
+  const got = await downloadOutputs(settings, dub.outputDir);
+  say(`Fetched ${got.files.length} output file(s) from the s3 artifact store (${dub.outputDir})`);
+  return { ...dub, outputDir: got.dir } as R;
 }

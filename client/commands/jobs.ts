@@ -5,6 +5,7 @@ import { waitingNote, type JobQueues } from '../queueHealth.js';
 import { printable, printableLines } from '../terminalText.js';
 import { context, fail, jobLink } from './context.js';
 import { printResult } from './follow.js';
+import { withLocalOutputs } from '../storedJobs.js';
 import type { Command } from 'commander';
 
 export function addJobCommands(program: Command): void {
@@ -42,7 +43,7 @@ export function addJobCommands(program: Command): void {
     .action(async (id: string) => {
       const ctx = await context();
       try {
-        printResult(ctx, id, await waitForResult(ctx.client, id));
+        printResult(ctx, id, await withLocalOutputs(ctx.settings, await waitForResult(ctx.client, id), (line) => console.log(line)));
         process.exit(0);
       } catch (e) {
         fail(`job ${id} failed: ${failureMessage(e)}`);

@@ -5,7 +5,7 @@ import { loadSettings, resolveJobOptions } from '../../config/load.js';
 import { LIPSYNC_PLUGIN_NAMES, type JobOptions, type Settings } from '../../config/schema.js';
 import { ALL_ROLES } from '../../workers/roles.js';
 import type { RunningWorkers } from '../../workers/startWorkers.js';
-import { downloadOutputs, withStoredInputs } from '../storedJobs.js';
+import { withLocalOutputs, withStoredInputs } from '../storedJobs.js';
 import { isJobRunning, jobIdFor, cancelJob, failureMessage, newJobId, startDubJob, startStreamDub, waitForResult } from '../api.js';
 import { ensureBackgroundWorker } from '../backgroundWorker.js';
 import { resolveTemporalTarget } from '../connection.js';
@@ -98,9 +98,8 @@ async function runBatch(
     process.stderr.write(`started ${workflowId} for ${job.video}\n`);
     if (detach) return { video: job.video, id: workflowId, ok: true, detail: 'started' };
     try {
-      let result = await waitForResult(ctx.client, workflowId);
+      const result = await withLocalOutputs(ctx.settings, await waitForResult(ctx.client, workflowId));
       process.stderr.write(`done    ${workflowId}\n`);
-      if (ctx.settings.artifacts.store === 's3' && !('manifest' in result)) result = { ...result, outputDir: (await downloadOutputs(ctx.settings, result.outputDir)).dir };
       const main = 'manifest' in result ? path.join(result.outputDir, result.final ?? result.manifest) : path.join(result.outputDir, result.outputs.mkv);
       return { video: job.video, id: workflowId, ok: true, detail: main };
     } catch (e) {
@@ -246,13 +245,8 @@ export function addRunCommand(program: Command): void {
         cancelJob(ctx.client, handle.workflowId).catch(() => {});
       });
       try {
-        let result = await follow(ctx, handle.workflowId);
-        if (ctx.settings.artifacts.store === 's3' && !('manifest' in result)) {
-          // The workers' folders are on other hosts: the outputs come down from the store into the local output folder.
-          const got = await downloadOutputs(ctx.settings, result.outputDir);
-          console.log(`Fetched ${got.files.length} output file(s) from the s3 artifact store (${result.outputDir})`);
-          result = { ...result, outputDir: got.dir };
-        }
+        // With the s3 store the workers' folders are on other hosts: the outputs come down into the local output folder.
+        const result = await withLocalOutputs(ctx.settings, await follow(ctx, handle.workflowId), (line) => console.log(line));
         printResult(ctx, handle.workflowId, result);
         await workers?.shutdown();
         process.exit(0);
