@@ -1,5 +1,5 @@
 // The artifact stores against the real thing: an S3-compatible server (MinIO, built by scripts/setup.sh) with two
-// "hosts" whose local caches differ, and the shared folder. Not yet wired into the pipeline's activities.
+// "hosts" whose local caches differ, and the shared folder. A whole job through it: artifactStoreJob.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
