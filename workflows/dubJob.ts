@@ -8,8 +8,10 @@ import {
 import { DEFAULT_PLACEMENT, DEFAULT_QUEUES } from '../config/placement.js';
 import type { Queues } from '../config/schema.js';
 import type { DubJobInput, DubJobResult, LineSet, LipsyncOutcome, PreparedJob, TranslatedLine } from '../lib/job.js';
-import { progressQuery, ProgressTracker, type Stage } from '../lib/progress.js';
-import { applyOverrides, approveSignal, editLineUpdate, editProblem, emptyOverrides, mergeEdit } from '../lib/review.js';
+import { ProgressTracker, type Stage } from '../lib/progress.js';
+import { progressQuery } from './messages.js';
+import { applyOverrides, editProblem, emptyOverrides, mergeEdit } from '../lib/review.js';
+import { approveSignal, editLineUpdate } from './messages.js';
 import { DubSourceLangKey, DubStageKey, DubTargetLangKey } from '../lib/searchAttributes.js';
 import { activitiesOn, dubEachLine, type Activities } from './shared.js';
 import { dubLanguage } from '../lib/languages.js';

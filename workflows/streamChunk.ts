@@ -3,7 +3,8 @@
 import { setHandler } from '@temporalio/workflow';
 import type { Chunk } from '../lib/chunkPlan.js';
 import type { PreparedJob } from '../lib/job.js';
-import { progressQuery, type Stage } from '../lib/progress.js';
+import { type Stage } from '../lib/progress.js';
+import { progressQuery } from './messages.js';
 import type { ChunkProgress } from '../lib/streamProgress.js';
 import type { ChunkEntry } from '../lib/streamManifest.js';
 import { activitiesOn, dubEachLine } from './shared.js';

@@ -8,7 +8,7 @@ import { DEFAULT_PLACEMENT, DEFAULT_QUEUES } from '../config/placement.js';
 import type { Queues } from '../config/schema.js';
 import type { Chunk } from '../lib/chunkPlan.js';
 import type { DubJobInput, JobRef, PreparedJob } from '../lib/job.js';
-import { progressQuery } from '../lib/progress.js';
+import { progressQuery } from './messages.js';
 import { DubStageKey } from '../lib/searchAttributes.js';
 import { initialEntries, type ChunkEntry } from '../lib/streamManifest.js';
 import type { StreamProgress, StreamStage } from '../lib/streamProgress.js';
