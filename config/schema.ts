@@ -2,7 +2,7 @@
 import { z } from 'zod';
 
 // Queue kinds and placement live in ./placement.ts (no zod there: the workflow bundle imports them).
-import { DEFAULT_PLACEMENT, DEFAULT_QUEUES, PLACEABLE_ACTIVITIES, QUEUE_KINDS, type Placement, type PlaceableActivity } from './placement.js';
+import { DEFAULT_PLACEMENT, DEFAULT_QUEUES, PLACEABLE_ACTIVITIES, QUEUE_KINDS } from './placement.js';
 export { DEFAULT_PLACEMENT, DEFAULT_QUEUES, PLACEABLE_ACTIVITIES, QUEUE_KINDS, queueKindOf, type Placement, type PlaceableActivity, type QueueKind } from './placement.js';
 
 const lang = z.string().regex(/^[a-z]{2,3}$/, 'a 2- or 3-letter language code such as en, es, ja');
