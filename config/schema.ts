@@ -298,6 +298,11 @@ export const settingsSchema = z.object({
     /** host:port serving /metrics (e.g. 0.0.0.0:9464); one per worker process. */
     prometheus: z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'host:port such as 0.0.0.0:9464').optional(),
   }).prefault({}),
+  /**
+   * OpenTelemetry traces of every job (workflow, each activity, the client's start) sent over OTLP/HTTP to the
+   * collector the standard OTEL_EXPORTER_OTLP_* variables name; off by default.
+   */
+  tracing: z.object({ otlp: boolish.default(false) }).prefault({}),
   job: jobOptionsSchema.omit({ video: true, queues: true, placement: true, searchAttributes: true }).prefault({}),
 });
 export type Settings = z.output<typeof settingsSchema>;
@@ -376,6 +381,7 @@ export const ENV_NAMES: Record<string, string> = {
   ENGINE_HOSTS: 'engines.hosts',
   ENGINE_MODELS_DIR: 'engines.modelsDir',
   DUB_METRICS_PROMETHEUS: 'metrics.prometheus',
+  DUB_OTEL_TRACES: 'tracing.otlp',
 };
 /** MT_LLM_ENDPOINTS='{"name":{"baseUrl":"https://…/v1","apiKeyEnv":"VAR"}}': the worker's LLM endpoints. */
 export const LLM_ENDPOINTS_ENV = 'MT_LLM_ENDPOINTS';
