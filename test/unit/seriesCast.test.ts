@@ -4,6 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdir, mkdtemp, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { jobIdFor } from '../../client/api.js';
 import { jobOptionsSchema } from '../../config/schema.js';
 import { ESPEAK_VARIANTS } from '../../engines/tts.js';
 import { castTable, castVoices, EMPTY_CAST, mergeCasts, setCastVoice, voiceCandidates, voiceKey } from '../../lib/cast.js';
@@ -89,6 +90,11 @@ describe('series options (job input is untrusted)', () => {
     const twice = { version: 1, entries: [{ speaker: 'A', engine: 'espeak-ng', voice: 'en' }, { speaker: 'A', engine: 'espeak-ng', voice: 'en+f2' }] };
     expect(parse({ cast: twice }).success).toBe(false);
     expect(parse({}).success).toBe(false);
+  });
+  it('the series is part of a job’s id: the same episode with and without it (or in two series) are two jobs', () => {
+    const id = (series?: unknown) => jobIdFor(jobOptionsSchema.parse({ video: '/v/ep1.mkv', ...(series ? { series } : {}) }), '/out');
+    expect(new Set([id(), id({ name: 'A' }), id({ name: 'B' })]).size).toBe(3);
+    expect(id({ name: 'A' })).toBe(id({ name: 'A' }));
   });
   it('without --series the options carry no series key (job ids and histories of such jobs are unchanged)', () => {
     expect('series' in jobOptionsSchema.parse({ video: 'a.mp4' })).toBe(false);
