@@ -116,7 +116,11 @@ export async function updateCast<T>(dir: string, o: LockOptions, change: (cast: 
   return withCastLock(dir, o, async () => {
     const before = await readCast(dir);
     const { cast, result } = await change(before);
-    if (JSON.stringify(cast) !== JSON.stringify(before)) await writeCast(dir, castSchema.parse(cast));
+    if (JSON.stringify(cast) === JSON.stringify(before)) return result;
+    // A voice the cast cannot hold (a piper model path with a space, say) is this job's problem to name, not to retry.
+    const checked = castSchema.safeParse(cast);
+    if (!checked.success) throw failure(ErrorType.InvalidConfig, `the cast in ${dir} cannot hold this change: ${describeIssues(checked.error, cast)}`);
+    await writeCast(dir, checked.data);
     return result;
   });
 }

@@ -74,9 +74,12 @@ export function castVoices(cast: Cast, speakers: readonly string[], o: AssignOpt
   let shared = 0;
   const voices = speakers.map((speaker, i): SpeakerVoice => {
     const jobReference = o.engine === 'xtts' ? `voices/${jobRefs[i]}.wav` : undefined;
-    const have = entries.find((e) => e.speaker === speaker && e.engine === o.engine);
-    if (have) {
+    const at = entries.findIndex((e) => e.speaker === speaker && e.engine === o.engine);
+    if (at >= 0) {
+      const have = entries[at];
       known.push(speaker);
+      // A cloned voice the cast knows but has no clip for yet (a --cast entry): this episode's clip becomes it.
+      if (o.engine === 'xtts' && !have.reference) entries[at] = { ...have, reference: `voices/${uniqueName(jobRefs[i], usedRefs)}.wav` };
       const chosen = o.speakerVoices?.[speaker];
       return chosen ? { speaker, voice: chosen } : voiceOfEntry(have, jobReference);
     }
@@ -107,6 +110,14 @@ export function castVoices(cast: Cast, speakers: readonly string[], o: AssignOpt
     voices, cast: { version: 1, entries }, known, added,
     ...(shared ? { note: `${o.engine} has ${candidates.length} distinct voices; ${shared} new speaker(s) share one` } : {}),
   };
+}
+
+/** Where `cast set` puts a speaker's own xtts clip: their existing one, else a name no other speaker's clip has. */
+export function castReferenceFor(cast: Cast, speaker: string): string {
+  const have = castEntry(cast, speaker, 'xtts')?.reference;
+  if (have) return have;
+  const used = new Set(cast.entries.flatMap((e) => (e.reference ? [e.reference.toLowerCase()] : [])));
+  return `voices/${uniqueName(referenceNames([speaker])[0], used)}.wav`;
 }
 
 function uniqueName(base: string, used: Set<string>): string {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadSettings, resolveJobOptions } from '../../config/load.js';
 import { CAST_ENGINES, castEntrySchema, castSchema, describeIssues, seriesNameProblem, type Cast, type CastEntry } from '../../config/schema.js';
-import { castTable, castEntry, setCastVoice } from '../../lib/cast.js';
+import { castReferenceFor, castTable, castEntry, setCastVoice } from '../../lib/cast.js';
 import { referenceNames, type VoiceEngine } from '../../lib/voices.js';
 import { printableLines } from '../terminalText.js';
 import { fail } from './context.js';
@@ -94,7 +94,8 @@ a speaker the cast knows keeps their voice. A change here applies to the next re
       const { readCast, seriesFolder, updateCast } = await import('../../activities/seriesCast.js');
       const { dir: planned, name } = seriesDirOf(o);
       const dir = await seriesFolder(path.dirname(path.dirname(planned)), name).catch((e: Error) => fail(e.message));
-      const engine = engineFor(await readCast(dir).catch((e: Error) => fail(e.message)), speaker, o.engine);
+      const current = await readCast(dir).catch((e: Error) => fail(e.message));
+      const engine = engineFor(current, speaker, o.engine);
       let entry: Partial<CastEntry> = { speaker, engine, addedBy: 'cast set' };
       if (o.pitch !== undefined) entry.pitch = Number(o.pitch);
       if (o.speakerId !== undefined) entry.speakerId = Number(o.speakerId);
@@ -102,7 +103,7 @@ a speaker the cast knows keeps their voice. A change here applies to the next re
       if (engine === 'xtts') {
         clip = path.resolve(voice);
         if (!(await stat(clip).catch(() => undefined))?.isFile()) fail(`xtts voices are reference clips: ${voice} is not a file`, 2);
-        entry.reference = `voices/${referenceNames([speaker])[0]}.wav`;
+        entry.reference = castReferenceFor(current, speaker); // named again under the lock below
       } else {
         entry.voice = engine === 'piper' && voice.includes('/') ? path.resolve(voice) : voice;
       }
@@ -111,6 +112,7 @@ a speaker the cast knows keeps their voice. A change here applies to the next re
       entry = checked.data;
       await updateCast(dir, { owner: 'anime-dub cast set' }, async (c) => {
         if (clip) {
+          entry.reference = castReferenceFor(c, speaker);
           const dest = path.join(dir, entry.reference!);
           await mkdir(path.dirname(dest), { recursive: true });
           await copyFile(clip, `${dest}.tmp`);

@@ -5,18 +5,22 @@
 import { describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { Cast } from '../../config/schema.js';
 import { measureClipFeatures } from '../../activities/prosodyFeatures.js';
 import type { DubJobResult } from '../../lib/job.js';
 import type { VoicePlan } from '../../lib/voices.js';
 import { dialogueClip } from '../fixtures/media.js';
-import { PROJECT_ROOT } from '../support/env.js';
+import { PROJECT_ROOT, TEST_ADDRESS } from '../support/env.js';
 import { jobInput, startJob, tempDir } from '../support/jobs.js';
 import { withWorker } from '../support/workers.js';
 
 const CLI = path.join(PROJECT_ROOT, 'dist', 'client', 'cli.js');
-const cli = (args: string[]) => execa(process.execPath, [CLI, ...args], { env: { ...process.env, CI: '1' }, reject: false, timeout: 120_000 });
+const STANDINS = path.join(PROJECT_ROOT, 'test', 'fixtures', 'standins');
+/** Coqui's TTS module as a stand-in (its weights cannot be installed here), for the worker and the CLI alike. */
+const XTTS_STANDIN_ENV = { PATH: `${STANDINS}${path.delimiter}${process.env.PATH}`, PYTHONPATH: path.join(STANDINS, 'coqui'), COQUI_TOS_AGREED: '1' };
+const cli = (args: string[], env: Record<string, string> = {}) => execa(process.execPath, [CLI, ...args], { env: { ...process.env, CI: '1', ...env }, reject: false, timeout: 150_000 });
 
 const assTime = (s: number) => {
   const cs = Math.round(s * 100);
@@ -72,16 +76,16 @@ async function espeakVoices(r: DubJobResult): Promise<Map<number, string>> {
 }
 
 describe('one cast for a whole season (espeak-ng, ASS speakers, real dev server and worker, real CLI)', () => {
-  const queues = withWorker('seriescast', { prepare: () => dialogueClip() });
+  const queues = withWorker('seriescast', { prepare: () => dialogueClip(), env: XTTS_STANDIN_ENV });
 
   /** An episode: its own copy of the clip (so its own output folder), its ASS speakers, the shared series. */
-  const episode = async (dir: string, name: string, speakers: string[], series: string) => {
+  const episode = async (dir: string, name: string, speakers: string[], series: string, engine: 'espeak-ng' | 'xtts' = 'espeak-ng') => {
     const clip = await dialogueClip();
     const video = path.join(dir, 'in', `${name}.mp4`);
     await mkdir(path.dirname(video), { recursive: true });
     await copyFile(clip.video, video);
     const subs = await writeAss(path.join(dir, 'in', `${name}.ass`), speakers);
-    return jobInput(video, queues, path.join(dir, 'out'), { subs, translate: false, tts: { engine: 'espeak-ng' }, series: { name: series } });
+    return jobInput(video, queues, path.join(dir, 'out'), { subs, translate: false, tts: { engine }, series: { name: series } });
   };
 
   let season: { dir: string; ep1: DubJobResult; ep2: DubJobResult } | undefined;
@@ -169,5 +173,48 @@ describe('one cast for a whole season (espeak-ng, ASS speakers, real dev server 
     expect(p.speakers).toEqual([{ speaker: 'Aoi', voice: 'en+f5' }, { speaker: 'Ren', voice: 'en+f2' }]);
     expect(p.cast).toEqual({ known: ['Aoi'], added: ['Ren'] });
     await expect(readFile(path.join(dir, 'out', 'series', 'unused', 'cast.json'))).rejects.toThrow(/ENOENT/);
+  }, 300_000);
+
+  it('xtts (Coqui stand-in): a speaker’s reference clip is cut once, kept in the series folder, and cloned from in later episodes', async () => {
+    const dir = await tempDir('series-xtts');
+    const ep1: DubJobResult = await (await startJob(await episode(dir, 'ep1', EP1, 'Cloned', 'xtts'), queues)).result();
+    const ep2: DubJobResult = await (await startJob(await episode(dir, 'ep2', EP2, 'Cloned', 'xtts'), queues)).result();
+    const series = path.join(dir, 'out', 'series', 'Cloned');
+    const cast = await readCastJson(path.join(dir, 'out'), 'Cloned');
+    expect(cast.entries.map((e) => [e.speaker, e.engine, e.reference])).toEqual([
+      ['Misaki', 'xtts', 'voices/Misaki.wav'], ['Kenji', 'xtts', 'voices/Kenji.wav'], ['Yui', 'xtts', 'voices/Yui.wav']]);
+    const bytes = (f: string) => readFile(f).then((b) => b.toString('base64'));
+    // Kenji speaks other lines in episode 2: his clip there is episode 1's (kept), not one cut from episode 2.
+    for (const who of ['Misaki', 'Kenji']) {
+      expect(await bytes(path.join(ep2.outputDir, 'voices', `${who}.wav`))).toBe(await bytes(path.join(ep1.outputDir, 'voices', `${who}.wav`)));
+      expect(await bytes(path.join(series, 'voices', `${who}.wav`))).toBe(await bytes(path.join(ep1.outputDir, 'voices', `${who}.wav`)));
+    }
+    expect(await bytes(path.join(series, 'voices', 'Yui.wav'))).toBe(await bytes(path.join(ep2.outputDir, 'voices', 'Yui.wav')));
+    const p2 = await plan(ep2);
+    expect(p2.speakers).toEqual([{ speaker: 'Kenji', reference: 'voices/Kenji.wav' }, { speaker: 'Yui', reference: 'voices/Yui.wav' }, { speaker: 'Misaki', reference: 'voices/Misaki.wav' }]);
+    expect((p2 as VoicePlan & { references: { speaker: string }[] }).references.map((r) => r.speaker)).toEqual(['Yui']); // only Yui's was cut
+
+    const audition = await cli(['cast', 'audition', 'Kenji', '--series', 'Cloned', '--output', path.join(dir, 'out')], XTTS_STANDIN_ENV);
+    expect(audition.stderr).toBe('');
+    expect(audition.exitCode).toBe(0);
+    expect((await measureClipFeatures(audition.stdout.trim())).rmsDb).toBeGreaterThan(-60);
+  }, 300_000);
+
+  it('`anime-dub run --series NAME --cast FILE` against a Temporal service: the CLI reads the file, the job sends its content, the series takes its voices', async () => {
+    const dir = await tempDir('series-cli');
+    const input = await episode(dir, 'epR', ['Aoi', 'Ren', 'Aoi', 'Ren', 'Aoi', 'Ren'], 'ByCli');
+    const castFile = path.join(dir, 'in', 'cast.json');
+    await writeFile(castFile, JSON.stringify({ version: 1, entries: [{ speaker: 'Ren', engine: 'espeak-ng', voice: 'en+m4' }] }));
+    const env = { TEMPORAL_ADDRESS: TEST_ADDRESS, DUB_QUEUE_WORKFLOWS: queues.workflows, DUB_QUEUE_CPU: queues.cpu, DUB_QUEUE_GPU: queues.gpu, ANIME_DUB_OUTPUT_DIR: os.tmpdir() };
+    const r = await cli(['run', input.video, '--subs', input.subs!, '--no-translate', '--tts', 'espeak-ng', '--src', 'en', '--series', 'ByCli', '--cast', castFile, '--output', path.join(dir, 'out')], env);
+    expect(r.exitCode).toBe(0);
+    const p = JSON.parse(await readFile(path.join(dir, 'out', 'epR.en', 'voices', 'voices.json'), 'utf8')) as VoicePlan;
+    expect(p.speakers).toEqual([{ speaker: 'Aoi', voice: 'en' }, { speaker: 'Ren', voice: 'en+m4' }]);
+    const cast = await readCastJson(path.join(dir, 'out'), 'ByCli');
+    expect(cast.entries.map((e) => [e.speaker, e.voice])).toEqual([['Ren', 'en+m4'], ['Aoi', 'en']]);
+
+    const missing = await cli(['run', input.video, '--cast', path.join(dir, 'nope.json'), '--output', path.join(dir, 'out')], env);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/--cast .*nope\.json: no such file/);
   }, 300_000);
 });
