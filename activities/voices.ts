@@ -1,6 +1,7 @@
 // One voice per speaker for the whole job: who speaks (the lines' own speakers, else a diarizer, else one),
 // which voice each gets, and for voice cloning a reference clip per speaker cut from the source.
 // Written once per job to voices/ (voices.json + <speaker>.wav) and reused while its inputs stay the same.
+// With a series (--series, --cast) the voices come from the season's cast instead (lib/cast.ts, ./seriesCast.ts).
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadSettings } from '../config/load.js';
