@@ -4,10 +4,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { activityContext } from '../engines/activityContext.js';
-import type { JobRef } from '../lib/job.js';
+import { jobFolderOf, type JobRef } from '../lib/job.js';
 
 export function jobDir(job: JobRef): string {
-  return path.join(job.root, job.name);
+  return path.normalize(jobFolderOf(job));
 }
 
 /** Absolute path of an artifact; refuses anything that would land outside the job folder. */

@@ -28,7 +28,7 @@ export type LlmCondenser = (prep: PreparedJob, text: string, lang: string, targe
  * A failing model never fails the line: the rules' version is said instead.
  */
 const jobLlm: LlmCondenser = async (prep, text, lang, targetSec) => {
-  if (prep.options.mt?.engine !== 'llm' || !prep.options.mt.llm) return undefined;
+  if (prep.options.mt.engine !== 'llm' || !prep.options.mt.llm) return undefined;
   const maxSyllables = Math.max(1, Math.floor(targetSec * syllablesPerSec(lang)));
   const messages: ChatMessage[] = [
     {
@@ -48,7 +48,7 @@ const jobLlm: LlmCondenser = async (prep, text, lang, targetSec) => {
   }
 };
 /** What an LLM rewrite depends on, for the artifact hash: nothing when the job has no chat model. */
-const llmKey = (prep: PreparedJob) => (prep.options.mt?.engine === 'llm' ? prep.options.mt.llm : undefined);
+const llmKey = (prep: PreparedJob) => (prep.options.mt.engine === 'llm' ? prep.options.mt.llm : undefined);
 
 /** The condenseLines activity: the lines as they will be spoken, by reference. */
 export async function condenseLines(prep: PreparedJob, lines: Lines<TranslatedLine>): Promise<LineSet> {

@@ -4,7 +4,7 @@
 // per-line activities (worker and server), not to the engines.
 import { CancelledFailure } from '@temporalio/common';
 import type { FittedLine, LineSet, PreparedJob, TranslatedLine } from '../lib/job.js';
-import { dubLineWith } from '../lib/lineFit.js';
+import { synthesizeReviseFit } from '../lib/lineFit.js';
 import type { ProsodyPlan } from '../lib/prosody.js';
 import { MIN_AUDIBLE_SEC, slotsOf, type Slot } from '../lib/timingFit.js';
 import { linesOf, storeBatch } from './lineSets.js';
@@ -21,15 +21,14 @@ export interface LineTask {
 }
 
 /** A line dubbed by the steps themselves, starting from the revision an earlier attempt made, if any. */
-export async function dubLine(prep: PreparedJob, { line, slot, plan }: LineTask): Promise<FittedLine> {
+export async function synthesizeAndFitLine(prep: PreparedJob, { line, slot, plan }: LineTask): Promise<FittedLine> {
   // A retried batch finds the revision its first attempt made (the clip on disk is the revised one): one
   // synthesis from the cache instead of saying the line twice again, and an LLM rewrite is not asked anew.
   const start = (await savedRevision(prep, line)) ?? line;
-  return dubLineWith({
+  return synthesizeReviseFit({
     synthesize: (l) => synthesizeLine(prep, l, plan),
     revise: (l, clipSec, s, engineRate) => reviseLine(prep, l, clipSec, s, engineRate),
     fit: fitLine,
-    has: () => true,
   }, prep, start, slot, plan);
 }
 
@@ -61,7 +60,7 @@ export async function dubLines(prep: PreparedJob, batch: LineBatch): Promise<Fit
     if (ctx?.cancellationSignal.aborted) throw new CancelledFailure('dubLines was cancelled between lines');
     const slot = slotOf(i);
     const plan = plans?.get(lines[i].index);
-    fitted.push(await dubLine(prep, { line: lines[i], slot, ...(plan ? { plan } : {}) }));
+    fitted.push(await synthesizeAndFitLine(prep, { line: lines[i], slot, ...(plan ? { plan } : {}) }));
     ctx?.heartbeat();
   }
   await storeBatch(prep.job, batch.out, batch.first, fitted);

@@ -30,7 +30,7 @@ export function folderCandidates(video: string, lang: string): string[] {
 }
 
 /** Each folder on the way must be a real folder (or missing): a symlink planted inside the root is never followed. */
-async function mkdirNoSymlinks(root: string, rel: string): Promise<string> {
+export async function mkdirNoSymlinks(root: string, rel: string): Promise<string> {
   let dir = root;
   for (const part of rel.split(/[\\/]+/).filter(Boolean)) {
     dir = path.join(dir, part);

@@ -117,12 +117,6 @@ export function mixFilter(spans: [number, number][], duckDb: number, dubGainDb: 
   ].join(';\n');
 }
 
-/** Mix options with their defaults: a job prepared before these options existed has none of the new ones. */
-export function mixOptionsOf(prep: PreparedJob): MixOptions {
-  const given: Partial<MixOptions> = prep.options.mix ?? {};
-  return { separation: 'auto', loudnessLufs: -16, truePeakDb: -1, duckDb: -18, dubGainDb: 0, ...given };
-}
-type MixOptions = PreparedJob['options']['mix'];
 
 /**
  * The limiter aims this far under the true-peak ceiling: the AAC encode in mux and the resampling after the
@@ -137,13 +131,13 @@ const LOUDNESS_TOLERANCE_LU = 0.5;
  * else the reason the mix will duck the original. mixDub finds the stems this made and does not separate again.
  */
 export async function separateAudio(prep: PreparedJob, audio: AudioTracks): Promise<Background> {
-  return backgroundFor(prep, audio, mixOptionsOf(prep).separation as SeparationChoice);
+  return backgroundFor(prep, audio, prep.options.mix.separation as SeparationChoice);
 }
 
 export async function mixDub(prep: PreparedJob, audio: AudioTracks, dubRel: string, fittedIn: Lines<FittedLine>): Promise<string> {
   const fitted = await linesOf(prep.job, fittedIn);
   const { job } = prep;
-  const opts = mixOptionsOf(prep);
+  const opts = prep.options.mix;
   const rel = 'audio/mix.48k.wav';
   const out = inJob(job, rel);
   const dubAbs = inJob(job, dubRel);
@@ -303,7 +297,7 @@ const round2 = (x: number) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : 
  */
 async function backgroundFor(prep: PreparedJob, audio: AudioTracks, choice: SeparationChoice): Promise<Background> {
   const { job } = prep;
-  const ducked = (reason: string): Background => ({ kind: 'ducked', duckDb: mixOptionsOf(prep).duckDb, reason });
+  const ducked = (reason: string): Background => ({ kind: 'ducked', duckDb: prep.options.mix.duckDb, reason });
   if (choice === 'off') return ducked('separation off');
   const check = await checkDemucs(findOnPath);
   if (chooseSeparation(choice, check.available) === 'off') return ducked(check.available ? 'separation off' : check.reason);

@@ -6,7 +6,7 @@ import type { DubOutputs, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { containerLanguage, dubLanguage as dubLanguageOf } from '../lib/languages.js';
 import { fileStem } from './jobFolder.js';
 import { versionedName } from '../lib/review.js';
-import { formatSrt, formatVtt } from '../lib/subtitles.js';
+import { formatSrt, formatVtt } from '../formats/subtitles.js';
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
 import { run } from '../engines/run.js';
 import { linesOf } from './lineSets.js';

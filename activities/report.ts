@@ -4,10 +4,10 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { ebur128Argv, loudnessFromJson, parseEbur128, thinFrames, type LoudnessSummary } from '../engines/ebur128.js';
 import type { DubOutputs, FittedLine, LipsyncOutcome, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { qaLines, qaSummary, type QaLoudness } from '../lib/qaReport.js';
-import { reportHtml } from '../lib/reportHtml.js';
-import { drawTimeline } from '../lib/timelinePng.js';
+import { reportHtml } from '../formats/reportHtml.js';
+import { drawTimeline } from '../formats/timelinePng.js';
 import { commandLog, exists, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
-import { MIX_LOUDNESS, mixOptionsOf, readMixInfo } from './mix.js';
+import { MIX_LOUDNESS, readMixInfo } from './mix.js';
 import { encodedDubHash } from './mux.js';
 import { run } from '../engines/run.js';
 import { SUBTITLES_JSON } from './asr.js';
@@ -43,7 +43,7 @@ async function measureDubTrack(prep: PreparedJob, outputs: DubOutputs): Promise<
 export async function writeReport(prep: PreparedJob, linesIn: Lines<TranslatedLine>, fittedIn: Lines<FittedLine>, outputs: DubOutputs, lipsync: LipsyncOutcome = { status: 'off' }): Promise<string> {
   const [lines, fitted] = await Promise.all([linesOf(prep.job, linesIn), linesOf(prep.job, fittedIn)]);
   const byIndex = new Map(fitted.map((f) => [f.index, f]));
-  const mixOpts = mixOptionsOf(prep);
+  const mixOpts = prep.options.mix;
   const qa = qaLines({ lines, fitted, engine: prep.ttsEngine, nativeRate: NATIVE_RATE.has(prep.ttsEngine), maxSpeed: prep.options.fit.maxSpeed });
   const rows = lines.map((l, i) => {
     const f = byIndex.get(l.index);

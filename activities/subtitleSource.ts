@@ -10,9 +10,9 @@ import { ErrorType, failure } from '../lib/errors.js';
 import type { JobOptions } from '../config/schema.js';
 import type { Line, MediaInfo, SubtitleStream } from '../lib/job.js';
 import { sameLanguage } from '../lib/languages.js';
-import { decodeSubtitleBytes } from '../lib/subtitleEncoding.js';
+import { decodeSubtitleBytes } from '../formats/subtitleEncoding.js';
 import { classifyCues, fitToMedia, type CueDecision, type SkippedCue } from '../lib/subtitleEvents.js';
-import { noCueReason, readCues, type SubtitleFormat, type SubtitleWarning } from '../lib/subtitles.js';
+import { noCueReason, readCues, type SubtitleFormat, type SubtitleWarning } from '../formats/subtitles.js';
 import { run } from '../engines/run.js';
 
 /** Biggest subtitle file read: a 2-hour film's ASS with karaoke is a few MB. */

@@ -1,10 +1,10 @@
 // Target lines: machine translation (apertium, argos-translate, a chat model, or Whisper's translate task),
 // an imported translation, or identity (--no-translate). A glossary, when given, is enforced and reported per line.
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { pairName, splitTranslation, translateArgv } from '../engines/apertium.js';
-import { argosArgv, argosInstallHint, argosMissingLanguage, splitArgosOutput } from '../engines/argos.js';
+import { apertiumTranslator, pairName } from '../engines/apertium.js';
+import { argosTranslator } from '../engines/argos.js';
 import { llmSettingsFor, translateWithLlm } from '../engines/llmTranslate.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import {
@@ -17,7 +17,6 @@ import { whisperTranslate } from './asrWhisper.js';
 import { loadGlossary } from '../engines/glossaryFile.js';
 import { commandLog, hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
 import { apertiumPairs } from '../engines/engineChecks.js';
-import { run } from '../engines/run.js';
 import { dubLanguage } from '../lib/languages.js';
 
 const TRANSLATED = 'translated.json';
@@ -25,41 +24,6 @@ const TRANSLATED = 'translated.json';
 const ANALYSIS_WAV = 'audio/analysis.16k.wav';
 
 type Translate = (texts: string[]) => Promise<string[]>;
-
-const oneLine = (t: string) => t.replace(/\s*\n\s*/g, ' ').trim();
-
-function apertiumEngine(pair: string, workDir: string, recordTo: string): Translate {
-  return async (texts) => {
-    await mkdir(workDir, { recursive: true });
-    const translate = async (text: string, name: string) => {
-      const file = path.join(workDir, name);
-      await writeFile(file, text + '\n');
-      return (await run(translateArgv(pair, file), { timeoutMs: 10 * 60_000, recordTo })).stdout;
-    };
-    // A line already ending in punctuation keeps it; others get a full stop so no rule spans two lines.
-    const closed = texts.map((t) => (/[.!?…]$/.test(t) ? t : `${t}.`));
-    const whole = splitTranslation(await translate(closed.join('\n'), 'lines.txt'), texts.length);
-    const joined = whole ?? (await Promise.all(closed.map(async (t, i) => (await translate(t, `line-${i}.txt`)).trim())));
-    return joined.map((t, i) => (/[.!?…]$/.test(texts[i]) ? t : t.replace(/\.$/, '')));
-  };
-}
-
-function argosEngine(src: string, tgt: string, recordTo: string): Translate {
-  const translate = async (text: string) => {
-    try {
-      return (await run(argosArgv(src, tgt), { input: text + '\n', timeoutMs: 30 * 60_000, recordTo })).stdout;
-    } catch (e) {
-      const missing = argosMissingLanguage((e as Error).message);
-      if (missing) throw failure(ErrorType.EngineMissing, `argos-translate: ${missing}; install the pair: ${argosInstallHint(src, tgt)}`);
-      throw e;
-    }
-  };
-  return async (texts) => {
-    // argos translates each "\n"-separated paragraph on its own: one run for all lines, line by line if it miscounts.
-    const whole = splitArgosOutput(await translate(texts.map(oneLine).join('\n')), texts.length);
-    return whole ?? Promise.all(texts.map(async (t) => (await translate(oneLine(t))).trim()));
-  };
-}
 
 /**
  * Runs a text engine with each glossary term swapped for a placeholder it copies through, then puts the target
@@ -124,9 +88,9 @@ async function machineTranslate(prep: PreparedJob, lines: Line[], glossary: Glos
   const { job, options } = prep;
   const texts = lines.map((l) => l.text);
   const none = () => lines.map(() => new Set<string>());
-  switch (options.mt?.engine ?? 'apertium') {
+  switch (options.mt.engine) {
     case 'argos': {
-      const { targets, lost } = await translateProtected(texts, glossary, argosEngine(options.src, options.tgt, commandLog(job)));
+      const { targets, lost } = await translateProtected(texts, glossary, argosTranslator(options.src, options.tgt, commandLog(job)));
       return { targets, lost, failures: new Map(), method: `argos:${options.src}-${options.tgt}`, missReason: 'argos-translate did not use it' };
     }
     case 'llm': {
@@ -145,7 +109,7 @@ async function machineTranslate(prep: PreparedJob, lines: Line[], glossary: Glos
     }
     default: {
       const pair = pairName(options.src, options.tgt);
-      const { targets, lost } = await translateProtected(texts, glossary, apertiumEngine(pair, inJob(job, 'tmp/mt'), commandLog(job)));
+      const { targets, lost } = await translateProtected(texts, glossary, apertiumTranslator(pair, inJob(job, 'tmp/mt'), commandLog(job)));
       return { targets, lost, failures: new Map(), method: `apertium:${pair}`, missReason: 'apertium did not use it' };
     }
   }
@@ -156,7 +120,7 @@ async function fallBack(prep: PreparedJob, lines: Line[], result: MachineResult,
   const failed = [...result.failures.keys()].sort((a, b) => a - b);
   if (!failed.length) return;
   const pair = pairName(prep.options.src, prep.options.tgt);
-  const usable = (prep.options.mt?.engine ?? 'apertium') !== 'apertium' && (await apertiumPairs().catch((): string[] => [])).includes(pair);
+  const usable = prep.options.mt.engine !== 'apertium' && (await apertiumPairs().catch((): string[] => [])).includes(pair);
   if (!usable) {
     const named = failed.map((i) => `line ${lines[i].index} (${result.failures.get(i)})`).join('; ');
     throw ApplicationFailure.create({
@@ -165,7 +129,7 @@ async function fallBack(prep: PreparedJob, lines: Line[], result: MachineResult,
       message: `${result.method} gave no usable translation for ${failed.length} line${failed.length === 1 ? '' : 's'} and apertium has no ${pair} pair to fall back on: ${named}`,
     });
   }
-  const again = await translateProtected(failed.map((i) => lines[i].text), glossary, apertiumEngine(pair, inJob(prep.job, 'tmp/mt-fallback'), commandLog(prep.job)));
+  const again = await translateProtected(failed.map((i) => lines[i].text), glossary, apertiumTranslator(pair, inJob(prep.job, 'tmp/mt-fallback'), commandLog(prep.job)));
   failed.forEach((i, k) => {
     result.targets[i] = again.targets[k];
     result.lost[i] = again.lost[k];
@@ -183,7 +147,7 @@ export async function translateList(prep: PreparedJob, lines: Line[]): Promise<T
   const importedStat = options.translatedSubs ? await stat(options.translatedSubs) : undefined;
   // Subtitles already in the target language (prepareJob settled it) are the dub script: spoken as written.
   const needsMt = lines.length > 0 && !options.translatedSubs && options.translate && options.src !== options.tgt && !prep.subsLanguage;
-  const glossary = needsMt ? await loadGlossary(options.mt?.glossary) : { entries: [], text: '' };
+  const glossary = needsMt ? await loadGlossary(options.mt.glossary) : { entries: [], text: '' };
   const hash = hashOf('translate', lines, options.src, options.tgt, options.translate, options.mt, options.translatedSubs, importedStat?.mtimeMs, ...(glossary.text ? [glossary.text] : []), ...(prep.subsLanguage ? [prep.subsLanguage] : []));
   if (await isFresh(job, out, hash)) return (JSON.parse(await readFile(out, 'utf8')) as { lines: TranslatedLine[] }).lines;
 
@@ -216,7 +180,7 @@ export async function translateList(prep: PreparedJob, lines: Line[]): Promise<T
   }
   const language = dubLanguage(options);
   const failedLines = translated.filter((l) => l.mtFailed).map((l) => l.index);
-  const summary = options.mt?.glossary && needsMt ? { glossary: options.mt.glossary } : {};
+  const summary = options.mt.glossary && needsMt ? { glossary: options.mt.glossary } : {};
   await writeAtomic(job, out, JSON.stringify({ language, method, ...summary, ...(failedLines.length ? { failedLines } : {}), lines: translated }, null, 2), hash);
   return translated;
 }

@@ -1,13 +1,18 @@
 // One voice per speaker for the whole job: who speaks (the lines' own speakers, else a diarizer, else one),
 // which voice each gets, and for voice cloning a reference clip per speaker cut from the source.
 // Written once per job to voices/ (voices.json + <speaker>.wav) and reused while its inputs stay the same.
-import { mkdir, readFile, stat } from 'node:fs/promises';
+// With a series (--series, --cast) the voices come from the season's cast instead (lib/cast.ts, ./seriesCast.ts).
+import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { loadSettings } from '../config/load.js';
 import { FESTIVAL_DEFAULT_VOICE, ESPEAK_VARIANTS } from '../engines/tts.js';
 import { referenceClipArgv } from '../engines/xtts.js';
 import { speakersFromTurns } from '../lib/diarizer.js';
 import type { AudioTracks, Line, PreparedJob } from '../lib/job.js';
-import { assignVoices, voicesNeeded, pickReference, REFERENCE_LIMITS, speakerOf, speakersInOrder, type ReferencePick, type VoicePlan } from '../lib/voices.js';
+import { castEntry, castVoices, mergeCasts, type CastAssignment } from '../lib/cast.js';
+import { activityContext } from '../engines/activityContext.js';
+import { placeOnce, seriesFolder, SERIES_FOLDER, updateCast } from './seriesCast.js';
+import { assignVoices, voicesNeeded, pickReference, REFERENCE_LIMITS, speakerOf, speakersInOrder, type AssignOptions, type ReferencePick, type VoicePlan } from '../lib/voices.js';
 import { commandLog, commit, exists, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
 import { diarizerNamed } from '../engines/diarize.js';
 import { resolvePiperModel } from '../engines/ttsChecks.js';
@@ -18,10 +23,15 @@ import { dubLanguage } from '../lib/languages.js';
 
 export const VOICES_FILE = 'voices/voices.json';
 
-/** Undefined when the job speaks with one voice (one speaker, no cloning, no diarization, no voices asked for). */
+/**
+ * Undefined when the job speaks with one voice (one speaker, no cloning, no diarization, no voices asked for)
+ * and keeps no series cast. With a series (options.series) the voices come from its cast, read and updated
+ * under the series folder's lock, every time (the cast may have changed since: `anime-dub cast set`).
+ */
 export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, linesIn: Lines<Line>): Promise<VoicePlan | undefined> {
   const lines = await linesOf(prep.job, linesIn);
-  if (!voicesNeeded(prep.ttsEngine, lines, prep.options.tts)) return undefined;
+  const series = prep.options.series;
+  if (!series && !voicesNeeded(prep.ttsEngine, lines, prep.options.tts)) return undefined;
   const { job, options, ttsEngine } = prep;
   const tts = options.tts;
   const mixAbs = inJob(job, audio.mix);
@@ -29,7 +39,7 @@ export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, lines
   const timing = lines.map((l) => [l.index, l.start, l.end, l.speaker ?? null]);
   const hash = hashOf('voices', ttsEngine, tts.voice, tts.piperModel, tts.xttsModel, tts.speakerVoices, tts.diarize, timing, mix.size, mix.mtimeMs, REFERENCE_LIMITS);
   const file = inJob(job, VOICES_FILE);
-  if (await isFresh(job, file, hash)) {
+  if (!series && (await isFresh(job, file, hash))) {
     const saved = JSON.parse(await readFile(file, 'utf8')) as VoicePlan;
     const refs = saved.speakers.flatMap((s) => (s.reference ? [inJob(job, s.reference)] : []));
     if ((await Promise.all(refs.map(exists))).every(Boolean)) return saved;
@@ -46,7 +56,9 @@ export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, lines
     const piper = await resolvePiperModel(options, language);
     [baseVoice, modelSpeakers] = [piper.model, piper.speakers];
   }
-  const voices = assignVoices(speakers, { engine: ttsEngine, baseVoice, modelSpeakers, speakerVoices: tts.speakerVoices, espeakVariants: ESPEAK_VARIANTS });
+  const assign: AssignOptions = { engine: ttsEngine, baseVoice, modelSpeakers, speakerVoices: tts.speakerVoices, espeakVariants: ESPEAK_VARIANTS };
+  const cast = series ? await episodeCast(prep, speakers, assign) : undefined;
+  const voices = cast?.voices ?? assignVoices(speakers, assign);
   if (ttsEngine === 'piper') {
     // A speaker's own voice is a name or a path: resolve it here, so every line of theirs reads the same file.
     for (const v of voices) if (v.voice && v.voice !== baseVoice) v.voice = (await resolvePiperModel(options, language, v.voice)).model;
@@ -56,6 +68,19 @@ export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, lines
   if (ttsEngine === 'xtts') {
     await mkdir(inJob(job, 'voices'), { recursive: true });
     for (const v of voices) {
+      // A speaker the series already has a clip for keeps it: copied into this job, not cut again.
+      const kept = cast?.dir ? castEntry(cast.cast, v.speaker, 'xtts')?.reference : undefined;
+      const seriesClip = kept ? path.join(cast!.dir!, kept) : undefined;
+      const clip = seriesClip ? await stat(seriesClip).catch(() => undefined) : undefined;
+      if (seriesClip && clip?.isFile() && !cast!.added.includes(v.speaker)) {
+        const out = inJob(job, v.reference!);
+        const clipHash = hashOf('cast-reference', seriesClip, clip.size, clip.mtimeMs);
+        if (!(await isFresh(job, out, clipHash))) {
+          await copyFile(seriesClip, tmpOf(out));
+          await commit(job, tmpOf(out), out, clipHash);
+        }
+        continue;
+      }
       let pick = pickReference(effective, v.speaker);
       // A speaker with only very short lines still gets a voice of their own rather than someone else's.
       if (pick.spans.length === 0) pick = pickReference(effective, v.speaker, { ...REFERENCE_LIMITS, floorSec: 0.05 });
@@ -63,11 +88,17 @@ export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, lines
       const out = inJob(job, v.reference!);
       await run(referenceClipArgv(mixAbs, pick.spans, tmpOf(out)), { timeoutMs: 10 * 60_000, recordTo: commandLog(job) });
       await commit(job, tmpOf(out), out, hashOf(hash, v.speaker));
+      // The series keeps the first clip cut for a speaker (two episodes adding them at once: one wins).
+      if (seriesClip) await placeOnce(out, seriesClip);
     }
   }
 
-  const plan: VoicePlan = { engine: ttsEngine, speakers: voices, speakersFrom: who.from, ...(who.note ? { note: who.note } : {}), ...(who.lineSpeakers ? { lineSpeakers: who.lineSpeakers } : {}) };
-  await writeAtomic(job, file, JSON.stringify({ ...plan, references: picks }, null, 2), hash);
+  const note = [who.note, cast?.note].filter(Boolean).join('; ');
+  const plan: VoicePlan = {
+    engine: ttsEngine, speakers: voices, speakersFrom: who.from, ...(note ? { note } : {}), ...(who.lineSpeakers ? { lineSpeakers: who.lineSpeakers } : {}),
+    ...(cast ? { cast: { ...(series?.name ? { series: series.name, folder: `${SERIES_FOLDER}/${series.name}` } : {}), known: cast.known, added: cast.added } } : {}),
+  };
+  await writeAtomic(job, file, JSON.stringify({ ...plan, references: picks }, null, 2), cast ? hashOf(hash, voices) : hash);
   return plan;
 }
 
@@ -91,4 +122,22 @@ async function whoSpeaks(prep: PreparedJob, audio: AudioTracks, lines: Line[]): 
   if (!ready.available) return { from: 'single', note: `diarizer ${diarizer.name} unavailable (${ready.reason}): one speaker S1` };
   const turns = await diarizer.run(inJob(prep.job, audio.analysis));
   return { from: 'diarizer', note: `${diarizer.name}: ${new Set(turns.map((t) => t.label)).size} speakers in ${turns.length} turns`, lineSpeakers: speakersFromTurns(lines, turns) };
+}
+
+/**
+ * This episode's voices from the series' cast (and a cast given with the job): under the series folder's lock,
+ * so episodes dubbed at once agree; the speakers it adds are written back before the lock is let go.
+ */
+async function episodeCast(prep: PreparedJob, speakers: string[], assign: AssignOptions): Promise<CastAssignment & { dir?: string }> {
+  const { name, cast: given } = prep.options.series!;
+  const ctx = activityContext();
+  const addedBy = prep.job.name;
+  if (!name) return castVoices(given!, speakers, assign, addedBy);
+  const dir = await seriesFolder(prep.job.root, name);
+  const owner = ctx?.info.workflowExecution?.workflowId ?? addedBy;
+  const assigned = await updateCast(dir, { owner, onWait: () => ctx?.heartbeat('waiting for the series cast') }, (stored) => {
+    const a = castVoices(given ? mergeCasts(stored, given) : stored, speakers, assign, addedBy);
+    return { cast: a.cast, result: a };
+  });
+  return { ...assigned, dir };
 }

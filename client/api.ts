@@ -8,12 +8,15 @@ import { loadSettings } from '../config/load.js';
 import type { JobOptions, Settings } from '../config/schema.js';
 import { connectTemporal, resolveTemporalTarget, type ConnectionChoice, type TemporalTarget } from './connection.js';
 import type { DubJobResult, TranslatedLine } from '../lib/job.js';
-import { approveSignal, editLineUpdate, type EditLineRequest } from '../lib/review.js';
-import { progressQuery, type Progress } from '../lib/progress.js';
+import { type EditLineRequest } from '../lib/review.js';
+import { approveSignal, editLineUpdate } from '../workflows/messages.js';
+import { type Progress } from '../lib/progress.js';
+import { progressQuery } from '../workflows/messages.js';
 import type { StreamProgress } from '../lib/streamProgress.js';
 import type { JobQueues } from './queueHealth.js';
 import { dubJob } from '../workflows/dubJob.js';
 import { streamDub, type StreamDubResult } from '../workflows/streamDub.js';
+import { freshJobWorkflowId, jobWorkflowId } from '../workflows/ids.js';
 import { dubLanguage } from '../lib/languages.js';
 import { withStoredInputs } from './storedJobs.js';
 
@@ -46,9 +49,8 @@ export async function connectClient(target: string | TemporalTarget | Connection
  * command again attaches to the job instead of starting a second one beside it.
  */
 export function jobIdFor(options: JobOptions, outputRoot: string, kind: 'dub' | 'stream' = 'dub'): string {
-  const stem = options.video.split('/').pop()!.replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_').replace(/^[-.]+/, '').slice(0, 60) || 'job';
   const key = createHash('sha256').update(canonicalJson({ root: path.resolve(outputRoot), options })).digest('hex').slice(0, 12);
-  return `${kind}-${stem}-${dubLanguage(options)}-${key}`;
+  return jobWorkflowId(kind, options.video, dubLanguage(options), key);
 }
 
 /** JSON with keys sorted at every level: equal options hash equally whatever order they were written in. */
@@ -63,9 +65,7 @@ function canonicalJson(value: unknown): string {
 
 /** A fresh id every time (`--new`): a second job even when one with these options exists. */
 export function newJobId(video: string): string {
-  const stem = video.split('/').pop()!.replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_').slice(0, 60) || 'job';
-  const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
-  return `dub-${stem}-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
+  return freshJobWorkflowId(video, new Date(), Math.random().toString(36).slice(2, 6));
 }
 
 /** Whether a job with this id is running now (a start with that id then attaches to it). */

@@ -3,6 +3,7 @@
 // on this machine (embedded dev server + in-process worker); with one, it only talks to the cluster.
 import { Command } from 'commander';
 import { ConfigError } from '../config/load.js';
+import { addCastCommands } from './commands/cast.js';
 import { fail } from './commands/context.js';
 import { addDoctorCommands } from './commands/doctor.js';
 import { addJobCommands } from './commands/jobs.js';
@@ -26,6 +27,7 @@ addRunCommand(program);
 addJobCommands(program);
 addDoctorCommands(program);
 addReviewCommand(program);
+addCastCommands(program);
 addWatchCommand(program);
 addServerCommands(program);
 addWorkerCommand(program);

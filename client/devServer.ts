@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import type { Settings } from '../config/schema.js';
 import { DEV_SERVER_SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTES } from '../lib/searchAttributes.js';
-import { absoluteSearchPath } from '../lib/searchPath.js';
+import { absoluteSearchPath } from '../engines/searchPath.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 
 // Queue kinds and placement live in ./placement.ts (no zod there: the workflow bundle imports them).
-import { DEFAULT_PLACEMENT, DEFAULT_QUEUES, PLACEABLE_ACTIVITIES, QUEUE_KINDS, type Placement, type PlaceableActivity } from './placement.js';
+import { DEFAULT_PLACEMENT, DEFAULT_QUEUES, PLACEABLE_ACTIVITIES, QUEUE_KINDS } from './placement.js';
 export { DEFAULT_PLACEMENT, DEFAULT_QUEUES, PLACEABLE_ACTIVITIES, QUEUE_KINDS, queueKindOf, type Placement, type PlaceableActivity, type QueueKind } from './placement.js';
 
 const lang = z.string().regex(/^[a-z]{2,3}$/, 'a 2- or 3-letter language code such as en, es, ja');
@@ -140,6 +140,63 @@ export const storedInputSchema = z.strictObject({
   bytes: z.number().int().min(0),
 }).refine((r) => r.key.slice('inputs/sha256/'.length, 'inputs/sha256/'.length + 64) === r.sha256, { message: 'the key names a different SHA-256', path: ['key'] });
 
+/** A series' name: one folder name (no / or \\), kept beside the outputs as <output root>/[<sub-folder>/]series/<name>/. */
+export function seriesNameProblem(name: string): string | undefined {
+  if (/[\\/]/.test(name)) return 'one folder name (no / or \\), such as "Kinmoza" or "kinmoza-s1"';
+  return subFolderProblem(name);
+}
+
+export const CAST_ENGINES = ['espeak-ng', 'festival', 'piper', 'xtts'] as const;
+/** A speaker's name as subtitles give it (ASS Name, WebVTT <v>): printable, no control characters. */
+const speakerName = z.string().min(1).max(200).regex(/^[^\p{Cc}]+$/u, 'a speaker name without control characters');
+const voiceName = z.string().regex(/^[A-Za-z0-9_+.\/-]{1,256}$/, 'a voice name or model path (letters, digits, _ + . / -)');
+
+/** One speaker's voice for one engine in a series' cast (cast.json), or in a --cast file. */
+export const castEntrySchema = z.strictObject({
+  speaker: speakerName,
+  engine: z.enum(CAST_ENGINES),
+  /** espeak-ng voice ("en+f2"), festival voice, piper model (name or .onnx). */
+  voice: voiceName.optional(),
+  /** piper: the speaker inside a multi-speaker model. */
+  speakerId: z.number().int().min(0).max(100_000).optional(),
+  /** Pitch factor applied after synthesis (1 = unchanged). */
+  pitch: z.number().min(0.5).max(2).optional(),
+  /** xtts: the reference clip, inside the series folder (voices/<name>.wav). */
+  reference: z.string().regex(/^voices\/[\p{L}\p{N}_-][\p{L}\p{N}._-]{0,80}\.wav$/u, 'a clip in the series folder: voices/<name>.wav').optional(),
+  /** Which job (or `cast set`) gave the speaker this voice. */
+  addedBy: z.string().max(300).optional(),
+});
+export type CastEntry = z.output<typeof castEntrySchema>;
+
+/** A series' cast: one entry per speaker and engine, in the order speakers were added. */
+export const castSchema = z.strictObject({
+  version: z.literal(1),
+  entries: z.array(castEntrySchema).max(2000),
+}).superRefine((c, ctx) => {
+  const seen = new Set<string>();
+  c.entries.forEach((e, i) => {
+    const key = `${e.engine}\u0000${e.speaker}`;
+    if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['entries', i], message: `${e.speaker} has two ${e.engine} voices; keep one` });
+    seen.add(key);
+  });
+});
+export type Cast = z.output<typeof castSchema>;
+
+/**
+ * One cast for a whole season. `name` keeps it in the series folder beside the outputs (read and updated under
+ * a lock by each episode); `cast` is a cast given inline (the CLI reads `--cast FILE` and sends its content, so a
+ * job never names a file to read). Inline entries carry no reference clips: those live only in a series folder.
+ */
+export const seriesSchema = z.strictObject({
+  name: z.string().min(1).max(100).superRefine((v, ctx) => {
+    const problem = seriesNameProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }).optional(),
+  cast: castSchema.refine((c) => c.entries.every((e) => e.reference === undefined), {
+    message: 'a cast given with the job carries no reference clips; keep clips in a series folder (--series NAME, `anime-dub cast set SPEAKER clip.wav`)',
+  }).optional(),
+}).refine((s) => s.name !== undefined || s.cast !== undefined, { message: 'a series name (--series NAME) or a cast (--cast FILE)' });
+
 /** Options of one dub job: travel in the workflow input, validated by the prepareJob activity. */
 export const jobOptionsSchema = z.strictObject({
   video: z.string().min(1, 'a path to the input video'),
@@ -223,6 +280,8 @@ export const jobOptionsSchema = z.strictObject({
     /** Who speaks when, for lines that name no speaker: auto = pyannote when cloning voices (xtts), off, or always pyannote. */
     diarize: z.enum(['auto', 'off', 'pyannote']).default('auto'),
   }).prefault({}),
+  /** One cast for a season (README "One cast for a whole season"); absent = voices chosen per episode. */
+  series: seriesSchema.optional(),
   synthesisConcurrency: int(1, 64).default(4),
   fit: z.strictObject({
     maxSpeed: num(1, 2).default(1.25),
@@ -333,6 +392,11 @@ export const settingsSchema = z.object({
     /** host:port serving /metrics (e.g. 0.0.0.0:9464); one per worker process. */
     prometheus: z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'host:port such as 0.0.0.0:9464').optional(),
   }).prefault({}),
+  /**
+   * OpenTelemetry traces of every job (workflow, each activity, the client's start) sent over OTLP/HTTP to the
+   * collector the standard OTEL_EXPORTER_OTLP_* variables name; off by default.
+   */
+  tracing: z.object({ otlp: boolish.default(false) }).prefault({}),
   job: jobOptionsSchema.omit({ video: true, queues: true, placement: true, searchAttributes: true, stored: true }).prefault({}),
 });
 export type Settings = z.output<typeof settingsSchema>;
@@ -384,6 +448,7 @@ export const ENV_NAMES: Record<string, string> = {
   TTS_PIPER_MODEL: 'job.tts.piperModel',
   TTS_XTTS_MODEL: 'job.tts.xttsModel',
   TTS_DIARIZE: 'job.tts.diarize',
+  DUB_SERIES: 'job.series.name',
   SYNTH_CONCURRENCY: 'job.synthesisConcurrency',
   FIT_MAX_SPEED: 'job.fit.maxSpeed',
   FIT_GUARD_MS: 'job.fit.guardMs',
@@ -417,6 +482,7 @@ export const ENV_NAMES: Record<string, string> = {
   ENGINE_HOSTS: 'engines.hosts',
   ENGINE_MODELS_DIR: 'engines.modelsDir',
   DUB_METRICS_PROMETHEUS: 'metrics.prometheus',
+  DUB_OTEL_TRACES: 'tracing.otlp',
 };
 /** MT_LLM_ENDPOINTS='{"name":{"baseUrl":"https://…/v1","apiKeyEnv":"VAR"}}': the worker's LLM endpoints. */
 export const LLM_ENDPOINTS_ENV = 'MT_LLM_ENDPOINTS';

@@ -2,6 +2,8 @@
 // CLI (argostranslate/cli.py): `argos-translate --from-lang ja --to-lang en [TEXT]`, TEXT read from stdin when
 // absent; it translates each "\n"-separated paragraph on its own and prints them joined by "\n".
 // `argospm list` prints the installed packages as translate-<from>_<to>.
+import { ErrorType, failure } from '../lib/errors.js';
+import { run } from './run.js';
 
 export const ARGOS_PROGRAM = 'argos-translate';
 export const ARGOSPM_PROGRAM = 'argospm';
@@ -34,4 +36,24 @@ export function argosMissingLanguage(stderr: string): string | undefined {
 export function splitArgosOutput(stdout: string, count: number): string[] | undefined {
   const lines = stdout.replace(/\r/g, '').replace(/\n+$/, '').split('\n');
   return lines.length === count ? lines.map((l) => l.trim()) : undefined;
+}
+
+const oneLine = (t: string) => t.replace(/\s*\n\s*/g, ' ').trim();
+
+/** Translates lines with an installed argos package; a missing one is EngineMissing naming the install command. */
+export function argosTranslator(src: string, tgt: string, recordTo: string): (texts: string[]) => Promise<string[]> {
+  const translate = async (text: string) => {
+    try {
+      return (await run(argosArgv(src, tgt), { input: text + '\n', timeoutMs: 30 * 60_000, recordTo })).stdout;
+    } catch (e) {
+      const missing = argosMissingLanguage((e as Error).message);
+      if (missing) throw failure(ErrorType.EngineMissing, `argos-translate: ${missing}; install the pair: ${argosInstallHint(src, tgt)}`);
+      throw e;
+    }
+  };
+  return async (texts) => {
+    // argos translates each "\n"-separated paragraph on its own: one run for all lines, line by line if it miscounts.
+    const whole = splitArgosOutput(await translate(texts.map(oneLine).join('\n')), texts.length);
+    return whole ?? Promise.all(texts.map(async (t) => (await translate(oneLine(t))).trim()));
+  };
 }

@@ -27,8 +27,8 @@ export async function checkArgos(src: string, tgt: string): Promise<{ available:
 }
 
 export async function checkMtEngine(options: JobOptions): Promise<void> {
-  await loadGlossary(options.mt?.glossary);
-  const engine = options.mt?.engine ?? 'apertium';
+  await loadGlossary(options.mt.glossary);
+  const engine = options.mt.engine;
   if (engine === 'argos') {
     const argos = await checkArgos(options.src, options.tgt);
     if (!argos.available) throw failure(ErrorType.EngineMissing, `--mt argos: ${argos.reason}`);

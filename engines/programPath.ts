@@ -2,7 +2,7 @@
 // folder). Every engine's availability check starts here, so it sits below all of them.
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
-import { absoluteSearchPath } from '../lib/searchPath.js';
+import { absoluteSearchPath } from './searchPath.js';
 
 export async function findOnPath(program: string): Promise<string | undefined> {
   if (program.includes('/')) return (await access(program, constants.X_OK).then(() => true, () => false)) ? program : undefined;

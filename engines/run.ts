@@ -6,7 +6,7 @@ import { activityContext } from './activityContext.js';
 import { CancelledFailure } from '@temporalio/common';
 import { execa } from 'execa';
 import { ErrorType, failure } from '../lib/errors.js';
-import { absoluteSearchPath } from '../lib/searchPath.js';
+import { absoluteSearchPath } from './searchPath.js';
 import { registerProcess } from './processRegistry.js';
 
 export interface RunOptions {

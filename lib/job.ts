@@ -11,6 +11,11 @@ export interface JobRef {
   name: string;
 }
 
+/** The job's folder, `<output root>/<name>` (name may hold a sub-folder): the one place it is spelled out. */
+export function jobFolderOf(job: JobRef): string {
+  return `${job.root.replace(/\/+$/, '')}/${job.name}`;
+}
+
 export interface MediaInfo {
   path: string;
   durationSec: number;

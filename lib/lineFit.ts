@@ -1,6 +1,6 @@
 // One line's way from text to fitted clip: synthesize, say it once more when the clip is too long, fit it to
-// its slot. The steps are handed in, so the line activity (activities/dubLines.ts, calling them directly) and
-// the workflow replaying older histories (workflows/shared.ts, one activity per step) decide exactly alike.
+// its slot. Pure decisions: the steps that run engines are handed in (activities/dubLines.ts binds them), so the
+// order and the conditions can be read, and tested, apart from the engines.
 import type { Clip, FittedLine, PreparedJob, TranslatedLine } from './job.js';
 import type { ProsodyPlan } from './prosody.js';
 import { engineRateOf, planFit, RATE_KNOB_ENGINES, slotWithPause, type Slot } from './timingFit.js';
@@ -9,12 +9,10 @@ export interface LineSteps {
   synthesize(line: TranslatedLine): Promise<Clip>;
   revise(line: TranslatedLine, clipSec: number, slot: Slot, engineRate: number): Promise<TranslatedLine | undefined>;
   fit(prep: PreparedJob, clip: Clip, slot: Slot, sourceEnd: number): Promise<FittedLine>;
-  /** Whether a step that came later may run (the workflow's patched(); always true in the activity). */
-  has(step: 'revise-after-synthesis' | 'fit-as-is-in-workflow'): boolean;
 }
 
 /** A line dubbed: its fitted clip, plus what the condenser and the engine's rate knob did to it. */
-export async function dubLineWith(steps: LineSteps, prep: PreparedJob, first: TranslatedLine, slot: Slot, plan?: ProsodyPlan): Promise<FittedLine> {
+export async function synthesizeReviseFit(steps: LineSteps, prep: PreparedJob, first: TranslatedLine, slot: Slot, plan?: ProsodyPlan): Promise<FittedLine> {
   const condenseOn = prep.options.fit?.condense !== false;
   let line = first;
   let clip = await steps.synthesize(line);
@@ -23,7 +21,7 @@ export async function dubLineWith(steps: LineSteps, prep: PreparedJob, first: Tr
   // own rate knob (when it would be time-stretched), before the fit stretches and cuts what is left.
   const need = planFit(clip.durationSec, fit.slot, fit.prep.options.fit, line.end);
   const revise = !line.revised && ((condenseOn && need.trimmedSec > 0) || (need.speed > 1 && RATE_KNOB_ENGINES.includes(prep.ttsEngine)));
-  if (revise && steps.has('revise-after-synthesis')) {
+  if (revise) {
     const revised = await steps.revise(line, clip.durationSec, fit.slot, fit.engineRate);
     if (revised) {
       line = revised;
@@ -32,7 +30,7 @@ export async function dubLineWith(steps: LineSteps, prep: PreparedJob, first: Tr
     }
   }
   const asIs = fittedAsIs(fit.prep, clip, fit.slot, line.end);
-  const fitted = asIs && steps.has('fit-as-is-in-workflow') ? asIs : await steps.fit(fit.prep, clip, fit.slot, line.end);
+  const fitted = asIs ?? await steps.fit(fit.prep, clip, fit.slot, line.end);
   return { ...fitted, ...(line.condensed ? { condensed: line.condensed } : {}), ...(fit.engineRate > 1 ? { engineRate: fit.engineRate } : {}) };
 }
 

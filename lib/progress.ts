@@ -1,5 +1,4 @@
-// The `progress` query: what a person (CLI bar, Temporal UI, a program) sees of a running job.
-import { defineQuery } from '@temporalio/workflow';
+// The shape of the `progress` query (workflows/messages.ts): what a person (CLI bar, Temporal UI, a program) sees of a running job.
 
 export const STAGES = [
   'queued', 'prepare', 'extract', 'separate', 'transcribe', 'translate', 'review', 'expressive', 'synthesize', 'assemble', 'mix', 'mux', 'lipsync', 'report', 'done', 'failed',
@@ -14,8 +13,6 @@ export interface Progress {
   outputs: Record<string, string>;
   error?: string;
 }
-
-export const progressQuery = defineQuery<Progress>('progress');
 
 /** Rough share of the whole job each stage takes, so the bar moves evenly. */
 const WEIGHT: Record<Stage, [from: number, to: number]> = {

@@ -1,6 +1,5 @@
 // The review loop: a person's edits to lines (text, timing, voice, lock) kept as overrides that a re-render
 // applies on top of the machine's lines. Pure, so the workflow's Update validator and the CLI share it.
-import { defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TranslatedLine } from './job.js';
 
 export interface LineEdit {
@@ -56,11 +55,6 @@ export function applyOverrides(lines: readonly TranslatedLine[], overrides?: Rev
 export interface EditLineRequest extends LineEdit {
   index: number;
 }
-
-/** Update: change one line while the job waits for review (rejected with a reason when the edit is bad). */
-export const editLineUpdate = defineUpdate<TranslatedLine, [EditLineRequest]>('editLine');
-/** Signal: the review is done; the job goes on to synthesis. */
-export const approveSignal = defineSignal('approve');
 
 /** `<stem>.dub.mp4` for the first render, `<stem>.dub.v2.mp4` for the second, … */
 export function versionedName(stem: string, version: number, ext: 'mp4' | 'mkv'): string {

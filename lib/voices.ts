@@ -28,6 +28,8 @@ export interface VoicePlan {
   note?: string;
   /** Speakers given by diarization (line index → speaker); lines absent here keep their own. */
   lineSpeakers?: Record<string, string>;
+  /** With a series cast: its folder (relative to the output folder), the speakers it knew and those this job added. */
+  cast?: { series?: string; folder?: string; known: string[]; added: string[] };
 }
 
 export function speakerOf(line: Pick<Line, 'speaker'>): string {

@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { measureClipFeatures, measureLineFeatures } from '../activities/prosodyFeatures.js';
 import { spearman } from '../lib/prosody.js';
-import { formatSrt } from '../lib/subtitles.js';
+import { formatSrt } from '../formats/subtitles.js';
 import { EXPRESSIVE_LINES } from '../test/fixtures/media.js';
 import { makeSpeechClip } from './speechClip.js';
 import { verify } from './verifyKit.js';

@@ -1,5 +1,5 @@
 // Activity failures made final where retrying cannot help, and a retry that first clears up after its
-// predecessor: the worker-side half of the retry policy (workflows/shared.ts holds the other half).
+// predecessor: the worker-side half of the retry policy (workflows/activitiesOn.ts holds the other half).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';

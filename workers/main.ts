@@ -2,11 +2,12 @@
 import { loadSettings } from '../config/load.js';
 import { describeSource } from '../client/connection.js';
 import { startWorkers, type WorkerRole } from './startWorkers.js';
+import { tracesEndpoint } from './tracing.js';
 
 export async function runWorkerProcess(roles: WorkerRole[]): Promise<void> {
   const settings = loadSettings();
   const running = await startWorkers(settings, roles);
-  console.log(`anime-dub worker polling ${roles.map((r) => settings.queues[r]).join(', ')} at ${running.target.address} (${describeSource(running.target)}; pid ${process.pid})${settings.metrics.prometheus ? `; metrics on http://${settings.metrics.prometheus}/metrics` : ''}`);
+  console.log(`anime-dub worker polling ${roles.map((r) => settings.queues[r]).join(', ')} at ${running.target.address} (${describeSource(running.target)}; pid ${process.pid})${settings.metrics.prometheus ? `; metrics on http://${settings.metrics.prometheus}/metrics` : ''}${settings.tracing.otlp ? `; traces to ${tracesEndpoint()}` : ''}`);
   await running.done;
 }
 

@@ -17,6 +17,7 @@ import { JobFolderMirror } from '../activities/jobMirror.js';
 import { connectionOptionsOf, resolveTemporalTarget, withConnectionErrors, type TemporalTarget } from '../client/connection.js';
 import type { WorkerRole } from './roles.js';
 import { runtimeTelemetry, workerIdentity } from './observability.js';
+import { tracingFor, TRACING_WORKFLOW_MODULE } from './tracing.js';
 
 export { ALL_ROLES, parseRoles, temporalAddress, type WorkerRole } from './roles.js';
 
@@ -45,8 +46,8 @@ async function jsFiles(dir: string): Promise<string[]> {
 }
 
 /** A key for the bundle's inputs: the compiled workflows and the pure code they import, and package versions. */
-async function bundleKey(): Promise<string> {
-  const h = createHash('sha256');
+async function bundleKey(tracing: boolean): Promise<string> {
+  const h = createHash('sha256').update(tracing ? 'otel\0' : '');
   for (const dir of ['workflows', 'lib', 'config']) {
     for (const file of await jsFiles(path.join(DIST, dir))) h.update(path.relative(DIST, file)).update('\0').update(await readFile(file)).update('\0');
   }
@@ -62,13 +63,16 @@ async function bundleKey(): Promise<string> {
  * without webpack, in well under a second, and never carries webpack's memory. The bundle is made in a short-lived
  * child process; when that cannot be done (a read-only install) the worker bundles in process as before.
  */
-export async function prebundledWorkflows(): Promise<{ codePath: string } | undefined> {
+export async function prebundledWorkflows(tracing = false): Promise<{ codePath: string } | undefined> {
   try {
-    const codePath = path.join(BUNDLE_DIR, `workflows-${await bundleKey()}.js`);
+    // With tracing the bundle also holds the OpenTelemetry workflow interceptors: a variant of its own.
+    const variant = tracing ? 'workflows-otel-' : 'workflows-';
+    const codePath = path.join(BUNDLE_DIR, `${variant}${await bundleKey(tracing)}.js`);
     if (!existsSync(codePath)) {
-      await promisify(execFile)(process.execPath, [fileURLToPath(import.meta.url), BUNDLE_FLAG, codePath], { timeout: 300_000, maxBuffer: 16 << 20 });
+      await promisify(execFile)(process.execPath, [fileURLToPath(import.meta.url), BUNDLE_FLAG, codePath, ...(tracing ? [TRACING_FLAG] : [])], { timeout: 300_000, maxBuffer: 16 << 20 });
       for (const old of await readdir(BUNDLE_DIR)) {
-        if (old !== path.basename(codePath) && old.startsWith('workflows-')) await rm(path.join(BUNDLE_DIR, old), { force: true });
+        const sameVariant = old.startsWith(variant) && (tracing || !old.startsWith('workflows-otel-'));
+        if (old !== path.basename(codePath) && sameVariant) await rm(path.join(BUNDLE_DIR, old), { force: true });
       }
     }
     return { codePath };
@@ -78,10 +82,15 @@ export async function prebundledWorkflows(): Promise<{ codePath: string } | unde
 }
 
 const BUNDLE_FLAG = '--bundle-workflows';
+const TRACING_FLAG = '--with-tracing';
 
-/** `node dist/workers/startWorkers.js --bundle-workflows OUT`: what prebundledWorkflows() runs. */
-async function writeBundle(out: string): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+/** `node dist/workers/startWorkers.js --bundle-workflows OUT [--with-tracing]`: what prebundledWorkflows() runs. */
+async function writeBundle(out: string, tracing: boolean): Promise<void> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    ...(tracing ? { workflowInterceptorModules: [TRACING_WORKFLOW_MODULE] } : {}),
+    logger: new DefaultLogger('WARN'),
+  });
   await mkdir(path.dirname(out), { recursive: true });
   const tmp = `${out}.${process.pid}.part`;
   await writeFile(tmp, code);
@@ -89,7 +98,7 @@ async function writeBundle(out: string): Promise<void> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === BUNDLE_FLAG) {
-  writeBundle(process.argv[3]).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+  writeBundle(process.argv[3], process.argv[4] === TRACING_FLAG).then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
 }
 
 export interface RunningWorkers {
@@ -112,6 +121,8 @@ export async function startWorkers(
   const throttle = settings.heartbeatThrottleSec * 1000;
   const common = { connection, namespace: target.namespace, shutdownGraceTime: '10s' as const };
   const identity = (role: WorkerRole) => opts.identity ?? workerIdentity(role);
+  const tracing = tracingFor(settings, 'anime-dub-worker');
+  const plugins = tracing ? { plugins: [tracing.plugin] } : {};
 
   // With the s3 store every activity's job folder is mirrored through it (docs/DEPLOY.md); the shared folder needs nothing.
   const activityRoles = roles.filter((r) => r !== 'workflows');
@@ -126,9 +137,10 @@ export async function startWorkers(
   const workers: Worker[] = [];
   for (const role of roles) {
     if (role === 'workflows') {
-      const workflowBundle = await prebundledWorkflows();
+      const workflowBundle = await prebundledWorkflows(Boolean(tracing));
       workers.push(await Worker.create({
         ...common,
+        ...plugins,
         identity: identity(role),
         taskQueue: settings.queues.workflows,
         ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
@@ -137,6 +149,7 @@ export async function startWorkers(
     } else {
       workers.push(await Worker.create({
         ...common,
+        ...plugins,
         identity: identity(role),
         taskQueue: settings.queues[role],
         activities,
@@ -149,6 +162,7 @@ export async function startWorkers(
   }
   const done = Promise.all(workers.map((w) => w.run())).then(async () => {
     await closeEngineHosts(); // the warm model processes end with the worker
+    await tracing?.shutdown().catch(() => undefined);
     await connection.close();
   });
   return {

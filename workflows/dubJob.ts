@@ -7,11 +7,14 @@ import {
 } from '@temporalio/workflow';
 import { DEFAULT_PLACEMENT, DEFAULT_QUEUES } from '../config/placement.js';
 import type { Queues } from '../config/schema.js';
-import type { DubJobInput, DubJobResult, LineSet, LipsyncOutcome, PreparedJob, TranslatedLine } from '../lib/job.js';
-import { progressQuery, ProgressTracker, type Stage } from '../lib/progress.js';
-import { applyOverrides, approveSignal, editLineUpdate, editProblem, emptyOverrides, mergeEdit } from '../lib/review.js';
+import { jobFolderOf, type DubJobInput, type DubJobResult, type LineSet, type LipsyncOutcome, type PreparedJob, type TranslatedLine } from '../lib/job.js';
+import { ProgressTracker, type Stage } from '../lib/progress.js';
+import { progressQuery } from './messages.js';
+import { applyOverrides, editProblem, emptyOverrides, mergeEdit } from '../lib/review.js';
+import { approveSignal, editLineUpdate } from './messages.js';
 import { DubSourceLangKey, DubStageKey, DubTargetLangKey } from '../lib/searchAttributes.js';
-import { activitiesOn, dubEachLine, type Activities } from './shared.js';
+import { activitiesOn, type Activities } from './activitiesOn.js';
+import { synthesizeAndFitAll } from './synthesizeAndFit.js';
 import { dubLanguage } from '../lib/languages.js';
 
 /** Off unless asked for (jobs started before the feature have no such options and replay as off). */
@@ -45,7 +48,7 @@ export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
   const asked = Number(input?.timeouts?.heartbeatSec);
   const boot = activitiesOn(queues, DEFAULT_PLACEMENT, asked >= 2 && asked <= 600 ? asked : 30); // validated only by prepareJob
   const prep = await stage('prepare', () => boot.prepareJob(input));
-  upsertMemo({ input: prep.media.path, src: prep.options.src, tgt: prep.options.tgt, outputDir: `${prep.job.root}/${prep.job.name}`, queues: prep.options.queues });
+  upsertMemo({ input: prep.media.path, src: prep.options.src, tgt: prep.options.tgt, outputDir: jobFolderOf(prep.job), queues: prep.options.queues });
   if (tagged) {
     upsertSearchAttributes([{ key: DubSourceLangKey, value: prep.options.src }, { key: DubTargetLangKey, value: dubLanguage(prep.options) }]);
   }
@@ -79,7 +82,7 @@ async function dubAfterPrepare(
     // One voice per speaker (and voice cloning's reference clips), made once before any line is spoken.
     const voices = await act.prepareVoices(prep, audio, translated);
     const voiced = voices ? { ...prep, voices } : prep;
-    return dubEachLine(act, voiced, translated, onLine, plans);
+    return synthesizeAndFitAll(act, voiced, translated, onLine, plans);
   });
   const dub = await stage('assemble', () => act.assembleDub(prep, fitted));
   const mix = await stage('mix', () => act.mixDub(prep, audio, dub, fitted));
@@ -94,7 +97,7 @@ async function dubAfterPrepare(
   if (tagged) upsertSearchAttributes([{ key: DubStageKey, value: 'done' }]);
   setCurrentDetails(`Done: ${outputs.mp4}`);
   return {
-    job: prep.job, outputDir: `${prep.job.root}/${prep.job.name}`, outputs, lines: translated.count, durationSec: prep.media.durationSec, lipsync,
+    job: prep.job, outputDir: jobFolderOf(prep.job), outputs, lines: translated.count, durationSec: prep.media.durationSec, lipsync,
     resynthesized, version: prep.options.review?.outputVersion ?? 1,
   };
 }

@@ -3,10 +3,12 @@
 import { setHandler } from '@temporalio/workflow';
 import type { Chunk } from '../lib/chunkPlan.js';
 import type { PreparedJob } from '../lib/job.js';
-import { progressQuery, type Stage } from '../lib/progress.js';
+import { type Stage } from '../lib/progress.js';
+import { progressQuery } from './messages.js';
 import type { ChunkProgress } from '../lib/streamProgress.js';
 import type { ChunkEntry } from '../lib/streamManifest.js';
-import { activitiesOn, dubEachLine } from './shared.js';
+import { activitiesOn } from './activitiesOn.js';
+import { synthesizeAndFitAll } from './synthesizeAndFit.js';
 
 export interface StreamChunkInput {
   prep: PreparedJob;
@@ -33,7 +35,7 @@ export async function streamChunk({ prep, chunk }: StreamChunkInput): Promise<St
     stage = 'translate';
     const translated = await act.translateLines(part, heard);
     stage = 'synthesize';
-    const { fitted } = await dubEachLine(act, part, translated);
+    const { fitted } = await synthesizeAndFitAll(act, part, translated);
     stage = 'assemble';
     const dub = await act.assembleDub(part, fitted);
     stage = 'mix';

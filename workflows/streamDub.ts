@@ -7,14 +7,14 @@ import {
 import { DEFAULT_PLACEMENT, DEFAULT_QUEUES } from '../config/placement.js';
 import type { Queues } from '../config/schema.js';
 import type { Chunk } from '../lib/chunkPlan.js';
-import type { DubJobInput, JobRef, PreparedJob } from '../lib/job.js';
-import { progressQuery } from '../lib/progress.js';
+import { jobFolderOf, type DubJobInput, type JobRef, type PreparedJob } from '../lib/job.js';
+import { progressQuery } from './messages.js';
 import { DubStageKey } from '../lib/searchAttributes.js';
 import { initialEntries, type ChunkEntry } from '../lib/streamManifest.js';
 import type { StreamProgress, StreamStage } from '../lib/streamProgress.js';
 import { mapWithWindow } from '../lib/window.js';
 import { chunkWorkflowId } from './ids.js';
-import { activitiesOn } from './shared.js';
+import { activitiesOn } from './activitiesOn.js';
 import { streamChunk } from './streamChunk.js';
 
 /** What a continued run carries over: the plan and every chunk's state. */
@@ -61,7 +61,7 @@ export async function streamDub(input: StreamDubInput): Promise<StreamDubResult>
     if (!resume) {
       enter('prepare');
       const prep = await activitiesOn(queues, DEFAULT_PLACEMENT).prepareJob(input);
-      upsertMemo({ input: prep.media.path, src: prep.options.src, tgt: prep.options.tgt, outputDir: `${prep.job.root}/${prep.job.name}`, stream: true, queues: prep.options.queues });
+      upsertMemo({ input: prep.media.path, src: prep.options.src, tgt: prep.options.tgt, outputDir: jobFolderOf(prep.job), stream: true, queues: prep.options.queues });
       const act = activitiesOn(prep.options.queues, prep.options.placement, prep.options.timeouts?.heartbeatSec);
       enter('extract');
       const audio = await act.extractAudio(prep);
@@ -149,7 +149,7 @@ export async function streamDub(input: StreamDubInput): Promise<StreamDubResult>
   count();
   return {
     job: prep.job,
-    outputDir: `${prep.job.root}/${prep.job.name}`,
+    outputDir: jobFolderOf(prep.job),
     manifest: 'stream/manifest.json',
     playlist: 'stream/index.m3u8',
     final,

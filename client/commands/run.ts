@@ -12,6 +12,7 @@ import { resolveTemporalTarget } from '../connection.js';
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { reclaimFromDeadLocalWorkers } from '../reclaim.js';
+import { readCastFile } from './cast.js';
 import { printable, printableLines } from '../terminalText.js';
 import { context, fail, jobLink, workerLibrary, type Ctx } from './context.js';
 import { follow, printResult } from './follow.js';
@@ -36,7 +37,7 @@ async function expandInputs(inputs: string[]): Promise<string[]> {
 }
 
 /** --output as a sub-folder of the workers' root (they share it); anything outside it is refused. */
-function outputSubFolder(root: string, dir: string): string | undefined {
+export function outputSubFolder(root: string, dir: string): string | undefined {
   const rel = path.relative(root, dir);
   if (rel.startsWith('..') || path.isAbsolute(rel)) {
     fail(`--output ${dir} is outside the workers' output root ${root} (ANIME_DUB_OUTPUT_DIR): with a Temporal service, name a folder inside it`, 2);
@@ -68,6 +69,8 @@ function jobOptionsFromFlags(settings: Settings, video: string, o: Record<string
     },
     // Spread so that --set tts.speakerVoices.NAME=... and the flags together both count.
     tts: { ...(extra.tts as Record<string, unknown> | undefined), ...(o.tts ? { engine: o.tts } : {}), ...(o.voice ? { voice: o.voice } : {}), ...(o.piperModel ? { piperModel: o.piperModel.includes('/') ? path.resolve(o.piperModel) : o.piperModel } : {}) },
+    // --cast FILE is read here, on the caller's side, and travels as content: a job never names a file to read.
+    ...(o.series || o.cast ? { series: { ...(extra.series as Record<string, unknown> | undefined), ...(o.series ? { name: o.series } : {}), ...(o.cast ? { cast: o.cast } : {}) } } : {}),
     synthesisConcurrency: o.synthesisConcurrency,
     fit: { maxSpeed: o.maxSpeed, minSpeed: o.minSpeed, condense: o.condense === 'on' ? true : o.condense === 'off' ? false : undefined },
     mix: { duckDb: o.duckDb, separation: o.separation, loudnessLufs: o.loudness },
@@ -137,6 +140,8 @@ export function addRunCommand(program: Command): void {
     .addOption(new Option('--tts <engine>', 'speech synthesizer: auto = piper where a neural voice for the language is installed (English), else festival (English) or espeak-ng (env TTS_ENGINE; default auto)').choices(['auto', 'espeak-ng', 'festival', 'piper', 'xtts']))
     .option('--piper-model <file>', 'piper voice: a .onnx file or a voice name in $PIPER_VOICES_DIR (env TTS_PIPER_MODEL)')
     .option('--voice <name>', 'engine voice (espeak-ng voice name or festival voice)')
+    .option('--series <name>', 'one cast for a season: each speaker keeps their voice across episodes, kept in <output>/series/<name>/cast.json (env DUB_SERIES; see `anime-dub cast`)')
+    .option('--cast <file>', 'a cast file (the cast.json of a series, or `anime-dub cast list --json`): its speakers get its voices; read here and sent with the job')
     .option('--synthesis-concurrency <n>', 'lines synthesized at once (env SYNTH_CONCURRENCY)')
     .option('--max-speed <x>', 'largest speed-up of a line before it is cut (env FIT_MAX_SPEED)')
     .option('--min-speed <x>', 'slowest a line much shorter than its source line is played, to fill its time (env FIT_MIN_SPEED; default 0.9; 1 = never slowed)')
@@ -186,6 +191,7 @@ export function addRunCommand(program: Command): void {
       const batch = videos.length > 1 || inputs.some((i) => existsSync(i) && statSync(i).isDirectory());
       if (batch && o.workflowId) fail('--workflow-id names one job; leave it out when dubbing several files', 2);
       if (videos.length === 0) fail(`no video files in ${inputs.join(', ')}`, 2);
+      if (o.cast) o.cast = await readCastFile(o.cast).catch((e: Error) => fail(e.message, 2));
       let settings: Settings;
       const jobs: { video: string; options?: JobOptions; error?: string }[] = [];
       try {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DubJobResult } from '../../lib/job.js';
-import { parseSubtitles } from '../../lib/subtitles.js';
+import { parseSubtitles } from '../../formats/subtitles.js';
 import type { SpeechClip } from '../../scripts/speechClip.js';
 import { dialogueClip } from '../fixtures/media.js';
 import { closeTestClient, jobInput, startJob, tempDir } from '../support/jobs.js';

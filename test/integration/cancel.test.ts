@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import { progressQuery } from '../../lib/progress.js';
+import { progressQuery } from '../../workflows/messages.js';
 import { longDialogueClip } from '../fixtures/media.js';
 import { jobInput, startJob, tempDir } from '../support/jobs.js';
 import { processesMentioning, waitFor } from '../support/processes.js';

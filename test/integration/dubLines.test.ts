@@ -4,7 +4,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { dubLine } from '../../activities/dubLines.js';
+import { synthesizeAndFitLine } from '../../activities/dubLines.js';
 import { prepareJob } from '../../activities/media.js';
 import type { PreparedJob } from '../../lib/job.js';
 import { shortClip } from '../fixtures/media.js';
@@ -15,20 +15,20 @@ async function synthesizerRuns(prep: PreparedJob): Promise<number> {
   return log.split('\n').filter(Boolean).filter((l) => JSON.parse(l).argv[0] === 'espeak-ng').length;
 }
 
-describe('dubLine (real espeak-ng, ffmpeg)', () => {
+describe('synthesizeAndFitLine (real espeak-ng, ffmpeg)', () => {
   it('says a too-long line again at the engine\'s rate, and a retry reuses that revision and clip', async () => {
     process.env.ANIME_DUB_OUTPUT_DIR = TEST_OUTPUT_ROOT; // the worker setting prepareJob reads
     const prep = await prepareJob({ video: (await shortClip()).video, src: 'en', tgt: 'es', outputDir: outputSubFolder(await tempDir('dubline')) });
     const line = { index: 0, start: 0.5, end: 2.0, text: 'we have to go', target: 'Tenemos que irnos ahora mismo, de verdad.' };
     const slot = { start: 0.5, end: 2.6 };
 
-    const first = await dubLine(prep, { line, slot });
+    const first = await synthesizeAndFitLine(prep, { line, slot });
     expect(first.engineRate).toBeGreaterThan(1); // said again, faster, by espeak-ng itself
     expect(first.start).toBe(0.5);
     expect(first.start + first.fittedDurationSec).toBeLessThanOrEqual(slot.end + 1e-6);
     expect(await synthesizerRuns(prep)).toBe(2);
 
-    const again = await dubLine(prep, { line, slot });
+    const again = await synthesizeAndFitLine(prep, { line, slot });
     expect(await synthesizerRuns(prep)).toBe(2); // nothing said anew
     expect(again.ttsReused).toBe(true);
     expect({ ...again, ttsReused: first.ttsReused }).toEqual(first);

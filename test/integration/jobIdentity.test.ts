@@ -12,7 +12,7 @@ import path from 'node:path';
 import { temporalCliPath } from '../../client/devServer.js';
 import { loadSettings } from '../../config/load.js';
 import type { DubJobResult } from '../../lib/job.js';
-import { progressQuery } from '../../lib/progress.js';
+import { progressQuery } from '../../workflows/messages.js';
 import { dialogueClip, shortClip, writeSrt } from '../fixtures/media.js';
 import { run } from '../../engines/run.js';
 import { PROJECT_ROOT, TEST_ADDRESS } from '../support/env.js';

@@ -8,7 +8,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { execa } from 'execa';
 import type { JobOptionsInput } from '../../config/schema.js';
 import type { DubJobResult } from '../../lib/job.js';
-import { progressQuery } from '../../lib/progress.js';
+import { progressQuery } from '../../workflows/messages.js';
 import { makeSpeechClip } from '../../scripts/speechClip.js';
 import { MEDIA_DIR, shortClip } from '../fixtures/media.js';
 import { makeWav2LipStandin, type StandinRepo } from '../fixtures/wav2lipStandin.js';

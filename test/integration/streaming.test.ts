@@ -8,7 +8,7 @@ import { CancelledFailure } from '@temporalio/common';
 import type { JobOptionsInput } from '../../config/schema.js';
 import type { StreamManifest } from '../../lib/streamManifest.js';
 import type { StreamProgress } from '../../lib/streamProgress.js';
-import { progressQuery } from '../../lib/progress.js';
+import { progressQuery } from '../../workflows/messages.js';
 import { checkStreamPicture } from '../../scripts/pictureCheck.js';
 import type { SpeechClip } from '../../scripts/speechClip.js';
 import type { StreamDubResult } from '../../workflows/streamDub.js';

@@ -2,7 +2,6 @@
 // identity every history event carries. Against a real dev server and a real worker process.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import os from 'node:os';
-import path from 'node:path';
 import type { DubJobResult } from '../../lib/job.js';
 import { toneClip } from '../fixtures/toneClip.js';
 import { closeTestClient, jobInput, startJob, tempDir, testClient } from '../support/jobs.js';

@@ -95,7 +95,7 @@ describe('the condensing activities (no server: called directly)', () => {
     const root = await mkdtemp(`${os.tmpdir()}/anime-dub-condense-`);
     return {
       job: { root, name: 'job' }, ttsEngine: 'espeak-ng', media: { durationSec: 4.5 } as never,
-      options: { src: 'en', tgt: 'en', translate: false, tts: { espeakSpeed: 165 }, fit: { maxSpeed: 1.25, minSpeed: 0.9, guardMs: 80, fadeMs: 30, condense: true }, review: {}, ...over },
+      options: { src: 'en', tgt: 'en', translate: false, tts: { espeakSpeed: 165 }, fit: { maxSpeed: 1.25, minSpeed: 0.9, guardMs: 80, fadeMs: 30, condense: true }, review: {}, mt: { engine: 'apertium' }, ...over },
     } as never;
   };
   const long = 'Um, well, you know, I think that (as I said before, many times) we really, really should go now, right?';

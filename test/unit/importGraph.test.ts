@@ -7,7 +7,14 @@ import { fileURLToPath } from 'node:url';
 
 const DIST = fileURLToPath(new URL('../..', import.meta.url));
 const PROJECT = path.dirname(DIST);
-const FOLDERS = ['config', 'lib', 'engines', 'activities', 'workflows', 'workers', 'client'];
+const FOLDERS = ['config', 'lib', 'formats', 'engines', 'activities', 'workflows', 'workers', 'client'];
+/** Packages a workflow may load: the SDK's workflow-safe parts and pure JavaScript with no Node built-in. */
+const WORKFLOW_SAFE_PACKAGES = ['@temporalio/workflow', '@temporalio/common', 'jsonrepair'];
+
+const IMPORT = /^\s*(?:import|export)\s[^;]*?from\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]/gm;
+
+/** Module (path under dist/) → the packages and Node built-ins it imports at load time. */
+const packagesOf = new Map<string, string[]>();
 
 /** Module (path under dist/) → the modules of ours it imports at load time (`import type` is gone from the JS; `import()` waits). */
 function importGraph(): Map<string, string[]> {
@@ -20,9 +27,9 @@ function importGraph(): Map<string, string[]> {
       // tsc leaves the output of a moved or deleted source behind: only modules whose source exists count.
       if (!existsSync(path.join(PROJECT, from.replace(/\.js$/, '.ts')))) continue;
       const text = readFileSync(file, 'utf8');
-      const deps = [...text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|^\s*import\s*['"](\.{1,2}\/[^'"]+)['"]/gm)]
-        .map((m) => path.relative(DIST, path.resolve(path.dirname(file), m[1] ?? m[2])));
-      graph.set(from, deps);
+      const specifiers = [...text.matchAll(IMPORT)].map((m) => m[1] ?? m[2]);
+      graph.set(from, specifiers.filter((s) => s.startsWith('.')).map((s) => path.relative(DIST, path.resolve(path.dirname(file), s))));
+      packagesOf.set(from, specifiers.filter((s) => !s.startsWith('.')));
     }
   }
   return graph;
@@ -80,15 +87,37 @@ describe('import graph of our modules (compiled dist/)', () => {
     expect(cycles(new Map([['a.js', ['b.js']], ['b.js', ['c.js']], ['c.js', ['a.js']], ['d.js', ['a.js']]]))).toEqual([['a.js', 'b.js', 'c.js']]);
   });
 
-  it('lib/ imports only lib/ and config/; engines/ never imports activities/, workflows/, workers/ or client/', () => {
-    const upward = [...graph].flatMap(([from, deps]) => deps.map((to) => [from, to] as const)).filter(([from, to]) => {
-      const [a, b] = [from.split('/')[0], to.split('/')[0]];
-      if (a === 'lib') return b !== 'lib' && b !== 'config';
-      if (a === 'engines') return ['activities', 'workflows', 'workers', 'client'].includes(b);
-      return false;
-    });
-    // Left of issue 17: the Whisper recognizer writes its artifacts with the activities' job-folder helpers.
-    const known: string[] = [];
-    expect(upward.map(([f, t]) => `${f} -> ${t}`).filter((e) => !known.includes(e))).toEqual([]);
+  it('each layer imports only the layers below it', () => {
+    const below: Record<string, string[]> = {
+      config: ['config'],
+      lib: ['lib', 'config'],
+      formats: ['formats', 'lib', 'config'],
+      engines: ['engines', 'formats', 'lib', 'config'],
+    };
+    const upward = [...graph].flatMap(([from, deps]) => deps.map((to) => [from, to] as const))
+      .filter(([from, to]) => below[from.split('/')[0]] && !below[from.split('/')[0]].includes(to.split('/')[0]));
+    expect(upward.map(([f, t]) => `${f} -> ${t}`)).toEqual([]);
+  });
+
+  it('what a workflow loads is workflow-safe: lib/, workflows/, config/placement.js, and no Node built-in or Node-only package', () => {
+    const loaded = new Set<string>();
+    const visit = (m: string) => {
+      if (loaded.has(m)) return;
+      loaded.add(m);
+      for (const d of graph.get(m) ?? []) visit(d);
+    };
+    visit('workflows/index.js');
+    const ours = [...loaded].filter((m) => !['lib', 'workflows'].includes(m.split('/')[0]) && m !== 'config/placement.js');
+    expect(ours).toEqual([]);
+    const packages = [...loaded].flatMap((m) => (packagesOf.get(m) ?? []).filter((p) => !WORKFLOW_SAFE_PACKAGES.includes(p)).map((p) => `${m} -> ${p}`));
+    expect(packages).toEqual([]);
+    // The check sees what it must: lib/ really is what the workflows load.
+    expect(loaded).toContain('lib/review.js');
+  });
+
+  it('lib/ is pure: no Node built-in and no package beyond the workflow-safe ones, whoever imports it', () => {
+    const impure = [...packagesOf].filter(([m]) => m.startsWith('lib/'))
+      .flatMap(([m, pkgs]) => pkgs.filter((p) => !WORKFLOW_SAFE_PACKAGES.includes(p) || p === '@temporalio/workflow').map((p) => `${m} -> ${p}`));
+    expect(impure).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { parsePairs, splitTranslation } from '../../engines/apertium.js';
 import { parseHypseg, wordsToText } from '../../engines/pocketsphinx.js';
 import { espeakHasLanguage } from '../../engines/tts.js';
 import { parseSilencedetect, speechRegions } from '../../lib/speechRegions.js';
-import { formatSrt, parseSubtitles } from '../../lib/subtitles.js';
+import { formatSrt, parseSubtitles } from '../../formats/subtitles.js';
 import { parseWavHeader, wavDurationSec, wavHeader } from '../../lib/wav.js';
 import { guidedBatches, mapWithWindow } from '../../lib/window.js';
 import { ProgressTracker } from '../../lib/progress.js';

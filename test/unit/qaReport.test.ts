@@ -5,8 +5,8 @@ import { ebur128Argv, parseEbur128, thinFrames } from '../../engines/ebur128.js'
 import { gainToTarget, loudnessArgv, separatedMixFilter } from '../../engines/ffmpegMix.js';
 import type { FittedLine, TranslatedLine } from '../../lib/job.js';
 import { formatQaSummary, percentile, qaLines, qaSummary } from '../../lib/qaReport.js';
-import { escapeHtml, reportHtml } from '../../lib/reportHtml.js';
-import { drawTimeline, lufsToY, TIMELINE_COLORS, TIMELINE_LAYOUT, timeToX } from '../../lib/timelinePng.js';
+import { escapeHtml, reportHtml } from '../../formats/reportHtml.js';
+import { drawTimeline, lufsToY, TIMELINE_COLORS, TIMELINE_LAYOUT, timeToX } from '../../formats/timelinePng.js';
 
 const line = (index: number, start: number, end: number, extra: Partial<TranslatedLine> = {}): TranslatedLine =>
   ({ index, start, end, text: `source ${index}`, target: `dub ${index}`, ...extra });

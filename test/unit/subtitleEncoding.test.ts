@@ -2,8 +2,8 @@
 // holding U+FFFD, Latin-1/CP1252 BluRay rips, Shift_JIS fansubs. Bytes made here with iconv-lite.
 import { describe, expect, it } from '@jest/globals';
 import iconv from 'iconv-lite';
-import { decodeSubtitleBytes } from '../../lib/subtitleEncoding.js';
-import { parseSubtitles } from '../../lib/subtitles.js';
+import { decodeSubtitleBytes } from '../../formats/subtitleEncoding.js';
+import { parseSubtitles } from '../../formats/subtitles.js';
 
 const SRT_LATIN = '1\n00:00:01,000 --> 00:00:03,000\n¿Qué pasó? ¡Está aquí, señor García!\n\n2\n00:00:04,000 --> 00:00:06,000\nÇa va très bien, merci. « Où est-il ? »\n\n3\n00:00:07,000 --> 00:00:09,000\nÉlève, garçon, façade, naïve, cœur – “quoted”\n';
 const SRT_JA = '1\n00:00:01,000 --> 00:00:03,000\nねえ、聞いてる？今日は早く帰ろうよ。\n\n2\n00:00:04,000 --> 00:00:06,000\nうん、わかった。駅で待ってるね。\n\n3\n00:00:07,000 --> 00:00:09,000\n東京の空はきれいだな。明日も晴れるといいね。\n';

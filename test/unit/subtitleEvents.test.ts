@@ -3,7 +3,7 @@
 // SRT/WebVTT, and cues past the video's end. Every fixture is written here.
 import { describe, expect, it } from '@jest/globals';
 import { classifyCues, fitToMedia } from '../../lib/subtitleEvents.js';
-import { formatSrt, formatVtt, parseSubtitles, readCues } from '../../lib/subtitles.js';
+import { formatSrt, formatVtt, parseSubtitles, readCues } from '../../formats/subtitles.js';
 
 const STYLE_FORMAT = 'Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding';
 const style = (name: string) => `Style: ${name},Arial,20,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,2,2,2,10,10,10,1`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { detectSubtitleFormat, formatSrt, formatVtt, parseSubtitles } from '../../lib/subtitles.js';
+import { detectSubtitleFormat, formatSrt, formatVtt, parseSubtitles } from '../../formats/subtitles.js';
 
 const SRT = `1
 00:00:01,000 --> 00:00:02,500

@@ -3,8 +3,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { CancelledFailure, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { progressQuery } from '../../lib/progress.js';
-import { approveSignal, editLineUpdate, type ReviewOverrides } from '../../lib/review.js';
+import { progressQuery } from '../../workflows/messages.js';
+import { type ReviewOverrides } from '../../lib/review.js';
+import { approveSignal, editLineUpdate } from '../../workflows/messages.js';
 import type { DubJobResult, TranslatedLine } from '../../lib/job.js';
 import { stubInput, testClient, withStubWorker } from './stubWorker.js';
 

@@ -1,6 +1,6 @@
 // report.html: one self-contained page (inline CSS, the timeline PNG as a data: URL), readable offline.
-import type { QaLine, QaSummary } from './qaReport.js';
-import { SLOT_TOLERANCE } from './qaReport.js';
+import type { QaLine, QaSummary } from '../lib/qaReport.js';
+import { SLOT_TOLERANCE } from '../lib/qaReport.js';
 import { TIMELINE_COLORS, TIMELINE_LAYOUT } from './timelinePng.js';
 
 export interface ReportPage {

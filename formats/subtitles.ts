@@ -5,35 +5,15 @@
 // Writing SRT and WebVTT goes through the `subtitle` library, one row per cue.
 import { parse as parseAss } from 'ass-compiler';
 import { stringifySync, type NodeCue } from 'subtitle';
-import type { Line } from './job.js';
-import { classifyCues, DEFAULT_CLASSIFY } from './subtitleEvents.js';
+import type { Line } from '../lib/job.js';
+import { classifyCues, DEFAULT_CLASSIFY, type AssTraits, type RawCue } from '../lib/subtitleEvents.js';
+
+export type { AssTraits, RawCue } from '../lib/subtitleEvents.js';
 
 export type SubtitleFormat = 'srt' | 'vtt' | 'ass';
 
 /** Longest text one cue may hold: a subtitle row is a sentence, not a payload. */
 export const MAX_CUE_BYTES = 64 * 1024;
-
-/** What the ASS event says about itself: classification (lib/subtitleEvents.ts) reads it. */
-export interface AssTraits {
-  style: string;
-  effect: string;
-  karaoke: boolean;
-  drawing: boolean;
-  positioned: boolean;
-  moving: boolean;
-}
-
-/** One cue as the file has it (rows joined by \n, markup removed), before classification. */
-export interface RawCue {
-  start: number;
-  end: number;
-  text: string;
-  speaker?: string;
-  /** 1-based line of the file where the cue (its timing line, its ASS event) is. */
-  line: number;
-  comment?: boolean;
-  ass?: AssTraits;
-}
 
 export interface SubtitleWarning {
   line: number;

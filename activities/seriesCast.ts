@@ -1,0 +1,142 @@
+// A series' folder beside the outputs and its cast: <output root>/[<sub-folder>/]series/<name>/cast.json (+ voices/
+// for voice cloning's reference clips). Every change happens under the folder's lock (.cast.lock, created with
+// O_EXCL), so two episodes dubbed at once, on any worker sharing the output root, never give one speaker two voices.
+import { randomBytes } from 'node:crypto';
+import { link, lstat, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { castSchema, describeIssues, seriesNameProblem, type Cast } from '../config/schema.js';
+import { EMPTY_CAST } from '../lib/cast.js';
+import { ErrorType, failure } from '../lib/errors.js';
+import { mkdirNoSymlinks } from './jobFolder.js';
+
+export const SERIES_FOLDER = 'series';
+export const CAST_FILE = 'cast.json';
+const LOCK_FILE = '.cast.lock';
+
+/** The series folder under `base` (the output root, or the job's sub-folder of it), made if missing; never through a link. */
+export async function seriesFolder(base: string, name: string): Promise<string> {
+  const problem = seriesNameProblem(name);
+  if (problem) throw failure(ErrorType.InvalidConfig, `series name ${JSON.stringify(name)}: ${problem}`);
+  await mkdir(base, { recursive: true });
+  return mkdirNoSymlinks(base, path.join(SERIES_FOLDER, name));
+}
+
+/** The cast in a series folder (empty when no episode has been dubbed yet). */
+export async function readCast(dir: string): Promise<Cast> {
+  const file = path.join(dir, CAST_FILE);
+  const st = await lstat(file).catch(() => undefined);
+  if (!st) return EMPTY_CAST;
+  if (!st.isFile()) throw failure(ErrorType.OutputNotWritable, `${file} is not a plain file`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw failure(ErrorType.InvalidConfig, `${file} is not JSON (${(e as Error).message}); fix or remove it`);
+  }
+  const parsed = castSchema.safeParse(raw);
+  if (!parsed.success) throw failure(ErrorType.InvalidConfig, `${file}: ${describeIssues(parsed.error, raw)}`);
+  return parsed.data;
+}
+
+/** Written to a temp name and renamed: a reader never sees half a cast. */
+export async function writeCast(dir: string, cast: Cast): Promise<void> {
+  const file = path.join(dir, CAST_FILE);
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(cast, null, 2)}\n`);
+  await rename(tmp, file);
+}
+
+interface CastLock { owner: string; host: string; pid: number; since: string; token: string }
+
+export interface LockOptions {
+  /** Who holds it (a workflow id, `anime-dub cast set`), for the message a waiting job gives. */
+  owner: string;
+  /** Give up after this long (ms). */
+  timeoutMs?: number;
+  /** A lock older than this is taken over (its holder died: a cast update holds it for milliseconds). */
+  staleMs?: number;
+  /** Called while waiting (an activity heartbeats). */
+  onWait?: () => void;
+}
+
+/**
+ * Runs `update` holding the series folder's lock: created with O_EXCL, retried with backoff while another
+ * holder has it, taken over when stale (older than staleMs; renamed away first, so only one waiter takes it).
+ */
+export async function withCastLock<T>(dir: string, o: LockOptions, update: () => Promise<T>): Promise<T> {
+  const file = path.join(dir, LOCK_FILE);
+  const mine: CastLock = { owner: o.owner, host: os.hostname(), pid: process.pid, since: new Date().toISOString(), token: randomBytes(8).toString('hex') };
+  const deadline = Date.now() + (o.timeoutMs ?? 120_000);
+  const staleMs = o.staleMs ?? 60_000;
+  for (let wait = 20; ; wait = Math.min(1000, wait * 2)) {
+    try {
+      await writeFile(file, JSON.stringify(mine), { flag: 'wx' });
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const held = await stat(file).catch(() => undefined);
+    if (held && Date.now() - held.mtimeMs > staleMs) {
+      await takeOverStale(file, held.mtimeMs);
+      continue;
+    }
+    if (Date.now() > deadline) {
+      const holder = await readFile(file, 'utf8').then((t) => JSON.parse(t) as CastLock, () => undefined);
+      // Retryable: the holder is alive and busy, not wrong.
+      throw new Error(`the cast in ${dir} stayed locked by ${holder?.owner ?? 'another job'} (since ${holder?.since ?? '?'}); try again`);
+    }
+    o.onWait?.();
+    await new Promise((r) => setTimeout(r, wait + Math.floor(Math.random() * wait)));
+  }
+  try {
+    return await update();
+  } finally {
+    // Only our own lock is removed (a holder that outlived staleMs may have lost it to another).
+    const now = await readFile(file, 'utf8').then((t) => JSON.parse(t) as CastLock, () => undefined);
+    if (now?.token === mine.token) await rm(file, { force: true });
+  }
+}
+
+/** Renames a stale lock away; if what was renamed turns out fresh (another waiter's new lock), it is put back. */
+async function takeOverStale(file: string, staleMtime: number): Promise<void> {
+  const aside = `${file}.stale.${randomBytes(4).toString('hex')}`;
+  try {
+    await rename(file, aside);
+  } catch {
+    return; // someone else moved it first
+  }
+  const moved = await stat(aside).catch(() => undefined);
+  if (moved && moved.mtimeMs !== staleMtime) await link(aside, file).catch(() => undefined);
+  await rm(aside, { force: true });
+}
+
+/** Reads the cast, lets `change` compute the new one (and a result), writes it if it changed: all under the lock. */
+export async function updateCast<T>(dir: string, o: LockOptions, change: (cast: Cast) => Promise<{ cast: Cast; result: T }> | { cast: Cast; result: T }): Promise<T> {
+  return withCastLock(dir, o, async () => {
+    const before = await readCast(dir);
+    const { cast, result } = await change(before);
+    if (JSON.stringify(cast) === JSON.stringify(before)) return result;
+    // A voice the cast cannot hold (a piper model path with a space, say) is this job's problem to name, not to retry.
+    const checked = castSchema.safeParse(cast);
+    if (!checked.success) throw failure(ErrorType.InvalidConfig, `the cast in ${dir} cannot hold this change: ${describeIssues(checked.error, cast)}`);
+    await writeCast(dir, checked.data);
+    return result;
+  });
+}
+
+/** Puts a file into place only if nothing is there yet (hard link of a temp copy): the first clip of a speaker wins. */
+export async function placeOnce(src: string, dest: string): Promise<boolean> {
+  await mkdir(path.dirname(dest), { recursive: true });
+  const tmp = `${dest}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, await readFile(src));
+  try {
+    await link(tmp, dest);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
