@@ -210,8 +210,8 @@ export function setptsExpr(part: VideoPart): string {
 }
 
 /** The job asked for --fit-video auto (jobs from before the option have none: off). */
-export function fitVideoOn(options: { fitVideo?: { mode: string } }): boolean {
-  return options.fitVideo?.mode === 'auto';
+export function fitVideoOn(options: { fitVideo?: { mode: string } } | undefined): boolean {
+  return options?.fitVideo?.mode === 'auto';
 }
 
 interface CappableJob {
@@ -223,7 +223,7 @@ interface CappableJob {
  * cap (1.10×): what is left over becomes a slowed span of the picture, not a faster voice. Off: the job as it is.
  */
 export function speechCapped<P extends CappableJob>(prep: P): P {
-  const fv = prep.options.fitVideo;
+  const fv = prep.options?.fitVideo;
   if (!fv || fv.mode !== 'auto' || prep.options.fit.maxSpeed <= fv.speechSpeed) return prep;
   return { ...prep, options: { ...prep.options, fit: { ...prep.options.fit, maxSpeed: fv.speechSpeed } } };
 }
