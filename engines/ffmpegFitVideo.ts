@@ -7,9 +7,14 @@ import { sec } from './ffmpegStream.js';
 
 const base = ['ffmpeg', '-nostdin', '-v', 'error', '-y'];
 
+/** Sound read on each side of a slowed span: atempo drops the last few tens of ms of a piece, so it loses context, not the span. */
+export const STRETCH_CONTEXT_SEC = 0.25;
+
 /**
  * The filter graph that plays a sound along the time map: the stretches between spans as they are, each span
- * slowed by its factor (atempo keeps the pitch), all joined in order. Cuts are on samples, so nothing drifts.
+ * slowed by its factor (atempo keeps the pitch), all joined in order. Each span is slowed with some sound on
+ * either side (and silence after the end of the file), then cut back to exactly its slowed length, so the
+ * pieces add up to the map's duration to the sample.
  */
 export function stretchAudioFilter(map: TimeMap, rate: number): string {
   const pieces: { start: number; end: number; factor: number }[] = [];
@@ -23,9 +28,20 @@ export function stretchAudioFilter(map: TimeMap, rate: number): string {
   const sample = (t: number) => Math.round(t * rate);
   const lines = [`[0:a]asplit=${pieces.length}${pieces.map((_, i) => `[s${i}]`).join('')}`];
   pieces.forEach((p, i) => {
-    const trim = Number.isFinite(p.end) ? `atrim=start_sample=${sample(p.start)}:end_sample=${sample(p.end)}` : `atrim=start_sample=${sample(p.start)}`;
-    const tempo = p.factor === 1 ? [] : atempoChain(1 / p.factor);
-    lines.push(`[s${i}]${[trim, 'asetpts=PTS-STARTPTS', ...tempo].join(',')}[p${i}]`);
+    if (p.factor === 1) {
+      const trim = Number.isFinite(p.end) ? `atrim=start_sample=${sample(p.start)}:end_sample=${sample(p.end)}` : `atrim=start_sample=${sample(p.start)}`;
+      lines.push(`[s${i}]${trim},asetpts=PTS-STARTPTS[p${i}]`);
+      return;
+    }
+    const before = Math.min(STRETCH_CONTEXT_SEC, p.start);
+    const from = sample(p.start - before);
+    const to = sample(p.end + STRETCH_CONTEXT_SEC);
+    const skip = Math.round((sample(p.start) - from) * p.factor);
+    const keep = Math.round((sample(p.end) - sample(p.start)) * p.factor);
+    lines.push(`[s${i}]${[
+      `atrim=start_sample=${from}:end_sample=${to}`, 'asetpts=PTS-STARTPTS', `apad=pad_dur=${(2 * STRETCH_CONTEXT_SEC).toFixed(3)}`,
+      ...atempoChain(1 / p.factor), `atrim=start_sample=${skip}:end_sample=${skip + keep}`, 'asetpts=PTS-STARTPTS',
+    ].join(',')}[p${i}]`);
   });
   lines.push(`${pieces.map((_, i) => `[p${i}]`).join('')}concat=n=${pieces.length}:v=0:a=1[out]`);
   return lines.join(';\n');

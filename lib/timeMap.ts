@@ -119,7 +119,9 @@ export function planSpans(needs: readonly LineNeed[], limits: SpanLimits): Stret
   for (const n of needs) {
     const slotSec = n.slotEnd - n.slotStart;
     if (slotSec < MIN_SPAN_SEC || n.neededSec <= slotSec * MIN_STRETCH) continue;
-    spans.push({ srcStart: n.slotStart, srcEnd: n.slotEnd, factor: Math.min(limits.maxStretch, n.neededSec / slotSec) });
+    // rounded up (the map keeps six decimals): the slowed slot is never a hair shorter than the line needs
+    const factor = Math.ceil((n.neededSec / slotSec + 1e-9) * 1e6) / 1e6;
+    spans.push({ srcStart: n.slotStart, srcEnd: n.slotEnd, factor: Math.min(limits.maxStretch, factor) });
   }
   return spans;
 }
