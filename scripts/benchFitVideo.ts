@@ -35,6 +35,8 @@ interface Measured {
   inputSec: number;
   outputSec: number;
   spans: number;
+  /** Picture and original sound at the last line: how far from where the map puts them (ms). */
+  offsets: { pictureMs: number; soundMs: number };
   /** Per container: video stream duration − each audio stream's duration, seconds. */
   endSync: { file: string; video: number; audio: number[] }[];
 }
@@ -56,6 +58,44 @@ async function streamDurations(file: string): Promise<{ video: number; audio: nu
   return { video: await last('v:0'), audio: await Promise.all(Array.from({ length: audios }, (_, i) => last(`a:${i}`))), format: Number(info.format.duration) };
 }
 
+/** Decoded bytes of one frame of `file` at `t` seconds (gray, small: a fingerprint of the picture). */
+async function frameAt(file: string, t: number): Promise<Buffer> {
+  const r = await execa('ffmpeg', ['-nostdin', '-v', 'error', '-ss', t.toFixed(6), '-i', file, '-frames:v', '1', '-vf', 'scale=80:60,format=gray', '-f', 'rawvideo', '-'], { encoding: 'buffer' });
+  return Buffer.from(r.stdout as unknown as Uint8Array);
+}
+
+/** Mono 8 kHz samples of audio stream `stream` of `file` from `t` for `sec` seconds. */
+async function samplesAt(file: string, stream: number, t: number, sec: number): Promise<Int16Array> {
+  const r = await execa('ffmpeg', ['-nostdin', '-v', 'error', '-ss', t.toFixed(6), '-t', sec.toFixed(6), '-i', file, '-map', `0:a:${stream}`, '-ac', '1', '-ar', '8000', '-f', 's16le', '-'], { encoding: 'buffer' });
+  const b = Buffer.from(r.stdout as unknown as Uint8Array);
+  return new Int16Array(b.buffer, b.byteOffset, Math.floor(b.length / 2));
+}
+
+/**
+ * How far the output's picture and original sound sit from where the time map puts them, near the end: the
+ * source frame at T is looked for among the output's frames around map(T) (a frame = 40 ms at 25 fps), and a
+ * second of the source's sound at T is cross-correlated with the output's original track around map(T).
+ */
+async function endOffsets(source: string, output: string, map: { spans: { srcStart: number; srcEnd: number; factor: number }[] }, t: number): Promise<{ pictureMs: number; soundMs: number }> {
+  const added = map.spans.reduce((a, s) => a + (Math.min(t, s.srcEnd) - Math.min(t, s.srcStart)) * (s.factor - 1), 0);
+  const out = t + added;
+  const want = await frameAt(source, t);
+  let pictureMs = Infinity;
+  for (const k of [0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5]) {
+    if ((await frameAt(output, out + k * 0.04)).equals(want)) { pictureMs = k * 40; break; }
+  }
+  const ref = await samplesAt(source, 0, t, 1);
+  const hay = await samplesAt(output, 1, out - 0.2, 1.4);
+  let best = -Infinity;
+  let lag = 0;
+  for (let d = 0; d + ref.length <= hay.length; d++) {
+    let dot = 0;
+    for (let i = 0; i < ref.length; i += 2) dot += ref[i] * hay[d + i];
+    if (dot > best) { best = dot; lag = d; }
+  }
+  return { pictureMs, soundMs: Math.round(((lag / 8000) - 0.2) * 1000) };
+}
+
 async function runJob(video: string, address: string, outRoot: string, mode: 'off' | 'auto', subs?: string): Promise<Measured> {
   const started = Date.now();
   const r = await execa(process.execPath, [
@@ -75,7 +115,12 @@ async function runJob(video: string, address: string, outRoot: string, mode: 'of
     outputSec = Math.max(outputSec, d.video);
     endSync.push({ file: path.extname(rel).slice(1), video: d.video, audio: d.audio });
   }
+  // At the end: the last line's source sound (translated.json keeps source times) and picture, where the map says.
+  const map = report.fitVideo ?? { spans: [] };
+  const source = JSON.parse(await readFile(path.join(folder, 'translated.json'), 'utf8')).lines as { start: number }[];
+  const offsets = await endOffsets(video, path.join(folder, report.outputs.mp4), map, Math.max(...source.map((l) => l.start)) + 0.1);
   return {
+    offsets,
     mode, subs: !!subs, args: process.argv.slice(2).filter((a) => a !== '--doc' && a !== '--keep').map((a) => ` ${a}`).join(''), wallSec, lines: lines.length, above: factors.filter((f) => f > SPEECH_CAP + 1e-6).length, maxFactor: Math.max(1, ...factors),
     trimmed: lines.filter((l) => l.problems.some((p) => p.startsWith('trimmed'))).length,
     inputSec: report.fitVideo?.sourceDurationSec ?? report.durationSec, outputSec, spans: report.fitVideo?.spans.length ?? 0, endSync,
@@ -139,9 +184,9 @@ function markdown(video: string, rs: Measured[]): string {
     '',
     `Machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${os.release()}, Node ${process.version}. Input: ${path.basename(video)} (${(rs[0].inputSec / 60).toFixed(2)} min, ${rs[0].lines} lines), English → Spanish with ${rs[0].subs ? 'the script as subtitles (--subs)' : 'pocketsphinx'}, apertium and espeak-ng (\`node dist/scripts/benchFitVideo.js${rs[0].args}\`). Wall times for information only.`,
     '',
-    '| --fit-video | lines | lines above 1.10× | max speech factor | lines cut | slowed spans | input | output | longer by | end sync (video − dub / original audio) | wall |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...rs.map((r) => `| ${r.mode} | ${r.lines} | ${r.above} (${pct(r.above, r.lines)}) | ${r.maxFactor.toFixed(3)}× | ${r.trimmed} | ${r.spans} | ${r.inputSec.toFixed(2)} s | ${r.outputSec.toFixed(2)} s | ${(((r.outputSec / r.inputSec) - 1) * 100).toFixed(2)}% | ${sync(r)} | ${r.wallSec.toFixed(1)} s |`),
+    '| --fit-video | lines | lines above 1.10× | max speech factor | lines cut | slowed spans | input | output | longer by | stream ends (video − dub / original audio) | picture / original sound at the last line vs the map | wall |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rs.map((r) => `| ${r.mode} | ${r.lines} | ${r.above} (${pct(r.above, r.lines)}) | ${r.maxFactor.toFixed(3)}× | ${r.trimmed} | ${r.spans} | ${r.inputSec.toFixed(2)} s | ${r.outputSec.toFixed(2)} s | ${(((r.outputSec / r.inputSec) - 1) * 100).toFixed(2)}% | ${sync(r)} | ${Number.isFinite(r.offsets.pictureMs) ? `${r.offsets.pictureMs} ms` : 'no match'} / ${r.offsets.soundMs} ms | ${r.wallSec.toFixed(1)} s |`),
     '',
   ].join('\n');
 }
