@@ -4,7 +4,7 @@
 // parts); writeReport shows the spans. Off, none of this runs.
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { copyPartArgv, encodeOriginalArgv, encodePartArgv, joinPartsArgv, stretchAudioArgv, stretchAudioFilter } from '../engines/ffmpegFitVideo.js';
+import { copyPartArgv, encodeOriginalArgv, encodePartArgv, joinPartsArgv, pixelFormatArgv, stretchAudioArgv, stretchAudioFilter } from '../engines/ffmpegFitVideo.js';
 import { MIX_RATE } from '../engines/ffmpeg.js';
 import { concatEntry, parseVideoPackets, videoPacketsArgv } from '../engines/ffmpegStream.js';
 import { run } from '../engines/run.js';
@@ -124,7 +124,10 @@ export async function stretchedVideo(prep: PreparedJob, map: TimeMap): Promise<s
   if (await isFresh(job, out, hash)) return rel;
   const log = commandLog(job);
   const timeline = videoTimeline(parseVideoPackets((await run(videoPacketsArgv(media.path), { timeoutMs: 10 * 60_000, recordTo: log })).stdout));
-  const cuts = COPYABLE.has(media.video.codec) ? timeline.cuts : [];
+  // Copied and re-encoded parts must be one stream: 8-bit 4:2:0 H.264 (the re-encode's format); anything else
+  // (10-bit, 4:4:4, another codec) is re-encoded whole.
+  const pixFmt = (await run(pixelFormatArgv(media.path), { timeoutMs: 60_000, recordTo: log })).stdout.trim();
+  const cuts = COPYABLE.has(media.video.codec) && pixFmt === 'yuv420p' ? timeline.cuts : [];
   const readUntil = new Map(cuts.map((c) => [c.t, c.readUntil]));
   const parts = videoParts(map, cuts.map((c) => c.t));
   const dir = inJob(job, 'tmp/fitvideo/parts');

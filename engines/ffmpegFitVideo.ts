@@ -82,6 +82,11 @@ export function encodePartArgv(input: string, part: VideoPart, fps: number, outp
   ];
 }
 
+/** The pixel format of the first video stream (one word on stdout, e.g. yuv420p). */
+export function pixelFormatArgv(input: string): string[] {
+  return ['ffprobe', '-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=pix_fmt', '-of', 'csv=p=0', input];
+}
+
 /** The parts joined by stream copy at the offsets the ffconcat list gives (each part's own output length). */
 export function joinPartsArgv(listFile: string, output: string): string[] {
   return [...base, '-f', 'concat', '-safe', '0', '-i', listFile, '-map', '0:v:0', '-c', 'copy', '-f', 'mp4', output];

@@ -109,3 +109,14 @@ describe('picture parts (--fit-video)', () => {
     expect(f).toContain('[p0][p1][p2]concat=n=3:v=0:a=1[out]');
   });
 });
+
+describe('--fit-video as a setting', () => {
+  it('is off by default, and FIT_VIDEO / FIT_VIDEO_MAX_STRETCH set it for every job (a job option overrides)', async () => {
+    const { loadSettings, resolveJobOptions } = await import('../../config/load.js');
+    expect(resolveJobOptions(loadSettings({}), { video: 'a.mp4' }).fitVideo).toEqual({ mode: 'off', speechSpeed: 1.1, maxStretch: 1.25 });
+    const env = loadSettings({ FIT_VIDEO: 'auto', FIT_VIDEO_MAX_STRETCH: '1.2' });
+    expect(resolveJobOptions(env, { video: 'a.mp4' }).fitVideo).toEqual({ mode: 'auto', speechSpeed: 1.1, maxStretch: 1.2 });
+    expect(resolveJobOptions(env, { video: 'a.mp4', fitVideo: { mode: 'off' } }).fitVideo.mode).toBe('off');
+    expect(() => resolveJobOptions(loadSettings({}), { video: 'a.mp4', fitVideo: { mode: 'always' } })).toThrow(/fitVideo\.mode/);
+  });
+});
