@@ -157,10 +157,10 @@ export async function mixDub(prep: PreparedJob, audio: AudioTracks, dubRel: stri
   const spans = duckSpans(fitted);
   const background = await backgroundFor(prep, audio, opts.separation as SeparationChoice);
   // --fit-video auto: the bed plays along the time map, as the picture will.
-  const bedRel = !timeMap ? undefined : background.kind === 'separated'
+  const bedRel = !timeMap?.spans.length ? undefined : background.kind === 'separated'
     ? await stretchWav(prep, timeMap, background.path, 'audio/separated/no_vocals.fitvideo.wav')
     : await stretchWav(prep, timeMap, audio.mix, 'audio/original.fitvideo.48k.wav');
-  const hash = hashOf('mix', dubStat.size, dubStat.mtimeMs, spans, opts, background, ...(timeMap ? [timeMap.spans] : []));
+  const hash = hashOf('mix', dubStat.size, dubStat.mtimeMs, spans, opts, background, ...(timeMap?.spans.length ? [timeMap.spans] : []));
   if (await isFresh(job, out, hash) && await exists(inJob(job, MIX_INFO))) return rel;
 
   await mkdir(inJob(job, 'tmp'), { recursive: true });

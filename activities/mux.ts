@@ -86,8 +86,9 @@ export async function muxOutputs(prep: PreparedJob, linesIn: Lines<TranslatedLin
   const dubAbs = inJob(job, ENCODED_DUB);
   const encodeHash = await encodedDubHash(prep, mixRel);
   if (!(await isFresh(job, dubAbs, encodeHash))) await commit(job, await encodeDubTo(prep, inJob(job, mixRel)), dubAbs, encodeHash);
-  const tracks = timeMap ? await fitVideoTracks(prep, outputs, timeMap) : trackInfo(prep, outputs, ENCODED_DUB);
-  const hash = hashOf('mux', tracks, encodeHash, lines, ...(timeMap ? [timeMap.spans] : []));
+  // No span slowed (every line fit at the speech cap): the source's picture and original track as they are.
+  const tracks = timeMap?.spans.length ? await fitVideoTracks(prep, outputs, timeMap) : trackInfo(prep, outputs, ENCODED_DUB);
+  const hash = hashOf('mux', tracks, encodeHash, lines, ...(timeMap?.spans.length ? [timeMap.spans] : []));
   await Promise.all(([[outputs.mp4, muxMp4Argv], [outputs.mkv, muxMkvArgv]] as const).map(async ([rel, argv]) => {
     const abs = inJob(job, rel);
     if (await isFresh(job, abs, hash)) return;
