@@ -120,3 +120,27 @@ describe('--fit-video as a setting', () => {
     expect(() => resolveJobOptions(loadSettings({}), { video: 'a.mp4', fitVideo: { mode: 'always' } })).toThrow(/fitVideo\.mode/);
   });
 });
+
+describe('slowed spans in the report (--fit-video)', () => {
+  it('shades each span behind the lanes and marks it along the top of the timeline', async () => {
+    const { PNG } = await import('pngjs');
+    const { drawTimeline, TIMELINE_COLORS, TIMELINE_LAYOUT, timeToX } = await import('../../lib/timelinePng.js');
+    const png = PNG.sync.read(drawTimeline({ durationSec: 20, source: [], dub: [], loudness: [], stretched: [{ start: 4, end: 6 }] }));
+    const at = (x: number, y: number) => [...png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3)];
+    expect(at(Math.round(timeToX(5, 20)), 8)).toEqual(TIMELINE_COLORS.stretched);
+    expect(at(Math.round(timeToX(5, 20)), TIMELINE_LAYOUT.laneTop + 5)).toEqual(TIMELINE_COLORS.stretchedBand);
+    expect(at(Math.round(timeToX(8, 20)), 8)).toEqual(TIMELINE_COLORS.background);
+  });
+
+  it('lists each span (source and output times, factor, seconds added, lines) and the new duration in report.html', async () => {
+    const { reportHtml } = await import('../../lib/reportHtml.js');
+    const { qaSummary } = await import('../../lib/qaReport.js');
+    const html = reportHtml({
+      job: 'ep1', input: '/in/ep1.mp4', durationSec: 20.5, languages: { source: 'en', target: 'es' }, engines: {}, summary: qaSummary([]), lines: [],
+      fitVideo: { sourceDurationSec: 20, durationSec: 20.5, spans: [{ srcStart: 4, srcEnd: 6, outStart: 4, outEnd: 6.5, factor: 1.25, addedSec: 0.5, lines: [3] }] },
+    }, 'AAAA');
+    expect(html).toContain('Slowed picture (--fit-video auto)');
+    expect(html).toContain('duration 20.00 s → 20.50 s (+0.50 s, +2.5%)');
+    expect(html).toContain('<td>4.00–6.00</td><td>4.00–6.50</td><td>1.250×</td><td>0.50</td><td>3</td>');
+  });
+});
