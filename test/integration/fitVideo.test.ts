@@ -36,6 +36,12 @@ async function streamDurations(file: string): Promise<{ video: number; audio: nu
   };
 }
 
+/** The MD5 of one decoded frame of `file` at `t`: a fingerprint of the picture. */
+async function frameAt(file: string, t: number): Promise<string> {
+  const r = await run(['ffmpeg', '-nostdin', '-v', 'error', '-ss', t.toFixed(6), '-i', file, '-map', '0:v:0', '-frames:v', '1', '-f', 'md5', '-']);
+  return r.stdout.trim();
+}
+
 interface ReportLine { index: number; speedFactor?: number; problems: string[] }
 
 describe('--fit-video auto (real dev server and worker, espeak-ng, imported subtitles)', () => {
@@ -80,6 +86,11 @@ describe('--fit-video auto (real dev server and worker, espeak-ng, imported subt
     const outSec = Number(fmt.stdout.trim());
     expect(outSec - map.sourceDurationSec).toBeCloseTo(added, 1);
     expect(outSec / map.sourceDurationSec).toBeLessThanOrEqual(1.08);
+
+    // the picture between and after the spans (copied, not re-encoded) is the source's frame where the map puts it
+    for (const t of [8.2, 17.4]) {
+      expect(await frameAt(path.join(result.outputDir, result.outputs.mp4), toOutput(map, t))).toBe(await frameAt(video, t));
+    }
 
     // subtitles after a span are moved by the map
     const srt = parseSubtitles(await readFile(path.join(result.outputDir, result.outputs.sourceSrt), 'utf8'));
