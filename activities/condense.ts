@@ -2,6 +2,7 @@
 // condensed (unless fit.condense is off), so the dub says the line rather than a sped-up, cut-off version of it.
 // Rules first (lib/condense.ts); then the job's chat model when it translates with one (mt.engine llm). Each line
 // also gets the rate to ask of an engine with a rate knob. After synthesis, reviseLine says a line once more.
+import { speechCapped } from '../lib/timeMap.js';
 import { readFile } from 'node:fs/promises';
 import { CancelledFailure } from '@temporalio/common';
 import { chatJson, llmSettingsFor } from '../engines/llmTranslate.js';
@@ -56,6 +57,7 @@ export async function condenseLines(prep: PreparedJob, lines: Lines<TranslatedLi
 }
 
 export async function condenseList(prep: PreparedJob, lines: TranslatedLine[]): Promise<TranslatedLine[]> {
+  prep = speechCapped(prep); // --fit-video auto: condensed for the speech cap, the picture slows for the rest
   const { job, options, media, ttsEngine } = prep;
   const out = inJob(job, CONDENSED);
   const lang = dubLanguage(options);

@@ -3,7 +3,8 @@
 // lines instead of two or three per line: on the 2-core bench a third of the machine went to scheduling the
 // per-line activities (worker and server), not to the engines.
 import { CancelledFailure } from '@temporalio/common';
-import type { FittedLine, LineSet, PreparedJob, TranslatedLine } from '../lib/job.js';
+import type { Clip, FittedLine, LineSet, PreparedJob, TranslatedLine } from '../lib/job.js';
+import { fitVideoOn, speechCapped } from '../lib/timeMap.js';
 import { synthesizeReviseFit } from '../lib/lineFit.js';
 import type { ProsodyPlan } from '../lib/prosody.js';
 import { MIN_AUDIBLE_SEC, slotsOf, type Slot } from '../lib/timingFit.js';
@@ -25,11 +26,14 @@ export async function synthesizeAndFitLine(prep: PreparedJob, { line, slot, plan
   // A retried batch finds the revision its first attempt made (the clip on disk is the revised one): one
   // synthesis from the cache instead of saying the line twice again, and an LLM rewrite is not asked anew.
   const start = (await savedRevision(prep, line)) ?? line;
-  return synthesizeReviseFit({
-    synthesize: (l) => synthesizeLine(prep, l, plan),
+  let clip: Clip | undefined;
+  const fitted = await synthesizeReviseFit({
+    synthesize: async (l) => (clip = await synthesizeLine(prep, l, plan)),
     revise: (l, clipSec, s, engineRate) => reviseLine(prep, l, clipSec, s, engineRate),
     fit: fitLine,
   }, prep, start, slot, plan);
+  // --fit-video auto fits a line again once its span is slowed: from the clip as synthesized.
+  return fitVideoOn(prep.options) && clip ? { ...fitted, clipPath: clip.path } : fitted;
 }
 
 /**
@@ -50,7 +54,8 @@ export interface LineBatch {
  * line's start, or the same speaker's next line when several speak (read here from the whole set: the workflow
  * holds only counts).
  */
-export async function dubLines(prep: PreparedJob, batch: LineBatch): Promise<FittedLine[]> {
+export async function dubLines(prepIn: PreparedJob, batch: LineBatch): Promise<FittedLine[]> {
+  const prep = speechCapped(prepIn); // --fit-video auto: no line faster than the speech cap; a slowed span makes room
   const ctx = activityContext();
   const lines = await linesOf<TranslatedLine>(prep.job, batch.lines);
   const plans = batch.plans ? new Map((await linesOf<ProsodyPlan>(prep.job, batch.plans)).map((p) => [p.index, p])) : undefined;

@@ -24,7 +24,7 @@ export function bestStretchFilter(): Promise<StretchFilter> {
   return stretchFilter;
 }
 
-export async function fitLine(prep: PreparedJob, clip: Clip, slot: Slot, sourceEnd: number): Promise<FittedLine> {
+export async function fitLine(prep: PreparedJob, clip: Clip, slot: Slot, sourceEnd: number, dir = 'tmp/fit'): Promise<FittedLine> {
   const { job, options } = prep;
   const plan = planFit(clip.durationSec, slot, options.fit, sourceEnd);
   const base = {
@@ -35,7 +35,7 @@ export async function fitLine(prep: PreparedJob, clip: Clip, slot: Slot, sourceE
     return { ...base, path: clip.path, fittedDurationSec: clip.durationSec, filter: 'none' }; // fits as it is: no re-encode
   }
   const filter: StretchFilter | 'none' = plan.speed === 1 ? 'none' : await bestStretchFilter();
-  const rel = `tmp/fit/${pad4(clip.index)}.wav`;
+  const rel = `${dir}/${pad4(clip.index)}.wav`;
   const out = inJob(job, rel);
   const hash = hashOf('fit', clip, plan, options.fit.fadeMs, filter);
   if (!(await isFresh(job, out, hash))) {

@@ -119,6 +119,11 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   const parsed = parseJobOptions(input);
   if (!parsed.ok) throw failure(ErrorType.InvalidConfig, `invalid job options: ${parsed.message}`);
   const options = parsed.options;
+  // Said before anything runs: the slowed picture is not yet carried through lip-sync or the chunked stream.
+  if (options.fitVideo?.mode === 'auto' && (options.lipsync.engine !== 'off' || options.stream.enabled)) {
+    const other = options.stream.enabled ? '--stream' : `--lipsync ${options.lipsync.engine}`;
+    throw failure(ErrorType.InvalidConfig, `--fit-video auto is not supported with ${other} yet (the slowed spans change the video's timing); use one or the other`);
+  }
   const settings = loadSettings();
   options.video = path.resolve(options.video);
   // The client's name for the input names the folder (the same folder as a shared-folder run); with the s3 store

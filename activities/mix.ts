@@ -14,6 +14,8 @@ import { findOnPath } from '../engines/programPath.js';
 import { encodeDubTo, encodedDubHash, ENCODED_DUB } from './mux.js';
 import { run } from '../engines/run.js';
 import { linesOf } from './lineSets.js';
+import { planFitVideo, readTimeMap, stretchWav } from './fitVideo.js';
+import { fitVideoOn } from '../lib/timeMap.js';
 import type { Lines } from '../lib/job.js';
 
 const CHANNELS = 2;
@@ -24,14 +26,17 @@ const FRAME_BYTES = CHANNELS * 2;
  * One clip in memory at a time: a 24-minute episode costs a few MB, not the whole track.
  */
 export async function assembleDub(prep: PreparedJob, fittedIn: Lines<FittedLine>): Promise<string> {
-  const fitted = await linesOf(prep.job, fittedIn);
+  let fitted = await linesOf(prep.job, fittedIn);
   const { job, media } = prep;
+  let durationSec = media.durationSec;
+  // --fit-video auto: the slowed spans are planned here (timemap.json), and the lines placed in output time.
+  if (fitVideoOn(prep.options)) ({ lines: fitted, durationSec } = await planFitVideo(prep, fitted));
   const rel = 'audio/dub.48k.wav';
   const out = inJob(job, rel);
-  const hash = hashOf('assemble', fitted, media.durationSec);
+  const hash = hashOf('assemble', fitted, durationSec);
   if (await isFresh(job, out, hash)) return rel;
 
-  const totalFrames = Math.round(media.durationSec * MIX_RATE);
+  const totalFrames = Math.round(durationSec * MIX_RATE);
   const dataBytes = totalFrames * FRAME_BYTES;
   const tmp = tmpOf(out);
   const fh = await open(tmp, 'w+');
@@ -135,7 +140,8 @@ export async function separateAudio(prep: PreparedJob, audio: AudioTracks): Prom
 }
 
 export async function mixDub(prep: PreparedJob, audio: AudioTracks, dubRel: string, fittedIn: Lines<FittedLine>): Promise<string> {
-  const fitted = await linesOf(prep.job, fittedIn);
+  const timeMap = fitVideoOn(prep.options) ? await readTimeMap(prep.job) : undefined;
+  const fitted = timeMap ? timeMap.lines : await linesOf(prep.job, fittedIn);
   const { job } = prep;
   const opts = prep.options.mix;
   const rel = 'audio/mix.48k.wav';
@@ -144,7 +150,11 @@ export async function mixDub(prep: PreparedJob, audio: AudioTracks, dubRel: stri
   const dubStat = await stat(dubAbs);
   const spans = duckSpans(fitted);
   const background = await backgroundFor(prep, audio, opts.separation as SeparationChoice);
-  const hash = hashOf('mix', dubStat.size, dubStat.mtimeMs, spans, opts, background);
+  // --fit-video auto: the bed plays along the time map, as the picture will.
+  const bedRel = !timeMap?.spans.length ? undefined : background.kind === 'separated'
+    ? await stretchWav(prep, timeMap, background.path, 'audio/separated/no_vocals.fitvideo.wav')
+    : await stretchWav(prep, timeMap, audio.mix, 'audio/original.fitvideo.48k.wav');
+  const hash = hashOf('mix', dubStat.size, dubStat.mtimeMs, spans, opts, background, ...(timeMap?.spans.length ? [timeMap.spans] : []));
   if (await isFresh(job, out, hash) && await exists(inJob(job, MIX_INFO))) return rel;
 
   await mkdir(inJob(job, 'tmp'), { recursive: true });
@@ -152,7 +162,7 @@ export async function mixDub(prep: PreparedJob, audio: AudioTracks, dubRel: stri
   const premix = inJob(job, 'tmp/mix.premix.wav');
   const separated = background.kind === 'separated';
   await writeFile(script, separated ? separatedMixFilter(opts.dubGainDb) : mixFilter(spans, opts.duckDb, opts.dubGainDb));
-  const bed = separated ? inJob(job, background.path) : inJob(job, audio.mix);
+  const bed = inJob(job, bedRel ?? (separated ? background.path : audio.mix));
   await run(premixArgv(bed, dubAbs, script, premix), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
   const previous = (await readMixInfo(job))?.loudness;
   const keep = previous && previous.targetLufs === opts.loudnessLufs && previous.ceilingDb === opts.truePeakDb ? previous : undefined;

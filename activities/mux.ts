@@ -10,6 +10,8 @@ import { formatSrt, formatVtt } from '../formats/subtitles.js';
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
 import { run } from '../engines/run.js';
 import { linesOf } from './lineSets.js';
+import { readTimeMap, stretchedOriginal, stretchedVideo, type TimeMapFile } from './fitVideo.js';
+import { fitVideoOn, toOutput } from '../lib/timeMap.js';
 import type { Lines } from '../lib/job.js';
 
 export function trackInfo(prep: PreparedJob, outputs: DubOutputs, mixRel: string, video = prep.media.path): MuxTrackInfo {
@@ -30,6 +32,16 @@ export function trackInfo(prep: PreparedJob, outputs: DubOutputs, mixRel: string
   };
 }
 
+/**
+ * The tracks with --fit-video auto: the rebuilt picture, the original slowed along the map (AAC), and none of
+ * the input's own subtitle streams (they would keep the source's timing).
+ */
+async function fitVideoTracks(prep: PreparedJob, outputs: DubOutputs, map: TimeMapFile): Promise<MuxTrackInfo> {
+  const [video, original] = await Promise.all([stretchedVideo(prep, map), stretchedOriginal(prep, map)]);
+  const { originalAudio: _a, inputSubtitles: _s, ...rest } = trackInfo(prep, outputs, ENCODED_DUB, inJob(prep.job, video));
+  return { ...rest, original: inJob(prep.job, original), originalCodec: 'aac' };
+}
+
 /** The dub encoded once for both containers: made by mixDub while it verifies the mix, or here when missing. */
 export const ENCODED_DUB = 'tmp/mux/dub.m4a';
 
@@ -48,7 +60,7 @@ export async function encodeDubTo(prep: PreparedJob, mixAbs: string): Promise<st
 }
 
 export async function muxOutputs(prep: PreparedJob, linesIn: Lines<TranslatedLine>, mixRel: string): Promise<DubOutputs> {
-  const lines = await linesOf(prep.job, linesIn);
+  let lines = await linesOf(prep.job, linesIn);
   const { job, options, media } = prep;
   const stem = fileStem(media.path);
   const dubLanguage = dubLanguageOf(options);
@@ -60,6 +72,9 @@ export async function muxOutputs(prep: PreparedJob, linesIn: Lines<TranslatedLin
     mp4: versionedName(`${stem}.${dubLanguage}`, options.review?.outputVersion ?? 1, 'mp4'),
     mkv: versionedName(`${stem}.${dubLanguage}`, options.review?.outputVersion ?? 1, 'mkv'),
   };
+  // --fit-video auto: the subtitles, the original track and the picture all play along the time map.
+  const timeMap = fitVideoOn(options) ? await readTimeMap(job) : undefined;
+  if (timeMap) lines = lines.map((l) => ({ ...l, start: toOutput(timeMap, l.start), end: toOutput(timeMap, l.end) }));
   const targetLines = lines.map((l) => ({ ...l, text: l.target }));
   await writeAtomic(job, inJob(job, outputs.sourceSrt), formatSrt(lines));
   await writeAtomic(job, inJob(job, outputs.targetSrt), formatSrt(targetLines));
@@ -71,8 +86,9 @@ export async function muxOutputs(prep: PreparedJob, linesIn: Lines<TranslatedLin
   const dubAbs = inJob(job, ENCODED_DUB);
   const encodeHash = await encodedDubHash(prep, mixRel);
   if (!(await isFresh(job, dubAbs, encodeHash))) await commit(job, await encodeDubTo(prep, inJob(job, mixRel)), dubAbs, encodeHash);
-  const tracks = trackInfo(prep, outputs, ENCODED_DUB);
-  const hash = hashOf('mux', tracks, encodeHash, lines);
+  // No span slowed (every line fit at the speech cap): the source's picture and original track as they are.
+  const tracks = timeMap?.spans.length ? await fitVideoTracks(prep, outputs, timeMap) : trackInfo(prep, outputs, ENCODED_DUB);
+  const hash = hashOf('mux', tracks, encodeHash, lines, ...(timeMap?.spans.length ? [timeMap.spans] : []));
   await Promise.all(([[outputs.mp4, muxMp4Argv], [outputs.mkv, muxMkvArgv]] as const).map(async ([rel, argv]) => {
     const abs = inJob(job, rel);
     if (await isFresh(job, abs, hash)) return;

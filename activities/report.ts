@@ -14,6 +14,10 @@ import { SUBTITLES_JSON } from './asr.js';
 import { linesOf } from './lineSets.js';
 import type { Lines } from '../lib/job.js';
 import { dubLanguage } from '../lib/languages.js';
+import { fitVideoOn, speechCapped, toOutput } from '../lib/timeMap.js';
+import { readTimeMap } from './fitVideo.js';
+
+const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /** Engines that take the fit's rate hint themselves (activities/tts.ts): their pace change counts as speed. */
 const NATIVE_RATE = new Set(['espeak-ng', 'piper']);
@@ -41,10 +45,19 @@ async function measureDubTrack(prep: PreparedJob, outputs: DubOutputs): Promise<
 }
 
 export async function writeReport(prep: PreparedJob, linesIn: Lines<TranslatedLine>, fittedIn: Lines<FittedLine>, outputs: DubOutputs, lipsync: LipsyncOutcome = { status: 'off' }): Promise<string> {
-  const [lines, fitted] = await Promise.all([linesOf(prep.job, linesIn), linesOf(prep.job, fittedIn)]);
+  const timeMap = fitVideoOn(prep.options) ? await readTimeMap(prep.job) : undefined;
+  let [lines, fitted] = await Promise.all([linesOf(prep.job, linesIn), timeMap ? timeMap.lines : linesOf(prep.job, fittedIn)]);
+  // --fit-video auto: every time in the report is output time (the source lines as the slowed picture shows them).
+  if (timeMap) lines = lines.map((l) => ({ ...l, start: toOutput(timeMap, l.start), end: toOutput(timeMap, l.end) }));
+  const durationSec = timeMap?.durationSec ?? prep.media.durationSec;
+  const fitVideo = timeMap && {
+    sourceDurationSec: timeMap.sourceDurationSec, durationSec: timeMap.durationSec, addedSec: r6(timeMap.durationSec - timeMap.sourceDurationSec),
+    addedShare: r6(timeMap.durationSec / timeMap.sourceDurationSec - 1), speechSpeed: prep.options.fitVideo.speechSpeed, maxStretch: prep.options.fitVideo.maxStretch,
+    spans: timeMap.placed,
+  };
   const byIndex = new Map(fitted.map((f) => [f.index, f]));
   const mixOpts = prep.options.mix;
-  const qa = qaLines({ lines, fitted, engine: prep.ttsEngine, nativeRate: NATIVE_RATE.has(prep.ttsEngine), maxSpeed: prep.options.fit.maxSpeed });
+  const qa = qaLines({ lines, fitted, engine: prep.ttsEngine, nativeRate: NATIVE_RATE.has(prep.ttsEngine), maxSpeed: speechCapped(prep).options.fit.maxSpeed });
   const rows = lines.map((l, i) => {
     const f = byIndex.get(l.index);
     return {
@@ -88,7 +101,8 @@ export async function writeReport(prep: PreparedJob, linesIn: Lines<TranslatedLi
     outputVersion: prep.options.review?.outputVersion ?? 1,
     job: prep.job.name,
     input: prep.media.path,
-    durationSec: prep.media.durationSec,
+    durationSec,
+    ...(fitVideo ? { fitVideo } : {}),
     languages: { source: prep.options.src, target: dubLanguage(prep.options) },
     engines: { ...engines, separation: background?.kind === 'separated' ? background.engine : 'off' },
     mix: mixInfo,
@@ -101,7 +115,8 @@ export async function writeReport(prep: PreparedJob, linesIn: Lines<TranslatedLi
   };
 
   const png = drawTimeline({
-    durationSec: prep.media.durationSec,
+    durationSec,
+    ...(timeMap ? { stretched: timeMap.placed.map((s) => ({ start: s.outStart, end: s.outEnd })) } : {}),
     source: lines.map((l) => ({ start: l.start, end: l.end })),
     dub: qa.filter((r) => r.dub).map((r) => ({ start: r.dub!.start, end: r.dub!.end, problem: r.problems.length > 0 })),
     loudness: measured?.loudness.frames ?? [],
@@ -113,7 +128,7 @@ export async function writeReport(prep: PreparedJob, linesIn: Lines<TranslatedLi
   const backgroundText = !background ? undefined
     : background.kind === 'separated' ? `${background.engine} (${background.path})` : `original ducked ${background.duckDb} dB (${background.reason})`;
   const html = reportHtml({
-    job: prep.job.name, input: prep.media.path, durationSec: prep.media.durationSec, languages: report.languages, engines, background: backgroundText, summary: qaSum, lines: qa,
+    job: prep.job.name, input: prep.media.path, durationSec, ...(fitVideo ? { fitVideo } : {}), languages: report.languages, engines, background: backgroundText, summary: qaSum, lines: qa,
   }, png.toString('base64'));
   await writeAtomic(prep.job, inJob(prep.job, REPORT_HTML), html);
   const rel = 'report.json';

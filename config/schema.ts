@@ -292,6 +292,18 @@ export const jobOptionsSchema = z.strictObject({
     guardMs: int(0, 1000).default(80),
     fadeMs: int(0, 500).default(30),
   }).prefault({}),
+  /**
+   * auto = where a line cannot fit its slot at speechSpeed or less (after condensing and the engine's own rate),
+   * the picture of that span is slowed instead (at most maxStretch) and everything after it moves with it
+   * (README "Slowing the picture instead of rushing the voice"). Not with lip-sync or streaming yet.
+   */
+  fitVideo: z.strictObject({
+    mode: z.enum(['auto', 'off']).default('off'),
+    /** Fastest a line is spoken before the picture slows for it. */
+    speechSpeed: num(1, 2).default(1.1),
+    /** Most the picture of one span is slowed. */
+    maxStretch: num(1, 2).default(1.25),
+  }).prefault({}),
   mix: z.strictObject({
     duckDb: num(-60, 0).default(-18),
     dubGainDb: num(-20, 20).default(0),
@@ -454,6 +466,9 @@ export const ENV_NAMES: Record<string, string> = {
   FIT_GUARD_MS: 'job.fit.guardMs',
   FIT_MIN_SPEED: 'job.fit.minSpeed',
   FIT_CONDENSE: 'job.fit.condense',
+  FIT_VIDEO: 'job.fitVideo.mode',
+  FIT_VIDEO_MAX_STRETCH: 'job.fitVideo.maxStretch',
+  FIT_VIDEO_SPEECH_SPEED: 'job.fitVideo.speechSpeed',
   MIX_DUCK_DB: 'job.mix.duckDb',
   MIX_SEPARATION: 'job.mix.separation',
   MIX_LOUDNESS_LUFS: 'job.mix.loudnessLufs',

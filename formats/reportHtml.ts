@@ -12,6 +12,8 @@ export interface ReportPage {
   background?: string;
   summary: QaSummary;
   lines: QaLine[];
+  /** --fit-video auto: each slowed span (output time), its factor, and the new total duration. */
+  fitVideo?: { sourceDurationSec: number; durationSec: number; spans: { srcStart: number; srcEnd: number; outStart: number; outEnd: number; factor: number; addedSec: number; lines: number[] }[] };
 }
 
 export function escapeHtml(s: unknown): string {
@@ -56,8 +58,9 @@ img{max-width:100%;border:1px solid #ddd}
 <h1>Dub report: ${escapeHtml(page.job)}</h1>
 <p>${escapeHtml(page.input)} · ${page.durationSec.toFixed(1)} s · ${escapeHtml(page.languages.source)} → ${escapeHtml(page.languages.target)}</p>
 <table>${summaryRows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>
+${fitVideoHtml(page.fitVideo)}
 <h2>Timeline</h2>
-<p>${legend(TIMELINE_COLORS.source, 'source lines')}${legend(TIMELINE_COLORS.dub, 'dub lines')}${legend(TIMELINE_COLORS.problem, 'dub lines to check')}${legend(TIMELINE_COLORS.momentary, 'momentary loudness')}${legend(TIMELINE_COLORS.shortTerm, 'short-term loudness')}${legend(TIMELINE_COLORS.target, 'target')}</p>
+<p>${legend(TIMELINE_COLORS.source, 'source lines')}${legend(TIMELINE_COLORS.dub, 'dub lines')}${legend(TIMELINE_COLORS.problem, 'dub lines to check')}${legend(TIMELINE_COLORS.momentary, 'momentary loudness')}${legend(TIMELINE_COLORS.shortTerm, 'short-term loudness')}${legend(TIMELINE_COLORS.target, 'target')}${page.fitVideo?.spans.length ? legend(TIMELINE_COLORS.stretched, 'slowed spans (--fit-video)') : ''}</p>
 <img alt="source and dub lines over time, and the loudness curve (${L.floorLufs} to ${L.ceilLufs} LUFS, grid every 10 s and 10 LU)" width="${L.width}" height="${L.height}" src="data:image/png;base64,${timelinePngBase64}">
 <h2>Lines</h2>
 <table><tr><th>#</th><th>source, s</th><th>slot, s</th><th>dub, s</th><th>speed</th><th>onset error, ms</th><th>offset error, ms</th><th>overlap next, ms</th><th>source text</th><th>dub text</th><th>engine</th><th>problems</th></tr>
@@ -65,4 +68,16 @@ ${rows}
 </table>
 </body></html>
 `;
+}
+
+/** The slowed spans of --fit-video auto: where each sits in the source and the output, by how much, for whom. */
+function fitVideoHtml(fv: ReportPage['fitVideo']): string {
+  if (!fv) return '';
+  const added = fv.durationSec - fv.sourceDurationSec;
+  const rows = fv.spans.map((s, i) => `<tr><td>${i + 1}</td><td>${sec(s.srcStart)}–${sec(s.srcEnd)}</td><td>${sec(s.outStart)}–${sec(s.outEnd)}</td><td>${s.factor.toFixed(3)}×</td><td>${sec(s.addedSec)}</td><td>${s.lines.join(', ')}</td></tr>`).join('\n');
+  return `<h2>Slowed picture (--fit-video auto)</h2>
+<p>${fv.spans.length} span${fv.spans.length === 1 ? '' : 's'} slowed; duration ${sec(fv.sourceDurationSec)} s → ${sec(fv.durationSec)} s (+${sec(added)} s, +${((added / Math.max(1e-9, fv.sourceDurationSec)) * 100).toFixed(1)}%)</p>
+<table><tr><th>#</th><th>source, s</th><th>output, s</th><th>factor</th><th>added, s</th><th>lines</th></tr>
+${rows}
+</table>`;
 }

@@ -16,6 +16,8 @@ export interface TimelineData {
   /** Momentary and short-term loudness over time, LUFS. */
   loudness: { t: number; momentary: number; shortTerm: number }[];
   targetLufs?: number;
+  /** --fit-video auto: the slowed spans, in output time (a shaded band behind the lanes, a mark along the top). */
+  stretched?: TimelineSpan[];
 }
 
 type Rgb = [number, number, number];
@@ -28,6 +30,8 @@ export const TIMELINE_COLORS = {
   momentary: [170, 170, 170] as Rgb,
   shortTerm: [40, 150, 80] as Rgb,
   target: [120, 60, 160] as Rgb,
+  stretchedBand: [236, 228, 250] as Rgb,
+  stretched: [150, 100, 210] as Rgb,
 };
 
 export const TIMELINE_LAYOUT = { width: 1200, height: 320, laneTop: 20, laneHeight: 40, laneGap: 20, curveTop: 150, curveHeight: 150, floorLufs: -50, ceilLufs: 0 };
@@ -78,7 +82,9 @@ export function drawTimeline(d: TimelineData): Buffer {
   const c = new Canvas(L.width, L.height, C.background);
   const x = (t: number) => timeToX(t, d.durationSec);
   // a faint line every 10 s, so lengths can be read off the picture
+  for (const s of d.stretched ?? []) c.rect(x(s.start), 0, x(s.end), L.height, C.stretchedBand);
   for (let t = 0; t <= d.durationSec; t += 10) c.rect(x(t), 0, x(t) + 1, L.height, C.grid);
+  for (const s of d.stretched ?? []) c.rect(x(s.start), 2, x(s.end), 14, C.stretched);
   for (let db = L.floorLufs; db <= L.ceilLufs; db += 10) c.rect(0, lufsToY(db), L.width, lufsToY(db) + 1, C.grid);
   const lane = (spans: TimelineSpan[], top: number, color: Rgb) => {
     for (const s of spans) c.rect(x(s.start), top, x(s.end), top + L.laneHeight, s.problem ? C.problem : color);

@@ -133,6 +133,8 @@ export interface FittedLine {
   engineRate?: number;
   /** The text was condensed before synthesis (original and condensed text, the rules used). */
   condensed?: Condensing;
+  /** The synthesized clip the fit started from: kept with --fit-video auto, which fits a line again into a slowed span. */
+  clipPath?: string;
 }
 
 export interface DubOutputs {

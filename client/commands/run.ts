@@ -73,6 +73,7 @@ function jobOptionsFromFlags(settings: Settings, video: string, o: Record<string
     ...(o.series || o.cast ? { series: { ...(extra.series as Record<string, unknown> | undefined), ...(o.series ? { name: o.series } : {}), ...(o.cast ? { cast: o.cast } : {}) } } : {}),
     synthesisConcurrency: o.synthesisConcurrency,
     fit: { maxSpeed: o.maxSpeed, minSpeed: o.minSpeed, condense: o.condense === 'on' ? true : o.condense === 'off' ? false : undefined },
+    fitVideo: { ...(extra.fitVideo as Record<string, unknown> | undefined), ...(o.fitVideo ? { mode: o.fitVideo } : {}), ...(o.fitVideoMaxStretch ? { maxStretch: o.fitVideoMaxStretch } : {}) },
     mix: { duckDb: o.duckDb, separation: o.separation, loudnessLufs: o.loudness },
     expressive: { mode: o.expressive, strength: o.expressiveStrength, debug: o.expressiveDebug ? true : undefined, emotionMode: o.emotionMode },
     review: { pause: o.review ? true : undefined },
@@ -145,6 +146,8 @@ export function addRunCommand(program: Command): void {
     .option('--synthesis-concurrency <n>', 'lines synthesized at once (env SYNTH_CONCURRENCY)')
     .option('--max-speed <x>', 'largest speed-up of a line before it is cut (env FIT_MAX_SPEED)')
     .option('--min-speed <x>', 'slowest a line much shorter than its source line is played, to fill its time (env FIT_MIN_SPEED; default 0.9; 1 = never slowed)')
+    .addOption(new Option('--fit-video <mode>', 'auto = slow the picture of a span (and everything after it moves) where a line would be spoken faster than 1.10x (env FIT_VIDEO; default off)').choices(['auto', 'off']))
+    .option('--fit-video-max-stretch <factor>', 'most the picture of one span is slowed with --fit-video auto (env FIT_VIDEO_MAX_STRETCH; default 1.25)')
     .addOption(new Option('--condense <on|off>', 'shorten lines clearly too long for their slot before synthesis (env FIT_CONDENSE; default on)').choices(['on', 'off']))
     .option('--duck-db <db>', 'level of the original audio under the dub (env MIX_DUCK_DB)')
     .addOption(new Option('--separation <mode>', 'background under the dub: auto = demucs when installed, else the ducked original (env MIX_SEPARATION)').choices(['auto', 'demucs', 'off']))
