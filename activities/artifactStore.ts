@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureBucket, getObject, headObject, ObjectStoreError, putObject, type S3Location } from './s3Client.js';
 import type { Settings } from '../config/schema.js';
+import { BoundedMap } from '../lib/boundedMap.js';
 
 export { ObjectStoreError } from './s3Client.js';
 
@@ -29,7 +30,7 @@ export interface ArtifactStore {
 }
 
 /** Files already hashed in this process, by path, valid while inode, size and mtime stay the same. */
-const hashed = new Map<string, { ino: number; size: number; mtimeMs: number; sha256: string }>();
+const hashed = new BoundedMap<string, { ino: number; size: number; mtimeMs: number; sha256: string }>(50_000);
 const sameFile = (a: { ino: number; size: number; mtimeMs: number }, b: Stats) => a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 
 /** A file's SHA-256, hashed again only when it changed since this process last hashed it. */
@@ -115,10 +116,10 @@ export class S3Store implements ArtifactStore {
    * An input a job names (untrusted): only a key of the inputs/ area under this store's prefix, whose name is the
    * SHA-256 it claims; the bytes are checked against it.
    */
-  async getInput(ref: ArtifactRef): Promise<string> {
+  async getInput(ref: ArtifactRef, signal?: AbortSignal): Promise<string> {
     const m = INPUT_KEY.exec(ref.key);
     if (!m || m[1] !== ref.sha256) throw new ObjectStoreError(0, `input key ${ref.key} is not an inputs/sha256/<sha256> key of this store matching its SHA-256`);
-    return this.get({ ...ref, key: this.prefix + ref.key });
+    return this.get({ ...ref, key: this.prefix + ref.key }, signal);
   }
 
   private async upload(file: string, ref: ArtifactRef & { sha256: string }): Promise<ArtifactRef> {
@@ -129,7 +130,8 @@ export class S3Store implements ArtifactStore {
     return ref;
   }
 
-  async get(ref: ArtifactRef): Promise<string> {
+  /** `signal` (an activity's cancellation) stops a download under way. */
+  async get(ref: ArtifactRef, signal?: AbortSignal): Promise<string> {
     const local = this.cached(ref);
     // A cached copy is trusted while it is the file this process checked; changed or unknown, it is hashed again.
     if (await stat(local).then((s) => s.size === ref.bytes, () => false)) {
@@ -138,7 +140,7 @@ export class S3Store implements ArtifactStore {
     await mkdir(path.dirname(local), { recursive: true });
     const tmp = `${local}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.part`;
     try {
-      await getObject(this.location, ref.key, tmp);
+      await getObject(this.location, ref.key, tmp, signal);
       const got = await sha256OfFile(tmp);
       if (ref.sha256 && got.sha256 !== ref.sha256) {
         throw new ObjectStoreError(0, `${ref.key} from ${this.location.endpoint} has SHA-256 ${got.sha256}, not ${ref.sha256}: refused`, { endpoint: this.location.endpoint, bucket: this.location.bucket, key: ref.key });

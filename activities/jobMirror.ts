@@ -12,27 +12,53 @@
 // Paths travel between hosts in one canonical form: `s3://<bucket>/<P>jobs` stands for the output root, so a path
 // an activity returns (PreparedJob.job.root, outputs) names the same file on every host, and is exactly where its
 // index object lives. The worker maps it to its own root before an activity and back after it.
-import { copyFile, link, lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, link, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { BoundedMap } from '../lib/boundedMap.js';
+import { ErrorType, failure } from '../lib/errors.js';
 import { rememberHash, sha256Known, S3Store, type ArtifactRef } from './artifactStore.js';
 import { deleteObject, getText, listObjects, putText } from './s3Client.js';
+
+/**
+ * The temp names writers in this code base give a half-made file, exactly (an ordinary name such as
+ * `Show.part.2.mkv` is mirrored like any other file):
+ * - `tmpOf` (activities/artifacts.ts): `.<name>.<activityId>-<attempt>.part<ext>` or `.<name>.p<pid>.part<ext>`
+ * - `placeFrom` here and the store's cache (artifactStore.ts): `<name>.<pid>.<random>.part`
+ * - storedJobs.ts and startWorkers.ts: `<name>.<pid>.part`; review.ts: `review.json.part`
+ * - the folder lock's temp (jobFolder.ts): `.lock.<pid>.<…>`
+ */
+const TEMP_NAMES = [
+  /^\..+\.(?:[\w-]+-\d+|p\d+)\.part(?:\.[^.]*)?$/,
+  /.\.\d+\.[a-z0-9]{1,8}\.part$/,
+  /.\.\d+\.part$/,
+  /^review\.json\.part$/,
+  /^\.lock\.\d+\./,
+];
 
 /** Host-local files never mirrored: temp names (a writer's half-made file) and the engine process registry. */
 export function hostLocal(rel: string): boolean {
   const parts = rel.split('/');
   if (parts[0] === 'tmp' && parts[1] === 'processes') return true;
   const base = parts[parts.length - 1];
-  return /\.part(\.|$)/.test(base) || /^\.lock\.\d+\./.test(base);
+  return TEMP_NAMES.some((re) => re.test(base));
 }
 
 interface IndexEntry { sha256: string; bytes: number; key: string }
 
-/** What a folder held when an activity started: local files (to notice deletions) and the store's index. */
+/** Which file a path is on this disk: a write in place changes size or mtime, a rename into place the inode. */
+export interface FileIdentity { size: number; mtimeMs: number; ino: number }
+const sameIdentity = (a: FileIdentity | undefined, b: FileIdentity | undefined) => !!a && !!b && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+
+/** What a folder held when an activity started: each local file's identity (to notice its changes) and the store's index. */
 export interface FolderView {
   dir: string;
-  local: Set<string>;
+  local: Map<string, FileIdentity>;
   remote: Map<string, string>;
 }
+
+/** What this host last synced of one folder (pulled or pushed), per file: kept in a file under the cache dir. */
+interface SyncState { folder: string; files: Record<string, FileIdentity & { sha256: string }> }
 
 async function walk(dir: string, rel = ''): Promise<string[]> {
   const entries = await readdir(path.join(dir, rel), { withFileTypes: true }).catch(() => []);
@@ -41,6 +67,20 @@ async function walk(dir: string, rel = ''): Promise<string[]> {
     const r = rel ? `${rel}/${e.name}` : e.name;
     if (e.isDirectory()) out.push(...(await walk(dir, r)));
     else if (e.isFile() && !hostLocal(r)) out.push(r);
+  }
+  return out;
+}
+
+async function identityOf(file: string): Promise<FileIdentity | undefined> {
+  const st = await lstat(file).catch(() => undefined);
+  return st?.isFile() ? { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino } : undefined;
+}
+
+async function identities(dir: string): Promise<Map<string, FileIdentity>> {
+  const out = new Map<string, FileIdentity>();
+  for (const rel of await walk(dir)) {
+    const id = await identityOf(path.join(dir, ...rel.split('/')));
+    if (id) out.set(rel, id);
   }
   return out;
 }
@@ -59,17 +99,23 @@ export async function placeFrom(cached: string, dest: string, bytes: number): Pr
   await rename(tmp, dest);
 }
 
+/** Which pull a push may publish: all files changed since it, or only those under some relative paths. */
+export interface PushOptions { inputs?: ArtifactRef[]; only?: (rel: string) => boolean }
+
 export class JobFolderMirror {
   /** The output root as every host names it. */
   readonly canonicalRoot: string;
   /** Index objects already read, by key and ETag: a pull reads only the entries that changed. */
-  private entries = new Map<string, { etag: string; entry: IndexEntry }>();
-  /** What each folder's index held at this host's last pull (an entry gone since = the file deleted elsewhere). */
-  private lastIndex = new Map<string, Set<string>>();
+  private entries = new BoundedMap<string, { etag: string; entry: IndexEntry }>(20_000);
+  /** Activities of each folder running in this process now (between their pull and their push or failure). */
+  private active = new Map<string, number>();
+  /** Where this host keeps each folder's sync state (it survives a worker restart). */
+  private readonly stateDir: string;
 
   constructor(readonly store: S3Store, readonly localRoot: string) {
     this.canonicalRoot = `s3://${store.location.bucket}/${store.prefix}jobs`;
     this.localRoot = path.resolve(localRoot);
+    this.stateDir = path.join(store.cacheDir, 'mirror');
   }
 
   /** Canonical paths inside a value made this host's (before an activity). */
@@ -84,12 +130,34 @@ export class JobFolderMirror {
 
   private folderKey(dir: string): string {
     const rel = path.relative(this.localRoot, path.resolve(dir));
-    if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) throw new Error(`${dir} is not a folder inside the output root ${this.localRoot}`);
+    if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) throw failure(ErrorType.InvalidConfig, `${dir} is not a folder inside the output root ${this.localRoot}`);
     return `${this.store.prefix}jobs/${rel.split(path.sep).join('/')}/`;
   }
 
-  /** What each file held when this host last pulled or pushed it: a file changed since is a local activity's. */
-  private synced = new Map<string, string>();
+  private stateFile(prefix: string): string {
+    const id = createHash('sha256').update(`${this.localRoot}\0${prefix}`).digest('hex').slice(0, 32);
+    return path.join(this.stateDir, `${id}.json`);
+  }
+
+  private async readState(prefix: string): Promise<SyncState | undefined> {
+    const text = await readFile(this.stateFile(prefix), 'utf8').catch(() => undefined);
+    if (text === undefined) return undefined;
+    try {
+      const state = JSON.parse(text) as SyncState;
+      return state && state.folder === prefix && typeof state.files === 'object' ? state : undefined;
+    } catch {
+      return undefined; // a state file cut short by a crash: as if this host had never synced the folder
+    }
+  }
+
+  private async writeState(state: SyncState): Promise<void> {
+    await mkdir(this.stateDir, { recursive: true });
+    const file = this.stateFile(state.folder);
+    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.part`;
+    await writeFile(tmp, JSON.stringify(state));
+    await rename(tmp, file);
+  }
+
   /** Pulls and pushes of one folder on this host run one at a time (parallel activities of one job). */
   private queues = new Map<string, Promise<unknown>>();
 
@@ -102,45 +170,91 @@ export class JobFolderMirror {
     return mine;
   }
 
-  /** Brings the folder up to the store's index: missing or changed files placed from this host's cache. */
-  pull(dir: string): Promise<FolderView> {
-    return this.serial(dir, () => this.pullNow(dir));
+  /**
+   * Brings the folder up to the store's index before an activity, which then counts as running in it until
+   * `release`. `only` limits the pull to some relative paths (prepareJob reads only `.input.json` and `.lock` of
+   * the folders it may claim).
+   *
+   * The store is the folder's truth, except for what an activity running here now may be making: while another
+   * activity of the folder runs in this process, a file changed here since this host last synced it is left alone
+   * (its activity pushes it). With none running, such a change is a failed or killed attempt's leftover, never
+   * published: the store's version replaces it, and a file the store does not have that this host had synced
+   * before (deleted elsewhere) or never published is removed.
+   */
+  pull(dir: string, only?: (rel: string) => boolean): Promise<FolderView> {
+    return this.serial(dir, async () => {
+      const busy = (this.active.get(dir) ?? 0) > 0;
+      this.active.set(dir, (this.active.get(dir) ?? 0) + 1);
+      try {
+        return await this.pullNow(dir, busy, only);
+      } catch (e) {
+        this.release(dir);
+        throw e;
+      }
+    });
   }
 
-  private async pullNow(dir: string): Promise<FolderView> {
+  /** The activity that pulled `dir` is over (pushed or failed). */
+  release(dir: string): void {
+    const n = (this.active.get(dir) ?? 1) - 1;
+    if (n > 0) this.active.set(dir, n);
+    else this.active.delete(dir);
+  }
+
+  private async pullNow(dir: string, busy: boolean, only?: (rel: string) => boolean): Promise<FolderView> {
     const prefix = this.folderKey(dir);
     const listed = await listObjects(this.store.location, prefix);
+    const known = await this.readState(prefix);
+    const state: SyncState = known ?? { folder: prefix, files: {} };
     const remote = new Map<string, string>();
+    const changedHere = async (rel: string, local: string): Promise<FileIdentity | undefined> => {
+      const id = await identityOf(local);
+      return id && !sameIdentity(id, state.files[rel]) ? id : undefined;
+    };
     await inBatches(listed, 16, async ({ key, etag }) => {
       const rel = key.slice(prefix.length);
       if (!rel || hostLocal(rel) || rel.split('/').some((p) => p === '..' || p === '.' || p === '')) return;
+      if (only && !only(rel)) return;
       const entry = await this.entryOf(key, etag);
       if (!entry) return;
       remote.set(rel, entry.sha256);
       const local = path.join(dir, ...rel.split('/'));
-      const have = await sha256Known(local).catch(() => undefined);
+      const id = await identityOf(local);
+      if (id && sameIdentity(id, state.files[rel]) && state.files[rel].sha256 === entry.sha256) return;
+      const have = id ? await sha256Known(local).catch(() => undefined) : undefined;
       if (have?.sha256 === entry.sha256) {
-        this.synced.set(local, entry.sha256);
+        const now = await identityOf(local);
+        if (now) state.files[rel] = { ...now, sha256: entry.sha256 };
         return;
       }
-      // Changed here since this host last synced it: an activity running here now made it, and will push it.
-      if (have && this.synced.has(local) && this.synced.get(local) !== have.sha256) return;
+      // Made or changed here by an activity running now (it will push it), or deleted by one: left as it is.
+      if (busy && (id ? !sameIdentity(id, state.files[rel]) : !!state.files[rel])) return;
       const cached = await this.store.get(entry);
       await mkdir(path.dirname(local), { recursive: true });
       await placeFrom(cached, local, entry.bytes);
       await rememberHash(local, entry.sha256);
-      this.synced.set(local, entry.sha256);
+      const placed = await identityOf(local);
+      if (placed) state.files[rel] = { ...placed, sha256: entry.sha256 };
     });
-    // Deleted on another host since this host last looked: deleted here too, unless changed here since.
-    for (const rel of this.lastIndex.get(prefix) ?? []) {
-      if (remote.has(rel)) continue;
+    // Files the store does not have: deleted elsewhere (this host synced them), or never published.
+    const present = await walk(dir);
+    for (const rel of present) {
+      if (remote.has(rel) || (only && !only(rel))) continue;
       const local = path.join(dir, ...rel.split('/'));
-      const have = await sha256Known(local).catch(() => undefined);
-      if (have && have.sha256 === this.synced.get(local)) await rm(local, { force: true });
-      this.synced.delete(local);
+      const synced = state.files[rel];
+      if (synced) {
+        if (busy && (await changedHere(rel, local))) continue;
+        await rm(local, { force: true });
+        delete state.files[rel];
+      } else if (!busy && known) {
+        await rm(local, { force: true }); // a leftover of an attempt that never pushed it
+      }
     }
-    this.lastIndex.set(prefix, new Set(remote.keys()));
-    return { dir, local: new Set(await walk(dir)), remote };
+    for (const rel of Object.keys(state.files)) {
+      if (!remote.has(rel) && (!only || only(rel)) && !(await identityOf(path.join(dir, ...rel.split('/'))))) delete state.files[rel];
+    }
+    await this.writeState(state);
+    return { dir, local: await identities(dir), remote };
   }
 
   private async entryOf(key: string, etag: string): Promise<IndexEntry | undefined> {
@@ -148,53 +262,68 @@ export class JobFolderMirror {
     if (seen && seen.etag === etag) return seen.entry;
     const got = await getText(this.store.location, key);
     if (!got) return undefined;
-    const entry = JSON.parse(got.text) as IndexEntry;
+    let entry: IndexEntry;
+    try {
+      entry = JSON.parse(got.text) as IndexEntry;
+    } catch {
+      // A damaged index object: its file is skipped (named, its content not quoted), the rest of the folder pulled.
+      console.warn(`anime-dub: index object ${key} in bucket ${this.store.location.bucket} is not valid JSON; its file is skipped`);
+      return undefined;
+    }
     // Index objects are written by workers only; still, an entry pointing outside this store's prefix is ignored.
-    if (typeof entry.key !== 'string' || !entry.key.startsWith(this.store.prefix) || !/^[0-9a-f]{64}$/.test(entry.sha256)) return undefined;
+    if (!entry || typeof entry.key !== 'string' || !entry.key.startsWith(this.store.prefix) || typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(entry.sha256) || typeof entry.bytes !== 'number') return undefined;
     this.entries.set(key, { etag: got.etag, entry });
     return entry;
   }
 
-  /**
-   * Publishes what an activity changed: new or changed files uploaded (content-addressed, once) and indexed,
-   * files gone since `before` unindexed. `inputs` are the job's stored inputs: linked into the folder, they are
-   * indexed under their inputs/ key instead of being uploaded a second time.
-   */
-  push(before: FolderView, inputs: ArtifactRef[] = []): Promise<{ uploaded: number; removed: number }> {
-    return this.serial(before.dir, () => this.pushNow(before, inputs));
+  /** A view of a folder nothing was pulled for (its files all count as made by the activity). */
+  emptyView(dir: string): FolderView {
+    return { dir, local: new Map(), remote: new Map() };
   }
 
-  private async pushNow(before: FolderView, inputs: ArtifactRef[]): Promise<{ uploaded: number; removed: number }> {
+  /**
+   * Publishes what the activity changed since its pull: files created or changed since (by size, mtime or inode)
+   * uploaded (content-addressed, once) and indexed, files gone since unindexed. A file the activity did not touch
+   * is never published, whatever its state. `inputs` are the job's stored inputs: linked into the folder, they
+   * are indexed under their inputs/ key instead of being uploaded a second time.
+   */
+  push(before: FolderView, options: PushOptions = {}): Promise<{ uploaded: number; removed: number }> {
+    return this.serial(before.dir, () => this.pushNow(before, options));
+  }
+
+  private async pushNow(before: FolderView, { inputs = [], only }: PushOptions): Promise<{ uploaded: number; removed: number }> {
     const prefix = this.folderKey(before.dir);
-    const now = await walk(before.dir);
+    const state: SyncState = (await this.readState(prefix)) ?? { folder: prefix, files: {} };
+    const now = (await walk(before.dir)).filter((rel) => !only || only(rel));
     let uploaded = 0;
     await inBatches(now, 8, async (rel) => {
       const file = path.join(before.dir, ...rel.split('/'));
-      const st = await lstat(file).catch(() => undefined);
-      if (!st?.isFile()) return;
+      const id = await identityOf(file);
+      if (!id || sameIdentity(id, before.local.get(rel))) return;
       // Gone since the walk (a parallel activity here removed it): its own push says so.
       const known = await sha256Known(file).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return undefined; throw e; });
       if (!known) return;
       const { sha256, bytes } = known;
-      this.synced.set(file, sha256);
-      if (before.remote.get(rel) === sha256) return;
-      const input = inputs.find((i) => i.sha256 === sha256 && i.bytes === bytes);
-      const ref = input ? { ...input, key: this.store.prefix + input.key } : await this.store.put(file, { sha256, bytes });
-      await putText(this.store.location, prefix + rel, JSON.stringify({ sha256, bytes, key: ref.key } satisfies IndexEntry));
-      before.remote.set(rel, sha256);
-      uploaded++;
+      if (before.remote.get(rel) !== sha256) {
+        const input = inputs.find((i) => i.sha256 === sha256 && i.bytes === bytes);
+        const ref = input ? { ...input, key: this.store.prefix + input.key } : await this.store.put(file, { sha256, bytes });
+        await putText(this.store.location, prefix + rel, JSON.stringify({ sha256, bytes, key: ref.key } satisfies IndexEntry));
+        before.remote.set(rel, sha256);
+        uploaded++;
+      }
+      state.files[rel] = { ...id, sha256 };
     });
     const present = new Set(now);
     let removed = 0;
-    for (const rel of before.local) {
-      if (present.has(rel)) continue;
-      this.synced.delete(path.join(before.dir, ...rel.split('/')));
+    for (const rel of before.local.keys()) {
+      if (present.has(rel) || (only && !only(rel))) continue;
+      if (await identityOf(path.join(before.dir, ...rel.split('/')))) continue;
       await deleteObject(this.store.location, prefix + rel);
       before.remote.delete(rel);
+      delete state.files[rel];
       removed++;
     }
-    const seen = this.lastIndex.get(prefix);
-    if (seen) for (const rel of now) seen.add(rel);
+    await this.writeState(state);
     return { uploaded, removed };
   }
 }

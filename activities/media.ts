@@ -129,6 +129,8 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   // The client's name for the input names the folder (the same folder as a shared-folder run); with the s3 store
   // the bytes come from the store (each file checked against its SHA-256) into this host's cache.
   const named = options.video;
+  // The client's names for its stored inputs: what job.json records (this host's copies are under its own root).
+  const given = options.stored ? Object.fromEntries((['video', 'subs', 'translatedSubs', 'glossary'] as const).map((w) => [w, optionPath(options, w)])) as Record<StoredName, string | undefined> : undefined;
   const fetched = options.stored ? await fetchStoredInputs(options) : undefined;
   // The root is the worker's; job input names at most a sub-folder inside it (checked by the schema).
   const root = path.resolve(settings.outputDir);
@@ -196,7 +198,9 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
     throw failure(ErrorType.OutputNotWritable, `cannot write the output folder ${jobDir(job)}: ${(e as Error).message}`);
   }
   // The validated options, so `anime-dub review … render` can re-run this job with edits.
-  await writeAtomic(job, inJob(job, 'job.json'), JSON.stringify(options, null, 2));
+  // With stored inputs it names them as the client did (with their store keys), never by this host's paths: a
+  // re-render sent from another machine then claims the same folder and fetches the same bytes.
+  await writeAtomic(job, inJob(job, 'job.json'), JSON.stringify(given ? withGivenNames(options, given) : options, null, 2));
   return { job, options, media, ttsEngine, separate, ...(subs?.inTarget ? { subsLanguage: options.tgt } : {}) };
 }
 
@@ -214,6 +218,14 @@ function setOptionPath(options: JobOptions, which: StoredName, file: string): vo
   else options[which] = file;
 }
 
+function withGivenNames(options: JobOptions, given: Record<StoredName, string | undefined>): JobOptions {
+  const copy = structuredClone(options);
+  for (const which of ['video', 'subs', 'translatedSubs', 'glossary'] as const) {
+    if (copy.stored?.[which] && given[which] !== undefined) setOptionPath(copy, which, given[which]!);
+  }
+  return copy;
+}
+
 /** The job's stored inputs fetched through the worker's s3 store; the options then point at the cached copies. */
 async function fetchStoredInputs(options: JobOptions): Promise<FetchedInputs> {
   const store = artifactStoreInUse();
@@ -227,12 +239,18 @@ async function fetchStoredInputs(options: JobOptions): Promise<FetchedInputs> {
     if (!ref) continue;
     if (!given) throw failure(ErrorType.InvalidConfig, `stored.${which} names an uploaded file, but the job has no ${which === 'glossary' ? 'mt.glossary' : which}`);
     let cached: string;
+    // A big input takes longer than the activity's heartbeat timeout: beat while it comes, and stop it when the
+    // activity is cancelled or timed out (a retry must not race an old download).
+    const ctx = activityContext();
+    const beat = ctx ? setInterval(() => ctx.heartbeat(ctx.info.heartbeatDetails), 5_000) : undefined;
     try {
-      cached = await store.getInput(ref);
+      cached = await store.getInput(ref, ctx?.cancellationSignal);
     } catch (e) {
       // A key outside the inputs area, a hash that does not match, an object nobody uploaded: the job is wrong.
       if (e instanceof ObjectStoreError && (e.status === 0 || e.status === 404)) throw failure(ErrorType.InvalidConfig, `stored.${which}: ${e.message}`);
       throw e;
+    } finally {
+      clearInterval(beat);
     }
     out[which] = { cached, name: path.basename(given) };
     setOptionPath(options, which, cached);

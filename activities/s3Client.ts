@@ -5,7 +5,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import {
-  CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException,
+  CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException,
 } from '@aws-sdk/client-s3';
 
 export interface S3Location {
@@ -29,6 +29,11 @@ export class ObjectStoreError extends Error {
   get key(): string | undefined { return this.where.key; }
 }
 
+export const CONNECT_TIMEOUT_MS = 10_000;
+export const IDLE_TIMEOUT_MS = 120_000;
+/** Attempts of one file upload (each with a fresh stream of the file). */
+export const UPLOAD_ATTEMPTS = 3;
+
 const clients = new WeakMap<S3Location, S3Client>();
 
 /** One SDK client per location (it keeps its connections alive between calls). */
@@ -43,7 +48,11 @@ function clientOf(loc: S3Location): S3Client {
       // We send and check our own SHA-256 (the content's name); no extra CRC trailers that older servers refuse.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      // The SDK retries calls whose body it can send again (not a file stream: putObject has its own retries).
       maxAttempts: 3,
+      // A service that stops answering fails the call (and its retry starts) instead of holding the activity
+      // until its start-to-close timeout: 10 s to connect, 2 min without a byte moving on an open request.
+      requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: IDLE_TIMEOUT_MS },
     });
     clients.set(loc, client);
   }
@@ -75,23 +84,38 @@ export async function headObject(loc: S3Location, key: string): Promise<{ bytes:
   }
 }
 
-/** Uploads a file as a stream; the service checks the SHA-256 we send against the bytes it receives. */
-export async function putObject(loc: S3Location, key: string, file: string, sha256: string, bytes: number): Promise<void> {
-  try {
-    await clientOf(loc).send(new PutObjectCommand({
-      Bucket: loc.bucket, Key: key, Body: createReadStream(file), ContentLength: bytes,
-      ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
-    }));
-  } catch (e) {
-    throw failed(loc, `PUT ${key}`, key, e);
+/**
+ * Uploads a file as a stream; the service checks the SHA-256 we send against the bytes it receives. A stream cannot
+ * be sent twice, so the retries are ours: each attempt opens the file again, and every stream is closed however
+ * its attempt ended. A 4xx answer (refused, not lost) is not retried.
+ */
+export async function putObject(loc: S3Location, key: string, file: string, sha256: string, bytes: number, attempts = UPLOAD_ATTEMPTS): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const body = createReadStream(file);
+    try {
+      await clientOf(loc).send(new PutObjectCommand({
+        Bucket: loc.bucket, Key: key, Body: body, ContentLength: bytes,
+        ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
+      }));
+      return;
+    } catch (e) {
+      const status = statusOf(e);
+      if (attempt >= attempts || (status >= 400 && status < 500 && status !== 408 && status !== 429)) throw failed(loc, `PUT ${key}`, key, e);
+      await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
+    } finally {
+      body.destroy();
+    }
   }
 }
 
-/** Downloads an object into `file` as a stream (the caller renames it into place once checked). */
-export async function getObject(loc: S3Location, key: string, file: string): Promise<void> {
+/**
+ * Downloads an object into `file` as a stream (the caller renames it into place once checked). `signal` (an
+ * activity's cancellation) aborts the request and the transfer.
+ */
+export async function getObject(loc: S3Location, key: string, file: string, signal?: AbortSignal): Promise<void> {
   try {
-    const out = await clientOf(loc).send(new GetObjectCommand({ Bucket: loc.bucket, Key: key }));
-    await pipeline(out.Body as Readable, createWriteStream(file));
+    const out = await clientOf(loc).send(new GetObjectCommand({ Bucket: loc.bucket, Key: key }), signal ? { abortSignal: signal } : {});
+    await pipeline(out.Body as Readable, createWriteStream(file), ...(signal ? [{ signal }] : []));
   } catch (e) {
     if (e instanceof ObjectStoreError) throw e;
     throw failed(loc, `GET ${key}`, key, e);
@@ -143,14 +167,31 @@ export async function listObjects(loc: S3Location, prefix: string): Promise<{ ke
   return out;
 }
 
-/** Creates the bucket; one that exists already (ours) is fine. */
+/**
+ * Makes sure the bucket is there: asked first (HEAD), created only when the service says it does not exist, so
+ * credentials without s3:CreateBucket work with a bucket made by an administrator.
+ */
 export async function ensureBucket(loc: S3Location): Promise<void> {
+  const named = (e: unknown, what: string) => {
+    const err = failed(loc, what, undefined, e);
+    return new ObjectStoreError(err.status, err.message.replace(new RegExp(`^${what} on (\\S+) bucket (\\S+)`), `${what} $2 on $1`), err.where);
+  };
+  try {
+    await clientOf(loc).send(new HeadBucketCommand({ Bucket: loc.bucket }));
+    return;
+  } catch (e) {
+    if (!notFound(e) && (e as Error)?.name !== 'NoSuchBucket') {
+      // A HEAD answer has no body: the service's own error code comes from a GET of the bucket (a listing of one key).
+      const why = await clientOf(loc).send(new ListObjectsV2Command({ Bucket: loc.bucket, MaxKeys: 1 })).then(() => undefined, (g: unknown) => g);
+      if (why === undefined) return;
+      if (!notFound(why) && (why as Error)?.name !== 'NoSuchBucket') throw named(why ?? e, 'checking bucket');
+    }
+  }
   try {
     await clientOf(loc).send(new CreateBucketCommand({ Bucket: loc.bucket }));
   } catch (e) {
     const code = (e as Error)?.name;
     if (code === 'BucketAlreadyOwnedByYou' || code === 'BucketAlreadyExists') return;
-    const err = failed(loc, 'creating the bucket', undefined, e);
-    throw new ObjectStoreError(err.status, err.message.replace(/^creating the bucket on (\S+) bucket (\S+)/, 'creating bucket $2 on $1'), err.where);
+    throw named(e, 'creating bucket');
   }
 }

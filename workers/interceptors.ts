@@ -14,6 +14,18 @@ import { dubLanguage } from '../lib/languages.js';
 import { folderCandidates } from '../activities/jobFolder.js';
 import type { FolderView, JobFolderMirror } from '../activities/jobMirror.js';
 
+/** Pulls of several folders; the ones pulled are released again when another fails. */
+async function pullAll(mirror: JobFolderMirror, dirs: string[], only?: (rel: string) => boolean): Promise<FolderView[]> {
+  const got = await Promise.allSettled(dirs.map((dir) => mirror.pull(dir, only)));
+  const views = got.flatMap((g) => (g.status === 'fulfilled' ? [g.value] : []));
+  const failed = got.find((g): g is PromiseRejectedResult => g.status === 'rejected');
+  if (failed) {
+    for (const v of views) mirror.release(v.dir);
+    throw failed.reason;
+  }
+  return views;
+}
+
 const PERMANENT = new Set(['ENOSPC', 'EROFS', 'EACCES', 'EPERM', 'ENOTDIR', 'EDQUOT']);
 
 /** Engine failures one activity may have before the next is final (worker crashes are not counted). */
@@ -81,38 +93,53 @@ export class MirroredJobFolders implements ActivityInboundCallsInterceptor {
     const ctx = Context.current();
     const args = this.mirror.toLocal(input.args);
     const first = args[0] as (Partial<PreparedJob> & JobOptionsInput) | undefined;
-    const beat = setInterval(() => ctx.heartbeat(ctx.info.heartbeatDetails), 5_000);
-    let views: FolderView[];
+    const { dirs, only } = this.folders(ctx.info.activityType, first);
+    const views = await this.beating(ctx, () => pullAll(this.mirror, dirs, only));
     try {
-      views = await Promise.all(this.folders(ctx.info.activityType, first).map((dir) => this.mirror.pull(dir)));
+      let result: unknown;
+      try {
+        result = await next({ ...input, args });
+      } catch (err) {
+        // The engine-failure count (RetryDiscipline) travels with the folder: a retry on another host reads it.
+        const view = views.find((v) => v.dir === jobFolderOf({ ...input, args }));
+        if (view) await this.beating(ctx, () => this.mirror.push(view, { only: (rel) => rel.startsWith('tmp/failures/') })).catch(() => undefined);
+        throw err;
+      }
+      const prepared = ctx.info.activityType === 'prepareJob' ? result as PreparedJob : first;
+      const dir = prepared?.job ? path.join(prepared.job.root, prepared.job.name) : undefined;
+      if (dir) {
+        const view = views.find((v) => v.dir === dir) ?? this.mirror.emptyView(dir);
+        const inputs = Object.values(prepared?.options?.stored ?? {}).filter((r) => r !== undefined);
+        await this.beating(ctx, () => this.mirror.push(view, { inputs }));
+      }
+      return this.mirror.toCanonical(result);
+    } finally {
+      for (const v of views) this.mirror.release(v.dir);
+    }
+  }
+
+  /** Work of the mirror's own, with a heartbeat every 5 s while it lasts (a big file takes longer than a beat). */
+  private async beating<T>(ctx: Context, work: () => Promise<T>): Promise<T> {
+    const beat = setInterval(() => ctx.heartbeat(ctx.info.heartbeatDetails), 5_000);
+    try {
+      return await work();
     } finally {
       clearInterval(beat);
     }
-    const result = await next({ ...input, args });
-    const prepared = ctx.info.activityType === 'prepareJob' ? result as PreparedJob : first;
-    const dir = prepared?.job ? path.join(prepared.job.root, prepared.job.name) : undefined;
-    if (dir) {
-      const view = views.find((v) => v.dir === dir) ?? { dir, local: new Set<string>(), remote: new Map<string, string>() };
-      const inputs = Object.values(prepared?.options?.stored ?? {}).filter((r) => r !== undefined);
-      const again = setInterval(() => ctx.heartbeat(ctx.info.heartbeatDetails), 5_000);
-      try {
-        await this.mirror.push(view, inputs);
-      } finally {
-        clearInterval(again);
-      }
-    }
-    return this.mirror.toCanonical(result);
   }
 
-  /** The job folder(s) an activity works in, on this host. */
-  private folders(activity: string, first: (Partial<PreparedJob> & JobOptionsInput) | undefined): string[] {
+  /**
+   * The job folder(s) an activity works in, on this host. prepareJob's are the folders its input may claim: of
+   * those it reads only `.input.json` (whose input a folder holds) and `.lock` (who runs in it).
+   */
+  private folders(activity: string, first: (Partial<PreparedJob> & JobOptionsInput) | undefined): { dirs: string[]; only?: (rel: string) => boolean } {
     if (activity !== 'prepareJob') {
       const job = first?.job;
-      return job && typeof job.root === 'string' && typeof job.name === 'string' ? [path.join(job.root, job.name)] : [];
+      return { dirs: job && typeof job.root === 'string' && typeof job.name === 'string' ? [path.join(job.root, job.name)] : [] };
     }
     const parsed = parseJobOptions(first);
-    if (!parsed.ok) return [];
+    if (!parsed.ok) return { dirs: [] };
     const base = path.join(this.mirror.localRoot, parsed.options.outputDir ?? '');
-    return folderCandidates(parsed.options.video, dubLanguage(parsed.options)).map((name) => path.join(base, name));
+    return { dirs: folderCandidates(parsed.options.video, dubLanguage(parsed.options)).map((name) => path.join(base, name)), only: (rel) => rel === '.input.json' || rel === '.lock' };
   }
 }
