@@ -14,7 +14,10 @@ let opened: { settings: Settings; store: Promise<S3Store | undefined> } | undefi
 export function s3StoreOf(settings: Settings): Promise<S3Store | undefined> {
   if (settings.artifacts.store !== 's3') return Promise.resolve(undefined);
   if (opened?.settings !== settings) {
-    opened = { settings, store: openArtifactStore(storeSettingsOf(settings), settings.outputDir).then((s) => s as S3Store) };
+    const store = openArtifactStore(storeSettingsOf(settings), settings.outputDir).then((s) => s as S3Store);
+    opened = { settings, store };
+    // A store that could not be opened (the service down, a wrong setting) is tried again next time, not remembered.
+    store.catch(() => { if (opened?.store === store) opened = undefined; });
   }
   return opened.store;
 }
@@ -54,16 +57,32 @@ export async function downloadOutputs(settings: Settings, outputDir: string): Pr
     if (name.includes('/') || name.startsWith('.') || name === 'job.json') continue;
     const entry = await getText(store.location, key);
     if (!entry) continue;
-    const ref = JSON.parse(entry.text) as ArtifactRef;
+    const ref = indexEntryOf(entry.text);
+    // Named, never quoted: the object's content is not ours to print.
+    if (!ref) throw new Error(`the index object ${key} in bucket ${store.location.bucket} is damaged (not an index entry of this store); ${name} cannot be downloaded`);
     const cached = await store.get(ref);
     await mkdir(dir, { recursive: true });
     const dest = path.join(dir, name);
     const tmp = `${dest}.${process.pid}.part`;
-    await copyFile(cached, tmp);
-    await rename(tmp, dest).catch(async (e) => { await rm(tmp, { force: true }); throw e; });
+    try {
+      await copyFile(cached, tmp);
+      await rename(tmp, dest);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
     files.push(dest);
   }
   return { dir, files: files.sort() };
+}
+
+function indexEntryOf(text: string): ArtifactRef | undefined {
+  try {
+    const v = JSON.parse(text) as ArtifactRef;
+    return v && typeof v.key === 'string' && typeof v.bytes === 'number' && typeof v.sha256 === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -75,6 +94,10 @@ export async function withLocalOutputs<R extends DubJobResult | { manifest: stri
   if (settings.artifacts.store !== 's3' || 'manifest' in result) return result;
   const dub = result as DubJobResult;
   const got = await downloadOutputs(settings, dub.outputDir);
-  say(`Fetched ${got.files.length} output file(s) from the s3 artifact store (${dub.outputDir})`);
+  if (!got.files.length) {
+    say(`No output files found in the s3 artifact store under ${dub.outputDir}: nothing was downloaded (the job's folder in the store is empty or was deleted)`);
+  } else {
+    say(`Fetched ${got.files.length} output file(s) from the s3 artifact store (${dub.outputDir})`);
+  }
   return { ...dub, outputDir: got.dir } as R;
 }
