@@ -16,9 +16,10 @@ export interface MinioServer {
   stop(): Promise<void>;
 }
 
-export async function startMinio(dataDir: string): Promise<MinioServer> {
+/** `port` (or ANIME_DUB_TEST_MINIO_PORT) pins the S3 port, the console taking the next one; else free ports. */
+export async function startMinio(dataDir: string, port0 = Number(process.env.ANIME_DUB_TEST_MINIO_PORT) || undefined): Promise<MinioServer> {
   if (!existsSync(MINIO)) throw new Error(`${MINIO} is missing: bash scripts/setup.sh builds it (go install github.com/minio/minio)`);
-  const [port, consolePort] = [await freePort(), await freePort()];
+  const [port, consolePort] = port0 ? [port0, port0 + 1] : [await freePort(), await freePort()];
   const accessKeyId = 'anime-dub-test';
   const secretAccessKey = `secret-${Math.random().toString(36).slice(2)}`;
   let log = '';

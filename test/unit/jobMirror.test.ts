@@ -2,6 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { S3Store } from '../../activities/artifactStore.js';
 import { hostLocal, JobFolderMirror } from '../../activities/jobMirror.js';
+import { BoundedMap } from '../../lib/boundedMap.js';
 import { parseJobOptions } from '../../config/load.js';
 
 const store = new S3Store({ endpoint: 'http://127.0.0.1:1', bucket: 'dubs', region: 'us-east-1', accessKeyId: 'k', secretAccessKey: 's' }, '/cache', 'studio/');
@@ -10,6 +11,17 @@ describe('job folder mirror', () => {
   it('keeps temp files and the engine process registry on their host, and mirrors everything else', () => {
     for (const rel of ['tts/.0003.12-1.part.wav', 'audio/x.wav.4242.ab12cd.part', 'tmp/processes/123.json', '.lock.4242.k3j2']) expect({ rel, local: hostLocal(rel) }).toEqual({ rel, local: true });
     for (const rel of ['.lock', '.input.json', 'tts/0003.wav', 'tmp/lines/translated-ab.json', 'tmp/cache/tts/0003.wav.sha', 'ep.es.dub.mp4']) expect({ rel, local: hostLocal(rel) }).toEqual({ rel, local: false });
+  });
+
+  it('mirrors ordinary names that contain ".part" (Show.part.2.mkv): only the exact temp-name shapes of the writers stay on their host', () => {
+    for (const rel of ['Show.part.2.mkv', 'input/Show.part.2.mkv', 'Show.part.mkv', 'part.json', 'input/.part', 'tts/a.part.b.wav']) expect({ rel, local: hostLocal(rel) }).toEqual({ rel, local: false });
+    for (const rel of ['input/.Show.part.2.prepareJob-1.part.mkv', '.job.p4242.part.json', 'report.json.4242.part', 'review.json.part', 'input/Show.part.2.mkv.4242.x1y2z3.part']) expect({ rel, local: hostLocal(rel) }).toEqual({ rel, local: true });
+  });
+
+  it('a bounded map forgets its least recently used keys', () => {
+    const m = new BoundedMap<string, number>(2);
+    m.set('a', 1); m.set('b', 2); m.get('a'); m.set('c', 3);
+    expect([...m.keys()].sort()).toEqual(['a', 'c']);
   });
 
   it('names the output root s3://<bucket>/<prefix>jobs between hosts and each host’s own root inside an activity', () => {
