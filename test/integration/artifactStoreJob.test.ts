@@ -152,7 +152,8 @@ describe('a dub job through the S3-compatible artifact store (real MinIO, two wo
     const clips = filesB.filter((f) => f.startsWith('tts/') && f.endsWith('.wav'));
     expect(clips.length).toBeGreaterThan(0);
     for (const c of clips) expect(filesA).toContain(c);
-    // The input came through the store to both hosts, into the job folder.
+    // The input came through the store into the job folder. Each activity pulls the whole folder, so the gpu host
+    // holds the input too, though it never reads it (docs/DEPLOY.md, "What it costs").
     expect(filesA).toContain('input/episode.mp4');
     expect(filesB).toContain('input/episode.mp4');
     // The engine process registry stays on its host; the lock was released everywhere.
