@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { openArtifactStore, type S3Store } from '../../activities/artifactStore.js';
 import { JobFolderMirror } from '../../activities/jobMirror.js';
-import { ensureBucket, listObjects, putObject, type S3Location } from '../../activities/s3Client.js';
+import { ensureBucket, listObjects, putObject, putText, type S3Location } from '../../activities/s3Client.js';
 import { ErrorType, failure } from '../../lib/errors.js';
 import { MirroredJobFolders, RetryDiscipline } from '../../workers/interceptors.js';
 import { tempDir } from '../support/jobs.js';
@@ -128,6 +128,38 @@ describe('job folder mirror between two hosts, against a real MinIO server', () 
     expect([first, second, third].map((e) => e?.nonRetryable)).toEqual([false, false, true]);
     expect(third?.message).toMatch(/failed 3 times; not retried again/);
     expect(await indexed('p4/')).toEqual(['tmp/failures/r1-7.count']);
+  }, 60_000);
+
+  it('prepareJob reads only .input.json and .lock of the folders it may claim; a damaged index object skips its file, not the pull', async () => {
+    const [a, b] = [await host('a5', 'p5/'), await host('b5', 'p5/')];
+    // Another input's job in ep.es, made on host B.
+    await activity(b.mirror, b.folder, async () => {
+      await put(path.join(b.folder, '.input.json'), '{"input":"other"}');
+      await put(path.join(b.folder, 'input', 'ep.mp4'), 'another input');
+      await put(path.join(b.folder, 'tts', '0001.wav'), 'clip');
+    });
+    const info = { activityType: 'prepareJob', activityId: '1', attempt: 1, heartbeatDetails: undefined, workflowExecution: { workflowId: 'w', runId: 'r' } };
+    const ctx = new (Context as unknown as new (...a: unknown[]) => Context)(info, new Promise(() => {}), new AbortController().signal, () => {}, undefined, console, undefined);
+    const input = { args: [{ video: '/in/ep.mp4', src: 'en', tgt: 'es' }], headers: {} } as unknown as ActivityExecuteInput;
+    await asyncLocalStorage.run(ctx, () => new MirroredJobFolders(a.mirror).execute(input, async () => undefined));
+    expect(await read(path.join(a.folder, '.input.json'))).toBe('{"input":"other"}');
+    expect(existsSync(path.join(a.folder, 'input', 'ep.mp4'))).toBe(false);
+    expect(existsSync(path.join(a.folder, 'tts', '0001.wav'))).toBe(false);
+    // A damaged index object: the rest of the folder still comes, and the failure never quotes its content.
+    await putText(store, 'p5/jobs/ep.es/tts/0002.wav', 'SECRET-CONTENT{');
+    const warned: string[] = [];
+    const warn = console.warn;
+    console.warn = (...m: unknown[]) => { warned.push(m.join(' ')); };
+    try {
+      await activity(a.mirror, a.folder, async () => {
+        expect(await read(path.join(a.folder, 'tts', '0001.wav'))).toBe('clip');
+        expect(existsSync(path.join(a.folder, 'tts', '0002.wav'))).toBe(false);
+      });
+    } finally {
+      console.warn = warn;
+    }
+    expect(warned.join('\n')).toMatch(/index object p5\/jobs\/ep\.es\/tts\/0002\.wav .* is not valid JSON/);
+    expect(warned.join('\n')).not.toContain('SECRET');
   }, 60_000);
 
   it('ensureBucket asks before it creates: credentials without s3:CreateBucket work with an existing bucket; uploads are retried with a fresh stream', async () => {
