@@ -158,6 +158,12 @@ describe('a dub job through the S3-compatible artifact store (real MinIO, two wo
     expect(filesB).toContain('input/episode.mp4');
     // The engine process registry stays on its host; the lock was released everywhere.
     expect(existsSync(path.join(folderA, '.lock'))).toBe(false);
+    // job.json (mirrored, read back by a review re-render from anywhere) names the inputs as the client did, with
+    // their store keys, never by a worker's path.
+    const recorded = await readFile(path.join(folderB, 'job.json'), 'utf8');
+    expect(JSON.parse(recorded)).toMatchObject({ video: clip.video, subs: clip.subs, stored: { video: { key: expect.stringMatching(/^inputs\/sha256\//) } } });
+    expect(recorded).not.toContain(path.join(dir, 'hostA'));
+    expect(recorded).not.toContain(path.join(dir, 'hostB'));
     expect(existsSync(path.join(splitDownloaded, '.lock'))).toBe(false);
   });
 
