@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { openArtifactStore, type S3Store } from '../../activities/artifactStore.js';
 import { JobFolderMirror } from '../../activities/jobMirror.js';
-import { ensureBucket, listObjects, putObject, putText, type S3Location } from '../../activities/s3Client.js';
+import { ensureBucket, getObject, listObjects, putObject, putText, type S3Location } from '../../activities/s3Client.js';
 import { ErrorType, failure } from '../../lib/errors.js';
 import { MirroredJobFolders, RetryDiscipline } from '../../workers/interceptors.js';
 import { tempDir } from '../support/jobs.js';
@@ -199,6 +199,10 @@ describe('job folder mirror between two hosts, against a real MinIO server', () 
       await putObject(loc, 'upload/one.bin', file, sha, 200_000);
       expect(seen.filter((s) => s === 'PUT /mirror/upload/one.bin')).toHaveLength(2);
       expect((await listObjects(store, 'upload/')).map((o) => o.key)).toEqual(['upload/one.bin']);
+      // A download stops when its activity is cancelled (the signal reaches the SDK's request).
+      await expect(getObject(store, 'upload/one.bin', path.join(dir, 'aborted.bin'), AbortSignal.abort())).rejects.toThrow(/GET upload\/one\.bin .* failed/);
+      await getObject(store, 'upload/one.bin', path.join(dir, 'fetched.bin'));
+      expect((await readFile(path.join(dir, 'fetched.bin'))).length).toBe(200_000);
     } finally {
       await new Promise((r) => front.close(r));
     }
