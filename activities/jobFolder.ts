@@ -48,6 +48,14 @@ interface InputMark { video: string }
 /** Claims the first candidate folder that is free or already belongs to this input. */
 export async function claimFolder(root: string, sub: string | undefined, video: string, lang: string): Promise<JobRef> {
   await mkdir(root, { recursive: true });
+  // A job folder inside another would be read, mirrored and cleaned with it: outputDir may not lead into one.
+  let within = root;
+  for (const part of (sub ?? '').split(/[\\/]+/).filter(Boolean)) {
+    within = path.join(within, part);
+    if (await lstat(path.join(within, '.input.json')).then(() => true, () => false)) {
+      throw failure(ErrorType.InvalidConfig, `outputDir ${sub} leads into the job folder ${path.relative(root, within)}; choose a folder that holds no job`);
+    }
+  }
   const base = sub ? await mkdirNoSymlinks(root, sub) : root;
   for (const name of folderCandidates(video, lang)) {
     const dir = await mkdirNoSymlinks(base, name);
