@@ -12,10 +12,17 @@
 // Paths travel between hosts in one canonical form: `s3://<bucket>/<P>jobs` stands for the output root, so a path
 // an activity returns (PreparedJob.job.root, outputs) names the same file on every host, and is exactly where its
 // index object lives. The worker maps it to its own root before an activity and back after it.
+//
+// Locks live in the store itself, not as mirrored files: P jobs/<folder>/.lock and P jobs/[<sub>/]series/<name>/.cast.lock
+// hold the lock's JSON and change only by conditional writes (created with If-None-Match: *, taken over with If-Match
+// on the ETag read), so two hosts never both hold one (lockSlot). A series folder is mirrored like a job folder, by
+// the activity that holds its cast lock (seriesStore).
 import { copyFile, link, lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { rememberHash, sha256Known, S3Store, type ArtifactRef } from './artifactStore.js';
-import { deleteObject, getText, listObjects, putText } from './s3Client.js';
+import { deleteObject, getText, listObjects, putText, putTextIf } from './s3Client.js';
+import type { LockSlot } from './jobFolder.js';
+import type { SeriesStore } from './seriesCast.js';
 
 /** Host-local files never mirrored: temp names (a writer's half-made file) and the engine process registry. */
 export function hostLocal(rel: string): boolean {
@@ -23,6 +30,13 @@ export function hostLocal(rel: string): boolean {
   if (parts[0] === 'tmp' && parts[1] === 'processes') return true;
   const base = parts[parts.length - 1];
   return /\.part(\.|$)/.test(base) || /^\.lock\.\d+\./.test(base);
+}
+
+/** Lock files: kept in the store by conditional writes (lockSlot), never pushed or pulled as files. */
+export const STORE_LOCKS = new Set(['.lock', '.cast.lock']);
+
+export function storeOwned(rel: string): boolean {
+  return STORE_LOCKS.has(rel);
 }
 
 interface IndexEntry { sha256: string; bytes: number; key: string }
@@ -40,7 +54,7 @@ async function walk(dir: string, rel = ''): Promise<string[]> {
   for (const e of entries) {
     const r = rel ? `${rel}/${e.name}` : e.name;
     if (e.isDirectory()) out.push(...(await walk(dir, r)));
-    else if (e.isFile() && !hostLocal(r)) out.push(r);
+    else if (e.isFile() && !hostLocal(r) && !storeOwned(r)) out.push(r);
   }
   return out;
 }
@@ -88,6 +102,56 @@ export class JobFolderMirror {
     return `${this.store.prefix}jobs/${rel.split(path.sep).join('/')}/`;
   }
 
+  /**
+   * A file published into a folder only if the store has no index object at that name yet (If-None-Match: *), and
+   * then placed here too; false when another host's file was there first (a pull brings that one).
+   */
+  async placeOnce(dir: string, src: string, rel: string): Promise<boolean> {
+    if (!rel || hostLocal(rel) || storeOwned(rel) || rel.split('/').some((p) => p === '..' || p === '.' || p === '')) throw new Error(`${rel} cannot be published`);
+    const known = await sha256Known(src);
+    const ref = await this.store.put(src, known);
+    const entry: IndexEntry = { sha256: known.sha256, bytes: known.bytes, key: ref.key };
+    if ((await putTextIf(this.store.location, this.folderKey(dir) + rel, JSON.stringify(entry), { ifNoneMatch: '*' })) === undefined) return false;
+    const local = path.join(dir, ...rel.split('/'));
+    await mkdir(path.dirname(local), { recursive: true });
+    await placeFrom(await this.store.get(entry), local, entry.bytes);
+    await rememberHash(local, entry.sha256);
+    this.synced.set(local, entry.sha256);
+    return true;
+  }
+
+  /** The lock object `name` of a folder in the store (undefined for a folder outside this host's output root). */
+  lockSlot(dir: string, name: string): LockSlot | undefined {
+    let key: string;
+    try {
+      key = this.folderKey(dir) + name;
+    } catch {
+      return undefined;
+    }
+    const loc = this.store.location;
+    return {
+      where: `s3://${loc.bucket}/${key}`,
+      create: async (text) => (await putTextIf(loc, key, text, { ifNoneMatch: '*' })) !== undefined,
+      read: () => getText(loc, key).then((got) => got && { text: got.text, tag: got.etag, ...(got.modified ? { modified: got.modified } : {}) }),
+      replace: async (text, tag) => (await putTextIf(loc, key, text, { ifMatch: tag })) !== undefined,
+      remove: (tag) => deleteObject(loc, key, tag),
+    };
+  }
+
+  /** A series folder mirrored through the store, its cast lock there (undefined for a folder outside the output root). */
+  seriesStore(dir: string): SeriesStore | undefined {
+    const lock = this.lockSlot(dir, '.cast.lock');
+    if (!lock) return undefined;
+    return {
+      lock,
+      pull: async () => {
+        const view = await this.pull(dir);
+        return async () => { await this.push(view); };
+      },
+      placeOnce: (src, rel) => this.placeOnce(dir, src, rel),
+    };
+  }
+
   /** What each file held when this host last pulled or pushed it: a file changed since is a local activity's. */
   private synced = new Map<string, string>();
   /** Pulls and pushes of one folder on this host run one at a time (parallel activities of one job). */
@@ -113,7 +177,7 @@ export class JobFolderMirror {
     const remote = new Map<string, string>();
     await inBatches(listed, 16, async ({ key, etag }) => {
       const rel = key.slice(prefix.length);
-      if (!rel || hostLocal(rel) || rel.split('/').some((p) => p === '..' || p === '.' || p === '')) return;
+      if (!rel || hostLocal(rel) || storeOwned(rel) || rel.split('/').some((p) => p === '..' || p === '.' || p === '')) return;
       const entry = await this.entryOf(key, etag);
       if (!entry) return;
       remote.set(rel, entry.sha256);
@@ -217,4 +281,15 @@ async function inBatches<T>(items: T[], width: number, each: (item: T) => Promis
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
     while (next < items.length) await each(items[next++]);
   }));
+}
+
+let workerMirror: JobFolderMirror | undefined;
+
+/** Set once by a worker using the s3 store: the activities that lock a folder or change a series' cast use it. */
+export function useJobMirror(mirror: JobFolderMirror | undefined): void {
+  workerMirror = mirror;
+}
+
+export function jobMirrorInUse(): JobFolderMirror | undefined {
+  return workerMirror;
 }

@@ -18,7 +18,9 @@ export interface MinioServer {
 
 export async function startMinio(dataDir: string): Promise<MinioServer> {
   if (!existsSync(MINIO)) throw new Error(`${MINIO} is missing: bash scripts/setup.sh builds it (go install github.com/minio/minio)`);
-  const [port, consolePort] = [await freePort(), await freePort()];
+  // ANIME_DUB_TEST_MINIO_PORT=N pins the ports (N and N+1) on a machine shared with other test runs.
+  const pinned = Number(process.env.ANIME_DUB_TEST_MINIO_PORT) || 0;
+  const [port, consolePort] = pinned ? [pinned, pinned + 1] : [await freePort(), await freePort()];
   const accessKeyId = 'anime-dub-test';
   const secretAccessKey = `secret-${Math.random().toString(36).slice(2)}`;
   let log = '';
