@@ -48,6 +48,14 @@ interface InputMark { video: string }
 /** Claims the first candidate folder that is free or already belongs to this input. */
 export async function claimFolder(root: string, sub: string | undefined, video: string, lang: string): Promise<JobRef> {
   await mkdir(root, { recursive: true });
+  // A job folder inside another would be read, mirrored and cleaned with it: outputDir may not lead into one.
+  let within = root;
+  for (const part of (sub ?? '').split(/[\\/]+/).filter(Boolean)) {
+    within = path.join(within, part);
+    if (await lstat(path.join(within, '.input.json')).then(() => true, () => false)) {
+      throw failure(ErrorType.InvalidConfig, `outputDir ${sub} leads into the job folder ${path.relative(root, within)}; choose a folder that holds no job`);
+    }
+  }
   const base = sub ? await mkdirNoSymlinks(root, sub) : root;
   for (const name of folderCandidates(video, lang)) {
     const dir = await mkdirNoSymlinks(base, name);
@@ -66,6 +74,31 @@ export async function claimFolder(root: string, sub: string | undefined, video: 
 
 export interface FolderLock { workflowId: string; host: string; pid: number; since: string }
 
+/**
+ * A lock kept as one object in a store every host sees (the s3 store: activities/jobMirror.ts), changed only by
+ * conditional writes the store makes atomic. Without one, the lock is a file on the (shared) disk.
+ */
+export interface LockSlot {
+  /** Where it lives, for messages. */
+  readonly where: string;
+  /** Creates it only if there is none (If-None-Match: *); false when another holds it. */
+  create(text: string): Promise<boolean>;
+  /** Its content, a tag of this version (the ETag) and when the store wrote it; undefined when free. */
+  read(): Promise<{ text: string; tag: string; modified?: Date } | undefined>;
+  /** Replaces the version read (If-Match: tag); false when it changed or went meanwhile. */
+  replace(text: string, tag: string): Promise<boolean>;
+  /** Deletes it (that version, where the store can make a delete conditional). */
+  remove(tag: string): Promise<void>;
+}
+
+const parseLock = <T>(text: string | undefined): T | undefined => {
+  try {
+    return text === undefined ? undefined : JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+};
+
 const lockPath = (dir: string) => path.join(dir, '.lock');
 
 export async function readLock(dir: string): Promise<FolderLock | undefined> {
@@ -76,8 +109,9 @@ export async function readLock(dir: string): Promise<FolderLock | undefined> {
  * One running job per folder, across every worker sharing the output root. The same workflow (a retry, a
  * resumed run) takes its own lock again; a lock whose job is no longer running is taken over.
  */
-export async function lockFolder(dir: string, workflowId: string, isRunning: (workflowId: string) => Promise<boolean>): Promise<void> {
+export async function lockFolder(dir: string, workflowId: string, isRunning: (workflowId: string) => Promise<boolean>, slot?: LockSlot): Promise<void> {
   const mine: FolderLock = { workflowId, host: os.hostname(), pid: process.pid, since: new Date().toISOString() };
+  if (slot) return lockInStore(slot, dir, mine, isRunning);
   for (let tries = 0; tries < 3; tries++) {
     try {
       await writeFile(lockPath(dir), JSON.stringify(mine), { flag: 'wx' });
@@ -87,10 +121,7 @@ export async function lockFolder(dir: string, workflowId: string, isRunning: (wo
     }
     const holder = await readLock(dir);
     if (holder?.workflowId === workflowId) return;
-    if (holder && (await isRunning(holder.workflowId))) {
-      throw failure(ErrorType.FolderBusy, `${dir} is being written by job ${holder.workflowId} (since ${holder.since}); `
-        + `follow it with \`anime-dub status ${holder.workflowId}\`, or dub into another --output folder`);
-    }
+    if (holder && (await isRunning(holder.workflowId))) throw busy(dir, holder);
     // A stale lock (its job ended without releasing it): replaced in one rename, then checked again above.
     const tmp = `${lockPath(dir)}.${process.pid}.${Math.random().toString(36).slice(2)}`;
     await writeFile(tmp, JSON.stringify(mine));
@@ -98,10 +129,43 @@ export async function lockFolder(dir: string, workflowId: string, isRunning: (wo
     await rename(tmp, lockPath(dir)).catch(() => rm(tmp, { force: true }));
     if ((await readLock(dir))?.workflowId === workflowId) return;
   }
-  throw failure(ErrorType.FolderBusy, `${dir} is being claimed by another job at the same moment; try again`);
+  throw claimedMeanwhile(dir);
+}
+
+const busy = (dir: string, holder: FolderLock) => failure(ErrorType.FolderBusy, `${dir} is being written by job ${holder.workflowId} (since ${holder.since}`
+  + `${holder.host && holder.host !== os.hostname() ? ` on ${holder.host}` : ''}); follow it with \`anime-dub status ${holder.workflowId}\`, or dub into another --output folder`);
+const claimedMeanwhile = (dir: string) => failure(ErrorType.FolderBusy, `${dir} is being claimed by another job at the same moment; try again`);
+
+/**
+ * The same rules with the lock in a store every host sees: created only where there is none, so of two hosts
+ * starting at once exactly one gets it; a stale one (its job no longer running) replaced only if it is still the
+ * version that was read, so of two hosts taking it over exactly one does.
+ */
+async function lockInStore(slot: LockSlot, dir: string, mine: FolderLock, isRunning: (workflowId: string) => Promise<boolean>): Promise<void> {
+  const text = JSON.stringify(mine);
+  for (let tries = 0; tries < 3; tries++) {
+    if (await slot.create(text)) return;
+    const held = await slot.read();
+    if (!held) continue; // released between the two calls
+    const holder = parseLock<FolderLock>(held.text);
+    if (holder?.workflowId === mine.workflowId) return;
+    if (holder?.workflowId && (await isRunning(holder.workflowId))) throw busy(dir, holder);
+    if (await slot.replace(text, held.tag)) return;
+  }
+  throw claimedMeanwhile(dir);
 }
 
 /** Ends this job's ownership (only its own lock: a later job's is left alone). */
-export async function unlockFolder(dir: string, workflowId: string): Promise<void> {
+export async function unlockFolder(dir: string, workflowId: string, slot?: LockSlot): Promise<void> {
+  if (slot) {
+    const held = await slot.read();
+    if (held && parseLock<FolderLock>(held.text)?.workflowId === workflowId) await slot.remove(held.tag);
+    return;
+  }
   if ((await readLock(dir))?.workflowId === workflowId) await rm(lockPath(dir), { force: true });
+}
+
+/** Who holds a folder's lock, from the store when it is kept there. */
+export async function lockHolder(dir: string, slot?: LockSlot): Promise<FolderLock | undefined> {
+  return slot ? parseLock<FolderLock>((await slot.read())?.text) : readLock(dir);
 }

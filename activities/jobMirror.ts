@@ -7,18 +7,25 @@
 //   P inputs/sha256/<sha256><ext>     the client's input files (the only keys a job may name)
 //   P jobs/<folder>/<relative path>   one small index object per file: {"sha256","bytes","key"}
 // One index object per file (not one manifest per job), so parallel activities never read-modify-write a shared
-// object; a file gone after an activity has its index object deleted (so a released .lock is released everywhere).
+// object; a file gone after an activity has its index object deleted (so a deletion on one host reaches every host).
 //
 // Paths travel between hosts in one canonical form: `s3://<bucket>/<P>jobs` stands for the output root, so a path
 // an activity returns (PreparedJob.job.root, outputs) names the same file on every host, and is exactly where its
 // index object lives. The worker maps it to its own root before an activity and back after it.
+//
+// Locks live in the store itself, not as mirrored files: P jobs/<folder>/.lock and P jobs/[<sub>/]series/<name>/.cast.lock
+// hold the lock's JSON and change only by conditional writes (created with If-None-Match: *, taken over with If-Match
+// on the ETag read), so two hosts never both hold one (lockSlot). A series folder is mirrored like a job folder, by
+// the activity that holds its cast lock (seriesStore).
 import { createHash } from 'node:crypto';
 import { copyFile, link, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BoundedMap } from '../lib/boundedMap.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { rememberHash, sha256Known, S3Store, type ArtifactRef } from './artifactStore.js';
-import { deleteObject, getText, listObjects, putText } from './s3Client.js';
+import { deleteObject, getText, listObjects, putText, putTextIf } from './s3Client.js';
+import type { LockSlot } from './jobFolder.js';
+import type { SeriesStore } from './seriesCast.js';
 
 /**
  * The temp names writers in this code base give a half-made file, exactly (an ordinary name such as
@@ -44,6 +51,13 @@ export function hostLocal(rel: string): boolean {
   return TEMP_NAMES.some((re) => re.test(base));
 }
 
+/** Lock files: kept in the store by conditional writes (lockSlot), never pushed or pulled as files. */
+export const STORE_LOCKS = new Set(['.lock', '.cast.lock']);
+
+export function storeOwned(rel: string): boolean {
+  return STORE_LOCKS.has(rel);
+}
+
 interface IndexEntry { sha256: string; bytes: number; key: string }
 
 /** Which file a path is on this disk: a write in place changes size or mtime, a rename into place the inode. */
@@ -66,7 +80,7 @@ async function walk(dir: string, rel = ''): Promise<string[]> {
   for (const e of entries) {
     const r = rel ? `${rel}/${e.name}` : e.name;
     if (e.isDirectory()) out.push(...(await walk(dir, r)));
-    else if (e.isFile() && !hostLocal(r)) out.push(r);
+    else if (e.isFile() && !hostLocal(r) && !storeOwned(r)) out.push(r);
   }
   return out;
 }
@@ -158,6 +172,69 @@ export class JobFolderMirror {
     await rename(tmp, file);
   }
 
+  /**
+   * A file published into a folder only if the store has no index object at that name yet (If-None-Match: *), and
+   * then placed here too; false when another host's file was there first (a pull brings that one). The placed file
+   * is recorded in the folder's sync state as a pull records a file it places (this host holds the store's version),
+   * so a later push does not publish it again and a later pull leaves it alone.
+   */
+  async placeOnce(dir: string, src: string, rel: string): Promise<boolean> {
+    if (!rel || hostLocal(rel) || storeOwned(rel) || rel.split('/').some((p) => p === '..' || p === '.' || p === '')) throw new Error(`${rel} cannot be published`);
+    const prefix = this.folderKey(dir);
+    const known = await sha256Known(src);
+    const ref = await this.store.put(src, known);
+    const entry: IndexEntry = { sha256: known.sha256, bytes: known.bytes, key: ref.key };
+    if ((await putTextIf(this.store.location, prefix + rel, JSON.stringify(entry), { ifNoneMatch: '*' })) === undefined) return false;
+    const cached = await this.store.get(entry);
+    // Placed and recorded between the folder's pulls and pushes on this host, never during one.
+    await this.serial(dir, async () => {
+      const local = path.join(dir, ...rel.split('/'));
+      await mkdir(path.dirname(local), { recursive: true });
+      await placeFrom(cached, local, entry.bytes);
+      await rememberHash(local, entry.sha256);
+      const state: SyncState = (await this.readState(prefix)) ?? { folder: prefix, files: {} };
+      const placed = await identityOf(local);
+      if (placed) state.files[rel] = { ...placed, sha256: entry.sha256 };
+      await this.writeState(state);
+    });
+    return true;
+  }
+
+  /** The lock object `name` of a folder in the store (undefined for a folder outside this host's output root). */
+  lockSlot(dir: string, name: string): LockSlot | undefined {
+    let key: string;
+    try {
+      key = this.folderKey(dir) + name;
+    } catch {
+      return undefined;
+    }
+    const loc = this.store.location;
+    return {
+      where: `s3://${loc.bucket}/${key}`,
+      create: async (text) => (await putTextIf(loc, key, text, { ifNoneMatch: '*' })) !== undefined,
+      read: () => getText(loc, key).then((got) => got && { text: got.text, tag: got.etag, ...(got.modified ? { modified: got.modified } : {}) }),
+      replace: async (text, tag) => (await putTextIf(loc, key, text, { ifMatch: tag })) !== undefined,
+      remove: (tag) => deleteObject(loc, key, tag),
+    };
+  }
+
+  /** A series folder mirrored through the store, its cast lock there (undefined for a folder outside the output root). */
+  seriesStore(dir: string): SeriesStore | undefined {
+    const lock = this.lockSlot(dir, '.cast.lock');
+    if (!lock) return undefined;
+    return {
+      lock,
+      // Only the cast lock's holder changes the folder, one at a time, so it never counts as running in it: an
+      // update that failed before its push leaves changes the next pull replaces with the store's version.
+      pull: async () => {
+        const view = await this.pull(dir);
+        this.release(dir);
+        return async () => { await this.push(view); };
+      },
+      placeOnce: (src, rel) => this.placeOnce(dir, src, rel),
+    };
+  }
+
   /** Pulls and pushes of one folder on this host run one at a time (parallel activities of one job). */
   private queues = new Map<string, Promise<unknown>>();
 
@@ -172,8 +249,8 @@ export class JobFolderMirror {
 
   /**
    * Brings the folder up to the store's index before an activity, which then counts as running in it until
-   * `release`. `only` limits the pull to some relative paths (prepareJob reads only `.input.json` and `.lock` of
-   * the folders it may claim).
+   * `release`. `only` limits the pull to some relative paths (prepareJob reads only `.input.json` of the folders it
+   * may claim; their `.lock` is an object in the store, read through lockSlot, never a mirrored file).
    *
    * The store is the folder's truth, except for what an activity running here now may be making: while another
    * activity of the folder runs in this process, a file changed here since this host last synced it is left alone
@@ -213,7 +290,7 @@ export class JobFolderMirror {
     };
     await inBatches(listed, 16, async ({ key, etag }) => {
       const rel = key.slice(prefix.length);
-      if (!rel || hostLocal(rel) || rel.split('/').some((p) => p === '..' || p === '.' || p === '')) return;
+      if (!rel || hostLocal(rel) || storeOwned(rel) || rel.split('/').some((p) => p === '..' || p === '.' || p === '')) return;
       if (only && !only(rel)) return;
       const entry = await this.entryOf(key, etag);
       if (!entry) return;
@@ -300,6 +377,12 @@ export class JobFolderMirror {
       const file = path.join(before.dir, ...rel.split('/'));
       const id = await identityOf(file);
       if (!id || sameIdentity(id, before.local.get(rel))) return;
+      // Synced since the pull (placed by placeOnce, or pulled or pushed by another activity here): the store has it.
+      const synced = state.files[rel];
+      if (synced && sameIdentity(id, synced)) {
+        before.remote.set(rel, synced.sha256);
+        return;
+      }
       // Gone since the walk (a parallel activity here removed it): its own push says so.
       const known = await sha256Known(file).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return undefined; throw e; });
       if (!known) return;
@@ -346,4 +429,15 @@ async function inBatches<T>(items: T[], width: number, each: (item: T) => Promis
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
     while (next < items.length) await each(items[next++]);
   }));
+}
+
+let workerMirror: JobFolderMirror | undefined;
+
+/** Set once by a worker using the s3 store: the activities that lock a folder or change a series' cast use it. */
+export function useJobMirror(mirror: JobFolderMirror | undefined): void {
+  workerMirror = mirror;
+}
+
+export function jobMirrorInUse(): JobFolderMirror | undefined {
+  return workerMirror;
 }

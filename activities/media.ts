@@ -14,6 +14,7 @@ import { activityContext } from '../engines/activityContext.js';
 import { dubLanguage, sameLanguage } from '../lib/languages.js';
 import { commandLog, commit, ensureDirs, hashOf, inJob, isFresh, jobDir, tmpOf, writeAtomic } from './artifacts.js';
 import { claimFolder, lockFolder, unlockFolder } from './jobFolder.js';
+import { jobMirrorInUse } from './jobMirror.js';
 import { checkJobEngines } from '../engines/engineChecks.js';
 import { fitImport, importWarnings, readImport, subsSource } from './subtitleSource.js';
 import { recordCommand, run, type CommandRecord } from '../engines/run.js';
@@ -187,7 +188,8 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   }
   const ctx = activityContext();
   const workflowId = ctx?.info.workflowExecution?.workflowId;
-  if (ctx && workflowId) await lockFolder(jobDir(job), workflowId, (id) => isRunning(ctx, id));
+  // With the s3 store the lock is an object in the store, so hosts with separate disks see one lock.
+  if (ctx && workflowId) await lockFolder(jobDir(job), workflowId, (id) => isRunning(ctx, id), jobMirrorInUse()?.lockSlot(jobDir(job), '.lock'));
   try {
     await ensureDirs(job, 'audio', 'tmp');
     if (fetched) {
@@ -288,7 +290,7 @@ async function isRunning(ctx: Context, workflowId: string): Promise<boolean> {
 /** The job's end, however it ended: the folder is free for the next job. */
 export async function releaseJob(prep: PreparedJob): Promise<void> {
   const workflowId = activityContext()?.info.workflowExecution?.workflowId;
-  if (workflowId) await unlockFolder(jobDir(prep.job), workflowId);
+  if (workflowId) await unlockFolder(jobDir(prep.job), workflowId, jobMirrorInUse()?.lockSlot(jobDir(prep.job), '.lock'));
 }
 
 export async function extractAudio(prep: PreparedJob): Promise<AudioTracks> {

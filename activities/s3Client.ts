@@ -122,11 +122,11 @@ export async function getObject(loc: S3Location, key: string, file: string, sign
   }
 }
 
-/** A small object (an index entry) as text, with its ETag; undefined when it does not exist. */
-export async function getText(loc: S3Location, key: string): Promise<{ text: string; etag: string } | undefined> {
+/** A small object (an index entry) as text, with its ETag and when the service stored it; undefined when it does not exist. */
+export async function getText(loc: S3Location, key: string): Promise<{ text: string; etag: string; modified?: Date } | undefined> {
   try {
     const out = await clientOf(loc).send(new GetObjectCommand({ Bucket: loc.bucket, Key: key }));
-    return { text: await out.Body!.transformToString(), etag: out.ETag ?? '' };
+    return { text: await out.Body!.transformToString(), etag: out.ETag ?? '', ...(out.LastModified ? { modified: out.LastModified } : {}) };
   } catch (e) {
     if (notFound(e)) return undefined;
     throw failed(loc, `GET ${key}`, key, e);
@@ -142,11 +142,35 @@ export async function putText(loc: S3Location, key: string, text: string): Promi
   }
 }
 
-export async function deleteObject(loc: S3Location, key: string): Promise<void> {
+/**
+ * Writes a small object only if the condition holds, atomically in the service: `ifNoneMatch: '*'` creates it only
+ * where there is none, `ifMatch` replaces only the version with that ETag. Returns the new ETag, or undefined when
+ * the condition failed (412 PreconditionFailed; 409 ConditionalRequestConflict when another conditional write to
+ * the key was in flight).
+ */
+export async function putTextIf(loc: S3Location, key: string, text: string, cond: { ifNoneMatch: '*' } | { ifMatch: string }): Promise<string | undefined> {
   try {
-    await clientOf(loc).send(new DeleteObjectCommand({ Bucket: loc.bucket, Key: key }));
+    const out = await clientOf(loc).send(new PutObjectCommand({
+      Bucket: loc.bucket, Key: key, Body: text, ContentType: 'application/json',
+      ...('ifMatch' in cond ? { IfMatch: cond.ifMatch } : { IfNoneMatch: cond.ifNoneMatch }),
+    }));
+    return out.ETag ?? '';
   } catch (e) {
-    if (!notFound(e)) throw failed(loc, `DELETE ${key}`, key, e);
+    const status = statusOf(e);
+    if (status === 412 || status === 409) return undefined;
+    // A replace of a version deleted meanwhile: the condition failed too.
+    if ('ifMatch' in cond && notFound(e)) return undefined;
+    throw failed(loc, `conditional PUT ${key}`, key, e);
+  }
+}
+
+/** Deletes an object; with `ifMatch`, only that version where the service honours If-Match on DELETE (AWS does). */
+export async function deleteObject(loc: S3Location, key: string, ifMatch?: string): Promise<void> {
+  try {
+    await clientOf(loc).send(new DeleteObjectCommand({ Bucket: loc.bucket, Key: key, ...(ifMatch ? { IfMatch: ifMatch } : {}) }));
+  } catch (e) {
+    if (notFound(e) || (ifMatch && statusOf(e) === 412)) return;
+    throw failed(loc, `DELETE ${key}`, key, e);
   }
 }
 

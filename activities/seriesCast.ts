@@ -1,18 +1,34 @@
 // A series' folder beside the outputs and its cast: <output root>/[<sub-folder>/]series/<name>/cast.json (+ voices/
-// for voice cloning's reference clips). Every change happens under the folder's lock (.cast.lock, created with
-// O_EXCL), so two episodes dubbed at once, on any worker sharing the output root, never give one speaker two voices.
+// for voice cloning's reference clips). Every change happens under the folder's lock (.cast.lock, proper-lockfile's
+// atomic folder, refreshed while held), so two episodes dubbed at once, on any worker sharing the output root, never give one speaker two voices.
+// With the s3 artifact store (hosts share no disk) the folder lives in the store too (a SeriesStore, made by
+// activities/jobMirror.ts): the lock is one object there, created and taken over by conditional writes, and the
+// folder is pulled after the lock is taken and pushed before it is let go.
 import { randomBytes } from 'node:crypto';
-import { link, lstat, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import lockfile from 'proper-lockfile';
 import os from 'node:os';
 import path from 'node:path';
 import { castSchema, describeIssues, seriesNameProblem, type Cast } from '../config/schema.js';
 import { EMPTY_CAST } from '../lib/cast.js';
 import { ErrorType, failure } from '../lib/errors.js';
-import { mkdirNoSymlinks } from './jobFolder.js';
+import { mkdirNoSymlinks, type LockSlot } from './jobFolder.js';
 
 export const SERIES_FOLDER = 'series';
 export const CAST_FILE = 'cast.json';
-const LOCK_FILE = '.cast.lock';
+export const CAST_LOCK_FILE = '.cast.lock';
+const LOCK_FILE = CAST_LOCK_FILE;
+/** Who holds the shared-folder lock (the lock itself is proper-lockfile's folder). */
+const HOLDER_FILE = '.cast.holder.json';
+
+/** A series folder kept in a store shared by hosts: its lock there, and the folder brought from and sent to it. */
+export interface SeriesStore {
+  lock: LockSlot;
+  /** Brings the local folder up to the store's copy; the function it returns publishes what changed since. */
+  pull(): Promise<() => Promise<void>>;
+  /** Publishes a file into the folder only if the store has none at that name yet (the first wins; placed here too then); false if it had one. */
+  placeOnce(src: string, rel: string): Promise<boolean>;
+}
 
 /** The series folder under `base` (the output root, or the job's sub-folder of it), made if missing; never through a link. */
 export async function seriesFolder(base: string, name: string): Promise<string> {
@@ -58,57 +74,96 @@ export interface LockOptions {
   staleMs?: number;
   /** Called while waiting (an activity heartbeats). */
   onWait?: () => void;
+  /** The folder lives in a store shared by hosts (the s3 artifact store). */
+  store?: SeriesStore;
 }
 
 /**
- * Runs `update` holding the series folder's lock: created with O_EXCL, retried with backoff while another
- * holder has it, taken over when stale (older than staleMs; renamed away first, so only one waiter takes it).
+ * Runs `update` holding the series folder's lock. On a shared folder that is proper-lockfile's lock (an atomic
+ * mkdir of .cast.lock, its mtime refreshed while held, taken over once stale): waited for with backoff while
+ * another holder has it. Who holds it is written beside it (.cast.holder.json), for the message only.
  */
 export async function withCastLock<T>(dir: string, o: LockOptions, update: () => Promise<T>): Promise<T> {
-  const file = path.join(dir, LOCK_FILE);
+  if (o.store) return withStoreCastLock(dir, o.store, o, update);
+  const holderFile = path.join(dir, HOLDER_FILE);
   const mine: CastLock = { owner: o.owner, host: os.hostname(), pid: process.pid, since: new Date().toISOString(), token: randomBytes(8).toString('hex') };
   const deadline = Date.now() + (o.timeoutMs ?? 120_000);
-  const staleMs = o.staleMs ?? 60_000;
-  for (let wait = 20; ; wait = Math.min(1000, wait * 2)) {
+  const staleMs = Math.max(5_000, o.staleMs ?? 60_000);
+  let release: (() => Promise<void>) | undefined;
+  for (let wait = 20; !release; wait = Math.min(1000, wait * 2)) {
     try {
-      await writeFile(file, JSON.stringify(mine), { flag: 'wx' });
+      release = await lockfile.lock(dir, { lockfilePath: path.join(dir, LOCK_FILE), stale: staleMs, update: staleMs / 2, realpath: false, retries: 0, onCompromised: () => undefined });
       break;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    const held = await stat(file).catch(() => undefined);
-    if (held && Date.now() - held.mtimeMs > staleMs) {
-      await takeOverStale(file, held.mtimeMs);
-      continue;
+      if ((e as NodeJS.ErrnoException).code !== 'ELOCKED') throw e;
     }
     if (Date.now() > deadline) {
-      const holder = await readFile(file, 'utf8').then((t) => JSON.parse(t) as CastLock, () => undefined);
+      const holder = await readFile(holderFile, 'utf8').then((t) => parseCastLock(t), () => undefined);
       // Retryable: the holder is alive and busy, not wrong.
       throw new Error(`the cast in ${dir} stayed locked by ${holder?.owner ?? 'another job'} (since ${holder?.since ?? '?'}); try again`);
     }
     o.onWait?.();
-    await new Promise((r) => setTimeout(r, wait + Math.floor(Math.random() * wait)));
+    await sleep(wait + Math.floor(Math.random() * wait));
   }
   try {
+    await writeFile(holderFile, JSON.stringify(mine));
     return await update();
   } finally {
-    // Only our own lock is removed (a holder that outlived staleMs may have lost it to another).
-    const now = await readFile(file, 'utf8').then((t) => JSON.parse(t) as CastLock, () => undefined);
-    if (now?.token === mine.token) await rm(file, { force: true });
+    await rm(holderFile, { force: true });
+    await release().catch(() => undefined); // a lock lost as stale is the new holder's now
   }
 }
 
-/** Renames a stale lock away; if what was renamed turns out fresh (another waiter's new lock), it is put back. */
-async function takeOverStale(file: string, staleMtime: number): Promise<void> {
-  const aside = `${file}.stale.${randomBytes(4).toString('hex')}`;
-  try {
-    await rename(file, aside);
-  } catch {
-    return; // someone else moved it first
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The cast lock as one object in the store: created only where there is none; a stale one (written longer than
+ * staleMs ago, by the store's clock) replaced only if it is still the version read, so one waiter takes it over.
+ * Holding it: the folder pulled, `update` run, what it changed pushed; then the lock deleted if it is still ours.
+ */
+async function withStoreCastLock<T>(dir: string, store: SeriesStore, o: LockOptions, update: () => Promise<T>): Promise<T> {
+  const mine: CastLock = { owner: o.owner, host: os.hostname(), pid: process.pid, since: new Date().toISOString(), token: randomBytes(8).toString('hex') };
+  const text = JSON.stringify(mine);
+  const deadline = Date.now() + (o.timeoutMs ?? 120_000);
+  const staleMs = o.staleMs ?? 60_000;
+  for (let wait = 20; ; wait = Math.min(1000, wait * 2)) {
+    if (await store.lock.create(text)) break;
+    const held = await store.lock.read();
+    // Ours already: a create the service made whose answer was lost, then refused on the SDK's retry.
+    if (held && parseCastLock(held.text)?.token === mine.token) break;
+    if (held && isStale(held.modified, held.text, staleMs) && (await store.lock.replace(text, held.tag))) break;
+    if (Date.now() > deadline) {
+      const holder = parseCastLock(held?.text);
+      throw new Error(`the cast in ${store.lock.where} stayed locked by ${holder?.owner ?? 'another job'} (since ${holder?.since ?? '?'}${holder?.host ? ` on ${holder.host}` : ''}); try again`);
+    }
+    if (held) {
+      o.onWait?.();
+      await sleep(wait + Math.floor(Math.random() * wait));
+    }
   }
-  const moved = await stat(aside).catch(() => undefined);
-  if (moved && moved.mtimeMs !== staleMtime) await link(aside, file).catch(() => undefined);
-  await rm(aside, { force: true });
+  try {
+    const publish = await store.pull();
+    const result = await update();
+    await publish();
+    return result;
+  } finally {
+    const now = await store.lock.read().catch(() => undefined);
+    if (now && parseCastLock(now.text)?.token === mine.token) await store.lock.remove(now.tag);
+  }
+}
+
+function parseCastLock(text: string | undefined): CastLock | undefined {
+  try {
+    return text === undefined ? undefined : JSON.parse(text) as CastLock;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Older than staleMs by the store's own stamp (or, without one, by the holder's clock). */
+function isStale(modified: Date | undefined, text: string, staleMs: number): boolean {
+  const at = modified?.getTime() ?? Date.parse(parseCastLock(text)?.since ?? '');
+  return !Number.isFinite(at) || Date.now() - at > staleMs;
 }
 
 /** Reads the cast, lets `change` compute the new one (and a result), writes it if it changed: all under the lock. */
@@ -125,8 +180,16 @@ export async function updateCast<T>(dir: string, o: LockOptions, change: (cast: 
   });
 }
 
-/** Puts a file into place only if nothing is there yet (hard link of a temp copy): the first clip of a speaker wins. */
-export async function placeOnce(src: string, dest: string): Promise<boolean> {
+/**
+ * Puts a file into place only if nothing is there yet (hard link of a temp copy): the first clip of a speaker wins.
+ * With a store, the first in the store wins (a conditional write of its index object), placed here only then.
+ */
+export async function placeOnce(src: string, dest: string, store?: { series: SeriesStore; dir: string }): Promise<boolean> {
+  if (store) {
+    const rel = path.relative(store.dir, dest).split(path.sep).join('/');
+    if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) throw new Error(`${dest} is not inside the series folder ${store.dir}`);
+    return store.series.placeOnce(src, rel);
+  }
   await mkdir(path.dirname(dest), { recursive: true });
   const tmp = `${dest}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, await readFile(src));

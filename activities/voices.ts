@@ -11,7 +11,8 @@ import { speakersFromTurns } from '../lib/diarizer.js';
 import type { AudioTracks, Line, PreparedJob } from '../lib/job.js';
 import { castEntry, castVoices, mergeCasts, type CastAssignment } from '../lib/cast.js';
 import { activityContext } from '../engines/activityContext.js';
-import { placeOnce, seriesFolder, SERIES_FOLDER, updateCast } from './seriesCast.js';
+import { placeOnce, seriesFolder, SERIES_FOLDER, updateCast, type SeriesStore } from './seriesCast.js';
+import { jobMirrorInUse, type JobFolderMirror } from './jobMirror.js';
 import { assignVoices, voicesNeeded, pickReference, REFERENCE_LIMITS, speakerOf, speakersInOrder, type AssignOptions, type ReferencePick, type VoicePlan } from '../lib/voices.js';
 import { commandLog, commit, exists, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
 import { diarizerNamed } from '../engines/diarize.js';
@@ -89,7 +90,7 @@ export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, lines
       await run(referenceClipArgv(mixAbs, pick.spans, tmpOf(out)), { timeoutMs: 10 * 60_000, recordTo: commandLog(job) });
       await commit(job, tmpOf(out), out, hashOf(hash, v.speaker));
       // The series keeps the first clip cut for a speaker (two episodes adding them at once: one wins).
-      if (seriesClip) await placeOnce(out, seriesClip);
+      if (seriesClip) await placeOnce(out, seriesClip, cast?.store ? { series: cast.store, dir: cast.dir! } : undefined);
     }
   }
 
@@ -125,19 +126,21 @@ async function whoSpeaks(prep: PreparedJob, audio: AudioTracks, lines: Line[]): 
 }
 
 /**
- * This episode's voices from the series' cast (and a cast given with the job): under the series folder's lock,
- * so episodes dubbed at once agree; the speakers it adds are written back before the lock is let go.
+ * This episode's voices from the series' cast (and a cast given with the job): under the series folder's lock
+ * (in the store, with the s3 store: `mirror`), so episodes dubbed at once, on any host, agree; the speakers it adds are written back before the lock is let go.
  */
-async function episodeCast(prep: PreparedJob, speakers: string[], assign: AssignOptions): Promise<CastAssignment & { dir?: string }> {
+export async function episodeCast(prep: PreparedJob, speakers: string[], assign: AssignOptions, mirror: JobFolderMirror | undefined = jobMirrorInUse()): Promise<CastAssignment & { dir?: string; store?: SeriesStore }> {
   const { name, cast: given } = prep.options.series!;
   const ctx = activityContext();
   const addedBy = prep.job.name;
   if (!name) return castVoices(given!, speakers, assign, addedBy);
   const dir = await seriesFolder(prep.job.root, name);
   const owner = ctx?.info.workflowExecution?.workflowId ?? addedBy;
-  const assigned = await updateCast(dir, { owner, onWait: () => ctx?.heartbeat('waiting for the series cast') }, (stored) => {
+  // With the s3 store the series folder lives there too: its lock, and the folder pulled and pushed under it.
+  const store = mirror?.seriesStore(dir);
+  const assigned = await updateCast(dir, { owner, onWait: () => ctx?.heartbeat('waiting for the series cast'), ...(store ? { store } : {}) }, (stored) => {
     const a = castVoices(given ? mergeCasts(stored, given) : stored, speakers, assign, addedBy);
     return { cast: a.cast, result: a };
   });
-  return { ...assigned, dir };
+  return { ...assigned, dir, ...(store ? { store } : {}) };
 }

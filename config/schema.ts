@@ -129,6 +129,7 @@ export function subFolderProblem(sub: string): string | undefined {
     if (p === '..' || p === '.') return 'a folder inside the output root (no . or ..)';
     if (/^[-.]/.test(p)) return 'folder names that do not start with - or .';
     if (!/^[\p{L}\p{N}._-]+$/u.test(p)) return 'folder names of letters, digits, . _ - only';
+    if (p === 'series') return 'a folder not named series (series casts are kept there)';
   }
   return undefined;
 }

@@ -130,7 +130,8 @@ export class MirroredJobFolders implements ActivityInboundCallsInterceptor {
 
   /**
    * The job folder(s) an activity works in, on this host. prepareJob's are the folders its input may claim: of
-   * those it reads only `.input.json` (whose input a folder holds) and `.lock` (who runs in it).
+   * those it pulls only `.input.json` (whose input a folder holds). Who runs in a folder is its `.lock`, an object in
+   * the store that prepareJob reads and writes through the mirror's lockSlot, never a mirrored file.
    */
   private folders(activity: string, first: (Partial<PreparedJob> & JobOptionsInput) | undefined): { dirs: string[]; only?: (rel: string) => boolean } {
     if (activity !== 'prepareJob') {
@@ -140,6 +141,6 @@ export class MirroredJobFolders implements ActivityInboundCallsInterceptor {
     const parsed = parseJobOptions(first);
     if (!parsed.ok) return { dirs: [] };
     const base = path.join(this.mirror.localRoot, parsed.options.outputDir ?? '');
-    return { dirs: folderCandidates(parsed.options.video, dubLanguage(parsed.options)).map((name) => path.join(base, name)), only: (rel) => rel === '.input.json' || rel === '.lock' };
+    return { dirs: folderCandidates(parsed.options.video, dubLanguage(parsed.options)).map((name) => path.join(base, name)), only: (rel) => rel === '.input.json' };
   }
 }

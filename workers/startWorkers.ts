@@ -13,7 +13,7 @@ import type { Settings } from '../config/schema.js';
 import { closeEngineHosts } from '../engines/engineHost.js';
 import { MirroredJobFolders, RetryDiscipline } from './interceptors.js';
 import { openArtifactStore, S3Store, storeSettingsOf, useArtifactStore } from '../activities/artifactStore.js';
-import { JobFolderMirror } from '../activities/jobMirror.js';
+import { JobFolderMirror, useJobMirror } from '../activities/jobMirror.js';
 import { connectionOptionsOf, resolveTemporalTarget, withConnectionErrors, type TemporalTarget } from '../client/connection.js';
 import type { WorkerRole } from './roles.js';
 import { runtimeTelemetry, workerIdentity } from './observability.js';
@@ -129,6 +129,7 @@ export async function startWorkers(
   const store = activityRoles.length ? await openArtifactStore(storeSettingsOf(settings), settings.outputDir) : undefined;
   useArtifactStore(store);
   const mirror = store instanceof S3Store ? new JobFolderMirror(store, settings.outputDir) : undefined;
+  useJobMirror(mirror);
   const activityInterceptors = [
     ...(mirror ? [() => ({ inbound: new MirroredJobFolders(mirror) })] : []),
     () => ({ inbound: new RetryDiscipline() }),

@@ -1,5 +1,6 @@
-// Optional OpenTelemetry traces through Temporal's own interceptors: one trace per job, from the client's start
-// through the workflow to every activity on every host (the trace context rides in Temporal's headers).
+// Optional OpenTelemetry traces through Temporal's own interceptors: one trace per job run, from the workflow's
+// run to every activity on every host (the trace context rides in Temporal's headers). Workers only: a client
+// that wants its start in the trace installs the same plugin on its own Client.
 // Spans go over OTLP/HTTP to the collector the standard OTEL_EXPORTER_OTLP_* variables name (Jaeger, Tempo, …).
 import { createRequire } from 'node:module';
 import os from 'node:os';

@@ -138,6 +138,8 @@ describe('a dub job through the S3-compatible artifact store (real MinIO, two wo
     // Host-local files never reach the store.
     expect(stored.filter((o) => /\.part|\/tmp\/processes\//.test(o.key))).toEqual([]);
     expect(stored.some((o) => o.key.startsWith('studio/inputs/sha256/'))).toBe(true);
+    // The folder lock was an object in the store (conditional writes), released when the job ended.
+    expect(stored.filter((o) => o.key.endsWith('/.lock'))).toEqual([]);
   }, 240_000);
 
   it("each worker's folder holds only what it made or fetched: the gpu host never saw the mux outputs made after its last step", async () => {

@@ -130,7 +130,7 @@ describe('job folder mirror between two hosts, against a real MinIO server', () 
     expect(await indexed('p4/')).toEqual(['tmp/failures/r1-7.count']);
   }, 60_000);
 
-  it('prepareJob reads only .input.json and .lock of the folders it may claim; a damaged index object skips its file, not the pull', async () => {
+  it('prepareJob reads only .input.json of the folders it may claim (their .lock is a store object, never a pulled file); a damaged index object skips its file, not the pull', async () => {
     const [a, b] = [await host('a5', 'p5/'), await host('b5', 'p5/')];
     // Another input's job in ep.es, made on host B.
     await activity(b.mirror, b.folder, async () => {
@@ -138,6 +138,8 @@ describe('job folder mirror between two hosts, against a real MinIO server', () 
       await put(path.join(b.folder, 'input', 'ep.mp4'), 'another input');
       await put(path.join(b.folder, 'tts', '0001.wav'), 'clip');
     });
+    // Its lock: an object in the store (conditional writes through lockSlot), not an index object of a file.
+    expect(await b.mirror.lockSlot(b.folder, '.lock')!.create('{"workflowId":"other"}')).toBe(true);
     const info = { activityType: 'prepareJob', activityId: '1', attempt: 1, heartbeatDetails: undefined, workflowExecution: { workflowId: 'w', runId: 'r' } };
     const ctx = new (Context as unknown as new (...a: unknown[]) => Context)(info, new Promise(() => {}), new AbortController().signal, () => {}, undefined, console, undefined);
     const input = { args: [{ video: '/in/ep.mp4', src: 'en', tgt: 'es' }], headers: {} } as unknown as ActivityExecuteInput;
@@ -145,6 +147,7 @@ describe('job folder mirror between two hosts, against a real MinIO server', () 
     expect(await read(path.join(a.folder, '.input.json'))).toBe('{"input":"other"}');
     expect(existsSync(path.join(a.folder, 'input', 'ep.mp4'))).toBe(false);
     expect(existsSync(path.join(a.folder, 'tts', '0001.wav'))).toBe(false);
+    expect(existsSync(path.join(a.folder, '.lock'))).toBe(false);
     // A damaged index object: the rest of the folder still comes, and the failure never quotes its content.
     await putText(store, 'p5/jobs/ep.es/tts/0002.wav', 'SECRET-CONTENT{');
     const warned: string[] = [];
@@ -154,6 +157,7 @@ describe('job folder mirror between two hosts, against a real MinIO server', () 
       await activity(a.mirror, a.folder, async () => {
         expect(await read(path.join(a.folder, 'tts', '0001.wav'))).toBe('clip');
         expect(existsSync(path.join(a.folder, 'tts', '0002.wav'))).toBe(false);
+        expect(existsSync(path.join(a.folder, '.lock'))).toBe(false);
       });
     } finally {
       console.warn = warn;

@@ -6,6 +6,9 @@ import { describe, expect, it } from '@jest/globals';
 import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Resource } from '@opentelemetry/resources';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { Worker } from '@temporalio/worker';
 import { PROJECT_ROOT } from '../support/env.js';
 
@@ -23,5 +26,13 @@ describe('workflow determinism (replay of recorded histories)', () => {
     expect(json.events.length).toBeGreaterThan(20);
     // The Temporal CLI's JSON as it is: the SDK converts it (historyFromJSON) itself.
     await expect(Worker.runReplayHistory({ workflowsPath }, json, file.replace(/\.history\.json$/, ''))).resolves.toBeUndefined();
+  }, 60_000);
+
+  // Tracing adds headers, not commands: the same histories replay with the OpenTelemetry interceptors in the
+  // bundle, so workers with and without DUB_OTEL_TRACES can share queues and running jobs.
+  it.each(histories)('replays %s with the OpenTelemetry workflow interceptors (DUB_OTEL_TRACES) as well', async (file) => {
+    const json = JSON.parse(await readFile(path.join(REPLAY_DIR, file), 'utf8'));
+    const plugin = new OpenTelemetryPlugin({ resource: new Resource({ 'service.name': 'replay' }), spanProcessor: new SimpleSpanProcessor(new InMemorySpanExporter()) });
+    await expect(Worker.runReplayHistory({ workflowsPath, plugins: [plugin] }, json, file.replace(/\.history\.json$/, ''))).resolves.toBeUndefined();
   }, 60_000);
 });

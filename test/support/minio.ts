@@ -16,9 +16,10 @@ export interface MinioServer {
   stop(): Promise<void>;
 }
 
-/** `port` (or ANIME_DUB_TEST_MINIO_PORT) pins the S3 port, the console taking the next one; else free ports. */
+/** `port0` (or ANIME_DUB_TEST_MINIO_PORT=N) pins the S3 port, the console taking the next one; else free ports. */
 export async function startMinio(dataDir: string, port0 = Number(process.env.ANIME_DUB_TEST_MINIO_PORT) || undefined): Promise<MinioServer> {
   if (!existsSync(MINIO)) throw new Error(`${MINIO} is missing: bash scripts/setup.sh builds it (go install github.com/minio/minio)`);
+  // Pinned ports (N and N+1) keep runs on a machine shared with other test runs apart.
   const [port, consolePort] = port0 ? [port0, port0 + 1] : [await freePort(), await freePort()];
   const accessKeyId = 'anime-dub-test';
   const secretAccessKey = `secret-${Math.random().toString(36).slice(2)}`;

@@ -30,6 +30,7 @@ describe('job input is strict', () => {
     ['season1/../../x', /no \. or \.\./],
     ['-rf', /do not start with - or \./],
     ['a b', /letters, digits/],
+    ['shows/series', /not named series/],
   ])('refuses output sub-folder %s', (outputDir, why) => {
     const r = parseJobOptions({ video: '/v.mp4', outputDir });
     expect(r.ok).toBe(false);
@@ -52,6 +53,14 @@ describe('job folders', () => {
     expect([one.name, two.name, again.name]).toEqual(['ep01.en', 'ep01.season2.en', 'ep01.en']);
     const french = await claimFolder(root, undefined, '/a/season1/ep01.mkv', 'fr');
     expect(french.name).toBe('ep01.fr');
+  });
+
+  it('never nests a job folder inside another: an outputDir leading into a job folder is refused', async () => {
+    const root = await tmp();
+    const outer = await claimFolder(root, undefined, '/a/ep01.mkv', 'en');
+    await expect(claimFolder(root, outer.name, '/a/ep02.mkv', 'en')).rejects.toThrow(/leads into the job folder ep01\.en/);
+    await expect(claimFolder(root, `${outer.name}/deeper`, '/a/ep02.mkv', 'en')).rejects.toThrow(/leads into the job folder ep01\.en/);
+    expect((await claimFolder(root, 'season1', '/a/ep02.mkv', 'en')).name).toBe('ep02.en');
   });
 
   it('never writes through a symlink planted inside the root', async () => {

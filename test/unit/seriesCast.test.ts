@@ -122,12 +122,18 @@ describe('the series folder and its lock', () => {
   it('a lock left by a dead holder is taken over once it is stale; a live one is waited for', async () => {
     const dir = await seriesFolder(await tmp(), 'Stale');
     const lock = path.join(dir, '.cast.lock');
-    await writeFile(lock, JSON.stringify({ owner: 'crashed', token: 'x' }));
+    await mkdir(lock); // what a holder killed mid-update leaves: the lock folder, no longer refreshed
     const old = new Date(Date.now() - 10 * 60_000);
     await utimes(lock, old, old);
     expect(await withCastLock(dir, { owner: 'me' }, async () => 'ran')).toBe('ran');
-    await writeFile(lock, JSON.stringify({ owner: 'busy-episode', since: 'now', token: 'y' }));
+    // A live holder: its lock is refreshed while it works, so a waiter times out naming it.
+    let releaseBusy!: () => void;
+    const busy = withCastLock(dir, { owner: 'busy-episode' }, () => new Promise<string>((r) => { releaseBusy = () => r('busy done'); }));
+    await new Promise((r) => setTimeout(r, 100));
     await expect(withCastLock(dir, { owner: 'me', timeoutMs: 300 }, async () => 'ran')).rejects.toThrow(/stayed locked by busy-episode/);
+    releaseBusy();
+    expect(await busy).toBe('busy done');
+    expect(await withCastLock(dir, { owner: 'me' }, async () => 'ran again')).toBe('ran again');
   });
 
   it('the series folder is never reached through a link, and a broken cast.json is an error that names the file', async () => {
