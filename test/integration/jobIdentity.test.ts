@@ -12,7 +12,7 @@ import path from 'node:path';
 import { temporalCliPath } from '../../client/devServer.js';
 import { loadSettings } from '../../config/load.js';
 import type { DubJobResult } from '../../lib/job.js';
-import { progressQuery } from '../../workflows/messages.js';
+import { approveSignal, progressQuery } from '../../workflows/messages.js';
 import { dialogueClip, shortClip, writeSrt } from '../fixtures/media.js';
 import { run } from '../../engines/run.js';
 import { PROJECT_ROOT, TEST_ADDRESS } from '../support/env.js';
@@ -95,12 +95,21 @@ describe('job identity against a Temporal service (separate workers)', () => {
     for await (const wf of client.workflow.list({ query: `WorkflowId = '${id}'` })) runs.push(wf.status.name);
     expect(runs).toEqual(['COMPLETED']);
 
-    // Other options, same folder: refused while the first runs, by name, without retries.
-    const third = anime(args);
-    await waitFor('the third job', async () => (await anime(['list', '--query', `ExecutionStatus = 'Running'`])).stdout.includes('dub-dialogue-es-'), 60_000, 300);
+    // Other options, same folder: refused while the first runs, by name, without retries. The holder waits for
+    // review, so it surely still holds the folder (a rerun of finished work would otherwise end in a second).
+    const third = anime([...args, '--review']);
+    const thirdId = await waitFor('the third job at review', async () => {
+      for await (const wf of client.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
+        if (!wf.workflowId.startsWith('dub-dialogue-es-')) continue;
+        const p = await client.workflow.getHandle(wf.workflowId).query(progressQuery).catch(() => undefined);
+        if (p?.stage === 'review') return wf.workflowId;
+      }
+      return undefined;
+    }, 120_000, 300);
     const other = await anime([...args, '--max-speed', '1.2']);
     expect(other.exitCode).toBe(1);
-    expect(other.stderr).toMatch(/FolderBusy: .*dialogue\.es is being written by job dub-dialogue-es-\w+/);
+    expect(other.stderr).toMatch(new RegExp(`FolderBusy: .*dialogue\\.es is being written by job ${thirdId}`));
+    await client.workflow.getHandle(thirdId).signal(approveSignal);
     expect((await third).exitCode).toBe(0);
   }, 400_000);
 
