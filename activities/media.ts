@@ -125,6 +125,10 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
     const other = options.stream.enabled ? '--stream' : `--lipsync ${options.lipsync.engine}`;
     throw failure(ErrorType.InvalidConfig, `--fit-video auto is not supported with ${other} yet (the slowed spans change the video's timing); use one or the other`);
   }
+  // Said, not ignored: chunks are voiced one by one, without the series' cast.
+  if (options.series && options.stream.enabled) {
+    throw failure(ErrorType.InvalidConfig, `${options.series.name ? '--series' : '--cast'} is not supported with --stream yet (chunks are voiced without the series' cast); dub without streaming to keep the cast`);
+  }
   const settings = loadSettings();
   options.video = path.resolve(options.video);
   // The client's name for the input names the folder (the same folder as a shared-folder run); with the s3 store

@@ -148,3 +148,14 @@ describe('the series folder and its lock', () => {
     expect(JSON.parse(await readFile(path.join(dir, 'cast.json'), 'utf8')).version).toBe(1);
   });
 });
+
+describe('a cast with streaming', () => {
+  it('is refused up front (typed, final), not silently ignored', async () => {
+    const { prepareJob } = await import('../../activities/media.js');
+    for (const series of [{ name: 'Show' }, { cast: { version: 1, entries: [] } }]) {
+      const err = await prepareJob({ video: '/nowhere/ep01.mkv', stream: { enabled: true }, series }).catch((e: unknown) => e as { type?: string; nonRetryable?: boolean; message: string });
+      expect(err).toMatchObject({ type: 'InvalidConfig', nonRetryable: true });
+      expect((err as Error).message).toMatch(/(--series|--cast) is not supported with --stream yet/);
+    }
+  });
+});
