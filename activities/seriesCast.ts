@@ -47,11 +47,13 @@ export async function readCast(dir: string): Promise<Cast> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
-  } catch (e) {
-    throw failure(ErrorType.InvalidConfig, `${file} is not JSON (${(e as Error).message}); fix or remove it`);
+  } catch {
+    // The parser's message would quote the file; the file's name and what to do are enough.
+    throw failure(ErrorType.InvalidConfig, `${file} is not JSON; fix or remove it`);
   }
   const parsed = castSchema.safeParse(raw);
-  if (!parsed.success) throw failure(ErrorType.InvalidConfig, `${file}: ${describeIssues(parsed.error, raw)}`);
+  // Keys and rules named, no values from the file quoted back.
+  if (!parsed.success) throw failure(ErrorType.InvalidConfig, `${file}: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
 

@@ -146,6 +146,15 @@ describe('the series folder and its lock', () => {
     await writeFile(path.join(dir, 'cast.json'), '{"version":1,"entries":[{"speaker":"A"}]}');
     await expect(readCast(dir)).rejects.toThrow(/cast\.json: entries\.0\.engine/);
     expect(JSON.parse(await readFile(path.join(dir, 'cast.json'), 'utf8')).version).toBe(1);
+    // Nothing of the file is quoted back: its name and what to do are the message.
+    await writeFile(path.join(dir, 'cast.json'), 'secret-token-123 {');
+    const err = await readCast(dir).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/cast\.json is not JSON; fix or remove it/);
+    expect((err as Error).message).not.toContain('secret-token-123');
+    await writeFile(path.join(dir, 'cast.json'), '{"version":1,"entries":[{"speaker":"A","engine":"secret-engine-456","voice":"v"}]}');
+    const bad = await readCast(dir).catch((e: Error) => e);
+    expect((bad as Error).message).toMatch(/entries\.0\.engine/);
+    expect((bad as Error).message).not.toContain('secret-engine-456');
   });
 });
 
