@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { activityContext } from '../engines/activityContext.js';
+import { createExclusive } from '../engines/noFollow.js';
+import { mkdirNoSymlinks } from './jobFolder.js';
 import { jobFolderOf, type JobRef } from '../lib/job.js';
 
 export function jobDir(job: JobRef): string {
@@ -61,12 +63,15 @@ export async function commit(job: JobRef, tmp: string, abs: string, hash: string
 export async function writeAtomic(job: JobRef, abs: string, content: string, hash = hashOf(content)): Promise<void> {
   await mkdir(path.dirname(abs), { recursive: true });
   const tmp = tmpOf(abs);
-  await writeFile(tmp, content);
+  await rm(tmp, { force: true }); // a leftover of this very attempt; a link there is removed, never followed
+  await createExclusive(tmp, content);
   await commit(job, tmp, abs, hash);
 }
 
 export async function ensureDirs(job: JobRef, ...rels: string[]): Promise<void> {
-  for (const rel of rels) await mkdir(inJob(job, rel), { recursive: true });
+  // Each folder on the way a real one: a link planted in the job folder is refused, not followed.
+  await mkdir(jobDir(job), { recursive: true });
+  for (const rel of rels) await mkdirNoSymlinks(jobDir(job), path.relative(jobDir(job), inJob(job, rel)));
 }
 
 export async function removeQuietly(abs: string): Promise<void> {

@@ -13,6 +13,8 @@ import { reviseLine, savedRevision } from './condense.js';
 import { fitLine } from './fit.js';
 import { activityContext } from '../engines/run.js';
 import { synthesizeLine } from './tts.js';
+import { lineTextProblem } from '../lib/speechBudget.js';
+import { ErrorType, failure } from '../lib/errors.js';
 
 /** One line to dub: its slot (to the next line's start) and, with expressive on, its prosody plan. */
 export interface LineTask {
@@ -64,6 +66,9 @@ export async function dubLines(prepIn: PreparedJob, batch: LineBatch): Promise<F
   for (let i = batch.first; i < Math.min(lines.length, batch.first + batch.count); i++) {
     if (ctx?.cancellationSignal.aborted) throw new CancelledFailure('dubLines was cancelled between lines');
     const slot = slotOf(i);
+    // Whatever a line's text came through (subtitles, a translator, a review edit), what is spoken fits its slot.
+    const tooLong = lineTextProblem(lines[i], lines[i].target ?? '');
+    if (tooLong) throw failure(ErrorType.TooMuchSpeech, `${tooLong}; shorten it (anime-dub review … edit) and render again`);
     const plan = plans?.get(lines[i].index);
     fitted.push(await synthesizeAndFitLine(prep, { line: lines[i], slot, ...(plan ? { plan } : {}) }));
     ctx?.heartbeat();

@@ -18,6 +18,8 @@ import { jobMirrorInUse } from './jobMirror.js';
 import { checkJobEngines } from '../engines/engineChecks.js';
 import { fitImport, importWarnings, readImport, subsSource } from './subtitleSource.js';
 import { recordCommand, run, type CommandRecord } from '../engines/run.js';
+import { withWorkerLimits } from './trustedJob.js';
+import { assertDiskFits } from './diskBudget.js';
 
 interface FfprobeStream {
   codec_type?: string; codec_name?: string; width?: number; height?: number;
@@ -34,6 +36,22 @@ function fps(rate: string | undefined): number {
 /** Inputs longer than this are refused: a broken header claiming days would otherwise tie up workers. */
 export const MAX_INPUT_HOURS = 12;
 
+/**
+ * ffprobe's stderr in our words: it quotes what it read (a playlist's lines, a file's header), so the message
+ * carries only a fixed phrase for what went wrong, never its text.
+ */
+export function ffprobeReason(stderr: string): string {
+  const known: [RegExp, string][] = [
+    [/moov atom not found/i, 'it is truncated or unfinished (no moov atom)'],
+    [/Invalid data found when processing input/i, 'its data is not a container ffmpeg knows (Invalid data found when processing input)'],
+    [/not in whitelist|Protocol not found|protocol_whitelist/i, 'it refers to other files or network addresses, which are not followed'],
+    [/Permission denied/i, 'permission denied'],
+    [/End of file|Truncat/i, 'it ends before its header does'],
+    [/timed out|timeout/i, 'ffprobe took too long reading it'],
+  ];
+  return known.find(([re]) => re.test(stderr))?.[1] ?? 'ffprobe could not parse it';
+}
+
 /** `probed` hears of the ffprobe run (the job's command log does not exist yet when the input is probed). */
 export async function probeMedia(video: string, maxHours = MAX_INPUT_HOURS, probed: (r: CommandRecord) => void = () => {}, audioTrack?: string): Promise<MediaInfo> {
   const info = await stat(video).catch(() => undefined);
@@ -48,8 +66,7 @@ export async function probeMedia(video: string, maxHours = MAX_INPUT_HOURS, prob
     probed({ argv, wallMs, exitCode });
     json = JSON.parse(stdout);
   } catch (e) {
-    const why = e instanceof Error ? e.message.replace(/^ffprobe exited \d+: /, '') : String(e);
-    throw failure(ErrorType.InvalidMedia, `${path.basename(video)} is not a video ffmpeg can read: ${why}`);
+    throw failure(ErrorType.InvalidMedia, `${path.basename(video)} is not a video ffmpeg can read: ${ffprobeReason(e instanceof Error ? e.message : String(e))}`);
   }
   const name = path.basename(video);
   const streams = json.streams ?? [];
@@ -129,7 +146,10 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   if (options.series && options.stream.enabled) {
     throw failure(ErrorType.InvalidConfig, `${options.series.name ? '--series' : '--cast'} is not supported with --stream yet (chunks are voiced without the series' cast); dub without streaming to keep the cast`);
   }
+  // Limits are the worker's: a job may lower them, and picks its task queues among the worker's.
+  withWorkerLimits(options, loadSettings());
   const settings = loadSettings();
+  (await import('./storedInputsPolicy.js')).refuseLocalPathsInS3Mode(options, settings); // s3 store: files only as uploaded inputs
   options.video = path.resolve(options.video);
   // The client's name for the input names the folder (the same folder as a shared-folder run); with the s3 store
   // the bytes come from the store (each file checked against its SHA-256) into this host's cache.
@@ -177,6 +197,9 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
     throw failure(ErrorType.InvalidConfig, '--translated-subs is not supported with --stream yet; use --subs, or dub without streaming');
   }
   const { asrEngine, mtEngine, ttsEngine, separate } = await engines;
+  // Before anything is written: an input whose tracks and clips would not fit on the disk is refused now.
+  await mkdir(root, { recursive: true }).catch(() => undefined);
+  await assertDiskFits(root, media, (await stat(media.path)).size, settings.disk.reserveGb);
   // `auto` settled once: every later step (and a review re-render of job.json) reads the engine actually used.
   options.asr.engine = asrEngine;
   options.mt.engine = mtEngine;

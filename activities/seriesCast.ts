@@ -13,6 +13,7 @@ import { castSchema, describeIssues, seriesNameProblem, type Cast } from '../con
 import { EMPTY_CAST } from '../lib/cast.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { mkdirNoSymlinks, type LockSlot } from './jobFolder.js';
+import { replaceNoFollow } from '../engines/noFollow.js';
 
 export const SERIES_FOLDER = 'series';
 export const CAST_FILE = 'cast.json';
@@ -108,7 +109,7 @@ export async function withCastLock<T>(dir: string, o: LockOptions, update: () =>
     await sleep(wait + Math.floor(Math.random() * wait));
   }
   try {
-    await writeFile(holderFile, JSON.stringify(mine));
+    await replaceNoFollow(holderFile, JSON.stringify(mine));
     return await update();
   } finally {
     await rm(holderFile, { force: true });

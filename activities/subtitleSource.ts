@@ -3,7 +3,7 @@
 // cues and credits are not), merged (one caption = one line), fitted to the video, and their language settled
 // (already in the target language = the dub script). Messages name the file, the line and what was expected:
 // never the file's own text.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { extractSubtitleArgv, TEXT_SUBTITLE_CODECS } from '../engines/ffmpeg.js';
 import { ErrorType, failure } from '../lib/errors.js';
@@ -14,9 +14,14 @@ import { decodeSubtitleBytes } from '../formats/subtitleEncoding.js';
 import { classifyCues, fitToMedia, type CueDecision, type SkippedCue } from '../lib/subtitleEvents.js';
 import { noCueReason, readCues, type SubtitleFormat, type SubtitleWarning } from '../formats/subtitles.js';
 import { run } from '../engines/run.js';
+import { readNamedFile } from '../engines/namedFile.js';
+import { scriptProblem } from '../lib/speechBudget.js';
 
 /** Biggest subtitle file read: a 2-hour film's ASS with karaoke is a few MB. */
 export const MAX_SUBTITLE_BYTES = 32 * 1024 * 1024;
+
+/** A subtitle file a job names: a regular file of at most MAX_SUBTITLE_BYTES (engines/namedFile.ts). */
+const readSubtitleBytes = (file: string, flag: string) => readNamedFile(file, { flag, maxBytes: MAX_SUBTITLE_BYTES, type: ErrorType.InvalidSubtitles });
 
 /** What subtitles.json records (report.json repeats it): where the lines came from and every decision. */
 export interface SubtitleImport {
@@ -70,11 +75,7 @@ export function pickSubtitleStream(media: Pick<MediaInfo, 'path' | 'subtitleStre
 async function subtitleBytes(subs: string, media: MediaInfo, flag: string, extractDir?: string): Promise<{ bytes: Buffer; source: string; stream?: SubtitleStream }> {
   const where = subsSource(subs);
   if (where.kind === 'file') {
-    const name = path.basename(where.file);
-    const st = await stat(where.file).catch(() => undefined);
-    if (!st?.isFile()) throw failure(ErrorType.InvalidSubtitles, `${flag} file not found: ${where.file}`);
-    if (st.size > MAX_SUBTITLE_BYTES) throw failure(ErrorType.InvalidSubtitles, `${flag} ${name} is ${(st.size / 1048576).toFixed(1)} MB; a subtitle file is at most ${MAX_SUBTITLE_BYTES / 1048576} MB`);
-    return { bytes: await readFile(where.file), source: name };
+    return { bytes: await readSubtitleBytes(where.file, flag), source: path.basename(where.file) };
   }
   const stream = pickSubtitleStream(media, where.selector);
   const ext = stream.codec === 'ass' || stream.codec === 'ssa' ? 'ass' : 'srt';
@@ -123,6 +124,9 @@ export function fitImport(sub: SubtitleImport, media: MediaInfo): SubtitleImport
     const p = fit.pastEnd!;
     throw failure(ErrorType.InvalidSubtitles, `--subs ${sub.shown}: no cue starts inside the video (${path.basename(media.path)} lasts ${clock(media.durationSec)}; its ${p.count} cues run from ${clock(p.from)} to ${clock(p.to)}); are these the subtitles of another video?`);
   }
+  // Speech is bounded by the time it has: one huge cue or a flood of tiny ones is refused before any work.
+  const tooMuch = scriptProblem(fit.lines, media.durationSec);
+  if (tooMuch) throw failure(ErrorType.InvalidSubtitles, `--subs ${sub.shown}: ${tooMuch}`);
   return { ...sub, lines: fit.lines, clamped: fit.clamped, ...(fit.pastEnd ? { pastEnd: fit.pastEnd } : {}) };
 }
 
@@ -173,11 +177,8 @@ function clock(sec: number): string {
 
 /** A subtitle file read for its lines alone (--translated-subs, streaming chunks): decoded and classified the same way. */
 export async function readSubtitleLines(file: string, flag: string, opts: JobOptions['subtitles'] = {}): Promise<{ lines: Line[]; warnings: string[] }> {
-  const st = await stat(file).catch(() => undefined);
   const name = path.basename(file);
-  if (!st?.isFile()) throw failure(ErrorType.InvalidSubtitles, `${flag} file not found: ${file}`);
-  if (st.size > MAX_SUBTITLE_BYTES) throw failure(ErrorType.InvalidSubtitles, `${flag} ${name} is ${(st.size / 1048576).toFixed(1)} MB; a subtitle file is at most ${MAX_SUBTITLE_BYTES / 1048576} MB`);
-  const parsed = readCues(decodeSubtitleBytes(await readFile(file)).text);
+  const parsed = readCues(decodeSubtitleBytes(await readSubtitleBytes(file, flag)).text);
   const { lines } = classifyCues(parsed.cues, opts);
   if (lines.length === 0) throw failure(ErrorType.InvalidSubtitles, `${flag} ${name} is not valid SRT, WebVTT or ASS: ${noCueReason(parsed)}`);
   return { lines, warnings: parsed.warnings.map((w) => `${flag} ${name} line ${w.line}: ${w.message}`) };

@@ -400,6 +400,8 @@ export const settingsSchema = z.object({
     /** This host's cache of fetched content (default: <tmp>/anime-dub-artifacts). */
     cacheDir: z.string().min(1).optional(),
   }).prefault({}),
+  /** Free space a job must leave on the output root's disk after its estimated needs (refused before any work otherwise). */
+  disk: z.object({ reserveGb: num(0, 1_000_000).default(1) }).prefault({}),
   /** Worker observability: the SDK runtime's Prometheus endpoint, off unless an address is given. */
   metrics: z.object({
     /** host:port serving /metrics (e.g. 0.0.0.0:9464); one per worker process. */
@@ -498,6 +500,10 @@ export const ENV_NAMES: Record<string, string> = {
   ENGINE_HOSTS: 'engines.hosts',
   ENGINE_MODELS_DIR: 'engines.modelsDir',
   DUB_METRICS_PROMETHEUS: 'metrics.prometheus',
+  DUB_DISK_RESERVE_GB: 'disk.reserveGb',
+  // The worker's limits are also the jobs' defaults; a job may lower them, never raise them.
+  DUB_MAX_INPUT_HOURS: 'job.limits.maxInputHours',
+  DUB_HEARTBEAT_SEC: 'job.timeouts.heartbeatSec',
   DUB_OTEL_TRACES: 'tracing.otlp',
 };
 /** MT_LLM_ENDPOINTS='{"name":{"baseUrl":"https://…/v1","apiKeyEnv":"VAR"}}': the worker's LLM endpoints. */

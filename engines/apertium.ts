@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { toIso3 } from '../lib/languages.js';
 import { run } from './run.js';
+import { checkedName } from './argvValues.js';
 
 export function pairName(src: string, tgt: string): string {
   return `${toIso3(src)}-${toIso3(tgt)}`;
@@ -19,7 +20,7 @@ export function parsePairs(listing: string): string[] {
  * Input goes in a file: the apertium script opens /dev/stdin by name, which fails on a socket stdin.
  */
 export function translateArgv(pair: string, inputFile: string): string[] {
-  return ['apertium', '-u', '-f', 'txt', pair, inputFile];
+  return ['apertium', '-u', '-f', 'txt', checkedName(pair, 'apertiumPair', 'the apertium pair'), inputFile];
 }
 
 /**

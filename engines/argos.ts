@@ -4,6 +4,7 @@
 // `argospm list` prints the installed packages as translate-<from>_<to>.
 import { ErrorType, failure } from '../lib/errors.js';
 import { run } from './run.js';
+import { checkedName } from './argvValues.js';
 
 export const ARGOS_PROGRAM = 'argos-translate';
 export const ARGOSPM_PROGRAM = 'argospm';
@@ -18,7 +19,7 @@ export function argosInstallHint(src: string, tgt: string): string {
 
 /** Text goes on stdin: no argv length limit, and a line starting with "-" is never read as a flag. */
 export function argosArgv(src: string, tgt: string): string[] {
-  return [ARGOS_PROGRAM, '--from-lang', src, '--to-lang', tgt];
+  return [ARGOS_PROGRAM, '--from-lang', checkedName(src, 'language', 'the source language'), '--to-lang', checkedName(tgt, 'language', 'the target language')];
 }
 
 export const argosListArgv = [ARGOSPM_PROGRAM, 'list'];

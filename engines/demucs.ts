@@ -4,6 +4,7 @@
 // (demucs/separate.py: `--two-stems` stores `stem`, `-n/--name` the model, `-o/--out` the folder; the file name
 // pattern is "{track}/{stem}.{ext}", with {track} the input's name without its last extension).
 import path from 'node:path';
+import { checkedName } from './argvValues.js';
 
 export const DEMUCS_PROGRAM = 'demucs';
 export const DEMUCS_MODEL = 'htdemucs';
@@ -14,7 +15,7 @@ export const DEMUCS_RATE = 44_100;
 export type SeparationChoice = 'auto' | 'demucs' | 'off';
 
 export function demucsArgv(input: string, outDir: string, model = DEMUCS_MODEL): string[] {
-  return [DEMUCS_PROGRAM, '--two-stems', 'vocals', '-n', model, '-o', outDir, input];
+  return [DEMUCS_PROGRAM, '--two-stems', 'vocals', '-n', checkedName(model, 'modelName', 'the demucs model'), '-o', outDir, input];
 }
 
 export interface DemucsStems {

@@ -1,4 +1,5 @@
 // ffmpeg/ffprobe argv builders. One place knows the flags; activities only choose paths.
+import { checkedNumber } from './argvValues.js';
 
 export const MIX_RATE = 48_000;
 export const ANALYSIS_RATE = 16_000;
@@ -27,7 +28,9 @@ export function extractSubtitleArgv(input: string, subtitleStream: number, codec
 }
 
 export function silencedetectArgv(input: string, noiseDb: number, minSilenceSec: number): string[] {
-  return ['ffmpeg', '-nostdin', '-hide_banner', '-v', 'info', '-i', input, '-af', `silencedetect=n=${noiseDb}dB:d=${minSilenceSec}`, '-f', 'null', '-'];
+  const n = checkedNumber(noiseDb, -120, 0, 'the silence threshold (dB)');
+  const d = checkedNumber(minSilenceSec, 0.01, 60, 'the shortest silence (s)');
+  return ['ffmpeg', '-nostdin', '-hide_banner', '-v', 'info', '-i', input, '-af', `silencedetect=n=${n}dB:d=${d}`, '-f', 'null', '-'];
 }
 
 /** A synthesized clip, trimmed of the engine's leading/trailing silence and made 48 kHz stereo. */

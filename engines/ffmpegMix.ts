@@ -1,5 +1,6 @@
 // ffmpeg argv for the mix: the dub over a background (separated, or the ducked original), then loudness.
 import { MIX_RATE } from './ffmpeg.js';
+import { checkedNumber } from './argvValues.js';
 
 /**
  * The premix keeps float samples: before the loudness gain a sum of dub and background may pass full scale,
@@ -31,7 +32,8 @@ const OVERSAMPLED_RATE = MIX_RATE * 4;
  * caught too, at 3.5x the cost (1.54 s vs 0.44 s for a 5-minute mix on our bench machine).
  */
 export function loudnessArgv(input: string, output: string, gainDb: number, ceilingDb: number, oversampled = true): string[] {
-  const limit = Math.min(1, Math.max(0.0625, 10 ** (ceilingDb / 20)));
+  checkedNumber(gainDb, -120, 120, 'the loudness gain (dB)');
+  const limit = Math.min(1, Math.max(0.0625, 10 ** (checkedNumber(ceilingDb, -60, 0, 'the true-peak ceiling (dB)') / 20)));
   const limiter = `alimiter=limit=${limit.toFixed(5)}:attack=1:release=50:level=false`;
   const chain = [
     `volume=${gainDb.toFixed(2)}dB`,
@@ -42,7 +44,7 @@ export function loudnessArgv(input: string, output: string, gainDb: number, ceil
 
 /** A plain gain (used to pull a mix whose true peak still came out over the ceiling back under it). */
 export function gainArgv(input: string, output: string, gainDb: number): string[] {
-  return ['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', input, '-af', `volume=${gainDb.toFixed(2)}dB`, '-ar', String(MIX_RATE), '-ac', '2', '-c:a', 'pcm_s16le', '-f', 'wav', output];
+  return ['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', input, '-af', `volume=${checkedNumber(gainDb, -120, 120, 'the gain (dB)').toFixed(2)}dB`, '-ar', String(MIX_RATE), '-ac', '2', '-c:a', 'pcm_s16le', '-f', 'wav', output];
 }
 
 /**

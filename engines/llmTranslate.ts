@@ -1,7 +1,7 @@
 // Translation by a chat model behind an OpenAI-compatible API (Ollama, llama.cpp server, vLLM, hosted APIs):
 // an HTTP call from inside the activity (no subprocess), with a timeout, heartbeats and cancellation.
 // Lines go in numbered batches; lines a reply lacks or gets wrong are asked again, alone, up to maxReasks times.
-import { appendFile } from 'node:fs/promises';
+import { appendNoFollow } from './noFollow.js';
 import { CancelledFailure } from '@temporalio/common';
 import { loadSettings } from '../config/load.js';
 import type { JobOptions, LlmEndpoint } from '../config/schema.js';
@@ -181,7 +181,7 @@ export async function translateWithLlm(
       for (const [i, t] of reply.unglossed) unglossed.set(i, t);
       problems = reply.problems;
       if (recordTo) {
-        await appendFile(recordTo, JSON.stringify({
+        await appendNoFollow(recordTo, JSON.stringify({
           batch: batch.offset, attempt, asked: asked.map((l) => l.i), problems: Object.fromEntries(problems), extra: reply.extra, reply: text.slice(0, 2000),
         }) + '\n').catch(() => {});
       }

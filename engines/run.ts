@@ -1,6 +1,6 @@
 // The one way we start a program: argv array (never a shell), a timeout, heartbeats while it runs,
 // Temporal cancellation kills its whole process group, and a failure carries the stderr tail.
-import { appendFile } from 'node:fs/promises';
+import { appendNoFollow } from './noFollow.js';
 import path from 'node:path';
 import { activityContext } from './activityContext.js';
 import { CancelledFailure } from '@temporalio/common';
@@ -45,7 +45,7 @@ export interface CommandRecord {
 
 /** One line of a job's tmp/commands.jsonl (best effort: a missing log never fails the work). */
 export async function recordCommand(file: string, record: CommandRecord): Promise<void> {
-  await appendFile(file, JSON.stringify(record) + '\n').catch(() => {});
+  await appendNoFollow(file, JSON.stringify(record) + '\n').catch(() => {});
 }
 
 export async function run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {

@@ -2,17 +2,20 @@
 // Coqui XTTS live in ./piper.ts and ./xtts.ts. Text goes through stdin where the program allows it, so a line
 // that starts with "-" is never read as a flag.
 import { MIX_RATE } from './ffmpeg.js';
+import { checkedName, checkedNumber } from './argvValues.js';
 
 export type TtsEngineName = 'espeak-ng' | 'festival' | 'piper' | 'xtts';
 
 export const FESTIVAL_DEFAULT_VOICE = 'cmu_us_slt_arctic_hts';
 
 export function espeakArgv(out: string, voice: string, wordsPerMinute: number): string[] {
-  return ['espeak-ng', '-v', voice, '-s', String(wordsPerMinute), '-w', out, '--stdin'];
+  const wpm = Math.round(checkedNumber(wordsPerMinute, 20, 2000, 'espeak-ng words per minute'));
+  return ['espeak-ng', '-v', checkedName(voice, 'espeakVoice', 'the espeak-ng voice'), '-s', String(wpm), '-w', out, '--stdin'];
 }
 
 export function festivalArgv(out: string, voice = FESTIVAL_DEFAULT_VOICE): string[] {
-  return ['text2wave', '-eval', `(voice_${voice})`, '-o', out];
+  // The voice goes inside a Scheme expression festival evaluates: only a plain symbol may get there.
+  return ['text2wave', '-eval', `(voice_${checkedName(voice, 'festivalVoice', 'the festival voice')})`, '-o', out];
 }
 
 /** auto: a neural piper voice where one is installed for the language; else festival for English, espeak-ng for the rest. */
@@ -35,6 +38,7 @@ export const ESPEAK_VARIANTS = ['f2', 'm3', 'f4', 'm1', 'f3', 'm5', 'f1', 'm7', 
 
 /** A pitch shift that keeps the duration: resample to move pitch, atempo back. */
 export function pitchShiftArgv(input: string, output: string, factor: number): string[] {
+  checkedNumber(factor, 0.25, 4, 'the pitch factor');
   const filters = [`asetrate=${Math.round(MIX_RATE * factor)}`, `aresample=${MIX_RATE}`, `atempo=${(1 / factor).toFixed(5)}`];
   return ['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', input, '-af', filters.join(','), '-ac', '2', '-ar', String(MIX_RATE), '-c:a', 'pcm_s16le', '-f', 'wav', output];
 }

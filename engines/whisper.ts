@@ -3,6 +3,7 @@
 // only; engines/asrWhisper.ts runs them.
 import path from 'node:path';
 import type { Word } from '../lib/job.js';
+import { checkedName } from './argvValues.js';
 
 export type WhisperEngineName = 'faster-whisper' | 'whisper' | 'whisper-ctranslate2' | 'whisper-cpp';
 /** The Whisper engines that are programs on PATH (faster-whisper runs inside the engine host). */
@@ -55,7 +56,7 @@ export interface WhisperRequest {
 export function whisperArgv(engine: 'whisper' | 'whisper-ctranslate2', req: WhisperRequest & { model: string; outputDir: string }): string[] {
   return [
     WHISPER_PROGRAMS[engine], req.audio,
-    '--model', req.model,
+    '--model', checkedName(req.model, 'modelName', 'the Whisper model'),
     ...(req.language ? ['--language', req.language] : []),
     '--task', req.task,
     '--output_format', 'json',

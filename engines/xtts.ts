@@ -2,6 +2,7 @@
 // (engines/engineHost.ts), so the model loads once per worker instead of once per line as its CLI did.
 import path from 'node:path';
 import { engineSettings, hostPool } from './engineHost.js';
+import { checkedName } from './argvValues.js';
 
 export const XTTS_DEFAULT_MODEL = 'tts_models/multilingual/multi-dataset/xtts_v2';
 
@@ -23,7 +24,7 @@ export interface XttsVoice {
 
 /** What the host is asked for one text. */
 export function xttsRequest(out: string, text: string, v: XttsVoice): Record<string, unknown> {
-  return { model: v.model, out, text, speakerWav: v.speakerWav, language: v.language };
+  return { model: checkedName(v.model, 'modelName', 'the XTTS model'), out, text, speakerWav: v.speakerWav, language: checkedName(v.language, 'language', 'the XTTS language') };
 }
 
 /** Speaks `text` into `out` with the speaker's cloned voice, in a warm host. */

@@ -10,6 +10,8 @@ export const ErrorType = {
   EngineFailed: 'EngineFailed',
   OutputNotWritable: 'OutputNotWritable',
   PluginMissing: 'PluginMissing',
+  /** More text than a line's slot (or the whole input) can carry: refused before it is spoken. */
+  TooMuchSpeech: 'TooMuchSpeech',
   /** Another running job owns the output folder. */
   FolderBusy: 'FolderBusy',
   /** An activity's input or result over Temporal's payload limit: the same work would hit it again. */

@@ -13,6 +13,8 @@ import { parseJobOptions } from '../config/load.js';
 import { dubLanguage } from '../lib/languages.js';
 import { folderCandidates } from '../activities/jobFolder.js';
 import type { FolderView, JobFolderMirror } from '../activities/jobMirror.js';
+import { assertPreparedJob, looksPrepared } from '../activities/trustedJob.js';
+import type { Settings } from '../config/schema.js';
 
 /** Pulls of several folders; the ones pulled are released again when another fails. */
 async function pullAll(mirror: JobFolderMirror, dirs: string[], only?: (rel: string) => boolean): Promise<FolderView[]> {
@@ -48,6 +50,26 @@ async function countEngineFailure(dir: string): Promise<number> {
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, String(seen + 1));
   return seen + 1;
+}
+
+/**
+ * Every activity but prepareJob (which validates its raw input itself) is given PreparedJobs: each is checked as
+ * strictly as a job start before the activity runs (activities/trustedJob.ts), whichever workflow sent it. With
+ * the s3 store a first pass (names only) runs before the mirror pulls the folder, a second (on disk) after.
+ */
+export class TrustedJobInput implements ActivityInboundCallsInterceptor {
+  constructor(private readonly settings: Settings, private readonly opts: { disk: boolean; toLocal?: <T>(v: T) => T } = { disk: true }) {}
+
+  async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+    const activity = Context.current().info.activityType;
+    if (activity !== 'prepareJob') {
+      const args = this.opts.toLocal ? this.opts.toLocal(input.args) : input.args;
+      for (const [i, arg] of args.entries()) {
+        if (i === 0 || looksPrepared(arg)) await assertPreparedJob(arg, this.settings, activity, this.opts.disk);
+      }
+    }
+    return next(input);
+  }
 }
 
 export class RetryDiscipline implements ActivityInboundCallsInterceptor {

@@ -11,7 +11,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, t
 import * as activities from '../activities/index.js';
 import type { Settings } from '../config/schema.js';
 import { closeEngineHosts } from '../engines/engineHost.js';
-import { MirroredJobFolders, RetryDiscipline } from './interceptors.js';
+import { MirroredJobFolders, RetryDiscipline, TrustedJobInput } from './interceptors.js';
 import { openArtifactStore, S3Store, storeSettingsOf, useArtifactStore } from '../activities/artifactStore.js';
 import { JobFolderMirror, useJobMirror } from '../activities/jobMirror.js';
 import { connectionOptionsOf, resolveTemporalTarget, withConnectionErrors, type TemporalTarget } from '../client/connection.js';
@@ -131,7 +131,11 @@ export async function startWorkers(
   const mirror = store instanceof S3Store ? new JobFolderMirror(store, settings.outputDir) : undefined;
   useJobMirror(mirror);
   const activityInterceptors = [
-    ...(mirror ? [() => ({ inbound: new MirroredJobFolders(mirror) })] : []),
+    ...(mirror ? [
+      () => ({ inbound: new TrustedJobInput(settings, { disk: false, toLocal: (v) => mirror.toLocal(v) }) }),
+      () => ({ inbound: new MirroredJobFolders(mirror) }),
+    ] : []),
+    () => ({ inbound: new TrustedJobInput(settings) }),
     () => ({ inbound: new RetryDiscipline() }),
   ];
 

@@ -1,6 +1,6 @@
 // One chunk of a streaming run, as a child workflow:
 // cut → transcribe (context window) → translate → synthesize + fit each line → assemble → mix → mux chunk MP4 + segment
-import { setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Chunk } from '../lib/chunkPlan.js';
 import type { PreparedJob } from '../lib/job.js';
 import { type Stage } from '../lib/progress.js';
@@ -9,6 +9,7 @@ import type { ChunkProgress } from '../lib/streamProgress.js';
 import type { ChunkEntry } from '../lib/streamManifest.js';
 import { activitiesOn } from './activitiesOn.js';
 import { synthesizeAndFitAll } from './synthesizeAndFit.js';
+import { chunkOriginProblem } from './entryPoints.js';
 
 export interface StreamChunkInput {
   prep: PreparedJob;
@@ -18,6 +19,9 @@ export interface StreamChunkInput {
 export type StreamChunkResult = Required<Pick<ChunkEntry, 'index' | 'video' | 'files' | 'lines' | 'timings'>>;
 
 export async function streamChunk({ prep, chunk }: StreamChunkInput): Promise<StreamChunkResult> {
+  // Its input is a PreparedJob no activity validates again as a job start: it must come from its parent.
+  const refused = chunkOriginProblem(workflowInfo(), chunk?.index);
+  if (refused) throw ApplicationFailure.create({ type: 'InvalidConfig', message: refused, nonRetryable: true });
   let stage: Stage = 'extract';
   setHandler(progressQuery, () => ({ kind: 'chunk', index: chunk.index, stage }) as ChunkProgress as never);
   const act = activitiesOn(prep.options.queues, prep.options.placement, prep.options.timeouts?.heartbeatSec);

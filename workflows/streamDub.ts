@@ -16,6 +16,7 @@ import { mapWithWindow } from '../lib/window.js';
 import { chunkWorkflowId } from './ids.js';
 import { activitiesOn } from './activitiesOn.js';
 import { streamChunk } from './streamChunk.js';
+import { resumeOriginProblem } from './entryPoints.js';
 
 /** What a continued run carries over: the plan and every chunk's state. */
 export interface StreamResume {
@@ -55,6 +56,9 @@ export async function streamDub(input: StreamDubInput): Promise<StreamDubResult>
     if (tagged) upsertSearchAttributes([{ key: DubStageKey, value: stage }]);
   };
 
+  // A continued run's plan (with its PreparedJob) is trusted only from the run that continued as new.
+  const refused = resumeOriginProblem(info, input?.resume !== undefined);
+  if (refused) throw ApplicationFailure.create({ type: 'InvalidConfig', message: refused, nonRetryable: true });
   const queues: Queues = { ...DEFAULT_QUEUES, ...input?.queues };
   let resume = input.resume;
   try {
