@@ -1,10 +1,11 @@
 // `anime-dub review`: the lines of a finished job, edits kept in Output/<job>/review.json, and re-renders that
 // redo only what changed (every artifact is cached by the hash of its inputs).
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobOptions } from '../config/schema.js';
 import type { TranslatedLine } from '../lib/job.js';
 import { applyOverrides, editProblem, emptyOverrides, mergeEdit, type LineEdit, type ReviewOverrides } from '../lib/review.js';
+import { parseJsonQuietly, readFileNoFollow, writeFileNoFollow } from './safeWrite.js';
 
 export interface ReviewState {
   dir: string;
@@ -30,14 +31,29 @@ export function withoutWorkerSettings(options: JobOptions): { options: JobOption
 }
 
 export async function loadReview(dir: string): Promise<ReviewState> {
-  const read = (name: string) => readFile(path.join(dir, name), 'utf8').then(JSON.parse);
-  const { options, dropped } = withoutWorkerSettings(await read('job.json').catch(() => {
+  // The folder may come from someone else: no link in it is followed, and a file that is not JSON is named with
+  // its line, never quoted (it could be a link's target, or anything).
+  const read = async (name: string, missing?: () => unknown) => {
+    const text = await readFileNoFollow(dir, name).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT' && missing) return undefined;
+      throw e.code === 'ENOENT' ? new Error(`${path.join(dir, name)}: no such file`) : e;
+    });
+    return text === undefined ? missing!() : parseJsonQuietly(text, path.join(dir, name));
+  };
+  const job = await read('job.json', () => {
     throw new Error(`${dir} has no job.json: is it the output folder of a finished dub job?`);
-  }));
-  const machine: TranslatedLine[] = (await read('translated.json')).lines;
-  const overrides: ReviewOverrides = await read('review.json').catch(() => emptyOverrides());
-  const report = await read('report.json').catch(() => ({ lines: [] }));
-  const fit = new Map<number, string>(report.lines.map((l: { index: number; status: string }) => [l.index, l.status]));
+  });
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(job)) throw new Error(`${path.join(dir, 'job.json')}: expected the job's options (a JSON object)`);
+  const { options, dropped } = withoutWorkerSettings(job as unknown as JobOptions);
+  const machine = ((await read('translated.json')) as { lines?: TranslatedLine[] } | null)?.lines;
+  if (!Array.isArray(machine)) throw new Error(`${path.join(dir, 'translated.json')}: expected {"lines": [...]} (the lines of a finished job)`);
+  const overrides = (await read('review.json', emptyOverrides)) as ReviewOverrides;
+  if (!isObject(overrides) || !isObject(overrides.edits)) throw new Error(`${path.join(dir, 'review.json')}: expected {"version": 1, "edits": {…}} (remove it to start the review again)`);
+  // report.json only colours the table: any trouble with it leaves the fit column empty.
+  const report = (await read('report.json', () => undefined).catch(() => undefined)) as { lines?: unknown } | null | undefined;
+  const rows = Array.isArray(report?.lines) ? (report.lines as { index: number; status: string }[]) : [];
+  const fit = new Map<number, string>(rows.map((l) => [l?.index, l?.status]));
   return { dir, options, machine, overrides, fit, dropped };
 }
 
@@ -55,7 +71,7 @@ export async function saveEdit(state: ReviewState, index: number, edit: LineEdit
   const problem = editProblem(applyOverrides(state.machine, state.overrides), index, edit);
   if (problem) throw new Error(problem);
   const next = mergeEdit(state.overrides, index, edit);
-  await writeJson(path.join(state.dir, 'review.json'), next);
+  await writeJson(state.dir, 'review.json', next);
   return next;
 }
 
@@ -66,7 +82,7 @@ export async function setLock(state: ReviewState, index: number, locked: boolean
   const prev = state.overrides.edits[String(index)] ?? {};
   const edit: LineEdit = locked ? { ...prev, locked: true, text: prev.text ?? current.target } : { ...prev, locked: false };
   const next: ReviewOverrides = { version: 1, edits: { ...state.overrides.edits, [String(index)]: edit } };
-  await writeJson(path.join(state.dir, 'review.json'), next);
+  await writeJson(state.dir, 'review.json', next);
   return next;
 }
 
@@ -81,8 +97,7 @@ export async function nextVersion(dir: string, stem: string): Promise<number> {
   return latest + 1;
 }
 
-async function writeJson(file: string, value: unknown): Promise<void> {
-  const tmp = `${file}.part`;
-  await writeFile(tmp, JSON.stringify(value, null, 2));
-  await rename(tmp, file);
+/** Into a folder that may hold planted links: an exclusive temporary name, then a rename; no link followed. */
+async function writeJson(dir: string, name: string, value: unknown): Promise<void> {
+  await writeFileNoFollow(dir, name, JSON.stringify(value, null, 2));
 }

@@ -1,14 +1,16 @@
 // `anime-dub cast`: a series' cast (README "One cast for a whole season"): list it, set a speaker's voice, hear
 // one line in it. Works on the series folder directly (<output>/series/<name>/), like `review` on a job folder,
 // and changes it under the same lock the episodes take.
-import { copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import type { z } from 'zod';
 import { loadSettings, resolveJobOptions } from '../../config/load.js';
 import { CAST_ENGINES, castEntrySchema, castSchema, describeIssues, seriesNameProblem, type Cast, type CastEntry } from '../../config/schema.js';
 import { castReferenceFor, castTable, castEntry, setCastVoice } from '../../lib/cast.js';
 import { referenceNames, type VoiceEngine } from '../../lib/voices.js';
-import { printableLines } from '../terminalText.js';
+import { copyFileNoFollow, parseJsonQuietly, privateWorkFolder, renameNoFollow, safeTarget } from '../safeWrite.js';
+import { printable, printableLines } from '../terminalText.js';
 import { fail } from './context.js';
 
 /** The largest cast file `--cast` reads (a cast of 2,000 speakers is far below it). */
@@ -17,24 +19,42 @@ const MAX_CAST_FILE = 1_000_000;
 /**
  * `--cast FILE`: read and checked on the caller's side, so the job carries the cast itself and never a path.
  * Reference clips stay behind (they live in a series folder); a warning says so.
+ * Errors name the file, the line or key and what was expected, never a value from it: a wrong path could point
+ * at a file of secrets (the parser's own message would quote a snippet; zod's checks would echo a value).
  */
 export async function readCastFile(file: string): Promise<Cast> {
+  const name = `--cast ${printable(file)}`;
   const st = await stat(file).catch(() => undefined);
-  if (!st?.isFile()) throw new Error(`--cast ${file}: no such file`);
-  if (st.size > MAX_CAST_FILE) throw new Error(`--cast ${file}: ${st.size} bytes; a cast file is at most ${MAX_CAST_FILE}`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`--cast ${file} is not JSON: ${(e as Error).message}`);
-  }
+  if (!st?.isFile()) throw new Error(`${name}: no such file`);
+  if (st.size > MAX_CAST_FILE) throw new Error(`${name}: ${st.size} bytes; a cast file is at most ${MAX_CAST_FILE}`);
+  const raw = parseJsonQuietly(await readFile(file, 'utf8'), name);
   const parsed = castSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`--cast ${file}: ${describeIssues(parsed.error, raw)}`);
+  if (!parsed.success) throw new Error(`${name}: ${castIssues(parsed.error, raw)}; expected a cast file (\`anime-dub cast list --json\`: {"version": 1, "entries": [{"speaker", "engine", "voice", …}]})`);
   const withClips = parsed.data.entries.filter((e) => e.reference);
   if (withClips.length) {
-    process.stderr.write(`--cast: reference clips are not sent with a job (${withClips.map((e) => e.speaker).join(', ')}); keep them in a series folder with --series NAME\n`);
+    process.stderr.write(`--cast: reference clips are not sent with a job (${withClips.map((e) => printable(e.speaker)).join(', ')}); keep them in a series folder with --series NAME\n`);
   }
   return { version: 1, entries: parsed.data.entries.map(({ reference: _, ...e }) => e) };
+}
+
+/**
+ * The problems of a cast file by key and rule, with no value from it. The schema's one custom rule (two voices
+ * for one speaker and engine) names the speaker in its message: here it names the two entries instead.
+ */
+function castIssues(error: z.ZodError, raw: unknown): string {
+  const entries = (raw as { entries?: unknown[] } | null)?.entries;
+  return error.issues.map((issue) => {
+    const key = issue.path.length ? issue.path.map((k) => printable(String(k))).join('.') : '(top level)';
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `${issue.path.length ? `${key}.` : ''}${printable(k)}: unknown key`).join('; ');
+    if (issue.code === 'custom') {
+      const at = issue.path[1];
+      const entry = (i: unknown) => (Array.isArray(entries) ? (entries[Number(i)] as { speaker?: unknown; engine?: unknown } | undefined) : undefined);
+      const earlier = typeof at === 'number' ? Array.from({ length: at }, (_, j) => j).find((j) => entry(j)?.speaker === entry(at)?.speaker && entry(j)?.engine === entry(at)?.engine) : undefined;
+      return earlier === undefined ? `${key}: breaks a rule of cast files` : `${key}: the same speaker and engine as entries.${earlier}; keep one`;
+    }
+    // zod's own messages name the rule and the expected type or choices, not the value.
+    return `${key}: ${issue.message}`;
+  }).join('; ');
 }
 
 interface Where { series?: string; output?: string }
@@ -113,10 +133,8 @@ a speaker the cast knows keeps their voice. A change here applies to the next re
       await updateCast(dir, { owner: 'anime-dub cast set' }, async (c) => {
         if (clip) {
           entry.reference = castReferenceFor(c, speaker);
-          const dest = path.join(dir, entry.reference!);
-          await mkdir(path.dirname(dest), { recursive: true });
-          await copyFile(clip, `${dest}.tmp`);
-          await rename(`${dest}.tmp`, dest);
+          // The series folder may be shared: an exclusive temporary name, no link inside it followed.
+          await copyFileNoFollow(clip, dir, entry.reference!, { create: true });
         }
         return { cast: setCastVoice(c, entry as CastEntry), result: undefined };
       }).catch((e: Error) => fail(e.message));
@@ -136,9 +154,12 @@ a speaker the cast knows keeps their voice. A change here applies to the next re
       const engine = engineFor(c, speaker, o.engine);
       const entry = castEntry(c, speaker, engine);
       if (!entry) fail(`${speaker} has no ${engine} voice in the cast (${c.entries.map((e) => `${e.speaker}/${e.engine}`).join(', ') || 'empty'})`, 2);
-      const out = path.resolve(o.out ?? path.join(dir, 'auditions', `${referenceNames([speaker])[0]}.${engine}.wav`));
+      // In the series folder (which may be shared) the clip's place is checked for links; --out is the user's own.
+      const name = `auditions/${referenceNames([speaker])[0]}.${engine}.wav`;
+      const place = o.out === undefined ? { dir, name } : undefined;
+      const out = place ? await safeTarget(dir, name, { create: true }).catch((e: Error) => fail(e.message)) : path.resolve(o.out);
       try {
-        await audition(entry, dir, o.text, out);
+        await audition(entry, dir, o.text, out, place);
       } catch (e) {
         fail(`audition failed: ${(e as Error).message}`);
       }
@@ -148,12 +169,17 @@ a speaker the cast knows keeps their voice. A change here applies to the next re
 }
 
 /** One line in the entry's voice: the engine, then the job's own clip treatment (trim, 48 kHz stereo) and pitch. */
-async function audition(entry: CastEntry, dir: string, text: string, out: string): Promise<void> {
+async function audition(entry: CastEntry, dir: string, text: string, out: string, place?: { dir: string; name: string }): Promise<void> {
   const { run } = await import('../../engines/run.js');
   const { espeakArgv, festivalArgv, pitchShiftArgv } = await import('../../engines/tts.js');
   const { normalizeClipArgv } = await import('../../engines/ffmpeg.js');
   await mkdir(path.dirname(out), { recursive: true });
-  const raw = `${out}.raw.wav`;
+  // The engines and ffmpeg write files by name: into a new private folder where nothing can be planted, and the
+  // result is renamed into place (with place: checked for links on the way).
+  const work = await privateWorkFolder(path.dirname(out), 'audition');
+  const raw = path.join(work, 'raw.wav');
+  const norm = path.join(work, 'norm.wav');
+  const pitched = path.join(work, 'pitched.wav');
   const settings = loadSettings();
   const options = resolveJobOptions(settings, { video: 'audition' });
   const language = settings.job.tgt;
@@ -182,11 +208,15 @@ async function audition(entry: CastEntry, dir: string, text: string, out: string
         break;
       }
     }
-    await run(normalizeClipArgv(raw, `${out}.norm.wav`), { timeoutMs: 60_000 });
-    if (entry.pitch && Math.abs(entry.pitch - 1) > 1e-3) await run(pitchShiftArgv(`${out}.norm.wav`, out, entry.pitch), { timeoutMs: 60_000 });
-    else await rename(`${out}.norm.wav`, out);
+    await run(normalizeClipArgv(raw, norm), { timeoutMs: 60_000 });
+    let result = norm;
+    if (entry.pitch && Math.abs(entry.pitch - 1) > 1e-3) {
+      await run(pitchShiftArgv(norm, pitched, entry.pitch), { timeoutMs: 60_000 });
+      result = pitched;
+    }
+    if (place) await renameNoFollow(result, place.dir, place.name);
+    else await rename(result, out);
   } finally {
-    await rm(raw, { force: true });
-    await rm(`${out}.norm.wav`, { force: true });
+    await rm(work, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,5 @@
 // Following a job: the live progress bar (or one line per stage off a terminal) and the printed outputs.
+// Folders, file names, stages and reasons come from the job: printed with control characters made visible.
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { DubJobResult } from '../../lib/job.js';
@@ -8,21 +9,22 @@ import { isStreamProgress } from '../../lib/streamProgress.js';
 import { qaSummaryLines } from '../qaSummary.js';
 import { waitingNote, type JobQueues } from '../queueHealth.js';
 import { chunkWorkflowId } from '../../workflows/ids.js';
+import { printable, printableLines } from '../terminalText.js';
 import { jobLink, type Ctx } from './context.js';
 export function printResult(ctx: Ctx, id: string, result: DubJobResult | StreamDubResult): void {
   if ('manifest' in result) {
-    console.log(`\nStreamed ${result.chunks} chunks (${result.failed} failed) → ${result.outputDir}/stream`);
+    console.log(`\nStreamed ${result.chunks} chunks (${result.failed} failed) → ${printable(result.outputDir)}/stream`);
     if (result.timeToFirstChunkSec !== undefined) console.log(`  first chunk ready after ${result.timeToFirstChunkSec.toFixed(1)} s`);
-    for (const rel of [result.manifest, result.playlist, result.final]) if (rel) console.log(`  ${path.join(result.outputDir, rel)}`);
+    for (const rel of [result.manifest, result.playlist, result.final]) if (rel) console.log(`  ${printable(path.join(result.outputDir, rel))}`);
     if (result.failed) console.log(`  ${result.failed} chunk(s) kept the original audio; see the manifest for why`);
     const link = jobLink(ctx, id);
     if (link) console.log(`Temporal UI: ${link}`);
     return;
   }
-  console.log(`\nDubbed ${result.lines} lines (${result.durationSec.toFixed(1)} s) → ${result.outputDir}`);
-  for (const [name, rel] of Object.entries(result.outputs)) console.log(`  ${name.padEnd(10)} ${path.join(result.outputDir, rel)}`);
-  if (result.lipsync?.status === 'skipped') console.log(`Lip-sync skipped (${result.lipsync.plugin}): ${result.lipsync.reason}. The dub above has the original video.`);
-  for (const line of qaSummaryLines(result)) console.log(line);
+  console.log(`\nDubbed ${result.lines} lines (${result.durationSec.toFixed(1)} s) → ${printable(result.outputDir)}`);
+  for (const [name, rel] of Object.entries(result.outputs)) console.log(`  ${printable(name).padEnd(10)} ${printable(path.join(result.outputDir, rel))}`);
+  if (result.lipsync?.status === 'skipped') console.log(`Lip-sync skipped (${printable(String(result.lipsync.plugin))}): ${printableLines(String(result.lipsync.reason))}. The dub above has the original video.`);
+  for (const line of qaSummaryLines(result)) console.log(printableLines(line));
   const link = jobLink(ctx, id);
   if (link) console.log(`Temporal UI: ${link}`);
 }
@@ -38,7 +40,7 @@ export async function follow(ctx: Ctx, id: string): Promise<DubJobResult | Strea
   const queues = (await ctx.client.workflow.getHandle(id).describe().catch(() => undefined))?.memo?.queues as JobQueues | undefined;
   const watchQueues = setInterval(async () => {
     const note = await waitingNote(ctx.client, ctx.settings.temporal.namespace, queues).catch(() => undefined);
-    if (note && note !== lastNote) process.stderr.write(`\n${note}\n`);
+    if (note && note !== lastNote) process.stderr.write(`\n${printableLines(note)}\n`);
     lastNote = note;
   }, 10_000);
   const poll = setInterval(async () => {
@@ -48,15 +50,15 @@ export async function follow(ctx: Ctx, id: string): Promise<DubJobResult | Strea
       const lowest = p.running.length ? Math.min(...p.running) : undefined;
       const child = lowest === undefined ? undefined : await getProgress(ctx.client, chunkWorkflowId(id, lowest)).catch(() => undefined);
       const chunks = `${p.chunksDone}/${p.chunksTotal}${p.chunksFailed ? ` (${p.chunksFailed} failed)` : ''}${lowest !== undefined ? `, chunk ${lowest}: ${child?.stage ?? '…'}` : ''}`;
-      if (bar) bar.update(p.percent, { stage: p.stage.padEnd(10), lines: chunks });
-      else if (p.stage !== lastStage || p.chunksDone !== lastDone) process.stderr.write(`[${p.percent}%] ${p.stage} chunks ${chunks}\n`);
+      if (bar) bar.update(p.percent, { stage: printable(p.stage).padEnd(10), lines: printable(chunks) });
+      else if (p.stage !== lastStage || p.chunksDone !== lastDone) process.stderr.write(`[${p.percent}%] ${printable(p.stage)} chunks ${printable(chunks)}\n`);
       lastStage = p.stage;
       lastDone = p.chunksDone;
       return;
     }
     const lines = p.linesTotal ? `${p.linesDone}/${p.linesTotal}` : '-';
-    if (bar) bar.update(p.percent, { stage: p.stage.padEnd(10), lines });
-    else if (p.stage !== lastStage) process.stderr.write(`[${p.percent}%] ${p.stage}${p.linesTotal ? ` (lines ${lines})` : ''}\n`);
+    if (bar) bar.update(p.percent, { stage: printable(p.stage).padEnd(10), lines });
+    else if (p.stage !== lastStage) process.stderr.write(`[${p.percent}%] ${printable(p.stage)}${p.linesTotal ? ` (lines ${lines})` : ''}\n`);
     lastStage = p.stage;
   }, 500);
   try {

@@ -19,17 +19,17 @@ export function addJobCommands(program: Command): void {
       const p = await getProgress(ctx.client, id).catch(() => undefined);
       console.log(`${printable(id)}: ${desc.status.name}`);
       if (p && isStreamProgress(p)) {
-        console.log(`  stage ${p.stage}, ${p.percent}%, chunks ${p.chunksDone}/${p.chunksTotal}${p.chunksFailed ? ` (${p.chunksFailed} failed)` : ''}${p.running.length ? `, rendering ${p.running.join(', ')}` : ''}`);
+        console.log(`  stage ${printable(p.stage)}, ${p.percent}%, chunks ${p.chunksDone}/${p.chunksTotal}${p.chunksFailed ? ` (${p.chunksFailed} failed)` : ''}${p.running.length ? `, rendering ${p.running.join(', ')}` : ''}`);
         if (p.timeToFirstChunkSec !== undefined) console.log(`  first chunk after ${p.timeToFirstChunkSec.toFixed(1)} s`);
-        for (const [k, v] of Object.entries(p.outputs)) console.log(`  ${k.padEnd(10)} ${printable(v)}`);
+        for (const [k, v] of Object.entries(p.outputs)) console.log(`  ${printable(k).padEnd(10)} ${printable(v)}`);
       } else if (p) {
-        console.log(`  stage ${p.stage}, ${p.percent}%${p.linesTotal ? `, lines ${p.linesDone}/${p.linesTotal}` : ''}`);
+        console.log(`  stage ${printable(p.stage)}, ${p.percent}%${p.linesTotal ? `, lines ${p.linesDone}/${p.linesTotal}` : ''}`);
         if (p.error) console.log(`  error ${printableLines(p.error)}`);
-        for (const [k, v] of Object.entries(p.outputs)) console.log(`  ${k.padEnd(10)} ${printable(v)}`);
+        for (const [k, v] of Object.entries(p.outputs)) console.log(`  ${printable(k).padEnd(10)} ${printable(v)}`);
       }
       if (desc.status.name === 'RUNNING') {
         const note = await waitingNote(ctx.client, ctx.settings.temporal.namespace, (desc.memo as { queues?: JobQueues } | undefined)?.queues);
-        if (note) console.log(`  ${note}`);
+        if (note) console.log(`  ${printableLines(note)}`);
       }
       const link = jobLink(ctx, id);
       if (link) console.log(`  ${link}`);
@@ -57,7 +57,7 @@ export function addJobCommands(program: Command): void {
     .action(async (id: string) => {
       const ctx = await context();
       await cancelJob(ctx.client, id).catch((e) => fail(`cannot cancel ${id}: ${e.message}`));
-      console.log(`cancel requested for ${id}`);
+      console.log(`cancel requested for ${printable(id)}`);
       process.exit(0);
     });
 

@@ -4,7 +4,7 @@ import type { JobOptions } from '../../config/schema.js';
 import type { DubJobResult } from '../../lib/job.js';
 import { ALL_ROLES } from '../../workers/roles.js';
 import { failureMessage, newJobId, startDubJob } from '../api.js';
-import { printableLines } from '../terminalText.js';
+import { printable, printableLines } from '../terminalText.js';
 import { context, fail, jobFolder, workerLibrary } from './context.js';
 import { follow, printResult } from './follow.js';
 import type { Command } from 'commander';
@@ -57,13 +57,13 @@ synthesized again (everything else is reused from the cache) and a new version i
           case 'render': {
             const version = await nextVersion(dir, path.basename(dir));
             if (state.dropped.length) {
-              process.stderr.write(`ignoring ${state.dropped.join(', ')} from job.json: LLM endpoints are worker settings (MT_LLM_ENDPOINTS); using mt.llm.endpoint "${state.options.mt?.llm?.endpoint ?? 'default'}"\n`);
+              process.stderr.write(`ignoring ${state.dropped.join(', ')} from job.json: LLM endpoints are worker settings (MT_LLM_ENDPOINTS); using mt.llm.endpoint "${printable(String(state.options.mt?.llm?.endpoint ?? 'default'))}"\n`);
             }
             const options: JobOptions = { ...state.options, review: { pause: false, overrides: state.overrides, outputVersion: version } };
             const ctx = await context({ startServer: true });
             const workers = ctx.embedded ? await (await workerLibrary()).startWorkers(ctx.settings, ALL_ROLES, { handleSignals: false }) : undefined;
             const handle = await startDubJob(ctx.client, ctx.settings, options, `${newJobId(options.video)}-v${version}`);
-            console.log(`Rendering version ${version} as job ${handle.workflowId}`);
+            console.log(`Rendering version ${version} as job ${printable(handle.workflowId)}`);
             try {
               const result = await follow(ctx, handle.workflowId) as DubJobResult;
               printResult(ctx, handle.workflowId, result);

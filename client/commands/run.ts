@@ -99,19 +99,19 @@ async function runBatch(
   const rows = await Promise.all(jobs.map(async (job) => {
     if (!job.options) return { video: job.video, id: '-', ok: false, detail: job.error! };
     const { workflowId } = await start(job.options);
-    process.stderr.write(`started ${workflowId} for ${job.video}\n`);
+    process.stderr.write(`started ${printable(workflowId)} for ${printable(job.video)}\n`);
     if (detach) return { video: job.video, id: workflowId, ok: true, detail: 'started' };
     try {
       const result = await withLocalOutputs(ctx.settings, await waitForResult(ctx.client, workflowId));
-      process.stderr.write(`done    ${workflowId}\n`);
+      process.stderr.write(`done    ${printable(workflowId)}\n`);
       const main = 'manifest' in result ? path.join(result.outputDir, result.final ?? result.manifest) : path.join(result.outputDir, result.outputs.mkv);
       return { video: job.video, id: workflowId, ok: true, detail: main };
     } catch (e) {
-      process.stderr.write(`failed  ${workflowId}\n`);
+      process.stderr.write(`failed  ${printable(workflowId)}\n`);
       return { video: job.video, id: workflowId, ok: false, detail: failureMessage(e) };
     }
   }));
-  const width = Math.min(40, Math.max(...rows.map((r) => path.basename(r.video).length)));
+  const width = Math.min(40, Math.max(...rows.map((r) => printable(path.basename(r.video)).length)));
   console.log(`\n${'file'.padEnd(width)}  result  job / output or error`);
   for (const r of rows) console.log(`${printable(path.basename(r.video)).padEnd(width)}  ${r.ok ? 'ok    ' : 'FAILED'}  ${r.id === '-' ? '' : `${printable(r.id)}  `}${printableLines(r.detail)}`);
   const failed = rows.filter((r) => !r.ok).length;
@@ -193,7 +193,7 @@ export function addRunCommand(program: Command): void {
       const videos = await expandInputs(inputs);
       const batch = videos.length > 1 || inputs.some((i) => existsSync(i) && statSync(i).isDirectory());
       if (batch && o.workflowId) fail('--workflow-id names one job; leave it out when dubbing several files', 2);
-      if (videos.length === 0) fail(`no video files in ${inputs.join(', ')}`, 2);
+      if (videos.length === 0) fail(`no video files in ${inputs.map(printable).join(', ')}`, 2);
       if (o.cast) o.cast = await readCastFile(o.cast).catch((e: Error) => fail(e.message, 2));
       let settings: Settings;
       const jobs: { video: string; options?: JobOptions; error?: string }[] = [];
@@ -234,16 +234,16 @@ export function addRunCommand(program: Command): void {
       const attaching = id !== undefined && (await isJobRunning(ctx.client, id));
       const handle = await start(options, o.workflowId ?? id);
       if (attaching) {
-        console.log(`Attached to job ${handle.workflowId}, already running with these options (--new starts another)`);
+        console.log(`Attached to job ${printable(handle.workflowId)}, already running with these options (--new starts another)`);
         const reclaimed = await reclaimFromDeadLocalWorkers(ctx.client, ctx.settings.temporal.namespace, handle.workflowId).catch(() => 0);
         if (reclaimed) console.log(`  resuming ${reclaimed} step(s) left by a worker that is gone`);
       } else {
-        console.log(`Started job ${handle.workflowId}`);
+        console.log(`Started job ${printable(handle.workflowId)}`);
       }
       const link = jobLink(ctx, handle.workflowId);
       if (o.detach) {
         if (link) console.log(`Temporal UI: ${link}`);
-        console.log(`Follow it with: anime-dub status ${handle.workflowId}`);
+        console.log(`Follow it with: anime-dub status ${printable(handle.workflowId)}`);
         process.exit(0);
       }
       let interrupted = false;
@@ -260,7 +260,7 @@ export function addRunCommand(program: Command): void {
         await workers?.shutdown();
         process.exit(0);
       } catch (e) {
-        process.stderr.write(`\nJob ${handle.workflowId} ${interrupted ? 'was cancelled' : 'failed'}: ${failureMessage(e)}\n`);
+        process.stderr.write(`\nJob ${printable(handle.workflowId)} ${interrupted ? 'was cancelled' : 'failed'}: ${printableLines(failureMessage(e))}\n`);
         if (link) process.stderr.write(`Temporal UI: ${link}\n`);
         await workers?.shutdown().catch(() => {});
         process.exit(interrupted ? 130 : 1);

@@ -1,5 +1,6 @@
 // `anime-dub watch`: serve a streaming job's stream/ folder to a browser player while it renders.
 import path from 'node:path';
+import { printable } from '../terminalText.js';
 import { jobFolder } from './context.js';
 import type { Command } from 'commander';
 
@@ -14,7 +15,7 @@ export function addWatchCommand(program: Command): void {
       const dir = await jobFolder(job);
       const { startWatchServer } = await import('../watchServer.js');
       const server = await startWatchServer(path.join(dir, 'stream'), { port: Number(o.port), host: o.host });
-      console.log(`Watching ${path.join(dir, 'stream')}\nOpen ${server.url} (Ctrl-C to stop)`);
+      console.log(`Watching ${printable(path.join(dir, 'stream'))}\nOpen ${server.url} (Ctrl-C to stop)`);
       process.once('SIGINT', () => { server.close().finally(() => process.exit(0)); });
     });
 }
