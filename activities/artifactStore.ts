@@ -4,7 +4,7 @@
 //   (content-addressed by SHA-256), never bytes; a reader fetches into its own host's cache, once per content.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, type Stats } from 'node:fs';
-import { copyFile, link, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, link, lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureBucket, getObject, headObject, ObjectStoreError, putObject, type S3Location } from './s3Client.js';
@@ -181,8 +181,38 @@ export async function openArtifactStore(settings: StoreSettings, sharedRoot: str
   if (missing.length) throw new ObjectStoreError(0, `the s3 artifact store needs ${missing.join(', ')}`);
   const location: S3Location = { endpoint: endpoint!, bucket: bucket!, region, accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! };
   await ensureBucket(location);
-  return new S3Store(location, settings.cacheDir ?? path.join(os.tmpdir(), 'anime-dub-artifacts'), prefix);
+  return new S3Store(location, settings.cacheDir ?? await defaultArtifactCacheDir(env), prefix);
 }
+
+/**
+ * The s3 store's local cache when none is configured (DUB_ARTIFACT_CACHE): per user and private, never a fixed
+ * name in the world-writable temp folder (issue 27: anyone could have made it first, or linked it elsewhere).
+ * `$XDG_CACHE_HOME/anime-dub/artifacts`, else `~/.cache/anime-dub/artifacts`, made 0700; refused when it (or its
+ * anime-dub parent) is a symbolic link or belongs to another user.
+ */
+export async function defaultArtifactCacheDir(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const home = env.HOME && path.isAbsolute(env.HOME) ? env.HOME : os.homedir();
+  const base = env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(home, '.cache');
+  const parent = path.join(base, 'anime-dub');
+  const dir = path.join(parent, 'artifacts');
+  await mkdir(base, { recursive: true, mode: 0o700 });
+  const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+  for (const d of [parent, dir]) {
+    // Each part is looked at before anything is made in it: mkdir follows links.
+    let st = await lstat(d).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return undefined; throw e; });
+    if (!st) {
+      await mkdir(d, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
+      st = await lstat(d);
+    }
+    const problem = st.isSymbolicLink() ? 'is a symbolic link'
+      : !st.isDirectory() ? 'is not a directory'
+        : uid !== undefined && st.uid !== uid ? `belongs to another user (uid ${st.uid})` : undefined;
+    if (problem) throw new ObjectStoreError(0, `the artifact cache ${d} ${problem}; remove it, or set DUB_ARTIFACT_CACHE to a folder of your own`);
+  }
+  if ((await stat(dir)).mode & 0o077) await chmod(dir, 0o700);
+  return dir;
+}
+
 
 /** The store settings of this installation (worker and client read the same ones). */
 export function storeSettingsOf(settings: Settings): StoreSettings {

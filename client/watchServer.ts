@@ -10,6 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { hostAllowed } from './loopbackHost.js';
+
+// The exact-Host check (DNS rebinding) is shared with the UI front.
+export { hostAllowed } from './loopbackHost.js';
 
 export interface WatchServer {
   /** Where to point a browser, e.g. http://127.0.0.1:41234/ */
@@ -251,19 +255,6 @@ async function streamFile(req: http.IncomingMessage, res: http.ServerResponse, s
     'Content-Type': CONTENT_TYPES[path.extname(name)],
     ...(LIVE_FILES.has(name) ? { 'Cache-Control': 'no-cache' } : {}),
   });
-}
-
-// A web page elsewhere could point its own host name at 127.0.0.1 (DNS rebinding) and read these files through
-// the viewer's browser; on a loopback address we therefore answer only requests addressed, exactly, to a loopback
-// name and our port ("127.0.0.1.attacker.example" is not 127.0.0.1).
-const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-
-export function hostAllowed(hostHeader: string | undefined, boundHost: string, port: number): boolean {
-  if (!isLoopback(boundHost)) return true; // bound to a network address on purpose: anyone may watch
-  const names = new Set(['127.0.0.1', 'localhost', '[::1]', boundHost.includes(':') ? `[${boundHost}]` : boundHost]);
-  // A browser leaves the port out only when it is the scheme's default.
-  const allowed = new Set([...names].flatMap((n) => (port === 80 ? [n, `${n}:80`] : [`${n}:${port}`])));
-  return allowed.has((hostHeader ?? '').toLowerCase());
 }
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, streamDir: string, boundHost: string, port: number): Promise<void> {
