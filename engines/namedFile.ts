@@ -14,7 +14,7 @@ export interface NamedFileRules {
   type: ErrorTypeName;
 }
 
-const mb = (n: number) => `${(n / 1048576).toFixed(n < 1048576 ? 2 : 1)} MB`;
+const mb = (n: number) => (n < 1048576 ? `${Math.ceil(n / 1024)} KB` : `${(n / 1048576).toFixed(1)} MB`);
 
 /** The whole file, or a typed non-retryable refusal naming the file and why (never its content). */
 export async function readNamedFile(file: string, rules: NamedFileRules): Promise<Buffer> {

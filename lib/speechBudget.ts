@@ -12,7 +12,7 @@ export const LINES_PER_SECOND = 4;
 /** Speakers talking at once that the script budget allows for. */
 export const OVERLAP = 2;
 
-export const maxCharsForSlot = (slotSec: number) => Math.floor(BASE_CHARS + CHARS_PER_SECOND * Math.max(0, slotSec));
+export const maxCharsForSlot = (slotSec: number) => Math.floor(BASE_CHARS + CHARS_PER_SECOND * Math.max(0, slotSec) + 1e-6);
 
 const clock = (sec: number) => {
   const s = Math.max(0, sec);

@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { loadSettings } from '../../config/load.js';
 import type { Settings } from '../../config/schema.js';
 import { connectClient } from '../api.js';
-import { ensureDevServer, stateDir, portOpen } from '../devServer.js';
+import { assertOurServer, ensureDevServer, stateDir, portOpen } from '../devServer.js';
 import { resolveTemporalTarget, type TemporalTarget } from '../connection.js';
 import { existsSync } from 'node:fs';
 import { printableLines } from '../terminalText.js';
@@ -27,6 +27,8 @@ export async function context(opts: { startServer?: boolean } = {}): Promise<Ctx
       if (settings.temporal.ui && !uiUrl) process.stderr.write('The local Temporal server is already running without its web UI; `anime-dub server stop`, then run again with --ui.\n');
     } else {
       if (!(await portOpen(settings.temporal.serverPort))) fail(`no local Temporal server is running on port ${settings.temporal.serverPort}; \`anime-dub run\` or \`anime-dub server start\` starts one`);
+      // Whatever answers on the port must be the server this state dir started (another user's would get our jobs).
+      await assertOurServer(settings).catch((e: Error) => fail(e.message));
       // Headless by default: a link only when a UI answers.
       if (await portOpen(settings.temporal.uiPort)) uiUrl = `http://127.0.0.1:${settings.temporal.uiPort}`;
     }
