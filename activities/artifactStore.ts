@@ -10,6 +10,7 @@ import path from 'node:path';
 import { ensureBucket, getObject, headObject, ObjectStoreError, putObject, type S3Location } from './s3Client.js';
 import type { Settings } from '../config/schema.js';
 import { BoundedMap } from '../lib/boundedMap.js';
+import type { OutputHashes } from '../lib/job.js';
 
 export { ObjectStoreError } from './s3Client.js';
 
@@ -50,6 +51,16 @@ export async function rememberHash(file: string, sha256: string): Promise<void> 
   hashed.set(file, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256 });
 }
 
+/**
+ * SHA-256 and size of finished outputs (`rels` relative to the job folder, `absOf` its path on this host), carried in
+ * the workflow's result: what a client checks its downloads against (not the store's index, which others can write).
+ */
+export async function outputHashesOf(absOf: (rel: string) => string, rels: readonly string[]): Promise<OutputHashes> {
+  const out: OutputHashes = {};
+  for (const rel of rels) out[rel] = await sha256Known(absOf(rel));
+  return out;
+}
+
 export async function sha256OfFile(file: string): Promise<{ sha256: string; bytes: number }> {
   const h = createHash('sha256');
   let bytes = 0;
@@ -80,6 +91,9 @@ export class SharedFolderStore implements ArtifactStore {
   }
 }
 
+/** A download whose bytes are not the SHA-256 (or size) its reader expected: refused, nothing kept. */
+export class ContentMismatchError extends ObjectStoreError {}
+
 /** The pattern of an input key (relative to the store's prefix): what the client uploads and a job may name. */
 export const INPUT_KEY = /^inputs\/sha256\/([0-9a-f]{64})(\.[A-Za-z0-9]{1,8})?$/;
 
@@ -90,6 +104,13 @@ export class S3Store implements ArtifactStore {
 
   private keyOf(sha256: string, ext: string): string {
     return `${this.prefix}sha256/${sha256.slice(0, 2)}/${sha256}${ext}`;
+  }
+
+  /** Where a content with this SHA-256 is kept in the store (the extension from `name`, as put() makes it). */
+  contentRef(sha256: string, bytes: number, name: string): ArtifactRef {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) throw new ObjectStoreError(0, `${sha256} is not a SHA-256 in hex`);
+    const ext = path.extname(name).replace(/[^\w.]/g, '').slice(0, 8);
+    return { key: this.keyOf(sha256, ext), bytes, sha256 };
   }
 
   private cached(ref: ArtifactRef): string {
@@ -143,7 +164,10 @@ export class S3Store implements ArtifactStore {
       await getObject(this.location, ref.key, tmp, signal);
       const got = await sha256OfFile(tmp);
       if (ref.sha256 && got.sha256 !== ref.sha256) {
-        throw new ObjectStoreError(0, `${ref.key} from ${this.location.endpoint} has SHA-256 ${got.sha256}, not ${ref.sha256}: refused`, { endpoint: this.location.endpoint, bucket: this.location.bucket, key: ref.key });
+        throw new ContentMismatchError(0, `${ref.key} from ${this.location.endpoint} has SHA-256 ${got.sha256}, not ${ref.sha256}: refused`, { endpoint: this.location.endpoint, bucket: this.location.bucket, key: ref.key });
+      }
+      if (got.bytes !== ref.bytes) {
+        throw new ContentMismatchError(0, `${ref.key} from ${this.location.endpoint} has ${got.bytes} bytes, not ${ref.bytes}: refused`, { endpoint: this.location.endpoint, bucket: this.location.bucket, key: ref.key });
       }
       await rename(tmp, local);
       await rememberHash(local, got.sha256);
@@ -212,7 +236,6 @@ export async function defaultArtifactCacheDir(env: NodeJS.ProcessEnv = process.e
   if ((await stat(dir)).mode & 0o077) await chmod(dir, 0o700);
   return dir;
 }
-
 
 /** The store settings of this installation (worker and client read the same ones). */
 export function storeSettingsOf(settings: Settings): StoreSettings {

@@ -10,6 +10,7 @@ import { muxMp4Argv } from '../engines/ffmpeg.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { DubOutputs, LipsyncOutcome, MediaInfo, PreparedJob } from '../lib/job.js';
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf } from './artifacts.js';
+import { outputHashesOf } from './artifactStore.js';
 import { run } from '../engines/run.js';
 import { trackInfo } from './mux.js';
 import { fileStem } from './jobFolder.js';
@@ -33,7 +34,9 @@ export function faceBox(opts: JobOptions['lipsync'], video: MediaInfo['video']):
   return undefined;
 }
 
-export async function lipsync(prep: PreparedJob, mixRel: string, outputs: DubOutputs): Promise<LipsyncOutcome> {
+export async function lipsync(prep: PreparedJob, mixRel: string, outputsIn: DubOutputs): Promise<LipsyncOutcome> {
+  // Only the outputs' names count (hashes from a workflow that passed muxOutputs' result on as it was are not inputs).
+  const { hashes: _h, ...outputs } = outputsIn as DubOutputs & { hashes?: unknown };
   const { job, options, media } = prep;
   const opts = options.lipsync;
   if (opts.engine === 'off') return { status: 'off' };
@@ -54,7 +57,9 @@ export async function lipsync(prep: PreparedJob, mixRel: string, outputs: DubOut
   const out = inJob(job, rel);
   const mix = await stat(inJob(job, mixRel));
   const hash = hashOf('lipsync', plugin.name, availability.detail, opts, box, mix.size, mix.mtimeMs, media.path, outputs);
-  if (await isFresh(job, out, hash)) return { status: 'done', plugin: plugin.name, output: rel };
+  // The made file's SHA-256 and size travel to the job's result (the client checks its download against them).
+  const done = async (): Promise<LipsyncOutcome> => ({ status: 'done', plugin: plugin.name, output: rel, hashes: await outputHashesOf((r) => inJob(job, r), [rel]) });
+  if (await isFresh(job, out, hash)) return done();
 
   // Plain relative names inside the work dir: Wav2Lip builds shell commands from these paths.
   const workDir = inJob(job, 'tmp/lipsync');
@@ -78,5 +83,5 @@ export async function lipsync(prep: PreparedJob, mixRel: string, outputs: DubOut
     return skipOrFail((err as Error).message, false);
   }
   await commit(job, tmpOf(out), out, hash);
-  return { status: 'done', plugin: plugin.name, output: rel };
+  return done();
 }

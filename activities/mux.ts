@@ -2,7 +2,8 @@
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { encodeDubArgv, muxMkvArgv, muxMp4Argv, type MuxTrackInfo } from '../engines/ffmpeg.js';
-import type { DubOutputs, PreparedJob, TranslatedLine } from '../lib/job.js';
+import type { DubOutputs, HashRequest, MuxedOutputs, PreparedJob, TranslatedLine } from '../lib/job.js';
+import { outputHashesOf } from './artifactStore.js';
 import { containerLanguage, dubLanguage as dubLanguageOf } from '../lib/languages.js';
 import { fileStem } from './jobFolder.js';
 import { versionedName } from '../lib/review.js';
@@ -59,7 +60,11 @@ export async function encodeDubTo(prep: PreparedJob, mixAbs: string): Promise<st
   return tmp;
 }
 
-export async function muxOutputs(prep: PreparedJob, linesIn: Lines<TranslatedLine>, mixRel: string): Promise<DubOutputs> {
+/**
+ * The subtitles and both containers. With `want.hashes` (a workflow that carries them to its result) the result
+ * also holds each file's SHA-256 and size, hashed here where they were made; without it, the old shape.
+ */
+export async function muxOutputs(prep: PreparedJob, linesIn: Lines<TranslatedLine>, mixRel: string, want: HashRequest = {}): Promise<MuxedOutputs> {
   let lines = await linesOf(prep.job, linesIn);
   const { job, options, media } = prep;
   const stem = fileStem(media.path);
@@ -95,5 +100,6 @@ export async function muxOutputs(prep: PreparedJob, linesIn: Lines<TranslatedLin
     await run(argv(tracks, tmpOf(abs)), { timeoutMs: 60 * 60_000, recordTo: log });
     await commit(job, tmpOf(abs), abs, hash);
   }));
-  return outputs;
+  if (!want.hashes) return outputs;
+  return { ...outputs, hashes: await outputHashesOf((rel) => inJob(job, rel), Object.values(outputs) as string[]) };
 }

@@ -2,7 +2,8 @@
 // do; for the job, the timing figures and the loudness of the final mix (the dub track the containers carry).
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { ebur128Argv, loudnessFromJson, parseEbur128, thinFrames, type LoudnessSummary } from '../engines/ebur128.js';
-import type { DubOutputs, FittedLine, LipsyncOutcome, PreparedJob, TranslatedLine } from '../lib/job.js';
+import type { DubOutputs, FittedLine, HashRequest, LipsyncOutcome, PreparedJob, ReportWritten, TranslatedLine } from '../lib/job.js';
+import { outputHashesOf } from './artifactStore.js';
 import { qaLines, qaSummary, type QaLoudness } from '../lib/qaReport.js';
 import { reportHtml } from '../formats/reportHtml.js';
 import { drawTimeline } from '../formats/timelinePng.js';
@@ -44,7 +45,16 @@ async function measureDubTrack(prep: PreparedJob, outputs: DubOutputs): Promise<
   return undefined;
 }
 
-export async function writeReport(prep: PreparedJob, linesIn: Lines<TranslatedLine>, fittedIn: Lines<FittedLine>, outputs: DubOutputs, lipsync: LipsyncOutcome = { status: 'off' }): Promise<string> {
+/**
+ * report.json, report.html and the timeline PNG. Returns report.json's path; with `want.hashes` (a workflow that
+ * carries output hashes to its result) also the SHA-256 and size of the three files, hashed here where they were made.
+ */
+export async function writeReport(
+  prep: PreparedJob, linesIn: Lines<TranslatedLine>, fittedIn: Lines<FittedLine>, outputsIn: DubOutputs, lipsyncIn: LipsyncOutcome = { status: 'off' }, want: HashRequest = {},
+): Promise<string | ReportWritten> {
+  // Hashes are the result's business, not the report's (a workflow passing muxOutputs' result on as it was).
+  const { hashes: _o, ...outputs } = outputsIn as DubOutputs & { hashes?: unknown };
+  const { hashes: _l, ...lipsync } = lipsyncIn;
   const timeMap = fitVideoOn(prep.options) ? await readTimeMap(prep.job) : undefined;
   let [lines, fitted] = await Promise.all([linesOf(prep.job, linesIn), timeMap ? timeMap.lines : linesOf(prep.job, fittedIn)]);
   // --fit-video auto: every time in the report is output time (the source lines as the slowed picture shows them).
@@ -133,5 +143,6 @@ export async function writeReport(prep: PreparedJob, linesIn: Lines<TranslatedLi
   await writeAtomic(prep.job, inJob(prep.job, REPORT_HTML), html);
   const rel = 'report.json';
   await writeAtomic(prep.job, inJob(prep.job, rel), JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
-  return rel;
+  if (!want.hashes) return rel;
+  return { report: rel, hashes: await outputHashesOf((r) => inJob(prep.job, r), [rel, REPORT_HTML, REPORT_PNG]) };
 }

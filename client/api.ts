@@ -20,11 +20,11 @@ import { freshJobWorkflowId, jobWorkflowId } from '../workflows/ids.js';
 import { dubLanguage } from '../lib/languages.js';
 import { withStoredInputs } from './storedJobs.js';
 
-export { downloadOutputs, withLocalOutputs, withStoredInputs } from './storedJobs.js';
+export { downloadOutputs, OutputsRefusedError, withLocalOutputs, withStoredInputs } from './storedJobs.js';
 
 export type { JobOptions, JobOptionsInput, Settings } from '../config/schema.js';
 export { loadSettings, resolveJobOptions } from '../config/load.js';
-export type { DubJobInput, DubJobResult, DubOutputs, LipsyncOutcome, TranslatedLine } from '../lib/job.js';
+export type { DubJobInput, DubJobResult, DubOutputs, LipsyncOutcome, OutputHash, OutputHashes, TranslatedLine } from '../lib/job.js';
 export type { Progress } from '../lib/progress.js';
 export type { StreamProgress } from '../lib/streamProgress.js';
 export type { StreamDubResult } from '../workflows/streamDub.js';

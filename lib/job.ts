@@ -149,12 +149,41 @@ export interface DubOutputs {
   report?: string;
 }
 
+/** An output's SHA-256 and size as the worker that made it computed them (the client checks its download against them). */
+export interface OutputHash {
+  sha256: string;
+  bytes: number;
+}
+
+/** Output hashes by path relative to the job folder. */
+export type OutputHashes = Record<string, OutputHash>;
+
+/**
+ * A workflow that carries output hashes to its result asks for them with this trailing argument (muxOutputs,
+ * writeReport): a workflow from before them (a rolling upgrade) gets the old result shapes it understands.
+ */
+export interface HashRequest {
+  hashes?: boolean;
+}
+export const WITH_HASHES: HashRequest = { hashes: true };
+
+/** muxOutputs' result: the outputs, and their hashes when asked for (never left in `outputs` itself). */
+export type MuxedOutputs = DubOutputs & { hashes?: OutputHashes };
+
+/** writeReport's result when hashes are asked for: the report's path and the hashes of the files it wrote. */
+export interface ReportWritten {
+  report: string;
+  hashes: OutputHashes;
+}
+
 /** What became of lip-sync: off, done (with its output), or skipped with the reason (the dub is still there). */
 export interface LipsyncOutcome {
   status: 'off' | 'done' | 'skipped';
   plugin?: string;
   reason?: string;
   output?: string;
+  /** The lip-synced video's hash, by its path (absent from workers before output hashes). */
+  hashes?: OutputHashes;
 }
 
 export interface DubJobResult {
@@ -167,6 +196,12 @@ export interface DubJobResult {
   /** Lines synthesized by this run (the rest were reused); and which output version it wrote. */
   resynthesized?: number;
   version?: number;
+  /**
+   * SHA-256 and size of every final output (by path in the job folder), as the workers that made them hashed them:
+   * the client checks downloaded outputs against these (never against the store's own, writable index).
+   * Absent for jobs finished before output hashes existed.
+   */
+  hashes?: OutputHashes;
 }
 
 /**

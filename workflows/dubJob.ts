@@ -7,7 +7,7 @@ import {
 } from '@temporalio/workflow';
 import { DEFAULT_PLACEMENT, DEFAULT_QUEUES } from '../config/placement.js';
 import type { Queues } from '../config/schema.js';
-import { jobFolderOf, type DubJobInput, type DubJobResult, type LineSet, type LipsyncOutcome, type PreparedJob, type TranslatedLine } from '../lib/job.js';
+import { jobFolderOf, WITH_HASHES, type DubJobInput, type DubJobResult, type LineSet, type LipsyncOutcome, type PreparedJob, type TranslatedLine } from '../lib/job.js';
 import { ProgressTracker, type Stage } from '../lib/progress.js';
 import { progressQuery } from './messages.js';
 import { applyOverrides, editProblem, emptyOverrides, mergeEdit } from '../lib/review.js';
@@ -86,19 +86,23 @@ async function dubAfterPrepare(
   });
   const dub = await stage('assemble', () => act.assembleDub(prep, fitted));
   const mix = await stage('mix', () => act.mixDub(prep, audio, dub, fitted));
-  const outputs = await stage('mux', () => act.muxOutputs(prep, translated, mix));
+  // Each output's SHA-256 and size, from the activity that made it, are passed through to the result (the client
+  // checks its downloads against them); the activities' other results are as before.
+  const { hashes: muxHashes, ...outputs } = await stage('mux', () => act.muxOutputs(prep, translated, mix, WITH_HASHES));
   for (const [name, rel] of Object.entries(outputs)) progress.output(name, rel);
-  const lipsync: LipsyncOutcome = prep.options.lipsync.engine === 'off' ? { status: 'off' } : await stage('lipsync', () => act.lipsync(prep, mix, outputs));
+  const { hashes: lipsyncHashes, ...lipsync }: LipsyncOutcome = prep.options.lipsync.engine === 'off' ? { status: 'off' } : await stage('lipsync', () => act.lipsync(prep, mix, outputs));
   if (lipsync.output) progress.output('lipsync', (outputs.lipsync = lipsync.output));
-  outputs.report = await stage('report', () => act.writeReport(prep, translated, fitted, outputs, lipsync));
+  const written = await stage('report', () => act.writeReport(prep, translated, fitted, outputs, lipsync, WITH_HASHES));
+  outputs.report = typeof written === 'string' ? written : written.report;
   progress.output('report', outputs.report);
+  const hashes = { ...muxHashes, ...lipsyncHashes, ...(typeof written === 'string' ? {} : written.hashes) };
 
   progress.enter('done');
   if (tagged) upsertSearchAttributes([{ key: DubStageKey, value: 'done' }]);
   setCurrentDetails(`Done: ${outputs.mp4}`);
   return {
     job: prep.job, outputDir: jobFolderOf(prep.job), outputs, lines: translated.count, durationSec: prep.media.durationSec, lipsync,
-    resynthesized, version: prep.options.review?.outputVersion ?? 1,
+    resynthesized, version: prep.options.review?.outputVersion ?? 1, ...(Object.keys(hashes).length ? { hashes } : {}),
   };
 }
 

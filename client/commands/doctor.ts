@@ -33,7 +33,35 @@ export function addDoctorCommands(program: Command): void {
     .command('config')
     .description('print the effective configuration (defaults + environment) as JSON')
     .action(() => {
-      console.log(JSON.stringify(loadSettings(), null, 2));
+      console.log(JSON.stringify(redactSecrets(loadSettings()), null, 2));
       process.exit(0);
     });
+}
+
+/** Query parameters whose value is a credential (api_key, token, sig, X-Amz-Signature, password, …). */
+const SECRET_PARAM = /key|token|secret|sig|pass|auth|credential|session/i;
+
+/**
+ * A URL with its credentials replaced by `***`: the user-info (`user:password@`) and the value of any query
+ * parameter named like a key, a token or a signature. Other strings are returned unchanged.
+ */
+export function redactUrl(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#]*@)?([^\s?#]*)(\?[^\s#]*)?/gi, (_m, scheme: string, userinfo: string | undefined, rest: string, query: string | undefined) =>
+    `${scheme}${userinfo ? '***@' : ''}${rest}${query ? query.replace(/([?&])([^=&]*)=([^&]*)/g, (q: string, sep: string, name: string) => (SECRET_PARAM.test(decodeURIComponentSafe(name)) ? `${sep}${name}=***` : q)) : ''}`);
+}
+
+function decodeURIComponentSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** Settings as `config` prints them: every string with a URL in it passed through redactUrl. */
+export function redactSecrets<T>(value: T): T {
+  if (typeof value === 'string') return redactUrl(value) as T;
+  if (Array.isArray(value)) return value.map(redactSecrets) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactSecrets(v)])) as T;
+  return value;
 }

@@ -5,7 +5,7 @@ import { waitingNote, type JobQueues } from '../queueHealth.js';
 import { printable, printableLines } from '../terminalText.js';
 import { context, fail, jobLink } from './context.js';
 import { printResult } from './follow.js';
-import { withLocalOutputs } from '../storedJobs.js';
+import { OutputsRefusedError, withLocalOutputs } from '../storedJobs.js';
 import type { Command } from 'commander';
 
 export function addJobCommands(program: Command): void {
@@ -42,12 +42,14 @@ export function addJobCommands(program: Command): void {
     .argument('<job>', 'workflow id')
     .action(async (id: string) => {
       const ctx = await context();
-      try {
-        printResult(ctx, id, await withLocalOutputs(ctx.settings, await waitForResult(ctx.client, id), (line) => console.log(line)));
-        process.exit(0);
-      } catch (e) {
-        fail(`job ${id} failed: ${failureMessage(e)}`);
-      }
+      // The outcome is Temporal's: an output the bucket no longer holds intact (or a damaged index object) never
+      // makes a completed job "failed". Refused outputs exit 3, a failed job 1.
+      const result = await waitForResult(ctx.client, id).catch((e: unknown) => fail(`job ${id} failed: ${failureMessage(e)}`));
+      const local = await withLocalOutputs(ctx.settings, result, (line) => console.log(line)).catch((e: unknown) => fail(e instanceof OutputsRefusedError
+        ? `job ${id}: ${e.message}`
+        : `job ${id} completed, but its outputs could not be downloaded: ${e instanceof Error ? e.message : String(e)}`, 3));
+      printResult(ctx, id, local);
+      process.exit(0);
     });
 
   program
