@@ -6,7 +6,7 @@
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { describeIssues, jobOptionsSchema, type JobOptions, type Settings } from '../config/schema.js';
+import { describeIssues, jobOptionsSchema, PLACEABLE_ACTIVITIES, type JobOptions, type Settings } from '../config/schema.js';
 import { ErrorType, failure } from '../lib/errors.js';
 
 const TTS_ENGINES = ['espeak-ng', 'festival', 'piper', 'xtts'] as const;
@@ -111,12 +111,23 @@ export async function firstLinkInside(dir: string): Promise<string | undefined> 
   return undefined;
 }
 
+/**
+ * A job started by an older release carries placements of activities since retired (reviseLine, fitLine): they
+ * only ever named a queue kind, so they are dropped, not refused (a job in flight across an upgrade goes on).
+ */
+function withoutRetiredPlacements(options: unknown): unknown {
+  const o = options as { placement?: Record<string, unknown> } | undefined;
+  if (!o || typeof o !== 'object' || !o.placement || typeof o.placement !== 'object') return options;
+  const placement = Object.fromEntries(Object.entries(o.placement).filter(([k]) => (PLACEABLE_ACTIVITIES as readonly string[]).includes(k)));
+  return { ...o, placement };
+}
+
 /** Every problem with a PreparedJob given to an activity (empty = it is one a job start could have made). */
 export async function preparedJobProblems(prep: unknown, settings: Settings, disk = true): Promise<string[]> {
   if (!prep || typeof prep !== 'object') return ['not a prepared job'];
   const p = prep as Record<string, unknown>;
   const problems: string[] = [];
-  const parsed = jobOptionsSchema.safeParse(p.options);
+  const parsed = jobOptionsSchema.safeParse(withoutRetiredPlacements(p.options));
   if (!parsed.success) problems.push(`options: ${describeIssues(parsed.error as z.ZodError)}`);
   else problems.push(...limitProblems(parsed.data, settings).map((m) => `options.${m}`));
   const { problems: folder, top } = await folderProblems(p.job, settings.outputDir, disk);
