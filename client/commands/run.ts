@@ -5,7 +5,7 @@ import { loadSettings, resolveJobOptions } from '../../config/load.js';
 import { LIPSYNC_PLUGIN_NAMES, type JobOptions, type Settings } from '../../config/schema.js';
 import { ALL_ROLES } from '../../workers/roles.js';
 import type { RunningWorkers } from '../../workers/startWorkers.js';
-import { withLocalOutputs, withStoredInputs } from '../storedJobs.js';
+import { OutputsRefusedError, withLocalOutputs, withStoredInputs } from '../storedJobs.js';
 import { isJobRunning, jobIdFor, cancelJob, failureMessage, newJobId, startDubJob, startStreamDub, waitForResult } from '../api.js';
 import { ensureBackgroundWorker } from '../backgroundWorker.js';
 import { resolveTemporalTarget } from '../connection.js';
@@ -260,6 +260,12 @@ export function addRunCommand(program: Command): void {
         await workers?.shutdown();
         process.exit(0);
       } catch (e) {
+        // The job completed; what arrived from the store did not match its result: say so, not "failed" (exit 3 as `result` does).
+        if (e instanceof OutputsRefusedError) {
+          process.stderr.write(`\nJob ${printable(handle.workflowId)} completed, but an output was refused: ${printableLines(e.message)}\n`);
+          await workers?.shutdown().catch(() => {});
+          process.exit(3);
+        }
         process.stderr.write(`\nJob ${printable(handle.workflowId)} ${interrupted ? 'was cancelled' : 'failed'}: ${printableLines(failureMessage(e))}\n`);
         if (link) process.stderr.write(`Temporal UI: ${link}\n`);
         await workers?.shutdown().catch(() => {});
