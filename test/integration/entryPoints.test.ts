@@ -18,16 +18,10 @@ import { shortClip, writeSrt } from '../fixtures/media.js';
 import { jobInput, tempDir, testClient } from '../support/jobs.js';
 import { startWorker, queuesFor, type WorkerProcess, type Queues } from '../support/workers.js';
 import { closeTestClient } from '../support/jobs.js';
+import { typedCause } from '../support/failures.js';
 
 const CANARY = `CANARY-${randomBytes(6).toString('hex')}`;
 
-function typedCause(err: unknown): ApplicationFailure {
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  let cause = (err as WorkflowFailedError).cause as Error | undefined;
-  while (cause && !(cause instanceof ApplicationFailure && cause.type)) cause = (cause as { cause?: Error }).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
-}
 
 async function run(type: string, input: unknown, queues: Queues, workflowId = `ep-${type}-${randomBytes(4).toString('hex')}`) {
   const client = await testClient();

@@ -13,17 +13,10 @@ import { shortClip, writeSrt } from '../fixtures/media.js';
 import { PROJECT_ROOT } from '../support/env.js';
 import { jobInput, startJob, tempDir } from '../support/jobs.js';
 import { withWorker } from '../support/workers.js';
+import { typedCause } from '../support/failures.js';
 
 const STANDINS = path.join(PROJECT_ROOT, 'test', 'fixtures', 'standins');
 
-/** The typed failure behind a failed workflow, however deep the workflow wrapped it. */
-function typedCause(err: unknown): ApplicationFailure {
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  let cause = (err as WorkflowFailedError).cause as Error | undefined;
-  while (cause && !(cause instanceof ApplicationFailure && cause.type)) cause = (cause as { cause?: Error }).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
-}
 
 interface Translated {
   method: string;

@@ -24,6 +24,7 @@ import { PROJECT_ROOT, TEST_ADDRESS } from '../support/env.js';
 import { jobInput, startJob, tempDir, testClient } from '../support/jobs.js';
 import { waitFor } from '../support/processes.js';
 import { queuesFor, startWorker, withWorker, type WorkerProcess } from '../support/workers.js';
+import { typedCause } from '../support/failures.js';
 
 const CLI = path.join(PROJECT_ROOT, 'dist', 'client', 'cli.js');
 const canary = (what: string) => `CANARY-${what}-${randomBytes(6).toString('hex')}`;
@@ -60,14 +61,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** The typed failure behind a failed workflow, however deep the workflow wrapped it. */
-function typedCause(err: unknown): ApplicationFailure {
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  let cause = (err as WorkflowFailedError).cause as Error | undefined;
-  while (cause && !(cause instanceof ApplicationFailure && cause.type)) cause = (cause as { cause?: Error }).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
-}
 
 const failureOf = async (input: unknown, queues: ReturnType<typeof queuesFor>) =>
   typedCause(await (await startJob(input as JobOptionsInput, queues)).result().then(() => undefined, (e: unknown) => e));
