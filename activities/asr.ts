@@ -10,7 +10,7 @@ import { ErrorType, failure } from '../lib/errors.js';
 import type { AudioTracks, Line, LineSet, PreparedJob, Word } from '../lib/job.js';
 import { parseSilencedetect, speechRegions, type Region } from '../lib/speechRegions.js';
 import { parseWavHeader, wavHeader } from '../lib/wav.js';
-import { commandLog, hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
+import { commandLog, hashOf, inJob, isFresh, writeAtomic } from '../storage/artifacts.js';
 import { recognizeWithWhisper, type Recognition } from './asrWhisper.js';
 import { run } from '../engines/run.js';
 import { importWarnings, loadSubtitles, readSubtitleLines, subsSource } from './subtitleSource.js';

@@ -15,7 +15,7 @@ import { countByReason, guardSegments, type DroppedSegment } from '../lib/halluc
 import { splitAtPauses } from '../lib/pauseSplit.js';
 import type { Line, PreparedJob } from '../lib/job.js';
 import { parseSilencedetect, snapToSpeech, speechRegions, type Region } from '../lib/speechRegions.js';
-import { commandLog, hashOf, hostRequestLog, inJob, isFresh, writeAtomic } from './artifacts.js';
+import { commandLog, hashOf, hostRequestLog, inJob, isFresh, writeAtomic } from '../storage/artifacts.js';
 import { recordCommand, run, stderrTail } from '../engines/run.js';
 
 /** Whisper runs the whole file in one process: on a CPU a long episode takes a while. */

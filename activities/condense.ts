@@ -13,7 +13,7 @@ import type { ChatMessage } from '../lib/llmProtocol.js';
 import { parseEmotionTag } from '../lib/prosody.js';
 import { engineSpeechSec, estimateSpeechSec as estimateAtPersonRate, syllablesPerSec } from '../lib/syllables.js';
 import { engineRateFor, MIN_AUDIBLE_SEC, needsCondensing, RATE_KNOB_ENGINES, slotsOf, type Slot } from '../lib/timingFit.js';
-import { hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
+import { hashOf, inJob, isFresh, writeAtomic } from '../storage/artifacts.js';
 import { dubLanguage } from '../lib/languages.js';
 
 const CONDENSED = 'condensed.json';

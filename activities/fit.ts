@@ -6,7 +6,7 @@ import { fitClipArgv } from '../engines/ffmpeg.js';
 import { FILTER_LIST_ARGV, listsFilter, stretchFilters, type StretchFilter } from '../engines/timeStretch.js';
 import type { Clip, FittedLine, PreparedJob } from '../lib/job.js';
 import { fadeOutSec, planFit, type Slot } from '../lib/timingFit.js';
-import { commandLog, commit, hashOf, inJob, isFresh, tmpOf } from './artifacts.js';
+import { commandLog, commit, hashOf, inJob, isFresh, tmpOf } from '../storage/artifacts.js';
 import { run } from '../engines/run.js';
 import { pad4, wavFileDuration } from './tts.js';
 

@@ -11,7 +11,7 @@ import { run } from '../engines/run.js';
 import { videoTimeline } from '../lib/chunkPlan.js';
 import type { Clip, FittedLine, PreparedJob } from '../lib/job.js';
 import { makeTimeMap, placedSpans, planSpans, toOutput, videoParts, type PlacedSpan, type TimeMap } from '../lib/timeMap.js';
-import { commandLog, commit, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
+import { commandLog, commit, hashOf, inJob, isFresh, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { fitLine } from './fit.js';
 
 /** The time map and the lines placed on it (output time): part of the job's interface (README). */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ErrorType, failure } from '../lib/errors.js';
 import { isLineSet, type JobRef, type LineSet, type Lines, type PreparedJob, type TranslatedLine } from '../lib/job.js';
 import { applyOverrides, type ReviewOverrides } from '../lib/review.js';
-import { commit, hashOf, inJob, tmpOf } from './artifacts.js';
+import { commit, hashOf, inJob, tmpOf } from '../storage/artifacts.js';
 
 /** Writes a list as tmp/lines/<kind>-<hash>.json (kept when already there: same content, same name). */
 export async function storeLines<T>(job: JobRef, kind: string, items: readonly T[]): Promise<LineSet> {

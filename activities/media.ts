@@ -5,16 +5,16 @@ import { loadSettings, parseJobOptions } from '../config/load.js';
 import { extractArgv, probeArgv } from '../engines/ffmpeg.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { JobOptions } from '../config/schema.js';
-import { artifactStoreInUse, ObjectStoreError, S3Store } from './artifactStore.js';
+import { artifactStoreInUse, ObjectStoreError, S3Store } from '../storage/artifactStore.js';
 import type { AudioTracks, JobRef, MediaInfo, PreparedJob, SubtitleStream } from '../lib/job.js';
 import type { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { activityContext } from '../engines/activityContext.js';
 import { dubLanguage, sameLanguage } from '../lib/languages.js';
-import { commandLog, commit, ensureDirs, hashOf, inJob, isFresh, jobDir, tmpOf, writeAtomic } from './artifacts.js';
-import { claimFolder, lockFolder, unlockFolder } from './jobFolder.js';
-import { jobMirrorInUse } from './jobMirror.js';
+import { commandLog, commit, ensureDirs, hashOf, inJob, isFresh, jobDir, tmpOf, writeAtomic } from '../storage/artifacts.js';
+import { claimFolder, lockFolder, unlockFolder } from '../storage/jobFolder.js';
+import { jobMirrorInUse } from '../storage/jobMirror.js';
 import { checkJobEngines } from '../engines/engineChecks.js';
 import { fitImport, importWarnings, readImport, subsSource } from './subtitleSource.js';
 import { recordCommand, run, type CommandRecord } from '../engines/run.js';
@@ -149,7 +149,7 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   // Limits are the worker's: a job may lower them, and picks its task queues among the worker's.
   withWorkerLimits(options, loadSettings());
   const settings = loadSettings();
-  (await import('./storedInputsPolicy.js')).refuseLocalPathsInS3Mode(options, settings); // s3 store: files only as uploaded inputs
+  (await import('../storage/storedInputsPolicy.js')).refuseLocalPathsInS3Mode(options, settings); // s3 store: files only as uploaded inputs
   options.video = path.resolve(options.video);
   // The client's name for the input names the folder (the same folder as a shared-folder run); with the s3 store
   // the bytes come from the store (each file checked against its SHA-256) into this host's cache.

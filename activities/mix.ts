@@ -9,7 +9,7 @@ import { gainArgv, gainToTarget, loudnessArgv, MAX_LOUDNESS_GAIN_DB, premixArgv,
 import { ErrorType, failure } from '../lib/errors.js';
 import type { AudioTracks, FittedLine, PreparedJob } from '../lib/job.js';
 import { parseWavHeader, wavHeader } from '../lib/wav.js';
-import { commandLog, commit, exists, hashOf, inJob, isFresh, removeQuietly, tmpOf, writeAtomic } from './artifacts.js';
+import { commandLog, commit, exists, hashOf, inJob, isFresh, removeQuietly, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { findOnPath } from '../engines/programPath.js';
 import { encodeDubTo, encodedDubHash, ENCODED_DUB } from './mux.js';
 import { run } from '../engines/run.js';

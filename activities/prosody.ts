@@ -5,7 +5,7 @@ import type { JobOptions } from '../config/schema.js';
 import type { AudioTracks, LineSet, Lines, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { linesOf, storeLines } from './lineSets.js';
 import { planLines, type ProsodyMode, type ProsodyPlan } from '../lib/prosody.js';
-import { inJob } from './artifacts.js';
+import { inJob } from '../storage/artifacts.js';
 import { measureLineFeatures } from './prosodyFeatures.js';
 
 export type ExpressiveChoice = 'off' | 'auto' | ProsodyMode;

@@ -3,11 +3,11 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { ebur128Argv, loudnessFromJson, parseEbur128, thinFrames, type LoudnessSummary } from '../engines/ebur128.js';
 import type { DubOutputs, FittedLine, HashRequest, LipsyncOutcome, PreparedJob, ReportWritten, TranslatedLine } from '../lib/job.js';
-import { outputHashesOf } from './artifactStore.js';
+import { outputHashesOf } from '../storage/artifactStore.js';
 import { qaLines, qaSummary, type QaLoudness } from '../lib/qaReport.js';
 import { reportHtml } from '../formats/reportHtml.js';
 import { drawTimeline } from '../formats/timelinePng.js';
-import { commandLog, exists, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
+import { commandLog, exists, inJob, isFresh, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { MIX_LOUDNESS, readMixInfo } from './mix.js';
 import { encodedDubHash } from './mux.js';
 import { run } from '../engines/run.js';

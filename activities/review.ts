@@ -1,7 +1,7 @@
 // Persists the review edits made through Temporal (editLine Updates) next to the job's other artifacts.
 import type { PreparedJob } from '../lib/job.js';
 import type { ReviewOverrides } from '../lib/review.js';
-import { inJob, writeAtomic } from './artifacts.js';
+import { inJob, writeAtomic } from '../storage/artifacts.js';
 
 export const REVIEW_FILE = 'review.json';
 

@@ -11,7 +11,7 @@ import { containerLanguage, dubLanguage } from '../lib/languages.js';
 import { parseSilencedetect } from '../lib/speechRegions.js';
 import { MANIFEST_VERSION, playlist, type ChunkEntry, type StreamManifest } from '../lib/streamManifest.js';
 import { readSubtitleFile, recognizeLines, saveTranscript } from './asr.js';
-import { commandLog, commit, hashOf, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
+import { commandLog, commit, hashOf, inJob, isFresh, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { encodedDubHash, ENCODED_DUB } from './mux.js';
 import { run } from '../engines/run.js';
 

@@ -15,7 +15,7 @@ import { linesOf, storeLines } from './lineSets.js';
 import { readSubtitleFile } from './asr.js';
 import { whisperTranslate } from './asrWhisper.js';
 import { loadGlossary } from '../engines/glossaryFile.js';
-import { commandLog, hashOf, inJob, isFresh, writeAtomic } from './artifacts.js';
+import { commandLog, hashOf, inJob, isFresh, writeAtomic } from '../storage/artifacts.js';
 import { apertiumPairs } from '../engines/engineChecks.js';
 import { dubLanguage } from '../lib/languages.js';
 

@@ -11,7 +11,7 @@ import type { Clip, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { parseWavHeader, wavDurationSec } from '../lib/wav.js';
 import { parseEmotionTag, type ProsodyPlan } from '../lib/prosody.js';
 import { voiceFor, type SpeakerVoice } from '../lib/voices.js';
-import { commandLog, commit, exists, hashOf, hostRequestLog, inJob, isFresh, tmpOf, writeAtomic } from './artifacts.js';
+import { commandLog, commit, exists, hashOf, hostRequestLog, inJob, isFresh, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { applyProsody, CALIBRATION_TEXT, expressiveEngineArgv } from './expressiveApply.js';
 import { recordCommand, run } from '../engines/run.js';
 import { resolvePiperModel } from '../engines/ttsChecks.js';

@@ -6,7 +6,7 @@ import { Client, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHa
 import { ApplicationFailure } from '@temporalio/common';
 import { loadSettings } from '../config/load.js';
 import type { JobOptions, Settings } from '../config/schema.js';
-import { connectTemporal, resolveTemporalTarget, type ConnectionChoice, type TemporalTarget } from './connection.js';
+import { connectTemporal, resolveTemporalTarget, type ConnectionChoice, type TemporalTarget } from '../config/connection.js';
 import type { DubJobResult, TranslatedLine } from '../lib/job.js';
 import { type EditLineRequest } from '../lib/review.js';
 import { approveSignal, editLineUpdate } from '../workflows/messages.js';

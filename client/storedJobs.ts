@@ -3,8 +3,8 @@
 // content key the job carries, and the finished job's outputs are downloaded into the local output folder.
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { ContentMismatchError, ObjectStoreError, openArtifactStore, S3Store, sha256OfFile, storeSettingsOf, type ArtifactRef } from '../activities/artifactStore.js';
-import { getText, listObjects } from '../activities/s3Client.js';
+import { ContentMismatchError, ObjectStoreError, openArtifactStore, S3Store, sha256OfFile, storeSettingsOf, type ArtifactRef } from '../storage/artifactStore.js';
+import { getText, listObjects } from '../storage/s3Client.js';
 import type { JobOptions, Settings } from '../config/schema.js';
 import type { DubJobResult, OutputHashes } from '../lib/job.js';
 

@@ -6,13 +6,10 @@ import { hostEnginesAvailable } from './engineHost.js';
 import { FASTER_WHISPER_INSTALL, resolveWhisperModel } from './fasterWhisper.js';
 import { WHISPER_INSTALL, WHISPER_LANGUAGES, WHISPER_PROGRAMS, type WhisperEngineName } from './whisper.js';
 import { ErrorType, failure } from '../lib/errors.js';
-import type { EngineStatus } from './engineChecks.js';
+import type { EngineStatus } from './engineStatus.js';
 import { findOnPath } from './programPath.js';
-import { run } from './run.js';
+import { probeProgram, run } from './run.js';
 import { access, constants } from 'node:fs/promises';
-
-/** Runs a short probe program (a version question) and returns what it printed. */
-export const probeProgram = async (argv: string[]) => (await run(argv, { timeoutMs: 60_000 })).stdout;
 
 /** Fails fast, before any heavy work, when the job asks for a Whisper engine this worker cannot run. */
 export async function checkWhisperEngine(engine: WhisperEngineName, options: JobOptions): Promise<void> {

@@ -9,8 +9,6 @@ import { checkedName } from './argvValues.js';
 export const DEMUCS_PROGRAM = 'demucs';
 export const DEMUCS_MODEL = 'htdemucs';
 export const DEMUCS_INSTALL = 'pip install demucs';
-/** htdemucs works (and writes) at 44.1 kHz whatever the input: the mix resamples its stems back to 48 kHz. */
-export const DEMUCS_RATE = 44_100;
 
 export type SeparationChoice = 'auto' | 'demucs' | 'off';
 

@@ -11,8 +11,11 @@ import { BUNDLED_PIPER, BUNDLED_WHISPER, bundledPiperVoice, verifyBundled, whisp
 import { hostEnginesAvailable } from './engineHost.js';
 import { XTTS_INSTALL } from './xtts.js';
 import { FASTER_WHISPER_INSTALL } from './fasterWhisper.js';
-import { checkWhisperEngine, probeProgram, whisperStatuses } from './asrWhisper.js';
+import { checkWhisperEngine, whisperStatuses } from './asrWhisper.js';
+import { probeProgram } from './run.js';
 import { run } from './run.js';
+export type { EngineStatus } from './engineStatus.js';
+import type { EngineStatus } from './engineStatus.js';
 import { checkPiper, checkXtts, xttsImportable } from './ttsChecks.js';
 import { checkMtEngine } from './mtChecks.js';
 import { findOnPath } from './programPath.js';
@@ -118,16 +121,6 @@ export async function checkJobEngines(input: JobOptions, subsInTarget = false): 
   return { asrEngine, mtEngine, ttsEngine, separate };
 }
 
-export interface EngineStatus {
-  name: string;
-  kind: 'media' | 'asr' | 'mt' | 'tts' | 'separation' | 'orchestration';
-  installed: boolean;
-  version?: string;
-  detail?: string;
-  install: string;
-  /** A production engine chosen per job: its absence never stops the embedded default from working. */
-  optional?: boolean;
-}
 
 async function versionOf(argv: string[], pick: (out: string) => string | undefined): Promise<{ installed: boolean; version?: string }> {
   if (!(await findOnPath(argv[0]))) return { installed: false };

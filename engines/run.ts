@@ -105,3 +105,6 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
     ctx?.cancellationSignal.removeEventListener('abort', onCancel);
   }
 }
+
+/** Runs a short probe program (a version question) and returns what it printed. */
+export const probeProgram = async (argv: string[]) => (await run(argv, { timeoutMs: 60_000 })).stdout;

@@ -8,7 +8,7 @@ import { piperCandidates, piperConfigOf, piperSpeakerCount, piperVoiceDirs, pick
 import { XTTS_INSTALL, XTTS_LANGUAGES, xttsLanguage } from './xtts.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { pythonCode } from './pythonCode.js';
-import { probeProgram } from './asrWhisper.js';
+import { probeProgram } from './run.js';
 
 const isFile = (p: string) => access(p).then(() => true, () => false);
 

@@ -1,7 +1,10 @@
 // The shapes that travel between the workflow and its activities: paths and small JSON, never media bytes.
 import type { JobOptions, JobOptionsInput } from '../config/schema.js';
 import type { VoicePlan } from './voices.js';
+import type { Line } from './line.js';
 import type { GlossaryReport } from './glossary.js';
+
+export type { Line, Word } from './line.js';
 
 export type DubJobInput = JobOptionsInput;
 
@@ -33,22 +36,6 @@ export interface SubtitleStream {
   codec: string;
   language?: string;
   default: boolean;
-}
-
-export interface Word {
-  text: string;
-  start: number;
-  end: number;
-}
-
-/** One spoken line of the source (seconds from the start of the video). */
-export interface Line {
-  index: number;
-  start: number;
-  end: number;
-  text: string;
-  speaker?: string;
-  words?: Word[];
 }
 
 export interface TranslatedLine extends Line {

@@ -1,6 +1,6 @@
 // Who speaks with which voice. Pure: the workflow decides with it whether voices need preparing, the
 // prepareVoices activity builds the plan with it, synthesizeLine looks a line's voice up in it.
-import type { Line } from './job.js';
+import type { Line } from './line.js';
 
 /** Lines nobody named belong to one speaker. */
 export const DEFAULT_SPEAKER = 'S1';

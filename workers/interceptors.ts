@@ -11,8 +11,8 @@ import type { JobRef, PreparedJob } from '../lib/job.js';
 import type { JobOptionsInput } from '../config/schema.js';
 import { parseJobOptions } from '../config/load.js';
 import { dubLanguage } from '../lib/languages.js';
-import { folderCandidates } from '../activities/jobFolder.js';
-import type { FolderView, JobFolderMirror } from '../activities/jobMirror.js';
+import { folderCandidates } from '../storage/jobFolder.js';
+import type { FolderView, JobFolderMirror } from '../storage/jobMirror.js';
 import { assertPreparedJob, looksPrepared } from '../activities/trustedJob.js';
 import type { Settings } from '../config/schema.js';
 
@@ -103,7 +103,7 @@ export class RetryDiscipline implements ActivityInboundCallsInterceptor {
 }
 
 /**
- * The s3 artifact store's half in the worker (activities/jobMirror.ts): before an activity, its job folder is
+ * The s3 artifact store's half in the worker (storage/jobMirror.ts): before an activity, its job folder is
  * pulled from the store into this host's output root and the canonical paths in its arguments made this host's;
  * after it succeeds, what it changed is pushed and the paths in its result made canonical again. prepareJob (whose
  * folder is not chosen yet) pulls the folders its input may claim, and pushes the one it claimed.

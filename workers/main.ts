@@ -1,6 +1,6 @@
 // Shared body of the worker entry points: start the given roles and stay up until SIGINT/SIGTERM.
 import { loadSettings } from '../config/load.js';
-import { describeSource } from '../client/connection.js';
+import { describeSource } from '../config/connection.js';
 import { startWorkers, type WorkerRole } from './startWorkers.js';
 import { tracesEndpoint } from './tracing.js';
 

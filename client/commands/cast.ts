@@ -96,7 +96,7 @@ a speaker the cast knows keeps their voice. A change here applies to the next re
   where(cast.command('list').description('each speaker\'s voice, in the order they joined'))
     .option('--json', 'print cast.json (usable as `anime-dub run --cast FILE`)')
     .action(async (o) => {
-      const { readCast } = await import('../../activities/seriesCast.js');
+      const { readCast } = await import('../../storage/seriesCast.js');
       const { dir, name } = seriesDirOf(o);
       const c = await readCast(dir).catch((e: Error) => fail(e.message));
       if (o.json) console.log(JSON.stringify(c, null, 2));
@@ -111,7 +111,7 @@ a speaker the cast knows keeps their voice. A change here applies to the next re
     .option('--pitch <factor>', 'pitch factor applied after synthesis (0.5–2; 1 = none)')
     .option('--speaker-id <n>', 'piper: the speaker inside a multi-speaker model')
     .action(async (speaker: string, voice: string, o) => {
-      const { readCast, seriesFolder, updateCast } = await import('../../activities/seriesCast.js');
+      const { readCast, seriesFolder, updateCast } = await import('../../storage/seriesCast.js');
       const { dir: planned, name } = seriesDirOf(o);
       const dir = await seriesFolder(path.dirname(path.dirname(planned)), name).catch((e: Error) => fail(e.message));
       const current = await readCast(dir).catch((e: Error) => fail(e.message));
@@ -148,7 +148,7 @@ a speaker the cast knows keeps their voice. A change here applies to the next re
     .option('--text <line>', 'the line to say', 'Hello! This is how I sound in this series.')
     .option('--out <file>', 'where to write it (default <series>/auditions/<speaker>.<engine>.wav)')
     .action(async (speaker: string, o) => {
-      const { readCast } = await import('../../activities/seriesCast.js');
+      const { readCast } = await import('../../storage/seriesCast.js');
       const { dir } = seriesDirOf(o);
       const c = await readCast(dir).catch((e: Error) => fail(e.message));
       const engine = engineFor(c, speaker, o.engine);

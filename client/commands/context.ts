@@ -6,7 +6,7 @@ import { loadSettings } from '../../config/load.js';
 import type { Settings } from '../../config/schema.js';
 import { connectClient } from '../api.js';
 import { assertOurServer, ensureDevServer, stateDir, portOpen } from '../devServer.js';
-import { resolveTemporalTarget, type TemporalTarget } from '../connection.js';
+import { resolveTemporalTarget, type TemporalTarget } from '../../config/connection.js';
 import { existsSync } from 'node:fs';
 import { printableLines } from '../terminalText.js';
 

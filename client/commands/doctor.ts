@@ -1,7 +1,7 @@
 // What is installed (doctor) and the effective settings (config).
 import { loadSettings } from '../../config/load.js';
 import { temporalCliPath, portOpen } from '../devServer.js';
-import { resolveTemporalTarget } from '../connection.js';
+import { resolveTemporalTarget } from '../../config/connection.js';
 
 import type { Command } from 'commander';
 

@@ -8,7 +8,7 @@ import type { RunningWorkers } from '../../workers/startWorkers.js';
 import { OutputsRefusedError, withLocalOutputs, withStoredInputs } from '../storedJobs.js';
 import { isJobRunning, jobIdFor, cancelJob, failureMessage, newJobId, startDubJob, startStreamDub, waitForResult } from '../api.js';
 import { ensureBackgroundWorker } from '../backgroundWorker.js';
-import { resolveTemporalTarget } from '../connection.js';
+import { resolveTemporalTarget } from '../../config/connection.js';
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { reclaimFromDeadLocalWorkers } from '../reclaim.js';

@@ -1,7 +1,7 @@
 // `anime-dub worker`: a long-running worker for clusters.
 import { loadSettings } from '../../config/load.js';
 import { ALL_ROLES, parseRoles } from '../../workers/roles.js';
-import { describeSource } from '../connection.js';
+import { describeSource } from '../../config/connection.js';
 import { workerLibrary } from './context.js';
 import type { Command } from 'commander';
 

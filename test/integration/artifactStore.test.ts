@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ObjectStoreError, openArtifactStore, S3Store, SharedFolderStore } from '../../activities/artifactStore.js';
+import { ObjectStoreError, openArtifactStore, S3Store, SharedFolderStore } from '../../storage/artifactStore.js';
 import { toneClip } from '../fixtures/toneClip.js';
 import { tempDir } from '../support/jobs.js';
 import { startMinio, type MinioServer } from '../support/minio.js';

@@ -13,7 +13,7 @@ import { downloadOutputs, failureMessage, startDubJob, withStoredInputs } from '
 import { loadSettings, parseJobOptions, resolveJobOptions } from '../../config/load.js';
 import { run } from '../../engines/run.js';
 import type { DubJobResult } from '../../lib/job.js';
-import { listObjects } from '../../activities/s3Client.js';
+import { listObjects } from '../../storage/s3Client.js';
 import { writeSrt } from '../fixtures/media.js';
 import { closeTestClient, tempDir, testClient } from '../support/jobs.js';
 import { startMinio, type MinioServer } from '../support/minio.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { execa } from 'execa';
-import { fileStem } from '../../activities/jobFolder.js';
+import { fileStem } from '../../storage/jobFolder.js';
 
 /** The job folder a case's input gets: <stem>.<dub language>. */
 const folderOf = (input: { video: string; tgt?: string }) => `${fileStem(input.video)}.${input.tgt ?? 'es'}`;

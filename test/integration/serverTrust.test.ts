@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { execa } from 'execa';
 import { Client, Connection } from '@temporalio/client';
-import { defaultArtifactCacheDir } from '../../activities/artifactStore.js';
+import { defaultArtifactCacheDir } from '../../storage/artifactStore.js';
 import { ensureBackgroundWorker, WORKER_ENTRY } from '../../client/backgroundWorker.js';
 import { devServerArgv, ownsLoopbackListener, portOpen, processStartTime, spawnDetached, temporalCliPath, UI_FRONT_ENTRY, waitForServer } from '../../client/devServer.js';
 import { loadSettings } from '../../config/load.js';

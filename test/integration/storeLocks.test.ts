@@ -5,11 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { S3Store } from '../../activities/artifactStore.js';
-import { lockFolder, lockHolder, unlockFolder } from '../../activities/jobFolder.js';
-import { JobFolderMirror } from '../../activities/jobMirror.js';
-import { ensureBucket, getText, listObjects, type S3Location } from '../../activities/s3Client.js';
-import { readCast, seriesFolder } from '../../activities/seriesCast.js';
+import { S3Store } from '../../storage/artifactStore.js';
+import { lockFolder, lockHolder, unlockFolder } from '../../storage/jobFolder.js';
+import { JobFolderMirror } from '../../storage/jobMirror.js';
+import { ensureBucket, getText, listObjects, type S3Location } from '../../storage/s3Client.js';
+import { readCast, seriesFolder } from '../../storage/seriesCast.js';
 import { episodeCast } from '../../activities/voices.js';
 import { ESPEAK_VARIANTS } from '../../engines/tts.js';
 import type { PreparedJob } from '../../lib/job.js';

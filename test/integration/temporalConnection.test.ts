@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { connectClient, startDubJob, waitForResult } from '../../client/api.js';
-import { TemporalConnectionError } from '../../client/connection.js';
+import { TemporalConnectionError } from '../../config/connection.js';
 import { loadSettings, resolveJobOptions } from '../../config/load.js';
 import type { DubJobResult } from '../../lib/job.js';
 import { toneClip, type ToneClip } from '../fixtures/toneClip.js';

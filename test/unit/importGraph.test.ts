@@ -1,5 +1,6 @@
-// The import graph of our own compiled modules (dist/), read from their static imports: no cycle, and the
-// lower layers (lib/, engines/) never import from the layers above them.
+// The import graph of our own modules: no cycle, and every layer imports only the layers below it. Two readings:
+// the compiled modules (dist/, what really loads: workflow safety, lib purity) and the sources (type-only imports
+// included, so a layer cannot lean on a higher one even for a type).
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -7,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const DIST = fileURLToPath(new URL('../..', import.meta.url));
 const PROJECT = path.dirname(DIST);
-const FOLDERS = ['config', 'lib', 'formats', 'engines', 'activities', 'workflows', 'workers', 'client'];
+const FOLDERS = ['config', 'lib', 'formats', 'engines', 'storage', 'activities', 'workflows', 'workers', 'client'];
 /** Packages a workflow may load: the SDK's workflow-safe parts and pure JavaScript with no Node built-in. */
 const WORKFLOW_SAFE_PACKAGES = ['@temporalio/workflow', '@temporalio/common', 'jsonrepair'];
 
@@ -33,6 +34,40 @@ function importGraph(): Map<string, string[]> {
     }
   }
   return graph;
+}
+
+/** Source module (path under the project, as .js) → the modules of ours it imports, `import type` included. */
+function sourceGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const folder of FOLDERS) {
+    for (const e of readdirSync(path.join(PROJECT, folder), { recursive: true, withFileTypes: true })) {
+      if (!e.isFile() || !e.name.endsWith('.ts') || e.name.endsWith('.d.ts')) continue;
+      const file = path.join(e.parentPath, e.name);
+      const from = path.relative(PROJECT, file).replace(/\.ts$/, '.js');
+      const specifiers = [...readFileSync(file, 'utf8').matchAll(IMPORT)].map((m) => m[1] ?? m[2]);
+      graph.set(from, specifiers.filter((s) => s.startsWith('.')).map((s) => path.relative(PROJECT, path.resolve(path.dirname(file), s))));
+    }
+  }
+  return graph;
+}
+
+/** What each folder may import (itself included), type-only imports too; workflows reach activities by type only. */
+const MAY_IMPORT: Record<string, string[]> = {
+  config: ['config'],
+  lib: ['lib', 'config'],
+  formats: ['formats', 'lib', 'config'],
+  engines: ['engines', 'formats', 'lib', 'config'],
+  storage: ['storage', 'engines', 'formats', 'lib', 'config'],
+  activities: ['activities', 'storage', 'engines', 'formats', 'lib', 'config'],
+  workflows: ['workflows', 'lib', 'config', 'activities'],
+  workers: ['workers', 'workflows', 'activities', 'storage', 'engines', 'formats', 'lib', 'config'],
+  client: ['client', 'workers', 'workflows', 'activities', 'storage', 'engines', 'formats', 'lib', 'config'],
+};
+
+function upwardImports(graph: Map<string, string[]>): string[] {
+  return [...graph].flatMap(([from, deps]) => deps.map((to) => [from, to] as const))
+    .filter(([from, to]) => !MAY_IMPORT[from.split('/')[0]]?.includes(to.split('/')[0]))
+    .map(([f, t]) => `${f} -> ${t}`);
 }
 
 /** Every cycle, each once, as the list of modules around it (strongly connected components of more than one, or a self-import). */
@@ -73,6 +108,7 @@ function cycles(graph: Map<string, string[]>): string[][] {
 
 describe('import graph of our modules (compiled dist/)', () => {
   const graph = importGraph();
+  const sources = sourceGraph();
 
   it('reads every layer (the reader finds the modules and their imports)', () => {
     expect(graph.get('workflows/index.js')).toEqual(expect.arrayContaining(['workflows/dubJob.js']));
@@ -87,16 +123,19 @@ describe('import graph of our modules (compiled dist/)', () => {
     expect(cycles(new Map([['a.js', ['b.js']], ['b.js', ['c.js']], ['c.js', ['a.js']], ['d.js', ['a.js']]]))).toEqual([['a.js', 'b.js', 'c.js']]);
   });
 
-  it('each layer imports only the layers below it', () => {
-    const below: Record<string, string[]> = {
-      config: ['config'],
-      lib: ['lib', 'config'],
-      formats: ['formats', 'lib', 'config'],
-      engines: ['engines', 'formats', 'lib', 'config'],
-    };
-    const upward = [...graph].flatMap(([from, deps]) => deps.map((to) => [from, to] as const))
-      .filter(([from, to]) => below[from.split('/')[0]] && !below[from.split('/')[0]].includes(to.split('/')[0]));
-    expect(upward.map(([f, t]) => `${f} -> ${t}`)).toEqual([]);
+  it('each layer imports only the layers below it, in what loads and in the sources (types included)', () => {
+    expect(upwardImports(graph)).toEqual([]);
+    expect(upwardImports(sources)).toEqual([]);
+    // The check covers every folder.
+    expect(new Set([...sources.keys()].map((m) => m.split('/')[0]))).toEqual(new Set(FOLDERS));
+  });
+
+  it('has no cycle in the sources either (type-only imports included)', () => {
+    expect(cycles(sources)).toEqual([]);
+  });
+
+  it('workflows reach activities by type only (import type), never at load time', () => {
+    expect([...graph].filter(([m]) => m.startsWith('workflows/')).flatMap(([m, deps]) => deps.filter((d) => d.startsWith('activities/')).map((d) => `${m} -> ${d}`))).toEqual([]);
   });
 
   it('what a workflow loads is workflow-safe: lib/, workflows/, config/placement.js, and no Node built-in or Node-only package', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdir, mkdtemp, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { claimFolder, fileStem, folderCandidates, lockFolder, readLock, unlockFolder } from '../../activities/jobFolder.js';
+import { claimFolder, fileStem, folderCandidates, lockFolder, readLock, unlockFolder } from '../../storage/jobFolder.js';
 import { jobIdFor } from '../../client/api.js';
 import { loadSettings, parseJobOptions, resolveJobOptions } from '../../config/load.js';
 

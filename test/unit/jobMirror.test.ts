@@ -1,7 +1,7 @@
 // The pure parts of the s3 job-folder mirror: which files stay on their host, and how paths travel between hosts.
 import { describe, expect, it } from '@jest/globals';
-import { S3Store } from '../../activities/artifactStore.js';
-import { hostLocal, JobFolderMirror } from '../../activities/jobMirror.js';
+import { S3Store } from '../../storage/artifactStore.js';
+import { hostLocal, JobFolderMirror } from '../../storage/jobMirror.js';
 import { BoundedMap } from '../../lib/boundedMap.js';
 import { parseJobOptions } from '../../config/load.js';
 

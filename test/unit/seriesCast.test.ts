@@ -1,5 +1,5 @@
 // A series' cast: which voice each speaker keeps across episodes (lib/cast.ts), the schema that guards it and its
-// lock (activities/seriesCast.ts), without a server.
+// lock (storage/seriesCast.ts), without a server.
 import { describe, expect, it } from '@jest/globals';
 import { mkdir, mkdtemp, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -9,7 +9,7 @@ import { jobOptionsSchema } from '../../config/schema.js';
 import { ESPEAK_VARIANTS } from '../../engines/tts.js';
 import { castTable, castVoices, EMPTY_CAST, mergeCasts, setCastVoice, voiceCandidates, voiceKey } from '../../lib/cast.js';
 import { assignVoices, type AssignOptions } from '../../lib/voices.js';
-import { readCast, seriesFolder, updateCast, withCastLock } from '../../activities/seriesCast.js';
+import { readCast, seriesFolder, updateCast, withCastLock } from '../../storage/seriesCast.js';
 
 const espeak: AssignOptions = { engine: 'espeak-ng', baseVoice: 'en', espeakVariants: ESPEAK_VARIANTS };
 const festival: AssignOptions = { engine: 'festival', baseVoice: 'cmu_us_slt_arctic_hts', espeakVariants: ESPEAK_VARIANTS };

@@ -5,9 +5,9 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { lockFolder, lockHolder, unlockFolder, type LockSlot } from '../../activities/jobFolder.js';
-import { storeOwned } from '../../activities/jobMirror.js';
-import { withCastLock, type SeriesStore } from '../../activities/seriesCast.js';
+import { lockFolder, lockHolder, unlockFolder, type LockSlot } from '../../storage/jobFolder.js';
+import { storeOwned } from '../../storage/jobMirror.js';
+import { withCastLock, type SeriesStore } from '../../storage/seriesCast.js';
 
 /** One object with an ETag that changes on every write; conditional writes are atomic (one await = one request). */
 function memorySlot(): LockSlot & { object?: { text: string; tag: string; modified: Date }; writes: number } {

@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { describeSource, resolveTemporalTarget } from '../../client/connection.js';
+import { describeSource, resolveTemporalTarget } from '../../config/connection.js';
 import { ConfigError, loadSettings } from '../../config/load.js';
 
 const resolve = (env: Record<string, string>) => resolveTemporalTarget(loadSettings(env), { env: { XDG_CONFIG_HOME: '/nonexistent-config', ...env } });

@@ -75,7 +75,7 @@ export async function claimFolder(root: string, sub: string | undefined, video: 
 export interface FolderLock { workflowId: string; host: string; pid: number; since: string }
 
 /**
- * A lock kept as one object in a store every host sees (the s3 store: activities/jobMirror.ts), changed only by
+ * A lock kept as one object in a store every host sees (the s3 store: storage/jobMirror.ts), changed only by
  * conditional writes the store makes atomic. Without one, the lock is a file on the (shared) disk.
  */
 export interface LockSlot {

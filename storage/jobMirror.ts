@@ -30,7 +30,7 @@ import type { SeriesStore } from './seriesCast.js';
 /**
  * The temp names writers in this code base give a half-made file, exactly (an ordinary name such as
  * `Show.part.2.mkv` is mirrored like any other file):
- * - `tmpOf` (activities/artifacts.ts): `.<name>.<activityId>-<attempt>.part<ext>` or `.<name>.p<pid>.part<ext>`
+ * - `tmpOf` (storage/artifacts.ts): `.<name>.<activityId>-<attempt>.part<ext>` or `.<name>.p<pid>.part<ext>`
  * - `placeFrom` here and the store's cache (artifactStore.ts): `<name>.<pid>.<random>.part`
  * - storedJobs.ts and startWorkers.ts: `<name>.<pid>.part`; review.ts: `review.json.part`
  * - the folder lock's temp (jobFolder.ts): `.lock.<pid>.<…>`

@@ -2,7 +2,7 @@
 // for voice cloning's reference clips). Every change happens under the folder's lock (.cast.lock, proper-lockfile's
 // atomic folder, refreshed while held), so two episodes dubbed at once, on any worker sharing the output root, never give one speaker two voices.
 // With the s3 artifact store (hosts share no disk) the folder lives in the store too (a SeriesStore, made by
-// activities/jobMirror.ts): the lock is one object there, created and taken over by conditional writes, and the
+// storage/jobMirror.ts): the lock is one object there, created and taken over by conditional writes, and the
 // folder is pulled after the lock is taken and pushed before it is let go.
 import { randomBytes } from 'node:crypto';
 import { link, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';

@@ -3,12 +3,11 @@
 // CLI reads them), with our settings as the fallback. No address anywhere means the embedded dev server.
 // The CLI, the typed client helper and every worker resolve their connection here, so they can never disagree.
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Connection, type TLSConfig } from '@temporalio/client';
 import { loadClientConfig, loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
-import { ConfigError } from '../config/load.js';
-import type { Settings } from '../config/schema.js';
+import { ConfigError } from './load.js';
+import type { Settings } from './schema.js';
 
 export interface ConnectionChoice {
   /** A temporal.toml profile (default: TEMPORAL_PROFILE, else "default"). */
@@ -156,9 +155,4 @@ function hint(target: TemporalTarget): string {
     hints.push("the server's certificate is checked against the system's CAs: a private CA needs tls.server_ca_cert_path or TEMPORAL_TLS_SERVER_CA_CERT_PATH");
   }
   return hints.length ? ` (${hints.join('; ')})` : '';
-}
-
-/** Host name without the domain, for worker identities and logs. */
-export function shortHostname(): string {
-  return os.hostname().split('.')[0];
 }

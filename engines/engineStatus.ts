@@ -1,0 +1,11 @@
+// What `doctor` says about one engine: the shape every engine's check reports in (engineChecks.ts gathers them).
+export interface EngineStatus {
+  name: string;
+  kind: 'media' | 'asr' | 'mt' | 'tts' | 'separation' | 'orchestration';
+  installed: boolean;
+  version?: string;
+  detail?: string;
+  install: string;
+  /** A production engine chosen per job: its absence never stops the embedded default from working. */
+  optional?: boolean;
+}
