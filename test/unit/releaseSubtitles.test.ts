@@ -5,6 +5,8 @@ import { classifyCues, looksLikeCaptions, type RawCue } from '../../lib/subtitle
 import { burstMembers, isSong, songTraits, styleWords, syllableFragment } from '../../lib/songEvents.js';
 import { dashedUtterances, leadingLabel, OTHER_SPEAKER, splitByTextLength, splitByWords, utteranceSpeakers } from '../../lib/speakerRows.js';
 import { readCues } from '../../formats/subtitles.js';
+import { reportHtml } from '../../formats/reportHtml.js';
+import { qaSummary } from '../../lib/qaReport.js';
 import { assEvent, assScript, DASHED_SRT, dashedAss, karaokeRelease, LABELS_SRT } from '../fixtures/releaseSubtitles.js';
 
 const speakersOf = (lines: { speaker?: string }[]) => new Set(lines.map((l) => l.speaker ?? ''));
@@ -181,5 +183,28 @@ describe('names in any case', () => {
     expect(leadingLabel('Translator’s note: Senpai means…')).toMatchObject({ rejected: expect.stringMatching(/common word/) });
     expect(leadingLabel('Misaki: well…')).toMatchObject({ rejected: expect.stringMatching(/does not open a sentence/) });
     expect(leadingLabel('Ken: 「待って」')).toMatchObject({ speaker: 'Ken' });
+  });
+});
+
+describe('report.html shows what was not voiced, as report.json does', () => {
+  it('counts by reason and a collapsible list with each event’s line, time, reason, style and why; style names escaped', () => {
+    const fx = karaokeRelease();
+    const { lines, skipped, decisions } = classifyCues(readCues(fx.ass).cues);
+    const hostile = { ...skipped[skipped.length - 1], style: '<img src=x onerror=alert(1)>' };
+    const page = (subtitles?: object) => reportHtml({
+      job: 'ep1', input: '/in/ep1.mkv', durationSec: 30, languages: { source: 'ja', target: 'en' }, engines: { tts: 'espeak-ng' },
+      summary: qaSummary([]), lines: [], ...(subtitles ? { subtitles } : {}),
+    }, 'AAAA');
+    const html = page({ source: 'ep1.ass', voiced: lines.length, skipped: [...skipped, hostile], skippedByReason: { song: fx.songEvents, comment: fx.commentEvents - 1 }, decisions });
+    expect(html).toContain('<h2>Subtitles</h2>');
+    expect(html).toContain('1 line voiced');
+    expect(html).toContain(`${fx.songEvents + fx.commentEvents - 1} events not voiced`);
+    expect(html).toMatch(new RegExp(`<th>songs \\(karaoke, OP/ED, lyrics\\)</th><td>${fx.songEvents}</td>`));
+    expect(html).toMatch(/<details><summary>Events not voiced, one by one \(\d+\)<\/summary>/);
+    const first = skipped.find((k) => k.reason === 'song')!;
+    expect(html).toContain(`<tr><td>${first.line}</td><td>0:00.70–0:03.50</td><td>song</td><td>OPRomaji 2</td>`);
+    expect(html).not.toContain('<img src=x');
+    expect(html.match(/<tr><td>\d+<\/td><td>\d+:\d\d\.\d\d–/g)).toHaveLength(skipped.length + 1);
+    expect(page()).not.toContain('<h2>Subtitles</h2>');
   });
 });
