@@ -278,9 +278,14 @@ describe('tracks inside the input (real dev server and worker)', () => {
       heard.push(...t.lines.map((l: { speaker: string; text: string }) => [l.speaker, l.text] as [string, string]));
     }
     expect(heard).toEqual([['Aya', lines[0]], ['Ken', lines[1]]]);
-    // The original track kept beside the dub is the chosen one (speech with a pause), not the steady noise of track 0.
-    const final = path.join(result.outputDir, result.final!);
-    expect((await soundRegions(final, 1)).length).toBeGreaterThanOrEqual(2);
+    // The original track kept beside the dub is the chosen one (speech after a half-second lead), not the steady
+    // noise of track 0 (sound from the first instant).
+    const kept = await soundRegions(path.join(result.outputDir, result.final!), 1);
+    const [speech, noise] = [await soundRegions(video, 1), await soundRegions(video, 0)];
+    expect(noise[0].start).toBeLessThan(0.05);
+    expect(speech[0].start).toBeGreaterThan(0.3);
+    expect(kept[0].start).toBeCloseTo(speech[0].start, 1);
+    expect(kept[0].end).toBeCloseTo(speech[0].end, 1);
   }, 240_000);
 
   it('errors name the track: no such subtitle track, no such audio track (by number or language); nothing written', async () => {
