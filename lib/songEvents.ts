@@ -40,10 +40,10 @@ export const upperLayer = (ass: AssTraits): boolean => (ass.layer ?? 0) > 0;
 /** A lyric language tag in the style name (TL, JP, Eng). */
 export const lyricLanguageStyle = (ass: AssTraits): boolean => styleWords(ass.style).some((w) => LYRIC_LANGUAGE_WORD.test(w));
 
-/** One syllable or character: at most three letters and no space ("sho", "ga", "好き"). */
+/** One syllable or character: at most three letters, no space, no sentence end ("sho", "ga", "好き"; not "No.", "Eh?"). */
 export function syllableFragment(text: string): boolean {
-  const t = text.replace(/\s+/g, '');
-  return t.length > 0 && Array.from(t).length <= 3 && !/\s/.test(text.trim());
+  const t = text.trim();
+  return t.length > 0 && Array.from(t).length <= 3 && !/\s/.test(t) && !/[.?!…。？！]$/u.test(t);
 }
 
 /** Starts this close to the previous one chain into one burst (a templater staggers syllables by 1–5 cs). */

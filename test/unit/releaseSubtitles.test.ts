@@ -74,7 +74,7 @@ describe('karaoke effects output (a templater’s per-syllable events) is a song
     expect(burstMembers(Array.from({ length: 6 }, (_, i) => cue(1 + i * 0.5, 9)))).toHaveProperty('size', 6);
     expect(burstMembers(Array.from({ length: 5 }, (_, i) => cue(1 + i * 0.03, 9)))).toHaveProperty('size', 0);
     expect(burstMembers(Array.from({ length: 8 }, (_, i) => cue(1 + i * 0.03, 2 + i, 'Longer words')))).toHaveProperty('size', 0);
-    expect([syllableFragment('sho'), syllableFragment('好き'), syllableFragment('Home.'), syllableFragment('a b')]).toEqual([true, true, false, false]);
+    expect(['sho', '好き', 'Home.', 'a b', 'Eh?', 'No.'].map(syllableFragment)).toEqual([true, true, false, false, false, false]);
   });
 
   it('TV captions placed row by row keep their exception, even beside a karaoke; a crowded placed file does not', () => {
