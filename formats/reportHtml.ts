@@ -123,11 +123,17 @@ function subtitlesHtml(sub: SubtitlesSummary | undefined): string {
   const changed: Record<string, number> = {};
   for (const d of sub.decisions ?? []) changed[d.action] = (changed[d.action] ?? 0) + 1;
   const changes = Object.entries(changed).map(([a, n]) => `${escapeHtml(a)}: ${n}`).join(', ');
+  const decisions = (sub.decisions ?? []).slice(0, SKIPPED_ROWS_SHOWN);
+  const decisionList = decisions.length ? `<details><summary>Changes to voiced cues, one by one (${sub.decisions!.length}): labels read or kept, two-speaker rows split, captions merged, sound cues cut</summary>
+<table><tr><th>file line</th><th>change</th><th>detail</th></tr>
+${decisions.map((d) => `<tr><td>${d.line}</td><td>${escapeHtml(d.action)}</td><td>${escapeHtml(d.detail)}</td></tr>`).join('\n')}
+</table></details>` : '';
   return `<h2>Subtitles</h2>
 <p>${escapeHtml(sub.source ?? '')} · ${sub.voiced ?? '–'} line${sub.voiced === 1 ? '' : 's'} voiced · ${total} event${total === 1 ? '' : 's'} not voiced${sub.pastEnd ? ` · ${sub.pastEnd.count} past the video's end` : ''}${changes ? ` · changes: ${changes}` : ''}</p>
 ${total ? `<table class="skips">${counts}</table>
 <details><summary>Events not voiced, one by one (${skipped.length})</summary>
 <table><tr><th>file line</th><th>time</th><th>reason</th><th>style</th><th>why</th></tr>
 ${rows}
-</table>${more}</details>` : ''}`;
+</table>${more}</details>` : ''}
+${decisionList}`;
 }

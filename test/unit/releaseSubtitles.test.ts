@@ -206,5 +206,10 @@ describe('report.html shows what was not voiced, as report.json does', () => {
     expect(html).not.toContain('<img src=x');
     expect(html.match(/<tr><td>\d+<\/td><td>\d+:\d\d\.\d\d–/g)).toHaveLength(skipped.length + 1);
     expect(page()).not.toContain('<h2>Subtitles</h2>');
+    // Label decisions and splits are listed too, by file line.
+    const labelled = classifyCues(readCues(LABELS_SRT).cues);
+    const withLabels = page({ source: 'ep1.srt', voiced: labelled.lines.length, skipped: [], decisions: labelled.decisions });
+    expect(withLabels).toContain('changes: speaker-label: 4, label-kept: 4');
+    expect(withLabels).toContain('<tr><td>14</td><td>label-kept</td><td>a leading &quot;Word:&quot; was kept as speech: a common word before the colon, not a name</td></tr>');
   });
 });
