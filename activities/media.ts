@@ -189,10 +189,6 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
     await engines.catch(() => undefined);
     throw failure(ErrorType.InvalidSubtitles, `--translated-subs file not found: ${options.translatedSubs}`);
   }
-  if (options.stream.enabled && (embedded || media.audioStream)) {
-    await engines.catch(() => undefined);
-    throw failure(ErrorType.InvalidConfig, `--stream reads the input's first audio track and subtitles from a file only; ${embedded ? 'give --subs a file' : `the source audio here is track ${media.audioStream}`}, or dub without streaming`);
-  }
   if (options.stream.enabled && options.translatedSubs) {
     throw failure(ErrorType.InvalidConfig, '--translated-subs is not supported with --stream yet; use --subs, or dub without streaming');
   }

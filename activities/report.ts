@@ -5,7 +5,7 @@ import { ebur128Argv, loudnessFromJson, parseEbur128, thinFrames, type LoudnessS
 import type { DubOutputs, FittedLine, HashRequest, LipsyncOutcome, PreparedJob, ReportWritten, TranslatedLine } from '../lib/job.js';
 import { outputHashesOf } from '../storage/artifactStore.js';
 import { qaLines, qaSummary, type QaLoudness } from '../lib/qaReport.js';
-import { reportHtml } from '../formats/reportHtml.js';
+import { reportHtml, type SubtitlesSummary } from '../formats/reportHtml.js';
 import { drawTimeline } from '../formats/timelinePng.js';
 import { commandLog, exists, inJob, isFresh, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { MIX_LOUDNESS, readMixInfo } from './mix.js';
@@ -139,6 +139,7 @@ export async function writeReport(
     : background.kind === 'separated' ? `${background.engine} (${background.path})` : `original ducked ${background.duckDb} dB (${background.reason})`;
   const html = reportHtml({
     job: prep.job.name, input: prep.media.path, durationSec, ...(fitVideo ? { fitVideo } : {}), languages: report.languages, engines, background: backgroundText, summary: qaSum, lines: qa,
+    ...(subtitles ? { subtitles: subtitles as SubtitlesSummary } : {}),
   }, png.toString('base64'));
   await writeAtomic(prep.job, inJob(prep.job, REPORT_HTML), html);
   const rel = 'report.json';

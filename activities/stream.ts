@@ -2,7 +2,7 @@
 // when a chunk fails, publish the manifest and playlist, and stitch the final file.
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ANALYSIS_RATE, MIX_RATE, silencedetectArgv } from '../engines/ffmpeg.js';
+import { ANALYSIS_RATE, extractSubtitleArgv, MIX_RATE, silencedetectArgv } from '../engines/ffmpeg.js';
 import { concatArgv, concatEntry, cutAudioArgv, cutVideoArgv, muxChunkArgv, parseVideoPackets, sec, segmentArgv, videoPacketsArgv } from '../engines/ffmpegStream.js';
 import { planChunks, videoTimeline, type Chunk } from '../lib/chunkPlan.js';
 import { ErrorType, failure } from '../lib/errors.js';
@@ -13,6 +13,7 @@ import { MANIFEST_VERSION, playlist, type ChunkEntry, type StreamManifest } from
 import { readSubtitleFile, recognizeLines, saveTranscript } from './asr.js';
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { encodedDubHash, ENCODED_DUB } from './mux.js';
+import { pickSubtitleStream, subsSource } from './subtitleSource.js';
 import { run } from '../engines/run.js';
 
 const pad3 = (n: number) => String(n).padStart(3, '0');
@@ -57,6 +58,29 @@ function copyRead(chunk: Chunk, media: PreparedJob['media']): number | undefined
   return chunk.end >= media.durationSec ? undefined : false;
 }
 
+/**
+ * `--subs embedded[:N|:lang]` for a streaming run: the input's subtitle track extracted once into the job's
+ * folder (source.embedded-N.ass|srt, as a whole-file job names it), the path every chunk reads. Idempotent:
+ * a chunk that finds it fresh reads it; concurrent chunks each write their own temp name and rename.
+ */
+export async function embeddedSubtitleFile(prep: PreparedJob): Promise<string> {
+  const { job, media, options } = prep;
+  const stream = pickSubtitleStream(media, (subsSource(options.subs!) as { selector?: string }).selector);
+  const ext = stream.codec === 'ass' || stream.codec === 'ssa' ? 'ass' : 'srt';
+  const out = inJob(job, `source.embedded-${stream.index}.${ext}`);
+  const src = await stat(media.path);
+  const hash = hashOf('embeddedSubtitles', media.path, src.size, src.mtimeMs, stream.index, stream.codec);
+  if (await isFresh(job, out, hash)) return out;
+  try {
+    await run(extractSubtitleArgv(media.path, stream.index, stream.codec, tmpOf(out)), { timeoutMs: 10 * 60_000, recordTo: commandLog(job) });
+  } catch {
+    // ffmpeg's own words may quote the track's text: the message names the track only.
+    throw failure(ErrorType.InvalidSubtitles, `--subs ${options.subs}: ffmpeg could not read subtitle track ${stream.index} (${stream.codec}) of ${path.basename(media.path)} as text`);
+  }
+  await commit(job, tmpOf(out), out, hash);
+  return out;
+}
+
 export interface CutChunk {
   chunkPrep: PreparedJob;
   audio: AudioTracks;
@@ -68,19 +92,21 @@ export interface CutChunk {
 export async function cutChunk(prep: PreparedJob, chunk: Chunk): Promise<CutChunk> {
   const startedAt = new Date().toISOString();
   injectedFailure('cutChunk', chunk.index);
-  const { job, media } = prep;
+  const { job, media, options } = prep;
   const chunkJob = { root: inJob(job, 'chunks'), name: chunkName(chunk.index) };
   const duration = chunk.end - chunk.start;
   const read = copyRead(chunk, media);
   const copy = read !== false;
   const src = await stat(media.path);
-  const hash = hashOf('cutChunk', chunk, read, media.path, src.size, src.mtimeMs, 'frame-exact');
+  // The chosen source audio (--audio-track) joins the hash only when it is not the first, so older chunks stay fresh.
+  const track = media.audioStream ?? 0;
+  const hash = hashOf('cutChunk', chunk, read, media.path, src.size, src.mtimeMs, 'frame-exact', ...(track ? [track] : []));
   const log = commandLog(job);
   const audio: AudioTracks = { mix: 'audio/original.48k.wav', analysis: 'audio/context.16k.wav' };
   const outputs: [string, string[]][] = [
-    ['video.mp4', cutVideoArgv(media.path, chunk.start, chunk.end, read, '')],
-    [audio.mix, cutAudioArgv(media.path, chunk.start, duration, MIX_RATE, 2, '')],
-    [audio.analysis, cutAudioArgv(media.path, chunk.contextStart, chunk.contextEnd - chunk.contextStart, ANALYSIS_RATE, 1, '')],
+    ['video.mp4', cutVideoArgv(media.path, chunk.start, chunk.end, read, '', track)],
+    [audio.mix, cutAudioArgv(media.path, chunk.start, duration, MIX_RATE, 2, '', track)],
+    [audio.analysis, cutAudioArgv(media.path, chunk.contextStart, chunk.contextEnd - chunk.contextStart, ANALYSIS_RATE, 1, '', track)],
   ];
   await mkdir(inJob(chunkJob, 'audio'), { recursive: true });
   for (const [rel, argv] of outputs) {
@@ -90,10 +116,15 @@ export async function cutChunk(prep: PreparedJob, chunk: Chunk): Promise<CutChun
     await run(argv, { timeoutMs: 30 * 60_000, recordTo: log });
     await commit(chunkJob, tmpOf(abs), abs, hash);
   }
+  // --subs embedded: the chunk reads the track extracted once into the job's folder, as a file (the chunk's own
+  // video holds no subtitles). Its cut video carries the chosen audio as its only track: audioStream 0 there.
+  const subs = options.subs && subsSource(options.subs).kind === 'embedded' ? await embeddedSubtitleFile(prep) : options.subs;
+  const { audioStream: _chosen, ...chunkMedia } = media;
   const chunkPrep: PreparedJob = {
     ...prep,
     job: chunkJob,
-    media: { ...media, path: inJob(chunkJob, 'video.mp4'), durationSec: duration },
+    options: { ...options, ...(subs !== options.subs ? { subs } : {}) },
+    media: { ...chunkMedia, path: inJob(chunkJob, 'video.mp4'), durationSec: duration },
   };
   return { chunkPrep, audio, video: copy ? 'copy' : 'reencode', startedAt };
 }
@@ -161,10 +192,10 @@ export async function fallbackChunk(prep: PreparedJob, chunk: Chunk): Promise<Ch
   const mp4 = inJob(job, `stream/${chunkName(chunk.index)}.mp4`);
   const cut = inJob(job, `tmp/fallback/${chunkName(chunk.index)}.mp4`);
   await mkdir(path.dirname(cut), { recursive: true });
-  await run(cutVideoArgv(media.path, chunk.start, chunk.end, copyRead(chunk, media), cut), { timeoutMs: 30 * 60_000, recordTo: log });
+  await run(cutVideoArgv(media.path, chunk.start, chunk.end, copyRead(chunk, media), cut, media.audioStream ?? 0), { timeoutMs: 30 * 60_000, recordTo: log });
   const lang = containerLanguage(options.src);
   await run(muxChunkArgv(cut, cut, lang, lang, tmpOf(mp4)), { timeoutMs: 30 * 60_000, recordTo: log });
-  await commit(job, tmpOf(mp4), mp4, hashOf('fallbackChunk', chunk));
+  await commit(job, tmpOf(mp4), mp4, hashOf('fallbackChunk', chunk, ...(media.audioStream ? [media.audioStream] : [])));
   const ts = await segmentFrom(prep, chunk, mp4, log);
   return { mp4: path.basename(mp4), ts, finishedAt: new Date().toISOString() };
 }

@@ -47,22 +47,29 @@ export function parseVideoPackets(text: string): VideoPacket[] {
  * No -avoid_negative_ts: B-frames give the first packet a negative decode time, and shifting that to zero would
  * push the picture 2–3 frames behind the sound.
  */
-export function cutVideoArgv(input: string, start: number, end: number, copyReadSec: number | undefined | false, output: string): string[] {
+export function cutVideoArgv(input: string, start: number, end: number, copyReadSec: number | undefined | false, output: string, audioStream = 0): string[] {
   const duration = end - start;
+  const a = audioMap(audioStream);
   const audioOut = ['-c:a', 'aac', '-b:a', '192k', '-f', 'mp4', output];
   if (copyReadSec !== false) {
     const read = copyReadSec === undefined ? [] : ['-t', sec(copyReadSec)];
-    return [...base, '-ss', sec(start), ...read, '-i', input, '-ss', sec(start), '-t', sec(duration), '-i', input, '-map', '0:v:0', '-map', '1:a:0', '-c:v', 'copy', ...audioOut];
+    return [...base, '-ss', sec(start), ...read, '-i', input, '-ss', sec(start), '-t', sec(duration), '-i', input, '-map', '0:v:0', '-map', `1:${a}`, '-c:v', 'copy', ...audioOut];
   }
   return [
-    ...base, '-ss', sec(start), '-t', sec(duration), '-i', input, '-map', '0:v:0', '-map', '0:a:0',
+    ...base, '-ss', sec(start), '-t', sec(duration), '-i', input, '-map', '0:v:0', '-map', `0:${a}`,
     '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p', '-fps_mode', 'passthrough', '-enc_time_base', '-1',
     ...audioOut,
   ];
 }
 
-export function cutAudioArgv(input: string, start: number, duration: number, rate: number, channels: number, output: string): string[] {
-  return [...base, '-ss', sec(start), '-t', sec(duration), '-i', input, '-map', '0:a:0', '-vn', '-ac', String(channels), '-ar', String(rate), '-c:a', 'pcm_s16le', '-f', 'wav', output];
+/** The input's n-th audio stream (`--audio-track`), as a map specifier; checked here, where the argv is built. */
+function audioMap(n: number): string {
+  if (!Number.isInteger(n) || n < 0 || n > 99) throw new RangeError(`audio stream ${n} is not a track number`);
+  return `a:${n}`;
+}
+
+export function cutAudioArgv(input: string, start: number, duration: number, rate: number, channels: number, output: string, audioStream = 0): string[] {
+  return [...base, '-ss', sec(start), '-t', sec(duration), '-i', input, '-map', `0:${audioMap(audioStream)}`, '-vn', '-ac', String(channels), '-ar', String(rate), '-c:a', 'pcm_s16le', '-f', 'wav', output];
 }
 
 /** chunk_NNN.mp4: the chunk's video copied, the dub (default) and the original audio, language-tagged. */

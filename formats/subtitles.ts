@@ -43,7 +43,7 @@ export function readCues(text: string): ParsedSubtitles {
   const kept: RawCue[] = [];
   for (const c of cues) {
     if (utf8Bytes(c.text) > MAX_CUE_BYTES) warnings.push({ line: c.line, message: `cue holds more than ${MAX_CUE_BYTES / 1024} KiB of text; skipped` });
-    else if (!(c.end > c.start)) warnings.push({ line: c.line, message: 'cue ends before it starts; skipped' });
+    else if (!(c.end > c.start) && !c.comment) warnings.push({ line: c.line, message: 'cue ends before it starts; skipped' });
     else kept.push(c);
   }
   warnings.sort((a, b) => a.line - b.line);
@@ -171,6 +171,9 @@ function safeCodePoint(n: number): string {
 
 type AssTag = Record<string, unknown>;
 
+/** Tags that animate or transform an event, as karaoke effects and typesetting do. */
+const ANIMATION_TAGS = ['t', 'fad', 'fade', 'frx', 'fry', 'fscx', 'fscy', 'fax', 'fay'];
+
 /**
  * ASS events with what classification needs: style, effect, karaoke (\k \kf \ko \K), drawings (\p1…),
  * position (\pos) and movement (\move). Typesetters stack one line on several layers (border, glow): exact
@@ -214,9 +217,13 @@ function assCues(body: string): { cues: RawCue[]; warnings: SubtitleWarning[] } 
         drawing: ev.Text.parsed.some((p) => p.drawing.length > 0) || tags.some((t) => typeof t.p === 'number' && t.p > 0),
         positioned: has('pos', 'move'),
         moving: has('move'),
+        animated: has(...ANIMATION_TAGS),
+        ...(typeof ev.Layer === 'number' && ev.Layer > 0 ? { layer: ev.Layer } : {}),
       };
       const cue: RawCue = { start: round3(ev.Start), end: round3(ev.End), text, line, ass, ...(ev.Name?.trim() ? { speaker: ev.Name.trim() } : {}), ...(kind === 'comment' ? { comment: true } : {}) };
-      const key = `${kind}|${cue.start}|${cue.end}|${cue.speaker ?? ''}|${ass.style}|${text}`;
+      // Layered copies of one line share its place; a templater's per-syllable copies of one syllable do not.
+      const place = JSON.stringify(tags.filter((t) => 'pos' in t || 'move' in t));
+      const key = `${kind}|${cue.start}|${cue.end}|${cue.speaker ?? ''}|${ass.style}|${place}|${text}`;
       if (seen.has(key)) return;
       seen.add(key);
       if (text || ass.drawing) cues.push(cue);

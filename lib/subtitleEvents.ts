@@ -2,7 +2,9 @@
 // OP/ED styles), signs (typeset, positioned, drawn), comments; SDH captions carry sound cues, music marks and
 // speaker labels; releases carry credits and adverts. Only dialogue is voiced; every other decision is kept
 // (line number, time, reason) for subtitles.json and report.json. Pure: the workflow bundle may import it.
-import type { Line } from './job.js';
+import type { Line, Word } from './job.js';
+import { songEvents, styleWords } from './songEvents.js';
+import { dashedUtterances, leadingLabel, splitByTextLength, splitByWords, undash, utteranceSpeakers } from './speakerRows.js';
 
 /** What the ASS event says about itself (formats/subtitles.ts reads it; classification below decides on it). */
 export interface AssTraits {
@@ -12,6 +14,9 @@ export interface AssTraits {
   drawing: boolean;
   positioned: boolean;
   moving: boolean;
+  /** \t, \fad, \fade, \frx/\fry, \fscx/\fscy: animated or transformed, as effects are. */
+  animated?: boolean;
+  layer?: number;
 }
 
 /** One cue as the file has it (rows joined by \n, markup removed), before classification. */
@@ -47,10 +52,13 @@ export interface SkippedCue {
   style?: string;
 }
 
-/** A change made to a voiced cue: its label became its speaker, a sound cue was cut from it, cues were merged. */
+/**
+ * A change made to a voiced cue: its label became its speaker (or was kept as speech), a sound cue was cut from
+ * it, cues were merged, a cue of two dashed utterances was split.
+ */
 export interface CueDecision {
   line: number;
-  action: 'speaker-label' | 'sound-removed' | 'music-removed' | 'merged';
+  action: 'speaker-label' | 'label-kept' | 'sound-removed' | 'music-removed' | 'merged' | 'split';
   detail: string;
 }
 
@@ -60,13 +68,7 @@ export interface Classified {
   decisions: CueDecision[];
 }
 
-// Style names are read as words: "OP-Romaji", "ED_Kanji", "SongEng", "Signs Top", "TS 2".
-const SONG_WORD = /^(?:(?:op|ed)(?:\d+|jp|en|eng|tl|rom|kan)?|opening|ending|songs?|lyrics?|romaji|kanji|kara(?:oke)?|insert|theme)$/;
 const SIGN_WORD = /^(?:signs?|ts|typeset(?:ting)?|titles?|notes?|screen|eyecatch|logo|onscreen)$/;
-
-function styleWords(style: string): string[] {
-  return style.split(/[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])/).map((w) => w.toLowerCase()).filter(Boolean);
-}
 
 const inList = (list: readonly string[] | undefined, style: string | undefined) =>
   !!style && !!list?.some((s) => s.toLowerCase() === style.toLowerCase());
@@ -87,8 +89,6 @@ const WHOLE_BRACKETED = /^(?:\[[^\]]*\]|\([^)]*\)|（[^）]*）|［[^］]*］|�
 /** "[door slams]" anywhere, "(laughs)" at a row's start: sound cues inside a spoken row. */
 const SQUARE_CUE = /\s*(?:\[[^\]]*\]|［[^］]*］|【[^】]*】)\s*/g;
 const LEADING_PAREN_CUE = /^\([^)]*\)\s*(?=\S)/;
-/** "MAN:", "OLD WOMAN:", "DR. KIM:" — SDH writes names in capitals (mixed case would take "Look: …" for a name). */
-const LATIN_LABEL = /^(\p{Lu}[\p{Lu}\p{N}.'’-]*(?: [\p{Lu}\p{N}.'’-]+){0,2}):\s+(?=\S)/u;
 /** "(綾)", "（綾）" before Japanese/Chinese speech: the speaker, as TV captions write it. */
 const CJK_LABEL = /^[(（]([^()（）\s]{1,12})[)）]\s*/;
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
@@ -96,71 +96,32 @@ const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hang
 /** How close two starts are to count as one caption (frame jitter of TV captions). */
 const SAME_INSTANT_SEC = 0.01;
 
-export function classifyCues(cues: readonly RawCue[], opts: ClassifyOptions = DEFAULT_CLASSIFY): Classified {
+type Voiced = Omit<Line, 'index'> & { line: number };
+type Skip = (c: RawCue, reason: SkipReason, why: string) => void;
+
+/**
+ * Which subtitle events are dialogue. `heard` (words recognition heard in the same video, when it ran too)
+ * times the split of a dashed two-speaker cue; without it the cue's time is split by text length.
+ */
+export function classifyCues(cues: readonly RawCue[], opts: ClassifyOptions = DEFAULT_CLASSIFY, heard?: readonly Word[]): Classified {
   const skipped: SkippedCue[] = [];
   const decisions: CueDecision[] = [];
-  const voiced: (Omit<Line, 'index'> & { line: number })[] = [];
-  const skip = (c: RawCue, reason: SkipReason, why: string) =>
+  const voiced: Voiced[] = [];
+  const skip: Skip = (c, reason, why) =>
     skipped.push({ line: c.line, start: c.start, end: c.end, reason, why, ...(c.ass?.style ? { style: c.ass.style } : {}) });
 
-  const positionMeansSign = positioningIsRare(cues);
+  const chosen = (c: RawCue) => inList(opts.voiceStyles, c.ass?.style);
+  const songs = songEvents(cues.filter((c) => !inList(opts.skipStyles, c.ass?.style)), chosen);
+  const positionMeansSign = placementMarksSigns(cues, songs);
   for (const c of cues) {
     if (c.comment) { skip(c, 'comment', 'a Comment event (a note to the typesetter)'); continue; }
-    const style = c.ass?.style;
-    if (inList(opts.skipStyles, style)) { skip(c, 'skip-style', 'its style is in --skip-styles'); continue; }
-    const chosen = inList(opts.voiceStyles, style);
-    if (c.ass && !chosen) {
-      const words = styleWords(c.ass.style);
-      if (c.ass.karaoke) { skip(c, 'song', 'karaoke timing tags (\\k)'); continue; }
-      if (/karaoke|^kara/i.test(c.ass.effect)) { skip(c, 'song', 'a karaoke effect'); continue; }
-      if (words.some((w) => SONG_WORD.test(w))) { skip(c, 'song', 'a song style (OP/ED/song/romaji/kara)'); continue; }
-      if (c.ass.drawing) { skip(c, 'sign', 'a drawing (\\p)'); continue; }
-      if (words.some((w) => SIGN_WORD.test(w))) { skip(c, 'sign', 'a sign style'); continue; }
-      if (c.speaker && styleWords(c.speaker).some((w) => SIGN_WORD.test(w))) { skip(c, 'sign', 'the actor field names a sign'); continue; }
-      if (c.ass.moving) { skip(c, 'sign', 'a moving event (\\move)'); continue; }
-      // Typesetters place signs with \pos and leave the actor empty; positioned dialogue names its speaker. In
-      // files that place nearly every row (TV captions converted to ASS), placement says nothing.
-      if (positionMeansSign && c.ass.positioned && !c.speaker) { skip(c, 'sign', 'a positioned event (\\pos) with no speaker'); continue; }
-    }
+    if (inList(opts.skipStyles, c.ass?.style)) { skip(c, 'skip-style', 'its style is in --skip-styles'); continue; }
+    const song = songs.get(c);
+    if (song) { skip(c, 'song', song); continue; }
+    const sign = c.ass && !chosen(c) ? signTrait(c as RawCue & { ass: AssTraits }, positionMeansSign) : undefined;
+    if (sign) { skip(c, 'sign', sign); continue; }
     if (CREDIT.some((re) => re.test(c.text))) { skip(c, 'credit', 'a release credit or advert'); continue; }
-
-    let speaker = c.speaker;
-    const rows: string[] = [];
-    let music = 0;
-    let sound = 0;
-    c.text.split('\n').forEach((raw, r) => {
-      let row = raw.replace(/^[-–—]\s*/, '').trim();
-      if (!chosen && MUSIC_MARK.test(row)) { music++; return; }
-      const cjk = CJK_LABEL.exec(row);
-      if (cjk && CJK.test(cjk[1]) && (row.length > cjk[0].length || r < c.text.split('\n').length - 1)) {
-        if (!speaker) speaker = cjk[1];
-        decisions.push({ line: c.line, action: 'speaker-label', detail: 'a bracketed name before the speech became the speaker' });
-        row = row.slice(cjk[0].length);
-        if (!row) return;
-      }
-      // A leading [happy]/[sad]/[angry]/[calm] is the expressive emotion tag (--emotion-mode tags), not a sound cue.
-      const tag = r === 0 ? EMOTION_TAG.exec(row)?.[0] ?? '' : '';
-      row = row.slice(tag.length);
-      if (!tag && WHOLE_BRACKETED.test(row)) { sound++; return; }
-      const cut = row.replace(SQUARE_CUE, ' ').replace(LEADING_PAREN_CUE, '').trim();
-      if (cut !== row) { sound++; row = cut; }
-      if (tag) row = `${tag.trim()} ${row}`.trim();
-      const latin = r === 0 || rows.length === 0 ? LATIN_LABEL.exec(row) : null;
-      if (latin && !/^\d/.test(row.slice(latin[0].length))) {
-        if (!speaker) speaker = latin[1];
-        decisions.push({ line: c.line, action: 'speaker-label', detail: 'a leading "NAME:" label became the speaker' });
-        row = row.slice(latin[0].length);
-      }
-      if (row) rows.push(row);
-    });
-    if (rows.length === 0) {
-      if (music >= sound) skip(c, 'music', 'music marks (♪) or lyrics');
-      else skip(c, 'sound', 'a sound cue in brackets');
-      continue;
-    }
-    if (music) decisions.push({ line: c.line, action: 'music-removed', detail: `${music} row(s) of music marks or lyrics not voiced` });
-    if (sound) decisions.push({ line: c.line, action: 'sound-removed', detail: `${sound} sound cue(s) in brackets not voiced` });
-    voiced.push({ start: c.start, end: c.end, text: rows.join(' ').replace(/\s+/g, ' '), line: c.line, ...(speaker ? { speaker } : {}) });
+    voiceCue(c, chosen(c), heard, voiced, decisions, skip);
   }
 
   const merged = mergeCaptions(voiced, decisions);
@@ -171,21 +132,136 @@ export function classifyCues(cues: readonly RawCue[], opts: ClassifyOptions = DE
   return { lines, skipped, decisions };
 }
 
+/** Why an ASS event is a sign (a drawing, a sign style or actor, \move, \pos without a speaker), if it is one. */
+function signTrait(c: RawCue & { ass: AssTraits }, positionMeansSign: boolean): string | undefined {
+  if (c.ass.drawing) return 'a drawing (\\p)';
+  if (styleWords(c.ass.style).some((w) => SIGN_WORD.test(w))) return 'a sign style';
+  if (c.speaker && styleWords(c.speaker).some((w) => SIGN_WORD.test(w))) return 'the actor field names a sign';
+  if (c.ass.moving) return 'a moving event (\\move)';
+  // Typesetters place signs with \pos and leave the actor empty; positioned dialogue names its speaker. In
+  // files that place nearly every row and read like captions (TV captions converted to ASS), placement says nothing.
+  if (positionMeansSign && c.ass.positioned && !c.speaker) return 'a positioned event (\\pos) with no speaker';
+  return undefined;
+}
+
+/** One cue's rows made into voiced lines: one, or one per dashed utterance; every change recorded. */
+function voiceCue(c: RawCue, chosen: boolean, heard: readonly Word[] | undefined, voiced: Voiced[], decisions: CueDecision[], skip: Skip): void {
+  let music = 0;
+  let sound = 0;
+  const utterances = dashedUtterances(c.text.split('\n')).map((rows) => {
+    const u = utteranceOf(rows, c, chosen, decisions);
+    music += u.music;
+    sound += u.sound;
+    return u;
+  }).filter((u) => u.text);
+  if (utterances.length === 0) {
+    if (music >= sound) skip(c, 'music', 'music marks (♪) or lyrics');
+    else skip(c, 'sound', 'a sound cue in brackets');
+    return;
+  }
+  if (music) decisions.push({ line: c.line, action: 'music-removed', detail: `${music} row(s) of music marks or lyrics not voiced` });
+  if (sound) decisions.push({ line: c.line, action: 'sound-removed', detail: `${sound} sound cue(s) in brackets not voiced` });
+  if (utterances.length === 1) {
+    const speaker = c.speaker ?? utterances[0].label;
+    voiced.push({ start: c.start, end: c.end, text: utterances[0].text, line: c.line, ...(speaker ? { speaker } : {}) });
+    return;
+  }
+  const texts = utterances.map((u) => u.text);
+  const byWords = heard ? splitByWords(c.start, c.end, texts, heard) : undefined;
+  const bounds = byWords ?? splitByTextLength(c.start, c.end, texts);
+  const speakers = utteranceSpeakers(utterances.map((u) => u.label), c.speaker);
+  const edges = [c.start, ...bounds, c.end];
+  utterances.forEach((u, i) => {
+    const speaker = speakers[i];
+    voiced.push({ start: edges[i], end: edges[i + 1], text: u.text, line: c.line, ...(speaker ? { speaker } : {}) });
+  });
+  decisions.push({
+    line: c.line, action: 'split',
+    detail: `${utterances.length} dashed utterances in one cue: ${utterances.length} lines, ${new Set(speakers.map((s) => s ?? '')).size} speakers, timed by ${byWords ? 'the words recognition heard' : 'text length'}`,
+  });
+}
+
+/** One speaker's rows: music and sound cues cut, a leading label read (its name returned, not voiced). */
+function utteranceOf(rows: readonly string[], c: RawCue, chosen: boolean, decisions: CueDecision[]): { text: string; label?: string; music: number; sound: number } {
+  const out: string[] = [];
+  let label: string | undefined;
+  let music = 0;
+  let sound = 0;
+  rows.forEach((raw, r) => {
+    let row = undash(raw);
+    if (!chosen && MUSIC_MARK.test(row)) { music++; return; }
+    const cjk = CJK_LABEL.exec(row);
+    if (cjk && CJK.test(cjk[1]) && (row.length > cjk[0].length || r < rows.length - 1)) {
+      label ??= cjk[1];
+      decisions.push({ line: c.line, action: 'speaker-label', detail: 'a bracketed name before the speech became the speaker' });
+      row = row.slice(cjk[0].length);
+      if (!row) return;
+    }
+    // A leading [happy]/[sad]/[angry]/[calm] is the expressive emotion tag (--emotion-mode tags), not a sound cue.
+    const tag = r === 0 ? EMOTION_TAG.exec(row)?.[0] ?? '' : '';
+    row = row.slice(tag.length);
+    if (!tag && WHOLE_BRACKETED.test(row)) { sound++; return; }
+    const cut = row.replace(SQUARE_CUE, ' ').replace(LEADING_PAREN_CUE, '').trim();
+    if (cut !== row) { sound++; row = cut; }
+    if (tag) row = `${tag.trim()} ${row}`.trim();
+    const verdict = r === 0 || out.length === 0 ? leadingLabel(row) : undefined;
+    if (verdict && 'speaker' in verdict) {
+      label ??= verdict.speaker;
+      decisions.push({ line: c.line, action: 'speaker-label', detail: verdict.how === 'capitals' ? 'a leading "NAME:" label became the speaker' : 'a leading "Name:" label (a name in mixed case) became the speaker' });
+      row = verdict.rest;
+    } else if (verdict) {
+      decisions.push({ line: c.line, action: 'label-kept', detail: `a leading "Word:" was kept as speech: ${verdict.rejected}` });
+    }
+    if (row) out.push(row);
+  });
+  return { text: out.join(' ').replace(/\s+/g, ' ').trim(), ...(label ? { label } : {}), music, sound };
+}
+
 /**
- * Whether \pos marks signs in this file: true when at most half of the events that could be dialogue (not
- * comments, karaoke, song or sign styles, drawings, moving events) are positioned.
+ * Whether \pos marks signs in this file: yes when at most half of the events that could be dialogue are
+ * positioned, and also when most are but the file does not read like captions (a karaoke or typesetting
+ * heavy file). Only caption-like files (one or two rows at a time, full sentences) place every row.
  */
-function positioningIsRare(cues: readonly RawCue[]): boolean {
-  const candidates = cues.filter((c) => c.ass && !c.comment && !c.ass.karaoke && !c.ass.drawing && !c.ass.moving
-    && !styleWords(c.ass.style).some((w) => SONG_WORD.test(w) || SIGN_WORD.test(w)));
-  return candidates.filter((c) => c.ass!.positioned).length <= candidates.length / 2;
+function placementMarksSigns(cues: readonly RawCue[], songs: ReadonlyMap<RawCue, string>): boolean {
+  const candidates = cues.filter((c) => c.ass && !c.comment && !songs.has(c) && !c.ass.drawing && !c.ass.moving
+    && !styleWords(c.ass.style).some((w) => SIGN_WORD.test(w)));
+  const positioningIsRare = candidates.filter((c) => c.ass!.positioned).length <= candidates.length / 2;
+  return positioningIsRare || !looksLikeCaptions(candidates);
+}
+
+/** How many rows a caption shows at once, at most, for a file to read as captions. */
+const CAPTION_ROWS = 2;
+/** Characters (without spaces) a full sentence has at least; short replies ("うん") are allowed among them. */
+const SENTENCE_CHARS = 4;
+
+/** One or two rows on screen at a time (nearly always), mostly full sentences: captions, not effects. */
+export function looksLikeCaptions(cues: readonly RawCue[]): boolean {
+  if (cues.length === 0) return true;
+  const starts = cues.map((c) => c.start).sort((a, b) => a - b);
+  const ends = cues.map((c) => c.end).sort((a, b) => a - b);
+  const onScreen = (t: number) => countAtMost(starts, t) - countAtMost(ends, t);
+  const crowded = cues.filter((c) => onScreen(c.start) > CAPTION_ROWS).length;
+  const sentences = cues.filter((c) => Array.from(c.text.replace(/\s+/g, '')).length >= SENTENCE_CHARS).length;
+  return crowded <= cues.length * 0.1 && sentences >= cues.length / 2;
+}
+
+/** How many of the sorted values are ≤ x. */
+function countAtMost(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
  * The rows of one caption that arrive as separate events at the same instant (TV captions, stacked ASS
  * lines) are one line: one speaker says them in one breath. A row without a speaker joins one that has one.
  */
-function mergeCaptions<T extends Omit<Line, 'index'> & { line: number }>(cues: T[], decisions: CueDecision[]): T[] {
+function mergeCaptions<T extends Voiced>(cues: T[], decisions: CueDecision[]): T[] {
   const out: T[] = [];
   for (const c of cues) {
     const same = out.find((o) => Math.abs(o.start - c.start) < SAME_INSTANT_SEC && (o.speaker === c.speaker || !o.speaker || !c.speaker));

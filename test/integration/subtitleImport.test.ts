@@ -4,7 +4,9 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DubJobResult } from '../../lib/job.js';
 import { shortClip, writeSrt } from '../fixtures/media.js';
-import { jobInput, startJob, tempDir } from '../support/jobs.js';
+import { jobInput, startJob, tempDir, testClient } from '../support/jobs.js';
+import type { StreamDubResult } from '../../workflows/streamDub.js';
+import { karaokeRelease } from '../fixtures/releaseSubtitles.js';
 import { probe, soundRegions } from '../support/media.js';
 import { run } from '../../engines/run.js';
 import { withWorker } from '../support/workers.js';
@@ -128,6 +130,28 @@ describe('subtitle import and identity translation (real dev server and worker)'
     expect(report.subtitles.skipped.filter((k: { reason: string }) => k.reason === 'song')[0]).toMatchObject({ line: 13, style: 'OP-Romaji' });
   }, 180_000);
 
+  it('a release’s karaoke effects (300+ per-syllable events) are not voiced; its dashed two-speaker row is two lines in two voices; report.html lists the skips', async () => {
+    const clip = await shortClip();
+    const dir = await tempDir('release-kara');
+    const [a, b] = clip.script;
+    const fx = karaokeRelease({ start: a.start, end: b.end, text: `- ${a.text}\\N- ${b.text}` });
+    const file = path.join(dir, 'ep01.ass');
+    await writeFile(file, fx.ass);
+    const result: DubJobResult = await (await startJob(jobInput(clip.video, queues, path.join(dir, 'out'), { subs: file, translate: false }), queues)).result();
+    expect(result.lines).toBe(2);
+    const transcript = JSON.parse(await readFile(path.join(result.outputDir, 'transcript.json'), 'utf8'));
+    expect(transcript.lines.map((l: { text: string }) => l.text)).toEqual([a.text, b.text]);
+    expect(transcript.lines[0].end).toBe(transcript.lines[1].start);
+    const voices = JSON.parse(await readFile(path.join(result.outputDir, 'voices', 'voices.json'), 'utf8'));
+    expect(voices.speakers).toHaveLength(2);
+    expect(new Set(voices.speakers.map((v: object) => JSON.stringify({ ...v, speaker: undefined }))).size).toBe(2);
+    const report = JSON.parse(await readFile(path.join(result.outputDir, 'report.json'), 'utf8'));
+    expect(report.subtitles.skippedByReason).toEqual({ song: fx.songEvents, comment: fx.commentEvents - 1 });
+    const html = await readFile(path.join(result.outputDir, 'report.html'), 'utf8');
+    expect(html).toContain(`<th>songs (karaoke, OP/ED, lyrics)</th><td>${fx.songEvents}</td>`);
+    expect(html.match(/<tr><td>\d+<\/td><td>\d+:\d\d\.\d\d–\d+:\d\d\.\d\d<\/td><td>(song|comment)<\/td>/g)).toHaveLength(fx.songEvents + fx.commentEvents - 1);
+  }, 180_000);
+
   it('English subtitles on a non-English video (--src ja --tgt en, ep.en.srt) are the dub script: no translation, spoken as written, the original kept as the second audio track', async () => {
     const clip = await shortClip();
     const dir = await tempDir('intarget');
@@ -235,6 +259,36 @@ describe('tracks inside the input (real dev server and worker)', () => {
     expect((await soundRegions(mkv, 1)).length).toBeGreaterThanOrEqual(2);
   }, 180_000);
 
+  it('streaming with --subs embedded and --audio-track eng completes: chunks voice the ASS track’s lines (not its karaoke) over the chosen audio, not the noise track', async () => {
+    const dir = await tempDir('embedded-stream');
+    const { video, lines } = await releaseMkv(dir);
+    const client = await testClient();
+    const handle = await client.workflow.start('streamDub', {
+      taskQueue: queues.workflows, workflowId: `embedded-stream-${Math.random().toString(36).slice(2, 8)}`,
+      args: [jobInput(video, queues, path.join(dir, 'out'), { subs: 'embedded', audioTrack: 'eng', translate: false, stream: { enabled: true, chunkSeconds: 2, concurrency: 2 } })],
+    });
+    const result: StreamDubResult = await handle.result();
+    expect(result.failed).toBe(0);
+    expect(result.chunks).toBeGreaterThanOrEqual(2); // every chunk reads the one extracted track
+    const manifest = JSON.parse(await readFile(path.join(result.outputDir, result.manifest), 'utf8'));
+    expect(manifest.chunks.reduce((n: number, c: { lines: number }) => n + c.lines, 0)).toBe(2);
+    const heard: [string, string][] = [];
+    for (const c of manifest.chunks) {
+      const t = JSON.parse(await readFile(path.join(result.outputDir, 'chunks', `chunk_${String(c.index).padStart(3, '0')}`, 'transcript.json'), 'utf8'));
+      expect(t.source).toBe('subtitles:source.embedded-1.ass');
+      heard.push(...t.lines.map((l: { speaker: string; text: string }) => [l.speaker, l.text] as [string, string]));
+    }
+    expect(heard).toEqual([['Aya', lines[0]], ['Ken', lines[1]]]);
+    // The original track kept beside the dub is the chosen one (speech after a half-second lead), not the steady
+    // noise of track 0 (sound from the first instant).
+    const kept = await soundRegions(path.join(result.outputDir, result.final!), 1);
+    const [speech, noise] = [await soundRegions(video, 1), await soundRegions(video, 0)];
+    expect(noise[0].start).toBeLessThan(0.05);
+    expect(speech[0].start).toBeGreaterThan(0.3);
+    expect(kept[0].start).toBeCloseTo(speech[0].start, 1);
+    expect(kept[0].end).toBeCloseTo(speech[0].end, 1);
+  }, 240_000);
+
   it('errors name the track: no such subtitle track, no such audio track (by number or language); nothing written', async () => {
     const dir = await tempDir('embedded-pick');
     const { video } = await releaseMkv(dir);
@@ -247,8 +301,6 @@ describe('tracks inside the input (real dev server and worker)', () => {
     expect(noAudio.message).toMatch(/--audio-track 7: release\.mkv has no audio track 7 \(audio tracks, counted from 0: 0: aac; 1: aac eng default\)/);
     const noLang = await bad({ subs: 'embedded', audioTrack: 'fr' });
     expect(noLang.message).toMatch(/--audio-track fr: release\.mkv has no audio track in that language/);
-    const streamed = await bad({ subs: 'embedded', stream: { enabled: true } });
-    expect(streamed).toMatchObject({ type: 'InvalidConfig', message: expect.stringMatching(/--stream reads .* subtitles from a file only; give --subs a file/) });
     expect(await readdir(path.join(dir, 'out')).catch(() => [])).toEqual([]);
   }, 120_000);
 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import { chooseAudioStream } from '../../activities/media.js';
 import { pickSubtitleStream, subsSource, subtitleLanguage } from '../../activities/subtitleSource.js';
 import type { SubtitleStream } from '../../lib/job.js';
+import { cutAudioArgv, cutVideoArgv } from '../../engines/ffmpegStream.js';
 
 const audios = [
   { codec_type: 'audio', codec_name: 'aac', tags: { language: 'und' } },
@@ -30,6 +31,18 @@ describe('the audio track to dub', () => {
     } catch (e) {
       expect(e).toMatchObject({ type: 'InvalidMedia', nonRetryable: true });
     }
+  });
+});
+
+describe('a streaming chunk is cut from the chosen audio track', () => {
+  it('maps the n-th audio stream in the copy and re-encode cuts and the audio cut; the first by default; a non-number is refused', () => {
+    const maps = (argv: string[]) => argv.flatMap((a, i) => (argv[i - 1] === '-map' ? [a] : []));
+    expect(maps(cutVideoArgv('in.mkv', 0, 5, undefined, 'out.mp4', 1))).toEqual(['0:v:0', '1:a:1']);
+    expect(maps(cutVideoArgv('in.mkv', 0, 5, false, 'out.mp4', 2))).toEqual(['0:v:0', '0:a:2']);
+    expect(maps(cutAudioArgv('in.mkv', 0, 5, 16000, 1, 'out.wav', 1))).toEqual(['0:a:1']);
+    expect(maps(cutAudioArgv('in.mkv', 0, 5, 16000, 1, 'out.wav'))).toEqual(['0:a:0']);
+    expect(cutVideoArgv('in.mkv', 0, 5, false, 'out.mp4', 1).at(-1)).toBe('out.mp4');
+    for (const bad of [-1, 1.5, 100, NaN]) expect(() => cutAudioArgv('in.mkv', 0, 5, 16000, 1, 'o.wav', bad)).toThrow(/not a track number/);
   });
 });
 
