@@ -5,7 +5,7 @@
 // No single trait decides: a trait that alone says "song" (\k tags, a karaoke Effect, a song style) does; the
 // weaker ones (placed or animated, above layer 0, a syllable fragment, part of a burst, under a song line, a lyric
 // language tag in the style) decide together. Pure: the workflow bundle may import it.
-import type { AssTraits, RawCue } from './subtitleEvents.js';
+import type { AssTraits, RawCue } from './rawCue.js';
 
 /** A trait and whether it decides alone. */
 export interface SongTrait {

@@ -3,33 +3,11 @@
 // speaker labels; releases carry credits and adverts. Only dialogue is voiced; every other decision is kept
 // (line number, time, reason) for subtitles.json and report.json. Pure: the workflow bundle may import it.
 import type { Line, Word } from './job.js';
+import type { AssTraits, RawCue } from './rawCue.js';
 import { songEvents, styleWords } from './songEvents.js';
 import { dashedUtterances, leadingLabel, splitByTextLength, splitByWords, undash, utteranceSpeakers } from './speakerRows.js';
 
-/** What the ASS event says about itself (formats/subtitles.ts reads it; classification below decides on it). */
-export interface AssTraits {
-  style: string;
-  effect: string;
-  karaoke: boolean;
-  drawing: boolean;
-  positioned: boolean;
-  moving: boolean;
-  /** \t, \fad, \fade, \frx/\fry, \fscx/\fscy: animated or transformed, as effects are. */
-  animated?: boolean;
-  layer?: number;
-}
-
-/** One cue as the file has it (rows joined by \n, markup removed), before classification. */
-export interface RawCue {
-  start: number;
-  end: number;
-  text: string;
-  speaker?: string;
-  /** 1-based line of the file where the cue (its timing line, its ASS event) is. */
-  line: number;
-  comment?: boolean;
-  ass?: AssTraits;
-}
+export type { AssTraits, RawCue } from './rawCue.js';
 
 export interface ClassifyOptions {
   /** ASS styles voiced whatever they look like (case-insensitive), e.g. an OP style to dub the song too. */
