@@ -315,11 +315,12 @@ def main():
 
     # Dub speech belongs to the line whose slot it is in: a dub line starts at its source line's start and may
     # run on into the gap after it.
-    owner = np.full(total, -1)
+    slot = np.full(total, -1)
     for f in range(total):
-        if speech[f] and lines:
+        if lines:
             started_lines = [l for l in lines if l["start"] <= frame_t(f) + 0.15]
-            owner[f] = (started_lines[-1] if started_lines else lines[0])["index"]
+            slot[f] = (started_lines[-1] if started_lines else lines[0])["index"]
+    owner = np.where(speech, slot, -1)
 
     edits = {}  # frame -> [(track, state)]
     report_shots = []
@@ -372,8 +373,8 @@ def main():
                 if want != states[f]:
                     edits.setdefault(f, []).append((t, exemplars[want]))
                     changed.add(f)
-                    if owner[f] in mine:
-                        retimed.add(int(owner[f]))
+                    if slot[f] in mine:
+                        retimed.add(int(slot[f]))
         report_shots.append({
             "index": si,
             "start": round(shot["start"] / fps, 3), "end": round(shot["end"] / fps, 3), "frames": shot["end"] - shot["start"],
