@@ -100,6 +100,9 @@ describe('anime mouth-flap lip-sync (animeface on Debian renpy-thequestion sprit
     expect(still.stdout.trim()).toBe('1280,360');
     const jobReport = JSON.parse(await readFile(path.join(result.outputDir, 'report.json'), 'utf8'));
     expect(jobReport.lipsync).toMatchObject({ status: 'done', still: 'lipsync/still.png', shots: result.lipsync.shots });
+    const html = await readFile(path.join(result.outputDir, 'report.html'), 'utf8');
+    expect(html).toMatch(/<h2>Lip-sync \(animeflap\)<\/h2>/);
+    expect(html).toMatch(/<img alt="a frame before and after lip-sync" src="data:image\/png;base64,/);
 
     const { stdout } = await execa(DEFAULT_ENGINE_PYTHON, [path.join(PROJECT_ROOT, 'scripts', 'measure_mouths.py'),
       '--truth', clip.truth, '--source', clip.video, '--result', path.join(result.outputDir, result.outputs.lipsync!),
