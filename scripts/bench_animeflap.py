@@ -5,13 +5,14 @@
 Input, made here: the whole Japanese dialogue of test/fixtures/ja/ (46 s, Kokoro) animated with the
 renpy-thequestion sprites by scripts/make_anime_clip.py (640x360, two faces, a cut at the middle), dubbed with
 espeak-ng's English of each line placed at the line's start. Runs the engine once as the plugin does (one process)
-and prints its analysis / total seconds, the detector's share, and seconds per minute of video, with the machine
-(cores, load average before and after). --doc appends the row to docs/PERFORMANCE.md.
+and prints its analysis / total seconds, the detector's share, and wall and CPU seconds per minute of video, with
+the machine (cores, load average before and after). --doc appends the row to docs/PERFORMANCE.md.
 """
 import argparse
 import datetime
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -20,8 +21,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPRITES = "/usr/share/games/renpy/the_question/game/images"
 WHO = {"Misaki": 1, "Kenta": 0}
-HEADER = ("| when | machine | input | face detection | analysis | total | per minute of video | frames changed |\n"
-          "| --- | --- | --- | --- | --- | --- | --- | --- |")
+HEADER = ("| when | machine | input | face detection | analysis | total | wall per minute of video | CPU per minute of video | frames changed |\n"
+          "| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 
 
 def main():
@@ -50,16 +51,20 @@ def main():
         json.dump({"face": "clip.mp4", "voice": "dub.wav", "lines": [{"index": i, "start": l["start"], "end": l["end"]} for i, l in enumerate(lines)],
                    "outfile": "out.mp4", "report": "report.json", "still": "still.png", "box": None, "resizeFactor": 1}, open(j("plan.json"), "w"))
         load_before = os.getloadavg()[0]
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.time()
         subprocess.run([sys.executable, os.path.join(ROOT, "engines", "lipsync", "animeflap.py"), "plan.json"], cwd=work, check=True,
                        stderr=subprocess.DEVNULL)
         wall = time.time() - started
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # CPU time of the engine and its ffmpegs: what the run costs on an idle machine, whatever the load now.
+        cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
         load_after = os.getloadavg()[0]
         report = json.load(open(j("report.json")))
     per_min = wall / (a.seconds / 60)
     row = (f"| {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC | {os.cpu_count()} cores, load {load_before:.1f} → {load_after:.1f} | "
            f"{a.seconds:g} s, 640x360 @ {a.fps} fps, {len(report['shots'])} shots | {report['detections']} detections, "
-           f"{report['detectionSeconds']:.1f} s | {report['seconds']['analysis']:.1f} s | {wall:.1f} s | **{per_min:.0f} s** | {report['framesChanged']} |")
+           f"{report['detectionSeconds']:.1f} s | {report['seconds']['analysis']:.1f} s | {wall:.1f} s | **{per_min:.0f} s** | {cpu / (a.seconds / 60):.0f} s | {report['framesChanged']} |")
     print(row)
     if a.doc:
         with open(os.path.join(ROOT, "docs", "PERFORMANCE.md"), "a") as fh:
