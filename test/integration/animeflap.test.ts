@@ -118,6 +118,17 @@ describe('anime mouth-flap lip-sync (animeface on Debian renpy-thequestion sprit
     expect(measured.psnrOutsideMouths).toBeGreaterThanOrEqual(45);
   }, 600_000);
 
+  it('--lipsync-face bbox searches only the box: only the faces inside it are found and re-timed', async () => {
+    // The right half: Misaki (green) in the first shot, Kenta (blue) after the cut.
+    const result: DubJobResult = await (await dub(ok, { engine: 'animeflap', face: 'bbox', box: [320, 0, 640, 360] }, clip)).result();
+    expect(result.lipsync.status).toBe('done');
+    const report = JSON.parse(await readFile(path.join(result.outputDir, 'lipsync', 'report.json'), 'utf8')) as FlapReport;
+    expect(report.shots.map((s) => s.faces.length)).toEqual([1, 1]);
+    for (const face of report.shots.flatMap((s) => s.faces)) expect(face.box[0]).toBeGreaterThanOrEqual(320);
+    expect(report.shots[0].linesRetimed).toContain(0);
+    expect(report.shots[1].linesRetimed).toContain(1);
+  }, 600_000);
+
   it('without animeface the stage is skipped and says why; strict mode fails the job, typed and non-retryable', async () => {
     const tone = await toneClip();
     const soft: DubJobResult = await (await dub(missing, { engine: 'animeflap' }, tone, 'en', 'es')).result();
