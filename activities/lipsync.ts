@@ -86,17 +86,17 @@ export async function lipsync(prep: PreparedJob, mixRel: string, outputsIn: DubO
     pads: opts.pads, resizeFactor: opts.resizeFactor, nosmooth: opts.nosmooth,
     timeoutMs: opts.timeoutSec * 1000, recordTo: commandLog(job),
   };
-  let details: LipsyncDetails | void;
   try {
-    details = await plugin.run(settings, request);
+    const details: LipsyncDetails | void = await plugin.run(settings, request);
     const rendered = path.join(workDir, request.outfile);
     if (!(await stat(rendered).then((s) => s.size > 0, () => false))) throw new Error(`it exited without writing ${request.outfile}`);
     await run(muxMp4Argv(trackInfo(prep, outputs, mixRel, rendered), tmpOf(out)), { timeoutMs: 60 * 60_000, recordTo: commandLog(job) });
+    // A plugin's unreadable account is its failure like any other (skipped, or the job fails in strict mode).
+    if (details) await keepDetails(job, workDir, details, hash);
   } catch (err) {
     if (err instanceof CancelledFailure) throw err;
     return skipOrFail((err as Error).message, false);
   }
-  if (details) await keepDetails(job, workDir, details, hash);
   await commit(job, tmpOf(out), out, hash);
   return done();
 }
