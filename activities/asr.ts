@@ -16,7 +16,7 @@ import { run } from '../engines/run.js';
 import { importWarnings, loadSubtitles, readSubtitleLines, subsSource } from './subtitleSource.js';
 import { storeLines } from './lineSets.js';
 
-const TRANSCRIPT = 'transcript.json';
+export const TRANSCRIPT = 'transcript.json';
 /** Context kept around each utterance so the recognizer hears its onset and release. */
 const PAD_SEC = 0.15;
 

@@ -1,21 +1,23 @@
 // The lip-sync stage: the chosen plugin renders the face video against the final mix, then the result is
 // muxed with every audio track and the subtitles into <stem>.lipsync.mp4. Without strict mode a missing or
 // failing plugin only skips this stage (the normal dub stands) and says why.
-import { mkdir, rm, stat, symlink } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CancelledFailure } from '@temporalio/common';
 import { loadSettings } from '../config/load.js';
 import type { JobOptions } from '../config/schema.js';
 import { muxMp4Argv } from '../engines/ffmpeg.js';
 import { ErrorType, failure } from '../lib/errors.js';
-import type { DubOutputs, LipsyncOutcome, MediaInfo, PreparedJob } from '../lib/job.js';
+import type { DubOutputs, LipsyncOutcome, LipsyncShot, MediaInfo, PreparedJob } from '../lib/job.js';
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf } from '../storage/artifacts.js';
 import { outputHashesOf } from '../storage/artifactStore.js';
 import { run } from '../engines/run.js';
 import { trackInfo } from './mux.js';
+import { DUB_VOICE_WAV } from './mix.js';
+import { readTranscript, TRANSCRIPT } from './asr.js';
 import { fileStem } from '../storage/jobFolder.js';
 import { dubLanguage } from '../lib/languages.js';
-import type { LipsyncRequest } from '../engines/lipsync/plugin.js';
+import type { LipsyncDetails, LipsyncRequest } from '../engines/lipsync/plugin.js';
 import { lipsyncPlugin, lipsyncPluginNames } from '../engines/lipsync/registry.js';
 
 /** The face box in Wav2Lip's order (after --resize_factor), or undefined to let the plugin detect faces. */
@@ -33,6 +35,11 @@ export function faceBox(opts: JobOptions['lipsync'], video: MediaInfo['video']):
   }
   return undefined;
 }
+
+/** Where a plugin's account of its work is kept: per shot what it did, and a changed frame beside the original. */
+export const LIPSYNC_DIR = 'lipsync';
+export const LIPSYNC_REPORT = 'lipsync/report.json';
+export const LIPSYNC_STILL = 'lipsync/still.png';
 
 export async function lipsync(prep: PreparedJob, mixRel: string, outputsIn: DubOutputs): Promise<LipsyncOutcome> {
   // Only the outputs' names count (hashes from a workflow that passed muxOutputs' result on as it was are not inputs).
@@ -58,30 +65,62 @@ export async function lipsync(prep: PreparedJob, mixRel: string, outputsIn: DubO
   const mix = await stat(inJob(job, mixRel));
   const hash = hashOf('lipsync', plugin.name, availability.detail, opts, box, mix.size, mix.mtimeMs, media.path, outputs);
   // The made file's SHA-256 and size travel to the job's result (the client checks its download against them).
-  const done = async (): Promise<LipsyncOutcome> => ({ status: 'done', plugin: plugin.name, output: rel, hashes: await outputHashesOf((r) => inJob(job, r), [rel]) });
+  const done = async (): Promise<LipsyncOutcome> => ({ status: 'done', plugin: plugin.name, output: rel, ...(await keptDetails(job, hash)), hashes: await outputHashesOf((r) => inJob(job, r), [rel]) });
   if (await isFresh(job, out, hash)) return done();
 
   // Plain relative names inside the work dir: Wav2Lip builds shell commands from these paths.
   const workDir = inJob(job, 'tmp/lipsync');
   await rm(workDir, { recursive: true, force: true });
+  await rm(inJob(job, LIPSYNC_DIR), { recursive: true, force: true });
   await mkdir(path.join(workDir, 'temp'), { recursive: true });
   const faceName = `face${path.extname(media.path).toLowerCase() || '.mp4'}`;
   await symlink(media.path, path.join(workDir, faceName));
   await symlink(inJob(job, mixRel), path.join(workDir, 'audio.wav'));
+  await symlink(inJob(job, DUB_VOICE_WAV), path.join(workDir, 'voice.wav'));
+  // The source lines' times: a plugin that re-times mouths finds each line's speaker from them (none: nothing to re-time).
+  const transcript = await readTranscript(inJob(job, TRANSCRIPT)).catch(() => []);
+  const sourceLines = transcript.map((l) => ({ index: l.index, start: l.start, end: l.end }));
+  await writeFile(path.join(workDir, 'lines.json'), JSON.stringify(sourceLines));
   const request: LipsyncRequest = {
-    workDir, face: faceName, audio: 'audio.wav', outfile: 'result_voice.mp4', box,
+    workDir, face: faceName, audio: 'audio.wav', voice: 'voice.wav', lines: 'lines.json', outfile: 'result_voice.mp4', box,
     pads: opts.pads, resizeFactor: opts.resizeFactor, nosmooth: opts.nosmooth,
     timeoutMs: opts.timeoutSec * 1000, recordTo: commandLog(job),
   };
   try {
-    await plugin.run(settings, request);
+    const details: LipsyncDetails | void = await plugin.run(settings, request);
     const rendered = path.join(workDir, request.outfile);
     if (!(await stat(rendered).then((s) => s.size > 0, () => false))) throw new Error(`it exited without writing ${request.outfile}`);
     await run(muxMp4Argv(trackInfo(prep, outputs, mixRel, rendered), tmpOf(out)), { timeoutMs: 60 * 60_000, recordTo: commandLog(job) });
+    // A plugin's unreadable account is its failure like any other (skipped, or the job fails in strict mode).
+    if (details) await keepDetails(job, workDir, details, hash);
   } catch (err) {
     if (err instanceof CancelledFailure) throw err;
     return skipOrFail((err as Error).message, false);
   }
   await commit(job, tmpOf(out), out, hash);
   return done();
+}
+
+/** The kept account of this very render (a stale one from another plugin or option set is not it). */
+async function keptDetails(job: PreparedJob['job'], hash: string): Promise<Pick<LipsyncOutcome, 'details' | 'still' | 'shots'>> {
+  if (!(await isFresh(job, inJob(job, LIPSYNC_REPORT), hash))) return {};
+  const report = JSON.parse(await readFile(inJob(job, LIPSYNC_REPORT), 'utf8')) as { still?: string | null; shots?: Array<Record<string, unknown>> };
+  const shots: LipsyncShot[] | undefined = report.shots?.map((s) => ({
+    start: Number(s.start), end: Number(s.end), faces: Array.isArray(s.faces) ? s.faces.length : 0,
+    linesRetimed: Array.isArray(s.linesRetimed) ? s.linesRetimed.map(Number) : [], framesChanged: Number(s.framesChanged) || 0,
+  }));
+  return { details: LIPSYNC_REPORT, ...(report.still ? { still: LIPSYNC_STILL } : {}), ...(shots ? { shots } : {}) };
+}
+
+/** The plugin's account of its work, kept beside the output (tmp/ is for the plugin's scratch files). */
+async function keepDetails(job: PreparedJob['job'], workDir: string, details: LipsyncDetails, hash: string): Promise<void> {
+  await mkdir(inJob(job, LIPSYNC_DIR), { recursive: true });
+  const report = JSON.parse(await readFile(path.join(workDir, details.report), 'utf8')) as { still?: string | null };
+  if (details.still) {
+    await copyFile(path.join(workDir, details.still), tmpOf(inJob(job, LIPSYNC_STILL)));
+    await commit(job, tmpOf(inJob(job, LIPSYNC_STILL)), inJob(job, LIPSYNC_STILL), hash);
+  }
+  report.still = details.still ? LIPSYNC_STILL : null;
+  await writeFile(tmpOf(inJob(job, LIPSYNC_REPORT)), JSON.stringify(report, null, 2));
+  await commit(job, tmpOf(inJob(job, LIPSYNC_REPORT)), inJob(job, LIPSYNC_REPORT), hash);
 }

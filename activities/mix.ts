@@ -25,13 +25,16 @@ const FRAME_BYTES = CHANNELS * 2;
  * Writes each clip at its start sample, clamped to its slot end so nothing can spill into the next line.
  * One clip in memory at a time: a 24-minute episode costs a few MB, not the whole track.
  */
+/** The dub's voices alone on the output timeline (no background): what lip-sync follows. */
+export const DUB_VOICE_WAV = 'audio/dub.48k.wav';
+
 export async function assembleDub(prep: PreparedJob, fittedIn: Lines<FittedLine>): Promise<string> {
   let fitted = await linesOf(prep.job, fittedIn);
   const { job, media } = prep;
   let durationSec = media.durationSec;
   // --fit-video auto: the slowed spans are planned here (timemap.json), and the lines placed in output time.
   if (fitVideoOn(prep.options)) ({ lines: fitted, durationSec } = await planFitVideo(prep, fitted));
-  const rel = 'audio/dub.48k.wav';
+  const rel = DUB_VOICE_WAV;
   const out = inJob(job, rel);
   const hash = hashOf('assemble', fitted, durationSec);
   if (await isFresh(job, out, hash)) return rel;

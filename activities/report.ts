@@ -137,8 +137,11 @@ export async function writeReport(
   await rename(tmpOf(pngAbs), pngAbs);
   const backgroundText = !background ? undefined
     : background.kind === 'separated' ? `${background.engine} (${background.path})` : `original ducked ${background.duckDb} dB (${background.reason})`;
+  const still = lipsync.still ? await readFile(inJob(prep.job, lipsync.still)).then((b) => b.toString('base64'), () => undefined) : undefined;
+  const lipsyncPage = lipsync.status === 'done' && lipsync.shots ? { plugin: lipsync.plugin ?? '', shots: lipsync.shots, ...(still ? { stillPngBase64: still } : {}) } : undefined;
   const html = reportHtml({
-    job: prep.job.name, input: prep.media.path, durationSec, ...(fitVideo ? { fitVideo } : {}), languages: report.languages, engines, background: backgroundText, summary: qaSum, lines: qa,
+    job: prep.job.name, input: prep.media.path, durationSec, ...(fitVideo ? { fitVideo } : {}), ...(lipsyncPage ? { lipsync: lipsyncPage } : {}),
+    languages: report.languages, engines, background: backgroundText, summary: qaSum, lines: qa,
     ...(subtitles ? { subtitles: subtitles as SubtitlesSummary } : {}),
   }, png.toString('base64'));
   await writeAtomic(prep.job, inJob(prep.job, REPORT_HTML), html);

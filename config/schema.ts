@@ -48,7 +48,7 @@ const boxSchema = z.preprocess(
  * The lip-sync plugins, named once: the schema, the CLI's --lipsync choices and the registry
  * (engines/lipsync/registry.ts, which must have an entry for each) all read this list.
  */
-export const LIPSYNC_PLUGIN_NAMES = ['wav2lip'] as const;
+export const LIPSYNC_PLUGIN_NAMES = ['wav2lip', 'animeflap'] as const;
 export type LipsyncPluginName = (typeof LIPSYNC_PLUGIN_NAMES)[number];
 
 /** Lip-sync (off by default): which plugin, how strict, and how it finds the face. */

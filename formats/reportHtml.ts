@@ -3,6 +3,7 @@ import type { QaLine, QaSummary } from '../lib/qaReport.js';
 import { SLOT_TOLERANCE } from '../lib/qaReport.js';
 import type { CueDecision, SkippedCue } from '../lib/subtitleEvents.js';
 import { TIMELINE_COLORS, TIMELINE_LAYOUT } from './timelinePng.js';
+import type { LipsyncShot } from '../lib/job.js';
 
 /** What subtitles.json says about imported subtitles (report.json repeats it), as far as the page shows it. */
 export interface SubtitlesSummary {
@@ -27,6 +28,8 @@ export interface ReportPage {
   /** --subs: the events not voiced, by reason and one by one. */
   subtitles?: SubtitlesSummary;
   fitVideo?: { sourceDurationSec: number; durationSec: number; spans: { srcStart: number; srcEnd: number; outStart: number; outEnd: number; factor: number; addedSec: number; lines: number[] }[] };
+  /** A lip-sync plugin's account: per shot what it did, and a changed frame beside its original (PNG, base64). */
+  lipsync?: { plugin: string; shots: LipsyncShot[]; stillPngBase64?: string };
 }
 
 export function escapeHtml(s: unknown): string {
@@ -73,6 +76,7 @@ img{max-width:100%;border:1px solid #ddd}
 <table>${summaryRows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>
 ${fitVideoHtml(page.fitVideo)}
 ${subtitlesHtml(page.subtitles)}
+${lipsyncHtml(page.lipsync)}
 <h2>Timeline</h2>
 <p>${legend(TIMELINE_COLORS.source, 'source lines')}${legend(TIMELINE_COLORS.dub, 'dub lines')}${legend(TIMELINE_COLORS.problem, 'dub lines to check')}${legend(TIMELINE_COLORS.momentary, 'momentary loudness')}${legend(TIMELINE_COLORS.shortTerm, 'short-term loudness')}${legend(TIMELINE_COLORS.target, 'target')}${page.fitVideo?.spans.length ? legend(TIMELINE_COLORS.stretched, 'slowed spans (--fit-video)') : ''}</p>
 <img alt="source and dub lines over time, and the loudness curve (${L.floorLufs} to ${L.ceilLufs} LUFS, grid every 10 s and 10 LU)" width="${L.width}" height="${L.height}" src="data:image/png;base64,${timelinePngBase64}">
@@ -136,4 +140,15 @@ ${total ? `<table class="skips">${counts}</table>
 ${rows}
 </table>${more}</details>` : ''}
 ${decisionList}`;
+}
+
+/** Lip-sync per shot (what the plugin found and changed), and one changed frame beside its original. */
+function lipsyncHtml(ls: ReportPage['lipsync']): string {
+  if (!ls) return '';
+  const rows = ls.shots.map((s, i) => `<tr><td>${i + 1}</td><td>${sec(s.start)}–${sec(s.end)}</td><td>${s.faces}</td><td>${s.linesRetimed.join(', ') || '–'}</td><td>${s.framesChanged}</td></tr>`).join('\n');
+  return `<h2>Lip-sync (${escapeHtml(ls.plugin)})</h2>
+<table><tr><th>shot</th><th>time, s</th><th>faces</th><th>lines re-timed</th><th>frames changed</th></tr>
+${rows}
+</table>
+${ls.stillPngBase64 ? `<p>A changed frame: the original (left) and after lip-sync (right).</p>\n<img alt="a frame before and after lip-sync" src="data:image/png;base64,${ls.stillPngBase64}">` : ''}`;
 }

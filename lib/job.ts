@@ -171,6 +171,19 @@ export interface LipsyncOutcome {
   output?: string;
   /** The lip-synced video's hash, by its path (absent from workers before output hashes). */
   hashes?: OutputHashes;
+  /** The plugin's account (lipsync/report.json), its still (a changed frame beside the original), per shot what it did. */
+  details?: string;
+  still?: string;
+  shots?: LipsyncShot[];
+}
+
+/** One shot as a lip-sync plugin saw it (seconds in the output). */
+export interface LipsyncShot {
+  start: number;
+  end: number;
+  faces: number;
+  linesRetimed: number[];
+  framesChanged: number;
 }
 
 export interface DubJobResult {

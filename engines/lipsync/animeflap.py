@@ -1,0 +1,440 @@
+"""Anime mouth flaps re-timed to the dub: one process per job does every frame (two decodes, one encode).
+
+Drawn mouths have a few states (closed, half open, open) switched a few times a second. This finds the faces
+(nagadomi's AnimeFace via the `animeface` wheel) per shot, follows them through the shot, learns each face's own
+mouth drawings from its frames, decides which face speaks each source line (its mouth moves during that line's
+voice and not outside the lines) and redraws that face's mouth to the dub's voice: closed where the dub is silent,
+its open drawings where the dub speaks (the most open one on the louder frames). A drawing is pasted from one of
+the face's own frames into the mouth region with soft edges, only on frames whose mouth is not already in the
+wanted state. Pixels are handled in the video's own YUV 4:2:0 planes, so nothing outside a pasted region changes
+before the encoder.
+
+  python animeflap.py PLAN.json
+
+PLAN.json: {"face": VIDEO, "voice": DUB_VOICE_AUDIO, "lines": [{"index", "start", "end"}] (source lines, s),
+"outfile": MP4, "report": JSON, "still": PNG, "box": {"top", "bottom", "left", "right"} | null (in frames scaled
+down by resizeFactor), "resizeFactor": 1, "crf": 10}
+Progress goes to stderr; the report (per shot: faces, lines re-timed, frames changed) to the report file.
+"""
+import json
+import subprocess
+import sys
+import time
+
+import numpy as np
+from PIL import Image
+
+# Two mouth drawings are different states when this share of the region's pixels differs by more than 24 levels
+# of Y (encoder noise stays below that; a redrawn mouth changes a few percent of the region).
+MIN_STATE_CHANGE = 0.03
+SPEAKER_MIN_SCORE = 0.2  # open share inside the line minus outside the lines, for a face to be its speaker
+CUT_DIFFERENCE = 22.0  # mean |ΔY| of 1/8-size thumbnails between consecutive frames that starts a new shot
+DETECTIONS_PER_SECOND = 4  # anime holds a pose for several frames; faces are followed in between
+
+
+def log(*parts):
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def probe(path):
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                          "stream=width,height,avg_frame_rate,r_frame_rate", "-of", "json", path],
+                         check=True, capture_output=True).stdout
+    s = json.loads(out)["streams"][0]
+    rate = s.get("avg_frame_rate") or s["r_frame_rate"]
+    if rate in ("0/0", ""):
+        rate = s["r_frame_rate"]
+    num, den = (int(x) for x in rate.split("/"))
+    return int(s["width"]), int(s["height"]), rate, num / den
+
+
+def frames_of(path, w, h):
+    """Yields each frame's Y, U, V planes (4:2:0, as decoded)."""
+    size = w * h * 3 // 2
+    dec = subprocess.Popen(["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0:v:0", "-f", "rawvideo",
+                            "-pix_fmt", "yuv420p", "-"], stdout=subprocess.PIPE)
+    try:
+        while True:
+            buf = dec.stdout.read(size)
+            if len(buf) < size:
+                break
+            a = np.frombuffer(buf, dtype=np.uint8)
+            y = a[:w * h].reshape(h, w)
+            u = a[w * h:w * h + (w // 2) * (h // 2)].reshape(h // 2, w // 2)
+            v = a[w * h + (w // 2) * (h // 2):].reshape(h // 2, w // 2)
+            yield y, u, v
+    finally:
+        dec.stdout.close()
+        dec.wait()
+
+
+def rgb_of(y, u, v):
+    """BT.601 limited range to RGB (detection only: the output is never converted)."""
+    yf = (y.astype(np.float32) - 16) * 1.164
+    uf = np.repeat(np.repeat(u.astype(np.float32) - 128, 2, 0), 2, 1)[:y.shape[0], :y.shape[1]]
+    vf = np.repeat(np.repeat(v.astype(np.float32) - 128, 2, 0), 2, 1)[:y.shape[0], :y.shape[1]]
+    rgb = np.stack([yf + 1.596 * vf, yf - 0.392 * uf - 0.813 * vf, yf + 2.017 * uf], axis=-1)
+    return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def loudness(path, fps, frames):
+    """The dub voice's RMS per video frame (16 kHz mono)."""
+    pcm = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-ac", "1", "-ar", "16000", "-f", "s16le", "-"],
+                         check=True, capture_output=True).stdout
+    x = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768
+    hop = 16000 / fps
+    out = np.zeros(frames, dtype=np.float32)
+    for i in range(frames):
+        seg = x[int(i * hop):int((i + 1) * hop)]
+        if len(seg):
+            out[i] = float(np.sqrt(np.mean(seg ** 2)))
+    return out
+
+
+def speech_frames(rms):
+    voiced = rms[rms > 1e-4]
+    if not len(voiced):
+        return np.zeros(len(rms), dtype=bool)
+    speech = rms > max(1e-3, 0.1 * float(np.percentile(voiced, 95)))
+    # A one-frame dip inside a word is not a pause.
+    for i in range(1, len(speech) - 1):
+        if not speech[i] and speech[i - 1] and speech[i + 1]:
+            speech[i] = True
+    return speech
+
+
+def iou(a, b):
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    ix = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    iy = max(0, min(ay + ah, by + bh) - max(ay, by))
+    inter = ix * iy
+    return inter / float(aw * ah + bw * bh - inter) if inter else 0.0
+
+
+class Detector:
+    def __init__(self, box, factor):
+        import animeface  # imported here so a missing wheel is reported by the plugin check, not a traceback
+        self.animeface = animeface
+        self.box = box
+        self.factor = factor
+        self.calls = 0
+        self.seconds = 0.0
+
+    def faces(self, y, u, v):
+        """[(face x, y, w, h), (mouth centre x, y)] in full-frame pixels."""
+        img = Image.fromarray(rgb_of(y, u, v))
+        f = self.factor
+        if f > 1:
+            img = img.resize((img.width // f, img.height // f), Image.BILINEAR)
+        ox = oy = 0
+        if self.box:
+            b = self.box
+            img = img.crop((b["left"], b["top"], b["right"], b["bottom"]))
+            ox, oy = b["left"], b["top"]
+        t = time.time()
+        found = self.animeface.detect(img)
+        self.seconds += time.time() - t
+        self.calls += 1
+        out = []
+        for d in found:
+            fp, mp = d.face.pos, d.mouth.pos
+            face = ((fp.x + ox) * f, (fp.y + oy) * f, fp.width * f, fp.height * f)
+            mouth = ((mp.x + ox + mp.width / 2) * f, (mp.y + oy + mp.height / 2) * f)
+            out.append((face, mouth))
+        return out
+
+
+class Track:
+    """One face followed through one shot: where its mouth region is, and that region's pixels in every frame."""
+
+    def __init__(self, ident, shot, frame, face, mouth, size):
+        self.id = ident
+        self.shot = shot
+        self.face = face
+        self.boxes = [face]
+        self.rel = [((mouth[0] - face[0]) / face[2], (mouth[1] - face[1]) / face[3])]
+        w, h = size
+        # Mouth region: about half the face wide and a third of it high (an open mouth fits), even-aligned for chroma.
+        self.rw = max(8, int(face[2] * 0.6) // 2 * 2)
+        self.rh = max(6, int(face[3] * 0.4) // 2 * 2)
+        self.frame_w, self.frame_h = w, h
+        self.first = frame
+        self.detected = 0
+        self.last_seen = frame
+        self.held = None
+        self.pos = {}  # frame -> (x, y) of the region's top-left corner
+        self.y = {}
+        self.u = {}
+        self.v = {}
+
+    def update(self, frame, face, mouth):
+        # The detector's box wobbles by a few pixels with the mouth's drawing; the region must not.
+        self.boxes.append(face)
+        self.boxes = self.boxes[-9:]
+        self.face = tuple(float(np.median([b[i] for b in self.boxes])) for i in range(4))
+        self.rel.append(((mouth[0] - face[0]) / face[2], (mouth[1] - face[1]) / face[3]))
+        self.rel = self.rel[-9:]
+        self.detected += 1
+        self.last_seen = frame
+
+    def region(self):
+        rx = float(np.median([r[0] for r in self.rel]))
+        ry = float(np.median([r[1] for r in self.rel]))
+        cx = self.face[0] + rx * self.face[2]
+        cy = self.face[1] + ry * self.face[3]
+        x = int(round(cx - self.rw / 2)) // 2 * 2
+        y = int(round(cy - self.rh / 2)) // 2 * 2
+        x = min(max(0, x), self.frame_w - self.rw)
+        y = min(max(0, y), self.frame_h - self.rh)
+        # Hysteresis: the region follows a face that moves, not the detector's jitter on a face that holds still.
+        if self.held and max(abs(x - self.held[0]), abs(y - self.held[1])) < 0.08 * self.face[2]:
+            return self.held
+        self.held = (x, y)
+        return x, y
+
+    def keep(self, frame, y, u, v):
+        x0, y0 = self.region()
+        self.pos[frame] = (x0, y0)
+        self.y[frame] = y[y0:y0 + self.rh, x0:x0 + self.rw].copy()
+        self.u[frame] = u[y0 // 2:(y0 + self.rh) // 2, x0 // 2:(x0 + self.rw) // 2].copy()
+        self.v[frame] = v[y0 // 2:(y0 + self.rh) // 2, x0 // 2:(x0 + self.rw) // 2].copy()
+
+
+def kmeans(x, k, iters=25):
+    """Deterministic k-means (farthest-point start): labels and centres."""
+    centres = [x[0]]
+    for _ in range(1, k):
+        d = np.min([np.mean(np.abs(x - c), axis=1) for c in centres], axis=0)
+        centres.append(x[int(np.argmax(d))])
+    centres = np.array(centres)
+    for _ in range(iters):
+        labels = np.argmin([np.mean(np.abs(x - c), axis=1) for c in centres], axis=0)
+        new = np.array([x[labels == j].mean(axis=0) if np.any(labels == j) else centres[j] for j in range(k)])
+        if np.allclose(new, centres):
+            break
+        centres = new
+    return labels, centres
+
+
+def mouth_states(track):
+    """Clusters the track's mouth pixels into its drawings, ordered closed → most open. Returns
+    (state per frame, exemplar frame per state)."""
+    frames = sorted(track.y)
+    x = np.array([track.y[f].astype(np.float32).ravel() for f in frames])
+    best = (np.zeros(len(frames), dtype=int), x.mean(axis=0, keepdims=True))
+    for k in (2, 3):
+        if len(frames) < k * 2:
+            break
+        labels, centres = kmeans(x, k)
+        counts = np.bincount(labels, minlength=k)
+        apart = min(np.mean(np.abs(centres[i] - centres[j]) > 24) for i in range(k) for j in range(i + 1, k))
+        if counts.min() >= 2 and apart >= MIN_STATE_CHANGE:
+            best = (labels, centres)
+        else:
+            break
+    labels, centres = best
+    # Openness: how much of the region differs from the skin (the region's median), the most for an open mouth.
+    skin = np.median(x)
+    openness = [float(np.mean(np.abs(c - skin) > 30)) for c in centres]
+    order = np.argsort(openness)
+    rank = np.empty(len(order), dtype=int)
+    rank[order] = np.arange(len(order))
+    states = {f: int(rank[labels[i]]) for i, f in enumerate(frames)}
+    exemplars = []
+    for j in order:
+        members = [i for i in range(len(frames)) if labels[i] == j]
+        dist = [np.mean(np.abs(x[i] - centres[j])) for i in members]
+        exemplars.append(frames[members[int(np.argmin(dist))]])
+    return states, exemplars
+
+
+def feather(h, w):
+    """1 inside an ellipse filling 70 % of the region, fading to 0 at its edge."""
+    yy, xx = np.mgrid[0:h, 0:w]
+    r = np.sqrt(((xx + 0.5 - w / 2) / (w / 2)) ** 2 + ((yy + 0.5 - h / 2) / (h / 2)) ** 2)
+    return np.clip((1.0 - r) / 0.3, 0.0, 1.0).astype(np.float32)
+
+
+def paste(plane, x0, y0, patch, mask):
+    h, w = patch.shape
+    region = plane[y0:y0 + h, x0:x0 + w].astype(np.float32)
+    plane[y0:y0 + h, x0:x0 + w] = np.clip(np.rint(region * (1 - mask) + patch.astype(np.float32) * mask), 0, 255).astype(np.uint8)
+
+
+def analyse(plan, w, h, fps, detector):
+    stride = max(1, int(round(fps / DETECTIONS_PER_SECOND)))
+    shots = []
+    tracks = []
+    prev_thumb = None
+    n = 0
+    for n, (y, u, v) in enumerate(frames_of(plan["face"], w, h)):
+        thumb = y[::8, ::8].astype(np.float32)
+        if prev_thumb is None or float(np.mean(np.abs(thumb - prev_thumb))) > CUT_DIFFERENCE:
+            shots.append({"start": n, "detections": 0, "withFace": 0})
+        prev_thumb = thumb
+        shot = len(shots) - 1
+        active = [t for t in tracks if t.shot == shot]
+        if (n - shots[-1]["start"]) % stride == 0:
+            found = detector.faces(y, u, v)
+            shots[-1]["detections"] += 1
+            shots[-1]["withFace"] += 1 if found else 0
+            for face, mouth in found:
+                match = max(active, key=lambda t: iou(t.face, face), default=None)
+                if match is not None and iou(match.face, face) > 0.3:
+                    match.update(n, face, mouth)
+                else:
+                    t = Track(len(tracks), shot, n, face, mouth, (w, h))
+                    t.detected = 1
+                    tracks.append(t)
+                    active.append(t)
+        for t in active:
+            # A face not seen for two detection rounds has left the shot.
+            if n - t.last_seen <= 2 * stride:
+                t.keep(n, y, u, v)
+        if n % 100 == 0:
+            log(f"analysed {n} frames, {len(shots)} shots, {detector.calls} detections")
+    total = n + 1
+    for i, s in enumerate(shots):
+        s["end"] = shots[i + 1]["start"] if i + 1 < len(shots) else total
+    return shots, [t for t in tracks if len(t.y) >= 2], total, stride
+
+
+def main():
+    plan = json.load(open(sys.argv[1]))
+    started = time.time()
+    w, h, rate, fps = probe(plan["face"])
+    detector = Detector(plan.get("box"), int(plan.get("resizeFactor") or 1))
+    shots, tracks, total, stride = analyse(plan, w, h, fps, detector)
+    analysed = time.time()
+    rms = loudness(plan["voice"], fps, total)
+    speech = speech_frames(rms)
+    lines = sorted(plan["lines"], key=lambda l: l["start"])
+    frame_t = lambda f: (f + 0.5) / fps
+    in_any_line = np.array([any(l["start"] <= frame_t(f) < l["end"] for l in lines) for f in range(total)])
+
+    # Dub speech belongs to the line whose slot it is in: a dub line starts at its source line's start and may
+    # run on into the gap after it.
+    slot = np.full(total, -1)
+    for f in range(total):
+        if lines:
+            started_lines = [l for l in lines if l["start"] <= frame_t(f) + 0.15]
+            slot[f] = (started_lines[-1] if started_lines else lines[0])["index"]
+    owner = np.where(speech, slot, -1)
+
+    edits = {}  # frame -> [(track, state)]
+    report_shots = []
+    for si, shot in enumerate(shots):
+        in_shot = [t for t in tracks if t.shot == si]
+        info = {}
+        for t in in_shot:
+            states, exemplars = mouth_states(t)
+            info[t.id] = (states, exemplars)
+        shot_frames = range(shot["start"], shot["end"])
+        outside = [f for f in shot_frames if not in_any_line[f]]
+        speakers = {}
+        line_rows = []
+        for l in lines:
+            frames = [f for f in shot_frames if l["start"] <= frame_t(f) < l["end"]]
+            if len(frames) < 3:
+                continue
+            scores = {}
+            for t in in_shot:
+                states, exemplars = info[t.id]
+                seen = [f for f in frames if f in states]
+                if len(exemplars) < 2 or len(seen) < len(frames) / 2:
+                    continue
+                inside = np.mean([states[f] > 0 for f in seen])
+                out_seen = [f for f in outside if f in states]
+                out = np.mean([states[f] > 0 for f in out_seen]) if out_seen else 0.0
+                scores[t.id] = float(inside - out)
+            best = max(scores, key=scores.get, default=None)
+            chosen = best if best is not None and scores[best] >= SPEAKER_MIN_SCORE else None
+            if chosen is not None:
+                speakers[l["index"]] = chosen
+            line_rows.append({"index": l["index"], "speaker": chosen, "scores": {str(k): round(v, 3) for k, v in scores.items()}})
+
+        changed = set()
+        retimed = set()
+        for t in in_shot:
+            if t.id not in speakers.values():
+                continue
+            states, exemplars = info[t.id]
+            mine = {i for i, s in speakers.items() if s == t.id}
+            spoken = [rms[f] for f in shot_frames if owner[f] in mine]
+            loud = float(np.median(spoken)) if spoken else 0.0
+            for f in shot_frames:
+                if f not in states:
+                    continue
+                if owner[f] in mine:
+                    want = len(exemplars) - 1 if (len(exemplars) == 2 or rms[f] >= loud) else 1
+                else:
+                    want = 0
+                if want != states[f]:
+                    edits.setdefault(f, []).append((t, exemplars[want]))
+                    changed.add(f)
+                    if slot[f] in mine:
+                        retimed.add(int(slot[f]))
+        report_shots.append({
+            "index": si,
+            "start": round(shot["start"] / fps, 3), "end": round(shot["end"] / fps, 3), "frames": shot["end"] - shot["start"],
+            "detections": shot["detections"], "detectionsWithFace": shot["withFace"],
+            "faces": [{"id": t.id, "box": [int(v) for v in t.face], "framesDetected": t.detected, "framesFollowed": len(t.y),
+                       "mouthStates": len(info[t.id][1])} for t in in_shot],
+            "lines": line_rows,
+            "linesRetimed": sorted(retimed),
+            "framesChanged": len(changed),
+        })
+
+    render(plan, w, h, rate, total, edits)
+    report = {
+        "plugin": "animeflap", "fps": round(fps, 3), "frames": total, "detectEvery": stride,
+        "detections": detector.calls, "detectionSeconds": round(detector.seconds, 2),
+        "framesChanged": len(edits), "shots": report_shots,
+        "still": plan["still"] if edits else None,
+        "seconds": {"analysis": round(analysed - started, 2), "total": round(time.time() - started, 2)},
+    }
+    with open(plan["report"], "w") as fh:
+        json.dump(report, fh, indent=2)
+    log(f"done: {len(edits)} of {total} frames changed in {report['seconds']['total']} s")
+
+
+def render(plan, w, h, rate, total, edits):
+    if not edits:
+        # Nothing to redraw: the picture stream as it was.
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", plan["face"], "-map", "0:v:0", "-c", "copy",
+                        plan["outfile"]], check=True)
+        return
+    enc = subprocess.Popen(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "yuv420p",
+                            "-s", f"{w}x{h}", "-r", rate, "-i", "-", "-c:v", "libx264", "-preset", "veryfast",
+                            "-crf", str(plan.get("crf", 10)), "-pix_fmt", "yuv420p", plan["outfile"]], stdin=subprocess.PIPE)
+    masks = {}
+    changed = sorted(edits)
+    still_at = changed[len(changed) // 2]
+    for n, (y, u, v) in enumerate(frames_of(plan["face"], w, h)):
+        if n in edits:
+            original = (y.copy(), u.copy(), v.copy()) if n == still_at else None
+            y, u, v = y.copy(), u.copy(), v.copy()
+            for t, source in edits[n]:
+                x0, y0 = t.pos[n]
+                key = (t.rh, t.rw)
+                if key not in masks:
+                    full = feather(t.rh, t.rw)
+                    masks[key] = (full, full[::2, ::2])
+                full, half = masks[key]
+                paste(y, x0, y0, t.y[source], full)
+                paste(u, x0 // 2, y0 // 2, t.u[source], half)
+                paste(v, x0 // 2, y0 // 2, t.v[source], half)
+            if original is not None:
+                side = np.concatenate([rgb_of(*original), rgb_of(y, u, v)], axis=1)
+                Image.fromarray(side).save(plan["still"])
+        enc.stdin.write(y.tobytes() + u.tobytes() + v.tobytes())
+        if n % 100 == 0:
+            log(f"rendered {n} of {total} frames")
+    enc.stdin.close()
+    if enc.wait() != 0:
+        sys.exit("ffmpeg (encoder) failed")
+
+
+if __name__ == "__main__":
+    main()
