@@ -33,7 +33,7 @@ for wav in "$WORK"/*.wav; do
   base=$(basename "$wav" .wav)
   case "$base" in
     *.dialogue) opus "$wav" "$OUT/$base.opus" 1 16k voip ;;
-    *.bed) opus "$wav" "$OUT/$base.opus" 2 16k audio ;;
+    *.bed) opus "$wav" "$OUT/$base.opus" 2 24k audio ;;  # under 24k libopus folds the side away
     *) opus "$wav" "$OUT/$base.opus" 2 28k audio ;;
   esac
   dur=$(ffprobe -v error -show_entries format=duration -of default=nw=1:nk=1 "$OUT/$base.opus")
