@@ -69,11 +69,15 @@ export interface TextCues {
   shouting: boolean;
 }
 
-/** The most a plan may change a voice: beyond these the dub stops sounding like the same character. */
+/**
+ * The most a plan may change a voice: beyond these the dub stops sounding like the same character (rate also
+ * keeps the line in its slot). Energy is wider: a whisper (−12 dB in the source) or a shout (+6 dB) is still the
+ * same voice, and anime delivery spans that much; the floor and ceiling are −12 dB and +6 dB.
+ */
 export const CLAMPS = {
   rate: { min: 0.9, max: 1.1 },
   pitch: { min: 0.95, max: 1.07 },
-  energy: { min: 0.85, max: 1.25 },
+  energy: { min: 0.25, max: 2 },
   pauseMs: { min: 0, max: 220 },
 } as const;
 
