@@ -150,7 +150,7 @@ export async function writeReport(
   return { report: rel, hashes: await outputHashesOf((r) => inJob(prep.job, r), [rel, REPORT_HTML, REPORT_PNG]) };
 }
 
-/** The ducking envelope the mix applied, one point per pixel-ish (0.1 s; the ramps are 120-200 ms). */
+/** The ducking envelope the mix applied, about two points per pixel of the picture, never closer than 20 ms (the ramps are 120-200 ms). */
 function duckingCurve(fitted: FittedLine[], duckDb: number, durationSec: number): { t: number; centreDb: number; sideDb: number }[] {
   return envelopeCurve(duckSpans(fitted), duckDb, durationSec, Math.max(0.02, durationSec / 2400)).map(([t, centreDb, sideDb]) => ({ t, centreDb, sideDb }));
 }

@@ -12,13 +12,17 @@ export const ENVELOPE_RATE = 1000;
  */
 export const SIDE_DUCK_SHARE = 0.5;
 
+/** Depth of one span at t: 1 inside, straight ramps across the attack before and the release after, else 0. */
+function spanDepth(a: number, b: number, t: number): number {
+  if (t < a - DUCK_ATTACK_SEC || t > b + DUCK_RELEASE_SEC) return 0;
+  return t < a ? 1 - (a - t) / DUCK_ATTACK_SEC : t > b ? 1 - (t - b) / DUCK_RELEASE_SEC : 1;
+}
+
 /** 0 outside every span, 1 inside one, straight ramps (in dB) across the attack before and the release after. */
 export function duckDepth(spans: readonly [number, number][], t: number): number {
   let depth = 0;
   for (const [a, b] of spans) {
-    if (t < a - DUCK_ATTACK_SEC || t > b + DUCK_RELEASE_SEC) continue;
-    const d = t < a ? 1 - (a - t) / DUCK_ATTACK_SEC : t > b ? 1 - (t - b) / DUCK_RELEASE_SEC : 1;
-    if (d > depth) depth = d;
+    depth = Math.max(depth, spanDepth(a, b, t));
     if (depth >= 1) break;
   }
   return depth;
@@ -51,11 +55,11 @@ export function duckEnvelope(spans: readonly [number, number][], duckDb: number,
     while (first < spans.length && spans[first][1] + DUCK_RELEASE_SEC < t) first++;
     let depth = 0;
     for (let k = first; k < spans.length && spans[k][0] - DUCK_ATTACK_SEC <= t; k++) {
-      depth = Math.max(depth, duckDepth([spans[k]], t));
+      depth = Math.max(depth, spanDepth(spans[k][0], spans[k][1], t));
       if (depth >= 1) break;
     }
-    mid[i] = 10 ** ((duckDb * depth) / 20);
-    side[i] = 10 ** ((sideDb * depth) / 20);
+    mid[i] = depth === 0 ? 1 : 10 ** ((duckDb * depth) / 20);
+    side[i] = depth === 0 ? 1 : 10 ** ((sideDb * depth) / 20);
   }
   return { rate, mid, side };
 }
