@@ -13,6 +13,8 @@ import { run } from '../engines/run.js';
 
 /** Every expressive line is brought to this active level before its energy multiplier. */
 export const REFERENCE_RMS_DB = -20;
+/** Peaks of a raised line are held this far under full scale. */
+const PEAK_LIMIT_DB = -1;
 export const CALIBRATION_TEXT = 'one two three four five six seven';
 
 export interface Applied {
@@ -97,6 +99,9 @@ export async function applyProsody(
   if (Math.abs(tempoLeft - 1) > 1e-3) filters.push(`atempo=${tempoLeft.toFixed(5)}`);
   const gainDb = REFERENCE_RMS_DB - clip.rmsDb + 20 * Math.log10(plan.multipliers.energy);
   filters.push(`volume=${gainDb.toFixed(3)}dB`);
+  // A shout raised this far would clip its peaks in 16 bits: a limiter holds them (only then, so quieter lines
+  // render as they always did).
+  if (clip.peakDb + gainDb > PEAK_LIMIT_DB) filters.push(`alimiter=limit=${(10 ** (PEAK_LIMIT_DB / 20)).toFixed(4)}:attack=1:release=50:level=false`);
   const energy = `ffmpeg volume ${gainDb >= 0 ? '+' : ''}${gainDb.toFixed(2)} dB (to ${REFERENCE_RMS_DB} dBFS × ${plan.multipliers.energy.toFixed(3)})`;
   await run(['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', normalized, '-af', filters.join(','), '-ac', '2', '-ar', String(MIX_RATE), '-c:a', 'pcm_s16le', '-f', 'wav', tmpOf(out)], {
     timeoutMs: 60_000,

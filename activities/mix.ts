@@ -5,7 +5,8 @@ import path from 'node:path';
 import { chooseSeparation, checkDemucs, DEMUCS_MODEL, demucsArgv, demucsStems, type SeparationChoice } from '../engines/demucs.js';
 import { ebur128Argv, loudnessToJson, parseEbur128, type LoudnessSummary } from '../engines/ebur128.js';
 import { MIX_RATE } from '../engines/ffmpeg.js';
-import { gainArgv, gainToTarget, loudnessArgv, MAX_LOUDNESS_GAIN_DB, premixArgv, separatedMixFilter } from '../engines/ffmpegMix.js';
+import { duckedMixFilter, gainArgv, gainToTarget, loudnessArgv, MAX_LOUDNESS_GAIN_DB, premixArgv, separatedMixFilter } from '../engines/ffmpegMix.js';
+import { duckEnvelope, envelopeWav } from '../lib/duckEnvelope.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { AudioTracks, FittedLine, PreparedJob } from '../lib/job.js';
 import { parseWavHeader, wavHeader } from '../lib/wav.js';
@@ -103,30 +104,6 @@ export function duckSpans(fitted: FittedLine[]): [number, number][] {
 }
 
 /**
- * ffmpeg's expression parser refuses a sum of about 100 terms or more ("Invalid argument" / "Cannot allocate
- * memory"), so the spans go into a chain of volume filters, at most this many each. Spans are disjoint, so at
- * any moment at most one filter of the chain ducks and the rest multiply by exactly 1.
- */
-export const SPANS_PER_VOLUME_FILTER = 40;
-
-export function mixFilter(spans: [number, number][], duckDb: number, dubGainDb: number): string {
-  const duck = 10 ** (duckDb / 20);
-  const groups: [number, number][][] = [];
-  for (let i = 0; i < spans.length; i += SPANS_PER_VOLUME_FILTER) groups.push(spans.slice(i, i + SPANS_PER_VOLUME_FILTER));
-  if (groups.length === 0) groups.push([]);
-  const volume = (group: [number, number][]) => {
-    const inside = group.length ? group.map(([a, b]) => `between(t,${a.toFixed(3)},${b.toFixed(3)})`).join('+') : '0';
-    return `volume='if(gt(${inside},0),${duck.toFixed(4)},1)':eval=frame`;
-  };
-  return [
-    `[0:a]${groups.map(volume).join(',')}[bed]`,
-    `[1:a]volume=${dubGainDb}dB[dub]`,
-    `[bed][dub]amix=inputs=2:duration=first:normalize=0[out]`,
-  ].join(';\n');
-}
-
-
-/**
  * The limiter aims this far under the true-peak ceiling: the AAC encode in mux and the resampling after the
  * oversampled limiter each add a few tenths of a dB of inter-sample overshoot.
  */
@@ -157,16 +134,20 @@ export async function mixDub(prep: PreparedJob, audio: AudioTracks, dubRel: stri
   const bedRel = !timeMap?.spans.length ? undefined : background.kind === 'separated'
     ? await stretchWav(prep, timeMap, background.path, 'audio/separated/no_vocals.fitvideo.wav')
     : await stretchWav(prep, timeMap, audio.mix, 'audio/original.fitvideo.48k.wav');
-  const hash = hashOf('mix', dubStat.size, dubStat.mtimeMs, spans, opts, background, ...(timeMap?.spans.length ? [timeMap.spans] : []));
+  const hash = hashOf('mix', DUCKING, dubStat.size, dubStat.mtimeMs, spans, opts, background, ...(timeMap?.spans.length ? [timeMap.spans] : []));
   if (await isFresh(job, out, hash) && await exists(inJob(job, MIX_INFO))) return rel;
 
   await mkdir(inJob(job, 'tmp'), { recursive: true });
   const script = inJob(job, 'tmp/mix.filter.txt');
   const premix = inJob(job, 'tmp/mix.premix.wav');
   const separated = background.kind === 'separated';
-  await writeFile(script, separated ? separatedMixFilter(opts.dubGainDb) : mixFilter(spans, opts.duckDb, opts.dubGainDb));
+  await writeFile(script, separated ? separatedMixFilter(opts.dubGainDb) : duckedMixFilter(opts.dubGainDb));
   const bed = inJob(job, bedRel ?? (separated ? background.path : audio.mix));
-  await run(premixArgv(bed, dubAbs, script, premix), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
+  // The envelope outlasts the bed (amultiply stops at the shorter input; amix then follows the bed).
+  const envelope = separated ? undefined : inJob(job, 'tmp/mix.duck.wav');
+  if (envelope) await writeFile(envelope, envelopeWav(duckEnvelope(spans, opts.duckDb, (timeMap?.durationSec ?? prep.media.durationSec) + 2)));
+  await run(premixArgv(bed, dubAbs, script, premix, envelope), { timeoutMs: 30 * 60_000, recordTo: commandLog(job) });
+  if (envelope) await removeQuietly(envelope);
   const previous = (await readMixInfo(job))?.loudness;
   const keep = previous && previous.targetLufs === opts.loudnessLufs && previous.ceilingDb === opts.truePeakDb ? previous : undefined;
   // The AAC encode for the containers reads the same file as the verification measure: run them side by side
@@ -184,6 +165,9 @@ export async function mixDub(prep: PreparedJob, audio: AudioTracks, dubRel: stri
   await writeAtomic(job, inJob(job, MIX_LOUDNESS), loudnessToJson(heard), stamp);
   return rel;
 }
+
+/** Bumped when the ducking changes shape: an older job's mix is made again, not reused. */
+const DUCKING = 'envelope-ms-1';
 
 /** What the mix did, for the report: which background, and the loudness before and after. */
 export const MIX_INFO = 'audio/mix.json';

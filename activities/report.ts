@@ -8,7 +8,8 @@ import { qaLines, qaSummary, type QaLoudness } from '../lib/qaReport.js';
 import { reportHtml, type SubtitlesSummary } from '../formats/reportHtml.js';
 import { drawTimeline } from '../formats/timelinePng.js';
 import { commandLog, exists, inJob, isFresh, tmpOf, writeAtomic } from '../storage/artifacts.js';
-import { MIX_LOUDNESS, readMixInfo } from './mix.js';
+import { duckSpans, MIX_LOUDNESS, readMixInfo } from './mix.js';
+import { envelopeCurve } from '../lib/duckEnvelope.js';
 import { encodedDubHash } from './mux.js';
 import { run } from '../engines/run.js';
 import { SUBTITLES_JSON } from './asr.js';
@@ -120,6 +121,7 @@ export async function writeReport(
     lipsync,
     ...(subtitles ? { subtitles } : {}),
     summary,
+    ...(background?.kind === 'ducked' ? { duckingCurve: duckingCurve(fitted, background.duckDb, durationSec).map((p) => [p.t, r2(p.centreDb), r2(p.sideDb)]) } : {}),
     loudnessCurve: measured ? thinFrames(measured.loudness.frames).map((f) => ({ t: f.t, m: f.momentary, s: f.shortTerm })) : [],
     lines: rows,
   };
@@ -131,6 +133,7 @@ export async function writeReport(
     dub: qa.filter((r) => r.dub).map((r) => ({ start: r.dub!.start, end: r.dub!.end, problem: r.problems.length > 0 })),
     loudness: measured?.loudness.frames ?? [],
     targetLufs: mixOpts.loudnessLufs,
+    ...(background?.kind === 'ducked' ? { ducking: duckingCurve(fitted, background.duckDb, durationSec) } : {}),
   });
   const pngAbs = inJob(prep.job, REPORT_PNG);
   await writeFile(tmpOf(pngAbs), png);
@@ -150,3 +153,10 @@ export async function writeReport(
   if (!want.hashes) return rel;
   return { report: rel, hashes: await outputHashesOf((r) => inJob(prep.job, r), [rel, REPORT_HTML, REPORT_PNG]) };
 }
+
+/** The ducking envelope the mix applied, about two points per pixel of the picture, never closer than 20 ms (the ramps are 120-200 ms). */
+function duckingCurve(fitted: FittedLine[], duckDb: number, durationSec: number): { t: number; centreDb: number; sideDb: number }[] {
+  return envelopeCurve(duckSpans(fitted), duckDb, durationSec, Math.max(0.02, durationSec / 2400)).map(([t, centreDb, sideDb]) => ({ t, centreDb, sideDb }));
+}
+
+const r2 = (x: number) => Math.round(x * 100) / 100;

@@ -76,7 +76,9 @@ function trackTags(t: MuxTrackInfo, subtitleCodec: string): string[] {
     '-metadata:s:a:1', `language=${t.srcLang}`, '-metadata:s:a:1', `title=Original (${t.srcLang})`,
     '-metadata:s:s:0', `language=${t.srcLang}`, '-metadata:s:s:0', `title=Source (${t.srcLang})`,
     '-metadata:s:s:1', `language=${t.tgtLang}`, '-metadata:s:s:1', `title=Dub (${t.tgtLang})`,
-    '-disposition:a:0', 'default', '-disposition:a:1', '0', '-disposition:s:0', '0', '-disposition:s:1', '0',
+    // The dub and its subtitles are what a player picks; with no default subtitle track the MP4 muxer would flag
+    // the first one (the source language's) itself.
+    '-disposition:a:0', 'default', '-disposition:a:1', '0', '-disposition:s:0', '0', '-disposition:s:1', 'default',
   ];
 }
 
@@ -113,6 +115,7 @@ export function muxMp4Argv(t: MuxTrackInfo, output: string): string[] {
  * streams (fansub ASS, captions) copied after them as they are, with their fonts.
  */
 export function muxMkvArgv(t: MuxTrackInfo, output: string): string[] {
-  const own = t.inputSubtitles ? ['-map', '2:s', '-map', '2:t?', '-c:t', 'copy', ...Array.from({ length: t.inputSubtitles }, (_, i) => [`-c:s:${i + 2}`, 'copy']).flat()] : [];
+  // The input's own subtitle streams keep their content but not a default flag: the dub's subtitles are the default.
+  const own = t.inputSubtitles ? ['-map', '2:s', '-map', '2:t?', '-c:t', 'copy', ...Array.from({ length: t.inputSubtitles }, (_, i) => [`-c:s:${i + 2}`, 'copy', `-disposition:s:${i + 2}`, '-default']).flat()] : [];
   return [...muxInputs(t), ...trackTags(t, 'srt'), ...own, ...dubCodec(t), '-c:a:1', 'copy', '-f', 'matroska', output];
 }

@@ -6,9 +6,9 @@ import { checkedNumber } from './argvValues.js';
  * The premix keeps float samples: before the loudness gain a sum of dub and background may pass full scale,
  * and 16-bit would clip it there for good.
  */
-export function premixArgv(bed: string, dub: string, filterScript: string, output: string): string[] {
+export function premixArgv(bed: string, dub: string, filterScript: string, output: string, envelope?: string): string[] {
   return [
-    'ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', bed, '-i', dub,
+    'ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', bed, '-i', dub, ...(envelope ? ['-i', envelope] : []),
     '-filter_complex_script', filterScript, '-map', '[out]', '-ar', String(MIX_RATE), '-c:a', 'pcm_f32le', '-f', 'wav', output,
   ];
 }
@@ -17,6 +17,21 @@ export function premixArgv(bed: string, dub: string, filterScript: string, outpu
 export function separatedMixFilter(dubGainDb: number, backgroundGainDb = 0): string {
   return [
     `[0:a]aresample=${MIX_RATE},aformat=channel_layouts=stereo,volume=${backgroundGainDb}dB[bed]`,
+    `[1:a]volume=${dubGainDb}dB[dub]`,
+    `[bed][dub]amix=inputs=2:duration=first:normalize=0[out]`,
+  ].join(';\n');
+}
+
+/**
+ * The dub over the original, ducked by an envelope (input 2: a float WAV of centre and side gains, see
+ * lib/duckEnvelope.ts) instead of a gate. The bed goes to mid/side, each is multiplied by its gain (interpolated
+ * to 48 kHz, so the ramps are smooth to the sample), and back to left/right.
+ */
+export function duckedMixFilter(dubGainDb: number): string {
+  return [
+    `[0:a]aresample=${MIX_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo,pan=stereo|c0=0.5*c0+0.5*c1|c1=0.5*c0-0.5*c1[ms]`,
+    `[2:a]aresample=${MIX_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo[env]`,
+    `[ms][env]amultiply,pan=stereo|c0=c0+c1|c1=c0-c1[bed]`,
     `[1:a]volume=${dubGainDb}dB[dub]`,
     `[bed][dub]amix=inputs=2:duration=first:normalize=0[out]`,
   ].join(';\n');

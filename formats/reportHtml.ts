@@ -78,7 +78,7 @@ ${fitVideoHtml(page.fitVideo)}
 ${subtitlesHtml(page.subtitles)}
 ${lipsyncHtml(page.lipsync)}
 <h2>Timeline</h2>
-<p>${legend(TIMELINE_COLORS.source, 'source lines')}${legend(TIMELINE_COLORS.dub, 'dub lines')}${legend(TIMELINE_COLORS.problem, 'dub lines to check')}${legend(TIMELINE_COLORS.momentary, 'momentary loudness')}${legend(TIMELINE_COLORS.shortTerm, 'short-term loudness')}${legend(TIMELINE_COLORS.target, 'target')}${page.fitVideo?.spans.length ? legend(TIMELINE_COLORS.stretched, 'slowed spans (--fit-video)') : ''}</p>
+<p>${legend(TIMELINE_COLORS.source, 'source lines')}${legend(TIMELINE_COLORS.dub, 'dub lines')}${legend(TIMELINE_COLORS.problem, 'dub lines to check')}${legend(TIMELINE_COLORS.momentary, 'momentary loudness')}${legend(TIMELINE_COLORS.shortTerm, 'short-term loudness')}${legend(TIMELINE_COLORS.target, 'target')}${page.background?.startsWith('original ducked') ? `${legend(TIMELINE_COLORS.duckCentre, 'ducking, centre')}${legend(TIMELINE_COLORS.duckSide, 'ducking, sides')}` : ''}${page.fitVideo?.spans.length ? legend(TIMELINE_COLORS.stretched, 'slowed spans (--fit-video)') : ''}</p>
 <img alt="source and dub lines over time, and the loudness curve (${L.floorLufs} to ${L.ceilLufs} LUFS, grid every 10 s and 10 LU)" width="${L.width}" height="${L.height}" src="data:image/png;base64,${timelinePngBase64}">
 <h2>Lines</h2>
 <table><tr><th>#</th><th>source, s</th><th>slot, s</th><th>dub, s</th><th>speed</th><th>onset error, ms</th><th>offset error, ms</th><th>overlap next, ms</th><th>source text</th><th>dub text</th><th>engine</th><th>problems</th></tr>

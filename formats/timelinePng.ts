@@ -16,6 +16,8 @@ export interface TimelineData {
   /** Momentary and short-term loudness over time, LUFS. */
   loudness: { t: number; momentary: number; shortTerm: number }[];
   targetLufs?: number;
+  /** The ducked original's gain over time (dB, 0 = untouched): the centre, and the side where it differs. */
+  ducking?: { t: number; centreDb: number; sideDb: number }[];
   /** --fit-video auto: the slowed spans, in output time (a shaded band behind the lanes, a mark along the top). */
   stretched?: TimelineSpan[];
 }
@@ -32,6 +34,8 @@ export const TIMELINE_COLORS = {
   target: [120, 60, 160] as Rgb,
   stretchedBand: [236, 228, 250] as Rgb,
   stretched: [150, 100, 210] as Rgb,
+  duckCentre: [200, 60, 120] as Rgb,
+  duckSide: [235, 170, 200] as Rgb,
 };
 
 export const TIMELINE_LAYOUT = { width: 1200, height: 320, laneTop: 20, laneHeight: 40, laneGap: 20, curveTop: 150, curveHeight: 150, floorLufs: -50, ceilLufs: 0 };
@@ -70,6 +74,14 @@ export function timeToX(t: number, durationSec: number, width = TIMELINE_LAYOUT.
   return durationSec > 0 ? Math.min(width - 1, Math.max(0, (t / durationSec) * (width - 1))) : 0;
 }
 
+/** The ducking curve sits between the dub lane and the loudness curve: 0 dB at the top, DUCK_FLOOR_DB at the bottom. */
+export const DUCK_BAND = { top: 124, height: 22, floorDb: -24 };
+
+export function duckDbToY(db: number): number {
+  const v = Math.min(0, Math.max(DUCK_BAND.floorDb, db));
+  return DUCK_BAND.top + (v / DUCK_BAND.floorDb) * (DUCK_BAND.height - 1);
+}
+
 export function lufsToY(lufs: number): number {
   const { curveTop, curveHeight, floorLufs, ceilLufs } = TIMELINE_LAYOUT;
   const v = Number.isFinite(lufs) ? Math.min(ceilLufs, Math.max(floorLufs, lufs)) : floorLufs;
@@ -102,6 +114,16 @@ export function drawTimeline(d: TimelineData): Buffer {
       prev = p;
     }
   };
+  const duckCurve = (pick: (p: { centreDb: number; sideDb: number }) => number, color: Rgb) => {
+    let prev: [number, number] | undefined;
+    for (const p of d.ducking ?? []) {
+      const q: [number, number] = [x(p.t), duckDbToY(pick(p))];
+      if (prev) c.line(prev[0], prev[1], q[0], q[1], color);
+      prev = q;
+    }
+  };
+  duckCurve((p) => p.sideDb, C.duckSide);
+  duckCurve((p) => p.centreDb, C.duckCentre);
   curve((f) => f.momentary, C.momentary);
   curve((f) => f.shortTerm, C.shortTerm);
   // One row filter (Paeth: 24 KB here vs 22 KB at best): pngjs's default tries all five on every row, 2.5x the time.

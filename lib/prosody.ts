@@ -69,11 +69,16 @@ export interface TextCues {
   shouting: boolean;
 }
 
-/** The most a plan may change a voice: beyond these the dub stops sounding like the same character. */
+/**
+ * The most a plan may change a voice: beyond these the dub stops sounding like the same character (rate also
+ * keeps the line in its slot). Energy is wider: a whisper (−12 dB in the source) or a shout (+6 dB) is still the
+ * same voice, and anime delivery spans that much; the floor and ceiling are −12 dB and +8 dB (the soft clamp
+ * brings a +6 dB shout to about +6 dB; the peak limiters after it take a little back).
+ */
 export const CLAMPS = {
   rate: { min: 0.9, max: 1.1 },
   pitch: { min: 0.95, max: 1.07 },
-  energy: { min: 0.85, max: 1.25 },
+  energy: { min: 0.25, max: 2.5 },
   pauseMs: { min: 0, max: 220 },
 } as const;
 
@@ -318,7 +323,7 @@ export function policyFor({ category, normalized: n, cues, trailingPauseSec }: P
     multipliers: {
       rate: scale(fit(raw.rate, CLAMPS.rate), s),
       pitch: scale(fit(raw.pitch, CLAMPS.pitch), s),
-      energy: scale(fit(raw.energy, CLAMPS.energy), s),
+      energy: scale(fit(raw.energy, CLAMPS.energy), energyStrength(s)),
     },
     pauseMs: Math.round(s * clamp(pause, CLAMPS.pauseMs)),
   };
@@ -338,6 +343,15 @@ function softClamp(m: number, range: { min: number; max: number }): number {
 /** Linear in the deviation, reaching the clamp edge at ±fullAt (the two sides of a clamp differ in size). */
 function ramp(x: number, fullAt: number, range: { min: number; max: number }): number {
   return x >= 0 ? ((range.max - 1) * x) / fullAt : ((1 - range.min) * x) / fullAt;
+}
+
+/**
+ * Energy reaches its full measure at half the strength: a line's level against the others changes neither the
+ * voice nor the timing, and a whisper or a shout carried at half its size no longer reads as one (at the default
+ * 0.5, a −12 dB whisper came out −3 dB). Rate and pitch, which do change the voice, keep the plain strength.
+ */
+export function energyStrength(strength: number): number {
+  return Math.min(1, 2 * strength);
 }
 
 function scale(m: number, s: number): number {

@@ -224,7 +224,10 @@ describe('policy', () => {
   it('scales every deviation by the strength', () => {
     const full = policyAt(at({ energyDb: 3, pitchSemitones: 1.5 }));
     const half = policyAt(at({ energyDb: 3, pitchSemitones: 1.5 }), 'Fine.', 0.5);
-    expect(half.multipliers.energy - 1).toBeCloseTo((full.multipliers.energy - 1) / 2, 3);
+    // energy reaches its full measure at half the strength (a whisper or a shout carried at half is lost)
+    expect(half.multipliers.energy).toBeCloseTo(full.multipliers.energy, 6);
+    const quarter = policyAt(at({ energyDb: 3, pitchSemitones: 1.5 }), 'Fine.', 0.25);
+    expect(quarter.multipliers.energy - 1).toBeCloseTo((full.multipliers.energy - 1) / 2, 3);
     expect(half.multipliers.pitch - 1).toBeCloseTo((full.multipliers.pitch - 1) / 2, 3);
     expect(() => policyFor({ category: 'neutral', cues: plain }, Number.NaN)).toThrow(/strength/);
   });
