@@ -1,0 +1,252 @@
+"""Who speaks when, without torch: voice activity (Silero VAD, ./voice_activity.py) cuts the audio into voiced
+stretches; each stretch gets a voice print made of numbers anyone can compute (mean and spread of MFCCs over
+its voiced frames with the local background taken out, mean log-mel shape, median and spread of its pitch); the
+prints are clustered agglomeratively (average linkage) up to a distance threshold, so the count of speakers is
+estimated, not asked for. Stretches too short for a stable print take the nearest cluster.
+
+  {"op": "speaker_turns", "model": VAD_ONNX, "audio": WAV, "threshold": 0.5, "minSilenceSec": 0.1,
+   "minSpeechSec": 0.25, "padSec": 0.03, "clusterDistance": 1.0}
+  -> {"turns": [{"start", "end", "label", "f0"}...], "regions": [[start, end]...], "speakers": N, "durationSec": D}
+
+A voice print is standardised across the file before distances are taken, so the threshold is in units of the
+file's own spread: one speaker's stretches sit closer together than two speakers' whatever the recording.
+"""
+import numpy as np
+
+import voice_activity as va
+
+RATE = va.RATE
+WIN = 400  # 25 ms
+HOP = 160  # 10 ms
+NFFT = 512
+N_MELS = 40
+N_MFCC = 20
+MIN_PRINT_SEC = 0.6   # shorter stretches take the nearest cluster instead of voting
+MAX_PIECE_SEC = 4.0   # long stretches are printed in pieces: one speaker's reply can follow another's with no pause VAD sees
+
+
+def mel_filters():
+    def hz_to_mel(f):
+        return 2595.0 * np.log10(1.0 + f / 700.0)
+
+    def mel_to_hz(m):
+        return 700.0 * (10 ** (m / 2595.0) - 1.0)
+
+    pts = mel_to_hz(np.linspace(hz_to_mel(60.0), hz_to_mel(7600.0), N_MELS + 2))
+    bins = np.floor((NFFT + 1) * pts / RATE).astype(int)
+    fb = np.zeros((N_MELS, NFFT // 2 + 1), np.float32)
+    for m in range(1, N_MELS + 1):
+        a, b, c = bins[m - 1], bins[m], bins[m + 1]
+        for k in range(a, b):
+            fb[m - 1, k] = (k - a) / max(1, b - a)
+        for k in range(b, c):
+            fb[m - 1, k] = (c - k) / max(1, c - b)
+    return fb
+
+
+_FB = mel_filters()
+_DCT = np.cos(np.pi / N_MELS * (np.arange(N_MELS) + 0.5)[None, :] * np.arange(N_MFCC)[:, None]).astype(np.float32)
+
+
+def frames(pcm):
+    n = 1 + max(0, (len(pcm) - WIN) // HOP)
+    idx = np.arange(WIN)[None, :] + HOP * np.arange(n)[:, None]
+    return pcm[idx] * np.hamming(WIN).astype(np.float32)
+
+
+def mel_power(pcm):
+    spec = np.abs(np.fft.rfft(frames(pcm), NFFT)) ** 2
+    return spec @ _FB.T  # (frames, mels)
+
+
+def pitch_track(pcm):
+    """Per 10 ms frame: F0 in Hz where clearly voiced (normalised autocorrelation peak ≥ 0.6 between 70 and 500 Hz), else 0."""
+    win = 640
+    n = 1 + max(0, (len(pcm) - win) // HOP)
+    if n <= 0:
+        return np.zeros(0)
+    idx = np.arange(win)[None, :] + HOP * np.arange(n)[:, None]
+    x = pcm[idx]
+    x = x - x.mean(axis=1, keepdims=True)
+    spec = np.fft.rfft(x, 2 * win)
+    ac = np.fft.irfft(np.abs(spec) ** 2)[:, :win]
+    lo, hi = RATE // 500, RATE // 70
+    energy = ac[:, 0] + 1e-9
+    seg = ac[:, lo:hi] / energy[:, None]
+    lag = np.argmax(seg, axis=1)
+    peak = seg[np.arange(n), lag]
+    f0 = RATE / (lag + lo)
+    loud = ac[:, 0] > 1e-4 * win
+    return np.where((peak >= 0.6) & loud, f0, 0.0)
+
+
+def voice_print(mel, f0):
+    logmel = np.log(mel + 1e-6)
+    mfcc = logmel @ _DCT.T
+    shape = logmel - logmel.mean(axis=1, keepdims=True)
+    voiced = f0[f0 > 0]
+    lf0 = np.log(voiced) if len(voiced) >= 5 else np.array([np.nan])
+    return np.concatenate([
+        mfcc[:, 1:].mean(axis=0), mfcc[:, 1:].std(axis=0), shape.mean(axis=0),
+        [np.nanmedian(lf0), np.nanpercentile(lf0, 90) - np.nanpercentile(lf0, 10) if len(voiced) >= 5 else np.nan],
+    ])
+
+
+def weights(dim):
+    """MFCC means count fully, spreads and log-mel shape half (they repeat much of the same), pitch heavily:
+    pitch is what a listener tells characters apart by first."""
+    n = N_MFCC - 1
+    w = np.concatenate([np.ones(n), 0.5 * np.ones(n), 0.5 * np.ones(N_MELS) * (n / N_MELS), [6.0, 1.0]])
+    assert len(w) == dim
+    return w / np.sqrt((w ** 2).sum() / dim)
+
+
+def pieces_of(regions):
+    out = []
+    for s, e in regions:
+        k = max(1, int(np.ceil((e - s) / MAX_PIECE_SEC)))
+        step = (e - s) / k
+        out.extend([[s + i * step, s + (i + 1) * step] for i in range(k)])
+    return out
+
+
+def prints_for(pcm, regions, pieces):
+    mel = mel_power(pcm)
+    f0 = pitch_track(pcm)
+    n = len(mel)
+    speech = np.zeros(n, bool)
+    for s, e in regions:
+        speech[int(s * 100):int(e * 100) + 1] = True
+    out = []
+    for s, e in pieces:
+        a, b = int(s * 100), max(int(s * 100) + 1, min(n, int(e * 100)))
+        # The background here: the non-speech frames within 4 s, its median power taken out of the piece.
+        lo, hi = max(0, a - 400), min(n, b + 400)
+        quiet = mel[lo:hi][~speech[lo:hi]]
+        bg = np.median(quiet, axis=0) if len(quiet) >= 20 else np.zeros(N_MELS)
+        m = mel[a:b]
+        clean = np.maximum(m - bg, 0.05 * m)
+        out.append(voice_print(clean, f0[a:min(b, len(f0))]))
+    return np.array(out)
+
+
+def standardise(x):
+    x = x.copy()
+    for j in range(x.shape[1]):
+        col = x[:, j]
+        ok = ~np.isnan(col)
+        mu = col[ok].mean() if ok.any() else 0.0
+        sd = col[ok].std() if ok.sum() > 1 else 1.0
+        x[:, j] = np.where(ok, (col - mu) / (sd if sd > 1e-6 else 1.0), 0.0)
+    return x
+
+
+def distances(x):
+    return np.sqrt(((x[:, None, :] - x[None, :, :]) ** 2).mean(axis=2))
+
+
+def cut_at(d, size, threshold):
+    """Agglomerative clustering (average linkage, each member weighted by its duration) until the two closest
+    clusters are further apart than the threshold. Returns a label per row."""
+    n = len(d)
+    members = [[i] for i in range(n)]
+    weight = size.astype(float).copy()
+    alive = np.ones(n, bool)
+    dd = d.copy()
+    np.fill_diagonal(dd, np.inf)
+    while alive.sum() > 1:
+        i, j = np.unravel_index(np.argmin(dd), dd.shape)
+        if dd[i, j] > threshold:
+            break
+        wi, wj = weight[i], weight[j]
+        row = (dd[i, :] * wi + dd[j, :] * wj) / (wi + wj)
+        row[~alive] = np.inf
+        dd[i, :] = row
+        dd[:, i] = row
+        dd[i, i] = np.inf
+        weight[i] = wi + wj
+        members[i] += members[j]
+        alive[j] = False
+        dd[j, :] = np.inf
+        dd[:, j] = np.inf
+    labels = np.zeros(n, int)
+    for k, i in enumerate(np.flatnonzero(alive)):
+        labels[members[i]] = k
+    return labels
+
+
+def refine(x, labels, size, rounds=5):
+    """A few rounds of moving each stretch to the nearest cluster centre (average linkage's early merges are
+    never undone otherwise)."""
+    for _ in range(rounds):
+        ks = np.unique(labels)
+        centres = np.array([np.average(x[labels == k], axis=0, weights=size[labels == k]) for k in ks])
+        moved = ks[np.argmin(distances_to(x, centres), axis=1)]
+        if (moved == labels).all():
+            break
+        labels = moved
+    return labels
+
+
+def distances_to(x, centres):
+    return np.sqrt(((x[:, None, :] - centres[None, :, :]) ** 2).mean(axis=2))
+
+
+# How much each number of a voice print varies within one speaker's stretches (pooled standard deviation over the
+# labelled stretches of our Kokoro scenes, four voices, with and without a music bed: scripts/measure_diarization.py).
+# Distances are taken in these units, so the threshold means the same in a scene of one speaker as of five.
+WITHIN_SPREAD = np.array([4.72, 3.50, 3.43, 3.00, 2.69, 2.08, 1.56, 1.33, 1.32, 1.65, 1.62, 1.93, 1.71, 2.00, 2.61, 2.69, 2.75, 2.36, 1.98, 6.77, 2.71, 3.17, 1.99, 1.75, 1.37, 1.01, 0.94, 0.84, 0.82, 0.71, 1.14, 0.98, 1.02, 1.20, 1.51, 1.32, 1.10, 1.13, 0.35, 1.27, 0.55, 0.44, 0.47, 0.71, 0.65, 0.54, 0.66, 0.89, 0.82, 0.44, 0.39, 0.36, 0.30, 0.33, 0.38, 0.27, 0.27, 0.31, 0.34, 0.31, 0.24, 0.27, 0.22, 0.26, 0.25, 0.27, 0.24, 0.20, 0.18, 0.15, 0.18, 0.19, 0.24, 0.25, 0.24, 0.24, 0.23, 0.25, 0.10, 0.14])
+
+
+def cluster(prints, durations, threshold, log=None):
+    """Labels per stretch, numbered by first appearance: average linkage up to `threshold` (in within-speaker
+    spreads), a few rounds of moving stretches to the nearest centre, and stretches too short for a stable print
+    take the nearest cluster's label."""
+    x = np.nan_to_num((prints - np.nanmean(prints, axis=0)) / WITHIN_SPREAD) * weights(prints.shape[1])
+    long = durations >= MIN_PRINT_SEC
+    if long.sum() < 2:
+        return np.zeros(len(x), int)
+    xl, dl = x[long], durations[long]
+    d = distances(xl)
+    chosen = cut_at(d, dl, threshold)
+    if chosen.max() > 0:
+        chosen = refine(xl, chosen, dl)
+    if log is not None:
+        log.append({"stretches": int(long.sum()), "clusters": int(len(np.unique(chosen)))})
+    labels = np.full(len(x), -1)
+    labels[long] = chosen
+    short = np.flatnonzero(~long)
+    if len(short):
+        ks = np.unique(chosen)
+        centres = np.array([np.average(xl[chosen == k], axis=0, weights=dl[chosen == k]) for k in ks])
+        labels[short] = ks[np.argmin(distances_to(x[short], centres), axis=1)]
+    order = {}
+    for lab in labels:
+        order.setdefault(lab, len(order))
+    return np.array([order[lab] for lab in labels])
+
+
+def speaker_turns(req, check=None):
+    pcm = va.read_wav16k(req["audio"])
+    probs = va.speech_probabilities(req["model"], pcm, check)
+    duration = len(pcm) / RATE
+    regions = va.regions_from(probs, float(req.get("threshold", 0.5)), float(req.get("minSilenceSec", 0.1)),
+                              float(req.get("minSpeechSec", 0.25)), float(req.get("padSec", 0.03)), duration)
+    if not regions:
+        return {"turns": [], "regions": [], "speakers": 0, "durationSec": round(duration, 3)}
+    if check:
+        check()
+    pieces = pieces_of(regions)
+    prints = prints_for(pcm, regions, pieces)
+    durations = np.array([e - s for s, e in pieces])
+    splits = []
+    labels = cluster(prints, durations, float(req.get("clusterDistance", 2.5)), log=splits)
+    turns = []
+    for (s, e), lab, p in zip(pieces, labels, prints):
+        f0 = float(np.exp(p[-2])) if not np.isnan(p[-2]) else None
+        label = f"V{lab + 1}"
+        if turns and turns[-1]["label"] == label and abs(turns[-1]["end"] - s) < 1e-6:
+            turns[-1]["end"] = round(e, 3)
+        else:
+            turns.append({"start": round(s, 3), "end": round(e, 3), "label": label, "f0": None if f0 is None else round(f0, 1)})
+    return {"turns": turns, "regions": regions, "speakers": int(labels.max() + 1), "splits": splits, "durationSec": round(duration, 3)}
