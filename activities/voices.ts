@@ -4,7 +4,6 @@
 // With a series (--series, --cast) the voices come from the season's cast instead (lib/cast.ts, ./seriesCast.ts).
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { loadSettings } from '../config/load.js';
 import { FESTIVAL_DEFAULT_VOICE, ESPEAK_VARIANTS } from '../engines/tts.js';
 import { referenceClipArgv } from '../engines/xtts.js';
 import type { AudioTracks, Line, PreparedJob } from '../lib/job.js';
