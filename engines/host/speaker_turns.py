@@ -1,15 +1,17 @@
 """Who speaks when, without torch: voice activity (Silero VAD, ./voice_activity.py) cuts the audio into voiced
-stretches; each stretch gets a voice print made of numbers anyone can compute (mean and spread of MFCCs over
-its voiced frames with the local background taken out, mean log-mel shape, median and spread of its pitch); the
-prints are clustered agglomeratively (average linkage) up to a distance threshold, so the count of speakers is
-estimated, not asked for. Stretches too short for a stable print take the nearest cluster.
+stretches (long ones into pieces of at most 4 s); each gets a voice print made of numbers anyone can compute (mean
+and spread of its MFCCs with the local background's spectrum taken out, its mean log-mel shape, the median and range
+of its pitch by YIN); the prints are clustered agglomeratively (average linkage, weighted by duration) until the
+closest clusters are further apart than a threshold, so the count of speakers is estimated, not asked for.
+Stretches too short for a stable print take the nearest cluster.
 
   {"op": "speaker_turns", "model": VAD_ONNX, "audio": WAV, "threshold": 0.5, "minSilenceSec": 0.1,
-   "minSpeechSec": 0.25, "padSec": 0.03, "clusterDistance": 1.0}
+   "minSpeechSec": 0.25, "padSec": 0.03, "clusterDistance": 2.5}
   -> {"turns": [{"start", "end", "label", "f0"}...], "regions": [[start, end]...], "speakers": N, "durationSec": D}
 
-A voice print is standardised across the file before distances are taken, so the threshold is in units of the
-file's own spread: one speaker's stretches sit closer together than two speakers' whatever the recording.
+Distances are in units of how much a print varies within one speaker (WITHIN_SPREAD, measured), not of the file's
+own spread: a scene with one speaker must be able to come out as one speaker.
+scripts/measure_diarization.py measures it (speaker accuracy per scene, CPU time).
 """
 import numpy as np
 
@@ -24,7 +26,6 @@ N_MFCC = 20
 MIN_PRINT_SEC = 0.6   # shorter stretches take the nearest cluster instead of voting
 MAX_PIECE_SEC = 4.0   # long stretches are printed in pieces: one speaker's reply can follow another's with no pause VAD sees
 F0_WEIGHT = 3.0      # pitch is what a listener tells characters apart by first
-DENOISE = False      # measure pitch and prints on the voice with the local background subtracted
 
 
 def mel_filters():
@@ -97,39 +98,6 @@ def pitch_track(pcm):
     return np.where(loud, f0, 0.0)
 
 
-def without_background(pcm, regions, reach_sec=4.0, over=1.5, floor=0.08):
-    """The voice with the local background taken out: magnitude spectral subtraction, the background of each
-    second being the median spectrum of the non-speech frames within reach_sec of it (music under dialogue is
-    heard between the lines too). Pitch and voice prints are measured on this."""
-    win, hop = 512, 128
-    if len(pcm) < win:
-        return pcm
-    n = 1 + (len(pcm) - win) // hop
-    window = np.hanning(win).astype(np.float32)
-    idx = np.arange(win)[None, :] + hop * np.arange(n)[:, None]
-    spec = np.fft.rfft(pcm[idx] * window, axis=1)
-    mag = np.abs(spec)
-    speech = np.zeros(n, bool)
-    per_sec = RATE / hop
-    for s0, e0 in regions:
-        speech[int(s0 * per_sec):int(e0 * per_sec) + 1] = True
-    bg = np.zeros_like(mag)
-    block = int(per_sec)
-    reach = int(reach_sec * per_sec)
-    for b0 in range(0, n, block):
-        lo, hi = max(0, b0 - reach), min(n, b0 + block + reach)
-        quiet = mag[lo:hi][~speech[lo:hi]]
-        if len(quiet) >= 8:
-            bg[b0:b0 + block] = np.median(quiet, axis=0)
-    clean = np.maximum(mag - over * bg, floor * mag)
-    frames_out = np.fft.irfft(clean * np.exp(1j * np.angle(spec)), win, axis=1) * window
-    out = np.zeros(len(pcm), np.float32)
-    norm = np.zeros(len(pcm), np.float32)
-    np.add.at(out, idx, frames_out.astype(np.float32))
-    np.add.at(norm, idx, np.broadcast_to(window ** 2, idx.shape).astype(np.float32))
-    return out / np.maximum(norm, 1e-3)
-
-
 def voice_print(mel, f0):
     logmel = np.log(mel + 1e-6)
     mfcc = logmel @ _DCT.T
@@ -160,10 +128,16 @@ def pieces_of(regions):
     return out
 
 
+def in_blocks(fn, pcm, span, block=1500):
+    """fn over the 10 ms frames of pcm, 15 s of frames at a time (an episode at once would take gigabytes)."""
+    n = 1 + max(0, (len(pcm) - span) // HOP)
+    parts = [fn(pcm[f * HOP:min(len(pcm), (f + block - 1) * HOP + span)]) for f in range(0, n, block)]
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
 def prints_for(pcm, regions, pieces):
-    voice = without_background(pcm, regions) if DENOISE else pcm
-    mel = mel_power(voice)
-    f0 = pitch_track(voice)
+    mel = in_blocks(mel_power, pcm, WIN)
+    f0 = in_blocks(pitch_track, pcm, 512 + RATE // 60)
     n = len(mel)
     speech = np.zeros(n, bool)
     for s, e in regions:
@@ -181,19 +155,8 @@ def prints_for(pcm, regions, pieces):
     return np.array(out)
 
 
-def standardise(x):
-    x = x.copy()
-    for j in range(x.shape[1]):
-        col = x[:, j]
-        ok = ~np.isnan(col)
-        mu = col[ok].mean() if ok.any() else 0.0
-        sd = col[ok].std() if ok.sum() > 1 else 1.0
-        x[:, j] = np.where(ok, (col - mu) / (sd if sd > 1e-6 else 1.0), 0.0)
-    return x
-
-
 def distances(x):
-    return np.sqrt(((x[:, None, :] - x[None, :, :]) ** 2).mean(axis=2))
+    return distances_to(x, x)
 
 
 def cut_at(d, size, threshold):
@@ -240,11 +203,14 @@ def refine(x, labels, size, rounds=5):
 
 
 def distances_to(x, centres):
-    return np.sqrt(((x[:, None, :] - centres[None, :, :]) ** 2).mean(axis=2))
+    """RMS difference of every row of x to every centre (through the Gram matrix: no rows × centres × dims array)."""
+    sq = (x ** 2).sum(axis=1)[:, None] + (centres ** 2).sum(axis=1)[None, :] - 2 * x @ centres.T
+    return np.sqrt(np.maximum(sq, 0) / x.shape[1])
 
 
 # How much each number of a voice print varies within one speaker's stretches (pooled standard deviation over the
-# labelled stretches of our Kokoro scenes, four voices, with and without a music bed: scripts/measure_diarization.py).
+# labelled stretches of Kokoro scenes: test/fixtures/ja/dialogue and the issue-25 classroom scene, plus two made
+# while tuning; scripts/measure_diarization.py --spreads prints them).
 # Distances are taken in these units, so the threshold means the same in a scene of one speaker as of five.
 WITHIN_SPREAD = np.array([4.942, 6.891, 4.155, 2.983, 3.510, 2.640, 1.874, 1.511, 1.557, 1.921, 2.245, 2.980, 1.944, 2.965, 2.919, 3.455, 3.616, 3.167, 3.026, 5.773, 3.123, 3.016, 1.949, 1.769, 1.274, 1.013, 1.092, 0.873, 0.892, 0.807, 1.077, 0.932, 1.145, 1.233, 1.748, 1.413, 1.315, 1.212, 0.914, 1.629, 0.639, 0.507, 0.771, 0.887, 0.642, 0.543, 0.648, 0.864, 0.919, 0.617, 0.716, 0.356, 0.325, 0.548, 0.827, 0.611, 0.567, 0.755, 0.702, 0.628, 0.590, 0.572, 0.374, 0.369, 0.263, 0.269, 0.254, 0.236, 0.241, 0.229, 0.236, 0.224, 0.246, 0.270, 0.268, 0.272, 0.289, 0.305, 0.114, 0.213])
 
