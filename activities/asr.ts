@@ -141,7 +141,8 @@ export async function transcribe(prep: PreparedJob, audio: AudioTracks): Promise
   const st = await stat(analysis);
   const whisper = isWhisperEngine(options.asr.engine);
   // Whisper is told the source language; pocketsphinx's model is English whatever src says.
-  const hash = whisper ? hashOf('transcribe', st.size, st.mtimeMs, options.asr, options.src) : hashOf('transcribe', st.size, st.mtimeMs, options.asr);
+  // Whisper's lines take their edges from voice activity and are cut where the speaker changes (unless tts.diarize is off).
+  const hash = whisper ? hashOf('transcribe', st.size, st.mtimeMs, options.asr, options.src, 'voice-edges', options.tts.diarize === 'off') : hashOf('transcribe', st.size, st.mtimeMs, options.asr);
   if (await isFresh(job, out, hash)) return storeLines(job, 'lines', await readTranscript(out));
 
   const rec = await recognize(prep, analysis, prep.media.durationSec, 'tmp/asr');

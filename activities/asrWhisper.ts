@@ -3,7 +3,6 @@
 // Also Whisper's translate task (any language → English) for the translation stage. Engine checks: engines/asrWhisper.ts.
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { silencedetectArgv } from '../engines/ffmpeg.js';
 import { resolveWhisperModel, transcribeInHost } from '../engines/fasterWhisper.js';
 import {
   isWhisperEngine, parseWhisperCppJson, parseWhisperJson, whisperArgv, whisperCppArgv, whisperCppJsonPath, whisperJsonPath,
@@ -12,9 +11,10 @@ import {
 import { ErrorType, failure } from '../lib/errors.js';
 import { checkWhisperEngine } from '../engines/asrWhisper.js';
 import { countByReason, guardSegments, type DroppedSegment } from '../lib/hallucinationGuard.js';
-import { splitAtPauses } from '../lib/pauseSplit.js';
+import { splitAtPauses, splitAtSpeakerChanges, type LabelledSpan } from '../lib/pauseSplit.js';
+import { voiceActivity, voiceTurns } from '../engines/voiceActivity.js';
 import type { Line, PreparedJob } from '../lib/job.js';
-import { parseSilencedetect, snapToSpeech, speechRegions, type Region } from '../lib/speechRegions.js';
+import { snapToSpeech, type Region } from '../lib/speechRegions.js';
 import { commandLog, hashOf, hostRequestLog, inJob, isFresh, writeAtomic } from '../storage/artifacts.js';
 import { recordCommand, run, stderrTail } from '../engines/run.js';
 
@@ -67,18 +67,22 @@ export async function runWhisper(prep: PreparedJob, engine: WhisperEngineName, a
   }
 }
 
-/** Energy-detected speech of the WAV (the same silencedetect settings pocketsphinx's cutting uses). */
-async function detectSpeech(prep: PreparedJob, wavAbs: string, durationSec: number): Promise<Region[]> {
-  const { asr } = prep.options;
-  const { stderr } = await run(silencedetectArgv(wavAbs, asr.silenceDb, asr.minSilenceSec), { timeoutMs: 10 * 60_000, recordTo: commandLog(prep.job) });
-  return speechRegions(parseSilencedetect(stderr), durationSec, asr.minSpeechSec);
+/**
+ * Where the voices are, from voice activity (Silero VAD) rather than the energy of the mix: a music bed or a door
+ * slam is not speech. With diarization on (tts.diarize, not off) the voiced stretches also say who speaks, so a
+ * reply Whisper joined to the previous speaker's line can be cut off it.
+ */
+async function detectVoices(prep: PreparedJob, wavAbs: string): Promise<{ speech: Region[]; turns: LabelledSpan[] }> {
+  if (prep.options.tts.diarize === 'off') return { speech: await voiceActivity(wavAbs), turns: [] };
+  const { regions, turns } = await voiceTurns(wavAbs);
+  return { speech: regions, turns };
 }
 
 /** Guarded segments → lines (times relative to the WAV). */
 async function guardedLines(prep: PreparedJob, engine: WhisperEngineName, result: AsrResult, wavAbs: string, durationSec: number): Promise<Recognition> {
-  const speech = await detectSpeech(prep, wavAbs, durationSec);
+  const { speech, turns } = await detectVoices(prep, wavAbs);
   const { kept, dropped } = guardSegments(result.segments, speech, { noSpeechThreshold: prep.options.asr.noSpeechThreshold });
-  const lines: Line[] = snapToSpeech(splitAtPauses(kept, prep.options.asr.minSilenceSec), speech)
+  const lines: Line[] = snapToSpeech(splitAtSpeakerChanges(splitAtPauses(kept, prep.options.asr.minSilenceSec), turns), speech)
     .map((s) => ({ ...s, start: Math.max(0, s.start), end: Math.min(s.end, durationSec) }))
     .filter((s) => s.end > s.start) // Whisper's last window can run past the end of the audio
     .map((s, index) => ({ index, start: s.start, end: s.end, text: s.text, ...(s.words.length ? { words: s.words } : {}) }));
@@ -113,7 +117,7 @@ export async function whisperTranslate(prep: PreparedJob, audioRel: string, engi
   const wavAbs = inJob(job, audioRel);
   const out = inJob(job, WHISPER_TRANSLATION);
   const st = await stat(wavAbs);
-  const hash = hashOf('whisperTranslate', chosen, st.size, st.mtimeMs, options.src, options.asr);
+  const hash = hashOf('whisperTranslate', chosen, st.size, st.mtimeMs, options.src, options.asr, 'voice-edges', options.tts.diarize === 'off');
   if (await isFresh(job, out, hash)) return (JSON.parse(await readFile(out, 'utf8')) as { lines: Line[] }).lines;
 
   await checkWhisperEngine(chosen, options);

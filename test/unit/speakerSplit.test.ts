@@ -1,0 +1,29 @@
+import { describe, expect, it } from '@jest/globals';
+import { splitAtSpeakerChanges } from '../../lib/pauseSplit.js';
+
+const w = (text: string, start: number, end: number) => ({ text, start, end });
+const seg = (words: ReturnType<typeof w>[]) => ({ start: words[0].start, end: words[words.length - 1].end, text: words.map((x) => x.text).join(' '), words });
+
+describe('splitting Whisper segments where the speaker changes', () => {
+  it('a reply 0.4 s after the previous speaker becomes its own line, with its own words and times', () => {
+    const s = seg([w('What', 0, 0.3), w('is', 0.3, 0.5), w('that', 0.5, 0.9), w('box?', 0.9, 1.4), w('Nothing.', 1.8, 2.6), w('Really.', 2.7, 3.3)]);
+    const turns = [{ start: 0, end: 1.45, label: 'V1' }, { start: 1.75, end: 3.4, label: 'V2' }];
+    const out = splitAtSpeakerChanges([s], turns);
+    expect(out.map((l) => [l.text, l.start, l.end])).toEqual([['What is that box?', 0, 1.4], ['Nothing. Really.', 1.8, 3.3]]);
+  });
+
+  it('a word or two the voice prints got wrong (a run shorter than 0.4 s) does not cut the line', () => {
+    const s = seg([w('one', 0, 0.5), w('two', 0.5, 1.0), w('three', 1.1, 1.3), w('four', 1.4, 2.0)]);
+    const turns = [{ start: 0, end: 1.05, label: 'V1' }, { start: 1.05, end: 1.35, label: 'V2' }, { start: 1.35, end: 2.1, label: 'V1' }];
+    expect(splitAtSpeakerChanges([s], turns)).toEqual([s]);
+  });
+
+  it('unspaced Japanese joins its pieces with nothing; no turns or one word leaves segments as they are', () => {
+    const s = seg([w('その', 0, 0.3), w('箱は', 0.3, 0.7), w('何？', 0.7, 1.2), w('見せられない', 1.6, 2.4), w('よ', 2.4, 2.6)]);
+    const turns = [{ start: 0, end: 1.25, label: 'V1' }, { start: 1.55, end: 2.7, label: 'V2' }];
+    expect(splitAtSpeakerChanges([{ ...s, text: 'その箱は何？見せられないよ' }], turns).map((l) => l.text)).toEqual(['その箱は何？', '見せられないよ']);
+    expect(splitAtSpeakerChanges([s], [])).toEqual([s]);
+    const one = seg([w('Hi.', 0, 0.4)]);
+    expect(splitAtSpeakerChanges([one], turns)).toEqual([one]);
+  });
+});
