@@ -158,6 +158,15 @@ describe('argos-translate adapter and Whisper alignment', () => {
     const segs = [{ index: 0, start: 0, end: 1.1, text: 'One' }, { index: 1, start: 1.1, end: 2.6, text: 'two' }, { index: 2, start: 2.6, end: 4.2, text: 'Three' }];
     expect(alignByOverlap(src, segs)).toEqual(['One two', 'Three', undefined]);
   });
+
+  it('shares a segment among the lines it alone covers (a reply split from its line by the speaker change)', () => {
+    // The source was cut where the speaker changed (2.4 s); Whisper's translation was one segment over both.
+    const src = [{ index: 0, start: 0, end: 2.4, text: 'a' }, { index: 1, start: 2.8, end: 4, text: 'b' }];
+    const seg = { index: 0, start: 0, end: 4, text: 'What is that box? Nothing.' };
+    expect(alignByOverlap(src, [seg])).toEqual(['What is that box?', 'Nothing.']);
+    const timed = { ...seg, words: [{ text: 'What', start: 0, end: 0.5 }, { text: 'is', start: 0.5, end: 0.8 }, { text: 'that', start: 0.8, end: 1.2 }, { text: 'box?', start: 1.2, end: 2 }, { text: 'Nothing.', start: 2.9, end: 3.6 }] };
+    expect(alignByOverlap(src, [timed])).toEqual(['What is that box?', 'Nothing.']);
+  });
 });
 
 /** A port nothing listens on: one the OS just gave out and took back. */
