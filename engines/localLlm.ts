@@ -157,6 +157,8 @@ export interface LocalChatOptions {
   /** Stops generation (with the activity's cancellation, when there is one). */
   signal?: AbortSignal;
   maxTokens?: number;
+  /** Each piece of the reply as it is generated (tests wait for generation to start). */
+  onText?: (chunk: string) => void;
 }
 
 /**
@@ -192,7 +194,7 @@ export async function localChat(m: LocalModel, messages: readonly ChatMessage[],
       try {
         const grammar = await w.llama.createGrammarForJsonSchema(replySchema(asked) as never);
         const text = await session.prompt(user, {
-          grammar, signal, stopOnAbortSignal: false, temperature: 0.2,
+          grammar, signal, stopOnAbortSignal: false, temperature: 0.2, onTextChunk: opts.onText,
           maxTokens: opts.maxTokens ?? 120 + 90 * asked.length,
         });
         return { value: JSON.parse(text) as unknown, text };
