@@ -27,7 +27,7 @@ export const BUNDLED_GGUF_FILE = 'qwen2.5-coder-1.5b/qwen2.5-coder-1.5b-instruct
 /** One GGUF model the worker may load: its file (relative paths are under the models folder) and how it runs. */
 export const ggufModelSchema = z.object({
   file: z.string().min(1).regex(/\.gguf$/i, 'a .gguf file'),
-  /** CPU threads (default: every core of the machine; with fewer than that llama.cpp may crawl). */
+  /** CPU threads (default: every core but one, engines/localLlm.ts defaultThreads). */
   threads: int(1, 256).optional(),
   /** auto = CUDA or Vulkan where the prebuilt binary finds a GPU, else the CPU. */
   gpu: z.enum(['auto', 'cpu']).default('auto'),

@@ -9,7 +9,7 @@ import { ErrorType, failure } from '../lib/errors.js';
 import { activityContext } from './activityContext.js';
 import { glossaryFor, type GlossaryEntry } from '../lib/glossary.js';
 import {
-  batches, buildMessages, completionText, extractJson, lengthProblem, parseReply, reaskNote, ReplyNotJson,
+  batches, buildMessages, completionText, contentProblem, extractJson, lengthProblem, parseReply, reaskNote, ReplyNotJson,
   type ChatMessage, type HonorificPolicy, type LineToTranslate,
 } from '../lib/llmProtocol.js';
 
@@ -199,7 +199,7 @@ export async function translateWithChat(
     const all: LineToTranslate[] = batch.items.map((l, i) => ({ i, text: l.text, speaker: l.speaker, ...(l.budget ? { budget: l.budget } : {}) }));
     const ctx = {
       src: lang.src, tgt: lang.tgt, honorifics: lang.honorifics,
-      before: batch.before, after: batch.after, glossary: glossaryFor(batch.items.map((l) => l.text), glossary),
+      before: batch.before.map((l, k) => ({ ...l, target: targets[batch.offset - batch.before.length + k] })), after: batch.after, glossary: glossaryFor(batch.items.map((l) => l.text), glossary),
     };
     let asked = all;
     let problems = new Map<number, string>();
@@ -208,7 +208,8 @@ export async function translateWithChat(
     const kept = new Map<number, { t: string; off: number }>();
     const asks = new Map<number, number>();
     for (let attempt = 0; attempt <= backend.maxReasks && asked.length; attempt++) {
-      const messages = buildMessages(asked, ctx, attempt ? reaskNote(problems) : undefined);
+      // Asked again without the lines before: a small model copies or translates those instead of its own.
+      const messages = buildMessages(asked, attempt ? { ...ctx, before: [] } : ctx, attempt ? reaskNote(problems) : undefined);
       requests++;
       for (const l of asked) asks.set(l.i, (asks.get(l.i) ?? 0) + 1);
       let reply: ReturnType<typeof parseReply>;
@@ -220,6 +221,18 @@ export async function translateWithChat(
       } catch (e) {
         if (!(e instanceof ReplyNotJson)) throw e;
         reply = { translations: new Map(), problems: new Map(asked.map((l) => [l.i, 'the reply was not JSON'])), unglossed: new Map(), extra: 0 };
+      }
+      const before = targets.slice(Math.max(0, batch.offset - 2), batch.offset).filter((t): t is string => !!t);
+      for (const [i, t] of [...reply.translations]) {
+        const others = [
+          ...before, ...[...kept].filter(([j]) => j !== i).map(([, k]) => k.t),
+          ...[...reply.translations].filter(([j]) => j < i).map(([, u]) => u),
+        ];
+        const bad = contentProblem(t, lang.tgt, others);
+        if (bad) {
+          reply.translations.delete(i);
+          reply.problems.set(i, bad);
+        }
       }
       for (const [i, t] of reply.translations) {
         const budget = all[i].budget;

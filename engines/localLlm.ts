@@ -34,9 +34,15 @@ export function localModelFor(name: string, models: Readonly<Record<string, Gguf
     throw failure(ErrorType.InvalidConfig, `mt.local.model "${name}" is not one of this worker's GGUF models (${Object.keys(models).join(', ')}); add it to the worker's MT_GGUF_MODELS`);
   }
   const file = path.isAbsolute(chosen.file) ? chosen.file : path.join(modelsDir(), chosen.file);
-  // Every core by default: llama.cpp with fewer threads than cores was measured crawling here (minutes, not seconds).
-  return { ...chosen, name, path: file, threads: chosen.threads ?? os.availableParallelism() };
+  return { ...chosen, name, path: file, threads: chosen.threads ?? defaultThreads() };
 }
+
+/**
+ * Every core but one: the worker's other activities (ffmpeg, the engine host) keep a core, and llama.cpp's threads
+ * wait on each other at every step, so threads competing with busy cores crawl. Measured on 2 shared cores at
+ * load 20-30: 2 threads gave no answer to a six-line prompt in 30 min, 1 thread answered in 95 s.
+ */
+export const defaultThreads = () => Math.max(1, os.availableParallelism() - 1);
 
 const missing = (m: LocalModel, why: string) => failure(ErrorType.EngineMissing, `--mt local-llm: the GGUF model "${m.name}" ${why}`);
 
@@ -182,31 +188,39 @@ export async function localChat(m: LocalModel, messages: readonly ChatMessage[],
     const mine = new Promise<void>((resolve) => { done = resolve; });
     // The next prompt waits for this one and for every one before it (also when this one gave up waiting).
     w.turn = previous.then(() => mine);
+    const aborted = new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(stopped());
+      signal.addEventListener('abort', () => reject(stopped()), { once: true });
+    });
+    aborted.catch(() => {});
+    let release = done;
     try {
-      await Promise.race([previous, new Promise((_, reject) => {
-        if (signal.aborted) reject(stopped());
-        signal.addEventListener('abort', () => reject(stopped()), { once: true });
-      })]);
+      await Promise.race([previous, aborted]);
       const sequence = w.context.getSequence();
       const system = messages.find((x) => x.role === 'system')?.content;
       const user = messages.filter((x) => x.role === 'user').map((x) => x.content).join('\n\n');
       const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: system, autoDisposeSequence: true });
+      const generation = w.llama.createGrammarForJsonSchema(replySchema(asked) as never).then((grammar) => session.prompt(user, {
+        grammar, signal, stopOnAbortSignal: false, temperature: 0.2, onTextChunk: opts.onText,
+        maxTokens: opts.maxTokens ?? 120 + 90 * asked.length,
+      }));
+      // The session and the turn are given up only once llama.cpp has returned (at the next token after an
+      // abort); the caller hears of a cancellation at once, without waiting for the token being computed.
+      release = () => {};
+      void generation.catch(() => {}).finally(() => {
+        session.dispose();
+        done();
+      });
       try {
-        const grammar = await w.llama.createGrammarForJsonSchema(replySchema(asked) as never);
-        const text = await session.prompt(user, {
-          grammar, signal, stopOnAbortSignal: false, temperature: 0.2, onTextChunk: opts.onText,
-          maxTokens: opts.maxTokens ?? 120 + 90 * asked.length,
-        });
+        const text = await Promise.race([generation, aborted]);
         return { value: JSON.parse(text) as unknown, text };
       } catch (e) {
         if (signal.aborted) throw stopped();
         // Out of tokens mid-reply: one failed attempt for these lines (asked again, then the fallback engine).
         throw e instanceof SyntaxError ? new ReplyNotJson(`the GGUF model "${m.name}" stopped before its JSON reply was complete`) : e;
-      } finally {
-        session.dispose();
       }
     } finally {
-      done();
+      release();
     }
   } finally {
     if (beat) clearInterval(beat);

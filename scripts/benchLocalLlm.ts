@@ -4,7 +4,7 @@
 // and the process's peak memory. Writes one JSON summary line to stdout (and the lines to stderr).
 //   node dist/scripts/benchLocalLlm.js [scene.json ...]     (default: test/fixtures/ja/dialogue.json)
 // Environment: BENCH_MODEL (a name in MT_GGUF_MODELS, default the bundled Qwen), BENCH_BATCH (lines per prompt),
-// BENCH_BUDGET=0 (no length budget), BENCH_HONORIFICS=adapt.
+// BENCH_BUDGET=0 (no length budget), BENCH_HONORIFICS=adapt, BENCH_THREADS (default: the model's setting).
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { DEFAULT_GGUF_MODEL } from '../config/schema.js';
@@ -33,7 +33,8 @@ function namesIn(ref: string, cast: Set<string>): string[] {
 async function main(): Promise<void> {
   const files = process.argv.slice(2);
   if (!files.length) files.push('test/fixtures/ja/dialogue.json');
-  const model = localModelFor(process.env.BENCH_MODEL ?? DEFAULT_GGUF_MODEL);
+  const named = localModelFor(process.env.BENCH_MODEL ?? DEFAULT_GGUF_MODEL);
+  const model = process.env.BENCH_THREADS ? { ...named, threads: Number(process.env.BENCH_THREADS) } : named;
   const batchSize = Number(process.env.BENCH_BATCH ?? 6);
   const budgetOn = process.env.BENCH_BUDGET !== '0';
   const honorifics = process.env.BENCH_HONORIFICS === 'adapt' ? 'adapt' : 'keep';
@@ -44,7 +45,12 @@ async function main(): Promise<void> {
   const loadSec = (performance.now() - t0) / 1000;
   const backend: ChatBackend = {
     label: model.name, batchSize, maxReasks: 1,
-    ask: (messages, asked) => localChat(model, messages, asked, { timeoutMs: 1_800_000 }),
+    ask: async (messages, asked) => {
+      const t = performance.now();
+      const answer = await localChat(model, messages, asked, { timeoutMs: 3_600_000 });
+      process.stderr.write(`prompt of ${asked.length} line(s): ${((performance.now() - t) / 1000).toFixed(1)} s, load ${os.loadavg()[0].toFixed(1)}\n`);
+      return answer;
+    },
   };
   const scenes = [];
   for (const file of files) {

@@ -123,3 +123,22 @@ describe('chrF', () => {
     expect(() => chrF(['a'], [])).toThrow(/one reference per hypothesis/);
   });
 });
+
+describe('answers a small model gets wrong', () => {
+  it('a line left in Japanese or copied from another line is asked again, without the lines before', async () => {
+    const backend = scripted(
+      (l) => (l.i === 0 ? 'また夜遅くまで、ゲームで遊んでいたの？' : 'Good morning.'),
+      (l) => (l.i === 0 ? 'Were you up late playing games again?' : 'I brought a big umbrella.'),
+    );
+    const out = await translateWithChat(backend, [{ text: 'また夜遅くまで、ゲームで遊んでいたの？' }, { text: '大丈夫。私、大きい傘を持ってきたよ。' }], { src: 'ja', tgt: 'en' }, []);
+    expect(backend.calls.map((c) => c.asked)).toEqual([[0, 1], [0]]);
+    expect(backend.calls[1].messages[1].content).toMatch(/line 0: it is not in English/);
+    expect(out.targets).toEqual(['Were you up late playing games again?', 'Good morning.']);
+    const copy = scripted(() => 'Good morning.', () => 'Good morning!', () => 'I brought a big umbrella.');
+    const again = await translateWithChat({ ...copy, batchSize: 1 }, [{ text: 'おはよう。' }, { text: '傘を持ってきたよ。' }], { src: 'ja', tgt: 'en' }, []);
+    expect(copy.calls[1].asked).toEqual([0]);
+    expect(copy.calls[2].messages[1].content).toMatch(/line 0: it repeats the translation of another line/);
+    expect(copy.calls[2].messages[1].content).not.toMatch(/Said just before|Context before/);
+    expect(again.targets).toEqual(['Good morning.', 'I brought a big umbrella.']);
+  });
+});
