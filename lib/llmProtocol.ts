@@ -177,7 +177,7 @@ const pick = (o: Record<string, unknown>, keys: string[]) => keys.map((k) => o[k
  */
 export function parseReply(value: unknown, asked: readonly LineToTranslate[], glossary: readonly GlossaryEntry[] = []): ParsedReply {
   const wanted = new Set(asked.map((l) => l.i));
-  const askedBy = new Map(asked.map((l) => [l.i, l]));
+  const speakers = [...new Set(asked.map((l) => l.speaker).filter((x): x is string => !!x))];
   const translations = new Map<number, string>();
   const problems = new Map<number, string>();
   const unglossed = new Map<number, string>();
@@ -202,7 +202,7 @@ export function parseReply(value: unknown, asked: readonly LineToTranslate[], gl
     }
     if (typeof t !== 'string') problems.set(i, 'the entry has no text "t"');
     else if (!t.trim()) problems.set(i, 'the translation is empty');
-    else translations.set(i, withoutSpeaker(t.trim(), askedBy.get(i)?.speaker));
+    else translations.set(i, withoutSpeaker(t.trim(), speakers));
   });
   for (const line of asked) {
     const t = translations.get(line.i);
@@ -220,11 +220,13 @@ export function parseReply(value: unknown, asked: readonly LineToTranslate[], gl
   return { translations, problems, unglossed, extra };
 }
 
-/** A small model sometimes repeats the "Speaker: " the prompt showed; the dub must not say the name. */
-function withoutSpeaker(t: string, speaker: string | undefined): string {
-  if (!speaker) return t;
-  const prefix = `${oneLine(speaker)}:`;
-  return t.startsWith(prefix) && t.length > prefix.length ? t.slice(prefix.length).trim() : t;
+/** A small model sometimes repeats a "Speaker: " the prompt showed (not always the line's own); the dub must not say it. */
+function withoutSpeaker(t: string, speakers: readonly string[]): string {
+  for (const speaker of speakers) {
+    const prefix = `${oneLine(speaker)}:`;
+    if (t.startsWith(prefix) && t.length > prefix.length) return t.slice(prefix.length).trim();
+  }
+  return t;
 }
 
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;

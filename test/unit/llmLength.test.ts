@@ -78,10 +78,11 @@ describe('names, honorifics and speakers in the prompt', () => {
     expect(buildMessages([{ i: 0, text: 'Hello' }], { src: 'en', tgt: 'es' })[0].content).not.toMatch(/honorific/i);
   });
 
-  it('drops a speaker name the model repeated before the translation', () => {
-    const parsed = parseReply({ lines: [{ i: 0, t: 'Misaki: Good morning.' }, { i: 1, t: 'Kenta: yes' }] }, [{ i: 0, text: 'おはよう', speaker: 'Misaki' }, { i: 1, text: 'うん' }]);
+  it('drops a speaker name of the batch the model put before a translation, and only those', () => {
+    const parsed = parseReply({ lines: [{ i: 0, t: 'Misaki: Good morning.' }, { i: 1, t: 'Kenta: yes' }, { i: 2, t: 'Misaki: Oh!' }] }, [{ i: 0, text: 'おはよう', speaker: 'Misaki' }, { i: 1, text: 'うん' }, { i: 2, text: 'あっ！', speaker: 'Daichi' }]);
     expect(parsed.translations.get(0)).toBe('Good morning.');
     expect(parsed.translations.get(1)).toBe('Kenta: yes');
+    expect(parsed.translations.get(2)).toBe('Oh!');
   });
 });
 
