@@ -5,7 +5,9 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { apertiumTranslator, pairName } from '../engines/apertium.js';
 import { argosTranslator } from '../engines/argos.js';
-import { llmSettingsFor, translateWithLlm } from '../engines/llmTranslate.js';
+import { httpBackend, llmSettingsFor, translateWithChat, type ChatBackend, type LengthReport } from '../engines/llmTranslate.js';
+import { localChat, localModelFor } from '../engines/localLlm.js';
+import { syllableBudget } from '../lib/syllables.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import {
   checkLine, hasPlaceholder, protectTerms, restoreTerms, type GlossaryEntry,
@@ -117,6 +119,28 @@ interface MachineResult {
   method: string;
   /** How a glossary term the target lacks came to be missing, for the report. */
   missReason: string;
+  /** A chat model's length budget per line. */
+  lengths?: (LengthReport | undefined)[];
+}
+
+/** Lines as a chat model gets them: speaker, and (unless mt.lengthBudget is off) the syllables that fit the slot. */
+function chatLines(prep: PreparedJob, lines: Line[]) {
+  const { options } = prep;
+  return lines.map((l) => ({
+    text: l.text, speaker: l.speaker,
+    ...(options.mt.lengthBudget && l.end > l.start ? { budget: syllableBudget(l.end - l.start, options.tgt, prep.ttsEngine) } : {}),
+  }));
+}
+
+async function chatTranslate(prep: PreparedJob, lines: Line[], glossary: GlossaryEntry[], backend: ChatBackend, method: string, reasks: string): Promise<MachineResult> {
+  const { job, options } = prep;
+  await mkdir(inJob(job, 'tmp/mt'), { recursive: true });
+  const lang = { src: options.src, tgt: options.tgt, honorifics: options.mt.honorifics };
+  const out = await translateWithChat(backend, chatLines(prep, lines), lang, glossary, inJob(job, 'tmp/mt/llm.jsonl'));
+  return {
+    targets: out.targets, lost: lines.map(() => new Set<string>()), failures: out.failures, lengths: out.lengths, method,
+    missReason: `the model left it out, also when asked again (${reasks})`,
+  };
 }
 
 async function machineTranslate(prep: PreparedJob, lines: Line[], glossary: GlossaryEntry[]): Promise<MachineResult> {
@@ -130,9 +154,16 @@ async function machineTranslate(prep: PreparedJob, lines: Line[], glossary: Glos
     }
     case 'llm': {
       const llm = llmSettingsFor(options.mt.llm);
-      await mkdir(inJob(job, 'tmp/mt'), { recursive: true });
-      const out = await translateWithLlm(llm, lines.map((l) => ({ text: l.text, speaker: l.speaker })), options, glossary, inJob(job, 'tmp/mt/llm.jsonl'));
-      return { targets: out.targets, lost: none(), failures: out.failures, method: `llm:${llm.model}`, missReason: `the model left it out, also when asked again (mt.llm.maxReasks ${llm.maxReasks})` };
+      return chatTranslate(prep, lines, glossary, httpBackend(llm), `llm:${llm.model}`, `mt.llm.maxReasks ${llm.maxReasks}`);
+    }
+    case 'local-llm': {
+      const model = localModelFor(options.mt.local.model);
+      const { batchSize, maxReasks, timeoutSec } = options.mt.local;
+      const backend: ChatBackend = {
+        label: model.name, batchSize, maxReasks,
+        ask: (messages, asked) => localChat(model, messages, asked, { timeoutMs: timeoutSec * 1000 }),
+      };
+      return chatTranslate(prep, lines, glossary, backend, `local-llm:${model.name}`, `mt.local.maxReasks ${maxReasks}`);
     }
     case 'whisper': {
       if (options.tgt !== 'en') throw failure(ErrorType.InvalidConfig, `--mt whisper translates into English only (tgt is "${options.tgt}")`);
@@ -210,6 +241,8 @@ export async function translateList(prep: PreparedJob, lines: Line[]): Promise<T
           : failedWhy ? 'the line fell back to apertium, which does not use it' : result.missReason
       ));
       if (report) line.glossary = report;
+      const length = failedWhy ? undefined : result.lengths?.[i];
+      if (length) line.length = length;
       return line;
     });
   }

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import {
-  ENV_NAMES, LLM_ENDPOINTS_ENV, PLACEMENT_ENV, describeIssues, jobOptionsSchema, settingsSchema,
+  ENV_NAMES, GGUF_MODELS_ENV, LLM_ENDPOINTS_ENV, PLACEMENT_ENV, describeIssues, jobOptionsSchema, settingsSchema,
   type JobOptions, type JobOptionsInput, type Settings,
 } from './schema.js';
 
@@ -63,6 +63,16 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): Tree {
     }
     if (named && typeof named === 'object' && !Array.isArray(named)) tree.llmEndpoints = deepMerge((tree.llmEndpoints ?? {}) as Tree, named as Tree);
     else tree.llmEndpoints = named;
+  }
+  const models = env[GGUF_MODELS_ENV];
+  if (models) {
+    let named: unknown;
+    try {
+      named = JSON.parse(models);
+    } catch {
+      throw new ConfigError(`${GGUF_MODELS_ENV} must be JSON such as {"qwen2.5-7b":{"file":"/models/qwen2.5-7b-instruct-q4_k_m.gguf"}}`);
+    }
+    tree.ggufModels = named as Tree;
   }
   return tree;
 }

@@ -18,6 +18,23 @@ const workerSettingOnly = (key: string) => z.undefined({
 }).optional();
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as OPENAI_API_KEY');
 
+/** A name in the worker's ggufModels (MT_GGUF_MODELS). */
+const ggufName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a model name from the worker settings (MT_GGUF_MODELS), such as qwen2.5-coder-1.5b');
+/** The GGUF model scripts/setup.sh installs (hash-verified), under the worker's models folder. */
+export const DEFAULT_GGUF_MODEL = 'qwen2.5-coder-1.5b';
+export const BUNDLED_GGUF_FILE = 'qwen2.5-coder-1.5b/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf';
+
+/** One GGUF model the worker may load: its file (relative paths are under the models folder) and how it runs. */
+export const ggufModelSchema = z.object({
+  file: z.string().min(1).regex(/\.gguf$/i, 'a .gguf file'),
+  /** CPU threads (default: every core but one, engines/localLlm.ts defaultThreads). */
+  threads: int(1, 256).optional(),
+  /** auto = CUDA or Vulkan where the prebuilt binary finds a GPU, else the CPU. */
+  gpu: z.enum(['auto', 'cpu']).default('auto'),
+  contextSize: int(512, 131072).default(4096),
+}).strict();
+export type GgufModel = z.output<typeof ggufModelSchema>;
+
 /** One LLM endpoint the worker may call: its base URL and the worker env variable holding its key (if any). */
 export const llmEndpointSchema = z.object({
   baseUrl: z.string().url('a URL such as http://127.0.0.1:11434/v1').default('http://127.0.0.1:11434/v1'),
@@ -249,7 +266,7 @@ export const jobOptionsSchema = z.strictObject({
      * auto = Whisper's translate task from the audio when the dub is English and Whisper hears the source (no --subs),
      * else apertium (embedded); argos and llm are installed/run separately; whisper = Whisper's translate task.
      */
-    engine: z.enum(['auto', 'apertium', 'argos', 'llm', 'whisper']).default('auto'),
+    engine: z.enum(['auto', 'apertium', 'argos', 'llm', 'local-llm', 'whisper']).default('auto'),
     /** An OpenAI-compatible chat-completions server, chosen by name among the worker's llmEndpoints. */
     llm: z.strictObject({
       endpoint: endpointName.default('default'),
@@ -262,6 +279,21 @@ export const jobOptionsSchema = z.strictObject({
       /** Follow-up requests for lines missing or bad in a reply, before they fall back to apertium. */
       maxReasks: int(0, 10).default(2),
     }).prefault({}),
+    /** A GGUF chat model run inside the worker (node-llama-cpp), chosen by name among the worker's ggufModels. */
+    local: z.strictObject({
+      model: ggufName.default(DEFAULT_GGUF_MODEL),
+      // Which file is loaded is a worker setting: a job naming a path is refused, not ignored.
+      file: z.undefined({ error: 'mt.local.file is a worker setting, not a job option: configure models in the worker\'s MT_GGUF_MODELS and pick one with mt.local.model' }).optional(),
+      /** Lines per prompt: a small model keeps count and context best in short batches. */
+      batchSize: int(1, 50).default(6),
+      /** Seconds one prompt may take before the activity fails (retryable): a model generating forever is stopped. */
+      timeoutSec: int(5, 3600).default(600),
+      maxReasks: int(0, 10).default(1),
+    }).prefault({}),
+    /** Japanese honorifics (-san, -chan, -kun, -senpai, Sensei) in a chat model's translation: kept as in anime subtitles, or adapted to English usage. */
+    honorifics: z.enum(['keep', 'adapt']).default('keep'),
+    /** Ask a chat model for lines that fit their slot (a syllable target per line from its duration), and ask again for lines far off. */
+    lengthBudget: boolish.default(true),
     /** TSV of source term<TAB>target term (# comments): the translation must use these. */
     glossary: z.string().min(1).optional(),
   }).prefault({}),
@@ -382,6 +414,12 @@ export const settingsSchema = z.object({
    */
   llmEndpoints: z.record(endpointName, llmEndpointSchema).default({})
     .transform((e) => ({ default: llmEndpointSchema.parse({}), ...e })),
+  /**
+   * GGUF chat models this worker may load, by name (MT_GGUF_MODELS as JSON). A job names one with mt.local.model;
+   * it never supplies a path. The bundled Qwen model is always there unless renamed away.
+   */
+  ggufModels: z.record(ggufName, ggufModelSchema).default({})
+    .transform((m) => ({ [DEFAULT_GGUF_MODEL]: ggufModelSchema.parse({ file: BUNDLED_GGUF_FILE }), ...m })),
   searchAttributes: boolish.default(true),
   /**
    * Where job folders live between hosts (docs/DEPLOY.md): shared = every worker mounts the output root at the
@@ -458,6 +496,10 @@ export const ENV_NAMES: Record<string, string> = {
   MT_LLM_BATCH_SIZE: 'job.mt.llm.batchSize',
   MT_LLM_TIMEOUT_SEC: 'job.mt.llm.timeoutSec',
   MT_LLM_MAX_REASKS: 'job.mt.llm.maxReasks',
+  MT_LOCAL_MODEL: 'job.mt.local.model',
+  MT_LOCAL_BATCH_SIZE: 'job.mt.local.batchSize',
+  MT_HONORIFICS: 'job.mt.honorifics',
+  MT_LENGTH_BUDGET: 'job.mt.lengthBudget',
   TTS_ENGINE: 'job.tts.engine',
   TTS_VOICE: 'job.tts.voice',
   TTS_PIPER_MODEL: 'job.tts.piperModel',
@@ -508,6 +550,8 @@ export const ENV_NAMES: Record<string, string> = {
 };
 /** MT_LLM_ENDPOINTS='{"name":{"baseUrl":"https://…/v1","apiKeyEnv":"VAR"}}': the worker's LLM endpoints. */
 export const LLM_ENDPOINTS_ENV = 'MT_LLM_ENDPOINTS';
+/** MT_GGUF_MODELS='{"name":{"file":"/models/qwen2.5-7b-instruct-q4_k_m.gguf"}}': the worker's GGUF models. */
+export const GGUF_MODELS_ENV = 'MT_GGUF_MODELS';
 /** DUB_PLACEMENT="transcribe=cpu,synthesizeLine=cpu" moves activities between queues. */
 export const PLACEMENT_ENV = 'DUB_PLACEMENT';
 

@@ -9,8 +9,8 @@ import { ErrorType, failure } from '../lib/errors.js';
 import { activityContext } from './activityContext.js';
 import { glossaryFor, type GlossaryEntry } from '../lib/glossary.js';
 import {
-  batches, buildMessages, completionText, extractJson, parseReply, reaskNote, ReplyNotJson,
-  type ChatMessage, type LineToTranslate,
+  batches, buildMessages, completionText, contentProblem, extractJson, lengthProblem, parseReply, reaskNote, ReplyNotJson,
+  type ChatMessage, type HonorificPolicy, type LineToTranslate,
 } from '../lib/llmProtocol.js';
 
 /** The job's choice (endpoint name, model, batching) joined with the worker's endpoint (URL, key variable). */
@@ -134,6 +134,15 @@ export async function checkLlm(settings: LlmSettings): Promise<{ available: true
 export interface LlmLine {
   text: string;
   speaker?: string;
+  /** Syllables the translation should have to fit the line's slot (lib/syllables.ts syllableBudget). */
+  budget?: number;
+}
+
+/** Per line: the syllable budget, what the kept translation has, and how many times the line was asked. */
+export interface LengthReport {
+  budget: number;
+  got: number;
+  asks: number;
 }
 
 export interface LlmOutcome {
@@ -141,43 +150,103 @@ export interface LlmOutcome {
   targets: (string | undefined)[];
   /** Input position → why the line has no translation. */
   failures: Map<number, string>;
+  /** Per input line with a budget and a translation. */
+  lengths: (LengthReport | undefined)[];
   requests: number;
+}
+
+/** A chat model as the translation loop sees it: one turn in, the reply's JSON value out. */
+export interface ChatBackend {
+  /** How failures and the report name it (e.g. the model name). */
+  label: string;
+  batchSize: number;
+  maxReasks: number;
+  ask(messages: ChatMessage[], asked: readonly LineToTranslate[]): Promise<{ value: unknown; text: string }>;
+}
+
+export interface TranslateOptions {
+  src: string;
+  tgt: string;
+  honorifics?: HonorificPolicy;
+}
+
+/** The OpenAI-compatible endpoint as a ChatBackend. */
+export const httpBackend = (settings: LlmSettings): ChatBackend => ({
+  label: settings.model, batchSize: settings.batchSize, maxReasks: settings.maxReasks, ask: (messages) => chatJson(settings, messages),
+});
+
+export function translateWithLlm(settings: LlmSettings, lines: readonly LlmLine[], lang: TranslateOptions, glossary: readonly GlossaryEntry[], recordTo?: string): Promise<LlmOutcome> {
+  return translateWithChat(httpBackend(settings), lines, lang, glossary, recordTo);
 }
 
 /**
  * Translates all lines batch by batch. A batch whose reply is not JSON at all counts as one attempt for all its
- * lines. `recordTo` gets one JSON line per request (what was asked, what was wrong) for debugging a model.
+ * lines. A line far from its length budget is asked again like a missing one, and keeps its first translation
+ * if no later one is nearer. `recordTo` gets one JSON line per request (what was asked, what was wrong).
  */
-export async function translateWithLlm(
-  settings: LlmSettings,
+export async function translateWithChat(
+  backend: ChatBackend,
   lines: readonly LlmLine[],
-  lang: { src: string; tgt: string },
+  lang: TranslateOptions,
   glossary: readonly GlossaryEntry[],
   recordTo?: string,
 ): Promise<LlmOutcome> {
   const targets: (string | undefined)[] = lines.map(() => undefined);
+  const lengths: (LengthReport | undefined)[] = lines.map(() => undefined);
   const failures = new Map<number, string>();
   let requests = 0;
-  for (const batch of batches(lines, settings.batchSize)) {
-    const all: LineToTranslate[] = batch.items.map((l, i) => ({ i, text: l.text, speaker: l.speaker }));
-    const ctx = { ...lang, before: batch.before, after: batch.after, glossary: glossaryFor(batch.items.map((l) => l.text), glossary) };
+  for (const batch of batches(lines, backend.batchSize)) {
+    const all: LineToTranslate[] = batch.items.map((l, i) => ({ i, text: l.text, speaker: l.speaker, ...(l.budget ? { budget: l.budget } : {}) }));
+    const ctx = {
+      src: lang.src, tgt: lang.tgt, honorifics: lang.honorifics,
+      before: batch.before.map((l, k) => ({ ...l, target: targets[batch.offset - batch.before.length + k] })), after: batch.after, glossary: glossaryFor(batch.items.map((l) => l.text), glossary),
+    };
     let asked = all;
     let problems = new Map<number, string>();
     const unglossed = new Map<number, string>();
-    for (let attempt = 0; attempt <= settings.maxReasks && asked.length; attempt++) {
-      const messages = buildMessages(asked, ctx, attempt ? reaskNote(problems) : undefined);
+    /** The translation each line keeps: the one nearest its length budget among the usable ones. */
+    const kept = new Map<number, { t: string; off: number }>();
+    const asks = new Map<number, number>();
+    for (let attempt = 0; attempt <= backend.maxReasks && asked.length; attempt++) {
+      // Asked again without the lines before: a small model copies or translates those instead of its own.
+      const messages = buildMessages(asked, attempt ? { ...ctx, before: [] } : ctx, attempt ? reaskNote(problems) : undefined);
       requests++;
+      for (const l of asked) asks.set(l.i, (asks.get(l.i) ?? 0) + 1);
       let reply: ReturnType<typeof parseReply>;
       let text = '';
       try {
-        const answer = await chatJson(settings, messages);
+        const answer = await backend.ask(messages, asked);
         text = answer.text;
         reply = parseReply(answer.value, asked, ctx.glossary);
       } catch (e) {
         if (!(e instanceof ReplyNotJson)) throw e;
         reply = { translations: new Map(), problems: new Map(asked.map((l) => [l.i, 'the reply was not JSON'])), unglossed: new Map(), extra: 0 };
       }
-      for (const [i, t] of reply.translations) targets[batch.offset + i] = t;
+      const before = targets.slice(Math.max(0, batch.offset - 2), batch.offset).filter((t): t is string => !!t);
+      for (const [i, t] of [...reply.translations]) {
+        const others = [
+          ...before, ...[...kept].filter(([j]) => j !== i).map(([, k]) => k.t),
+          ...[...reply.translations].filter(([j]) => j < i).map(([, u]) => u),
+        ];
+        const bad = contentProblem(t, lang.tgt, others);
+        if (bad) {
+          reply.translations.delete(i);
+          reply.problems.set(i, bad);
+        }
+      }
+      for (const [i, t] of reply.translations) {
+        const budget = all[i].budget;
+        const length = lengthProblem(t, budget, lang.tgt);
+        const off = budget ? Math.abs(length.got / budget - 1) : 0;
+        const best = kept.get(i);
+        if (length.why && attempt < backend.maxReasks) {
+          reply.problems.set(i, length.why);
+          if (!best || off < best.off) kept.set(i, { t, off });
+          continue;
+        }
+        if (best && best.off < off) continue; // the earlier, nearer one stays
+        kept.set(i, { t, off });
+      }
       for (const [i, t] of reply.unglossed) unglossed.set(i, t);
       problems = reply.problems;
       if (recordTo) {
@@ -187,11 +256,19 @@ export async function translateWithLlm(
       }
       asked = all.filter((l) => problems.has(l.i));
     }
+    for (const [i, best] of kept) {
+      targets[batch.offset + i] = best.t;
+      problems.delete(i);
+    }
     for (const [i, why] of problems) {
       // A translation whose only fault is a glossary term beats a fallback engine's; the glossary report says so.
       if (unglossed.has(i)) targets[batch.offset + i] = unglossed.get(i);
-      else failures.set(batch.offset + i, `${settings.model}: ${why} (after ${settings.maxReasks} re-ask${settings.maxReasks === 1 ? '' : 's'})`);
+      else failures.set(batch.offset + i, `${backend.label}: ${why} (after ${backend.maxReasks} re-ask${backend.maxReasks === 1 ? '' : 's'})`);
+    }
+    for (const l of all) {
+      const t = targets[batch.offset + l.i];
+      if (l.budget && t !== undefined) lengths[batch.offset + l.i] = { budget: l.budget, got: lengthProblem(t, l.budget, lang.tgt).got, asks: asks.get(l.i) ?? 0 };
     }
   }
-  return { targets, failures, requests };
+  return { targets, failures, lengths, requests };
 }

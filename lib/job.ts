@@ -55,6 +55,8 @@ export interface TranslatedLine extends Line {
   mtFailed?: string;
   /** Glossary terms in this line's source: found, enforced in the target, and those that could not be (why). */
   glossary?: GlossaryReport;
+  /** A chat model's length budget for this line (syllables for its slot), what the target has, and how often it was asked. */
+  length?: { budget: number; got: number; asks: number };
 }
 
 /** A line shortened before synthesis because it was clearly too long for its slot. */

