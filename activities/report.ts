@@ -17,11 +17,11 @@ import type { Lines } from '../lib/job.js';
 import { dubLanguage } from '../lib/languages.js';
 import { fitVideoOn, speechCapped, toOutput } from '../lib/timeMap.js';
 import { readTimeMap } from './fitVideo.js';
+import { hasRateKnob } from '../config/ttsEngineNames.js';
 
 const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /** Engines that take the fit's rate hint themselves (activities/tts.ts): their pace change counts as speed. */
-const NATIVE_RATE = new Set(['espeak-ng', 'piper']);
 
 export const REPORT_HTML = 'report.html';
 export const REPORT_PNG = 'report.timeline.png';
@@ -67,7 +67,7 @@ export async function writeReport(
   };
   const byIndex = new Map(fitted.map((f) => [f.index, f]));
   const mixOpts = prep.options.mix;
-  const qa = qaLines({ lines, fitted, engine: prep.ttsEngine, nativeRate: NATIVE_RATE.has(prep.ttsEngine), maxSpeed: speechCapped(prep).options.fit.maxSpeed });
+  const qa = qaLines({ lines, fitted, engine: prep.ttsEngine, nativeRate: hasRateKnob(prep.ttsEngine), maxSpeed: speechCapped(prep).options.fit.maxSpeed });
   const rows = lines.map((l, i) => {
     const f = byIndex.get(l.index);
     return {

@@ -2,6 +2,7 @@
 import type { JobOptions, JobOptionsInput } from '../config/schema.js';
 import type { VoicePlan } from './voices.js';
 import type { GlossaryReport } from './glossary.js';
+import type { TtsEngineName } from '../config/ttsEngineNames.js';
 
 export type DubJobInput = JobOptionsInput;
 
@@ -84,7 +85,7 @@ export interface PreparedJob {
   job: JobRef;
   options: JobOptions;
   media: MediaInfo;
-  ttsEngine: 'espeak-ng' | 'festival' | 'piper' | 'xtts';
+  ttsEngine: TtsEngineName;
   /** Separation will run (demucs asked for, or auto and installed); absent in jobs from before it existed. */
   separate?: boolean;
   /**
