@@ -49,11 +49,12 @@ async function espeakSpeaks(language: string): Promise<boolean> {
 }
 
 /**
- * Kokoro's style vectors by register. Median F0 speaking Spanish (scripts/kokoroVoices.ts, docs/PERFORMANCE.md):
- * the female ones stay ≥ 165 Hz, the male ones ≤ 140 Hz; blends are named `first+second@share`.
+ * Kokoro's style vectors by register, spread in pitch first (a new speaker gets the voice least like those before).
+ * Median F0 speaking Spanish (scripts/kokoroVoices.ts, docs/PERFORMANCE.md): female 271, 222, 319, 242, 257, 274 Hz;
+ * male 95, 127, 117, 126 Hz — every female one ≥ 165 Hz, every male one ≤ 140 Hz. Blends are `first+second@share`.
  */
 export const KOKORO_PALETTE: CastPalette = {
-  female: ['jf_alpha', 'jf_nezumi', 'jf_gongitsune', 'jf_tebukuro', 'jf_alpha+jf_nezumi@0.5', 'jf_gongitsune+jf_tebukuro@0.5'],
+  female: ['jf_alpha', 'jf_gongitsune', 'jf_tebukuro', 'jf_nezumi', 'jf_alpha+jf_nezumi@0.5', 'jf_gongitsune+jf_tebukuro@0.5'],
   male: ['jm_kumo', 'jm_kumo+jf_nezumi@0.25', 'jm_kumo+jf_alpha@0.15', 'jm_kumo+jf_gongitsune@0.3'],
 };
 
