@@ -62,7 +62,8 @@ export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, lines
     [baseVoice, modelSpeakers] = [piper.model, piper.speakers];
   }
   const mixes = castMixesKokoro(options, ttsEngine, language, await kokoroInstalled());
-  const palettes = castPalettes(ttsEngine, baseVoice, mixes);
+  // A job voice (--voice) for Kokoro is the voice asked for: no palette then, every speaker starts from it.
+  const palettes = ttsEngine === 'kokoro' && tts.voice ? undefined : castPalettes(ttsEngine, baseVoice, mixes);
   const profiles = palettes ? await speakerProfiles(prep, audio, effective, speakers) : undefined;
   const assign: AssignOptions = {
     engine: ttsEngine, baseVoice, modelSpeakers, speakerVoices: tts.speakerVoices, espeakVariants: ESPEAK_VARIANTS,

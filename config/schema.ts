@@ -271,7 +271,7 @@ export const jobOptionsSchema = z.strictObject({
     /** auto = piper for English (Kokoro for other speakers of a cast), Kokoro for es/fr/pt/it, else festival for English, espeak-ng otherwise; xtts is installed separately (README "Voices and speakers"). */
     engine: z.enum(['auto', ...TTS_ENGINE_NAMES]).default('auto'),
     /** Checked strictly: festival receives it inside a Scheme expression. */
-    voice: z.string().regex(/^[A-Za-z0-9_+-]{1,64}$/, 'a voice name (letters, digits, _ + -)').optional(),
+    voice: z.string().regex(/^[A-Za-z0-9_+@.-]{1,64}$/, 'a voice name (letters, digits, _ + @ . -; a Kokoro blend such as jm_kumo+jf_alpha@0.25)').optional(),
     /** espeak-ng words per minute. */
     espeakSpeed: int(80, 450).default(165),
     /** piper voice: a .onnx file (its .onnx.json beside it) or a voice name found in $PIPER_VOICES_DIR; default the first <lang>_*.onnx there. */
