@@ -78,6 +78,12 @@ describe('a voice per character (real Kokoro and piper in the warm host, real de
     const pitch = await dubPitch(result, clip.lines);
     expect(pitch.Misaki).toBeGreaterThanOrEqual(165);
     expect(pitch.Kenta).toBeLessThanOrEqual(140);
+    const report = JSON.parse(await readFile(path.join(result.outputDir, 'report.json'), 'utf8'));
+    expect(report.engines.tts).toBe('kokoro');
+    expect(report.cast.speakers).toEqual([
+      { speaker: 'Misaki', engine: 'kokoro', voice: 'jf_alpha', register: 'female', sourcePitchHz: misaki.sourcePitchHz },
+      { speaker: 'Kenta', engine: 'kokoro', voice: 'jm_kumo', register: 'male', sourcePitchHz: kenta.sourcePitchHz },
+    ]);
 
     // Whisper hears the dub's lines, joined in order.
     const joined = path.join(result.outputDir, 'tmp', 'dub-lines.wav');
