@@ -3,7 +3,7 @@
 // Whisper (faster-whisper base) listening to the Spanish dub. Who got which voice is read from voices/voices.json,
 // what each line sounds like from its clip (tts/NNNN.wav) measured with the project's own pitch tracker.
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DubJobResult } from '../../lib/job.js';
 import type { VoicePlan } from '../../lib/voices.js';
@@ -11,6 +11,7 @@ import { measureClipFeatures } from '../../activities/prosodyFeatures.js';
 import { closeEngineHosts, hostPool } from '../../engines/engineHost.js';
 import { DEFAULT_MODELS_DIR } from '../../engines/bundledModels.js';
 import { run } from '../../engines/run.js';
+import { PROJECT_ROOT, TEST_CACHE } from '../support/env.js';
 import { japaneseClip, type JapaneseLine } from '../fixtures/realSpeech.js';
 import { jobInput, startJob, tempDir } from '../support/jobs.js';
 import { wordErrorRate } from '../support/media.js';
@@ -95,6 +96,29 @@ describe('a voice per character (real Kokoro and piper in the warm host, real de
     const wer = wordErrorRate(SPANISH.join(' '), heard.segments.map((s) => s.text).join(' '));
     expect(wer).toBeLessThanOrEqual(0.1);
   }, 600_000);
+
+  it('the classroom scene (four characters, two women, a music bed) into English: every woman ≥ 165 Hz, every man ≤ 140 Hz, four different voices', async () => {
+    const scene = JSON.parse(await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', 'scenes', 'classroom.json'), 'utf8')) as { cast: Record<string, { gender: string }>; lines: JapaneseLine[] };
+    const video = path.join(TEST_CACHE, 'media', 'classroom-scene.mp4');
+    if (!(await access(video).then(() => true, () => false))) {
+      await mkdir(path.dirname(video), { recursive: true });
+      await run(['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', path.join(PROJECT_ROOT, 'test', 'fixtures', 'scenes', 'classroom.opus'), '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25',
+        '-map', '1:v', '-map', '0:a', '-shortest', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-ar', '48000', '-b:a', '128k', `${video}.part.mp4`]);
+      await rename(`${video}.part.mp4`, video);
+    }
+    const dir = await tempDir('kokoro-scene');
+    const subs = await writeVtt(path.join(dir, 'in', 'ja.vtt'), scene.lines, (l) => l.ja);
+    const translatedSubs = await writeVtt(path.join(dir, 'in', 'en.vtt'), scene.lines, (l) => l.en);
+    const result: DubJobResult = await (await startJob(jobInput(video, queues, path.join(dir, 'out'), { src: 'ja', tgt: 'en', subs, translatedSubs }), queues)).result();
+    const plan = JSON.parse(await readFile(path.join(result.outputDir, 'voices', 'voices.json'), 'utf8')) as VoicePlan;
+    expect(new Set(plan.speakers.map((v) => `${v.engine}:${v.voice}`)).size).toBe(Object.keys(scene.cast).length);
+    for (const v of plan.speakers) expect(v.register).toBe(scene.cast[v.speaker].gender);
+    const pitch = await dubPitch(result, scene.lines);
+    for (const [speaker, { gender }] of Object.entries(scene.cast)) {
+      if (gender === 'female') expect(pitch[speaker]).toBeGreaterThanOrEqual(165);
+      else expect(pitch[speaker]).toBeLessThanOrEqual(140);
+    }
+  }, 900_000);
 
   it('English (no engine flags): piper joe stays the man, Misaki gets a Kokoro woman; each in their register', async () => {
     const { clip, result, plan } = await dub('kokoro-en', 'en', (l) => l.en);
