@@ -1,6 +1,7 @@
 // report.json and report.html: per line, where the dub sits against its source line and what the fit had to
 // do; for the job, the timing figures and the loudness of the final mix (the dub track the containers carry).
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { ebur128Argv, loudnessFromJson, parseEbur128, thinFrames, type LoudnessSummary } from '../engines/ebur128.js';
 import type { DubOutputs, FittedLine, HashRequest, LipsyncOutcome, PreparedJob, ReportWritten, TranslatedLine } from '../lib/job.js';
 import { outputHashesOf } from '../storage/artifactStore.js';
@@ -18,11 +19,13 @@ import type { Lines } from '../lib/job.js';
 import { dubLanguage } from '../lib/languages.js';
 import { fitVideoOn, speechCapped, toOutput } from '../lib/timeMap.js';
 import { readTimeMap } from './fitVideo.js';
+import { hasRateKnob } from '../config/ttsEngineNames.js';
+import type { VoicePlan } from '../lib/voices.js';
+import { VOICES_FILE } from './voices.js';
 
 const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /** Engines that take the fit's rate hint themselves (activities/tts.ts): their pace change counts as speed. */
-const NATIVE_RATE = new Set(['espeak-ng', 'piper']);
 
 export const REPORT_HTML = 'report.html';
 export const REPORT_PNG = 'report.timeline.png';
@@ -68,7 +71,7 @@ export async function writeReport(
   };
   const byIndex = new Map(fitted.map((f) => [f.index, f]));
   const mixOpts = prep.options.mix;
-  const qa = qaLines({ lines, fitted, engine: prep.ttsEngine, nativeRate: NATIVE_RATE.has(prep.ttsEngine), maxSpeed: speechCapped(prep).options.fit.maxSpeed });
+  const qa = qaLines({ lines, fitted, engine: prep.ttsEngine, nativeRate: hasRateKnob(prep.ttsEngine), maxSpeed: speechCapped(prep).options.fit.maxSpeed });
   const rows = lines.map((l, i) => {
     const f = byIndex.get(l.index);
     return {
@@ -107,6 +110,7 @@ export async function writeReport(
   // Imported subtitles: what was voiced, what was skipped and why (songs, signs, SDH, credits, past the end).
   const subtitles = prep.options.subs ? await readFile(inJob(prep.job, SUBTITLES_JSON), 'utf8').then((t) => JSON.parse(t) as unknown, () => undefined) : undefined;
   const background = mixInfo?.background;
+  const cast = await readFile(inJob(prep.job, VOICES_FILE), 'utf8').then((t) => castSummary(JSON.parse(t) as VoicePlan), () => undefined);
   const report = {
     version: 2,
     outputVersion: prep.options.review?.outputVersion ?? 1,
@@ -120,6 +124,8 @@ export async function writeReport(
     outputs: { ...outputs, html: REPORT_HTML, timeline: REPORT_PNG },
     lipsync,
     ...(subtitles ? { subtitles } : {}),
+    // Who speaks with which voice, and for a cast matched to the source: each speaker's pitch there, and why a voice was a guess.
+    ...(cast ? { cast } : {}),
     summary,
     ...(background?.kind === 'ducked' ? { duckingCurve: duckingCurve(fitted, background.duckDb, durationSec).map((p) => [p.t, r2(p.centreDb), r2(p.sideDb)]) } : {}),
     loudnessCurve: measured ? thinFrames(measured.loudness.frames).map((f) => ({ t: f.t, m: f.momentary, s: f.shortTerm })) : [],
@@ -160,3 +166,13 @@ function duckingCurve(fitted: FittedLine[], duckDb: number, durationSec: number)
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
+/** voices/voices.json as the report gives it: voice names without folders, each speaker's source pitch and any guess. */
+function castSummary(plan: VoicePlan) {
+  return {
+    engine: plan.engine, speakersFrom: plan.speakersFrom, ...(plan.note ? { note: plan.note } : {}),
+    speakers: plan.speakers.map((v) => ({
+      speaker: v.speaker, engine: v.engine ?? plan.engine, voice: v.voice ? path.basename(v.voice) : v.reference,
+      ...(v.register ? { register: v.register, sourcePitchHz: v.sourcePitchHz } : {}), ...(v.why ? { why: v.why } : {}),
+    })),
+  };
+}

@@ -8,8 +8,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { describeIssues, jobOptionsSchema, PLACEABLE_ACTIVITIES, type JobOptions, type Settings } from '../config/schema.js';
 import { ErrorType, failure } from '../lib/errors.js';
+import { TTS_ENGINE_NAMES } from '../config/ttsEngineNames.js';
 
-const TTS_ENGINES = ['espeak-ng', 'festival', 'piper', 'xtts'] as const;
+const TTS_ENGINES = TTS_ENGINE_NAMES;
 const lang = /^[a-z]{2,3}$/;
 /** A folder name the pipeline makes (`ep01.en`, `chunk_007`): no `..`, no link tricks, no leading dot or dash. */
 const folderPart = /^[\p{L}\p{N}_][\p{L}\p{N}._-]{0,200}$/u;
@@ -18,7 +19,8 @@ const voicePlanSchema = z.object({
   engine: z.enum(TTS_ENGINES),
   speakers: z.array(z.object({
     speaker: z.string().min(1).max(200),
-    voice: z.string().regex(/^[A-Za-z0-9_+.\/-]{1,256}$/).refine((v) => !v.split('/').includes('..'), 'no ..').optional(),
+    voice: z.string().regex(/^[A-Za-z0-9_+.\/@-]{1,256}$/).refine((v) => !v.split('/').includes('..'), 'no ..').optional(),
+    engine: z.enum(TTS_ENGINES).optional(),
     speakerId: z.number().int().min(0).max(100_000).optional(),
     pitch: z.number().min(0.5).max(2).optional(),
     reference: z.string().regex(/^[\p{L}\p{N}_][\p{L}\p{N}._\/-]{0,300}$/u).refine((v) => !v.split('/').includes('..'), 'no ..').optional(),

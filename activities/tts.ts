@@ -6,6 +6,9 @@ import { normalizeClipArgv } from '../engines/ffmpeg.js';
 import { piperSpeak } from '../engines/piper.js';
 import { espeakArgv, festivalArgv, pitchShiftArgv, type TtsEngineName } from '../engines/tts.js';
 import { XTTS_DEFAULT_MODEL, xttsLanguage, xttsSpeak } from '../engines/xtts.js';
+import { kokoroSpeak } from '../engines/kokoro.js';
+import { KOKORO_PALETTE } from '../engines/ttsEngines.js';
+import { hasRateKnob } from '../config/ttsEngineNames.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { Clip, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { parseWavHeader, wavDurationSec } from '../lib/wav.js';
@@ -19,8 +22,6 @@ import { dubLanguage } from '../lib/languages.js';
 
 export const pad4 = (n: number) => String(n).padStart(4, '0');
 
-/** Engines that change their own pace (espeak-ng -s, piper --length_scale) instead of being time-stretched. */
-const NATIVE_RATE = new Set<string>(['espeak-ng', 'piper']);
 
 export async function wavFileDuration(abs: string): Promise<number> {
   const size = (await stat(abs)).size;
@@ -44,7 +45,8 @@ interface Speaker {
 }
 
 async function speakerFor(prep: PreparedJob, voice: SpeakerVoice | undefined, lineIndex: number): Promise<Speaker> {
-  const { options, ttsEngine } = prep;
+  const { options } = prep;
+  const ttsEngine = engineOf(prep, voice);
   const language = dubLanguage(options);
   const log = commandLog(prep.job);
   // A program speaks (espeak-ng, festival), its text on stdin so a line starting with "-" is never a flag.
@@ -69,6 +71,10 @@ async function speakerFor(prep: PreparedJob, voice: SpeakerVoice | undefined, li
         speak: (out, text, rate) => logged(prep, 'synthesize', () => piperSpeak(out, text, { model, speakerId, rate })),
       };
     }
+    case 'kokoro': {
+      const name = voice?.voice ?? options.tts.voice ?? KOKORO_PALETTE.male[0];
+      return { key: `kokoro-${name}`, speak: (out, text, rate) => logged(prep, 'kokoro', () => kokoroSpeak(out, text, language, name, rate)) };
+    }
     case 'xtts': {
       if (!voice?.reference) {
         throw failure(ErrorType.InvalidConfig, 'XTTS needs a reference clip per speaker, made by prepareVoices in a dub job (not available for streaming chunks); use --tts piper or espeak-ng there');
@@ -83,6 +89,11 @@ async function speakerFor(prep: PreparedJob, voice: SpeakerVoice | undefined, li
   }
 }
 
+/** The engine a line speaks with: its speaker's voice's own (a cast mixing engines), else the job's. */
+function engineOf(prep: PreparedJob, voice: SpeakerVoice | undefined): TtsEngineName {
+  return voice?.engine ?? prep.ttsEngine;
+}
+
 /** A warm-host request, recorded in tmp/engine-host.jsonl (what was asked, without the text) like a command. */
 async function logged(prep: PreparedJob, op: string, ask: () => Promise<{ request: Record<string, unknown> }>): Promise<void> {
   const started = Date.now();
@@ -92,23 +103,24 @@ async function logged(prep: PreparedJob, op: string, ask: () => Promise<{ reques
 
 /** `plan` is present only with expressive prosody on; without it this is exactly the plain synthesis. */
 export async function synthesizeLine(prep: PreparedJob, line: TranslatedLine, plan?: ProsodyPlan): Promise<Clip> {
-  const { job, options, ttsEngine } = prep;
+  const { job, options } = prep;
   const rel = `tts/${pad4(line.index)}.wav`;
   const out = inJob(job, rel);
   const language = dubLanguage(options);
   const voiceName = options.tts.voice ?? language;
   const voice = voiceFor(prep.voices, line);
+  const ttsEngine = engineOf(prep, voice);
   // The speaker's voice joins the hash only when there is one, so jobs without a voice plan keep their caches.
   const who: unknown[] = voice ? [voice, ttsEngine === 'piper' ? options.tts.piperModel : ttsEngine === 'xtts' ? options.tts.xttsModel : undefined] : [];
   // The timing fit's condensing step may ask for a faster pace; only engines with a rate knob take it here
   // (the others are sped up by the fit). Read loosely: lines from before that step carry no hint.
-  const hint = NATIVE_RATE.has(ttsEngine) ? Number((line as TranslatedLine & { rateHint?: number }).rateHint) || 1 : 1;
+  const hint = hasRateKnob(ttsEngine) ? Number((line as TranslatedLine & { rateHint?: number }).rateHint) || 1 : 1;
   if (hint !== 1) who.push({ rateHint: hint });
   const hash = plan
     ? hashOf('tts', ttsEngine, voiceName, options.tts.espeakSpeed, line.target, plan, ...who)
     : hashOf('tts', ttsEngine, voiceName, options.tts.espeakSpeed, line.target, ...who);
   // Tells the fit how much of the line's rateHint the engine already took (only engines with a rate knob).
-  const clipOf = async (reused: boolean): Promise<Clip> => ({ index: line.index, path: rel, durationSec: await wavFileDuration(out), reused, ...(NATIVE_RATE.has(ttsEngine) ? { rateApplied: hint } : {}) });
+  const clipOf = async (reused: boolean): Promise<Clip> => ({ index: line.index, path: rel, durationSec: await wavFileDuration(out), reused, ...(hasRateKnob(ttsEngine) ? { rateApplied: hint } : {}) });
   if (await isFresh(job, out, hash)) return clipOf(true);
 
   await mkdir(path.dirname(out), { recursive: true });
@@ -130,6 +142,10 @@ export async function synthesizeLine(prep: PreparedJob, line: TranslatedLine, pl
       // piper's own rate knob (length_scale = 1/rate), in the warm host.
       await speaker.speak(raw, text, paced.multipliers.rate);
       [rateApplied, tempoLeft] = [`piper length_scale ${(1 / paced.multipliers.rate).toFixed(3)}`, 1];
+    } else if (ttsEngine === 'kokoro') {
+      // Kokoro's own rate knob (speed), in the warm host.
+      await speaker.speak(raw, text, paced.multipliers.rate);
+      [rateApplied, tempoLeft] = [`kokoro speed ${paced.multipliers.rate.toFixed(3)}`, 1];
     } else if (ttsEngine === 'xtts') {
       // XTTS has no rate knob we use: its rate goes through atempo with the pitch and energy.
       await speaker.speak(raw, text);

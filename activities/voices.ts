@@ -11,10 +11,13 @@ import { castEntry, castVoices, mergeCasts, type CastAssignment } from '../lib/c
 import { activityContext } from '../engines/activityContext.js';
 import { placeOnce, seriesFolder, SERIES_FOLDER, updateCast, type SeriesStore } from '../storage/seriesCast.js';
 import { jobMirrorInUse, type JobFolderMirror } from '../storage/jobMirror.js';
-import { assignVoices, voicesNeeded, pickReference, REFERENCE_LIMITS, speakerOf, speakersInOrder, type AssignOptions, type ReferencePick, type VoicePlan } from '../lib/voices.js';
+import { assignVoices, voicesNeeded, pickReference, REFERENCE_LIMITS, speakerOf, speakersInOrder, FEMALE_FROM_HZ, type AssignOptions, type CastPalettes, type ReferencePick, type SpeakerProfile, type VoicePlan } from '../lib/voices.js';
 import { commandLog, commit, exists, hashOf, inJob, isFresh, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { diarizationWanted, whoSpeaks } from './whoSpeaks.js';
 import { resolvePiperModel } from '../engines/ttsChecks.js';
+import { castMixesKokoro, kokoroInstalled, KOKORO_PALETTE, type TtsEngineName } from '../engines/ttsEngines.js';
+import { checkedKokoroVoice, parseKokoroVoice } from '../engines/kokoro.js';
+import { measureLineFeatures } from './prosodyFeatures.js';
 import { run } from '../engines/run.js';
 import { linesOf } from './lineSets.js';
 import type { Lines } from '../lib/job.js';
@@ -36,7 +39,8 @@ export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, lines
   const mixAbs = inJob(job, audio.mix);
   const mix = await stat(mixAbs);
   const timing = lines.map((l) => [l.index, l.start, l.end, l.speaker ?? null]);
-  const hash = hashOf('voices', ttsEngine, tts.voice, tts.piperModel, tts.xttsModel, tts.speakerVoices, tts.diarize, timing, mix.size, mix.mtimeMs, REFERENCE_LIMITS);
+  const hash = hashOf('voices', ttsEngine, tts.voice, tts.piperModel, tts.xttsModel, tts.speakerVoices, tts.diarize, timing, mix.size, mix.mtimeMs, REFERENCE_LIMITS,
+    ...(ttsEngine === 'kokoro' || ttsEngine === 'piper' ? [{ cast: 'by-pitch-1', palette: KOKORO_PALETTE, female: FEMALE_FROM_HZ, mixes: castMixesKokoro(options, ttsEngine, dubLanguage(options), await kokoroInstalled()) }] : []));
   const file = inJob(job, VOICES_FILE);
   if (!series && (await isFresh(job, file, hash))) {
     const saved = JSON.parse(await readFile(file, 'utf8')) as VoicePlan;
@@ -49,18 +53,28 @@ export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, lines
   const speakers = speakersInOrder(effective);
   const language = dubLanguage(options);
 
-  let baseVoice = tts.voice ?? (ttsEngine === 'festival' ? FESTIVAL_DEFAULT_VOICE : language);
+  let baseVoice = tts.voice ?? (ttsEngine === 'festival' ? FESTIVAL_DEFAULT_VOICE : ttsEngine === 'kokoro' ? KOKORO_PALETTE.male[0] : language);
   let modelSpeakers = 1;
   if (ttsEngine === 'piper') {
     const piper = await resolvePiperModel(options, language);
     [baseVoice, modelSpeakers] = [piper.model, piper.speakers];
   }
-  const assign: AssignOptions = { engine: ttsEngine, baseVoice, modelSpeakers, speakerVoices: tts.speakerVoices, espeakVariants: ESPEAK_VARIANTS };
+  const mixes = castMixesKokoro(options, ttsEngine, language, await kokoroInstalled());
+  // A job voice (--voice) for Kokoro is the voice asked for: no palette then, every speaker starts from it.
+  const palettes = ttsEngine === 'kokoro' && tts.voice ? undefined : castPalettes(ttsEngine, baseVoice, mixes);
+  const profiles = palettes ? await speakerProfiles(prep, audio, effective, speakers) : undefined;
+  const assign: AssignOptions = {
+    engine: ttsEngine, baseVoice, modelSpeakers, speakerVoices: tts.speakerVoices, espeakVariants: ESPEAK_VARIANTS,
+    ...(palettes ? { palettes, profiles, voiceEngine: (v: string) => (mixes && parseKokoroVoice(v) ? 'kokoro' : ttsEngine) } : {}),
+  };
   const cast = series ? await episodeCast(prep, speakers, assign) : undefined;
   const voices = cast?.voices ?? assignVoices(speakers, assign);
-  if (ttsEngine === 'piper') {
-    // A speaker's own voice is a name or a path: resolve it here, so every line of theirs reads the same file.
-    for (const v of voices) if (v.voice && v.voice !== baseVoice) v.voice = (await resolvePiperModel(options, language, v.voice)).model;
+  for (const v of voices) {
+    if ((v.engine ?? ttsEngine) === 'piper' && v.voice && v.voice !== baseVoice) {
+      // A speaker's own voice is a name or a path: resolve it here, so every line of theirs reads the same file.
+      v.voice = (await resolvePiperModel(options, language, v.voice)).model;
+    }
+    if ((v.engine ?? ttsEngine) === 'kokoro' && v.voice) checkedKokoroVoice(v.voice);
   }
 
   const picks: ReferencePick[] = [];
@@ -99,6 +113,45 @@ export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, lines
   };
   await writeAtomic(job, file, JSON.stringify({ ...plan, references: picks }, null, 2), cast ? hashOf(hash, voices) : hash);
   return plan;
+}
+
+/**
+ * The voices a cast matched to the source hands out: Kokoro's, or for auto's English piper joe first among the men
+ * and Kokoro's for everyone else. Undefined = the engine's own variants (espeak-ng, festival, a pinned piper).
+ */
+function castPalettes(engine: TtsEngineName, baseVoice: string, mixesKokoro: boolean): CastPalettes | undefined {
+  const kokoro = (list: readonly string[]) => list.map((voice) => ({ engine: 'kokoro' as const, voice }));
+  if (engine === 'kokoro') return { female: kokoro(KOKORO_PALETTE.female), male: kokoro(KOKORO_PALETTE.male) };
+  if (mixesKokoro) return { female: kokoro(KOKORO_PALETTE.female), male: [{ engine: 'piper', voice: baseVoice }, ...kokoro(KOKORO_PALETTE.male)] };
+  return undefined;
+}
+
+/** Each speaker's talk time and median source F0 (weighted by each line's voiced time), from the analysis track. */
+async function speakerProfiles(prep: PreparedJob, audio: AudioTracks, lines: Line[], speakers: string[]): Promise<SpeakerProfile[]> {
+  const sorted = [...lines].sort((a, b) => a.start - b.start);
+  const features = await measureLineFeatures(inJob(prep.job, audio.analysis), sorted, prep.media.durationSec, prep.options.src);
+  return speakers.map((speaker) => {
+    const own = sorted.map((l, i) => ({ l, f: features[i] })).filter(({ l }) => l.speaker === speaker);
+    const pitched = own.filter(({ f }) => f.f0MedianHz !== null).map(({ l, f }) => ({ hz: f.f0MedianHz!, w: (l.end - l.start) * f.voicedRatio }));
+    const voicedSec = pitched.reduce((t, p) => t + p.w, 0);
+    return {
+      speaker,
+      talkSec: Math.round(own.reduce((t, { l }) => t + (l.end - l.start), 0) * 1000) / 1000,
+      pitchHz: pitched.length ? Math.round(weightedMedian(pitched) * 10) / 10 : null,
+      voicedSec: Math.round(voicedSec * 1000) / 1000,
+    };
+  });
+}
+
+function weightedMedian(xs: { hz: number; w: number }[]): number {
+  const sorted = [...xs].sort((a, b) => a.hz - b.hz);
+  const half = sorted.reduce((t, x) => t + x.w, 0) / 2;
+  let acc = 0;
+  for (const x of sorted) {
+    acc += x.w;
+    if (acc >= half) return x.hz;
+  }
+  return sorted[sorted.length - 1].hz;
 }
 
 /**

@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 // Queue kinds and placement live in ./placement.ts (no zod there: the workflow bundle imports them).
 import { DEFAULT_PLACEMENT, DEFAULT_QUEUES, PLACEABLE_ACTIVITIES, QUEUE_KINDS } from './placement.js';
+import { TTS_ENGINE_NAMES } from './ttsEngineNames.js';
 export { DEFAULT_PLACEMENT, DEFAULT_QUEUES, PLACEABLE_ACTIVITIES, QUEUE_KINDS, queueKindOf, type Placement, type PlaceableActivity, type QueueKind } from './placement.js';
 
 const lang = z.string().regex(/^[a-z]{2,3}$/, 'a 2- or 3-letter language code such as en, es, ja');
@@ -164,10 +165,11 @@ export function seriesNameProblem(name: string): string | undefined {
   return subFolderProblem(name);
 }
 
-export const CAST_ENGINES = ['espeak-ng', 'festival', 'piper', 'xtts'] as const;
+/** Every speech synthesizer can hold a speaker's voice in a cast (config/ttsEngineNames.ts). */
+export const CAST_ENGINES = TTS_ENGINE_NAMES;
 /** A speaker's name as subtitles give it (ASS Name, WebVTT <v>): printable, no control characters. */
 const speakerName = z.string().min(1).max(200).regex(/^[^\p{Cc}]+$/u, 'a speaker name without control characters');
-const voiceName = z.string().regex(/^[A-Za-z0-9_+.\/-]{1,256}$/, 'a voice name or model path (letters, digits, _ + . / -)');
+const voiceName = z.string().regex(/^[A-Za-z0-9_+.\/@-]{1,256}$/, 'a voice name or model path (letters, digits, _ + . / @ -)');
 
 /** One speaker's voice for one engine in a series' cast (cast.json), or in a --cast file. */
 export const castEntrySchema = z.strictObject({
@@ -298,10 +300,10 @@ export const jobOptionsSchema = z.strictObject({
     glossary: z.string().min(1).optional(),
   }).prefault({}),
   tts: z.strictObject({
-    /** auto = piper where a neural voice for the language is installed (English), else festival for English, espeak-ng otherwise; xtts is installed separately (README "Voices and speakers"). */
-    engine: z.enum(['auto', 'espeak-ng', 'festival', 'piper', 'xtts']).default('auto'),
+    /** auto = piper for English (Kokoro for other speakers of a cast), Kokoro for es/fr/pt/it, else festival for English, espeak-ng otherwise; xtts is installed separately (README "Voices and speakers"). */
+    engine: z.enum(['auto', ...TTS_ENGINE_NAMES]).default('auto'),
     /** Checked strictly: festival receives it inside a Scheme expression. */
-    voice: z.string().regex(/^[A-Za-z0-9_+-]{1,64}$/, 'a voice name (letters, digits, _ + -)').optional(),
+    voice: z.string().regex(/^[A-Za-z0-9_+@.-]{1,64}$/, 'a voice name (letters, digits, _ + @ . -; a Kokoro blend such as jm_kumo+jf_alpha@0.25)').optional(),
     /** espeak-ng words per minute. */
     espeakSpeed: int(80, 450).default(165),
     /** piper voice: a .onnx file (its .onnx.json beside it) or a voice name found in $PIPER_VOICES_DIR; default the first <lang>_*.onnx there. */
@@ -309,7 +311,7 @@ export const jobOptionsSchema = z.strictObject({
     /** Coqui TTS model name for --tts xtts. */
     xttsModel: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, 'a Coqui model name such as tts_models/multilingual/multi-dataset/xtts_v2').default('tts_models/multilingual/multi-dataset/xtts_v2'),
     /** Speaker → voice (espeak-ng voice, festival voice, piper voice name or .onnx); the rest are assigned automatically. */
-    speakerVoices: z.record(z.string().min(1), z.string().regex(/^[A-Za-z0-9_+.\/-]{1,256}$/, 'a voice name or model path (letters, digits, _ + . / -)')).optional(),
+    speakerVoices: z.record(z.string().min(1), z.string().regex(/^[A-Za-z0-9_+.\/@-]{1,256}$/, 'a voice name or model path (letters, digits, _ + . / @ -)')).optional(),
     /** Who speaks when, for lines that name no speaker: auto = pyannote when cloning voices (xtts), off, or always pyannote. */
     diarize: z.enum(['auto', 'off', 'pyannote']).default('auto'),
   }).prefault({}),

@@ -5,37 +5,28 @@ import { listPairsArgv, pairName, parsePairs } from './apertium.js';
 import { checkDemucs, DEMUCS_INSTALL } from './demucs.js';
 import { POCKETSPHINX_LANGUAGES, POCKETSPHINX_MODEL_DIR } from './pocketsphinx.js';
 import { isWhisperEngine } from './whisper.js';
-import { chooseTtsEngine, espeakHasLanguage, FESTIVAL_DEFAULT_VOICE, type TtsEngineName } from './tts.js';
+import { FESTIVAL_DEFAULT_VOICE } from './tts.js';
+import { castMixesKokoro, chooseTtsEngine, kokoroInstalled, ttsEngine as ttsEngine_, type TtsEngineName } from './ttsEngines.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { BUNDLED_PIPER, BUNDLED_WHISPER, bundledPiperVoice, verifyBundled, whisperModelRef } from './bundledModels.js';
 import { hostEnginesAvailable } from './engineHost.js';
 import { XTTS_INSTALL } from './xtts.js';
+import { KOKORO_FILES, KOKORO_LANGUAGES } from './kokoro.js';
 import { FASTER_WHISPER_INSTALL } from './fasterWhisper.js';
 import { checkWhisperEngine, whisperStatuses } from './asrWhisper.js';
 import { probeProgram } from './run.js';
 import { run } from './run.js';
 export type { EngineStatus } from './engineStatus.js';
 import type { EngineStatus } from './engineStatus.js';
-import { checkPiper, checkXtts, xttsImportable } from './ttsChecks.js';
+import { xttsImportable } from './ttsChecks.js';
 import { checkMtEngine } from './mtChecks.js';
-import { findOnPath } from './programPath.js';
+import { findOnPath, requireProgram } from './programPath.js';
 import { dubLanguage } from '../lib/languages.js';
-
-async function requireProgram(program: string, debianPackage: string): Promise<void> {
-  if (!(await findOnPath(program))) {
-    throw failure(ErrorType.EngineMissing, `${program} is not installed; install the Debian package ${debianPackage} (scripts/setup.sh does)`);
-  }
-}
 
 export async function apertiumPairs(): Promise<string[]> {
   if (!(await findOnPath('apertium'))) return [];
   const { stdout } = await run(listPairsArgv, { timeoutMs: 15_000 });
   return parsePairs(stdout);
-}
-
-async function espeakSpeaks(language: string): Promise<boolean> {
-  const { stdout } = await run(['espeak-ng', `--voices=${language}`], { timeoutMs: 15_000 });
-  return espeakHasLanguage(stdout, language);
 }
 
 /** The engines a job runs with, its `auto` choices settled once (prepareJob writes them into the job's options). */
@@ -101,23 +92,12 @@ export async function checkJobEngines(input: JobOptions, subsInTarget = false): 
     }
   }
   const dubLang = dubLanguage(options);
-  const neural = !!bundledPiperVoice(dubLang) && (await hostEnginesAvailable(probeProgram)).ok;
-  const ttsEngine = chooseTtsEngine(options.tts.engine, dubLang, neural);
-  if (ttsEngine === 'piper') {
-    await checkPiper(options, dubLang);
-  } else if (ttsEngine === 'xtts') {
-    // Reference clips are cut per job before synthesis; streaming chunks have no such step yet.
-    if (options.stream?.enabled) throw failure(ErrorType.InvalidConfig, 'XTTS voice cloning is not available in streaming mode; use --tts piper or espeak-ng with --stream');
-    await checkXtts(dubLang);
-  } else if (ttsEngine === 'festival') {
-    if (dubLang !== 'en') throw failure(ErrorType.UnsupportedLanguage, `festival's installed voice (${FESTIVAL_DEFAULT_VOICE}) speaks English only, not "${dubLang}"; use --tts espeak-ng`);
-    await requireProgram('text2wave', 'festival festvox-us-slt-hts');
-  } else {
-    await requireProgram('espeak-ng', 'espeak-ng');
-    if (!(await espeakSpeaks(options.tts.voice ?? dubLang))) {
-      throw failure(ErrorType.UnsupportedLanguage, `espeak-ng has no voice for "${options.tts.voice ?? dubLang}" (see \`espeak-ng --voices\`)`);
-    }
-  }
+  const hostOk = (await hostEnginesAvailable(probeProgram)).ok;
+  const ready = { piperVoice: !!bundledPiperVoice(dubLang) && hostOk, kokoro: hostOk && (await kokoroInstalled()) };
+  const ttsEngine = chooseTtsEngine(options.tts.engine, dubLang, ready);
+  await ttsEngine_(ttsEngine).check(options, dubLang);
+  // auto's English cast: piper's joe and Kokoro's voices for the other characters, so Kokoro must be sound too.
+  if (castMixesKokoro(options, ttsEngine, dubLang, ready.kokoro)) await ttsEngine_('kokoro').check({ ...options, tts: { ...options.tts, speakerVoices: undefined, voice: undefined } }, dubLang);
   return { asrEngine, mtEngine, ttsEngine, separate };
 }
 
@@ -152,6 +132,8 @@ async function modelEngineStatuses(): Promise<EngineStatus[]> {
     const v = await verified(voice.file);
     statuses.push({ name: 'piper', kind: 'tts', installed: host.ok && v.ok, version: host.versions?.piper, detail: `neural voice for "${language}" (the default for ${language}): ${host.ok ? v.detail : host.why}; other languages keep festival/espeak-ng until a piper voice is given (--piper-model)`, install });
   }
+  const kokoro = await verified(KOKORO_FILES.model);
+  statuses.push({ name: 'kokoro', kind: 'tts', installed: host.ok && kokoro.ok, detail: `Kokoro-82M v1.0 int8 (${KOKORO_LANGUAGES.join(', ')}; the default for es/fr/pt/it and the cast's voices): ${host.ok ? kokoro.detail : host.why}`, install });
   return statuses;
 }
 

@@ -3,6 +3,7 @@
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import { absoluteSearchPath } from './searchPath.js';
+import { ErrorType, failure } from '../lib/errors.js';
 
 export async function findOnPath(program: string): Promise<string | undefined> {
   if (program.includes('/')) return (await access(program, constants.X_OK).then(() => true, () => false)) ? program : undefined;
@@ -11,4 +12,11 @@ export async function findOnPath(program: string): Promise<string | undefined> {
     if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
   }
   return undefined;
+}
+
+/** EngineMissing naming the Debian package when `program` is not on the PATH. */
+export async function requireProgram(program: string, debianPackage: string): Promise<void> {
+  if (!(await findOnPath(program))) {
+    throw failure(ErrorType.EngineMissing, `${program} is not installed; install the Debian package ${debianPackage} (scripts/setup.sh does)`);
+  }
 }

@@ -1,10 +1,10 @@
-// The embedded speech synthesizers: espeak-ng (any language) and festival (English, HTS voice); piper and
-// Coqui XTTS live in ./piper.ts and ./xtts.ts. Text goes through stdin where the program allows it, so a line
+// The embedded speech synthesizers: espeak-ng (any language) and festival (English, HTS voice); piper, Kokoro and
+// Coqui XTTS live in ./piper.ts, ./kokoro.ts and ./xtts.ts, and every engine's record in ./ttsEngines.ts. Text goes through stdin where the program allows it, so a line
 // that starts with "-" is never read as a flag.
 import { MIX_RATE } from './ffmpeg.js';
 import { checkedName, checkedNumber } from './argvValues.js';
 
-export type TtsEngineName = 'espeak-ng' | 'festival' | 'piper' | 'xtts';
+export type { TtsEngineName } from '../config/ttsEngineNames.js';
 
 export const FESTIVAL_DEFAULT_VOICE = 'cmu_us_slt_arctic_hts';
 
@@ -16,13 +16,6 @@ export function espeakArgv(out: string, voice: string, wordsPerMinute: number): 
 export function festivalArgv(out: string, voice = FESTIVAL_DEFAULT_VOICE): string[] {
   // The voice goes inside a Scheme expression festival evaluates: only a plain symbol may get there.
   return ['text2wave', '-eval', `(voice_${checkedName(voice, 'festivalVoice', 'the festival voice')})`, '-o', out];
-}
-
-/** auto: a neural piper voice where one is installed for the language; else festival for English, espeak-ng for the rest. */
-export function chooseTtsEngine(requested: 'auto' | TtsEngineName, language: string, neuralVoice = false): TtsEngineName {
-  if (requested !== 'auto') return requested;
-  if (neuralVoice) return 'piper';
-  return language === 'en' ? 'festival' : 'espeak-ng';
 }
 
 /** espeak-ng --voices=LANG lists voices whose language starts with LANG; the header line is skipped. */

@@ -2,7 +2,7 @@
 // activity reads the series' cast.json under a lock, asks castVoices for this episode's voices, and writes back
 // the cast with the speakers it added; `anime-dub cast` lists and changes it.
 import type { Cast, CastEntry } from '../config/schema.js';
-import { assignVoices, referenceNames, type AssignOptions, type SpeakerVoice, type VoiceEngine } from './voices.js';
+import { assignVoices, castByPitch, referenceNames, type AssignOptions, type SpeakerVoice, type VoiceEngine } from './voices.js';
 
 export type { Cast, CastEntry } from '../config/schema.js';
 
@@ -18,9 +18,10 @@ export function castEntry(cast: Cast, speaker: string, engine: VoiceEngine): Cas
 }
 
 /** A cast entry as the job's voice (xtts references are placed in the job folder by the activity). */
-export function voiceOfEntry(e: CastEntry, jobReference?: string): SpeakerVoice {
+export function voiceOfEntry(e: CastEntry, jobReference?: string, jobEngine?: VoiceEngine): SpeakerVoice {
   return {
     speaker: e.speaker,
+    ...(jobEngine && e.engine !== jobEngine ? { engine: e.engine } : {}),
     ...(e.voice !== undefined ? { voice: e.voice } : {}),
     ...(e.speakerId !== undefined ? { speakerId: e.speakerId } : {}),
     ...(e.pitch !== undefined && Math.abs(e.pitch - 1) > 1e-3 ? { pitch: e.pitch } : {}),
@@ -63,7 +64,16 @@ export function castVoices(cast: Cast, speakers: readonly string[], o: AssignOpt
   const entries = [...cast.entries];
   const known: string[] = [];
   const added: string[] = [];
-  const used = new Set(entries.filter((e) => e.engine === o.engine).map((e) => voiceKey(e)));
+  // A cast matched to the source may mix engines (auto's English: piper's joe and Kokoro voices).
+  const engines = new Set<string>([o.engine, ...(o.palettes ? [...o.palettes.female, ...o.palettes.male].map((v) => v.engine) : [])]);
+  const entryOf = (speaker: string) => entries.findIndex((e) => e.speaker === speaker && e.engine === o.engine) >= 0
+    ? entries.findIndex((e) => e.speaker === speaker && e.engine === o.engine)
+    : entries.findIndex((e) => e.speaker === speaker && engines.has(e.engine));
+  const used = new Set(entries.filter((e) => engines.has(e.engine)).map((e) => voiceKey(e)));
+  // New speakers of a cast matched to the source: by pitch, the voices the cast has not given anyone yet.
+  const newcomers = speakers.filter((s) => entryOf(s) < 0 && !o.speakerVoices?.[s]);
+  const taken = new Set(entries.filter((e) => engines.has(e.engine) && e.voice).map((e) => `${e.engine}:${e.voice}`));
+  const byPitch = o.palettes ? new Map(castByPitch(newcomers, o.profiles ?? [], o.palettes, taken).map((v) => [v.speaker, v])) : undefined;
   for (const s of speakers) {
     const chosen = o.speakerVoices?.[s];
     if (chosen && !castEntry(cast, s, o.engine)) used.add(voiceKey({ voice: chosen }));
@@ -74,21 +84,25 @@ export function castVoices(cast: Cast, speakers: readonly string[], o: AssignOpt
   let shared = 0;
   const voices = speakers.map((speaker, i): SpeakerVoice => {
     const jobReference = o.engine === 'xtts' ? `voices/${jobRefs[i]}.wav` : undefined;
-    const at = entries.findIndex((e) => e.speaker === speaker && e.engine === o.engine);
+    const at = entryOf(speaker);
     if (at >= 0) {
       const have = entries[at];
       known.push(speaker);
       // A cloned voice the cast knows but has no clip for yet (a --cast entry): this episode's clip becomes it.
       if (o.engine === 'xtts' && !have.reference) entries[at] = { ...have, reference: `voices/${uniqueName(jobRefs[i], usedRefs)}.wav` };
       const chosen = o.speakerVoices?.[speaker];
-      return chosen ? { speaker, voice: chosen } : voiceOfEntry(have, jobReference);
+      return chosen ? { speaker, voice: chosen, ...(o.voiceEngine?.(chosen) && o.voiceEngine(chosen) !== o.engine ? { engine: o.voiceEngine(chosen) } : {}) } : voiceOfEntry(have, jobReference, o.engine);
     }
     added.push(speaker);
     let voice: SpeakerVoice;
     if (o.engine === 'xtts') {
       voice = { speaker, reference: jobReference };
     } else if (o.speakerVoices?.[speaker]) {
-      voice = { speaker, voice: o.speakerVoices[speaker] };
+      const engine = o.voiceEngine?.(o.speakerVoices[speaker]);
+      voice = { speaker, voice: o.speakerVoices[speaker], ...(engine && engine !== o.engine ? { engine } : {}) };
+    } else if (byPitch?.has(speaker)) {
+      voice = byPitch.get(speaker)!;
+      if (voice.engine === o.engine) voice = { ...voice, engine: undefined };
     } else {
       const free = candidates.find((c) => !used.has(voiceKey(c)));
       // Every automatic voice is taken: share the least recent one rather than fail the episode.
@@ -97,7 +111,7 @@ export function castVoices(cast: Cast, speakers: readonly string[], o: AssignOpt
     }
     used.add(voiceKey(voice));
     entries.push({
-      speaker, engine: o.engine,
+      speaker, engine: voice.engine ?? o.engine,
       ...(voice.voice !== undefined ? { voice: voice.voice } : {}),
       ...(voice.speakerId !== undefined ? { speakerId: voice.speakerId } : {}),
       ...(voice.pitch !== undefined ? { pitch: voice.pitch } : {}),

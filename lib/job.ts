@@ -3,6 +3,7 @@ import type { JobOptions, JobOptionsInput } from '../config/schema.js';
 import type { VoicePlan } from './voices.js';
 import type { Line } from './line.js';
 import type { GlossaryReport } from './glossary.js';
+import type { TtsEngineName } from '../config/ttsEngineNames.js';
 
 export type { Line, Word } from './line.js';
 
@@ -73,7 +74,7 @@ export interface PreparedJob {
   job: JobRef;
   options: JobOptions;
   media: MediaInfo;
-  ttsEngine: 'espeak-ng' | 'festival' | 'piper' | 'xtts';
+  ttsEngine: TtsEngineName;
   /** Separation will run (demucs asked for, or auto and installed); absent in jobs from before it existed. */
   separate?: boolean;
   /**

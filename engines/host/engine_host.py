@@ -26,6 +26,8 @@ import time
 import traceback
 import wave
 
+from kokoro_tts import kokoro  # Kokoro-82M (engines/host/kokoro_tts.py)
+
 # Libraries print to stdout now and then; only our answers may go there.
 _out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
 sys.stdout = sys.stderr
@@ -207,7 +209,7 @@ def ping(_req):
     return {"pid": os.getpid(), "python": sys.version.split()[0], "versions": versions, "cuda": cuda_available()}
 
 
-OPS = {"ping": ping, "transcribe": transcribe, "synthesize": synthesize, "xtts": xtts}
+OPS = {"ping": ping, "transcribe": transcribe, "synthesize": synthesize, "xtts": xtts, "kokoro": kokoro}
 OPS.update(voice_activity=lambda r: voice_activity(r, lambda: check_cancel(r["id"])), speaker_turns=lambda r: speaker_turns(r, lambda: check_cancel(r["id"])))
 
 

@@ -42,7 +42,7 @@ describe('review loop (real dev server and worker)', () => {
   it('edit one line and render again: exactly one line is re-synthesized, only its span changes, v1 stays', async () => {
     const clip = await dialogueClip();
     const out = await tempDir('review');
-    const first: DubJobResult = await (await startJob(jobInput(clip.video, queues, out), queues)).result();
+    const first: DubJobResult = await (await startJob(jobInput(clip.video, queues, out, { tts: { engine: 'espeak-ng' } }), queues)).result();
     const dir = first.outputDir;
     const logBefore = (await readFile(path.join(dir, 'tmp', 'commands.jsonl'), 'utf8')).split('\n').filter(Boolean).length;
 

@@ -153,7 +153,7 @@ describe('TTS engines and speakers (real piper, Coqui XTTS stand-in, real dev se
 
   it('espeak-ng with two WebVTT speakers: the first keeps the plain voice, the second a distinct variant, on every line', async () => {
     const dir = await tempDir('espeak-subs');
-    const { handle } = await dub('espeak-speakers', { subs: await speakerSubs(dir) });
+    const { handle } = await dub('espeak-speakers', { subs: await speakerSubs(dir), tts: { engine: 'espeak-ng' } });
     const result: DubJobResult = await handle.result();
     const runs = await synthesisRuns(result.outputDir, 'espeak-ng');
     expect(SPEAKERS.map((_, i) => flag(runs.get(i)!, '-v'))).toEqual(SPEAKERS.map((s) => (s === 'Mio' ? 'es' : 'es+f2')));
@@ -213,7 +213,7 @@ describe('diarization with a pyannote.audio stand-in (real dev server and worker
     const dir = await tempDir('diarize');
     const clip = await dialogueClip();
     const subs = await writeSrt(path.join(dir, 'in', 'lines.srt'), clip.script);
-    const handle = await startJob(jobInput(clip.video, queues, path.join(dir, 'out'), { subs, tts: { diarize: 'pyannote' } }), queues);
+    const handle = await startJob(jobInput(clip.video, queues, path.join(dir, 'out'), { subs, tts: { engine: 'espeak-ng', diarize: 'pyannote' } }), queues);
     const result: DubJobResult = await handle.result();
     const plan = JSON.parse(await readFile(path.join(result.outputDir, 'voices', 'voices.json'), 'utf8')) as VoicePlan;
     expect(plan.speakersFrom).toBe('diarizer');

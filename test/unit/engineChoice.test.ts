@@ -19,8 +19,10 @@ describe('engine choice with no engine flags (this machine, as scripts/setup.sh 
     expect(await checkJobEngines(options({ src: 'ja', tgt: 'en' }))).toMatchObject({ asrEngine: 'faster-whisper', mtEngine: 'whisper', ttsEngine: 'piper' });
   });
 
-  it('English → Spanish: faster-whisper hears it, apertium translates, espeak-ng speaks (no neural Spanish voice here)', async () => {
-    expect(await checkJobEngines(options({ src: 'en', tgt: 'es' }))).toMatchObject({ asrEngine: 'faster-whisper', mtEngine: 'apertium', ttsEngine: 'espeak-ng' });
+  it('English → Spanish (French, Portuguese, Italian): faster-whisper hears it, apertium translates, Kokoro speaks; German keeps espeak-ng', async () => {
+    expect(await checkJobEngines(options({ src: 'en', tgt: 'es' }))).toMatchObject({ asrEngine: 'faster-whisper', mtEngine: 'apertium', ttsEngine: 'kokoro' });
+    for (const tgt of ['fr', 'pt', 'it']) expect(await checkJobEngines(options({ src: tgt, tgt, translate: false }))).toMatchObject({ ttsEngine: 'kokoro' });
+    expect(await checkJobEngines(options({ src: 'de', tgt: 'de', translate: false }))).toMatchObject({ ttsEngine: 'espeak-ng' });
   });
 
   it('given subtitles, the text translators translate them (Whisper translates only what it hears)', async () => {
@@ -71,6 +73,35 @@ describe('a missing or damaged model, or no engine Python: EngineMissing at once
     expect(await failureOf(checkJobEngines(options({ asr: { engine: 'faster-whisper' } })))).toMatchObject({ type: 'EngineMissing', message: expect.stringMatching(/model\.bin is missing; run scripts\/setup\.sh/) });
     expect(await checkJobEngines(options({ src: 'en', tgt: 'es' }))).toMatchObject({ asrEngine: 'pocketsphinx' });
     expect(await failureOf(checkJobEngines(options({ src: 'ja', tgt: 'en' })))).toMatchObject({ type: 'UnsupportedLanguage', message: expect.stringMatching(/Whisper hears ~100 languages but is not installed here/) });
+  });
+
+  /** A models folder like setup's, with Kokoro's model cut to its first megabyte. */
+  async function truncatedKokoro(): Promise<string> {
+    const dir = await tempDir('models-kokoro');
+    for (const d of ['whisper-base', 'whisper-tiny.en', 'piper']) await symlink(path.join(DEFAULT_MODELS_DIR, d), path.join(dir, d));
+    await mkdir(path.join(dir, 'kokoro'));
+    const real = await open(path.join(DEFAULT_MODELS_DIR, 'kokoro', 'kokoro-v1.0.int8.onnx'), 'r');
+    const head = Buffer.alloc(1 << 20);
+    await real.read(head, 0, head.length, 0);
+    await real.close();
+    await writeFile(path.join(dir, 'kokoro', 'kokoro-v1.0.int8.onnx'), head);
+    for (const f of ['voices_ja.npz', 'vocab.json']) await symlink(path.join(DEFAULT_MODELS_DIR, 'kokoro', f), path.join(dir, 'kokoro', f));
+    return dir;
+  }
+
+  it('a truncated Kokoro model fails a Spanish job and a named --tts kokoro at once (EngineMissing naming setup); so does auto English, whose cast mixes Kokoro in', async () => {
+    process.env.ENGINE_MODELS_DIR = await truncatedKokoro();
+    const damaged = { type: 'EngineMissing', message: expect.stringMatching(/Kokoro: the model file .*kokoro-v1\.0\.int8\.onnx is damaged or not the pinned one .*scripts\/setup\.sh/) };
+    expect(await failureOf(checkJobEngines(options({ src: 'es', tgt: 'es', translate: false })))).toMatchObject(damaged);
+    expect(await failureOf(checkJobEngines(options({ src: 'en', tgt: 'en', translate: false, tts: { engine: 'kokoro' } })))).toMatchObject(damaged);
+    expect(await failureOf(checkJobEngines(options({ src: 'en', tgt: 'en', translate: false })))).toMatchObject(damaged);
+  });
+
+  it('a Kokoro voice that is not one of its voices or a well-formed blend is refused before any synthesis', async () => {
+    for (const voice of ['jf_alpha+jm_kumo@1.5', 'af_heart', 'jf_alpha+jf_alpha@0.5', 'jf_alpha+jm_kumo@0']) {
+      expect(await failureOf(checkJobEngines(options({ src: 'es', tgt: 'es', translate: false, tts: { engine: 'kokoro', speakerVoices: { A: voice } } })))).toMatchObject({ type: expect.stringMatching(/InvalidConfig/) });
+    }
+    expect(await checkJobEngines(options({ src: 'es', tgt: 'es', translate: false, tts: { engine: 'kokoro', speakerVoices: { A: 'jm_kumo+jf_alpha@0.25' } } }))).toMatchObject({ ttsEngine: 'kokoro' });
   });
 
   it('an engine Python that is not there: faster-whisper and piper fail fast; auto keeps the Debian engines', async () => {

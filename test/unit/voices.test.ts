@@ -7,7 +7,8 @@ import { parseTurns, pyannoteDiarizer } from '../../engines/diarize.js';
 import { checkPiper, checkXtts, resolvePiperModel } from '../../engines/ttsChecks.js';
 import { jobOptionsSchema } from '../../config/schema.js';
 import { lengthScaleFor, pickPiperDefault, piperCandidates, piperRequest, piperSpeakerCount } from '../../engines/piper.js';
-import { ESPEAK_VARIANTS, chooseTtsEngine, pitchShiftArgv } from '../../engines/tts.js';
+import { ESPEAK_VARIANTS, pitchShiftArgv } from '../../engines/tts.js';
+import { chooseTtsEngine } from '../../engines/ttsEngines.js';
 import { referenceClipArgv, xttsLanguage, xttsRequest } from '../../engines/xtts.js';
 import { speakersFromTurns } from '../../lib/diarizer.js';
 import type { Line } from '../../lib/job.js';
@@ -132,8 +133,13 @@ describe('argv builders', () => {
     const argv = referenceClipArgv('/a.wav', [{ start: 1, end: 4.5 }, { start: 10, end: 12 }], '/r.wav');
     expect(argv.slice(0, 19)).toEqual(['ffmpeg', '-nostdin', '-v', 'error', '-y', '-ss', '1.000', '-t', '3.500', '-i', '/a.wav', '-ss', '10.000', '-t', '2.000', '-i', '/a.wav', '-filter_complex', '[0:a][1:a]concat=n=2:v=0:a=1,aresample=24000[out]']);
     expect(pitchShiftArgv('/i.wav', '/o.wav', 0.8)).toContain('asetrate=38400,aresample=48000,atempo=1.25000');
-    expect(chooseTtsEngine('auto', 'en')).toBe('festival');
-    expect(chooseTtsEngine('xtts', 'en')).toBe('xtts');
+    const none = { piperVoice: false, kokoro: false };
+    expect(chooseTtsEngine('auto', 'en', none)).toBe('festival');
+    expect(chooseTtsEngine('xtts', 'en', none)).toBe('xtts');
+    expect(chooseTtsEngine('auto', 'en', { piperVoice: true, kokoro: true })).toBe('piper');
+    expect(chooseTtsEngine('auto', 'es', { piperVoice: false, kokoro: true })).toBe('kokoro');
+    expect(chooseTtsEngine('auto', 'de', { piperVoice: false, kokoro: true })).toBe('espeak-ng');
+    expect(chooseTtsEngine('auto', 'es', none)).toBe('espeak-ng');
   });
 });
 
