@@ -10,11 +10,11 @@ const common = {
   testMatch: ['<rootDir>/test/**/*.test.js'],
   transform: {},
   testEnvironment: '<rootDir>/test/support/environment.js',
-  testTimeout: 180_000,
 };
 
 export default {
   maxWorkers: Number(process.env.ANIME_DUB_TEST_WORKERS) || 3,
+  testTimeout: 180_000, // a global option: a project's own is ignored
   testSequencer: '<rootDir>/dist/test/support/sequencer.js',
   projects: [
     { ...common, displayName: 'unit', testPathIgnorePatterns: ['/dist/test/(?!unit/)'], testEnvironmentOptions: { temporal: false } },
