@@ -13,18 +13,19 @@ size_of() { du -shL "$1" 2>/dev/null | cut -f1; }
 # Bytes received by the machine's network interfaces (loopback excluded).
 rx_bytes() { awk -F'[: ]+' 'NR > 2 && $2 != "lo" { s += $3 } END { print s + 0 }' /proc/net/dev; }
 
-# Runs a command; while it runs, a progress line every 5 s once more than 10 MB came in ("LABEL: 42 MB so far").
-# The count is the machine's network traffic, so other downloads at the same time add to it.
+# Runs a command; while it runs, a progress line every 10 s once more than 10 MB came in since the last one
+# ("LABEL: 42 MB downloaded so far"). The count is the machine's network traffic: other downloads add to it.
 with_progress() {
   local label=$1; shift
   local start; start=$(rx_bytes)
+  local shown=0
   "$@" &
   local pid=$!
   while kill -0 "$pid" 2>/dev/null; do
-    sleep 5
+    sleep 10
     kill -0 "$pid" 2>/dev/null || break
     local mb=$(( ($(rx_bytes) - start) / 1000000 ))
-    if [ "$mb" -gt 10 ]; then say "  $label: $mb MB downloaded so far" >&2; fi
+    if [ "$mb" -ge $(( shown + 10 )) ]; then say "  $label: $mb MB downloaded so far" >&2; shown=$mb; fi
   done
   wait "$pid"
 }

