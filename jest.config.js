@@ -11,18 +11,21 @@ const common = {
   transform: {},
   testEnvironment: '<rootDir>/test/support/environment.js',
 };
+// globalsCleanup off: jest 30's soft cleanup wraps leaked globals' setters again after every suite in a worker,
+// until a setter chain overflows the stack (seen once in a parallel run).
+const options = (temporal) => ({ temporal, globalsCleanup: 'off' });
 
 export default {
   maxWorkers: Number(process.env.ANIME_DUB_TEST_WORKERS) || 3,
   testTimeout: 180_000, // a global option: a project's own is ignored
   testSequencer: '<rootDir>/dist/test/support/sequencer.js',
   projects: [
-    { ...common, displayName: 'unit', testPathIgnorePatterns: ['/dist/test/(?!unit/)'], testEnvironmentOptions: { temporal: false } },
+    { ...common, displayName: 'unit', testPathIgnorePatterns: ['/dist/test/(?!unit/)'], testEnvironmentOptions: options(false) },
     {
       ...common,
       displayName: 'server',
       testPathIgnorePatterns: ['/dist/test/unit/'],
-      testEnvironmentOptions: { temporal: true },
+      testEnvironmentOptions: options(true),
       globalSetup: '<rootDir>/test/support/globalSetup.js',
       globalTeardown: '<rootDir>/test/support/globalTeardown.js',
     },

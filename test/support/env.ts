@@ -18,3 +18,13 @@ export function testServerPort(worker: number): number {
 
 export const TEST_SERVER_PORT = testServerPort(TEST_WORKER);
 export const TEST_ADDRESS = `127.0.0.1:${TEST_SERVER_PORT}`;
+
+/**
+ * A port of this worker's own for a server a test starts itself (an embedded `anime-dub` server, a UI): the
+ * server's port + n, n from 1 to 9 (the next worker's server is 10 further). Fixed ports would be shared by every
+ * checkout on the machine.
+ */
+export function workerPort(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n >= SERVER_PORT_STRIDE) throw new Error(`workerPort(${n}): n is 1 to ${SERVER_PORT_STRIDE - 1}`);
+  return TEST_SERVER_PORT + n;
+}
