@@ -45,7 +45,7 @@ apt_install() {
   if [ -z "$apt_updated" ]; then $SUDO apt-get update -qq; apt_updated=1; fi
   local sizes
   sizes=$({ LC_ALL=C $SUDO apt-get install --assume-no --no-install-recommends "${missing[@]}" 2>/dev/null || true; } \
-    | sed -n -e 's/^Need to get \([^ ]* [kMG]*B\).*/\1 to download/p' -e 's/^After this operation, \([^ ]* [kMG]*B\) of additional.*/\1 on disk/p' | paste -sd, -)
+    | sed -n -e 's/^Need to get \([^ ]* [kMG]*B\).*/\1 to download/p' -e 's/^After this operation, \([^ ]* [kMG]*B\) of additional.*/\1 on disk/p' | paste -sd, - | sed "s/,/, /")
   say "installing Debian packages for $what: ${missing[*]} (${sizes:-size unknown})"
   with_progress "apt" env DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
