@@ -119,6 +119,10 @@ describe('chaos: the Temporal dev server restarted mid-run (persistent database)
     await waitFor('the point to restart at', () => ready(handle as never), 120_000, 50);
     process.kill(-serverPid!, 'SIGTERM');
     await waitFor('the server to stop', async () => !(await portOpen(port)), 30_000);
+    // It holds the SQLite database until it exits (a new server on it fails with SQLITE_BUSY): wait for the exit too.
+    await waitFor('the server process to exit', async () => {
+      try { process.kill(serverPid!, 0); return false; } catch { return true; }
+    }, 60_000);
     await connection.close();
     await new Promise((r) => setTimeout(r, 2000));
     await startServer();

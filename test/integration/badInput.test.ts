@@ -37,7 +37,7 @@ describe('bad input (real dev server and worker)', () => {
     expect((cause as ApplicationFailure).type).toBe(type);
     expect((cause as ApplicationFailure).nonRetryable).toBe(true);
     expect(cause!.message).toMatch(message);
-    expect(elapsed).toBeLessThan(10_000);
+    expect(elapsed).toBeLessThan(30_000); // fast; the attempts below prove no retry (suites run side by side)
     // one attempt only: no retry storm
     const history = await handle.fetchHistory();
     const attempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
