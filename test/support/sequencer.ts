@@ -16,10 +16,10 @@ const { default: Sequencer } = createRequire(import.meta.url)('@jest/test-sequen
 export interface SuiteTime { wallSec: number; cpuSec: number }
 
 /**
- * CPU-heavy: at least 30 CPU-seconds, or busy at least 70 % of its wall time and long enough to matter. The
+ * CPU-heavy: at least 60 CPU-seconds, or busy at least 70 % of its wall time and long enough to matter. The
  * absolute figure still holds on a loaded machine, where every suite waits for a core and the ratio drops.
  */
-export const isHeavy = (t: SuiteTime) => t.cpuSec >= 30 || (t.wallSec >= 20 && t.cpuSec >= 0.7 * t.wallSec);
+export const isHeavy = (t: SuiteTime) => t.cpuSec >= 60 || (t.wallSec >= 20 && t.cpuSec >= 0.7 * t.wallSec);
 
 export function suiteTimes(): Map<string, SuiteTime> {
   const times = new Map<string, SuiteTime>();
