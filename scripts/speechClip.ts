@@ -1,7 +1,8 @@
 // Generated test media: English lines spoken by festival, placed at known times over ffmpeg's
 // test-pattern video. The ground truth (each line's text, start and end) is written beside the clip.
-import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import lockfile from 'proper-lockfile';
 import { festivalArgv } from '../engines/tts.js';
 import { MIX_RATE, normalizeClipArgv } from '../engines/ffmpeg.js';
 import { run } from '../engines/run.js';
@@ -31,14 +32,31 @@ export interface ClipOptions {
   speak?: (i: number, out: string) => string[];
 }
 
-/** Builds (or reuses, when the ground truth is already there) a clip at `out`. */
+/**
+ * Builds (or reuses, when the ground truth is already there) a clip at `out`. Parallel test workers asking for the
+ * same clip make it once: the first holds a lock beside it while it works, the others wait and reuse it. The clip
+ * and then its ground truth are renamed into place, so a clip with a ground truth is always whole.
+ */
 export async function makeSpeechClip(out: string, opts: ClipOptions = {}): Promise<SpeechClip> {
   const truth = `${out}.script.json`;
-  const cached = await readFile(truth, 'utf8').then(JSON.parse, () => undefined);
-  if (cached && (await stat(out).then(() => true, () => false))) return cached;
+  const cachedClip = async (): Promise<SpeechClip | undefined> => {
+    const cached = await readFile(truth, 'utf8').then(JSON.parse, () => undefined);
+    return cached && (await stat(out).then(() => true, () => false)) ? cached : undefined;
+  };
+  const cached = await cachedClip();
+  if (cached) return cached;
+  await mkdir(path.dirname(out), { recursive: true });
+  const release = await lockfile.lock(out, { realpath: false, stale: 20_000, update: 5_000, retries: { retries: 1_000, minTimeout: 200, maxTimeout: 1_000 } });
+  try {
+    return (await cachedClip()) ?? (await buildSpeechClip(out, truth, opts));
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
 
+async function buildSpeechClip(out: string, truth: string, opts: ClipOptions): Promise<SpeechClip> {
   const { lines = DEMO_SCRIPT, leadSec = 1.5, gapSec = 3.2, tailSec = 1.5, loops = 1 } = opts;
-  const work = `${out}.work`;
+  const work = `${out}.${process.pid}.work`;
   await mkdir(work, { recursive: true });
   const clips: { pcm: Buffer; sec: number }[] = [];
   for (const [i, text] of lines.entries()) {
@@ -72,12 +90,14 @@ export async function makeSpeechClip(out: string, opts: ClipOptions = {}): Promi
   await fh.truncate(44 + frames * 4);
   await fh.close();
 
-  await mkdir(path.dirname(out), { recursive: true });
   const video = ['-f', 'lavfi', '-i', `testsrc=size=320x240:rate=25:duration=${durationSec}`];
   const audio = opts.withAudio === false ? [] : ['-i', wav, '-c:a', 'aac', '-b:a', '128k'];
-  await run(['ffmpeg', '-nostdin', '-v', 'error', '-y', ...video, ...audio, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '50', '-t', String(durationSec), out], { timeoutMs: 10 * 60_000 });
+  const part = path.join(work, `part${path.extname(out)}`);
+  await run(['ffmpeg', '-nostdin', '-v', 'error', '-y', ...video, ...audio, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '50', '-t', String(durationSec), part], { timeoutMs: 10 * 60_000 });
   const clip: SpeechClip = { video: out, script, durationSec };
-  await writeFile(truth, JSON.stringify(clip, null, 2));
+  await rename(part, out);
+  await writeFile(path.join(work, 'script.json'), JSON.stringify(clip, null, 2));
+  await rename(path.join(work, 'script.json'), truth);
   await rm(work, { recursive: true, force: true });
   return clip;
 }

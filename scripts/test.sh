@@ -1,22 +1,46 @@
 #!/usr/bin/env bash
-# Sets up like the demo, then runs every test suite (unit, integration against a real Temporal dev server
-# that the test setup starts, end-to-end with the real engines). Ends with one line: "N passed, N failed".
+# Sets up what a dub needs (scripts/setup.sh) and what the tests add (scripts/setup-tests.sh), then runs every test
+# suite (unit; workflow, integration, end-to-end and chaos tests against real Temporal dev servers that the test
+# environment starts, one per jest worker; the real engines) in parallel jest workers. Prints each group's suite
+# time and CPU time, then ends with one line: "N passed, N failed". Arguments go to jest (a folder, a file,
+# --testNamePattern …); ANIME_DUB_TEST_WORKERS sets the number of workers (default 3).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+started=$(date +%s)
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+bash scripts/setup-tests.sh || { echo "0 passed, 1 failed"; exit 1; }
+echo "[test] set up in $(( $(date +%s) - started )) s"
 
 mkdir -p test/.cache
 results=test/.cache/jest-results.json
+times=test/.cache/suite-times.jsonl
 rm -f "$results"
-node --experimental-vm-modules node_modules/jest/bin/jest.js --runInBand --json --outputFile="$results" "$@"
+: > "$times.run"
+tests_started=$(date +%s)
+ANIME_DUB_SUITE_TIMES_RUN="$PWD/$times.run" node --experimental-vm-modules node_modules/jest/bin/jest.js --json --outputFile="$results" "$@"
 status=$?
+echo "[test] tests ran in $(( $(date +%s) - tests_started )) s wall"
 
 if [ -s "$results" ]; then
   node -e '
-    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const fs = require("fs");
+    const [resultsFile, timesFile] = process.argv.slice(1);
+    const rows = fs.readFileSync(timesFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const groups = new Map();
+    for (const r of rows) {
+      const g = r.suite.split("/")[1] ?? "?";
+      const t = groups.get(g) ?? { suites: 0, wall: 0, cpu: 0 };
+      t.suites++; t.wall += r.wallSec; t.cpu += r.cpuSec;
+      groups.set(g, t);
+    }
+    if (groups.size) {
+      console.log("[test] group         suites  suite time (sum)  CPU time");
+      for (const [g, t] of [...groups].sort()) console.log(`[test] ${g.padEnd(13)} ${String(t.suites).padStart(6)}  ${(t.wall.toFixed(0) + " s").padStart(16)}  ${(t.cpu.toFixed(0) + " s").padStart(8)}`);
+    }
+    const r = JSON.parse(fs.readFileSync(resultsFile, "utf8"));
     const failed = r.numFailedTests + (r.numRuntimeErrorTestSuites || 0);
     console.log(`${r.numPassedTests} passed, ${failed} failed`);
-  ' "$results"
+  ' "$results" "$times.run"
 else
   echo "0 passed, 1 failed"
   [ $status -eq 0 ] && status=1

@@ -14,8 +14,12 @@ export interface Verifier {
   cli(args: string[], extraEnv?: Record<string, string>): ReturnType<typeof execa>;
 }
 
-/** Runs `body` with a fresh temp dir and embedded server on `port`, then stops it and exits 0 or 1. */
-export async function verify(name: string, port: number, doneMessage: string, body: (v: Verifier) => Promise<void>): Promise<never> {
+/**
+ * Runs `body` with a fresh temp dir and embedded server on `port` (ANIME_DUB_VERIFY_PORT overrides it: the tests give
+ * each jest worker its own ports), then stops it and exits 0 or 1.
+ */
+export async function verify(name: string, defaultPort: number, doneMessage: string, body: (v: Verifier) => Promise<void>): Promise<never> {
+  const port = Number(process.env.ANIME_DUB_VERIFY_PORT) || defaultPort;
   const dir = await mkdtemp(path.join(os.tmpdir(), `${name}-`));
   const env = { TEMPORAL_ADDRESS: '', ANIME_DUB_STATE_DIR: path.join(dir, 'state'), ANIME_DUB_SERVER_PORT: String(port), ANIME_DUB_UI_PORT: String(port + 1) };
   let failed = 0;

@@ -11,6 +11,7 @@ import type { DubJobResult } from '../../lib/job.js';
 import { STAGES as ORDER, type Stage } from '../../lib/progress.js';
 import { progressQuery } from '../../workflows/messages.js';
 import { dialogueClip } from '../fixtures/media.js';
+import { workerPort } from '../support/env.js';
 import { closeTestClient, jobInput, startJob, tempDir } from '../support/jobs.js';
 import { probe } from '../support/media.js';
 import { waitFor } from '../support/processes.js';
@@ -90,7 +91,7 @@ describe('chaos: worker killed with SIGKILL at seeded points (real dev server)',
 });
 
 describe('chaos: the Temporal dev server restarted mid-run (persistent database)', () => {
-  const port = 17833;
+  const port = workerPort(7); // its own server (restarted by the test), on this worker's ports
   const queues = queuesFor('chaos-server');
   let serverPid: number | undefined;
   let worker: WorkerProcess | undefined;
@@ -118,6 +119,10 @@ describe('chaos: the Temporal dev server restarted mid-run (persistent database)
     await waitFor('the point to restart at', () => ready(handle as never), 120_000, 50);
     process.kill(-serverPid!, 'SIGTERM');
     await waitFor('the server to stop', async () => !(await portOpen(port)), 30_000);
+    // It holds the SQLite database until it exits (a new server on it fails with SQLITE_BUSY): wait for the exit too.
+    await waitFor('the server process to exit', async () => {
+      try { process.kill(serverPid!, 0); return false; } catch { return true; }
+    }, 60_000);
     await connection.close();
     await new Promise((r) => setTimeout(r, 2000));
     await startServer();

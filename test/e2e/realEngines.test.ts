@@ -16,7 +16,7 @@ import { parseSubtitles } from '../../formats/subtitles.js';
 import { characterErrorRate, japaneseClip, librivoxClip, spokenForm } from '../fixtures/realSpeech.js';
 import { jobInput, startJob, tempDir } from '../support/jobs.js';
 import { wordErrorRate } from '../support/media.js';
-import { processesMentioning, waitFor } from '../support/processes.js';
+import { processesOfQueues, waitFor } from '../support/processes.js';
 import { withWorker } from '../support/workers.js';
 
 const BASE = path.resolve('.tools/models/whisper-base');
@@ -71,7 +71,7 @@ describe('real engines in warm hosts: faster-whisper base and piper (real dev se
     const handle = await startJob(jobInput(clip.video, queues, await tempDir('real-kill'), { src: 'en', tgt: 'en', translate: false, tts: { engine: 'espeak-ng' } }), queues);
     await waitFor('the transcribe stage', async () => (await handle.query(progressQuery)).stage === 'transcribe', 120_000);
     await new Promise((r) => setTimeout(r, 1_500)); // inside the request, not before it
-    const hosts = (await processesMentioning('engine_host.py')).filter((p) => !p.cmd.startsWith('ps'));
+    const hosts = (await processesOfQueues('engine_host.py', queues)).filter((p) => !p.cmd.startsWith('ps'));
     expect(hosts.length).toBeGreaterThan(0);
     for (const h of hosts) process.kill(h.pid, 'SIGKILL');
     const result: DubJobResult = await handle.result();

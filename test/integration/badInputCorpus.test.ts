@@ -72,7 +72,9 @@ describe('bad-input corpus (real dev server and workers)', () => {
         const cause = (outcome as WorkflowFailedError).cause as ApplicationFailure;
         expect({ type: cause.type, message: cause.message }).toEqual({ type: c!.expect.type, message: expect.stringMatching(c!.expect.message) });
         expect(cause.nonRetryable).toBe(true);
-        expect(Date.now() - started).toBeLessThan(10_000);
+        // Fast, not timed to the second: suites run side by side; a retried failure would take minutes (the
+        // attempts are checked below).
+        expect(Date.now() - started).toBeLessThan(30_000);
       }
       // no retry storm: every activity ran once
       const attempts = (await handle.fetchHistory()).events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);

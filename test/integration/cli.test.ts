@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { shortClip } from '../fixtures/media.js';
-import { PROJECT_ROOT, TEST_ADDRESS } from '../support/env.js';
+import { PROJECT_ROOT, TEST_ADDRESS, workerPort } from '../support/env.js';
 import { tempDir } from '../support/jobs.js';
 import { queuesFor, startWorker, type WorkerProcess } from '../support/workers.js';
 
@@ -91,14 +91,14 @@ describe('anime-dub CLI', () => {
 
   it('with no address it starts its own dev server (persistent state dir, UI with --ui) and an in-process worker, and reuses the server', async () => {
     const dir = await tempDir('embedded');
-    const env = { TEMPORAL_ADDRESS: '', ANIME_DUB_STATE_DIR: path.join(dir, 'state'), ANIME_DUB_SERVER_PORT: '17433', ANIME_DUB_UI_PORT: '17434' };
+    const env = { TEMPORAL_ADDRESS: '', ANIME_DUB_STATE_DIR: path.join(dir, 'state'), ANIME_DUB_SERVER_PORT: String(workerPort(1)), ANIME_DUB_UI_PORT: String(workerPort(2)) };
     try {
       const r = await anime(['run', (await shortClip()).video, '--ui', '--output', path.join(dir, 'Output')], env, dir);
       expect(r.exitCode).toBe(0);
-      expect(r.stdout).toMatch(/Temporal UI: http:\/\/127\.0\.0\.1:17434\/namespaces\/default\/workflows\/dub-short-/);
+      expect(r.stdout).toMatch(new RegExp(`Temporal UI: http://127\\.0\\.0\\.1:${workerPort(2)}/namespaces/default/workflows/dub-short-`));
       expect(existsSync(path.join(dir, 'state', 'temporal.db'))).toBe(true);
       const again = await anime(['server', 'start'], env, dir);
-      expect(again.stdout).toMatch(/already running at 127\.0\.0\.1:17433/);
+      expect(again.stdout).toMatch(new RegExp(`already running at 127\\.0\\.0\\.1:${workerPort(1)}`));
       const list = await anime(['list'], env, dir);
       expect(list.stdout).toMatch(/dub-short-\S+\s+COMPLETED\s+done/);
     } finally {

@@ -15,7 +15,7 @@ import type { DubJobResult } from '../../lib/job.js';
 import { approveSignal, progressQuery } from '../../workflows/messages.js';
 import { dialogueClip, shortClip, writeSrt } from '../fixtures/media.js';
 import { run } from '../../engines/run.js';
-import { PROJECT_ROOT, TEST_ADDRESS } from '../support/env.js';
+import { PROJECT_ROOT, TEST_ADDRESS, workerPort } from '../support/env.js';
 import { closeTestClient, jobInput, startJob, tempDir, testClient } from '../support/jobs.js';
 import { processesMentioning, waitFor } from '../support/processes.js';
 import { queuesFor, startWorker, type WorkerProcess } from '../support/workers.js';
@@ -210,7 +210,7 @@ function readFileSafe(file: string): string {
 describe('kill -9 of `anime-dub run` (embedded server, in-process worker), then the same command', () => {
   it('attaches: one job, completed, nothing left RUNNING, faster than a clean run', async () => {
     const dir = await tempDir('rerun');
-    const env = { TEMPORAL_ADDRESS: '', ANIME_DUB_STATE_DIR: path.join(dir, 'state'), ANIME_DUB_SERVER_PORT: '17453', ANIME_DUB_UI_PORT: '17454', CI: '1' };
+    const env = { TEMPORAL_ADDRESS: '', ANIME_DUB_STATE_DIR: path.join(dir, 'state'), ANIME_DUB_SERVER_PORT: String(workerPort(3)), ANIME_DUB_UI_PORT: String(workerPort(4)), CI: '1' };
     const video = (await dialogueClip()).video;
     const args = (out: string) => [CLI, 'run', video, ...FAST, '--output', out, '--set', 'timeouts.heartbeatSec=3'];
     const cli = (argv: string[]) => execa(process.execPath, argv, { env, reject: false, timeout: 170_000, all: true });

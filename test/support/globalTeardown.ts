@@ -1,6 +1,7 @@
-// Stops the dev server only if this run's globalSetup started it (same process, so a global carries the pid).
+// Stops the dev servers this run's workers started (each recorded its pid in the run's folder).
+import { RUN_DIR_VARIABLE, stopStartedServers } from './testServer.js';
+
 export default async function globalTeardown(): Promise<void> {
-  const pid = (globalThis as { __testServerPid?: number }).__testServerPid;
-  if (!pid) return;
-  try { process.kill(-pid, 'SIGTERM'); } catch { /* already gone */ }
+  const runDir = process.env[RUN_DIR_VARIABLE];
+  if (runDir) await stopStartedServers(runDir);
 }

@@ -11,6 +11,19 @@ export async function processesMentioning(text: string): Promise<{ pid: number; 
   return found;
 }
 
+/**
+ * The processes mentioning `text` that belong to a worker serving `queues` (they inherit its DUB_QUEUE_CPU).
+ * Jest runs other suites in parallel: a test that kills or counts engine processes must pick its own.
+ */
+export async function processesOfQueues(text: string, queues: { cpu: string }): Promise<{ pid: number; cmd: string }[]> {
+  const mine: { pid: number; cmd: string }[] = [];
+  for (const p of await processesMentioning(text)) {
+    const env = await readFile(`/proc/${p.pid}/environ`, 'utf8').then((s) => s.split('\0'), () => [] as string[]);
+    if (env.includes(`DUB_QUEUE_CPU=${queues.cpu}`)) mine.push(p);
+  }
+  return mine;
+}
+
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

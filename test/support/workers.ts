@@ -40,7 +40,8 @@ export async function startWorker(entry: 'all' | 'cpu' | 'gpu', queues: Queues, 
   child.all?.on('data', (d: Buffer) => { log += d.toString(); });
   const exited = child.then(() => undefined);
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start in 60 s:\n${log}`)), 60_000);
+    // 120 s: suites start workers side by side, and a worker's start is CPU-bound (a loaded machine is slow at it).
+    const timer = setTimeout(() => reject(new Error(`worker did not start in 120 s:\n${log}`)), 120_000);
     const check = () => {
       if (log.includes('polling')) { clearTimeout(timer); resolve(); }
     };

@@ -1,0 +1,77 @@
+# Helpers for scripts/setup.sh (what a dub needs) and scripts/setup-tests.sh (what only the tests need). Sourced.
+# Things built or unpacked once per machine live in a cache outside the checkout, keyed by version, so a second
+# clone reuses them: ${XDG_CACHE_HOME:-~/.cache}/anime-dub/.
+
+ANIME_DUB_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/anime-dub"
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+# Size of a path, following a top-level link (e.g. "612M").
+size_of() { du -shL "$1" 2>/dev/null | cut -f1; }
+
+# Bytes received by the machine's network interfaces (loopback excluded).
+rx_bytes() { awk -F'[: ]+' 'NR > 2 && $2 != "lo" { s += $3 } END { print s + 0 }' /proc/net/dev; }
+
+# Runs a command; while it runs, a progress line every 10 s once more than 10 MB came in since the last one
+# ("LABEL: 42 MB downloaded so far"). The count is the machine's network traffic: other downloads add to it.
+with_progress() {
+  local label=$1; shift
+  local start; start=$(rx_bytes)
+  local shown=0
+  "$@" &
+  local pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 10
+    kill -0 "$pid" 2>/dev/null || break
+    local mb=$(( ($(rx_bytes) - start) / 1000000 ))
+    if [ "$mb" -ge $(( shown + 10 )) ]; then say "  $label: $mb MB downloaded so far" >&2; shown=$mb; fi
+  done
+  wait "$pid"
+}
+
+apt_updated=""
+# apt_install WHAT PACKAGE...: installs the missing ones, saying what and how big (apt's own figures) first.
+apt_install() {
+  local what=$1; shift
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    say "Debian packages for $what: all present"
+    return 0
+  fi
+  if [ -z "$apt_updated" ]; then $SUDO apt-get update -qq; apt_updated=1; fi
+  local sizes
+  sizes=$({ LC_ALL=C $SUDO apt-get install --assume-no --no-install-recommends "${missing[@]}" 2>/dev/null || true; } \
+    | sed -n -e 's/^Need to get \([^ ]* [kMG]*B\).*/\1 to download/p' -e 's/^After this operation, \([^ ]* [kMG]*B\) of additional.*/\1 on disk/p' | paste -sd, - | sed "s/,/, /")
+  say "installing Debian packages for $what: ${missing[*]} (${sizes:-size unknown})"
+  with_progress "apt" env DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# cached_build KEY BUILD_FUNCTION: (call it as dir=$(cached_build …), so a failure stops setup) runs BUILD_FUNCTION DIR once per machine into $ANIME_DUB_CACHE/KEY (under a
+# lock, so two checkouts setting up at once build it once) and prints that folder. A half-built folder (no
+# .complete stamp) is removed and built again.
+cached_build() {
+  local key=$1 build=$2 dir="$ANIME_DUB_CACHE/$1"
+  mkdir -p "$ANIME_DUB_CACHE"
+  (
+    set -e
+    flock 9
+    if [ ! -f "$dir/.complete" ]; then
+      rm -rf "$dir"
+      mkdir -p "$dir"
+      "$build" "$dir" >&2
+      touch "$dir/.complete"
+    fi
+  ) 9>"$ANIME_DUB_CACHE/$key.lock" || return 1
+  echo "$dir"
+}
+
+# link_tool NAME DIR: .tools/NAME becomes a link to DIR (a real folder left by an older setup is replaced).
+link_tool() {
+  mkdir -p "$ROOT/.tools"
+  if [ -e "$ROOT/.tools/$1" ] && [ ! -L "$ROOT/.tools/$1" ]; then rm -rf "$ROOT/.tools/$1"; fi
+  ln -sfn "$2" "$ROOT/.tools/$1"
+}
