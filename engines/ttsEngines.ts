@@ -10,7 +10,7 @@ import { hasRateKnob, TTS_ENGINE_NAMES, type TtsEngineName } from '../config/tts
 import { ErrorType, failure } from '../lib/errors.js';
 import { modelsDir } from './bundledModels.js';
 import { hostEnginesAvailable } from './engineHost.js';
-import { probeProgram } from './asrWhisper.js';
+import { probeProgram } from './run.js';
 import { checkedKokoroVoice, KOKORO_FILES, KOKORO_INSTALL, KOKORO_LANGUAGES, kokoroFiles } from './kokoro.js';
 import { requireProgram } from './programPath.js';
 import { run } from './run.js';

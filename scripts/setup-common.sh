@@ -62,7 +62,8 @@ cached_build() {
     if [ ! -f "$dir/.complete" ]; then
       rm -rf "$dir"
       mkdir -p "$dir"
-      "$build" "$dir" >&2
+      # `|| exit`: set -e does not reach inside a command that is itself on the left of ||.
+      "$build" "$dir" >&2 || exit 1
       touch "$dir/.complete"
     fi
   ) 9>"$ANIME_DUB_CACHE/$key.lock" || return 1

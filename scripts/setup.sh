@@ -22,7 +22,10 @@ npm_ci_into() {
   cp package.json package-lock.json "$1/"
   # node-llama-cpp's postinstall would fetch or compile llama.cpp when its prebuilt binary (an npm optional
   # package, @node-llama-cpp/linux-x64) does not load; the engine uses prebuilt binaries only and says so itself.
-  (cd "$1" && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm ci --no-audit --no-fund --loglevel=error)
+  # `npm install` over the lockfile rather than `npm ci`: node-llama-cpp lists prebuilt binaries for every platform
+  # as optional packages and the registry here lacks some of them (404), which `npm ci` counts as a lockfile out of
+  # sync; install skips a missing optional package. Versions still come from the lockfile (this copy only changes).
+  (cd "$1" && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm install --no-audit --no-fund --loglevel=error)
 }
 npm_build() {
   local stamp=node_modules/.anime-dub-lock.sha
