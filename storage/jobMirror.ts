@@ -389,7 +389,10 @@ export class JobFolderMirror {
       const { sha256, bytes } = known;
       if (before.remote.get(rel) !== sha256) {
         const input = inputs.find((i) => i.sha256 === sha256 && i.bytes === bytes);
-        const ref = input ? { ...input, key: this.store.prefix + input.key } : await this.store.put(file, { sha256, bytes });
+        // Gone while it was being stored (a parallel activity here removed its scratch file): nothing to index.
+        const ref = input ? { ...input, key: this.store.prefix + input.key }
+          : await this.store.put(file, { sha256, bytes }).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return undefined; throw e; });
+        if (!ref) return;
         await putText(this.store.location, prefix + rel, JSON.stringify({ sha256, bytes, key: ref.key } satisfies IndexEntry));
         before.remote.set(rel, sha256);
         uploaded++;

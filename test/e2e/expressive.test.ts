@@ -30,7 +30,7 @@ describe('expressive prosody carry-over (real engines, real dev server)', () => 
   });
 
   async function dub(expressive: JobOptionsInput['expressive']): Promise<DubJobResult> {
-    const handle = await startJob(jobInput(clip.video, queues, await tempDir('expr'), { subs, expressive }), queues);
+    const handle = await startJob(jobInput(clip.video, queues, await tempDir('expr'), { subs, expressive, tts: { engine: 'espeak-ng' } }), queues);
     return handle.result();
   }
 

@@ -83,7 +83,8 @@ describe('TTS engines and speakers (real piper, Coqui XTTS stand-in, real dev se
     const dir = await tempDir('piper-subs');
     const clip = await dialogueClip();
     const subs = await writeSrt(path.join(dir, 'lines.srt'), clip.script);
-    const { handle } = await dub('piper', { subs, translate: false });
+    // One narrator on purpose (diarize off): a cast would hand this female voice a Kokoro one (the cast tests cover that).
+    const { handle } = await dub('piper', { subs, translate: false, tts: { diarize: 'off' } });
     const result: DubJobResult = await handle.result();
     const requests = await hostRequests<PiperRequest>(result.outputDir);
     expect([...requests.keys()].sort()).toEqual([0, 1, 2, 3, 4, 5]);
