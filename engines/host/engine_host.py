@@ -31,7 +31,6 @@ from kokoro_tts import kokoro  # Kokoro-82M (engines/host/kokoro_tts.py)
 # Libraries print to stdout now and then; only our answers may go there.
 _out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
 sys.stdout = sys.stderr
-from voice_activity import voice_activity; from speaker_turns import speaker_turns  # their own modules beside this one
 _write_lock = threading.Lock()
 
 
@@ -207,6 +206,24 @@ def ping(_req):
         except Exception:
             versions[mod] = None
     return {"pid": os.getpid(), "python": sys.version.split()[0], "versions": versions, "cuda": cuda_available()}
+
+
+def voice_activity(req, check):
+    """Silero VAD (engines/host/voice_activity.py), imported on first use: a host without numpy still starts."""
+    try:
+        from voice_activity import voice_activity as run
+    except ImportError as e:
+        raise Missing(f"voice activity needs numpy and onnxruntime in this Python ({sys.executable}): {e}")
+    return run(req, check)
+
+
+def speaker_turns(req, check):
+    """The embedded diarizer (engines/host/speaker_turns.py), imported on first use like voice_activity."""
+    try:
+        from speaker_turns import speaker_turns as run
+    except ImportError as e:
+        raise Missing(f"the diarizer needs numpy and onnxruntime in this Python ({sys.executable}): {e}")
+    return run(req, check)
 
 
 OPS = {"ping": ping, "transcribe": transcribe, "synthesize": synthesize, "xtts": xtts, "kokoro": kokoro}
