@@ -18,7 +18,8 @@ async function synthesizerRuns(prep: PreparedJob): Promise<number> {
 describe('synthesizeAndFitLine (real espeak-ng, ffmpeg)', () => {
   it('says a too-long line again at the engine\'s rate, and a retry reuses that revision and clip', async () => {
     process.env.ANIME_DUB_OUTPUT_DIR = TEST_OUTPUT_ROOT; // the worker setting prepareJob reads
-    const prep = await prepareJob({ video: (await shortClip()).video, src: 'en', tgt: 'es', outputDir: outputSubFolder(await tempDir('dubline')) });
+    // espeak-ng named: it counts espeak-ng runs (Kokoro is es's default voice now).
+    const prep = await prepareJob({ video: (await shortClip()).video, src: 'en', tgt: 'es', tts: { engine: 'espeak-ng' }, outputDir: outputSubFolder(await tempDir('dubline')) });
     const line = { index: 0, start: 0.5, end: 2.0, text: 'we have to go', target: 'Tenemos que irnos ahora mismo, de verdad.' };
     const slot = { start: 0.5, end: 2.6 };
 
