@@ -1,50 +1,21 @@
-// Streaming mode on a ~115 s generated clip, against a real dev server and real worker processes.
+// Streaming mode on a ~115 s generated clip, against a real dev server and real worker processes: a full run
+// (manifest, live playlist, stitch, frame-exact pictures) and cancelling. Failure and resume: streamingRecovery.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
-import type { JobOptionsInput } from '../../config/schema.js';
-import type { StreamManifest } from '../../lib/streamManifest.js';
 import type { StreamProgress } from '../../lib/streamProgress.js';
 import { progressQuery } from '../../workflows/messages.js';
 import { checkStreamPicture } from '../../scripts/pictureCheck.js';
 import type { SpeechClip } from '../../scripts/speechClip.js';
 import type { StreamDubResult } from '../../workflows/streamDub.js';
 import { streamClip } from '../fixtures/media.js';
-import { closeTestClient, jobInput, tempDir, testClient } from '../support/jobs.js';
+import { closeTestClient, testClient } from '../support/jobs.js';
 import { decodes, probe } from '../support/media.js';
 import { processesMentioning, waitFor } from '../support/processes.js';
-import { queuesFor, startWorker, type Queues, type WorkerProcess } from '../support/workers.js';
-
-const readManifest = (dir: string): Promise<StreamManifest | undefined> =>
-  readFile(path.join(dir, 'stream', 'manifest.json'), 'utf8').then(JSON.parse, () => undefined);
-
-async function startStream(queues: Queues, stream: JobOptionsInput['stream'], id = `stream-${Math.random().toString(36).slice(2, 8)}`) {
-  const clip = await streamClip();
-  const out = await tempDir('stream');
-  const client = await testClient();
-  const handle = await client.workflow.start('streamDub', {
-    taskQueue: queues.workflows,
-    workflowId: id,
-    // espeak-ng: these tests are about chunks, manifests and resume; a Kokoro voice per chunk (es's default) costs
-    // ~1 CPU-s per second of speech and pushed the 115 s clip past the test's time on 2 cores.
-    args: [jobInput(clip.video, queues, out, { stream: { enabled: true, ...stream }, tts: { engine: 'espeak-ng' } })],
-  });
-  return { handle, jobDir: path.join(out, 'stream.es'), clip };
-}
-
-/** How many times each chunk was cut and muxed, from the job's engine command log. */
-async function renders(jobDir: string): Promise<Map<number, number>> {
-  const log = await readFile(path.join(jobDir, 'tmp', 'commands.jsonl'), 'utf8').catch(() => '');
-  const counts = new Map<number, number>();
-  for (const row of log.split('\n').filter(Boolean)) {
-    const m = JSON.parse(row).argv.join(' ').match(/stream\/\.chunk_(\d{3})\.[\w-]+\.part\.mp4/);
-    if (m) counts.set(Number(m[1]), (counts.get(Number(m[1])) ?? 0) + 1);
-  }
-  return counts;
-}
+import { readManifest, startStream } from '../support/streaming.js';
+import { queuesFor, startWorker, type WorkerProcess } from '../support/workers.js';
 
 describe('streaming mode (real dev server and workers, ~115 s clip)', () => {
   let clip: SpeechClip;
@@ -98,39 +69,6 @@ describe('streaming mode (real dev server and workers, ~115 s clip)', () => {
     expect(progress).toMatchObject({ kind: 'stream', stage: 'done', chunksDone: m.chunks.length, chunksTotal: m.chunks.length, chunksFailed: 0 });
   }, 360_000);
 
-  it('a chunk that keeps failing is marked failed with its error, keeps the original audio, and the run completes', async () => {
-    const queues = queuesFor('st-fail');
-    workers.push(await startWorker('all', queues, { DUB_INJECT_FAILURE: 'cutChunk:1' }));
-    const { handle, jobDir } = await startStream(queues, { chunkSeconds: 30, dryRun: true });
-    const result: StreamDubResult = await handle.result();
-    expect(result.failed).toBe(1);
-    const m = (await readManifest(jobDir))!;
-    expect(m.chunks[1]).toMatchObject({ status: 'failed', error: expect.stringMatching(/injected failure \(DUB_INJECT_FAILURE\) in cutChunk for chunk 1/) });
-    expect(m.chunks.filter((c) => c.status === 'done').length).toBe(m.chunks.length - 1);
-    const failedChunk = await probe(path.join(jobDir, 'stream', m.chunks[1].files!.mp4));
-    expect(failedChunk.streams.filter((s) => s.codec_type === 'audio').length).toBe(2);
-    expect(Math.abs((await probe(path.join(jobDir, result.final!))).durationSec - clip.durationSec)).toBeLessThanOrEqual(0.1);
-  }, 300_000);
-
-  it('resumes after the worker is killed mid-run without redoing finished chunks', async () => {
-    const queues = queuesFor('st-crash');
-    const first = await startWorker('all', queues);
-    const { handle, jobDir } = await startStream(queues, { chunkSeconds: 20, concurrency: 1 });
-    const before = await waitFor('two chunks done', async () => {
-      const m = await readManifest(jobDir);
-      return m && m.chunks.filter((c) => c.status === 'done').length >= 2 && m;
-    }, 180_000, 100);
-    process.kill(first.pid, 'SIGKILL');
-    const doneBefore = before.chunks.filter((c) => c.status === 'done').map((c) => c.index);
-
-    workers.push(await startWorker('all', queues));
-    const result: StreamDubResult = await handle.result();
-    expect(result.failed).toBe(0);
-    const counts = await renders(jobDir);
-    for (const i of doneBefore) expect({ chunk: i, muxed: counts.get(i) }).toEqual({ chunk: i, muxed: 1 });
-    expect([...counts.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: result.chunks }, (_, i) => i));
-  }, 300_000);
-
   it('cancelling the parent stops every child and kills their subprocesses', async () => {
     const queues = queuesFor('st-cancel');
     workers.push(await startWorker('all', queues));
@@ -145,22 +83,5 @@ describe('streaming mode (real dev server and workers, ~115 s clip)', () => {
     expect(children.length).toBeGreaterThan(0);
     for (const c of children) expect(['COMPLETED', 'CANCELLED']).toContain((await client.workflow.getHandle(c.workflowId).describe()).status.name);
     expect(await processesMentioning(jobDir)).toEqual([]);
-  }, 300_000);
-
-  it('a dry run cuts, muxes, publishes and stitches without ASR/MT/TTS, and a long run continues as new', async () => {
-    const queues = queuesFor('st-dry');
-    workers.push(await startWorker('all', queues));
-    const { handle, jobDir } = await startStream(queues, { chunkSeconds: 5, dryRun: true, concurrency: 2, continueAsNewEvents: 60 } as never);
-    const result: StreamDubResult = await handle.result();
-    expect(result.chunks).toBeGreaterThanOrEqual(15);
-    const log = await readFile(path.join(jobDir, 'tmp', 'commands.jsonl'), 'utf8');
-    expect(log).not.toMatch(/pocketsphinx|apertium|espeak|text2wave/);
-    expect(existsSync(path.join(jobDir, result.final!))).toBe(true);
-    // the parent's history was cut: its first run ended by continuing as new
-    const client = await testClient();
-    const runs = [];
-    for await (const wf of client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) runs.push(wf.status.name);
-    expect(runs).toContain('CONTINUED_AS_NEW');
-    expect(runs).toContain('COMPLETED');
   }, 300_000);
 });
