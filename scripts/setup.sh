@@ -20,12 +20,7 @@ MODELS="$ROOT/.tools/models"
 lock_sha=$(sha256sum package-lock.json | cut -d' ' -f1)
 npm_ci_into() {
   cp package.json package-lock.json "$1/"
-  # node-llama-cpp's postinstall would fetch or compile llama.cpp when its prebuilt binary (an npm optional
-  # package, @node-llama-cpp/linux-x64) does not load; the engine uses prebuilt binaries only and says so itself.
-  # `npm install` over the lockfile rather than `npm ci`: node-llama-cpp lists prebuilt binaries for every platform
-  # as optional packages and the registry here lacks some of them (404), which `npm ci` counts as a lockfile out of
-  # sync; install skips a missing optional package. Versions still come from the lockfile (this copy only changes).
-  (cd "$1" && NODE_LLAMA_CPP_SKIP_DOWNLOAD=true npm install --no-audit --no-fund --loglevel=error)
+  (cd "$1" && npm ci --no-audit --no-fund --loglevel=error)
 }
 npm_build() {
   local stamp=node_modules/.anime-dub-lock.sha
@@ -46,7 +41,7 @@ if [ -f node_modules/.anime-dub-lock.sha ] && [ "$(cat node_modules/.anime-dub-l
 elif [ -f "$ANIME_DUB_CACHE/npm-${lock_sha:0:16}/.complete" ]; then
   say "npm dependencies: linked from ~/.cache/anime-dub; building (tsc) in the background"
 else
-  say "installing npm dependencies (npm ci: about 100 MB download, 450 MB in node_modules) into ~/.cache/anime-dub and building, in the background"
+  say "installing npm dependencies (npm ci: about 110 MB download, 500 MB in node_modules) into ~/.cache/anime-dub and building, in the background"
 fi
 npm_build > "$npm_log" 2>&1 &
 npm_pid=$!

@@ -63,7 +63,7 @@ describe('a missing or damaged GGUF fails at once with EngineMissing naming the 
     process.env.ENGINE_MODELS_DIR = models;
     try {
       const options = jobOptionsSchema.parse({ video: '/in.mp4', src: 'ja', tgt: 'en', mt: { engine: 'local-llm' } });
-      expect(await engineMissing(checkMtEngine(options))).toMatch(/damaged or not the pinned one .*run scripts\/setup\.sh/);
+      expect(await engineMissing(checkMtEngine(options))).toMatch(/damaged or not the pinned one .*run scripts\/setup-llm\.sh/);
     } finally {
       if (before === undefined) delete process.env.ENGINE_MODELS_DIR;
       else process.env.ENGINE_MODELS_DIR = before;
