@@ -7,7 +7,7 @@ import type { DubJobResult } from '../../lib/job.js';
 import { parseSubtitles } from '../../formats/subtitles.js';
 import type { SpeechClip } from '../../scripts/speechClip.js';
 import { dialogueClip } from '../fixtures/media.js';
-import { closeTestClient, jobInput, startJob, tempDir } from '../support/jobs.js';
+import { closeTestClient, defaultJobInput, startJob, tempDir } from '../support/jobs.js';
 import { decodes, probe, soundRegions, wordErrorRate } from '../support/media.js';
 import { queuesFor, startWorker, type WorkerProcess } from '../support/workers.js';
 
@@ -22,7 +22,7 @@ describe('dubbing a 30 s English dialogue into Spanish (real engines, real dev s
     clip = await dialogueClip();
     worker = await startWorker('all', queues);
     out = await tempDir('e2e');
-    const handle = await startJob(jobInput(clip.video, queues, out), queues);
+    const handle = await startJob(defaultJobInput(clip.video, queues, out), queues);
     result = await handle.result();
   }, 300_000);
 

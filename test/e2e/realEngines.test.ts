@@ -14,7 +14,7 @@ import type { DubJobResult } from '../../lib/job.js';
 import { progressQuery } from '../../workflows/messages.js';
 import { parseSubtitles } from '../../formats/subtitles.js';
 import { characterErrorRate, japaneseClip, librivoxClip, spokenForm } from '../fixtures/realSpeech.js';
-import { jobInput, startJob, tempDir } from '../support/jobs.js';
+import { defaultJobInput, jobInput, startJob, tempDir } from '../support/jobs.js';
 import { wordErrorRate } from '../support/media.js';
 import { processesOfQueues, waitFor } from '../support/processes.js';
 import { withWorker } from '../support/workers.js';
@@ -32,7 +32,7 @@ describe('real engines in warm hosts: faster-whisper base and piper (real dev se
 
   it('LibriVox with the default English recognizer (faster-whisper, no engine flags): WER ≤ 0.08, piper speaks the dub', async () => {
     const clip = await librivoxClip();
-    const result = await (await startJob(jobInput(clip.video, queues, await tempDir('real-librivox'), { src: 'en', tgt: 'en', translate: false }), queues)).result();
+    const result = await (await startJob(defaultJobInput(clip.video, queues, await tempDir('real-librivox'), { src: 'en', tgt: 'en', translate: false }), queues)).result();
     const transcript = await transcriptOf(result);
     expect(transcript.source).toBe('faster-whisper');
     expect(transcript.model).toBe('base');
@@ -44,7 +44,7 @@ describe('real engines in warm hosts: faster-whisper base and piper (real dev se
 
   it('Japanese dialogue (Kokoro, two voices) → English with no engine flags: Whisper hears it (CER ≤ 0.15) and translates it; each line keeps its key words', async () => {
     const clip = await japaneseClip();
-    const result = await (await startJob(jobInput(clip.video, queues, await tempDir('real-ja'), { src: 'ja', tgt: 'en' }), queues)).result();
+    const result = await (await startJob(defaultJobInput(clip.video, queues, await tempDir('real-ja'), { src: 'ja', tgt: 'en' }), queues)).result();
     const transcript = await transcriptOf(result);
     expect(transcript.source).toBe('faster-whisper');
     const cer = characterErrorRate(clip.lines.map((l) => l.ja).join(''), transcript.lines.map((l) => l.text).join(''));

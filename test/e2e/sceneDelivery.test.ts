@@ -10,7 +10,7 @@ import { measureClipFeatures, measureLineFeatures } from '../../activities/proso
 import type { DubJobResult } from '../../lib/job.js';
 import { writeSrt } from '../fixtures/media.js';
 import { loadScene, SCENE_NAMES, sceneVideo, type Scene } from '../fixtures/scenes.js';
-import { closeTestClient, jobInput, startJob, tempDir } from '../support/jobs.js';
+import { closeTestClient, defaultJobInput, startJob, tempDir } from '../support/jobs.js';
 import { queuesFor, startWorker, type WorkerProcess } from '../support/workers.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -33,7 +33,7 @@ describe('delivery carried on a scene (real engines, real dev server)', () => {
     const subs = await writeSrt(path.join(dir, `${name}.ja.srt`), scene.lines.map((l) => ({ start: l.start, end: l.end, text: l.ja })));
     const translatedSubs = await writeSrt(path.join(dir, `${name}.en.srt`), scene.lines.map((l) => ({ start: l.start, end: l.end, text: l.en })));
     const out = await tempDir('delivery');
-    const handle = await startJob(jobInput(video, queues, out, { src: 'ja', tgt: 'en', subs, translatedSubs, expressive: { mode: 'auto' } }), queues);
+    const handle = await startJob(defaultJobInput(video, queues, out, { src: 'ja', tgt: 'en', subs, translatedSubs, expressive: { mode: 'auto' } }), queues);
     const result: DubJobResult = await handle.result();
     const clips = await Promise.all(scene.lines.map((_, i) => measureClipFeatures(path.join(result.outputDir, 'tts', `${String(i).padStart(4, '0')}.wav`))));
     const report = JSON.parse(await readFile(path.join(result.outputDir, 'report.json'), 'utf8')) as { lines: { dub?: { start: number; end: number } }[] };

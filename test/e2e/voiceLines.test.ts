@@ -12,7 +12,7 @@ import type { DubJobResult } from '../../lib/job.js';
 import type { VoicePlan } from '../../lib/voices.js';
 import { japaneseClip } from '../fixtures/realSpeech.js';
 import { loadScene, sceneVideo, type Scene, type SceneLine } from '../fixtures/scenes.js';
-import { jobInput, startJob, tempDir } from '../support/jobs.js';
+import { defaultJobInput, startJob, tempDir } from '../support/jobs.js';
 import { PROJECT_ROOT } from '../support/env.js';
 import { withWorker } from '../support/workers.js';
 
@@ -121,7 +121,7 @@ describe('a dub job on a scene with a music bed, with no engine flags (real dev 
 
   it('every line gets a speaker from the embedded diarizer by default; no line starts over the title chime; measured: line starts, lines carrying two characters, speaker accuracy', async () => {
     const scene: Scene = await loadScene('classroom');
-    const result: DubJobResult = await (await startJob(jobInput(await sceneVideo(scene), queues, await tempDir('voicelines'), { src: 'ja', tgt: 'en' }), queues)).result();
+    const result: DubJobResult = await (await startJob(defaultJobInput(await sceneVideo(scene), queues, await tempDir('voicelines'), { src: 'ja', tgt: 'en' }), queues)).result();
     const transcript = JSON.parse(await readFile(path.join(result.outputDir, 'transcript.json'), 'utf8')) as { lines: Timed[] };
     const lines = transcript.lines;
     expect(lines.length).toBeGreaterThan(0);

@@ -13,7 +13,7 @@ import { DEFAULT_MODELS_DIR } from '../../engines/bundledModels.js';
 import { run } from '../../engines/run.js';
 import { PROJECT_ROOT, TEST_CACHE } from '../support/env.js';
 import { japaneseClip, type JapaneseLine } from '../fixtures/realSpeech.js';
-import { jobInput, startJob, tempDir } from '../support/jobs.js';
+import { defaultJobInput, startJob, tempDir } from '../support/jobs.js';
 import { wordErrorRate } from '../support/media.js';
 import { withWorker } from '../support/workers.js';
 
@@ -61,7 +61,7 @@ describe('a voice per character (real Kokoro and piper in the warm host, real de
     const clip = await japaneseClip();
     const subs = await writeVtt(path.join(dir, 'in', 'ja.vtt'), clip.lines, (l) => l.ja);
     const translatedSubs = await writeVtt(path.join(dir, 'in', `${tgt}.vtt`), clip.lines, text);
-    const handle = await startJob(jobInput(clip.video, queues, path.join(dir, 'out'), { src: 'ja', tgt, subs, translatedSubs }), queues);
+    const handle = await startJob(defaultJobInput(clip.video, queues, path.join(dir, 'out'), { src: 'ja', tgt, subs, translatedSubs }), queues);
     const result: DubJobResult = await handle.result();
     const plan = JSON.parse(await readFile(path.join(result.outputDir, 'voices', 'voices.json'), 'utf8')) as VoicePlan;
     return { clip, result, plan };
@@ -109,7 +109,7 @@ describe('a voice per character (real Kokoro and piper in the warm host, real de
     const dir = await tempDir('kokoro-scene');
     const subs = await writeVtt(path.join(dir, 'in', 'ja.vtt'), scene.lines, (l) => l.ja);
     const translatedSubs = await writeVtt(path.join(dir, 'in', 'en.vtt'), scene.lines, (l) => l.en);
-    const result: DubJobResult = await (await startJob(jobInput(video, queues, path.join(dir, 'out'), { src: 'ja', tgt: 'en', subs, translatedSubs }), queues)).result();
+    const result: DubJobResult = await (await startJob(defaultJobInput(video, queues, path.join(dir, 'out'), { src: 'ja', tgt: 'en', subs, translatedSubs }), queues)).result();
     const plan = JSON.parse(await readFile(path.join(result.outputDir, 'voices', 'voices.json'), 'utf8')) as VoicePlan;
     expect(new Set(plan.speakers.map((v) => `${v.engine}:${v.voice}`)).size).toBe(Object.keys(scene.cast).length);
     for (const v of plan.speakers) expect(v.register).toBe(scene.cast[v.speaker].gender);

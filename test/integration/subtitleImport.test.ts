@@ -4,7 +4,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DubJobResult } from '../../lib/job.js';
 import { shortClip, writeSrt } from '../fixtures/media.js';
-import { jobInput, startJob, tempDir, testClient } from '../support/jobs.js';
+import { defaultJobInput, jobInput, startJob, tempDir, testClient } from '../support/jobs.js';
 import type { StreamDubResult } from '../../workflows/streamDub.js';
 import { karaokeRelease } from '../fixtures/releaseSubtitles.js';
 import { probe, soundRegions } from '../support/media.js';
@@ -138,7 +138,7 @@ describe('subtitle import and identity translation (real dev server and worker)'
     const fx = karaokeRelease({ start: a.start, end: b.end, text: `- ${a.text}\\N- ${b.text}` });
     const file = path.join(dir, 'ep01.ass');
     await writeFile(file, fx.ass);
-    const result: DubJobResult = await (await startJob(jobInput(clip.video, queues, path.join(dir, 'out'), { subs: file, translate: false }), queues)).result();
+    const result: DubJobResult = await (await startJob(defaultJobInput(clip.video, queues, path.join(dir, 'out'), { subs: file, translate: false }), queues)).result();
     expect(result.lines).toBe(2);
     const transcript = JSON.parse(await readFile(path.join(result.outputDir, 'transcript.json'), 'utf8'));
     expect(transcript.lines.map((l: { text: string }) => l.text)).toEqual([a.text, b.text]);

@@ -35,7 +35,20 @@ export function outputSubFolder(dir: string): string {
   return rel;
 }
 
+/**
+ * The voices of a test job that names none: one espeak-ng narrator and no speaker search. Most suites are about
+ * durability, files and messages, not voices; the default cast (Kokoro for Spanish, ~1 CPU-s per second of speech,
+ * and diarization) would make each of their jobs several times dearer on 2 cores. Suites about the voices a user
+ * gets start with `defaultJobInput`.
+ */
+export const ONE_NARRATOR = { engine: 'espeak-ng', diarize: 'off' } as const;
+
 export function jobInput(video: string, queues: Queues, outputDir: string, extra: Partial<JobOptionsInput> = {}): JobOptionsInput {
+  return { video, src: 'en', tgt: 'es', outputDir: outputSubFolder(outputDir), queues, tts: ONE_NARRATOR, ...extra };
+}
+
+/** A job as a user starts it, with no engine flags: the default cast, diarization and all. */
+export function defaultJobInput(video: string, queues: Queues, outputDir: string, extra: Partial<JobOptionsInput> = {}): JobOptionsInput {
   return { video, src: 'en', tgt: 'es', outputDir: outputSubFolder(outputDir), queues, ...extra };
 }
 
