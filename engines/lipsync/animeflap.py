@@ -17,6 +17,7 @@ down by resizeFactor), "resizeFactor": 1, "crf": 10}
 Progress goes to stderr; the report (per shot: faces, lines re-timed, frames changed) to the report file.
 """
 import json
+import os
 import subprocess
 import sys
 import time
@@ -416,6 +417,8 @@ def main():
 # Source H.264 profiles x264 can encode a touched segment in (8-bit 4:2:0), as x264 names them.
 X264_PROFILES = {"Constrained Baseline": "baseline", "Baseline": "baseline", "Main": "main", "High": "high"}
 COLOUR_TAGS = ("color_range", "color_space", "color_primaries", "color_transfer")
+PART = "animeflap-part%04d.ts"  # the pieces, in the plugin's working folder (its cwd)
+CONCAT_LIST = "animeflap-concat.txt"
 
 
 def source_layout(path, total):
@@ -500,7 +503,13 @@ def render(plan, retimed, segments=True):
     if runs is not None and all(r[2] for r in runs):
         why, runs = f"every one of the source's {len(layout['keyframes'])} GOPs has a changed frame", None
     if runs is not None:
-        why = render_segments(plan, w, h, rate, total, edits, layout, runs)
+        try:
+            why = render_segments(plan, w, h, rate, total, edits, layout, runs)
+        finally:
+            # The pieces are a second copy of the picture: gone once joined (or given up on).
+            for name in [PART % i for i in range(len(runs))] + [CONCAT_LIST]:
+                if os.path.exists(name):
+                    os.remove(name)
         if why is None:
             reencoded = sum(b - a for a, b, t in runs if t)
             return {"mode": "segments", "keyframes": len(layout["keyframes"]),
@@ -518,12 +527,12 @@ def render(plan, retimed, segments=True):
 def render_segments(plan, w, h, rate, total, edits, layout, runs):
     """Stream-copies the untouched runs of GOPs, re-encodes the touched ones, joins them with the concat demuxer.
     Returns None, or why the cut did not hold (then nothing it wrote is used)."""
-    parts = [f"animeflap-part{i:04d}.ts" for i in range(len(runs))]
+    parts = [PART % i for i in range(len(runs))]
     # One pass cuts the source at every run's first frame (all keyframes); the touched runs' copies are replaced.
     cuts = ",".join(str(a) for a, _, _ in runs[1:])
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", plan["face"], "-map", "0:v:0", "-c", "copy",
                     "-f", "segment", "-segment_format", "mpegts", "-segment_frames", cuts, "-reset_timestamps", "1",
-                    "animeflap-part%04d.ts"], check=True)
+                    PART], check=True)
     for (a, b, touched), part in zip(runs, parts):
         if not touched and packets_in(part) != b - a:
             return f"the stream copy of frames {a}–{b} did not cut at the keyframes (open GOPs?)"
@@ -545,12 +554,12 @@ def render_segments(plan, w, h, rate, total, edits, layout, runs):
             close(enc)
     num, den = layout["timeBase"]
     pts = layout["pts"]
-    with open("animeflap-concat.txt", "w") as fh:
+    with open(CONCAT_LIST, "w") as fh:
         for (a, b, _), part in zip(runs, parts):
             # The source's own durations: the joined stream keeps every frame's time.
             fh.write(f"file '{part}'\nduration {(pts[b] - pts[a]) * num / den:.6f}\n")
     timescale = ["-video_track_timescale", str(den // num)] if den % num == 0 else []
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", "animeflap-concat.txt",
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", CONCAT_LIST,
                     "-map", "0:v", "-c", "copy", *timescale, plan["outfile"]], check=True)
     if packets_in(plan["outfile"]) != total:
         return "the joined segments do not hold every frame"
