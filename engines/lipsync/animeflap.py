@@ -16,6 +16,7 @@ PLAN.json: {"face": VIDEO, "voice": DUB_VOICE_AUDIO, "lines": [{"index", "start"
 down by resizeFactor), "resizeFactor": 1, "crf": 10}
 Progress goes to stderr; the report (per shot: faces, lines re-timed, frames changed) to the report file.
 """
+import hashlib
 import json
 import os
 import subprocess
@@ -49,10 +50,12 @@ def probe(path):
     return int(s["width"]), int(s["height"]), rate, num / den
 
 
-def frames_of(path, w, h):
-    """Yields each frame's Y, U, V planes (4:2:0, as decoded)."""
+def frames_of(path, w, h, seek=None, count=None):
+    """Yields each frame's Y, U, V planes (4:2:0, as decoded); from `seek` seconds (ffmpeg's accurate input seek),
+    at most `count` frames."""
     size = w * h * 3 // 2
-    dec = subprocess.Popen(["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0:v:0", "-f", "rawvideo",
+    window = (["-ss", f"{seek:.6f}"] if seek is not None else []) + ["-i", path] + (["-frames:v", str(count)] if count else [])
+    dec = subprocess.Popen(["ffmpeg", "-nostdin", "-v", "error", *window, "-map", "0:v:0", "-f", "rawvideo",
                             "-pix_fmt", "yuv420p", "-"], stdout=subprocess.PIPE)
     try:
         while True:
@@ -65,8 +68,20 @@ def frames_of(path, w, h):
             v = a[w * h + (w // 2) * (h // 2):].reshape(h // 2, w // 2)
             yield y, u, v
     finally:
+        # A reader that stops early (a seek that missed) ends the decoder, rather than leave it writing to a closed pipe.
+        if dec.poll() is None:
+            dec.terminate()
         dec.stdout.close()
         dec.wait()
+
+
+def frame_key(y):
+    """A frame's fingerprint (its luma, subsampled): a decode that starts mid-video must meet the same frames."""
+    return hashlib.blake2b(np.ascontiguousarray(y[::4, ::4]).tobytes(), digest_size=8).digest()
+
+
+class FramesMoved(Exception):
+    """A seek did not land on the frame the analysis numbered (the segment render gives up)."""
 
 
 def rgb_of(y, u, v):
@@ -267,10 +282,12 @@ def analyse(plan, w, h, fps, detector):
     stride = max(1, int(round(fps / DETECTIONS_PER_SECOND)))
     shots = []
     tracks = []
+    keys = []
     prev_thumb = None
     n = 0
     for n, (y, u, v) in enumerate(frames_of(plan["face"], w, h)):
         thumb = y[::8, ::8].astype(np.float32)
+        keys.append(frame_key(y))
         if prev_thumb is None or float(np.mean(np.abs(thumb - prev_thumb))) > CUT_DIFFERENCE:
             shots.append({"start": n, "detections": 0, "withFace": 0})
         prev_thumb = thumb
@@ -298,7 +315,7 @@ def analyse(plan, w, h, fps, detector):
     total = n + 1
     for i, s in enumerate(shots):
         s["end"] = shots[i + 1]["start"] if i + 1 < len(shots) else total
-    return shots, [t for t in tracks if len(t.y) >= 2], total, stride
+    return shots, [t for t in tracks if len(t.y) >= 2], total, stride, keys
 
 
 def retime(plan):
@@ -306,7 +323,7 @@ def retime(plan):
     started = time.time()
     w, h, rate, fps = probe(plan["face"])
     detector = Detector(plan.get("box"), int(plan.get("resizeFactor") or 1))
-    shots, tracks, total, stride = analyse(plan, w, h, fps, detector)
+    shots, tracks, total, stride, keys = analyse(plan, w, h, fps, detector)
     analysed = time.time()
     rms = loudness(plan["voice"], fps, total)
     speech = speech_frames(rms)
@@ -388,7 +405,7 @@ def retime(plan):
         })
 
     return {"size": (w, h), "rate": rate, "fps": fps, "total": total, "edits": edits, "shots": shots, "reportShots": report_shots,
-            "stride": stride, "detections": detector.calls, "detectionSeconds": detector.seconds, "started": started, "analysed": analysed}
+            "keys": keys, "stride": stride, "detections": detector.calls, "detectionSeconds": detector.seconds, "started": started, "analysed": analysed}
 
 
 def main():
@@ -425,9 +442,10 @@ def source_layout(path, total):
     """The source's picture stream as the segment cut needs it: codec facts, each frame's pts (display order) and
     the frames that start a GOP. Returns (layout, None) or (None, why the whole video must be re-encoded)."""
     out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
-                          "stream=codec_name,profile,pix_fmt,time_base,has_b_frames," + ",".join(COLOUR_TAGS),
+                          "stream=codec_name,profile,pix_fmt,time_base,has_b_frames," + ",".join(COLOUR_TAGS) + ":format=start_time",
                           "-of", "json", path], check=True, capture_output=True).stdout
-    s = json.loads(out)["streams"][0]
+    probed = json.loads(out)
+    s = probed["streams"][0]
     if s.get("codec_name") != "h264":
         return None, f"the source is {s.get('codec_name')}, not H.264 (only H.264 segments are re-encoded to match)"
     if s.get("pix_fmt") != "yuv420p" or s.get("profile") not in X264_PROFILES:
@@ -452,7 +470,9 @@ def source_layout(path, total):
         return None, f"the source has {len(keyframes)} keyframe(s): one GOP, nothing to cut at"
     num, den = (int(x) for x in s["time_base"].split("/"))
     end = max(p + d for p, d, _ in order) if order[-1][1] else pts[-1] + (pts[-1] - pts[-2])
-    return {"stream": s, "pts": pts + [end], "timeBase": (num, den), "keyframes": keyframes}, None
+    # ffmpeg's input seek counts from the file's start (the earliest stream's), not the picture's first frame.
+    start = float(probed.get("format", {}).get("start_time") or 0)
+    return {"stream": s, "pts": pts + [end], "timeBase": (num, den), "keyframes": keyframes, "start": start}, None
 
 
 def segment_runs(keyframes, total, edits):
@@ -504,7 +524,7 @@ def render(plan, retimed, segments=True):
         why, runs = f"every one of the source's {len(layout['keyframes'])} GOPs has a changed frame", None
     if runs is not None:
         try:
-            why = render_segments(plan, w, h, rate, total, edits, layout, runs)
+            why = render_segments(plan, retimed, layout, runs)
         finally:
             # The pieces are a second copy of the picture: gone once joined (or given up on).
             for name in [PART % i for i in range(len(runs))] + [CONCAT_LIST]:
@@ -517,16 +537,17 @@ def render(plan, retimed, segments=True):
                     "framesReencoded": reencoded, "framesCopied": total - reencoded, "seconds": round(time.time() - started, 2)}
     log(f"re-encoding the whole video: {why}")
     enc = subprocess.Popen(encoder_argv(plan, w, h, rate, plan["outfile"]), stdin=subprocess.PIPE)
-    redraw(plan, w, h, total, edits, lambda n: enc)
+    redraw(plan, total, edits, enumerate(frames_of(plan["face"], w, h)), lambda n: enc)
     enc.stdin.close()
     if enc.wait() != 0:
         sys.exit("ffmpeg (encoder) failed")
     return {"mode": "whole", "reason": why, "framesReencoded": total, "framesCopied": 0, "seconds": round(time.time() - started, 2)}
 
 
-def render_segments(plan, w, h, rate, total, edits, layout, runs):
+def render_segments(plan, retimed, layout, runs):
     """Stream-copies the untouched runs of GOPs, re-encodes the touched ones, joins them with the concat demuxer.
     Returns None, or why the cut did not hold (then nothing it wrote is used)."""
+    (w, h), rate, total, edits = retimed["size"], retimed["rate"], retimed["total"], retimed["edits"]
     parts = [PART % i for i in range(len(runs))]
     # One pass cuts the source at every run's first frame (all keyframes); the touched runs' copies are replaced.
     cuts = ",".join(str(a) for a, _, _ in runs[1:])
@@ -548,7 +569,14 @@ def render_segments(plan, w, h, rate, total, edits, layout, runs):
             encoders[i] = subprocess.Popen(encoder_argv(plan, w, h, rate, parts[i], layout["stream"]), stdin=subprocess.PIPE)
         return encoders[i]
 
-    redraw(plan, w, h, total, edits, encoder_for)
+    try:
+        redraw(plan, total, edits, touched_frames(plan, retimed, layout, runs), encoder_for)
+    except FramesMoved as moved:
+        for enc in encoders.values():
+            if enc.stdin:
+                enc.stdin.close()
+            enc.wait()
+        return str(moved)
     for enc in encoders.values():
         if enc.stdin:
             close(enc)
@@ -580,13 +608,33 @@ def close(enc):
         sys.exit("ffmpeg (segment encoder) failed")
 
 
-def redraw(plan, w, h, total, edits, encoder_for):
-    """Decodes the source once, pastes the edits, and sends each frame to the encoder encoder_for(n) names (None:
-    the frame is copied, not encoded). Saves the still from the middle changed frame."""
+def touched_frames(plan, retimed, layout, runs):
+    """(frame number, planes) of the touched runs only: each decoded from its own keyframe by a seek, so the copied
+    GOPs are not decoded again. Every frame must be the one the analysis saw under that number."""
+    (w, h), fps, keys = retimed["size"], retimed["fps"], retimed["keys"]
+    num, den = layout["timeBase"]
+    for a, b, touched in runs:
+        if not touched:
+            continue
+        # A quarter frame early: the seek drops the frames before it, never frame a to a rounding.
+        seek = None if a == 0 else max(0.0, layout["pts"][a] * num / den - layout["start"] - 0.25 / fps)
+        n = a
+        for planes in frames_of(plan["face"], w, h, seek=seek, count=b - a):
+            if frame_key(planes[0]) != keys[n]:
+                raise FramesMoved(f"the decode seeking to frame {a} did not meet frame {n} as the analysis saw it")
+            yield n, planes
+            n += 1
+        if n != b:
+            raise FramesMoved(f"the decode seeking to frame {a} gave {n - a} of its {b - a} frames")
+
+
+def redraw(plan, total, edits, numbered, encoder_for):
+    """Pastes the edits into the decoded (frame number, planes) and sends each frame to the encoder encoder_for(n)
+    names (None: the frame is copied, not encoded). Saves the still from the middle changed frame."""
     masks = {}
     changed = sorted(edits)
     still_at = changed[len(changed) // 2]
-    for n, (y, u, v) in enumerate(frames_of(plan["face"], w, h)):
+    for n, (y, u, v) in numbered:
         enc = encoder_for(n)
         if enc is None:
             continue
