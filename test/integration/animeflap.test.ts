@@ -167,6 +167,16 @@ describe('anime mouth-flap lip-sync (animeface on Debian renpy-thequestion sprit
     expect(report.shots[1].linesRetimed).toContain(1);
   }, 600_000);
 
+  it('--fit-video auto with animeflap is refused before anything runs (the slowed picture would move the mouths), typed and final', async () => {
+    const input = jobInput(clip.video, ok, await tempDir('flap-fit'), { subs: clip.subs, translatedSubs: clip.translatedSubs, src: 'ja', tgt: 'en', lipsync: { engine: 'animeflap' }, fitVideo: { mode: 'auto' } });
+    const err = await (await startJob(input, ok)).result().then(() => undefined, (e) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('InvalidConfig');
+    expect(cause.nonRetryable).toBe(true);
+    expect(cause.message).toMatch(/--fit-video auto is not supported with --lipsync animeflap/);
+  }, 60_000);
+
   it('without animeface the stage is skipped and says why; strict mode fails the job, typed and non-retryable', async () => {
     const tone = await toneClip();
     const soft: DubJobResult = await (await dub(missing, { engine: 'animeflap' }, tone, 'en', 'es')).result();
