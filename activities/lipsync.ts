@@ -120,7 +120,9 @@ async function keptDetails(job: PreparedJob['job'], kept: Kept, hash: string): P
     start: Number(s.start), end: Number(s.end), faces: Array.isArray(s.faces) ? s.faces.length : 0,
     linesRetimed: Array.isArray(s.linesRetimed) ? s.linesRetimed.map(Number) : [], framesChanged: Number(s.framesChanged) || 0,
   }));
-  return { details: kept.report, ...(report.still ? { still: kept.still } : {}), ...(shots ? { shots } : {}) };
+  // The still is named only while it is there (it is hashed into the job's result with the report).
+  const still = report.still && (await isFresh(job, inJob(job, kept.still), hash));
+  return { details: kept.report, ...(still ? { still: kept.still } : {}), ...(shots ? { shots } : {}) };
 }
 
 /** The plugin's account of its work, kept beside the output (tmp/ is for the plugin's scratch files). */
