@@ -36,10 +36,14 @@ export function faceBox(opts: JobOptions['lipsync'], video: MediaInfo['video']):
   return undefined;
 }
 
-/** Where a plugin's account of its work is kept: per shot what it did, and a changed frame beside the original. */
-export const LIPSYNC_DIR = 'lipsync';
-export const LIPSYNC_REPORT = 'lipsync/report.json';
-export const LIPSYNC_STILL = 'lipsync/still.png';
+/**
+ * Where a plugin's account of its work is kept: per shot what it did, and a changed frame beside the original. At
+ * the top of the job folder beside the video they describe, so they are hashed with it and downloaded with the other
+ * outputs (the client fetches only plain names at the top: an s3 mirror's `lipsync/…` never reached a user).
+ */
+export const lipsyncDetailsOf = (videoRel: string) => ({ report: videoRel.replace(/\.mp4$/, '.json'), still: videoRel.replace(/\.mp4$/, '.png') });
+/** Where earlier versions kept them; removed with a new render so nothing stale stays beside it. */
+const OLD_LIPSYNC_DIR = 'lipsync';
 
 export async function lipsync(prep: PreparedJob, mixRel: string, outputsIn: DubOutputs): Promise<LipsyncOutcome> {
   // Only the outputs' names count (hashes from a workflow that passed muxOutputs' result on as it was are not inputs).
@@ -65,13 +69,18 @@ export async function lipsync(prep: PreparedJob, mixRel: string, outputsIn: DubO
   const mix = await stat(inJob(job, mixRel));
   const hash = hashOf('lipsync', plugin.name, availability.detail, opts, box, mix.size, mix.mtimeMs, media.path, outputs);
   // The made file's SHA-256 and size travel to the job's result (the client checks its download against them).
-  const done = async (): Promise<LipsyncOutcome> => ({ status: 'done', plugin: plugin.name, output: rel, ...(await keptDetails(job, hash)), hashes: await outputHashesOf((r) => inJob(job, r), [rel]) });
+  const kept = lipsyncDetailsOf(rel);
+  const done = async (): Promise<LipsyncOutcome> => {
+    const details = await keptDetails(job, kept, hash);
+    const files = [rel, ...(details.details ? [details.details] : []), ...(details.still ? [details.still] : [])];
+    return { status: 'done', plugin: plugin.name, output: rel, ...details, hashes: await outputHashesOf((r) => inJob(job, r), files) };
+  };
   if (await isFresh(job, out, hash)) return done();
 
   // Plain relative names inside the work dir: Wav2Lip builds shell commands from these paths.
   const workDir = inJob(job, 'tmp/lipsync');
   await rm(workDir, { recursive: true, force: true });
-  await rm(inJob(job, LIPSYNC_DIR), { recursive: true, force: true });
+  await Promise.all([OLD_LIPSYNC_DIR, kept.report, kept.still].map((r) => rm(inJob(job, r), { recursive: true, force: true })));
   await mkdir(path.join(workDir, 'temp'), { recursive: true });
   const faceName = `face${path.extname(media.path).toLowerCase() || '.mp4'}`;
   await symlink(media.path, path.join(workDir, faceName));
@@ -92,7 +101,7 @@ export async function lipsync(prep: PreparedJob, mixRel: string, outputsIn: DubO
     if (!(await stat(rendered).then((s) => s.size > 0, () => false))) throw new Error(`it exited without writing ${request.outfile}`);
     await run(muxMp4Argv(trackInfo(prep, outputs, mixRel, rendered), tmpOf(out)), { timeoutMs: 60 * 60_000, recordTo: commandLog(job) });
     // A plugin's unreadable account is its failure like any other (skipped, or the job fails in strict mode).
-    if (details) await keepDetails(job, workDir, details, hash);
+    if (details) await keepDetails(job, workDir, details, kept, hash);
   } catch (err) {
     if (err instanceof CancelledFailure) throw err;
     return skipOrFail((err as Error).message, false);
@@ -101,26 +110,29 @@ export async function lipsync(prep: PreparedJob, mixRel: string, outputsIn: DubO
   return done();
 }
 
+type Kept = ReturnType<typeof lipsyncDetailsOf>;
+
 /** The kept account of this very render (a stale one from another plugin or option set is not it). */
-async function keptDetails(job: PreparedJob['job'], hash: string): Promise<Pick<LipsyncOutcome, 'details' | 'still' | 'shots'>> {
-  if (!(await isFresh(job, inJob(job, LIPSYNC_REPORT), hash))) return {};
-  const report = JSON.parse(await readFile(inJob(job, LIPSYNC_REPORT), 'utf8')) as { still?: string | null; shots?: Array<Record<string, unknown>> };
+async function keptDetails(job: PreparedJob['job'], kept: Kept, hash: string): Promise<Pick<LipsyncOutcome, 'details' | 'still' | 'shots'>> {
+  if (!(await isFresh(job, inJob(job, kept.report), hash))) return {};
+  const report = JSON.parse(await readFile(inJob(job, kept.report), 'utf8')) as { still?: string | null; shots?: Array<Record<string, unknown>> };
   const shots: LipsyncShot[] | undefined = report.shots?.map((s) => ({
     start: Number(s.start), end: Number(s.end), faces: Array.isArray(s.faces) ? s.faces.length : 0,
     linesRetimed: Array.isArray(s.linesRetimed) ? s.linesRetimed.map(Number) : [], framesChanged: Number(s.framesChanged) || 0,
   }));
-  return { details: LIPSYNC_REPORT, ...(report.still ? { still: LIPSYNC_STILL } : {}), ...(shots ? { shots } : {}) };
+  // The still is named only while it is there (it is hashed into the job's result with the report).
+  const still = report.still && (await isFresh(job, inJob(job, kept.still), hash));
+  return { details: kept.report, ...(still ? { still: kept.still } : {}), ...(shots ? { shots } : {}) };
 }
 
 /** The plugin's account of its work, kept beside the output (tmp/ is for the plugin's scratch files). */
-async function keepDetails(job: PreparedJob['job'], workDir: string, details: LipsyncDetails, hash: string): Promise<void> {
-  await mkdir(inJob(job, LIPSYNC_DIR), { recursive: true });
+async function keepDetails(job: PreparedJob['job'], workDir: string, details: LipsyncDetails, kept: Kept, hash: string): Promise<void> {
   const report = JSON.parse(await readFile(path.join(workDir, details.report), 'utf8')) as { still?: string | null };
   if (details.still) {
-    await copyFile(path.join(workDir, details.still), tmpOf(inJob(job, LIPSYNC_STILL)));
-    await commit(job, tmpOf(inJob(job, LIPSYNC_STILL)), inJob(job, LIPSYNC_STILL), hash);
+    await copyFile(path.join(workDir, details.still), tmpOf(inJob(job, kept.still)));
+    await commit(job, tmpOf(inJob(job, kept.still)), inJob(job, kept.still), hash);
   }
-  report.still = details.still ? LIPSYNC_STILL : null;
-  await writeFile(tmpOf(inJob(job, LIPSYNC_REPORT)), JSON.stringify(report, null, 2));
-  await commit(job, tmpOf(inJob(job, LIPSYNC_REPORT)), inJob(job, LIPSYNC_REPORT), hash);
+  report.still = details.still ? kept.still : null;
+  await writeFile(tmpOf(inJob(job, kept.report)), JSON.stringify(report, null, 2));
+  await commit(job, tmpOf(inJob(job, kept.report)), inJob(job, kept.report), hash);
 }

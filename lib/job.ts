@@ -174,7 +174,7 @@ export interface LipsyncOutcome {
   output?: string;
   /** The lip-synced video's hash, by its path (absent from workers before output hashes). */
   hashes?: OutputHashes;
-  /** The plugin's account (lipsync/report.json), its still (a changed frame beside the original), per shot what it did. */
+  /** The plugin's account (<stem>.<lang>.lipsync.json), its still (a changed frame beside the original), per shot what it did. */
   details?: string;
   still?: string;
   shots?: LipsyncShot[];

@@ -3,14 +3,16 @@
 The art is Debian's renpy-thequestion ("The Question", Ren'Py's sample game, Expat licence; installed by
 scripts/setup.sh): Sylvie in two outfits stands in for two characters. Each sprite has a closed-mouth ("normal")
 and an open-mouth ("smile") version that differ only around the mouth. Shot 1 shows both on one background, shot 2
-(from --cut) swaps them on another, so face tracking and the speaker choice start over at the cut.
+(from --cut) swaps them on another, so face tracking and the speaker choice start over at the cut. With --tail, a
+third shot of that many seconds at the end shows both again on a third background with nobody speaking: a shot
+the mouth-flap plugin must leave as it was (its frames bit-identical, stream-copied).
 
 A character's mouth is open in a frame when its own line is playing there and the voice is loud (above a fifth of
 the track's loudest frame); closed otherwise. The truth file records, per frame, each character's mouth box (in
 frame pixels) and whether it was drawn open, plus the shot starts: the mouth-flap tests measure against it.
 
   make_anime_clip.py --images DIR --voice AUDIO --lines LINES.json --out CLIP.mp4 --truth TRUTH.json
-      [--fps 12] [--duration 11.5] [--cut 6.0]
+      [--fps 12] [--duration 11.5] [--cut 6.0] [--tail 0]
 
 LINES.json: [{"start": s, "end": s, "who": 0|1}, ...] (0 = blue outfit, 1 = green outfit).
 Frames are piped to one ffmpeg (raw RGB in, H.264 out) with the voice as the audio track.
@@ -65,10 +67,11 @@ def main():
     ap.add_argument("--fps", type=int, default=12)
     ap.add_argument("--duration", type=float, default=11.5)
     ap.add_argument("--cut", type=float, default=6.0)
+    ap.add_argument("--tail", type=float, default=0.0, help="seconds of a silent third shot after --duration")
     a = ap.parse_args()
 
     lines = json.load(open(a.lines))
-    frames = round(a.duration * a.fps)
+    frames = round((a.duration + a.tail) * a.fps)
     rms = loudness(a.voice, a.fps, frames)
     loud = rms > 0.2 * rms.max()
     sprites = {(o, s): sprite(a.images, o, s) for o in OUTFITS for s in ("closed", "open")}
@@ -76,6 +79,8 @@ def main():
         {"start": 0, "bg": background(a.images, "uni"), "x": {"blue": 40, "green": 330}},
         {"start": round(a.cut * a.fps), "bg": background(a.images, "club"), "x": {"blue": 350, "green": 20}},
     ]
+    if a.tail > 0:
+        shots.append({"start": round(a.duration * a.fps), "bg": background(a.images, "lecturehall"), "x": {"blue": 60, "green": 340}, "silent": True})
     ff = subprocess.Popen(["ffmpeg", "-nostdin", "-v", "error", "-y",
                            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{W}x{H}", "-r", str(a.fps), "-i", "-",
                            "-i", a.voice, "-t", str(frames / a.fps), "-map", "0:v", "-map", "1:a",
@@ -88,7 +93,7 @@ def main():
         canvas = shot["bg"].copy()
         row = {}
         for who, outfit in enumerate(OUTFITS):
-            speaking = any(l["who"] == who and l["start"] <= t < l["end"] for l in lines)
+            speaking = not shot.get("silent") and any(l["who"] == who and l["start"] <= t < l["end"] for l in lines)
             is_open = bool(speaking and loud[f])
             sp = sprites[(outfit, "open" if is_open else "closed")]
             x = shot["x"][outfit]

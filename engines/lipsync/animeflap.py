@@ -16,7 +16,9 @@ PLAN.json: {"face": VIDEO, "voice": DUB_VOICE_AUDIO, "lines": [{"index", "start"
 down by resizeFactor), "resizeFactor": 1, "crf": 10}
 Progress goes to stderr; the report (per shot: faces, lines re-timed, frames changed) to the report file.
 """
+import hashlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -48,10 +50,12 @@ def probe(path):
     return int(s["width"]), int(s["height"]), rate, num / den
 
 
-def frames_of(path, w, h):
-    """Yields each frame's Y, U, V planes (4:2:0, as decoded)."""
+def frames_of(path, w, h, seek=None, count=None):
+    """Yields each frame's Y, U, V planes (4:2:0, as decoded); from `seek` seconds (ffmpeg's accurate input seek),
+    at most `count` frames."""
     size = w * h * 3 // 2
-    dec = subprocess.Popen(["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0:v:0", "-f", "rawvideo",
+    window = (["-ss", f"{seek:.6f}"] if seek is not None else []) + ["-i", path] + (["-frames:v", str(count)] if count else [])
+    dec = subprocess.Popen(["ffmpeg", "-nostdin", "-v", "error", *window, "-map", "0:v:0", "-f", "rawvideo",
                             "-pix_fmt", "yuv420p", "-"], stdout=subprocess.PIPE)
     try:
         while True:
@@ -64,8 +68,20 @@ def frames_of(path, w, h):
             v = a[w * h + (w // 2) * (h // 2):].reshape(h // 2, w // 2)
             yield y, u, v
     finally:
+        # A reader that stops early (a seek that missed) ends the decoder, rather than leave it writing to a closed pipe.
+        if dec.poll() is None:
+            dec.terminate()
         dec.stdout.close()
         dec.wait()
+
+
+def frame_key(y):
+    """A frame's fingerprint (its luma, subsampled): a decode that starts mid-video must meet the same frames."""
+    return hashlib.blake2b(np.ascontiguousarray(y[::4, ::4]).tobytes(), digest_size=8).digest()
+
+
+class FramesMoved(Exception):
+    """A seek did not land on the frame the analysis numbered (the segment render gives up)."""
 
 
 def rgb_of(y, u, v):
@@ -266,10 +282,12 @@ def analyse(plan, w, h, fps, detector):
     stride = max(1, int(round(fps / DETECTIONS_PER_SECOND)))
     shots = []
     tracks = []
+    keys = []
     prev_thumb = None
     n = 0
     for n, (y, u, v) in enumerate(frames_of(plan["face"], w, h)):
         thumb = y[::8, ::8].astype(np.float32)
+        keys.append(frame_key(y))
         if prev_thumb is None or float(np.mean(np.abs(thumb - prev_thumb))) > CUT_DIFFERENCE:
             shots.append({"start": n, "detections": 0, "withFace": 0})
         prev_thumb = thumb
@@ -297,15 +315,15 @@ def analyse(plan, w, h, fps, detector):
     total = n + 1
     for i, s in enumerate(shots):
         s["end"] = shots[i + 1]["start"] if i + 1 < len(shots) else total
-    return shots, [t for t in tracks if len(t.y) >= 2], total, stride
+    return shots, [t for t in tracks if len(t.y) >= 2], total, stride, keys
 
 
-def main():
-    plan = json.load(open(sys.argv[1]))
+def retime(plan):
+    """Everything before the render: the shots, faces, speakers and which mouth drawing goes on which frame."""
     started = time.time()
     w, h, rate, fps = probe(plan["face"])
     detector = Detector(plan.get("box"), int(plan.get("resizeFactor") or 1))
-    shots, tracks, total, stride = analyse(plan, w, h, fps, detector)
+    shots, tracks, total, stride, keys = analyse(plan, w, h, fps, detector)
     analysed = time.time()
     rms = loudness(plan["voice"], fps, total)
     speech = speech_frames(rms)
@@ -386,32 +404,240 @@ def main():
             "framesChanged": len(changed),
         })
 
-    render(plan, w, h, rate, total, edits)
+    return {"size": (w, h), "rate": rate, "fps": fps, "total": total, "edits": edits, "shots": shots, "reportShots": report_shots,
+            "keys": keys, "stride": stride, "detections": detector.calls, "detectionSeconds": detector.seconds, "started": started, "analysed": analysed}
+
+
+def main():
+    plan = json.load(open(sys.argv[1]))
+    r = retime(plan)
+    total, edits = r["total"], r["edits"]
+    rendered = render(plan, r)
+    reencoded = [(s["start"], s["end"]) for s in rendered.get("segments", []) if s["reencoded"]]
+    if rendered["mode"] == "whole":
+        reencoded = [(0, total)]
+    for row, shot in zip(r["reportShots"], r["shots"]):
+        # Frames of the shot that went through the encoder; the rest are the source's own, stream-copied.
+        row["framesReencoded"] = sum(max(0, min(b, shot["end"]) - max(a, shot["start"])) for a, b in reencoded)
     report = {
-        "plugin": "animeflap", "fps": round(fps, 3), "frames": total, "detectEvery": stride,
-        "detections": detector.calls, "detectionSeconds": round(detector.seconds, 2),
-        "framesChanged": len(edits), "shots": report_shots,
+        "plugin": "animeflap", "fps": round(r["fps"], 3), "frames": total, "detectEvery": r["stride"],
+        "detections": r["detections"], "detectionSeconds": round(r["detectionSeconds"], 2),
+        "framesChanged": len(edits), "render": rendered, "shots": r["reportShots"],
         "still": plan["still"] if edits else None,
-        "seconds": {"analysis": round(analysed - started, 2), "total": round(time.time() - started, 2)},
+        "seconds": {"analysis": round(r["analysed"] - r["started"], 2), "total": round(time.time() - r["started"], 2)},
     }
     with open(plan["report"], "w") as fh:
         json.dump(report, fh, indent=2)
     log(f"done: {len(edits)} of {total} frames changed in {report['seconds']['total']} s")
 
 
-def render(plan, w, h, rate, total, edits):
+# Source H.264 profiles x264 can encode a touched segment in (8-bit 4:2:0), as x264 names them.
+X264_PROFILES = {"Constrained Baseline": "baseline", "Baseline": "baseline", "Main": "main", "High": "high"}
+COLOUR_TAGS = ("color_range", "color_space", "color_primaries", "color_transfer")
+PART = "animeflap-part%04d.ts"  # the pieces, in the plugin's working folder (its cwd)
+CONCAT_LIST = "animeflap-concat.txt"
+
+
+def source_layout(path, total):
+    """The source's picture stream as the segment cut needs it: codec facts, each frame's pts (display order) and
+    the frames that start a GOP. Returns (layout, None) or (None, why the whole video must be re-encoded)."""
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                          "stream=codec_name,profile,pix_fmt,time_base,has_b_frames," + ",".join(COLOUR_TAGS) + ":format=start_time",
+                          "-of", "json", path], check=True, capture_output=True).stdout
+    probed = json.loads(out)
+    s = probed["streams"][0]
+    if s.get("codec_name") != "h264":
+        return None, f"the source is {s.get('codec_name')}, not H.264 (only H.264 segments are re-encoded to match)"
+    if s.get("pix_fmt") != "yuv420p" or s.get("profile") not in X264_PROFILES:
+        return None, f"the source is H.264 {s.get('profile')} {s.get('pix_fmt')}; segments are re-encoded only for 8-bit 4:2:0 Baseline/Main/High"
+    if int(s.get("has_b_frames") or 0) > 2:
+        return None, f"the source reorders {s.get('has_b_frames')} frames; a re-encoded segment would not join it"
+    rows = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts,duration,flags",
+                           "-of", "csv=p=0", path], check=True, capture_output=True, text=True).stdout.split()
+    packets = []
+    for row in rows:
+        pts, duration, flags = (row.split(",") + ["", "", ""])[:3]
+        if pts in ("", "N/A"):
+            return None, "the source's packets have no timestamps"
+        packets.append((int(pts), int(duration) if duration not in ("", "N/A") else 0, "K" in flags))
+    if len(packets) != total:
+        return None, f"the source has {len(packets)} picture packets but decodes to {total} frames"
+    # Frame n of the decode is the n-th pts; with closed GOPs a keyframe's decode position is its display position.
+    order = sorted(packets)
+    pts = [p[0] for p in order]
+    keyframes = [n for n, p in enumerate(order) if p[2]]
+    if keyframes[:1] != [0] or len(keyframes) < 2:
+        return None, f"the source has {len(keyframes)} keyframe(s): one GOP, nothing to cut at"
+    num, den = (int(x) for x in s["time_base"].split("/"))
+    end = max(p + d for p, d, _ in order) if order[-1][1] else pts[-1] + (pts[-1] - pts[-2])
+    # ffmpeg's input seek counts from the file's start (the earliest stream's), not the picture's first frame.
+    start = float(probed.get("format", {}).get("start_time") or 0)
+    return {"stream": s, "pts": pts + [end], "timeBase": (num, den), "keyframes": keyframes, "start": start}, None
+
+
+def segment_runs(keyframes, total, edits):
+    """GOPs grouped into runs: [start, end, touched], neighbours of the same kind merged."""
+    bounds = keyframes + [total]
+    runs = []
+    for a, b in zip(bounds, bounds[1:]):
+        touched = any(a <= f < b for f in edits)
+        if runs and runs[-1][2] == touched:
+            runs[-1][1] = b
+        else:
+            runs.append([a, b, touched])
+    return runs
+
+
+def encoder_argv(plan, w, h, rate, out, stream=None):
+    """x264 for the whole picture, or (with the source stream's facts) for one segment that must join the copied
+    ones: same profile, pix_fmt and frame reordering (the decode delay decides whether the segments' decode times
+    stay in order at the joins), same colour tags; MPEG-TS, so its parameter sets travel in-band."""
+    argv = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{w}x{h}", "-r", rate,
+            "-i", "-", "-c:v", "libx264", "-preset", "veryfast", "-crf", str(plan.get("crf", 10)), "-pix_fmt", "yuv420p"]
+    if stream is None:
+        return argv + [out]
+    reorder = int(stream.get("has_b_frames") or 0)
+    argv += ["-profile:v", X264_PROFILES[stream["profile"]]]
+    if reorder == 0:
+        argv += ["-bf", "0"]
+    elif reorder == 1:
+        argv += ["-x264-params", "b-pyramid=none"]
+    for tag in COLOUR_TAGS:
+        if stream.get(tag) not in (None, "unknown", "reserved"):
+            argv += [f"-{tag.replace('color_transfer', 'color_trc').replace('color_space', 'colorspace')}", stream[tag]]
+    return argv + ["-f", "mpegts", out]
+
+
+def render(plan, retimed, segments=True):
+    """Writes the picture with the edits; returns how (the report's "render"). segments=False re-encodes the whole
+    video (the benchmark's comparison)."""
+    (w, h), rate, total, edits = retimed["size"], retimed["rate"], retimed["total"], retimed["edits"]
+    started = time.time()
     if not edits:
         # Nothing to redraw: the picture stream as it was.
         subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", plan["face"], "-map", "0:v:0", "-c", "copy",
                         plan["outfile"]], check=True)
-        return
-    enc = subprocess.Popen(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "yuv420p",
-                            "-s", f"{w}x{h}", "-r", rate, "-i", "-", "-c:v", "libx264", "-preset", "veryfast",
-                            "-crf", str(plan.get("crf", 10)), "-pix_fmt", "yuv420p", plan["outfile"]], stdin=subprocess.PIPE)
+        return {"mode": "copy", "framesReencoded": 0, "framesCopied": total, "seconds": round(time.time() - started, 2)}
+    layout, why = source_layout(plan["face"], total) if segments else (None, "asked for (segments=False)")
+    runs = segment_runs(layout["keyframes"], total, edits) if layout else None
+    if runs is not None and all(r[2] for r in runs):
+        why, runs = f"every one of the source's {len(layout['keyframes'])} GOPs has a changed frame", None
+    if runs is not None:
+        try:
+            why = render_segments(plan, retimed, layout, runs)
+        finally:
+            # The pieces are a second copy of the picture: gone once joined (or given up on).
+            for name in [PART % i for i in range(len(runs))] + [CONCAT_LIST]:
+                if os.path.exists(name):
+                    os.remove(name)
+        if why is None:
+            reencoded = sum(b - a for a, b, t in runs if t)
+            return {"mode": "segments", "keyframes": len(layout["keyframes"]),
+                    "segments": [{"start": a, "end": b, "reencoded": t} for a, b, t in runs],
+                    "framesReencoded": reencoded, "framesCopied": total - reencoded, "seconds": round(time.time() - started, 2)}
+    log(f"re-encoding the whole video: {why}")
+    enc = subprocess.Popen(encoder_argv(plan, w, h, rate, plan["outfile"]), stdin=subprocess.PIPE)
+    redraw(plan, total, edits, enumerate(frames_of(plan["face"], w, h)), lambda n: enc)
+    enc.stdin.close()
+    if enc.wait() != 0:
+        sys.exit("ffmpeg (encoder) failed")
+    return {"mode": "whole", "reason": why, "framesReencoded": total, "framesCopied": 0, "seconds": round(time.time() - started, 2)}
+
+
+def render_segments(plan, retimed, layout, runs):
+    """Stream-copies the untouched runs of GOPs, re-encodes the touched ones, joins them with the concat demuxer.
+    Returns None, or why the cut did not hold (then nothing it wrote is used)."""
+    (w, h), rate, total, edits = retimed["size"], retimed["rate"], retimed["total"], retimed["edits"]
+    parts = [PART % i for i in range(len(runs))]
+    # One pass cuts the source at every run's first frame (all keyframes); the touched runs' copies are replaced.
+    cuts = ",".join(str(a) for a, _, _ in runs[1:])
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", plan["face"], "-map", "0:v:0", "-c", "copy",
+                    "-f", "segment", "-segment_format", "mpegts", "-segment_frames", cuts, "-reset_timestamps", "1",
+                    PART], check=True)
+    for (a, b, touched), part in zip(runs, parts):
+        if not touched and packets_in(part) != b - a:
+            return f"the stream copy of frames {a}–{b} did not cut at the keyframes (open GOPs?)"
+    encoders = {}
+
+    def encoder_for(n):
+        i = next(i for i, (a, b, t) in enumerate(runs) if a <= n < b)
+        if not runs[i][2]:
+            return None
+        if i not in encoders:
+            for j in [j for j in encoders if encoders[j].stdin]:
+                close(encoders[j])
+            encoders[i] = subprocess.Popen(encoder_argv(plan, w, h, rate, parts[i], layout["stream"]), stdin=subprocess.PIPE)
+        return encoders[i]
+
+    try:
+        redraw(plan, total, edits, touched_frames(plan, retimed, layout, runs), encoder_for)
+    except FramesMoved as moved:
+        for enc in encoders.values():
+            if enc.stdin:
+                enc.stdin.close()
+            enc.wait()
+        return str(moved)
+    for enc in encoders.values():
+        if enc.stdin:
+            close(enc)
+    num, den = layout["timeBase"]
+    pts = layout["pts"]
+    with open(CONCAT_LIST, "w") as fh:
+        for (a, b, _), part in zip(runs, parts):
+            # The source's own durations: the joined stream keeps every frame's time.
+            fh.write(f"file '{part}'\nduration {(pts[b] - pts[a]) * num / den:.6f}\n")
+    timescale = ["-video_track_timescale", str(den // num)] if den % num == 0 else []
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", CONCAT_LIST,
+                    "-map", "0:v", "-c", "copy", *timescale, plan["outfile"]], check=True)
+    if packets_in(plan["outfile"]) != total:
+        return "the joined segments do not hold every frame"
+    return None
+
+
+def packets_in(path):
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets", "-show_entries",
+                          "stream=nb_read_packets", "-of", "json", path], check=True, capture_output=True, text=True).stdout
+    streams = json.loads(out).get("streams") or [{}]
+    return int(streams[0].get("nb_read_packets") or 0)
+
+
+def close(enc):
+    enc.stdin.close()
+    enc.stdin = None
+    if enc.wait() != 0:
+        sys.exit("ffmpeg (segment encoder) failed")
+
+
+def touched_frames(plan, retimed, layout, runs):
+    """(frame number, planes) of the touched runs only: each decoded from its own keyframe by a seek, so the copied
+    GOPs are not decoded again. Every frame must be the one the analysis saw under that number."""
+    (w, h), fps, keys = retimed["size"], retimed["fps"], retimed["keys"]
+    num, den = layout["timeBase"]
+    for a, b, touched in runs:
+        if not touched:
+            continue
+        # A quarter frame early: the seek drops the frames before it, never frame a to a rounding.
+        seek = None if a == 0 else max(0.0, layout["pts"][a] * num / den - layout["start"] - 0.25 / fps)
+        n = a
+        for planes in frames_of(plan["face"], w, h, seek=seek, count=b - a):
+            if frame_key(planes[0]) != keys[n]:
+                raise FramesMoved(f"the decode seeking to frame {a} did not meet frame {n} as the analysis saw it")
+            yield n, planes
+            n += 1
+        if n != b:
+            raise FramesMoved(f"the decode seeking to frame {a} gave {n - a} of its {b - a} frames")
+
+
+def redraw(plan, total, edits, numbered, encoder_for):
+    """Pastes the edits into the decoded (frame number, planes) and sends each frame to the encoder encoder_for(n)
+    names (None: the frame is copied, not encoded). Saves the still from the middle changed frame."""
     masks = {}
     changed = sorted(edits)
     still_at = changed[len(changed) // 2]
-    for n, (y, u, v) in enumerate(frames_of(plan["face"], w, h)):
+    for n, (y, u, v) in numbered:
+        enc = encoder_for(n)
+        if enc is None:
+            continue
         if n in edits:
             original = (y.copy(), u.copy(), v.copy()) if n == still_at else None
             y, u, v = y.copy(), u.copy(), v.copy()
@@ -431,9 +657,6 @@ def render(plan, w, h, rate, total, edits):
         enc.stdin.write(y.tobytes() + u.tobytes() + v.tobytes())
         if n % 100 == 0:
             log(f"rendered {n} of {total} frames")
-    enc.stdin.close()
-    if enc.wait() != 0:
-        sys.exit("ffmpeg (encoder) failed")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 // The anime mouth-flap lip-sync plugin, for real: animeface (PyPI) on sprites from Debian's renpy-thequestion,
 // animated to a Japanese voice and dubbed to English with other timing, through a real dev server and worker.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,8 +23,9 @@ interface FlapReport {
     start: number; end: number; frames: number; detections: number; detectionsWithFace: number;
     faces: Array<{ id: number; box: number[]; framesDetected: number; framesFollowed: number; mouthStates: number }>;
     lines: Array<{ index: number; speaker: number | null }>;
-    linesRetimed: number[]; framesChanged: number;
+    linesRetimed: number[]; framesChanged: number; framesReencoded: number;
   }>;
+  render: { mode: string; reason?: string; segments?: Array<{ start: number; end: number; reencoded: boolean }>; framesReencoded: number; framesCopied: number };
   seconds: { total: number };
 }
 interface Truth { fps: number; shots: number[]; faces: Array<Record<'blue' | 'green', { mouth: number[]; open: boolean }>> }
@@ -31,6 +33,17 @@ interface Character { speechFrames: number; openInSpeech: number; silentFrames: 
 interface Measured { characters: Record<'blue' | 'green', Character>; psnrOutsideMouths: number }
 
 const OUTFITS = ['blue', 'green'] as const;
+
+/** Each decoded picture's MD5, in display order (ffmpeg's framemd5 muxer). */
+async function frameHashes(video: string): Promise<string[]> {
+  const { stdout } = await execa('ffmpeg', ['-nostdin', '-v', 'error', '-i', video, '-map', '0:v:0', '-f', 'framemd5', '-']);
+  return stdout.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(',').at(-1)!.trim());
+}
+
+async function videoDuration(video: string): Promise<string> {
+  const { stdout } = await execa('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=duration', '-of', 'csv=p=0', video]);
+  return stdout.trim();
+}
 
 describe('anime mouth-flap lip-sync (animeface on Debian renpy-thequestion sprites, real dev server and worker)', () => {
   const workers: WorkerProcess[] = [];
@@ -65,12 +78,17 @@ describe('anime mouth-flap lip-sync (animeface on Debian renpy-thequestion sprit
 
   it('re-times the speaking face’s mouth to the dub: right speaker per line, open in dub speech, shut in its silence, the rest unchanged', async () => {
     const result: DubJobResult = await (await dub(ok, { engine: 'animeflap' }, clip)).result();
-    expect(result.lipsync).toMatchObject({ status: 'done', plugin: 'animeflap', output: 'anime.en.lipsync.mp4', details: 'lipsync/report.json', still: 'lipsync/still.png' });
+    expect(result.lipsync).toMatchObject({ status: 'done', plugin: 'animeflap', output: 'anime.en.lipsync.mp4', details: 'anime.en.lipsync.json', still: 'anime.en.lipsync.png' });
+    // Hashed with the video (the client downloads exactly the hashed files from an s3 store, and checks them).
+    for (const rel of [result.lipsync.output!, result.lipsync.details!, result.lipsync.still!]) {
+      expect(result.hashes?.[rel]).toEqual({ sha256: createHash('sha256').update(await readFile(path.join(result.outputDir, rel))).digest('hex'), bytes: expect.any(Number) });
+    }
     const truth = JSON.parse(await readFile(clip.truth, 'utf8')) as Truth;
-    const report = JSON.parse(await readFile(path.join(result.outputDir, 'lipsync', 'report.json'), 'utf8')) as FlapReport;
+    const report = JSON.parse(await readFile(path.join(result.outputDir, result.lipsync.details!), 'utf8')) as FlapReport;
 
-    // Shots from the cut; both faces found in ≥ 90 % of the frames looked at, and followed through ≥ 90 % of the shot.
+    // Shots from the cuts; both faces found in ≥ 90 % of the frames looked at, and followed through ≥ 90 % of the shot.
     expect(report.shots.map((s) => Math.round(s.start * truth.fps))).toEqual(truth.shots);
+    const [spoken, silent] = [report.shots.slice(0, 2), report.shots[2]];
     for (const shot of report.shots) {
       expect(shot.faces).toHaveLength(2);
       for (const face of shot.faces) {
@@ -81,7 +99,7 @@ describe('anime mouth-flap lip-sync (animeface on Debian renpy-thequestion sprit
     // The speaker of each line in each shot is the face whose mouth the clip drew moving (who: 0 blue, 1 green).
     const who = (JSON.parse(await readFile(clip.lines, 'utf8')) as Array<{ who: number }>).map((l) => OUTFITS[l.who]);
     let decided = 0;
-    report.shots.forEach((shot, s) => {
+    spoken.forEach((shot, s) => {
       for (const line of shot.lines) {
         const speaker = shot.faces.find((f) => f.id === line.speaker);
         expect(speaker).toBeDefined();
@@ -94,19 +112,38 @@ describe('anime mouth-flap lip-sync (animeface on Debian renpy-thequestion sprit
       expect(shot.framesChanged).toBeGreaterThan(0);
     });
     expect(decided).toBe(4); // line 1 spans the cut: decided in each shot
+    // Nobody speaks in the third shot: nothing re-timed, nothing changed, nothing re-encoded.
+    expect(silent).toMatchObject({ lines: [], linesRetimed: [], framesChanged: 0, framesReencoded: 0 });
 
     // The outcome lists per shot what was done; the still is a changed frame beside its original.
     expect(result.lipsync.shots).toEqual(report.shots.map((s) => ({ start: s.start, end: s.end, faces: 2, linesRetimed: s.linesRetimed, framesChanged: s.framesChanged })));
-    const still = await execa('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', path.join(result.outputDir, 'lipsync', 'still.png')]);
+
+    // Only the GOPs with a changed frame went through the encoder; the rest is the source's own picture, frame for frame.
+    const lipsynced = path.join(result.outputDir, result.outputs.lipsync!);
+    expect(report.render).toMatchObject({ mode: 'segments', framesCopied: expect.any(Number) });
+    const segments = report.render.segments!;
+    expect(segments[0].start).toBe(0);
+    expect(segments.at(-1)!.end).toBe(report.frames);
+    expect(segments.filter((s) => !s.reencoded).map((s) => s.end)).toContain(report.frames); // the silent shot is copied
+    const [before, after] = await Promise.all([frameHashes(clip.video), frameHashes(lipsynced)]);
+    expect(after).toHaveLength(before.length);
+    for (const seg of segments) {
+      const same = before.slice(seg.start, seg.end).filter((h, i) => h === after[seg.start + i]).length;
+      // Copied: every frame bit-identical to the input's; re-encoded: its changed mouths (and x264's loss) differ.
+      if (seg.reencoded) expect(same).toBeLessThan(seg.end - seg.start);
+      else expect(same).toBe(seg.end - seg.start);
+    }
+    expect(await videoDuration(lipsynced)).toBe(await videoDuration(clip.video));
+    const still = await execa('ffprobe', ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', path.join(result.outputDir, result.lipsync.still!)]);
     expect(still.stdout.trim()).toBe('1280,360');
     const jobReport = JSON.parse(await readFile(path.join(result.outputDir, 'report.json'), 'utf8'));
-    expect(jobReport.lipsync).toMatchObject({ status: 'done', still: 'lipsync/still.png', shots: result.lipsync.shots });
+    expect(jobReport.lipsync).toMatchObject({ status: 'done', still: 'anime.en.lipsync.png', shots: result.lipsync.shots });
     const html = await readFile(path.join(result.outputDir, 'report.html'), 'utf8');
     expect(html).toMatch(/<h2>Lip-sync \(animeflap\)<\/h2>/);
     expect(html).toMatch(/<img alt="a frame before and after lip-sync" src="data:image\/png;base64,/);
 
     const { stdout } = await execa(DEFAULT_ENGINE_PYTHON, [path.join(PROJECT_ROOT, 'scripts', 'measure_mouths.py'),
-      '--truth', clip.truth, '--source', clip.video, '--result', path.join(result.outputDir, result.outputs.lipsync!),
+      '--truth', clip.truth, '--source', clip.video, '--result', lipsynced,
       '--reference', path.join(result.outputDir, result.outputs.mp4), '--voice', path.join(result.outputDir, 'audio', 'dub.48k.wav'), '--lines', clip.lines]);
     const measured = JSON.parse(stdout) as Measured;
     for (const outfit of OUTFITS) {
@@ -123,12 +160,22 @@ describe('anime mouth-flap lip-sync (animeface on Debian renpy-thequestion sprit
     // The right half: Misaki (green) in the first shot, Kenta (blue) after the cut.
     const result: DubJobResult = await (await dub(ok, { engine: 'animeflap', face: 'bbox', box: [320, 0, 640, 360] }, clip)).result();
     expect(result.lipsync.status).toBe('done');
-    const report = JSON.parse(await readFile(path.join(result.outputDir, 'lipsync', 'report.json'), 'utf8')) as FlapReport;
-    expect(report.shots.map((s) => s.faces.length)).toEqual([1, 1]);
+    const report = JSON.parse(await readFile(path.join(result.outputDir, result.lipsync.details!), 'utf8')) as FlapReport;
+    expect(report.shots.map((s) => s.faces.length)).toEqual([1, 1, 1]);
     for (const face of report.shots.flatMap((s) => s.faces)) expect(face.box[0]).toBeGreaterThanOrEqual(320);
     expect(report.shots[0].linesRetimed).toContain(0);
     expect(report.shots[1].linesRetimed).toContain(1);
   }, 600_000);
+
+  it('--fit-video auto with animeflap is refused before anything runs (the slowed picture would move the mouths), typed and final', async () => {
+    const input = jobInput(clip.video, ok, await tempDir('flap-fit'), { subs: clip.subs, translatedSubs: clip.translatedSubs, src: 'ja', tgt: 'en', lipsync: { engine: 'animeflap' }, fitVideo: { mode: 'auto' } });
+    const err = await (await startJob(input, ok)).result().then(() => undefined, (e) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('InvalidConfig');
+    expect(cause.nonRetryable).toBe(true);
+    expect(cause.message).toMatch(/--fit-video auto is not supported with --lipsync animeflap/);
+  }, 60_000);
 
   it('without animeface the stage is skipped and says why; strict mode fails the job, typed and non-retryable', async () => {
     const tone = await toneClip();
