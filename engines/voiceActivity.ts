@@ -17,7 +17,7 @@ export const SILERO_VAD_FILE = 'silero/silero_vad.onnx';
  * (Silero's own ends were 0.1–0.15 s late; measured by scripts/measureEdges.ts, docs/PERFORMANCE.md "Line edges").
  * The diarizer's stretches (speaker_turns) use the same end rule (engines/host/voice_activity.py's defaults).
  */
-export const VAD_SETTINGS = { threshold: 0.5, minSilenceSec: 0.1, minSpeechSec: 0.25, padSec: 0.03, endThreshold: 0.8, endLagSec: 0.064 };
+export const VAD_SETTINGS = { threshold: 0.5, minSilenceSec: 0.1, minSpeechSec: 0.2, padSec: 0.03, endThreshold: 0.8, endLagSec: 0.064 };
 export type VadSettings = Omit<typeof VAD_SETTINGS, 'endThreshold'> & { endThreshold: number | null };
 /** Average-linkage distance (in within-speaker spreads of a voice print) above which two clusters are two speakers. */
 export const CLUSTER_DISTANCE = 2.5;

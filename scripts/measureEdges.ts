@@ -17,7 +17,7 @@ import { run } from '../engines/run.js';
 import { VAD_SETTINGS, voiceActivity, voiceTurns, type VadSettings } from '../engines/voiceActivity.js';
 import type { AsrResult } from '../engines/whisper.js';
 import type { Line } from '../lib/job.js';
-import type { Region } from '../lib/speechRegions.js';
+import { SNAP, type Region, type SnapOptions } from '../lib/speechRegions.js';
 import { voicedLines } from '../lib/voicedLines.js';
 import { parseWavHeader } from '../lib/wav.js';
 import { makeSpeechClip } from './speechClip.js';
@@ -124,16 +124,25 @@ const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
 
 async function main(): Promise<void> {
   const jsonAt = process.argv.indexOf('--json');
-  const modes: [string, VadSettings][] = [['before (Silero ends)', { ...VAD_SETTINGS, endThreshold: null }], ['after (tightened ends)', VAD_SETTINGS]];
+  // The default path cuts lines where the diarizer hears another voice (tts.diarize auto); the last mode leaves those
+  // cuts out (tts.diarize off), to tell the edges' errors from the speaker cuts'.
+  const before: VadSettings = { ...VAD_SETTINGS, endThreshold: null, minSpeechSec: 0.25 };
+  const unsnapped: SnapOptions = { sliverSec: 0, lookBackSec: 0 };
+  const modes: [string, VadSettings, SnapOptions, boolean][] = [
+    ['before (Silero ends, 0.25 s min speech, plain snap)', before, unsnapped, true],
+    ['tightened ends only', { ...before, endThreshold: VAD_SETTINGS.endThreshold }, unsnapped, true],
+    ['after (all: VAD_SETTINGS, SNAP)', VAD_SETTINGS, SNAP, true],
+    ['after, no speaker cuts (diarize off)', VAD_SETTINGS, SNAP, false],
+  ];
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}; ${new Date().toISOString()}`);
   const summaries: EdgeSummary[] = [];
   for (const input of await inputs()) {
     const asr = await whisper(input);
     // Who speaks: the default path (tts.diarize auto) cuts lines where the voice changes.
     const { turns } = await voiceTurns(input.wav);
-    for (const [mode, settings] of modes) {
+    for (const [mode, settings, snap, speakerCuts] of modes) {
       const speech = await voiceActivity(input.wav, settings);
-      const { lines } = voicedLines(asr.segments, speech, turns, { ...JOB_DEFAULTS, durationSec: input.durationSec });
+      const { lines } = voicedLines(asr.segments, speech, speakerCuts ? turns : [], { ...JOB_DEFAULTS, durationSec: input.durationSec, snap });
       const s = measure(input.name, mode, lines, input.truth, speech);
       summaries.push(s);
       console.log(`\n${input.name}, ${mode}: per dub line (true line) start/end error, ms`);
