@@ -7,7 +7,7 @@
 // the recognition stage uses, from the voiced stretches of `voice_activity` with Silero's own ends ("before") and
 // with the tightened ends of VAD_SETTINGS ("after"). Results go into docs/PERFORMANCE.md by hand, machine and date.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,8 +50,9 @@ export interface EdgeSummary {
 const overlap = (a: Region, b: Region) => Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-async function toWav(src: string, out: string, extra: string[] = []): Promise<string> {
-  await run(['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', src, ...extra, '-vn', '-ac', '1', '-ar', '16000', '-c:a', 'pcm_s16le', out], { timeoutMs: 120_000 });
+/** Any audio → the 16 kHz mono WAV the recognition stage analyses. */
+export async function toWav(src: string, out: string): Promise<string> {
+  await run(['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', src, '-vn', '-ac', '1', '-ar', '16000', '-c:a', 'pcm_s16le', out], { timeoutMs: 120_000 });
   return out;
 }
 
@@ -86,14 +87,17 @@ async function inputs(): Promise<Input[]> {
   return out;
 }
 
-async function whisper(input: Input): Promise<AsrResult> {
+/** faster-whisper base on a 16 kHz WAV in the warm engine host, its answer kept in `cacheDir` (keyed by the audio). */
+export async function cachedWhisper(wav: string, language: string, cacheDir: string): Promise<AsrResult> {
   const { model } = await resolveWhisperModel('base');
-  const key = createHash('sha256').update(await readFile(input.wav)).update(model).update(input.language).digest('hex').slice(0, 16);
-  const file = path.join(CACHE, `${path.basename(input.wav, '.wav')}.${key}.whisper.json`);
+  const key = createHash('sha256').update(await readFile(wav)).update(model).update(language).digest('hex').slice(0, 16);
+  const file = path.join(cacheDir, `${path.basename(wav, '.wav')}.${key}.whisper.json`);
   const cached = await readFile(file, 'utf8').then((t) => JSON.parse(t) as AsrResult, () => undefined);
   if (cached) return cached;
-  const result = await transcribeInHost({ audio: input.wav, task: 'transcribe', language: input.language, model });
-  await writeFile(file, JSON.stringify(result));
+  const result = await transcribeInHost({ audio: wav, task: 'transcribe', language, model });
+  await mkdir(cacheDir, { recursive: true });
+  await writeFile(`${file}.${process.pid}`, JSON.stringify(result));
+  await rename(`${file}.${process.pid}`, file);
   return result;
 }
 
@@ -137,7 +141,7 @@ async function main(): Promise<void> {
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}; ${new Date().toISOString()}`);
   const summaries: EdgeSummary[] = [];
   for (const input of await inputs()) {
-    const asr = await whisper(input);
+    const asr = await cachedWhisper(input.wav, input.language, CACHE);
     // Who speaks: the default path (tts.diarize auto) cuts lines where the voice changes.
     const { turns } = await voiceTurns(input.wav);
     for (const [mode, settings, snap, speakerCuts] of modes) {
