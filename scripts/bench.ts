@@ -309,13 +309,16 @@ interface StreamRun {
   foreignCores: number;
 }
 
-/** espeak-ng voices for a many-speaker input: two women and two men, pitches far apart (any diarizer's easy case). */
-const INPUT_VOICES = ['en-us+f2', 'en-us+m3', 'en-us+f4', 'en-us+m1'];
+/**
+ * espeak-ng voices and pitches (-p) for a many-speaker input: two women and two men far apart in pitch (median F0
+ * 302, 84, 178 and 121 Hz; the embedded diarizer found these four in a 1-minute cut, 2026-12-06).
+ */
+const INPUT_VOICES: [string, number][] = [['en-us+f2', 95], ['en-us+m3', 15], ['en-us+f4', 50], ['en-us+m1', 75]];
 
 async function ensureInput(spec: InputSpec): Promise<{ video: string; durationSec: number }> {
   const video = path.join(CACHE, 'media', `${spec.name}.mp4`);
   const voices = INPUT_VOICES.slice(0, spec.voices ?? 0);
-  const speak = voices.length ? (i: number, out: string) => espeakArgv(out, voices[i % voices.length], 150) : undefined;
+  const speak = voices.length ? (i: number, out: string) => espeakArgv(out, voices[i % voices.length][0], 150, voices[i % voices.length][1]) : undefined;
   const clip = await makeSpeechClip(video, { loops: spec.loops, speak });
   return { video, durationSec: clip.durationSec };
 }
