@@ -52,9 +52,8 @@ export const SNAP: SnapOptions = { sliverSec: 0.15, lookBackSec: 0.3 };
  * start and stop with the voice, as pocketsphinx's energy-cut lines do. A line with no speech inside keeps its times.
  * A line that only grazes the previous line's stretch (its first word stretched back over the pause, less than
  * sliverSec of it) starts with its own next stretch instead, and the previous line keeps the whole of its own; the
- * same at the end with the next line's. Whisper also
- * starts a line late, after a short first syllable: a line starting in silence just after a stretch no other line
- * has (lookBackSec) starts with that stretch.
+ * same at the end with the next line's. Whisper also starts a line late after a short first syllable: a line
+ * starting in silence just after a stretch no other line has (within lookBackSec) starts with that stretch.
  */
 export function snapToSpeech<L extends { start: number; end: number }>(lines: readonly L[], speech: readonly Region[], opts: SnapOptions = SNAP): L[] {
   const around = (t: number) => speech.find((r) => t >= r.start && t <= r.end);
