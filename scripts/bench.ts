@@ -393,7 +393,7 @@ async function dubRun(server: Server, spec: InputSpec, video: string, foreign: F
   };
   if (engines === 'cast') {
     const plan = JSON.parse(await readFile(path.join(jobDir, 'voices', 'voices.json'), 'utf8')) as VoicePlan;
-    out.cast = { speakers: plan.speakers.length, voices: plan.speakers.map((v) => `${v.engine ?? plan.engine}:${v.voice ?? '-'}`), note: plan.note };
+    out.cast = { speakers: plan.speakers.length, voices: plan.speakers.map((v) => `${v.engine ?? plan.engine}:${path.basename(v.voice ?? '-', '.onnx')}`), note: plan.note };
   }
   // For profiling by hand: every activity and engine interval, in ms from the client's start.
   const rel = (t: number) => Math.round(t - run.startMs);
