@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { silencedetectArgv } from '../engines/ffmpeg.js';
 import { batchArgv, parseHypseg, wordsToText } from '../engines/pocketsphinx.js';
+import { VAD_SETTINGS } from '../engines/voiceActivity.js';
 import { isWhisperEngine } from '../engines/whisper.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { AudioTracks, Line, LineSet, PreparedJob, Word } from '../lib/job.js';
@@ -141,8 +142,8 @@ export async function transcribe(prep: PreparedJob, audio: AudioTracks): Promise
   const st = await stat(analysis);
   const whisper = isWhisperEngine(options.asr.engine);
   // Whisper is told the source language; pocketsphinx's model is English whatever src says.
-  // Whisper's lines take their edges from voice activity and are cut where the speaker changes (unless tts.diarize is off).
-  const hash = whisper ? hashOf('transcribe', st.size, st.mtimeMs, options.asr, options.src, 'voice-edges', options.tts.diarize === 'off') : hashOf('transcribe', st.size, st.mtimeMs, options.asr);
+  // Whisper's lines take their edges from voice activity (so its settings are in the hash) and are cut where the speaker changes (unless tts.diarize is off).
+  const hash = whisper ? hashOf('transcribe', st.size, st.mtimeMs, options.asr, options.src, VAD_SETTINGS, options.tts.diarize === 'off') : hashOf('transcribe', st.size, st.mtimeMs, options.asr);
   if (await isFresh(job, out, hash)) return storeLines(job, 'lines', await readTranscript(out));
 
   const rec = await recognize(prep, analysis, prep.media.durationSec, 'tmp/asr');

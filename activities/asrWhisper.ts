@@ -10,11 +10,12 @@ import {
 } from '../engines/whisper.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { checkWhisperEngine } from '../engines/asrWhisper.js';
-import { countByReason, guardSegments, type DroppedSegment } from '../lib/hallucinationGuard.js';
-import { splitAtPauses, splitAtSpeakerChanges, type LabelledSpan } from '../lib/pauseSplit.js';
-import { voiceActivity, voiceTurns } from '../engines/voiceActivity.js';
+import { countByReason, type DroppedSegment } from '../lib/hallucinationGuard.js';
+import type { LabelledSpan } from '../lib/pauseSplit.js';
+import { VAD_SETTINGS, voiceActivity, voiceTurns } from '../engines/voiceActivity.js';
 import type { Line, PreparedJob } from '../lib/job.js';
-import { snapToSpeech, type Region } from '../lib/speechRegions.js';
+import type { Region } from '../lib/speechRegions.js';
+import { voicedLines } from '../lib/voicedLines.js';
 import { commandLog, hashOf, hostRequestLog, inJob, isFresh, writeAtomic } from '../storage/artifacts.js';
 import { recordCommand, run, stderrTail } from '../engines/run.js';
 
@@ -81,11 +82,9 @@ async function detectVoices(prep: PreparedJob, wavAbs: string): Promise<{ speech
 /** Guarded segments → lines (times relative to the WAV). */
 async function guardedLines(prep: PreparedJob, engine: WhisperEngineName, result: AsrResult, wavAbs: string, durationSec: number): Promise<Recognition> {
   const { speech, turns } = await detectVoices(prep, wavAbs);
-  const { kept, dropped } = guardSegments(result.segments, speech, { noSpeechThreshold: prep.options.asr.noSpeechThreshold });
-  const lines: Line[] = snapToSpeech(splitAtSpeakerChanges(splitAtPauses(kept, prep.options.asr.minSilenceSec), turns), speech)
-    .map((s) => ({ ...s, start: Math.max(0, s.start), end: Math.min(s.end, durationSec) }))
-    .filter((s) => s.end > s.start) // Whisper's last window can run past the end of the audio
-    .map((s, index) => ({ index, start: s.start, end: s.end, text: s.text, ...(s.words.length ? { words: s.words } : {}) }));
+  const { lines, dropped } = voicedLines(result.segments, speech, turns, {
+    noSpeechThreshold: prep.options.asr.noSpeechThreshold, minSilenceSec: prep.options.asr.minSilenceSec, durationSec,
+  });
   const warnings: string[] = [];
   if (result.language && result.language !== prep.options.src) {
     warnings.push(`${engine} heard "${result.language}" but the job's source language is "${prep.options.src}"; set --src ${result.language} if that is right`);
@@ -117,7 +116,7 @@ export async function whisperTranslate(prep: PreparedJob, audioRel: string, engi
   const wavAbs = inJob(job, audioRel);
   const out = inJob(job, WHISPER_TRANSLATION);
   const st = await stat(wavAbs);
-  const hash = hashOf('whisperTranslate', chosen, st.size, st.mtimeMs, options.src, options.asr, 'voice-edges', options.tts.diarize === 'off');
+  const hash = hashOf('whisperTranslate', chosen, st.size, st.mtimeMs, options.src, options.asr, VAD_SETTINGS, options.tts.diarize === 'off');
   if (await isFresh(job, out, hash)) return (JSON.parse(await readFile(out, 'utf8')) as { lines: Line[] }).lines;
 
   await checkWhisperEngine(chosen, options);

@@ -8,9 +8,11 @@ export type { TtsEngineName } from '../config/ttsEngineNames.js';
 
 export const FESTIVAL_DEFAULT_VOICE = 'cmu_us_slt_arctic_hts';
 
-export function espeakArgv(out: string, voice: string, wordsPerMinute: number): string[] {
+/** `pitch`: espeak-ng's -p (0–99, its default 50), for generated test and bench voices. */
+export function espeakArgv(out: string, voice: string, wordsPerMinute: number, pitch?: number): string[] {
   const wpm = Math.round(checkedNumber(wordsPerMinute, 20, 2000, 'espeak-ng words per minute'));
-  return ['espeak-ng', '-v', checkedName(voice, 'espeakVoice', 'the espeak-ng voice'), '-s', String(wpm), '-w', out, '--stdin'];
+  const p = pitch === undefined ? [] : ['-p', String(Math.round(checkedNumber(pitch, 0, 99, 'espeak-ng pitch')))];
+  return ['espeak-ng', '-v', checkedName(voice, 'espeakVoice', 'the espeak-ng voice'), ...p, '-s', String(wpm), '-w', out, '--stdin'];
 }
 
 export function festivalArgv(out: string, voice = FESTIVAL_DEFAULT_VOICE): string[] {

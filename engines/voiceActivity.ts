@@ -12,9 +12,13 @@ export const SILERO_VAD_FILE = 'silero/silero_vad.onnx';
 
 /**
  * How voice activity is decided: Silero's own defaults (threshold 0.5 with hysteresis, 30 ms pad), except that a
- * 100 ms gap already ends a stretch, so a reply 0.3 s after the previous line is a stretch of its own.
+ * 100 ms gap already ends a stretch, so a reply 0.3 s after the previous line is a stretch of its own, and that a
+ * stretch ends where the voice does: where the probability last stood at 0.8, less its 64 ms lag behind the voice
+ * (Silero's own ends were 0.1–0.15 s late; measured by scripts/measureEdges.ts, docs/PERFORMANCE.md "Line edges").
+ * The diarizer's stretches (speaker_turns) use the same end rule (engines/host/voice_activity.py's defaults).
  */
-export const VAD_SETTINGS = { threshold: 0.5, minSilenceSec: 0.1, minSpeechSec: 0.25, padSec: 0.03 };
+export const VAD_SETTINGS = { threshold: 0.5, minSilenceSec: 0.1, minSpeechSec: 0.2, padSec: 0.03, endThreshold: 0.8, endLagSec: 0.064 };
+export type VadSettings = Omit<typeof VAD_SETTINGS, 'endThreshold'> & { endThreshold: number | null };
 /** Average-linkage distance (in within-speaker spreads of a voice print) above which two clusters are two speakers. */
 export const CLUSTER_DISTANCE = 2.5;
 
@@ -27,10 +31,13 @@ export async function vadModel(): Promise<string> {
   }
 }
 
-/** Where a voice speaks in a 16 kHz mono WAV (absolute path): music and effects do not count. */
-export async function voiceActivity(wav: string): Promise<Region[]> {
+/**
+ * Where a voice speaks in a 16 kHz mono WAV (absolute path): music and effects do not count. `settings` other than
+ * VAD_SETTINGS are for measuring (endThreshold null: Silero's own ends).
+ */
+export async function voiceActivity(wav: string, settings: VadSettings = VAD_SETTINGS): Promise<Region[]> {
   const model = await vadModel();
-  const res = await hostPool().request<{ regions: [number, number][] }>('voice_activity', { audio: wav, model, ...VAD_SETTINGS }, {
+  const res = await hostPool().request<{ regions: [number, number][] }>('voice_activity', { audio: wav, model, ...settings }, {
     modelKey: `vad:${model}`, what: 'Silero VAD',
   });
   return res.regions.map(([start, end]) => ({ start, end }));

@@ -34,25 +34,43 @@ export function speechRegions(silences: readonly Region[], durationSec: number, 
   return regions.filter((r) => r.end - r.start >= minSpeechSec);
 }
 
+export interface SnapOptions {
+  /** Less of a shared stretch than this at a line's edge is Whisper's word running over a pause, not the line's voice. */
+  sliverSec: number;
+  /** A line starting in silence this soon after a stretch of its own (not the previous line's) starts with that stretch. */
+  lookBackSec: number;
+}
+
+/** Measured by scripts/measureEdges.ts on the three inputs with a truth (docs/PERFORMANCE.md, "Line edges"). */
+export const SNAP: SnapOptions = { sliverSec: 0.15, lookBackSec: 0.3 };
+
 /**
  * Whisper's times are its own guesses: its word aligner often starts a line a few hundred ms before the voice and
  * ends it before the voice stops; the energy edges are where the voice is. Each line takes the edges of the speech
  * it starts and ends in, as long as no other line shares that stretch of speech (then Whisper's time is all that
  * tells them apart); a line starting or ending in silence moves to the first or last speech inside it. Lines then
  * start and stop with the voice, as pocketsphinx's energy-cut lines do. A line with no speech inside keeps its times.
+ * A line that only grazes the previous line's stretch (its first word stretched back over the pause, less than
+ * sliverSec of it) starts with its own next stretch instead, and the previous line keeps the whole of its own; the
+ * same at the end with the next line's. Whisper also starts a line late after a short first syllable: a line
+ * starting in silence just after a stretch no other line has (within lookBackSec) starts with that stretch.
  */
-export function snapToSpeech<L extends { start: number; end: number }>(lines: readonly L[], speech: readonly Region[]): L[] {
+export function snapToSpeech<L extends { start: number; end: number }>(lines: readonly L[], speech: readonly Region[], opts: SnapOptions = SNAP): L[] {
   const around = (t: number) => speech.find((r) => t >= r.start && t <= r.end);
   return lines.map((l, i) => {
     const prevEnd = lines[i - 1]?.end ?? -Infinity;
     const nextStart = lines[i + 1]?.start ?? Infinity;
     let { start, end } = l;
+    const firstInside = (from: number) => speech.find((r) => r.start > from && r.start < end)?.start;
+    const lastInside = (to: number) => [...speech].reverse().find((r) => r.end < to && r.end > start)?.end;
+    const own = [...speech].reverse().find((r) => r.end < start && start - r.end < opts.lookBackSec && r.start >= prevEnd);
+    // a neighbour's edge less than sliverSec into a stretch does not make it shared
     const rs = around(start);
-    if (rs) start = rs.start >= prevEnd ? rs.start : start;
-    else start = speech.find((r) => r.start > start && r.start < end)?.start ?? start;
+    if (rs) start = prevEnd - rs.start < opts.sliverSec ? rs.start : rs.end - start < opts.sliverSec ? firstInside(start) ?? start : start;
+    else start = own?.start ?? firstInside(start) ?? start;
     const re = around(end);
-    if (re) end = re.end <= nextStart ? re.end : end;
-    else end = [...speech].reverse().find((r) => r.end < end && r.end > start)?.end ?? end;
+    if (re) end = re.end - nextStart < opts.sliverSec ? re.end : end - re.start < opts.sliverSec ? lastInside(end) ?? end : end;
+    else end = lastInside(end) ?? end;
     return start === l.start && end === l.end ? l : { ...l, start: Math.round(start * 1000) / 1000, end: Math.round(end * 1000) / 1000 };
   });
 }

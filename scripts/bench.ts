@@ -1,7 +1,8 @@
 // `npm run bench`: the dub pipeline against a plain sequential replay of its own engine commands, at 1, 5 and
 // 15 minutes of dialogue, plus a streaming run; results appended to docs/PERFORMANCE.md with two charts.
 //
-//   node dist/scripts/bench.js [--minutes 1,5,15] [--stream-minutes 5|0] [--no-baseline] [--no-doc] [--label TEXT]
+//   node dist/scripts/bench.js [--minutes 1,5,15] [--stream-minutes 5|0] [--real-minutes 5|0] [--cast-minutes 5|0]
+//                              [--no-baseline] [--no-doc] [--label TEXT]
 //
 // Everything it starts is real and its own: a `temporal server start-dev` on a free port with a temporary state
 // dir, a worker process (`node dist/workers/all.js`, fresh for every run so its peak RSS is that run's), and the
@@ -18,7 +19,9 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { connectClient } from '../client/api.js';
 import { devServerArgv, ensureSearchAttributes, spawnDetached, temporalCliPath, waitForServer } from '../client/devServer.js';
 import { loadSettings } from '../config/load.js';
+import { espeakArgv } from '../engines/tts.js';
 import type { DubJobResult } from '../lib/job.js';
+import type { VoicePlan } from '../lib/voices.js';
 import type { StreamManifest } from '../lib/streamManifest.js';
 import type { StreamDubResult } from '../workflows/streamDub.js';
 import { writeBaseline } from './benchBaseline.js';
@@ -255,7 +258,8 @@ async function speedProbe(): Promise<number> {
 
 // ------------------------------------------------------------------------------------------------ runs
 
-interface InputSpec { name: string; minutes: number; loops: number }
+/** `voices`: the lines spoken by that many espeak-ng voices (four speakers for the cast row) instead of festival's one. */
+interface InputSpec { name: string; minutes: number; loops: number; voices?: number }
 
 interface DubRun {
   input: string;
@@ -271,7 +275,9 @@ interface DubRun {
   /** The worker and its engine hosts together, sampled every 0.5 s. */
   workerTreePeakMB: number;
   /** Which engines: the Debian ones (pocketsphinx, apertium, espeak-ng: the baseline can replay them) or the model engines. */
-  engines: 'debian' | 'real';
+  engines: Engines;
+  /** The cast row: speakers the diarizer found and the voice each got (voices/voices.json). */
+  cast?: { speakers: number; voices: string[]; note?: string };
   clientPeakMB: number;
   /** CPU seconds during the run: the worker's own (Node: activities, workflow tasks), its engines, the dev server. */
   cpu: { workerSec: number; enginesSec: number; serverSec: number };
@@ -303,33 +309,46 @@ interface StreamRun {
   foreignCores: number;
 }
 
+/**
+ * espeak-ng voices and pitches (-p) for a many-speaker input: two women and two men far apart in pitch (median F0
+ * 302, 84, 178 and 121 Hz; the embedded diarizer found these four in a 1-minute cut, 2026-12-06).
+ */
+const INPUT_VOICES: [string, number][] = [['en-us+f2', 95], ['en-us+m3', 15], ['en-us+f4', 50], ['en-us+m1', 75]];
+
 async function ensureInput(spec: InputSpec): Promise<{ video: string; durationSec: number }> {
   const video = path.join(CACHE, 'media', `${spec.name}.mp4`);
-  const clip = await makeSpeechClip(video, { loops: spec.loops });
+  const voices = INPUT_VOICES.slice(0, spec.voices ?? 0);
+  const speak = voices.length ? (i: number, out: string) => espeakArgv(out, voices[i % voices.length][0], 150, voices[i % voices.length][1]) : undefined;
+  const clip = await makeSpeechClip(video, { loops: spec.loops, speak });
   return { video, durationSec: clip.durationSec };
 }
 
 /**
- * One job. `debian`: English → Spanish with pocketsphinx, apertium and espeak-ng, every engine a command the
- * baseline replays. `real`: re-voiced into English by the embedded model engines (faster-whisper base int8 and warm
- * piper), no engine flags; no baseline (the warm hosts answer requests, they are not commands to replay).
+ * Which engines a row runs. `debian`: English → Spanish with pocketsphinx, apertium and espeak-ng, every engine a
+ * command the baseline replays. `real`: re-voiced into English by the embedded model engines (faster-whisper base
+ * int8 and warm piper), no engine flags; no baseline (the warm hosts answer requests, they are not commands to
+ * replay). `cast`: the same on a four-speaker input, so the defaults diarize (the embedded diarizer) and hand the
+ * speakers Kokoro voices beside piper's joe.
  */
-async function dubRun(server: Server, spec: InputSpec, video: string, foreign: ForeignCpu, baseline: boolean, engines: 'debian' | 'real' = 'debian'): Promise<DubRun> {
-  const dir = path.join(CACHE, engines === 'real' ? `${spec.name}-real` : spec.name);
+type Engines = 'debian' | 'real' | 'cast';
+
+/** One job with the given engines. */
+async function dubRun(server: Server, spec: InputSpec, video: string, foreign: ForeignCpu, baseline: boolean, engines: Engines = 'debian'): Promise<DubRun> {
+  const dir = path.join(CACHE, engines === 'debian' ? spec.name : `${spec.name}-${engines}`);
   const outRoot = path.join(dir, 'out');
   await rm(outRoot, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const logs = path.join(dir, 'logs');
   await mkdir(logs, { recursive: true });
   // The workers' output root is the bench cache (ANIME_DUB_OUTPUT_DIR); --output names a folder inside it.
-  const jobDir = path.join(outRoot, `${spec.name}.${engines === 'real' ? 'en' : 'es'}`);
+  const jobDir = path.join(outRoot, `${spec.name}.${engines === 'debian' ? 'es' : 'en'}`);
   const id = `bench-${spec.name}-${Date.now().toString(36)}`;
 
   const speedProbeSec = await speedProbe();
   foreign.mark('ours');
   const worker = await startWorker(server.address, path.join(logs, 'worker.log'));
   const serverCpu0 = processCpuSec(server.pid);
-  const langs = engines === 'real' ? ['--src', 'en', '--tgt', 'en', '--no-translate'] : ['--src', 'en', '--tgt', 'es', '--asr', 'pocketsphinx', '--tts', 'espeak-ng'];
+  const langs = engines === 'debian' ? ['--src', 'en', '--tgt', 'es', '--asr', 'pocketsphinx', '--tts', 'espeak-ng'] : ['--src', 'en', '--tgt', 'en', '--no-translate'];
   const { run, engines: engineIntervals, cpuSamples } = await runClient([video, ...langs, '--output', outRoot, '--workflow-id', id], server.address, path.join(jobDir, 'tmp', 'commands.jsonl'), [worker.pid, server.pid])
     .catch(async (e) => { await worker.stop(); throw e; });
   const serverCpuSec = processCpuSec(server.pid) - serverCpu0;
@@ -372,6 +391,10 @@ async function dubRun(server: Server, spec: InputSpec, video: string, foreign: F
     foreignCores: { ours: foreignOurs },
     speedProbeSec,
   };
+  if (engines === 'cast') {
+    const plan = JSON.parse(await readFile(path.join(jobDir, 'voices', 'voices.json'), 'utf8')) as VoicePlan;
+    out.cast = { speakers: plan.speakers.length, voices: plan.speakers.map((v) => `${v.engine ?? plan.engine}:${path.basename(v.voice ?? '-', '.onnx')}`), note: plan.note };
+  }
   // For profiling by hand: every activity and engine interval, in ms from the client's start.
   const rel = (t: number) => Math.round(t - run.startMs);
   await writeFile(path.join(dir, 'timeline.json'), JSON.stringify({
@@ -441,6 +464,7 @@ interface Verdict { target: string; value: string; met: boolean | undefined }
 function verdicts(all: DubRun[], stream?: StreamRun): Verdict[] {
   const runs = all.filter((r) => r.engines === 'debian');
   const real = all.find((r) => r.engines === 'real');
+  const cast = all.find((r) => r.engines === 'cast');
   // the run whose input is nearest to m minutes, if one is within 25% of it
   const at = (m: number) => runs
     .filter((r) => Math.abs(r.minutes - m) <= 0.25 * m)
@@ -472,6 +496,11 @@ function verdicts(all: DubRun[], stream?: StreamRun): Verdict[] {
     v.push({ target: `real engines (faster-whisper base int8 + warm piper, re-voiced into English): RTF ≤ 0.25 at ${f(real.durationSec / 60, 1)} min`, value: `${f(real.rtf, 3)} (${f(real.wallSec, 1)} s for ${f(real.durationSec, 1)} s)`, met: real.rtf <= 0.25 });
     v.push({ target: 'real engines: worker + engine hosts peak RSS ≤ 1.2 GB', value: `${f(real.workerTreePeakMB, 0)} MB (worker alone ${f(real.workerPeakMB ?? NaN, 0)} MB)`, met: real.workerTreePeakMB <= 1200 });
   }
+  if (cast) {
+    const who = cast.cast ? `; ${cast.cast.speakers} speakers found (${cast.cast.voices.join(', ')})` : '';
+    v.push({ target: `Kokoro voices (four speakers) + diarization: RTF ≤ 0.35 at ${f(cast.durationSec / 60, 1)} min`, value: `${f(cast.rtf, 3)} (${f(cast.wallSec, 1)} s for ${f(cast.durationSec, 1)} s)${who}`, met: cast.rtf <= 0.35 });
+    v.push({ target: 'Kokoro voices + diarization: worker + engine hosts peak RSS ≤ 1.5 GB', value: `${f(cast.workerTreePeakMB, 0)} MB (worker alone ${f(cast.workerPeakMB ?? NaN, 0)} MB)`, met: cast.workerTreePeakMB <= 1500 });
+  }
   return v;
 }
 
@@ -486,7 +515,7 @@ async function machine(): Promise<{ nproc: number; cpu: string; memGiB: number; 
 function markdown(m: Awaited<ReturnType<typeof machine>>, runs: DubRun[], stream: StreamRun | undefined, failures: { input: string; error: string }[], v: Verdict[], label: string, totalSec: number, date: string): string {
   const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
   const maxForeign = Math.max(...runs.flatMap((r) => [r.foreignCores.ours, r.foreignCores.baseline ?? 0]), stream?.foreignCores ?? 0);
-  const name = (r: DubRun) => `${f(r.durationSec / 60, 2)} min${r.engines === 'real' ? ' (real engines)' : ''}`;
+  const name = (r: DubRun) => `${f(r.durationSec / 60, 2)} min${r.engines === 'real' ? ' (real engines)' : r.engines === 'cast' ? ' (Kokoro voices, four speakers + diarization)' : ''}`;
   const rows: string[] = [];
   rows.push(`## ${date}${label ? ` — ${label}` : ''}`, '');
   rows.push(`Machine: ${m.nproc} cores (${m.cpu}), ${f(m.memGiB, 1)} GiB, Linux ${m.kernel}, Node ${m.node}. Commit ${m.commit}${m.dirty ? ' with uncommitted changes' : ''}. Bench wall time ${f(totalSec / 60, 1)} min.`);
@@ -497,17 +526,17 @@ function markdown(m: Awaited<ReturnType<typeof machine>>, runs: DubRun[], stream
   rows.push('| target | measured | |', '| --- | --- | --- |');
   for (const x of v) rows.push(`| ${x.target} | ${x.value} | ${x.met === undefined ? '–' : x.met ? 'met' : '**missed**'} |`);
   rows.push('');
-  rows.push('Rows marked “real engines” re-voice the input into English with the embedded model engines (faster-whisper base int8, warm piper), no engine flags; the others dub English → Spanish with pocketsphinx, apertium and espeak-ng, whose commands the baseline replays. Worker peak RSS of the real row: the worker and its engine hosts together.', '');
+  rows.push('Rows marked “real engines” re-voice the input into English with the embedded model engines (faster-whisper base int8, warm piper), no engine flags; the “Kokoro voices” row does the same on a four-speaker input (diarization and the Kokoro cast by default); the others dub English → Spanish with pocketsphinx, apertium and espeak-ng, whose commands the baseline replays. Worker peak RSS of the real and cast rows: the worker and its engine hosts together.', '');
   rows.push('| input | lines | ours | baseline | ours / baseline | RTF | s per input min | overhead | worker start | worker peak RSS | client peak RSS | others (cores) | speed probe |');
   rows.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of runs) {
-    rows.push(`| ${name(r)} | ${r.lines} | ${f(r.wallSec)} s | ${r.baseline ? `${f(r.baseline.sec)} s` : '–'} | ${f(r.ratio, 2)} | ${f(r.rtf, 3)} | ${f(r.secPerInputMin)} | ${r.engines === 'real' ? '–' : `${f(r.overhead.overheadSec)} s (${f(r.overhead.overheadPct)}%)`} | ${f(r.workerStartupSec)} s | ${f(r.engines === 'real' ? r.workerTreePeakMB : r.workerPeakMB, 0)} MB | ${f(r.clientPeakMB, 0)} MB | ${f(r.foreignCores.ours, 2)} / ${f(r.foreignCores.baseline, 2)} | ${f(r.speedProbeSec, 2)} s |`);
+    rows.push(`| ${name(r)} | ${r.lines} | ${f(r.wallSec)} s | ${r.baseline ? `${f(r.baseline.sec)} s` : '–'} | ${f(r.ratio, 2)} | ${f(r.rtf, 3)} | ${f(r.secPerInputMin)} | ${r.engines !== 'debian' ? '–' : `${f(r.overhead.overheadSec)} s (${f(r.overhead.overheadPct)}%)`} | ${f(r.workerStartupSec)} s | ${f(r.engines !== 'debian' ? r.workerTreePeakMB : r.workerPeakMB, 0)} MB | ${f(r.clientPeakMB, 0)} MB | ${f(r.foreignCores.ours, 2)} / ${f(r.foreignCores.baseline, 2)} | ${f(r.speedProbeSec, 2)} s |`);
   }
   rows.push('');
   rows.push('Overhead breakdown (seconds): client side (CLI start, connect, result) / between activities (queue waits, workflow tasks) / inside activities with no engine running (our own code); engine commands and the sum of their wall times.', '');
   rows.push('| input | wall | engine critical path | overhead | client side | between activities | inside activities | commands | engine time summed | workflow tasks | history events |');
   rows.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const r of runs.filter((x) => x.engines !== 'real')) {
+  for (const r of runs.filter((x) => x.engines === 'debian')) {
     const o = r.overhead;
     rows.push(`| ${f(r.durationSec / 60, 2)} min | ${f(o.wallSec)} | ${f(o.engineCriticalSec)} | ${f(o.overheadSec)} | ${f(o.clientSideSec)} | ${f(o.betweenActivitiesSec)} | ${f(o.insideActivitiesSec)} | ${r.commands} | ${f(r.engineSumSec)} | ${r.workflowTasks} | ${r.historyEvents} |`);
   }
@@ -530,7 +559,10 @@ const DOC_HEADER = `# Performance
 dialogue (festival speech over a test pattern, cached in \`bench/.cache/media/\`) and appends a section here.
 Those rows dub English → Spanish with the Debian engines (\`--asr pocketsphinx\`), so the baseline can replay every
 engine command; a real-engine row (\`--real-minutes N\`) re-voices the N-minute input into English with the model
-engines (faster-whisper base int8, warm piper), its peak RSS the worker's and its engine hosts' together.
+engines (faster-whisper base int8, warm piper), its peak RSS the worker's and its engine hosts' together. The cast
+row (\`--cast-minutes N\`) does the same with no engine flags on an N-minute input whose lines four espeak-ng voices
+speak (two women, two men): the embedded diarizer finds the speakers and the cast hands them Kokoro voices beside
+piper's joe.
 
 How it measures:
 
@@ -577,6 +609,8 @@ function parseArgs(argv: string[]) {
     streamMinutes: Number(get('--stream-minutes') ?? 5),
     /** The real-engine row's input length (0 = no such row). */
     realMinutes: Number(get('--real-minutes') ?? 5),
+    /** The cast row's input length: four speakers, Kokoro voices and diarization (0 = no such row). */
+    castMinutes: Number(get('--cast-minutes') ?? 5),
     baseline: !argv.includes('--no-baseline'),
     doc: !argv.includes('--no-doc'),
     label: get('--label') ?? '',
@@ -628,6 +662,20 @@ async function main(): Promise<void> {
       if (r) {
         runs.push(r);
         log(`${realSpec.name} real engines: ${r.wallSec.toFixed(1)} s, RTF ${r.rtf.toFixed(3)}, worker + hosts ${r.workerTreePeakMB.toFixed(0)} MB (worker ${r.workerPeakMB?.toFixed(0)} MB)`);
+        log(`  stages: ${r.stages.map((x) => `${x.stage} ${x.sec.toFixed(1)}`).join(', ')}; CPU s: worker ${r.cpu.workerSec.toFixed(1)}, engines ${r.cpu.enginesSec.toFixed(1)}, server ${r.cpu.serverSec.toFixed(1)}`);
+      }
+    }
+    if (args.castMinutes > 0) {
+      const castSpec: InputSpec = { name: `cast4-${String(args.castMinutes).padStart(2, '0')}min`, minutes: args.castMinutes, loops: Math.max(1, Math.round((args.castMinutes * 60) / LOOP_SEC)), voices: 4 };
+      if (!inputs.has(castSpec.name)) inputs.set(castSpec.name, await ensureInput(castSpec));
+      const r = await dubRun(server, castSpec, inputs.get(castSpec.name)!.video, foreign, false, 'cast').catch((e: Error) => {
+        failures.push({ input: `${castSpec.name} (Kokoro voices + diarization)`, error: e.message });
+        log(`${castSpec.name} cast: FAILED ${e.message}`);
+        return undefined;
+      });
+      if (r) {
+        runs.push(r);
+        log(`${castSpec.name} cast: ${r.wallSec.toFixed(1)} s, RTF ${r.rtf.toFixed(3)}, worker + hosts ${r.workerTreePeakMB.toFixed(0)} MB (worker ${r.workerPeakMB?.toFixed(0)} MB); ${r.cast?.speakers} speakers: ${r.cast?.voices.join(', ')}`);
         log(`  stages: ${r.stages.map((x) => `${x.stage} ${x.sec.toFixed(1)}`).join(', ')}; CPU s: worker ${r.cpu.workerSec.toFixed(1)}, engines ${r.cpu.enginesSec.toFixed(1)}, server ${r.cpu.serverSec.toFixed(1)}`);
       }
     }

@@ -82,6 +82,8 @@ describe('values checked where the argv is built', () => {
     expect(() => festivalArgv('/o.wav', 'x) (system "id")')).toThrow(/not a valid festival voice/);
     expect(() => espeakArgv('/o.wav', '--help', 165)).toThrow(/espeak-ng voice/);
     expect(() => espeakArgv('/o.wav', 'en+f2', Number.NaN)).toThrow(/words per minute/);
+    expect(espeakArgv('/o.wav', 'en+f2', 150, 95)).toEqual(['espeak-ng', '-v', 'en+f2', '-p', '95', '-s', '150', '-w', '/o.wav', '--stdin']);
+    expect(() => espeakArgv('/o.wav', 'en+f2', 150, 120)).toThrow(/pitch/);
   });
 });
 

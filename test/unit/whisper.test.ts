@@ -264,4 +264,21 @@ describe('Whisper line times snapped to the energy edges (lib/speechRegions.ts s
     const speech = [{ start: 1, end: 5 }];
     expect(snapToSpeech([{ start: 1.2, end: 2.8 }, { start: 3.1, end: 4.6 }], speech)).toEqual([{ start: 1, end: 2.8 }, { start: 3.1, end: 5 }]);
   });
+  it('starts a line whose first word only grazes the previous line’s stretch (< 0.15 s of it) with its own next stretch, and ends the previous one before the graze', () => {
+    // the festival scene's line 15: Whisper stretched its first syllable back over the 0.5 s pause to 50.64 s
+    const speech = [{ start: 48.6, end: 50.709 }, { start: 51.2, end: 53.5 }];
+    expect(snapToSpeech([{ start: 48.64, end: 50.64 }, { start: 50.64, end: 54.04 }], speech))
+      .toEqual([{ start: 48.6, end: 50.709 }, { start: 51.2, end: 53.5 }]);
+    // more than a graze: two lines really share that stretch, Whisper's time stays
+    expect(snapToSpeech([{ start: 48.64, end: 50.2 }, { start: 50.3, end: 54.04 }], speech))
+      .toEqual([{ start: 48.6, end: 50.2 }, { start: 50.3, end: 53.5 }]);
+  });
+  it('starts a line that begins in silence just after a short stretch no other line has (within 0.3 s) with that stretch, not the one after it', () => {
+    // the classroom scene's line 15: a 0.1 s first syllable, then Whisper's start, then the rest of the line
+    const speech = [{ start: 49.35, end: 50.94 }, { start: 51.33, end: 51.42 }, { start: 52.16, end: 53.54 }];
+    expect(snapToSpeech([{ start: 49.18, end: 50.92 }, { start: 51.54, end: 53.94 }], speech))
+      .toEqual([{ start: 49.35, end: 50.94 }, { start: 51.33, end: 53.54 }]);
+    // a stretch that ends 0.3 s or more before the line is not its start
+    expect(snapToSpeech([{ start: 51.8, end: 53.94 }], speech)).toEqual([{ start: 52.16, end: 53.54 }]);
+  });
 });
