@@ -10,7 +10,6 @@ The network (3D-Speaker speakerlab/models/campplus/DTDNN.py, eval mode): a 2-D r
 context-aware-masked TDNN layers (12, 24 and 16 layers, each adding 32 channels) with halving transitions;
 mean + standard deviation pooling over time; a linear layer to 192 with a non-affine batch norm.
 """
-import hashlib
 import os
 
 import numpy as np
@@ -75,22 +74,14 @@ def fbank_blocks(pcm, block=6000):
 
 # --- the network ---------------------------------------------------------------------------------------------------
 
-def load(path, sha256=None):
-    """The converted weights, checked against their SHA-256 once per process (None: not checked)."""
-    key = (path, sha256)
-    if key not in _models:
+def load(path):
+    """The converted weights, once per process (engines/speakerEmbedding.ts has checked their SHA-256)."""
+    if path not in _models:
         if not os.path.isfile(path):
             raise EmbeddingModelMissing(f"no CAM++ speaker-embedding weights at {path}")
-        if sha256:
-            h = hashlib.sha256()
-            with open(path, "rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    h.update(block)
-            if h.hexdigest() != sha256:
-                raise EmbeddingModelMissing(f"{path} is not the pinned CAM++ conversion (SHA-256 {h.hexdigest()[:12]}…, expected {sha256[:12]}…)")
         with np.load(path) as z:
-            _models[key] = CamPlus({k: z[k] for k in z.files})
-    return _models[key]
+            _models[path] = CamPlus({k: z[k] for k in z.files})
+    return _models[path]
 
 
 class CamPlus:
