@@ -77,10 +77,14 @@ export function alignByOverlap(source: readonly Line[], segments: readonly Line[
       return;
     }
     const lines = sharers.map((i) => source[i]);
-    const pieces: string[][] = sharers.map(() => []);
+    let pieces: string[][] = sharers.map(() => []);
     if (seg.words?.length) {
       for (const w of seg.words) pieces[Math.max(0, bestOf(w, lines))].push(w.text.trim());
-    } else {
+    }
+    // Word times that leave a line with nothing (Whisper's lean early, a reply's words land before its cut): shared
+    // by overlap instead, so no line of a reply is left without text.
+    if (pieces.some((p) => p.length === 0)) {
+      pieces = sharers.map(() => []);
       const words = seg.text.trim().split(/\s+/);
       const shares = lines.map((l) => Math.max(0, overlap(l, seg)));
       const total = shares.reduce((x, y) => x + y, 0) || 1;

@@ -1,5 +1,5 @@
 // Who speaks each line, for the voices stage: the lines' own speakers when they name them; otherwise a diarizer on
-// the source audio. By default that is the embedded one (Silero VAD + voice prints clustered, engines/voiceActivity.ts:
+// the source audio. By default that is the embedded one (Silero VAD + CAM++ embeddings clustered, engines/voiceActivity.ts:
 // offline, no torch), so every job gets a speaker per line; pyannote (torch, a gated model) when asked for.
 import { loadSettings } from '../config/load.js';
 import { diarizerNamed } from '../engines/diarize.js';
@@ -46,7 +46,7 @@ export async function whoSpeaks(prep: PreparedJob, audio: AudioTracks, lines: Li
   const lineSpeakers = speakersFromTurns(lines, turns);
   return {
     from: 'diarizer',
-    note: `${fallback}embedded diarizer (Silero VAD + voice prints): ${speakers} speaker${speakers === 1 ? '' : 's'} in ${turns.length} voiced stretches`,
+    note: `${fallback}embedded diarizer (Silero VAD + CAM++ speaker embeddings): ${speakers} speaker${speakers === 1 ? '' : 's'} in ${turns.length} voiced stretches`,
     lineSpeakers,
     pitchHz: pitchOf(lines, lineSpeakers, turns),
   };

@@ -1,11 +1,13 @@
 // Voice activity and the embedded diarizer: Silero VAD (its official ONNX file from the silero-vad package, laid
-// out by scripts/setup.sh and pinned in engines/models.sha256) and voice-print clustering, both run by the warm
-// engine host (engines/host/voice_activity.py, speaker_turns.py) on onnxruntime and numpy: no torch.
+// out by scripts/setup.sh and pinned in engines/models.sha256) and CAM++ speaker embeddings clustered
+// (engines/speakerEmbedding.ts), both run by the warm engine host (engines/host/voice_activity.py, speaker_turns.py)
+// on onnxruntime and numpy: no torch.
 import type { SpeakerTurn } from '../lib/diarizer.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { Region } from '../lib/speechRegions.js';
 import { SETUP_FIX, verifyBundled } from './bundledModels.js';
 import { hostPool } from './engineHost.js';
+import { speakerEmbeddingModel } from './speakerEmbedding.js';
 
 /** The VAD model, relative to the worker's models folder. */
 export const SILERO_VAD_FILE = 'silero/silero_vad.onnx';
@@ -19,8 +21,8 @@ export const SILERO_VAD_FILE = 'silero/silero_vad.onnx';
  */
 export const VAD_SETTINGS = { threshold: 0.5, minSilenceSec: 0.1, minSpeechSec: 0.2, padSec: 0.03, endThreshold: 0.8, endLagSec: 0.064 };
 export type VadSettings = Omit<typeof VAD_SETTINGS, 'endThreshold'> & { endThreshold: number | null };
-/** Average-linkage distance (in within-speaker spreads of a voice print) above which two clusters are two speakers. */
-export const CLUSTER_DISTANCE = 2.5;
+/** Average-linkage cosine distance between CAM++ embeddings above which two clusters are two speakers. */
+export const CLUSTER_DISTANCE = 0.45;
 
 /** The VAD model's path once its SHA-256 is the pinned one; EngineMissing naming the fix otherwise. */
 export async function vadModel(): Promise<string> {
@@ -52,9 +54,9 @@ export interface VoiceTurns {
 
 /** Who speaks when in a 16 kHz mono WAV, by the embedded (torch-free) diarizer. */
 export async function voiceTurns(wav: string): Promise<VoiceTurns> {
-  const model = await vadModel();
+  const [model, embedding] = await Promise.all([vadModel(), speakerEmbeddingModel()]);
   const res = await hostPool().request<{ turns: VoiceTurns['turns']; regions: [number, number][]; speakers: number }>('speaker_turns', {
-    audio: wav, model, ...VAD_SETTINGS, clusterDistance: CLUSTER_DISTANCE,
+    audio: wav, model, embedding, ...VAD_SETTINGS, clusterDistance: CLUSTER_DISTANCE,
   }, { modelKey: `vad:${model}`, what: 'the embedded diarizer' });
   return { turns: res.turns, regions: res.regions.map(([start, end]) => ({ start, end })), speakers: res.speakers };
 }

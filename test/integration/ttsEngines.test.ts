@@ -146,7 +146,7 @@ describe('TTS engines and speakers (real piper, Coqui XTTS stand-in, real dev se
     const result: DubJobResult = await handle.result();
     const plan = JSON.parse(await readFile(path.join(result.outputDir, 'voices', 'voices.json'), 'utf8')) as VoicePlan;
     expect(plan.speakersFrom).toBe('diarizer');
-    expect(plan.note).toMatch(/^embedded diarizer \(Silero VAD \+ voice prints\): 1 speaker in \d+ voiced stretches$/);
+    expect(plan.note).toMatch(/^embedded diarizer \(Silero VAD \+ CAM\+\+ speaker embeddings\): 1 speaker in \d+ voiced stretches$/);
     expect(plan.speakers).toEqual([{ speaker: 'S1', reference: 'voices/S1.wav' }]);
     const requests = await hostRequests<XttsRequest>(result.outputDir, 'xtts');
     expect(new Set([...requests.values()].map((r) => r.speakerWav))).toEqual(new Set([path.join(result.outputDir, 'voices', 'S1.wav')]));

@@ -167,6 +167,16 @@ describe('argos-translate adapter and Whisper alignment', () => {
     const timed = { ...seg, words: [{ text: 'What', start: 0, end: 0.5 }, { text: 'is', start: 0.5, end: 0.8 }, { text: 'that', start: 0.8, end: 1.2 }, { text: 'box?', start: 1.2, end: 2 }, { text: 'Nothing.', start: 2.9, end: 3.6 }] };
     expect(alignByOverlap(src, [timed])).toEqual(['What is that box?', 'Nothing.']);
   });
+
+  it('a reply whose words Whisper timed before the cut still gets a share (the classroom scene failed the job so)', () => {
+    const src = [{ index: 0, start: 38.9, end: 43.14, text: 'a' }, { index: 1, start: 43.14, end: 44.51, text: 'b' }];
+    const seg = { index: 0, start: 42.24, end: 43.33, text: 'Well. Thank you so much.', words: [
+      { text: 'Well.', start: 42.24, end: 42.5 }, { text: 'Thank', start: 42.5, end: 42.7 }, { text: 'you', start: 42.7, end: 42.8 },
+      { text: 'so', start: 42.8, end: 42.9 }, { text: 'much.', start: 42.9, end: 43.1 }] };
+    const out = alignByOverlap(src, [seg]);
+    expect(out.every((t) => t && t.length > 0)).toBe(true);
+    expect(`${out[0]} ${out[1]}`).toBe('Well. Thank you so much.');
+  });
 });
 
 /** A port nothing listens on: one the OS just gave out and took back. */
