@@ -13,6 +13,9 @@ const CLI = path.join(PROJECT_ROOT, 'dist', 'client', 'cli.js');
 const anime = (args: string[], env: Record<string, string> = {}, cwd?: string) =>
   execa(process.execPath, [CLI, ...args], { env: { ...env, CI: '1' }, reject: false, cwd, timeout: 170_000 });
 
+// The CLI is what these test, not voices: one espeak-ng narrator keeps each dub cheap.
+const ONE_VOICE = ['--tts', 'espeak-ng', '--set', 'tts.diarize=off'];
+
 describe('anime-dub CLI', () => {
   it('`config` prints the effective configuration, env included', async () => {
     const r = await anime(['config'], { DUB_QUEUE_GPU: 'gpu-big', TGT_LANG: 'fr' });
@@ -57,7 +60,7 @@ describe('anime-dub CLI', () => {
 
     it('`run` waits for the job, prints every output, exits 0; `status`, `result` and `list` see it', async () => {
       const out = await tempDir('cli');
-      const r = await anime(['run', (await shortClip()).video, '--src', 'en', '--tgt', 'es', '--output', out, '--workflow-id', 'cli-run-1'], env);
+      const r = await anime(['run', (await shortClip()).video, '--src', 'en', '--tgt', 'es', ...ONE_VOICE, '--output', out, '--workflow-id', 'cli-run-1'], env);
       expect(r.stderr + r.stdout).not.toMatch(/failed/);
       expect(r.exitCode).toBe(0);
       for (const f of ['short.es.dub.mp4', 'short.es.dub.mkv', 'short.en.src.srt', 'short.es.srt', 'report.json']) {
@@ -81,7 +84,7 @@ describe('anime-dub CLI', () => {
     }, 60_000);
 
     it('`run --detach` returns at once with the job id; `cancel` cancels it', async () => {
-      const r = await anime(['run', (await shortClip()).video, '--output', await tempDir('cli-detach'), '--workflow-id', 'cli-detach-1', '--detach'], env);
+      const r = await anime(['run', (await shortClip()).video, ...ONE_VOICE, '--output', await tempDir('cli-detach'), '--workflow-id', 'cli-detach-1', '--detach'], env);
       expect(r.exitCode).toBe(0);
       expect(r.stdout).toMatch(/Started job cli-detach-1/);
       const c = await anime(['cancel', 'cli-detach-1'], env);
@@ -93,7 +96,7 @@ describe('anime-dub CLI', () => {
     const dir = await tempDir('embedded');
     const env = { TEMPORAL_ADDRESS: '', ANIME_DUB_STATE_DIR: path.join(dir, 'state'), ANIME_DUB_SERVER_PORT: String(workerPort(1)), ANIME_DUB_UI_PORT: String(workerPort(2)) };
     try {
-      const r = await anime(['run', (await shortClip()).video, '--ui', '--output', path.join(dir, 'Output')], env, dir);
+      const r = await anime(['run', (await shortClip()).video, ...ONE_VOICE, '--ui', '--output', path.join(dir, 'Output')], env, dir);
       expect(r.exitCode).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`Temporal UI: http://127\\.0\\.0\\.1:${workerPort(2)}/namespaces/default/workflows/dub-short-`));
       expect(existsSync(path.join(dir, 'state', 'temporal.db'))).toBe(true);

@@ -228,7 +228,7 @@ describe('`run` prints names from files with control characters made visible (re
     await mkdir(inputs);
     const names = ['a\x1b]0;pwned\x07.mp4', 'b\x1b[2J.mp4'];
     for (const n of names) await writeFile(path.join(inputs, n), 'not a video');
-    const r = await anime(['run', inputs, '--src', 'en', '--tgt', 'es', '--output', path.join(dir, 'out'), '--new'], env);
+    const r = await anime(['run', inputs, '--src', 'en', '--tgt', 'es', '--tts', 'espeak-ng', '--set', 'tts.diarize=off', '--output', path.join(dir, 'out'), '--new'], env);
     const all = r.stdout + r.stderr;
     expect(r.exitCode).toBe(1); // neither is a video: both fail, the table says so
     expect(all).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);

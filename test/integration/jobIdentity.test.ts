@@ -21,7 +21,8 @@ import { processesMentioning, waitFor } from '../support/processes.js';
 import { queuesFor, startWorker, type WorkerProcess } from '../support/workers.js';
 
 const CLI = path.join(PROJECT_ROOT, 'dist', 'client', 'cli.js');
-const FAST = ['--asr', 'pocketsphinx'];
+// pocketsphinx and one espeak-ng narrator: these tests are about job identity, not recognition or voices.
+const FAST = ['--asr', 'pocketsphinx', '--tts', 'espeak-ng', '--set', 'tts.diarize=off'];
 
 async function transcriptOf(folder: string): Promise<string[]> {
   return (JSON.parse(await readFile(path.join(folder, 'transcript.json'), 'utf8')).lines as { text: string }[]).map((l) => l.text);
