@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureBucket, getObject, headObject, ObjectStoreError, putObject, type S3Location } from './s3Client.js';
 import type { Settings } from '../config/schema.js';
-import { BoundedMap } from '../lib/boundedMap.js';
+import { LRUCache } from 'lru-cache';
 import type { OutputHashes } from '../lib/job.js';
 
 export { ObjectStoreError } from './s3Client.js';
@@ -31,7 +31,7 @@ export interface ArtifactStore {
 }
 
 /** Files already hashed in this process, by path, valid while inode, size and mtime stay the same. */
-const hashed = new BoundedMap<string, { ino: number; size: number; mtimeMs: number; sha256: string }>(50_000);
+const hashed = new LRUCache<string, { ino: number; size: number; mtimeMs: number; sha256: string }>({ max: 50_000 });
 const sameFile = (a: { ino: number; size: number; mtimeMs: number }, b: Stats) => a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 
 /** A file's SHA-256, hashed again only when it changed since this process last hashed it. */
