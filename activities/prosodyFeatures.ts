@@ -6,7 +6,9 @@ import path from 'node:path';
 import { CancelledFailure } from '@temporalio/common';
 import { PitchDetector } from 'pitchy';
 import { ErrorType, failure } from '../lib/errors.js';
-import { countSyllables, percentile, semitones, SILENCE_DB, type LineFeatures } from '../lib/prosody.js';
+import { semitones, SILENCE_DB, type LineFeatures } from '../lib/prosody.js';
+import { percentile } from '../lib/percentile.js';
+import { countSyllables } from '../lib/syllables.js';
 import { parseWavHeader, type WavFormat } from '../lib/wav.js';
 import { activityContext } from '../engines/run.js';
 
