@@ -1,5 +1,5 @@
 // Source lines: speech recognition (pocketsphinx on energy-cut utterances, or a Whisper engine) or imported subtitles.
-import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
@@ -9,7 +9,8 @@ import { isWhisperEngine } from '../engines/whisper.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { AudioTracks, Line, LineSet, PreparedJob, Word } from '../lib/job.js';
 import { parseSilencedetect, speechRegions, type Region } from '../lib/speechRegions.js';
-import { parseWavHeader, wavHeader } from '../lib/wav.js';
+import { wavHeader } from '../lib/wav.js';
+import { withWav } from '../engines/wavFile.js';
 import { commandLog, hashOf, inJob, isFresh, writeAtomic } from '../storage/artifacts.js';
 import { recognizeWithWhisper, type Recognition } from './asrWhisper.js';
 import { run } from '../engines/run.js';
@@ -32,28 +33,18 @@ export async function saveTranscript(prep: PreparedJob, lines: Line[], source: s
 /** Cut each region out of the 16 kHz mono WAV into its own file (positional reads: no full load). */
 async function cutSegments(wavAbs: string, regions: Region[], dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  const size = (await stat(wavAbs)).size;
-  const fh = await open(wavAbs, 'r');
-  try {
-    const head = Buffer.alloc(Math.min(65536, size));
-    await fh.read(head, 0, head.length, 0);
-    const fmt = parseWavHeader(head, size);
-    const frameBytes = fmt.channels * (fmt.bitsPerSample / 8);
-    const totalFrames = Math.floor(fmt.dataBytes / frameBytes);
+  return withWav(wavAbs, async ({ fmt, totalFrames, readFrames }) => {
     const ids: string[] = [];
     for (const [i, r] of regions.entries()) {
       const from = Math.max(0, Math.floor((r.start - PAD_SEC) * fmt.sampleRate));
       const to = Math.min(totalFrames, Math.ceil((r.end + PAD_SEC) * fmt.sampleRate));
-      const pcm = Buffer.alloc((to - from) * frameBytes);
-      await fh.read(pcm, 0, pcm.length, fmt.dataOffset + from * frameBytes);
+      const pcm = await readFrames(from, to - from);
       const id = `u${String(i).padStart(4, '0')}`;
       await writeFile(path.join(dir, `${id}.wav`), Buffer.concat([wavHeader(fmt.sampleRate, fmt.channels, fmt.bitsPerSample, pcm.length), pcm]));
       ids.push(id);
     }
     return ids;
-  } finally {
-    await fh.close();
-  }
+  });
 }
 
 /** Below this much speech a second recognizer costs more (its own model load, ~0.4 s) than it saves. */

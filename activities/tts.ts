@@ -1,6 +1,6 @@
 // Speech for one line: the engine's raw output, then trimmed of edge silence and made 48 kHz stereo.
 // With a voice plan (prepareVoices), each line speaks with its speaker's voice.
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { normalizeClipArgv } from '../engines/ffmpeg.js';
 import { piperSpeak } from '../engines/piper.js';
@@ -11,7 +11,7 @@ import { KOKORO_PALETTE } from '../engines/ttsEngines.js';
 import { hasRateKnob } from '../config/ttsEngineNames.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { Clip, PreparedJob, TranslatedLine } from '../lib/job.js';
-import { parseWavHeader, wavDurationSec } from '../lib/wav.js';
+import { wavFileDuration } from '../engines/wavFile.js';
 import { parseEmotionTag, type ProsodyPlan } from '../lib/prosody.js';
 import { voiceFor, type SpeakerVoice } from '../lib/voices.js';
 import { commandLog, commit, exists, hashOf, hostRequestLog, inJob, isFresh, tmpOf, writeAtomic } from '../storage/artifacts.js';
@@ -23,17 +23,6 @@ import { dubLanguage } from '../lib/languages.js';
 export const pad4 = (n: number) => String(n).padStart(4, '0');
 
 
-export async function wavFileDuration(abs: string): Promise<number> {
-  const size = (await stat(abs)).size;
-  const fh = await open(abs, 'r');
-  try {
-    const head = Buffer.alloc(Math.min(65536, size));
-    await fh.read(head, 0, head.length, 0);
-    return wavDurationSec(parseWavHeader(head, size));
-  } finally {
-    await fh.close();
-  }
-}
 
 /** How one engine speaks one text in this job's (and this speaker's) voice; `rate` only where it is native. */
 interface Speaker {
