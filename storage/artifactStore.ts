@@ -11,6 +11,7 @@ import { ensureBucket, getObject, headObject, ObjectStoreError, putObject, type 
 import type { Settings } from '../config/schema.js';
 import { LRUCache } from 'lru-cache';
 import type { OutputHashes } from '../lib/job.js';
+import { lstatOrNone } from '../engines/noFollow.js';
 
 export { ObjectStoreError } from './s3Client.js';
 
@@ -223,7 +224,7 @@ export async function defaultArtifactCacheDir(env: NodeJS.ProcessEnv = process.e
   const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
   for (const d of [parent, dir]) {
     // Each part is looked at before anything is made in it: mkdir follows links.
-    let st = await lstat(d).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return undefined; throw e; });
+    let st = await lstatOrNone(d);
     if (!st) {
       await mkdir(d, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
       st = await lstat(d);
