@@ -6,29 +6,47 @@ export const DEFAULT_QUEUES = { workflows: 'dub-workflows', cpu: 'dub-cpu', gpu:
 export const QUEUE_KINDS = ['cpu', 'gpu'] as const;
 export type QueueKind = (typeof QUEUE_KINDS)[number];
 
-/**
- * Activities that may be moved between queues by config (the rest run on cpu, except dubLines: see PLACED_WITH).
- * synthesizeLine is no activity of its own any more; its name places dubLines (settings already use it).
- */
+/** Activities that may be moved between queues by config (the rest run on cpu). */
 export const PLACEABLE_ACTIVITIES = [
   'extractAudio', 'transcribe', 'importSubtitles', 'translateLines',
-  'synthesizeLine', 'condenseLines', 'assembleDub', 'separateAudio', 'mixDub', 'muxOutputs', 'lipsync', 'writeReport',
+  'dubLines', 'condenseLines', 'assembleDub', 'separateAudio', 'mixDub', 'muxOutputs', 'lipsync', 'writeReport',
   'analyzeProsody', 'saveReview', 'prepareVoices', 'planStream', 'cutChunk', 'transcribeChunk', 'muxChunk', 'fallbackChunk', 'publishStream', 'stitchStream',
 ] as const;
 export type PlaceableActivity = (typeof PLACEABLE_ACTIVITIES)[number];
 
 export const DEFAULT_PLACEMENT: Record<PlaceableActivity, QueueKind> = {
   extractAudio: 'cpu', transcribe: 'gpu', importSubtitles: 'cpu', translateLines: 'cpu',
-  synthesizeLine: 'gpu', condenseLines: 'cpu', assembleDub: 'cpu', separateAudio: 'gpu', mixDub: 'cpu', muxOutputs: 'cpu', lipsync: 'gpu', writeReport: 'cpu',
+  dubLines: 'gpu', condenseLines: 'cpu', assembleDub: 'cpu', separateAudio: 'gpu', mixDub: 'cpu', muxOutputs: 'cpu', lipsync: 'gpu', writeReport: 'cpu',
   analyzeProsody: 'cpu', saveReview: 'cpu', prepareVoices: 'cpu', planStream: 'cpu', cutChunk: 'cpu', transcribeChunk: 'gpu', muxChunk: 'cpu', fallbackChunk: 'cpu', publishStream: 'cpu', stitchStream: 'cpu',
 };
 
-/** dubLines (each line synthesized, then fitted where it was synthesized) goes where synthesizeLine is placed. */
-const PLACED_WITH: Record<string, PlaceableActivity> = { dubLines: 'synthesizeLine' };
+/**
+ * Former names settings may still use: `synthesizeLine` (one activity per line until dubLines took its place)
+ * places dubLines. Jobs started before the rename carry a placement with the old key only, and are read by it.
+ */
+export const PLACEMENT_ALIASES = { synthesizeLine: 'dubLines' } as const satisfies Record<string, PlaceableActivity>;
+export const PLACEMENT_NAMES = [...PLACEABLE_ACTIVITIES, ...(Object.keys(PLACEMENT_ALIASES) as (keyof typeof PLACEMENT_ALIASES)[])] as const;
 
 export type Placement = Record<PlaceableActivity, QueueKind>;
 
+/** Settings' placement (current or former names) over the defaults; a current name wins over its former one. */
+export function withDefaultPlacement(given: Partial<Record<(typeof PLACEMENT_NAMES)[number], QueueKind>>): Placement {
+  const out: Placement = { ...DEFAULT_PLACEMENT };
+  for (const [old, now] of Object.entries(PLACEMENT_ALIASES) as [keyof typeof PLACEMENT_ALIASES, PlaceableActivity][]) {
+    const kind = given[old];
+    if (kind && !given[now]) out[now] = kind;
+  }
+  for (const name of PLACEABLE_ACTIVITIES) {
+    const kind = given[name];
+    if (kind) out[name] = kind;
+  }
+  return out;
+}
+
 /** The queue kind an activity is called on under a placement (unplaced names run on cpu). */
 export function queueKindOf(placement: Placement, activity: string): QueueKind {
-  return (placement as Record<string, QueueKind | undefined>)[PLACED_WITH[activity] ?? activity] ?? 'cpu';
+  const byName = placement as Record<string, QueueKind | undefined>;
+  // A placement from before the rename names dubLines by its former name (replayed 1.0 histories).
+  const former = Object.entries(PLACEMENT_ALIASES).find(([, now]) => now === activity)?.[0];
+  return byName[activity] ?? (former ? byName[former] : undefined) ?? 'cpu';
 }

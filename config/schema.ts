@@ -2,7 +2,7 @@
 import { z } from 'zod';
 
 // Queue kinds and placement live in ./placement.ts (no zod there: the workflow bundle imports them).
-import { DEFAULT_PLACEMENT, DEFAULT_QUEUES, PLACEABLE_ACTIVITIES, QUEUE_KINDS } from './placement.js';
+import { DEFAULT_QUEUES, PLACEMENT_NAMES, QUEUE_KINDS, withDefaultPlacement } from './placement.js';
 import { TTS_ENGINE_NAMES } from './ttsEngineNames.js';
 export { DEFAULT_PLACEMENT, DEFAULT_QUEUES, PLACEABLE_ACTIVITIES, QUEUE_KINDS, queueKindOf, type Placement, type PlaceableActivity, type QueueKind } from './placement.js';
 
@@ -51,9 +51,9 @@ export const queuesSchema = z.strictObject({
 export type Queues = z.infer<typeof queuesSchema>;
 
 export const placementSchema = z
-  .partialRecord(z.enum(PLACEABLE_ACTIVITIES), z.enum(QUEUE_KINDS))
+  .partialRecord(z.enum(PLACEMENT_NAMES), z.enum(QUEUE_KINDS))
   .default({})
-  .transform((p) => ({ ...DEFAULT_PLACEMENT, ...p }));
+  .transform(withDefaultPlacement);
 
 /** "x1,y1,x2,y2" (from env or a flag) or an array: the face box in source pixels. */
 const boxSchema = z.preprocess(
@@ -554,7 +554,7 @@ export const ENV_NAMES: Record<string, string> = {
 export const LLM_ENDPOINTS_ENV = 'MT_LLM_ENDPOINTS';
 /** MT_GGUF_MODELS='{"name":{"file":"/models/qwen2.5-7b-instruct-q4_k_m.gguf"}}': the worker's GGUF models. */
 export const GGUF_MODELS_ENV = 'MT_GGUF_MODELS';
-/** DUB_PLACEMENT="transcribe=cpu,synthesizeLine=cpu" moves activities between queues. */
+/** DUB_PLACEMENT="transcribe=cpu,dubLines=cpu" moves activities between queues (synthesizeLine: dubLines' former name). */
 export const PLACEMENT_ENV = 'DUB_PLACEMENT';
 
 /** One readable message naming every bad key and what it allows. */
