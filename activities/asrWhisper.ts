@@ -9,7 +9,7 @@ import {
   type AsrResult, type WhisperEngineName, type WhisperTask,
 } from '../engines/whisper.js';
 import { ErrorType, failure } from '../lib/errors.js';
-import { checkWhisperEngine } from '../engines/asrWhisper.js';
+import { checkWhisperEngine } from '../engines/asrEngines.js';
 import { countByReason, guardSegments, type DroppedSegment } from '../lib/hallucinationGuard.js';
 import { splitAtPauses, splitAtSpeakerChanges, type LabelledSpan } from '../lib/pauseSplit.js';
 import { voiceActivity, voiceTurns } from '../engines/voiceActivity.js';

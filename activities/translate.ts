@@ -18,7 +18,7 @@ import { readSubtitleFile } from './asr.js';
 import { whisperTranslate } from './asrWhisper.js';
 import { loadGlossary } from '../engines/glossaryFile.js';
 import { commandLog, hashOf, inJob, isFresh, writeAtomic } from '../storage/artifacts.js';
-import { apertiumPairs } from '../engines/engineChecks.js';
+import { apertiumPairs } from '../engines/mtEngines.js';
 import { dubLanguage } from '../lib/languages.js';
 
 const TRANSLATED = 'translated.json';
