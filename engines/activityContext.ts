@@ -11,6 +11,11 @@ export function activityContext(): Context | undefined {
   }
 }
 
+/** A warning in the activity's log; outside an activity (tests, the CLI) the caller's own record has to do. */
+export function logWarning(message: string): void {
+  activityContext()?.log.warn(message);
+}
+
 /** Often enough for any heartbeat timeout we set (the SDK throttles what reaches the server). */
 export const HEARTBEAT_EVERY_MS = 1_000;
 

@@ -1,8 +1,9 @@
-// Source lines: speech recognition (pocketsphinx on energy-cut utterances, or a Whisper engine) or imported subtitles.
+// The transcribe activity: source lines by speech recognition (pocketsphinx on energy-cut utterances, or a Whisper
+// engine). Subtitles a person already has come in through ./importSubtitles.ts instead.
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { Context } from '@temporalio/activity';
+import { logWarning } from '../engines/activityContext.js';
 import { silencedetectArgv } from '../engines/ffmpeg.js';
 import { batchArgv, parseHypseg, wordsToText } from '../engines/pocketsphinx.js';
 import { isWhisperEngine } from '../engines/whisper.js';
@@ -12,9 +13,8 @@ import { parseSilencedetect, speechRegions, type Region } from '../lib/speechReg
 import { wavHeader } from '../lib/wav.js';
 import { withWav } from '../engines/wavFile.js';
 import { commandLog, hashOf, inJob, isFresh, writeAtomic } from '../storage/artifacts.js';
-import { recognizeWithWhisper, type Recognition } from './asrWhisper.js';
+import { recognizeWithWhisper, type Recognition } from './whisperSteps.js';
 import { run } from '../engines/run.js';
-import { importWarnings, loadSubtitles, readSubtitleLines, subsSource } from './subtitleSource.js';
 import { storeLines } from './lineSets.js';
 
 export const TRANSCRIPT = 'transcript.json';
@@ -150,45 +150,6 @@ export async function transcribe(prep: PreparedJob, audio: AudioTracks): Promise
     : {};
   await saveTranscript(prep, rec.lines, rec.engine, hash, extra);
   return storeLines(job, 'lines', rec.lines);
-}
-
-/** A subtitle file's lines (--translated-subs, streaming chunks): decoded, classified, warnings logged. */
-export async function readSubtitleFile(file: string, flag: string, opts: PreparedJob['options']['subtitles'] = {}): Promise<Line[]> {
-  const { lines, warnings } = await readSubtitleLines(file, flag, opts);
-  for (const w of warnings) logWarning(w);
-  return lines;
-}
-
-/** Where imported subtitles' decisions are kept (report.json repeats them). */
-export const SUBTITLES_JSON = 'subtitles.json';
-
-/**
- * `--subs`: the lines to dub from subtitles a person already has (a file, or a subtitle track of the input,
- * extracted into the job's folder). prepareJob has already refused a file with no usable cue, before any work.
- */
-export async function importSubtitles(prep: PreparedJob): Promise<LineSet> {
-  const { job, options, media } = prep;
-  const where = subsSource(options.subs!);
-  const st = where.kind === 'file' ? await stat(where.file) : await stat(media.path);
-  const hash = hashOf('subs-v2', options.subs, st.size, st.mtimeMs, options.subtitles, media.durationSec, options.src, options.tgt, options.translate);
-  const out = inJob(job, TRANSCRIPT);
-  if (await isFresh(job, out, hash)) return storeLines(job, 'lines', await readTranscript(out));
-  const sub = await loadSubtitles(options, media, where.kind === 'embedded' ? inJob(job, '.') : undefined);
-  const warnings = importWarnings('--subs', sub); // logged by prepareJob, before any work; recorded here
-  const { lines, warnings: _w, shown: _s, ...record } = sub;
-  const byReason: Record<string, number> = {};
-  for (const k of sub.skipped) byReason[k.reason] = (byReason[k.reason] ?? 0) + 1;
-  await writeAtomic(job, inJob(job, SUBTITLES_JSON), JSON.stringify({ ...record, voiced: lines.length, skippedByReason: byReason, warnings }, null, 2));
-  await saveTranscript(prep, lines, `subtitles:${sub.source}`, hash, sub.inTarget ? { language: options.tgt, spokenAsWritten: true } : {});
-  return storeLines(job, 'lines', lines);
-}
-
-function logWarning(message: string): void {
-  try {
-    Context.current().log.warn(message);
-  } catch {
-    // outside an activity (tests calling the function directly): transcript.json still records it
-  }
 }
 
 function round3(x: number): number {
