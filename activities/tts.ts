@@ -87,19 +87,16 @@ export async function synthesizeLine(prep: PreparedJob, line: TranslatedLine, pl
     const paced = hint === 1 ? plan : { ...plan, multipliers: { ...plan.multipliers, rate: plan.multipliers.rate * hint } };
     let rateApplied: string;
     let tempoLeft: number;
-    if (ttsEngine === 'piper') {
-      // piper's own rate knob (length_scale = 1/rate), in the warm host.
+    if (speaker.rateApplied) {
+      // A warm-host model's own rate knob (piper length_scale, Kokoro speed).
       await speaker.speak(raw, text, paced.multipliers.rate);
-      [rateApplied, tempoLeft] = [`piper length_scale ${(1 / paced.multipliers.rate).toFixed(3)}`, 1];
-    } else if (ttsEngine === 'kokoro') {
-      // Kokoro's own rate knob (speed), in the warm host.
-      await speaker.speak(raw, text, paced.multipliers.rate);
-      [rateApplied, tempoLeft] = [`kokoro speed ${paced.multipliers.rate.toFixed(3)}`, 1];
-    } else if (ttsEngine === 'xtts') {
-      // XTTS has no rate knob we use: its rate goes through atempo with the pitch and energy.
+      [rateApplied, tempoLeft] = [speaker.rateApplied(paced.multipliers.rate), 1];
+    } else if (!speaker.runArgv) {
+      // No rate knob we use (XTTS): its rate goes through atempo with the pitch and energy.
       await speaker.speak(raw, text);
       [rateApplied, tempoLeft] = [`ffmpeg atempo ${paced.multipliers.rate.toFixed(3)}`, paced.multipliers.rate];
     } else {
+      // A program (espeak-ng, festival): expressive mode's own command line.
       const engine = expressiveEngineArgv(ttsEngine as TtsEngineName, raw, engineVoice, options.tts.espeakSpeed, voice?.voice ?? options.tts.voice, paced);
       await speaker.runArgv!(engine.argv, raw, text);
       [rateApplied, tempoLeft] = [engine.rateApplied, engine.tempoLeft];

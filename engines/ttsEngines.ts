@@ -57,6 +57,8 @@ export interface TtsSpeaker {
   speak(out: string, text: string, rate?: number): Promise<void>;
   /** Runs a command line of this engine that writes `out` (expressive mode's own, for espeak-ng and festival). */
   runArgv?(cmd: string[], out: string, text: string): Promise<void>;
+  /** A warm-host model that takes expressive mode's rate itself: how it applied `rate` (for the plan's debug record). */
+  rateApplied?(rate: number): string;
 }
 
 export interface TtsEngine extends EngineRecord<TtsEngineName> {
@@ -137,7 +139,11 @@ const registry: Record<TtsEngineName, Omit<TtsEngine, 'name' | 'kind'>> = {
       const { options, language, voice } = req;
       const model = voice?.voice ? (await resolvePiperModel(options, language, voice.voice)).model : (await resolvePiperModel(options, language)).model;
       const speakerId = voice?.speakerId;
-      return { key: `piper-${path.basename(model)}-${speakerId ?? 0}`, speak: (out, text, rate) => req.logged('synthesize', () => piperSpeak(out, text, { model, speakerId, rate })) };
+      return {
+        key: `piper-${path.basename(model)}-${speakerId ?? 0}`,
+        speak: (out, text, rate) => req.logged('synthesize', () => piperSpeak(out, text, { model, speakerId, rate })),
+        rateApplied: (rate) => `piper length_scale ${(1 / rate).toFixed(3)}`,
+      };
     },
     async status() {
       const host = await hostEnginesAvailable(probeProgram);
@@ -184,7 +190,11 @@ const registry: Record<TtsEngineName, Omit<TtsEngine, 'name' | 'kind'>> = {
     },
     async speaker(req) {
       const name = req.voice?.voice ?? req.options.tts.voice ?? KOKORO_PALETTE.male[0];
-      return { key: `kokoro-${name}`, speak: (out, text, rate) => req.logged('kokoro', () => kokoroSpeak(out, text, req.language, name, rate)) };
+      return {
+        key: `kokoro-${name}`,
+        speak: (out, text, rate) => req.logged('kokoro', () => kokoroSpeak(out, text, req.language, name, rate)),
+        rateApplied: (rate) => `kokoro speed ${rate.toFixed(3)}`,
+      };
     },
     async status() {
       const host = await hostEnginesAvailable(probeProgram);
