@@ -27,6 +27,8 @@ describe('config', () => {
   it('places dubLines by its own name or by its former one, synthesizeLine (also in a job from before the rename)', () => {
     expect(loadSettings({ DUB_PLACEMENT: 'dubLines=cpu' }).placement.dubLines).toBe('cpu');
     expect(loadSettings({ DUB_PLACEMENT: 'dubLines=gpu,synthesizeLine=cpu' }).placement.dubLines).toBe('gpu');
+    // Written under the former name too: a worker still on the former code places dubLines the same.
+    expect(loadSettings({ DUB_PLACEMENT: 'dubLines=cpu' }).placement.synthesizeLine).toBe('cpu');
     const before = { ...DEFAULT_PLACEMENT, dubLines: undefined, synthesizeLine: 'cpu' } as unknown as Placement;
     expect(queueKindOf(before, 'dubLines')).toBe('cpu');
     expect(queueKindOf(DEFAULT_PLACEMENT, 'dubLines')).toBe('gpu');
