@@ -8,7 +8,8 @@ import type { Clip, FittedLine, PreparedJob } from '../lib/job.js';
 import { fadeOutSec, planFit, type Slot } from '../lib/timingFit.js';
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf } from '../storage/artifacts.js';
 import { run } from '../engines/run.js';
-import { pad4, wavFileDuration } from './tts.js';
+import { pad4 } from './tts.js';
+import { wavFileDuration } from '../engines/wavFile.js';
 
 let stretchFilter: Promise<StretchFilter> | undefined;
 

@@ -1,6 +1,7 @@
 // Every activity, registered on every activity worker; config decides which queue each is called on.
 export { prepareJob, extractAudio, releaseJob } from './media.js';
-export { transcribe, importSubtitles } from './asr.js';
+export { transcribe } from './transcribe.js';
+export { importSubtitles } from './importSubtitles.js';
 export { translateLines } from './translate.js';
 export { prepareVoices } from './voices.js';
 export { analyzeProsody } from './prosody.js';

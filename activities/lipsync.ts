@@ -14,7 +14,7 @@ import { outputHashesOf } from '../storage/artifactStore.js';
 import { run } from '../engines/run.js';
 import { trackInfo } from './mux.js';
 import { DUB_VOICE_WAV } from './mix.js';
-import { readTranscript, TRANSCRIPT } from './asr.js';
+import { readTranscript, TRANSCRIPT } from './transcribe.js';
 import { fileStem } from '../storage/jobFolder.js';
 import { dubLanguage } from '../lib/languages.js';
 import type { LipsyncDetails, LipsyncRequest } from '../engines/lipsync/plugin.js';

@@ -10,7 +10,7 @@ import type { AudioTracks, JobRef, MediaInfo, PreparedJob, SubtitleStream } from
 import type { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { activityContext } from '../engines/activityContext.js';
+import { activityContext, startHeartbeat } from '../engines/activityContext.js';
 import { dubLanguage, sameLanguage } from '../lib/languages.js';
 import { commandLog, commit, ensureDirs, hashOf, inJob, isFresh, jobDir, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { claimFolder, lockFolder, unlockFolder } from '../storage/jobFolder.js';
@@ -267,7 +267,7 @@ async function fetchStoredInputs(options: JobOptions): Promise<FetchedInputs> {
     // A big input takes longer than the activity's heartbeat timeout: beat while it comes, and stop it when the
     // activity is cancelled or timed out (a retry must not race an old download).
     const ctx = activityContext();
-    const beat = ctx ? setInterval(() => ctx.heartbeat(ctx.info.heartbeatDetails), 5_000) : undefined;
+    const stopBeat = startHeartbeat(ctx, { everyMs: 5_000, details: () => ctx?.info.heartbeatDetails });
     try {
       cached = await store.getInput(ref, ctx?.cancellationSignal);
     } catch (e) {
@@ -275,7 +275,7 @@ async function fetchStoredInputs(options: JobOptions): Promise<FetchedInputs> {
       if (e instanceof ObjectStoreError && (e.status === 0 || e.status === 404)) throw failure(ErrorType.InvalidConfig, `stored.${which}: ${e.message}`);
       throw e;
     } finally {
-      clearInterval(beat);
+      stopBeat();
     }
     out[which] = { cached, name: path.basename(given) };
     setOptionPath(options, which, cached);

@@ -9,7 +9,8 @@ import { duckedMixFilter, gainArgv, gainToTarget, loudnessArgv, MAX_LOUDNESS_GAI
 import { duckEnvelope, envelopeWav } from '../lib/duckEnvelope.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { AudioTracks, FittedLine, PreparedJob } from '../lib/job.js';
-import { parseWavHeader, wavHeader } from '../lib/wav.js';
+import { wavHeader } from '../lib/wav.js';
+import { withWav } from '../engines/wavFile.js';
 import { commandLog, commit, exists, hashOf, inJob, isFresh, removeQuietly, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { findOnPath } from '../engines/programPath.js';
 import { encodeDubTo, encodedDubHash, ENCODED_DUB } from './mux.js';
@@ -50,27 +51,19 @@ export async function assembleDub(prep: PreparedJob, fittedIn: Lines<FittedLine>
     await fh.write(wavHeader(MIX_RATE, CHANNELS, 16, dataBytes), 0, 44, 0);
     for (const line of [...fitted].sort((a, b) => a.start - b.start)) {
       const clipAbs = inJob(job, line.path);
-      const size = (await stat(clipAbs)).size;
-      const src = await open(clipAbs, 'r');
-      try {
-        const head = Buffer.alloc(Math.min(65536, size));
-        await src.read(head, 0, head.length, 0);
-        const fmt = parseWavHeader(head, size);
+      await withWav(clipAbs, async ({ fmt, readFrames }) => {
         if (fmt.sampleRate !== MIX_RATE || fmt.channels !== CHANNELS || fmt.bitsPerSample !== 16) {
           throw new Error(`clip ${line.path} is ${fmt.sampleRate} Hz/${fmt.channels} ch/${fmt.bitsPerSample} bit, want 48000/2/16`);
         }
         const from = Math.round(line.start * MIX_RATE);
         const last = Math.min(totalFrames, Math.floor(line.slotEnd * MIX_RATE));
         const frames = Math.max(0, Math.min(Math.floor(fmt.dataBytes / FRAME_BYTES), last - from));
-        const pcm = Buffer.alloc(frames * FRAME_BYTES);
-        await src.read(pcm, 0, pcm.length, fmt.dataOffset);
+        const pcm = await readFrames(0, frames);
         const overlap = Math.max(0, Math.min(writtenTo, from + frames) - from);
         if (overlap > 0) await addUnder(fh, pcm, overlap, 44 + from * FRAME_BYTES);
         await fh.write(pcm, 0, pcm.length, 44 + from * FRAME_BYTES);
         writtenTo = Math.max(writtenTo, from + frames);
-      } finally {
-        await src.close();
-      }
+      });
     }
     await fh.truncate(44 + dataBytes); // the gaps read back as zeros: silence
   } finally {

@@ -1,13 +1,14 @@
 // How each source line was delivered — level, pitch, pace, the pause after it — measured in this process
 // from the 16 kHz analysis WAV. Each line's bytes are read on their own (positional reads), so a whole
 // episode never sits in memory, and the work is linear in the samples of the lines.
-import { open, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { CancelledFailure } from '@temporalio/common';
 import { PitchDetector } from 'pitchy';
 import { ErrorType, failure } from '../lib/errors.js';
-import { countSyllables, percentile, semitones, SILENCE_DB, type LineFeatures } from '../lib/prosody.js';
-import { parseWavHeader, type WavFormat } from '../lib/wav.js';
+import { semitones, SILENCE_DB, type LineFeatures } from '../lib/prosody.js';
+import { percentile } from '../lib/percentile.js';
+import { countSyllables } from '../lib/syllables.js';
+import { openWav, type WavFile } from '../engines/wavFile.js';
 import { activityContext } from '../engines/run.js';
 
 export interface FeatureLine {
@@ -40,7 +41,6 @@ const VOICED_WITHIN_DB = 15;
 const MIN_VOICED_BLOCKS = 3;
 /** pitchy's clarity (0..1, how periodic the block is) above which a block counts as voiced. */
 const MIN_CLARITY = 0.8;
-const HEAD_BYTES = 65536;
 /** Lines between heartbeats: a long episode takes seconds, and a cancelled job should stop within a beat. */
 const HEARTBEAT_EVERY_LINES = 64;
 
@@ -50,7 +50,7 @@ export async function measureLineFeatures(
   mediaDurationSec: number,
   language: string,
 ): Promise<LineFeatures[]> {
-  const wav = await openWav(wavPath);
+  const wav = await openPcm(wavPath);
   const ctx = activityContext();
   try {
     const out: LineFeatures[] = [];
@@ -75,18 +75,18 @@ export async function measureLineFeatures(
     }
     return out;
   } finally {
-    await wav.fh.close();
+    await wav.close();
   }
 }
 
 /** Level and pitch of a whole WAV of any rate and channel count (channels are averaged). */
 export async function measureClipFeatures(wavPath: string): Promise<ClipFeatures> {
-  const wav = await openWav(wavPath);
+  const wav = await openPcm(wavPath);
   try {
     const { rmsDb, peakDb, f0MedianHz } = analyseSpan(await readMono(wav, 0, wav.totalFrames), wav.fmt.sampleRate);
     return { rmsDb, peakDb, f0MedianHz };
   } finally {
-    await wav.fh.close();
+    await wav.close();
   }
 }
 
@@ -104,40 +104,26 @@ function speechRate(line: FeatureLine, language: string): number {
 
 // ------------------------------------------------------------------------------------------------ reading
 
-interface OpenWav {
-  fh: FileHandle;
-  fmt: WavFormat;
-  bytesPerSample: number;
-  totalFrames: number;
-}
-
-async function openWav(wavPath: string): Promise<OpenWav> {
-  const size = (await stat(wavPath)).size;
-  const fh = await open(wavPath, 'r');
+/** A WAV of integer PCM (any width), or InvalidMedia naming the file. */
+async function openPcm(wavPath: string): Promise<WavFile> {
+  let wav: WavFile | undefined;
   try {
-    const head = Buffer.alloc(Math.min(HEAD_BYTES, size));
-    await fh.read(head, 0, head.length, 0);
-    const fmt = parseWavHeader(head, size);
-    if (![8, 16, 24, 32].includes(fmt.bitsPerSample) || fmt.channels < 1) throw new Error(`unsupported PCM layout (${fmt.bitsPerSample}-bit, ${fmt.channels} channels)`);
-    const bytesPerSample = fmt.bitsPerSample / 8;
-    return { fh, fmt, bytesPerSample, totalFrames: Math.floor(fmt.dataBytes / (bytesPerSample * fmt.channels)) };
+    wav = await openWav(wavPath);
+    const { bitsPerSample, channels } = wav.fmt;
+    if (![8, 16, 24, 32].includes(bitsPerSample) || channels < 1) throw new Error(`unsupported PCM layout (${bitsPerSample}-bit, ${channels} channels)`);
+    return wav;
   } catch (e) {
-    await fh.close();
+    await wav?.close();
     throw failure(ErrorType.InvalidMedia, `${path.basename(wavPath)} cannot be analysed: ${(e as Error).message}`);
   }
 }
 
 /** Frames [from, to) as mono float samples in −1..1 (integer PCM of any width; channels averaged). */
-async function readMono(wav: OpenWav, from: number, to: number): Promise<Float32Array> {
-  const { fh, fmt, bytesPerSample } = wav;
+async function readMono(wav: WavFile, from: number, to: number): Promise<Float32Array> {
+  const { fmt, frameBytes } = wav;
+  const bytesPerSample = fmt.bitsPerSample / 8;
   const frames = Math.max(0, to - from);
-  const frameBytes = bytesPerSample * fmt.channels;
-  const buf = Buffer.alloc(frames * frameBytes);
-  for (let got = 0; got < buf.length; ) {
-    const { bytesRead } = await fh.read(buf, got, buf.length - got, fmt.dataOffset + from * frameBytes + got);
-    if (bytesRead === 0) break; // a file cut short reads as silence
-    got += bytesRead;
-  }
+  const buf = await wav.readFrames(from, frames); // a file cut short reads as silence
   const out = new Float32Array(frames);
   const scale = 1 / (2 ** (fmt.bitsPerSample - 1) * fmt.channels);
   for (let f = 0; f < frames; f++) {

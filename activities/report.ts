@@ -13,7 +13,7 @@ import { duckSpans, MIX_LOUDNESS, readMixInfo } from './mix.js';
 import { envelopeCurve } from '../lib/duckEnvelope.js';
 import { encodedDubHash } from './mux.js';
 import { run } from '../engines/run.js';
-import { SUBTITLES_JSON } from './asr.js';
+import { SUBTITLES_JSON } from './importSubtitles.js';
 import { linesOf } from './lineSets.js';
 import type { Lines } from '../lib/job.js';
 import { dubLanguage } from '../lib/languages.js';

@@ -14,11 +14,11 @@ import {
 } from '../lib/glossary.js';
 import type { Line, LineSet, Lines, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { linesOf, storeLines } from './lineSets.js';
-import { readSubtitleFile } from './asr.js';
-import { whisperTranslate } from './asrWhisper.js';
+import { readSubtitleFile } from './importSubtitles.js';
+import { whisperTranslate } from './whisperSteps.js';
 import { loadGlossary } from '../engines/glossaryFile.js';
 import { commandLog, hashOf, inJob, isFresh, writeAtomic } from '../storage/artifacts.js';
-import { apertiumPairs } from '../engines/engineChecks.js';
+import { apertiumPairs } from '../engines/mtEngines.js';
 import { dubLanguage } from '../lib/languages.js';
 
 const TRANSLATED = 'translated.json';

@@ -6,7 +6,8 @@
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { describeIssues, jobOptionsSchema, PLACEABLE_ACTIVITIES, type JobOptions, type Settings } from '../config/schema.js';
+import { describeIssues, jobOptionsSchema, type JobOptions, type Settings } from '../config/schema.js';
+import { PLACEMENT_NAMES } from '../config/placement.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { TTS_ENGINE_NAMES } from '../config/ttsEngineNames.js';
 
@@ -120,7 +121,7 @@ export async function firstLinkInside(dir: string): Promise<string | undefined> 
 function withoutRetiredPlacements(options: unknown): unknown {
   const o = options as { placement?: Record<string, unknown> } | undefined;
   if (!o || typeof o !== 'object' || !o.placement || typeof o.placement !== 'object') return options;
-  const placement = Object.fromEntries(Object.entries(o.placement).filter(([k]) => (PLACEABLE_ACTIVITIES as readonly string[]).includes(k)));
+  const placement = Object.fromEntries(Object.entries(o.placement).filter(([k]) => (PLACEMENT_NAMES as readonly string[]).includes(k)));
   return { ...o, placement };
 }
 

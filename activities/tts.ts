@@ -1,92 +1,41 @@
 // Speech for one line: the engine's raw output, then trimmed of edge silence and made 48 kHz stereo.
 // With a voice plan (prepareVoices), each line speaks with its speaker's voice.
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { normalizeClipArgv } from '../engines/ffmpeg.js';
-import { piperSpeak } from '../engines/piper.js';
-import { espeakArgv, festivalArgv, pitchShiftArgv, type TtsEngineName } from '../engines/tts.js';
-import { XTTS_DEFAULT_MODEL, xttsLanguage, xttsSpeak } from '../engines/xtts.js';
-import { kokoroSpeak } from '../engines/kokoro.js';
-import { KOKORO_PALETTE } from '../engines/ttsEngines.js';
+import { pitchShiftArgv, type TtsEngineName } from '../engines/tts.js';
+import { ttsEngine, type TtsSpeaker } from '../engines/ttsEngines.js';
 import { hasRateKnob } from '../config/ttsEngineNames.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { Clip, PreparedJob, TranslatedLine } from '../lib/job.js';
-import { parseWavHeader, wavDurationSec } from '../lib/wav.js';
+import { wavFileDuration } from '../engines/wavFile.js';
 import { parseEmotionTag, type ProsodyPlan } from '../lib/prosody.js';
 import { voiceFor, type SpeakerVoice } from '../lib/voices.js';
 import { commandLog, commit, exists, hashOf, hostRequestLog, inJob, isFresh, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { applyProsody, CALIBRATION_TEXT, expressiveEngineArgv } from './expressiveApply.js';
 import { recordCommand, run } from '../engines/run.js';
-import { resolvePiperModel } from '../engines/ttsChecks.js';
 import { dubLanguage } from '../lib/languages.js';
 
 export const pad4 = (n: number) => String(n).padStart(4, '0');
 
 
-export async function wavFileDuration(abs: string): Promise<number> {
-  const size = (await stat(abs)).size;
-  const fh = await open(abs, 'r');
-  try {
-    const head = Buffer.alloc(Math.min(65536, size));
-    await fh.read(head, 0, head.length, 0);
-    return wavDurationSec(parseWavHeader(head, size));
-  } finally {
-    await fh.close();
-  }
-}
 
-/** How one engine speaks one text in this job's (and this speaker's) voice; `rate` only where it is native. */
-interface Speaker {
-  key: string;
-  /** Writes the engine's raw WAV of `text` to `out`. */
-  speak(out: string, text: string, rate?: number): Promise<void>;
-  /** Runs a command line of this engine that writes `out` (expressive mode's own, for espeak-ng and festival). */
-  runArgv?(cmd: string[], out: string, text: string): Promise<void>;
-}
-
-async function speakerFor(prep: PreparedJob, voice: SpeakerVoice | undefined, lineIndex: number): Promise<Speaker> {
-  const { options } = prep;
-  const ttsEngine = engineOf(prep, voice);
-  const language = dubLanguage(options);
+/** The line's engine, set up for its speaker by the engine's record (engines/ttsEngines.ts). */
+function speakerFor(prep: PreparedJob, voice: SpeakerVoice | undefined, lineIndex: number): Promise<TtsSpeaker> {
   const log = commandLog(prep.job);
-  // A program speaks (espeak-ng, festival), its text on stdin so a line starting with "-" is never a flag.
-  const runArgv = async (cmd: string[], out: string, text: string) => {
-    const r = await run(cmd, { input: text + '\n', timeoutMs: 120_000, recordTo: log });
-    // A program can print a complaint and still exit 0: no file is the failure it did not report.
-    if (!(await exists(out))) throw failure(ErrorType.EngineFailed, `${cmd[0]} wrote no audio for line ${lineIndex}: ${(r.stdout + r.stderr).trim().slice(-400)}`);
-  };
-  const program = (key: string, argv: (out: string, rate?: number) => string[]): Speaker => ({
-    key, runArgv, speak: (out, text, rate) => runArgv(argv(out, rate), out, text),
+  return ttsEngine(engineOf(prep, voice)).speaker({
+    options: prep.options,
+    language: dubLanguage(prep.options),
+    voice,
+    lineIndex,
+    async runArgv(cmd, out, text) {
+      const r = await run(cmd, { input: text + '\n', timeoutMs: 120_000, recordTo: log });
+      // A program can print a complaint and still exit 0: no file is the failure it did not report.
+      if (!(await exists(out))) throw failure(ErrorType.EngineFailed, `${cmd[0]} wrote no audio for line ${lineIndex}: ${(r.stdout + r.stderr).trim().slice(-400)}`);
+    },
+    logged: (op, ask) => logged(prep, op, ask),
+    inJob: (rel) => inJob(prep.job, rel),
   });
-  switch (ttsEngine) {
-    case 'festival': {
-      const name = voice?.voice ?? options.tts.voice;
-      return program(`festival-${name ?? 'default'}`, (out) => festivalArgv(out, name));
-    }
-    case 'piper': {
-      const model = voice?.voice ? (await resolvePiperModel(options, language, voice.voice)).model : (await resolvePiperModel(options, language)).model;
-      const speakerId = voice?.speakerId;
-      return {
-        key: `piper-${path.basename(model)}-${speakerId ?? 0}`,
-        speak: (out, text, rate) => logged(prep, 'synthesize', () => piperSpeak(out, text, { model, speakerId, rate })),
-      };
-    }
-    case 'kokoro': {
-      const name = voice?.voice ?? options.tts.voice ?? KOKORO_PALETTE.male[0];
-      return { key: `kokoro-${name}`, speak: (out, text, rate) => logged(prep, 'kokoro', () => kokoroSpeak(out, text, language, name, rate)) };
-    }
-    case 'xtts': {
-      if (!voice?.reference) {
-        throw failure(ErrorType.InvalidConfig, 'XTTS needs a reference clip per speaker, made by prepareVoices in a dub job (not available for streaming chunks); use --tts piper or espeak-ng there');
-      }
-      const v = { model: options.tts.xttsModel ?? XTTS_DEFAULT_MODEL, speakerWav: inJob(prep.job, voice.reference), language: xttsLanguage(language) ?? language };
-      return { key: `xtts-${voice.speaker}`, speak: (out, text) => logged(prep, 'xtts', () => xttsSpeak(out, text, v)) };
-    }
-    default: {
-      const name = voice?.voice ?? options.tts.voice ?? language;
-      return program(`espeak-ng-${name}`, (out, rate) => espeakArgv(out, name, Math.round(options.tts.espeakSpeed * (rate ?? 1))));
-    }
-  }
 }
 
 /** The engine a line speaks with: its speaker's voice's own (a cast mixing engines), else the job's. */
@@ -138,19 +87,16 @@ export async function synthesizeLine(prep: PreparedJob, line: TranslatedLine, pl
     const paced = hint === 1 ? plan : { ...plan, multipliers: { ...plan.multipliers, rate: plan.multipliers.rate * hint } };
     let rateApplied: string;
     let tempoLeft: number;
-    if (ttsEngine === 'piper') {
-      // piper's own rate knob (length_scale = 1/rate), in the warm host.
+    if (speaker.rateApplied) {
+      // A warm-host model's own rate knob (piper length_scale, Kokoro speed).
       await speaker.speak(raw, text, paced.multipliers.rate);
-      [rateApplied, tempoLeft] = [`piper length_scale ${(1 / paced.multipliers.rate).toFixed(3)}`, 1];
-    } else if (ttsEngine === 'kokoro') {
-      // Kokoro's own rate knob (speed), in the warm host.
-      await speaker.speak(raw, text, paced.multipliers.rate);
-      [rateApplied, tempoLeft] = [`kokoro speed ${paced.multipliers.rate.toFixed(3)}`, 1];
-    } else if (ttsEngine === 'xtts') {
-      // XTTS has no rate knob we use: its rate goes through atempo with the pitch and energy.
+      [rateApplied, tempoLeft] = [speaker.rateApplied(paced.multipliers.rate), 1];
+    } else if (!speaker.runArgv) {
+      // No rate knob we use (XTTS): its rate goes through atempo with the pitch and energy.
       await speaker.speak(raw, text);
       [rateApplied, tempoLeft] = [`ffmpeg atempo ${paced.multipliers.rate.toFixed(3)}`, paced.multipliers.rate];
     } else {
+      // A program (espeak-ng, festival): expressive mode's own command line.
       const engine = expressiveEngineArgv(ttsEngine as TtsEngineName, raw, engineVoice, options.tts.espeakSpeed, voice?.voice ?? options.tts.voice, paced);
       await speaker.runArgv!(engine.argv, raw, text);
       [rateApplied, tempoLeft] = [engine.rateApplied, engine.tempoLeft];

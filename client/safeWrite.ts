@@ -6,16 +6,11 @@
 //  - content goes to a new temporary name created exclusively (O_CREAT|O_EXCL|O_NOFOLLOW, random suffix),
 //    then one rename puts it in place (rename replaces a name, it never writes through one).
 // Parse errors of JSON read from such files name the file, the line and what was expected: never its content.
-import { randomBytes } from 'node:crypto';
-import { constants, createReadStream, type Stats } from 'node:fs';
-import { lstat, mkdir, mkdtemp, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { lstatOrNone, openNoFollow, tempNameBeside } from '../engines/noFollow.js';
 import { printable } from './terminalText.js';
-
-const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
-
-const lstatOrNone = (p: string): Promise<Stats | undefined> =>
-  lstat(p).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
 
 const linkRefused = (p: string) =>
   new Error(`${printable(p)} is a symbolic link: refusing to follow or replace it (a folder may hold links planted to overwrite other files); remove the link and try again`);
@@ -61,8 +56,8 @@ export async function safeTarget(dir: string, name: string, opts: { create?: boo
 
 /** A new file next to `target` under a random name, created exclusively: an existing name or link makes it fail. */
 async function exclusiveTemp(target: string, mode: number): Promise<{ tmp: string; handle: FileHandle }> {
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(8).toString('hex')}.tmp`);
-  const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, mode);
+  const tmp = tempNameBeside(target, 'tmp', 8);
+  const handle = await openNoFollow(tmp, 'new', mode);
   return { tmp, handle };
 }
 
@@ -116,7 +111,7 @@ export async function privateWorkFolder(dir: string, prefix: string): Promise<st
 /** Reads `dir/name` as text; a link there (or on the way) is refused, not followed. */
 export async function readFileNoFollow(dir: string, name: string): Promise<string> {
   const target = await safeTarget(dir, name);
-  const handle = await open(target, constants.O_RDONLY | NOFOLLOW).catch((e: NodeJS.ErrnoException) =>
+  const handle = await openNoFollow(target, 'read').catch((e: NodeJS.ErrnoException) =>
     Promise.reject(e.code === 'ELOOP' ? linkRefused(target) : e));
   try {
     return await handle.readFile('utf8');

@@ -3,14 +3,14 @@
 // chunk; the page plays the playlist with hls.js (served from our own node_modules: no internet needed) and
 // shows the manifest's progress. The server hands out nothing but the files streaming mode writes there.
 import { createHash } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
-import { open, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { hostAllowed } from './loopbackHost.js';
+import { openNoFollow } from '../engines/noFollow.js';
 
 // The exact-Host check (DNS rebinding) is shared with the UI front.
 export { hostAllowed } from './loopbackHost.js';
@@ -214,7 +214,7 @@ function byteRange(header: string | undefined, size: number): { start: number; e
  * check in `streamFile` is refused rather than followed.
  */
 async function sendFile(req: http.IncomingMessage, res: http.ServerResponse, file: string, headers: Record<string, string>): Promise<boolean> {
-  const handle = await open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW).catch(() => undefined);
+  const handle = await openNoFollow(file, 'read').catch(() => undefined);
   if (!handle) return false;
   try {
     const info = await handle.stat();

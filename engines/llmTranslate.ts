@@ -6,7 +6,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { loadSettings } from '../config/load.js';
 import type { JobOptions, LlmEndpoint } from '../config/schema.js';
 import { ErrorType, failure } from '../lib/errors.js';
-import { activityContext } from './activityContext.js';
+import { activityContext, startHeartbeat } from './activityContext.js';
 import { glossaryFor, type GlossaryEntry } from '../lib/glossary.js';
 import {
   batches, buildMessages, completionText, contentProblem, extractJson, lengthProblem, parseReply, reaskNote, ReplyNotJson,
@@ -16,7 +16,6 @@ import {
 /** The job's choice (endpoint name, model, batching) joined with the worker's endpoint (URL, key variable). */
 export type LlmSettings = Omit<JobOptions['mt']['llm'], 'baseUrl' | 'apiKeyEnv'> & LlmEndpoint;
 
-const HEARTBEAT_EVERY_MS = 1_000;
 
 /**
  * The endpoint a job named, from the worker's settings only: job input picks a name, so no credential can go to
@@ -59,7 +58,7 @@ async function request(settings: LlmSettings, url: string, init: { method: strin
   const ctx = activityContext();
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = ctx ? AbortSignal.any([timeout, ctx.cancellationSignal]) : timeout;
-  const beat = ctx ? setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS) : undefined;
+  const stopBeat = startHeartbeat(ctx);
   try {
     return await fetch(url, {
       method: init.method,
@@ -75,7 +74,7 @@ async function request(settings: LlmSettings, url: string, init: { method: strin
     const cause = (e as { cause?: { code?: string; message?: string } }).cause;
     throw failure(ErrorType.EngineFailed, `could not reach ${url}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
   } finally {
-    if (beat) clearInterval(beat);
+    stopBeat();
   }
 }
 

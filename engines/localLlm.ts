@@ -10,11 +10,10 @@ import { loadSettings } from '../config/load.js';
 import type { GgufModel } from '../config/schema.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { ReplyNotJson, type ChatMessage, type LineToTranslate } from '../lib/llmProtocol.js';
-import { activityContext } from './activityContext.js';
+import { activityContext, startHeartbeat } from './activityContext.js';
 import { bundledRel, LLM_SETUP_FIX, modelsDir, verifyBundled } from './bundledModels.js';
 import { llamaCpp, LLAMA_SETUP_FIX, type Llama, type LlamaContext, type LlamaModel } from './llamaCpp.js';
 
-const HEARTBEAT_EVERY_MS = 1_000;
 const GGUF_MAGIC = 'GGUF';
 
 /** A model the worker's settings name, with its file resolved (relative files are under the models folder). */
@@ -176,7 +175,7 @@ export async function localChat(m: LocalModel, messages: readonly ChatMessage[],
   const ctx = activityContext();
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = AbortSignal.any([timeout, ...(ctx ? [ctx.cancellationSignal] : []), ...(opts.signal ? [opts.signal] : [])]);
-  const beat = ctx ? setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS) : undefined;
+  const stopBeat = startHeartbeat(ctx);
   const stopped = () => {
     if (ctx?.cancellationSignal.aborted || opts.signal?.aborted) return new CancelledFailure('the local LLM was stopped: the activity was cancelled');
     return failure(ErrorType.EngineFailed, `the GGUF model "${m.name}" gave no answer within ${Math.round(opts.timeoutMs / 1000)} s (mt.local.timeoutSec)`);
@@ -224,6 +223,6 @@ export async function localChat(m: LocalModel, messages: readonly ChatMessage[],
       release();
     }
   } finally {
-    if (beat) clearInterval(beat);
+    stopBeat();
   }
 }

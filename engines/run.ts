@@ -2,7 +2,7 @@
 // Temporal cancellation kills its whole process group, and a failure carries the stderr tail.
 import { appendNoFollow } from './noFollow.js';
 import path from 'node:path';
-import { activityContext } from './activityContext.js';
+import { activityContext, startHeartbeat } from './activityContext.js';
 import { CancelledFailure } from '@temporalio/common';
 import { execa } from 'execa';
 import { ErrorType, failure } from '../lib/errors.js';
@@ -28,7 +28,6 @@ export interface RunResult {
   wallMs: number;
 }
 
-const HEARTBEAT_EVERY_MS = 1_000;
 
 export { activityContext } from './activityContext.js';
 
@@ -72,7 +71,7 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
     try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
   };
   const timer = opts.timeoutMs ? setTimeout(() => { killedBy = 'timeout'; killGroup(); }, opts.timeoutMs) : undefined;
-  const beat = ctx ? setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS) : undefined;
+  const stopBeat = startHeartbeat(ctx);
   const onCancel = () => { killedBy = 'cancel'; killGroup(); };
   ctx?.cancellationSignal.addEventListener('abort', onCancel);
   if (ctx?.cancellationSignal.aborted) onCancel();
@@ -101,7 +100,7 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
   } finally {
     await unregister();
     if (timer) clearTimeout(timer);
-    if (beat) clearInterval(beat);
+    stopBeat();
     ctx?.cancellationSignal.removeEventListener('abort', onCancel);
   }
 }

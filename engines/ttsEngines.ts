@@ -14,8 +14,16 @@ import { probeProgram } from './run.js';
 import { checkedKokoroVoice, KOKORO_FILES, KOKORO_INSTALL, KOKORO_LANGUAGES, kokoroFiles } from './kokoro.js';
 import { requireProgram } from './programPath.js';
 import { run } from './run.js';
-import { espeakHasLanguage, FESTIVAL_DEFAULT_VOICE } from './tts.js';
-import { checkPiper, checkXtts } from './ttsChecks.js';
+import { espeakArgv, espeakHasLanguage, festivalArgv, FESTIVAL_DEFAULT_VOICE } from './tts.js';
+import { checkPiper, checkXtts, resolvePiperModel, xttsImportable } from './ttsChecks.js';
+import { BUNDLED_PIPER, bundledModelDetail, SETUP_INSTALL } from './bundledModels.js';
+import type { EngineCapabilities, EngineRecord } from './engineRecord.js';
+import type { EngineStatus } from './engineStatus.js';
+import { piperSpeak } from './piper.js';
+import { kokoroSpeak } from './kokoro.js';
+import { XTTS_DEFAULT_MODEL, XTTS_INSTALL, xttsLanguage, xttsSpeak } from './xtts.js';
+import { firstLine, versionOf } from './programVersion.js';
+import type { SpeakerVoice } from '../lib/voices.js';
 
 export type { TtsEngineName } from '../config/ttsEngineNames.js';
 
@@ -25,23 +33,53 @@ export interface CastPalette {
   male: readonly string[];
 }
 
-export interface TtsEngine {
-  name: TtsEngineName;
-  /** One line for `--help` and doctor. */
-  describe: string;
-  /** The languages it speaks ('any': whatever its check finds a voice for). */
-  languages: readonly string[] | 'any';
-  /** Paces itself (a line's rate hint goes to the engine, not to a time-stretch). */
-  rateKnob: boolean;
-  /** A program started per line, or a model kept loaded in the warm engine host. */
-  runs: 'program' | 'warm host';
+/** What a line's synthesis hands an engine's adapter: the job, the speaker's voice, and the job folder's plumbing. */
+export interface SpeakRequest {
+  options: JobOptions;
+  /** The dub language. */
+  language: string;
+  /** This speaker's voice from the voice plan (prepareVoices), when there is one. */
+  voice?: SpeakerVoice;
+  lineIndex: number;
+  /** Runs a program that writes `out`, `text` on its stdin (recorded in the job's command log; no file = failure). */
+  runArgv(cmd: string[], out: string, text: string): Promise<void>;
+  /** A warm-host request, recorded in the job's host request log under `op`. */
+  logged(op: string, ask: () => Promise<{ request: Record<string, unknown> }>): Promise<void>;
+  /** A path inside the job folder (the speaker's reference clip). */
+  inJob(rel: string): string;
+}
+
+/** How one engine speaks one text in this job's (and this speaker's) voice; `rate` only where it is native. */
+export interface TtsSpeaker {
+  /** Names the voice in cache keys. */
+  key: string;
+  /** Writes the engine's raw WAV of `text` to `out`. */
+  speak(out: string, text: string, rate?: number): Promise<void>;
+  /** Runs a command line of this engine that writes `out` (expressive mode's own, for espeak-ng and festival). */
+  runArgv?(cmd: string[], out: string, text: string): Promise<void>;
+  /** A warm-host model that takes expressive mode's rate itself: how it applied `rate` (for the plan's debug record). */
+  rateApplied?(rate: number): string;
+}
+
+export interface TtsEngine extends EngineRecord<TtsEngineName> {
+  kind: 'tts';
   /** Voices matched to speakers by pitch (a cast); absent = the engine's own variants or pitch shifts. */
   palette?: CastPalette;
   /** Is a voice name one of this engine's? (job input: strict). Absent = any name its adapter checks itself. */
   voiceProblem?(voice: string): string | undefined;
   /** Ready for this job in this language? Throws EngineMissing / UnsupportedLanguage / InvalidConfig naming the fix. */
   check(options: JobOptions, language: string): Promise<void>;
+  /** The adapter: this engine, set up for one line's speaker. */
+  speaker(req: SpeakRequest): Promise<TtsSpeaker>;
 }
+
+/** A program that speaks (espeak-ng, festival), its text on stdin so a line starting with "-" is never a flag. */
+function programSpeaker(req: SpeakRequest, key: string, argv: (out: string, rate?: number) => string[]): TtsSpeaker {
+  return { key, runArgv: req.runArgv, speak: (out, text, rate) => req.runArgv(argv(out, rate), out, text) };
+}
+
+const PROGRAM: EngineCapabilities = { languages: 'any', rateKnob: false, speakers: 'many', runs: 'program', device: 'cpu' };
+const WARM_HOST: EngineCapabilities = { languages: 'any', rateKnob: false, speakers: 'many', runs: 'warm host', device: 'cpu or gpu' };
 
 async function espeakSpeaks(language: string): Promise<boolean> {
   const { stdout } = await run(['espeak-ng', `--voices=${language}`], { timeoutMs: 15_000 });
@@ -58,47 +96,86 @@ export const KOKORO_PALETTE: CastPalette = {
   male: ['jm_kumo', 'jm_kumo+jf_nezumi@0.25', 'jm_kumo+jf_alpha@0.15', 'jm_kumo+jf_gongitsune@0.3'],
 };
 
-const registry: Record<TtsEngineName, Omit<TtsEngine, 'name' | 'rateKnob'>> = {
+const registry: Record<TtsEngineName, Omit<TtsEngine, 'name' | 'kind'>> = {
   'espeak-ng': {
     describe: 'espeak-ng (formant synthesis, ~100 languages; the fallback)',
-    languages: 'any',
-    runs: 'program',
+    capabilities: PROGRAM,
     async check(options, language) {
       await requireProgram('espeak-ng', 'espeak-ng');
       if (!(await espeakSpeaks(options.tts.voice ?? language))) {
         throw failure(ErrorType.UnsupportedLanguage, `espeak-ng has no voice for "${options.tts.voice ?? language}" (see \`espeak-ng --voices\`)`);
       }
     },
+    async speaker(req) {
+      const name = req.voice?.voice ?? req.options.tts.voice ?? req.language;
+      return programSpeaker(req, `espeak-ng-${name}`, (out, rate) => espeakArgv(out, name, Math.round(req.options.tts.espeakSpeed * (rate ?? 1))));
+    },
+    status: async () => [{ name: 'espeak-ng', kind: 'tts', ...(await versionOf(['espeak-ng', '--version'], firstLine(/text-to-speech: (\S+)/))), install: 'apt-get install espeak-ng' }],
   },
   festival: {
     describe: `festival (HTS voice ${FESTIVAL_DEFAULT_VOICE}, English)`,
-    languages: ['en'],
-    runs: 'program',
+    capabilities: { ...PROGRAM, languages: ['en'] },
     async check(_options, language) {
       if (language !== 'en') throw failure(ErrorType.UnsupportedLanguage, `festival's installed voice (${FESTIVAL_DEFAULT_VOICE}) speaks English only, not "${language}"; use --tts espeak-ng`);
       await requireProgram('text2wave', 'festival festvox-us-slt-hts');
     },
+    async speaker(req) {
+      const name = req.voice?.voice ?? req.options.tts.voice;
+      return programSpeaker(req, `festival-${name ?? 'default'}`, (out) => festivalArgv(out, name));
+    },
+    async status() {
+      const [festival, voice] = await Promise.all([
+        versionOf(['festival', '--version'], firstLine(/System: (\S+)/)),
+        access(`/usr/share/festival/voices/us/${FESTIVAL_DEFAULT_VOICE}`).then(() => true, () => false),
+      ]);
+      return [{ name: 'festival', kind: 'tts', installed: festival.installed && voice, version: festival.version, detail: voice ? `voice ${FESTIVAL_DEFAULT_VOICE}` : 'HTS voice missing', install: 'apt-get install festival festvox-us-slt-hts' }];
+    },
   },
   piper: {
     describe: 'piper (neural, one .onnx voice; en_US-joe-medium installed)',
-    languages: 'any',
-    runs: 'warm host',
+    capabilities: WARM_HOST,
     check: (options, language) => checkPiper(options, language),
+    async speaker(req) {
+      const { options, language, voice } = req;
+      const model = voice?.voice ? (await resolvePiperModel(options, language, voice.voice)).model : (await resolvePiperModel(options, language)).model;
+      const speakerId = voice?.speakerId;
+      return {
+        key: `piper-${path.basename(model)}-${speakerId ?? 0}`,
+        speak: (out, text, rate) => req.logged('synthesize', () => piperSpeak(out, text, { model, speakerId, rate })),
+        rateApplied: (rate) => `piper length_scale ${(1 / rate).toFixed(3)}`,
+      };
+    },
+    async status() {
+      const host = await hostEnginesAvailable(probeProgram);
+      const out: EngineStatus[] = [];
+      for (const [language, voice] of Object.entries(BUNDLED_PIPER)) {
+        const v = await bundledModelDetail(voice.file);
+        out.push({ name: 'piper', kind: 'tts', installed: host.ok && v.ok, version: host.versions?.piper, detail: `neural voice for "${language}" (the default for ${language}): ${host.ok ? v.detail : host.why}; other languages keep festival/espeak-ng until a piper voice is given (--piper-model)`, install: SETUP_INSTALL });
+      }
+      return out;
+    },
   },
   xtts: {
     describe: 'Coqui XTTS v2 (each speaker cloned from the source; installed separately)',
-    languages: 'any',
-    runs: 'warm host',
+    capabilities: { ...WARM_HOST, speakers: 'cloned' },
     async check(options, language) {
       // Reference clips are cut per job before synthesis; streaming chunks have no such step yet.
       if (options.stream?.enabled) throw failure(ErrorType.InvalidConfig, 'XTTS voice cloning is not available in streaming mode; use --tts piper or espeak-ng with --stream');
       await checkXtts(language);
     },
+    async speaker(req) {
+      const { options, language, voice } = req;
+      if (!voice?.reference) {
+        throw failure(ErrorType.InvalidConfig, 'XTTS needs a reference clip per speaker, made by prepareVoices in a dub job (not available for streaming chunks); use --tts piper or espeak-ng there');
+      }
+      const v = { model: options.tts.xttsModel ?? XTTS_DEFAULT_MODEL, speakerWav: req.inJob(voice.reference), language: xttsLanguage(language) ?? language };
+      return { key: `xtts-${voice.speaker}`, speak: (out, text) => req.logged('xtts', () => xttsSpeak(out, text, v)) };
+    },
+    status: async () => [{ name: 'coqui-tts', optional: true, kind: 'tts', installed: await xttsImportable(), detail: '--tts xtts (XTTS v2 voice cloning in the warm engine host; COQUI_TOS_AGREED=1 once its licence is accepted)', install: XTTS_INSTALL }],
   },
   kokoro: {
     describe: `Kokoro-82M (neural, ${KOKORO_LANGUAGES.join('/')}; a voice or blend per character)`,
-    languages: KOKORO_LANGUAGES,
-    runs: 'warm host',
+    capabilities: { ...WARM_HOST, languages: KOKORO_LANGUAGES },
     palette: KOKORO_PALETTE,
     voiceProblem: (voice) => { try { checkedKokoroVoice(voice); return undefined; } catch (e) { return (e as Error).message; } },
     async check(options, language) {
@@ -111,10 +188,26 @@ const registry: Record<TtsEngineName, Omit<TtsEngine, 'name' | 'rateKnob'>> = {
       await kokoroFiles();
       for (const voice of [options.tts.voice, ...Object.values(options.tts.speakerVoices ?? {})]) if (voice) checkedKokoroVoice(voice);
     },
+    async speaker(req) {
+      const name = req.voice?.voice ?? req.options.tts.voice ?? KOKORO_PALETTE.male[0];
+      return {
+        key: `kokoro-${name}`,
+        speak: (out, text, rate) => req.logged('kokoro', () => kokoroSpeak(out, text, req.language, name, rate)),
+        rateApplied: (rate) => `kokoro speed ${rate.toFixed(3)}`,
+      };
+    },
+    async status() {
+      const host = await hostEnginesAvailable(probeProgram);
+      const v = await bundledModelDetail(KOKORO_FILES.model);
+      return [{ name: 'kokoro', kind: 'tts', installed: host.ok && v.ok, detail: `Kokoro-82M v1.0 int8 (${KOKORO_LANGUAGES.join(', ')}; the default for es/fr/pt/it and the cast's voices): ${host.ok ? v.detail : host.why}`, install: SETUP_INSTALL }];
+    },
   },
 };
 
-const engines = new Map<TtsEngineName, TtsEngine>(TTS_ENGINE_NAMES.map((name) => [name, { name, rateKnob: hasRateKnob(name), ...registry[name] }]));
+// The rate knob is config/ttsEngineNames.ts's (lib/ reads it); the record carries the same fact.
+const engines = new Map<TtsEngineName, TtsEngine>(TTS_ENGINE_NAMES.map((name) => [name, {
+  kind: 'tts', name, ...registry[name], capabilities: { ...registry[name].capabilities, rateKnob: hasRateKnob(name) },
+}]));
 
 export function ttsEngine(name: TtsEngineName): TtsEngine {
   return engines.get(name)!;
@@ -125,7 +218,8 @@ export function ttsEngineList(): TtsEngine[] {
 }
 
 export function speaksLanguage(engine: TtsEngine, language: string): boolean {
-  return engine.languages === 'any' || engine.languages.includes(language);
+  const { languages } = engine.capabilities;
+  return languages === 'any' || languages.includes(language);
 }
 
 /** `--tts` help: the choices and what auto picks, from the records. */

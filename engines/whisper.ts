@@ -1,6 +1,6 @@
 // The Whisper family: faster-whisper (embedded, in the warm engine host: ./fasterWhisper.ts), openai-whisper and
 // whisper-ctranslate2 (same command line and JSON), and whisper.cpp's whisper-cli. Argv builders and JSON parsers
-// only; engines/asrWhisper.ts runs them.
+// only; activities/whisperSteps.ts runs them, engines/asrEngines.ts checks them.
 import path from 'node:path';
 import type { Word } from '../lib/job.js';
 import { checkedName } from './argvValues.js';

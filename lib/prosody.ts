@@ -6,6 +6,9 @@
 // deviations (so the dub's per-line energy and pitch rank like the source's); the category only adds a small
 // bounded offset on top, and everything is clamped so the dub never sounds like a different voice.
 
+import { percentile as percentileOf } from './percentile.js';
+import { speakerOf } from './voices.js';
+
 export type Category = 'calm' | 'neutral' | 'excited' | 'angry' | 'sad';
 export const CATEGORIES: readonly Category[] = ['calm', 'neutral', 'excited', 'angry', 'sad'];
 
@@ -83,71 +86,6 @@ export const CLAMPS = {
 } as const;
 
 export const SILENCE_DB = -120;
-/** Lines without a speaker label are one speaker: the whole programme is their reference. */
-export const DEFAULT_SPEAKER = '';
-
-// ---------------------------------------------------------------------------------------------- syllables
-
-const ROMANCE = new Set(['es', 'it', 'pt', 'ca', 'gl', 'ro', 'oc']);
-const KANA = /[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]/;
-/** Small kana merge with the kana before them into one mora (きゃ = kya). */
-const SMALL_KANA = new Set([...'ゃゅょぁぃぅぇぉゎャュョァィゥェォヮㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿｧｨｩｪｫｬｭｮ']);
-const HAN = /\p{Script=Han}/u;
-const HANGUL = /\p{Script=Hangul}/u;
-const DIGIT = /\p{N}/u;
-const APOSTROPHE = /['’ʼ]/;
-const VOWELS = /[aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœаеёиоуыэюяіїєαεηιουω]+/g;
-const ROMANCE_VOWELS = /[aeiouyáéíóúàèìòùâêôãõüï]+/g;
-const ROMANCE_STRONG = /[aeoáéíóúàèìòùâêôãõ]/g;
-
-/**
- * Syllables in a text, by vowel groups (English and Romance rules), or by characters for kana (morae),
- * kanji/hanzi and hangul. A heuristic: what matters is that it is consistent between lines of one speaker.
- */
-export function countSyllables(text: string, language: string): number {
-  const lang = language.toLowerCase().split(/[-_]/)[0];
-  let total = 0;
-  for (const token of text.normalize('NFC').toLowerCase().match(/[\p{L}\p{N}'’ʼ]+/gu) ?? []) {
-    let letters = '';
-    const flush = () => {
-      if (letters) total += wordSyllables(letters, lang);
-      letters = '';
-    };
-    for (const ch of token) {
-      if (KANA.test(ch)) { flush(); total += SMALL_KANA.has(ch) ? 0 : 1; }
-      else if (HAN.test(ch)) { flush(); total += lang === 'ja' ? 2 : 1; } // a kanji reads as ~2 morae on average
-      else if (HANGUL.test(ch)) { flush(); total += 1; }
-      else if (DIGIT.test(ch)) { flush(); total += 1; }
-      else if (!APOSTROPHE.test(ch)) letters += ch; // "don't" is one word
-    }
-    flush();
-  }
-  return total;
-}
-
-function wordSyllables(w: string, lang: string): number {
-  if (lang === 'en') return englishSyllables(w);
-  if (ROMANCE.has(lang)) return romanceSyllables(w);
-  return Math.max(1, w.match(VOWELS)?.length ?? 0);
-}
-
-function englishSyllables(word: string): number {
-  const w = word.replace(/^y(?=[aeiou])/, ''); // "yes": a leading y is a consonant
-  let n = w.match(/[aeiouy]+/g)?.length ?? 0;
-  if (n > 1) {
-    if (/[^aeiouy]e$/.test(w) && !/[^aeiouy]le$/.test(w)) n -= 1; // make, there (but table)
-    else if (/(?:[^aeiouytd]|y)ed$/.test(w)) n -= 1; // jumped, played (but wanted)
-    else if (/[^aeiouysxzcgh]es$/.test(w)) n -= 1; // makes (but boxes, pages, watches)
-  }
-  return Math.max(1, n);
-}
-
-/** Spanish and its neighbours: weak vowels (i, u) glide next to another vowel; two strong ones split (po-e-ta). */
-function romanceSyllables(w: string): number {
-  let n = 0;
-  for (const group of w.match(ROMANCE_VOWELS) ?? []) n += Math.max(1, group.match(ROMANCE_STRONG)?.length ?? 0);
-  return Math.max(1, n);
-}
 
 // --------------------------------------------------------------------------------------------- text cues
 
@@ -174,7 +112,6 @@ export function textCues(text: string): TextCues {
 
 // --------------------------------------------------------------------------------------------- normalize
 
-const speakerOf = (line: { speaker?: string }) => line.speaker ?? DEFAULT_SPEAKER;
 
 /** Each speaker's median delivery (lines of silence and unvoiced lines do not count towards it). */
 export function speakerMedians(lines: readonly { speaker?: string }[], features: readonly LineFeatures[]): Map<string, SpeakerMedians> {
@@ -205,7 +142,7 @@ export function normalizeLine(f: LineFeatures, m: SpeakerMedians): NormalizedFea
   };
 }
 
-/** Every line relative to its own speaker's medians (lines without a speaker share DEFAULT_SPEAKER). */
+/** Every line relative to its own speaker's medians (lines without a speaker are one speaker: the whole programme is their reference). */
 export function normalizeBySpeaker(lines: readonly { speaker?: string }[], features: readonly LineFeatures[]): NormalizedFeatures[] {
   const medians = speakerMedians(lines, features);
   return features.map((f, i) => normalizeLine(f, medians.get(speakerOf(lines[i]))!));
@@ -442,16 +379,7 @@ function ranks(xs: readonly number[]): number[] {
 }
 
 export function median(xs: readonly number[]): number | null {
-  return percentile([...xs].sort((p, q) => p - q), 0.5);
-}
-
-/** Linear interpolation between the closest ranks of an ascending array. */
-export function percentile(sorted: ArrayLike<number>, p: number): number | null {
-  if (sorted.length === 0) return null;
-  const at = p * (sorted.length - 1);
-  const lo = Math.floor(at);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
+  return percentileOf(xs, 0.5) ?? null;
 }
 
 export function semitones(f: number, ref: number): number {

@@ -2,6 +2,7 @@
 // keep their length, how fast the fastest are, how far the timing drifts by the end, and what to look at.
 // Pure: the activity hands in the lines, the fitted clips and the measured loudness.
 import type { FittedLine, TranslatedLine } from './job.js';
+import { percentile } from './percentile.js';
 
 /** A dub line "keeps its slot" when its length is within this share of its source line's length. */
 export const SLOT_TOLERANCE = 0.1;
@@ -113,14 +114,6 @@ export function qaLines(input: QaInput): QaLine[] {
   });
 }
 
-/** Nearest-rank percentile (p in 0..100) of a non-empty list; 0 for an empty one. */
-export function percentile(values: readonly number[], p: number): number {
-  if (!values.length) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
-}
-
 export function qaSummary(rows: readonly QaLine[], loudness?: QaLoudness): QaSummary {
   const dubbed = rows.filter((r) => r.dub);
   const speeds = dubbed.map((r) => r.speedFactor ?? 1);
@@ -136,7 +129,7 @@ export function qaSummary(rows: readonly QaLine[], loudness?: QaLoudness): QaSum
     lines: rows.length,
     withinSlotShare: rows.length ? r4(rows.filter((r) => r.withinSlot).length / rows.length) : 1,
     maxSpeedFactor: speeds.length ? Math.max(...speeds) : 1,
-    p95SpeedFactor: percentile(speeds, 95) || 1,
+    p95SpeedFactor: percentile(speeds, 0.95, 'nearest-rank') || 1,
     endDriftSec: last?.onsetErrorSec ?? 0,
     loudness,
     problemLines,

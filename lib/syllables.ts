@@ -30,7 +30,11 @@ const HANGUL = /\p{Script=Hangul}/u;
 /** An average on-yomi/kun-yomi reading of one kanji, in morae. */
 const MORAE_PER_KANJI = 1.7;
 
-/** Syllables (morae for ja) in `text`, for the given language. */
+/**
+ * Syllables (morae for ja) in `text`, for the given language: vowel groups with English and Romance rules for
+ * letters, a mora per kana (small kana fused), a syllable per hangul or hanzi, ~1.7 morae per kanji, 1.5 per
+ * digit. The one count for the length budget (estimates, the LLM's targets) and for prosody's speaking rate.
+ */
 export function countSyllables(text: string, lang: string): number {
   const l = baseLang(lang);
   let n = 0;
@@ -58,38 +62,56 @@ export function countSyllables(text: string, lang: string): number {
 }
 
 const VOWELS: Record<string, RegExp> = {
-  en: /[aeiouy]+/g,
   de: /[aeiouyäöü]+/g,
   fr: /[aeiouyàâäéèêëîïôöùûüÿœæ]+/g,
-  es: /[aeiouyáéíóúü]+/g,
-  it: /[aeiouàèéìíîòóùú]+/g,
-  pt: /[aeiouyáàâãéêíóôõúü]+/g,
 };
-const ANY_VOWELS = /[aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœ]+/g;
+const ANY_VOWELS = /[aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿœаеёиоуыэюяіїєαεηιουω]+/g;
+/** Spanish and its neighbours: weak vowels (i, u, y) glide next to another vowel; two strong ones split (po-e-ta). */
+const ROMANCE = new Set(['es', 'it', 'pt', 'ca', 'gl', 'ro', 'oc']);
+const ROMANCE_VOWELS = /[aeiouyáéíóúàèìòùâêôãõüï]+/g;
+const ROMANCE_STRONG = /[aeoáéíóúàèìòùâêôãõ]/g;
+/** "don't", "don’t": one word. */
+const APOSTROPHES = /['’ʼ]/g;
 
 /** Spoken digits: about one syllable and a half per digit ("twenty-three", "veintitrés"). */
 const SYLLABLES_PER_DIGIT = 1.5;
 
 function latinSyllables(chunk: string, lang: string): number {
   let n = 0;
-  for (const raw of chunk.toLowerCase().split(/[^\p{L}\p{N}']+/u)) {
+  for (const raw of chunk.normalize('NFC').toLowerCase().split(/[^\p{L}\p{N}'’ʼ]+/u)) {
     if (!raw) continue;
-    const digits = raw.replace(/\D/g, '').length;
-    const word = raw.replace(/[\d']/g, '');
+    const digits = raw.replace(/\P{N}/gu, '').length;
+    const word = raw.replace(APOSTROPHES, '').replace(/\p{N}/gu, '');
     n += digits * SYLLABLES_PER_DIGIT;
-    if (!word) continue;
-    n += Math.max(1, vowelGroups(word, lang));
+    if (word) n += wordSyllables(word, lang);
   }
   return n;
 }
 
-function vowelGroups(word: string, lang: string): number {
+function wordSyllables(word: string, lang: string): number {
+  if (lang === 'en') return englishSyllables(word);
+  if (ROMANCE.has(lang)) return romanceSyllables(word);
   let groups = (word.match(VOWELS[lang] ?? ANY_VOWELS) ?? []).length;
-  // Written vowels that are not said: English "make", French "parle", "parles", "parlent".
-  if (lang === 'en' && groups > 1 && /[^aeiouy]e$/.test(word) && !/[^aeiouy]le$/.test(word)) groups -= 1;
-  if (lang === 'en' && groups > 1 && /[^aeiouy]ed$/.test(word) && !/[td]ed$/.test(word)) groups -= 1;
+  // Written vowels that are not said: French "parle", "parles", "parlent".
   if (lang === 'fr' && groups > 1 && /[^aeiouy](e|es|ent)$/.test(word)) groups -= 1;
-  return groups;
+  return Math.max(1, groups);
+}
+
+function englishSyllables(word: string): number {
+  const w = word.replace(/^y(?=[aeiou])/, ''); // "yes": a leading y is a consonant
+  let n = w.match(/[aeiouy]+/g)?.length ?? 0;
+  if (n > 1) {
+    if (/[^aeiouy]e$/.test(w) && !/[^aeiouy]le$/.test(w)) n -= 1; // make, there (but table)
+    else if (/(?:[^aeiouytd]|y)ed$/.test(w)) n -= 1; // jumped, played (but wanted)
+    else if (/[^aeiouysxzcgh]es$/.test(w)) n -= 1; // makes (but boxes, pages, watches)
+  }
+  return Math.max(1, n);
+}
+
+function romanceSyllables(word: string): number {
+  let n = 0;
+  for (const group of word.match(ROMANCE_VOWELS) ?? []) n += Math.max(1, group.match(ROMANCE_STRONG)?.length ?? 0);
+  return Math.max(1, n);
 }
 
 /** Seconds a speaker of `lang` takes for `text` at a typical rate, punctuation pauses included. */

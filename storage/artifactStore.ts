@@ -9,8 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureBucket, getObject, headObject, ObjectStoreError, putObject, type S3Location } from './s3Client.js';
 import type { Settings } from '../config/schema.js';
-import { BoundedMap } from '../lib/boundedMap.js';
+import { LRUCache } from 'lru-cache';
 import type { OutputHashes } from '../lib/job.js';
+import { lstatOrNone } from '../engines/noFollow.js';
 
 export { ObjectStoreError } from './s3Client.js';
 
@@ -31,7 +32,7 @@ export interface ArtifactStore {
 }
 
 /** Files already hashed in this process, by path, valid while inode, size and mtime stay the same. */
-const hashed = new BoundedMap<string, { ino: number; size: number; mtimeMs: number; sha256: string }>(50_000);
+const hashed = new LRUCache<string, { ino: number; size: number; mtimeMs: number; sha256: string }>({ max: 50_000 });
 const sameFile = (a: { ino: number; size: number; mtimeMs: number }, b: Stats) => a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 
 /** A file's SHA-256, hashed again only when it changed since this process last hashed it. */
@@ -223,7 +224,7 @@ export async function defaultArtifactCacheDir(env: NodeJS.ProcessEnv = process.e
   const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
   for (const d of [parent, dir]) {
     // Each part is looked at before anything is made in it: mkdir follows links.
-    let st = await lstat(d).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return undefined; throw e; });
+    let st = await lstatOrNone(d);
     if (!st) {
       await mkdir(d, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
       st = await lstat(d);

@@ -20,7 +20,7 @@
 import { createHash } from 'node:crypto';
 import { copyFile, link, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BoundedMap } from '../lib/boundedMap.js';
+import { LRUCache } from 'lru-cache';
 import { ErrorType, failure } from '../lib/errors.js';
 import { rememberHash, sha256Known, S3Store, type ArtifactRef } from './artifactStore.js';
 import { deleteObject, getText, listObjects, putText, putTextIf } from './s3Client.js';
@@ -120,7 +120,7 @@ export class JobFolderMirror {
   /** The output root as every host names it. */
   readonly canonicalRoot: string;
   /** Index objects already read, by key and ETag: a pull reads only the entries that changed. */
-  private entries = new BoundedMap<string, { etag: string; entry: IndexEntry }>(20_000);
+  private entries = new LRUCache<string, { etag: string; entry: IndexEntry }>({ max: 20_000 });
   /** Activities of each folder running in this process now (between their pull and their push or failure). */
   private active = new Map<string, number>();
   /** Where this host keeps each folder's sync state (it survives a worker restart). */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next } from '@temporalio/worker';
+import { whileHeartbeating } from '../engines/activityContext.js';
 import { endOrphans } from '../engines/processRegistry.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { JobRef, PreparedJob } from '../lib/job.js';
@@ -141,13 +142,8 @@ export class MirroredJobFolders implements ActivityInboundCallsInterceptor {
   }
 
   /** Work of the mirror's own, with a heartbeat every 5 s while it lasts (a big file takes longer than a beat). */
-  private async beating<T>(ctx: Context, work: () => Promise<T>): Promise<T> {
-    const beat = setInterval(() => ctx.heartbeat(ctx.info.heartbeatDetails), 5_000);
-    try {
-      return await work();
-    } finally {
-      clearInterval(beat);
-    }
+  private beating<T>(ctx: Context, work: () => Promise<T>): Promise<T> {
+    return whileHeartbeating(ctx, work, { everyMs: 5_000, details: () => ctx.info.heartbeatDetails });
   }
 
   /**

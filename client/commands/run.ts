@@ -5,6 +5,9 @@ import { loadSettings, resolveJobOptions } from '../../config/load.js';
 import { LIPSYNC_PLUGIN_NAMES, type JobOptions, type Settings } from '../../config/schema.js';
 import { TTS_ENGINE_NAMES } from '../../config/ttsEngineNames.js';
 import { ttsHelp } from '../../engines/ttsEngines.js';
+import { asrHelp } from '../../engines/asrEngines.js';
+import { mtHelp } from '../../engines/mtEngines.js';
+import { ASR_ENGINE_NAMES, MT_ENGINE_NAMES } from '../../config/engineNames.js';
 import { ALL_ROLES } from '../../workers/roles.js';
 import type { RunningWorkers } from '../../workers/startWorkers.js';
 import { OutputsRefusedError, withLocalOutputs, withStoredInputs } from '../storedJobs.js';
@@ -136,9 +139,9 @@ export function addRunCommand(program: Command): void {
     .option('--audio-track <N|lang>', 'the input audio track to dub: N counted from 0, or a language such as ja (default: the track marked default, else the first)')
     .option('--translated-subs <file>', 'SRT/WebVTT/ASS with the target lines (skips machine translation)')
     .option('--no-translate', 'keep the source language (identity translation)')
-    .addOption(new Option('--asr <engine>', 'speech recognizer: auto = faster-whisper (embedded Whisper, ~100 languages) where its model is installed, else pocketsphinx (English) (env ASR_ENGINE; default auto)').choices(['auto', 'faster-whisper', 'pocketsphinx', 'whisper', 'whisper-ctranslate2', 'whisper-cpp']))
+    .addOption(new Option('--asr <engine>', asrHelp()).choices(['auto', ...ASR_ENGINE_NAMES]))
     .option('--asr-model <name|dir>', 'Whisper model: base and tiny.en are installed; a folder with a CTranslate2 model.bin inside the worker’s models folder (.tools/models or ENGINE_MODELS_DIR), by name; other names (small, large-v3, …) faster-whisper downloads where there is internet (env ASR_MODEL; default base)')
-    .addOption(new Option('--mt <engine>', "machine translation: auto = Whisper's translate task from the audio when dubbing into English (no --subs), else apertium; argos (argos-translate), llm (OpenAI-compatible server), local-llm (a GGUF chat model inside the worker: the bundled Qwen2.5-Coder-1.5B or one of MT_GGUF_MODELS), whisper (env MT_ENGINE; default auto)").choices(['auto', 'apertium', 'argos', 'llm', 'local-llm', 'whisper']))
+    .addOption(new Option('--mt <engine>', mtHelp()).choices(['auto', ...MT_ENGINE_NAMES]))
     .option('--glossary <file>', 'TSV of source term<TAB>target term the translation must use (env MT_GLOSSARY)')
     .option('--llm-endpoint <name>', "which of the worker's LLM endpoints --mt llm uses (env MT_LLM_ENDPOINT; default \"default\": MT_LLM_URL, else Ollama on 127.0.0.1:11434); endpoints are worker settings (MT_LLM_ENDPOINTS)")
     .option('--llm-model <name>', 'model for --mt llm (env MT_LLM_MODEL)')

@@ -29,6 +29,8 @@ const pythonOf = (settings: Settings) => settings.engines.python ?? DEFAULT_ENGI
 
 export const animeflap: LipsyncPlugin = {
   name: 'animeflap',
+  describe: 'animeflap (anime mouth flaps redrawn from the dub voice; bundled)',
+  capabilities: { languages: 'any', rateKnob: false, speakers: 'many', runs: 'program', device: 'cpu' },
   async check(settings): Promise<Availability> {
     const python = pythonOf(settings);
     if (!(await stat(python).then((s) => s.isFile(), () => false))) return { available: false, reason: `python not found at ${python} (run scripts/setup.sh or set ENGINE_PYTHON)` };

@@ -1,5 +1,6 @@
 // The lip-sync plugin contract. A new plugin is one file implementing this, added to registry.ts.
 import type { Settings } from '../../config/schema.js';
+import type { EngineCapabilities } from '../engineRecord.js';
 
 export type Availability =
   | { available: true; detail: string }
@@ -36,6 +37,9 @@ export interface LipsyncDetails {
 
 export interface LipsyncPlugin {
   name: string;
+  /** One line for doctor and the engine list. */
+  describe: string;
+  capabilities: EngineCapabilities;
   check(settings: Settings, needsDetector: boolean): Promise<Availability>;
   run(settings: Settings, request: LipsyncRequest): Promise<LipsyncDetails | void>;
 }

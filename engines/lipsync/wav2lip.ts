@@ -71,6 +71,8 @@ export function wav2lipArgv(python: string, repo: string, checkpoint: string, re
 
 export const wav2lip: LipsyncPlugin = {
   name: 'wav2lip',
+  describe: 'Wav2Lip (photographic faces; its repository and checkpoint installed separately)',
+  capabilities: { languages: 'any', rateKnob: false, speakers: 'many', runs: 'program', device: 'cpu or gpu' },
   async check(settings, needsDetector): Promise<Availability> {
     const found = await locate(settings, needsDetector);
     return 'reason' in found ? { available: false, reason: found.reason } : { available: true, detail: `${found.repo} with ${path.basename(found.checkpoint)}` };

@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { whisperTranslate } from '../../activities/asrWhisper.js';
+import { whisperTranslate } from '../../activities/whisperSteps.js';
 import { jobOptionsSchema, type JobOptionsInput } from '../../config/schema.js';
 import type { DubJobResult, Line, PreparedJob } from '../../lib/job.js';
 import { dialogueClip } from '../fixtures/media.js';

@@ -8,7 +8,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { jobOptionsSchema } from '../../config/schema.js';
 import { translateWithChat, type ChatBackend } from '../../engines/llmTranslate.js';
 import { checkLocalModel, localChat, localModelFor, modelLoads, preloadLocalModel, unloadLocalModels, type LocalModel } from '../../engines/localLlm.js';
-import { checkMtEngine } from '../../engines/mtChecks.js';
+import { checkMtEngine } from '../../engines/mtEngines.js';
 import { buildMessages } from '../../lib/llmProtocol.js';
 
 const REAL_MODEL_MS = 900_000;

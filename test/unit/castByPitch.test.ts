@@ -104,8 +104,8 @@ describe('Kokoro voice names (job input: strict)', () => {
 describe('the TTS engine registry', () => {
   it('one record per engine name, its rate knob the one the timing fit reads; the schema enum is derived from it', () => {
     expect(ttsEngineList().map((e) => e.name)).toEqual([...TTS_ENGINE_NAMES]);
-    for (const e of ttsEngineList()) expect(e.rateKnob).toBe(hasRateKnob(e.name));
-    expect(ttsEngineList().filter((e) => e.rateKnob).map((e) => e.name)).toEqual(['espeak-ng', 'piper', 'kokoro']);
+    for (const e of ttsEngineList()) expect(e.capabilities.rateKnob).toBe(hasRateKnob(e.name));
+    expect(ttsEngineList().filter((e) => e.capabilities.rateKnob).map((e) => e.name)).toEqual(['espeak-ng', 'piper', 'kokoro']);
     for (const name of TTS_ENGINE_NAMES) expect(jobOptionsSchema.safeParse({ video: 'x.mp4', tts: { engine: name } }).success).toBe(true);
     expect(jobOptionsSchema.safeParse({ video: 'x.mp4', tts: { engine: 'sh' } }).success).toBe(false);
   });

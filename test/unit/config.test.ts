@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, loadSettings, resolveJobOptions } from '../../config/load.js';
-import { DEFAULT_PLACEMENT } from '../../config/schema.js';
+import { DEFAULT_PLACEMENT, queueKindOf, type Placement } from '../../config/schema.js';
 
 describe('config', () => {
   it('has working defaults with an empty environment', () => {
@@ -20,8 +20,19 @@ describe('config', () => {
     expect(s.job.tgt).toBe('fr');
     expect(s.job.fit.maxSpeed).toBe(1.2);
     expect(s.placement.transcribe).toBe('cpu');
-    expect(s.placement.synthesizeLine).toBe('cpu');
+    expect(s.placement.dubLines).toBe('cpu'); // synthesizeLine, dubLines' former name, still places it
     expect(s.placement.mixDub).toBe('cpu');
+  });
+
+  it('places dubLines by its own name or by its former one, synthesizeLine (also in a job from before the rename)', () => {
+    expect(loadSettings({ DUB_PLACEMENT: 'dubLines=cpu' }).placement.dubLines).toBe('cpu');
+    expect(loadSettings({ DUB_PLACEMENT: 'dubLines=gpu,synthesizeLine=cpu' }).placement.dubLines).toBe('gpu');
+    // Written under the former name too: a worker still on the former code places dubLines the same.
+    expect(loadSettings({ DUB_PLACEMENT: 'dubLines=cpu' }).placement.synthesizeLine).toBe('cpu');
+    const before = { ...DEFAULT_PLACEMENT, dubLines: undefined, synthesizeLine: 'cpu' } as unknown as Placement;
+    expect(queueKindOf(before, 'dubLines')).toBe('cpu');
+    expect(queueKindOf(DEFAULT_PLACEMENT, 'dubLines')).toBe('gpu');
+    expect(queueKindOf(DEFAULT_PLACEMENT, 'releaseJob')).toBe('cpu');
   });
 
   it('names every bad key and what it allows, in one error', () => {

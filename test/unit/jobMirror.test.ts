@@ -2,7 +2,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { S3Store } from '../../storage/artifactStore.js';
 import { hostLocal, JobFolderMirror } from '../../storage/jobMirror.js';
-import { BoundedMap } from '../../lib/boundedMap.js';
 import { parseJobOptions } from '../../config/load.js';
 
 const store = new S3Store({ endpoint: 'http://127.0.0.1:1', bucket: 'dubs', region: 'us-east-1', accessKeyId: 'k', secretAccessKey: 's' }, '/cache', 'studio/');
@@ -16,12 +15,6 @@ describe('job folder mirror', () => {
   it('mirrors ordinary names that contain ".part" (Show.part.2.mkv): only the exact temp-name shapes of the writers stay on their host', () => {
     for (const rel of ['Show.part.2.mkv', 'input/Show.part.2.mkv', 'Show.part.mkv', 'part.json', 'input/.part', 'tts/a.part.b.wav']) expect({ rel, local: hostLocal(rel) }).toEqual({ rel, local: false });
     for (const rel of ['input/.Show.part.2.prepareJob-1.part.mkv', '.job.p4242.part.json', 'report.json.4242.part', 'review.json.part', 'input/Show.part.2.mkv.4242.x1y2z3.part']) expect({ rel, local: hostLocal(rel) }).toEqual({ rel, local: true });
-  });
-
-  it('a bounded map forgets its least recently used keys', () => {
-    const m = new BoundedMap<string, number>(2);
-    m.set('a', 1); m.set('b', 2); m.get('a'); m.set('c', 3);
-    expect([...m.keys()].sort()).toEqual(['a', 'c']);
   });
 
   it('names the output root s3://<bucket>/<prefix>jobs between hosts and each host’s own root inside an activity', () => {

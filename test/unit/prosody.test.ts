@@ -1,10 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
+import { countSyllables } from '../../lib/syllables.js';
+import { DEFAULT_SPEAKER } from '../../lib/voices.js';
 import {
   CATEGORIES,
   CATEGORY_TABLE,
   CLAMPS,
   categorize,
-  countSyllables,
   normalizeBySpeaker,
   parseEmotionTag,
   planLines,
@@ -142,8 +143,8 @@ describe('per-speaker normalization', () => {
   it('puts lines without a speaker together as one default speaker', () => {
     const anon: PlanLine[] = [{ index: 0, text: 'a' }, { index: 1, text: 'b', speaker: undefined }, { index: 2, text: 'c' }];
     const m = speakerMedians(anon, [-20, -24, -22].map((rmsDb) => features({ rmsDb })));
-    expect([...m.keys()]).toEqual(['']);
-    expect(m.get('')!.rmsDb).toBe(-22);
+    expect([...m.keys()]).toEqual([DEFAULT_SPEAKER]);
+    expect(m.get(DEFAULT_SPEAKER)!.rmsDb).toBe(-22);
   });
 
   it('relates pitch in semitones and pace as a ratio, ignoring unvoiced lines', () => {

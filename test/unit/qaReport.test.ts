@@ -4,7 +4,7 @@ import { chooseSeparation, checkDemucs, demucsArgv, demucsStems } from '../../en
 import { ebur128Argv, parseEbur128, thinFrames } from '../../engines/ebur128.js';
 import { gainToTarget, loudnessArgv, separatedMixFilter } from '../../engines/ffmpegMix.js';
 import type { FittedLine, TranslatedLine } from '../../lib/job.js';
-import { formatQaSummary, percentile, qaLines, qaSummary } from '../../lib/qaReport.js';
+import { formatQaSummary, qaLines, qaSummary } from '../../lib/qaReport.js';
 import { escapeHtml, reportHtml } from '../../formats/reportHtml.js';
 import { drawTimeline, lufsToY, TIMELINE_COLORS, TIMELINE_LAYOUT, timeToX } from '../../formats/timelinePng.js';
 
@@ -59,12 +59,6 @@ describe('QA report figures', () => {
     expect(text).toMatch(/#1 fast, #2 length, #3 missing/);
   });
 
-  it('takes the nearest-rank percentile', () => {
-    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 95)).toBe(10);
-    expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 50)).toBe(5);
-    expect(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 95)).toBe(95);
-    expect(percentile([], 95)).toBe(0);
-  });
 
   it('writes a self-contained page that escapes the texts', () => {
     const html = reportHtml({

@@ -1,8 +1,9 @@
-// Source lines: speech recognition (pocketsphinx on energy-cut utterances, or a Whisper engine) or imported subtitles.
-import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+// The transcribe activity: source lines by speech recognition (pocketsphinx on energy-cut utterances, or a Whisper
+// engine). Subtitles a person already has come in through ./importSubtitles.ts instead.
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { Context } from '@temporalio/activity';
+import { logWarning } from '../engines/activityContext.js';
 import { silencedetectArgv } from '../engines/ffmpeg.js';
 import { batchArgv, parseHypseg, wordsToText } from '../engines/pocketsphinx.js';
 import { VAD_SETTINGS } from '../engines/voiceActivity.js';
@@ -10,11 +11,11 @@ import { isWhisperEngine } from '../engines/whisper.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { AudioTracks, Line, LineSet, PreparedJob, Word } from '../lib/job.js';
 import { parseSilencedetect, speechRegions, type Region } from '../lib/speechRegions.js';
-import { parseWavHeader, wavHeader } from '../lib/wav.js';
+import { wavHeader } from '../lib/wav.js';
+import { withWav } from '../engines/wavFile.js';
 import { commandLog, hashOf, inJob, isFresh, writeAtomic } from '../storage/artifacts.js';
-import { recognizeWithWhisper, type Recognition } from './asrWhisper.js';
+import { recognizeWithWhisper, type Recognition } from './whisperSteps.js';
 import { run } from '../engines/run.js';
-import { importWarnings, loadSubtitles, readSubtitleLines, subsSource } from './subtitleSource.js';
 import { storeLines } from './lineSets.js';
 
 export const TRANSCRIPT = 'transcript.json';
@@ -33,28 +34,18 @@ export async function saveTranscript(prep: PreparedJob, lines: Line[], source: s
 /** Cut each region out of the 16 kHz mono WAV into its own file (positional reads: no full load). */
 async function cutSegments(wavAbs: string, regions: Region[], dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
-  const size = (await stat(wavAbs)).size;
-  const fh = await open(wavAbs, 'r');
-  try {
-    const head = Buffer.alloc(Math.min(65536, size));
-    await fh.read(head, 0, head.length, 0);
-    const fmt = parseWavHeader(head, size);
-    const frameBytes = fmt.channels * (fmt.bitsPerSample / 8);
-    const totalFrames = Math.floor(fmt.dataBytes / frameBytes);
+  return withWav(wavAbs, async ({ fmt, totalFrames, readFrames }) => {
     const ids: string[] = [];
     for (const [i, r] of regions.entries()) {
       const from = Math.max(0, Math.floor((r.start - PAD_SEC) * fmt.sampleRate));
       const to = Math.min(totalFrames, Math.ceil((r.end + PAD_SEC) * fmt.sampleRate));
-      const pcm = Buffer.alloc((to - from) * frameBytes);
-      await fh.read(pcm, 0, pcm.length, fmt.dataOffset + from * frameBytes);
+      const pcm = await readFrames(from, to - from);
       const id = `u${String(i).padStart(4, '0')}`;
       await writeFile(path.join(dir, `${id}.wav`), Buffer.concat([wavHeader(fmt.sampleRate, fmt.channels, fmt.bitsPerSample, pcm.length), pcm]));
       ids.push(id);
     }
     return ids;
-  } finally {
-    await fh.close();
-  }
+  });
 }
 
 /** Below this much speech a second recognizer costs more (its own model load, ~0.4 s) than it saves. */
@@ -160,45 +151,6 @@ export async function transcribe(prep: PreparedJob, audio: AudioTracks): Promise
     : {};
   await saveTranscript(prep, rec.lines, rec.engine, hash, extra);
   return storeLines(job, 'lines', rec.lines);
-}
-
-/** A subtitle file's lines (--translated-subs, streaming chunks): decoded, classified, warnings logged. */
-export async function readSubtitleFile(file: string, flag: string, opts: PreparedJob['options']['subtitles'] = {}): Promise<Line[]> {
-  const { lines, warnings } = await readSubtitleLines(file, flag, opts);
-  for (const w of warnings) logWarning(w);
-  return lines;
-}
-
-/** Where imported subtitles' decisions are kept (report.json repeats them). */
-export const SUBTITLES_JSON = 'subtitles.json';
-
-/**
- * `--subs`: the lines to dub from subtitles a person already has (a file, or a subtitle track of the input,
- * extracted into the job's folder). prepareJob has already refused a file with no usable cue, before any work.
- */
-export async function importSubtitles(prep: PreparedJob): Promise<LineSet> {
-  const { job, options, media } = prep;
-  const where = subsSource(options.subs!);
-  const st = where.kind === 'file' ? await stat(where.file) : await stat(media.path);
-  const hash = hashOf('subs-v2', options.subs, st.size, st.mtimeMs, options.subtitles, media.durationSec, options.src, options.tgt, options.translate);
-  const out = inJob(job, TRANSCRIPT);
-  if (await isFresh(job, out, hash)) return storeLines(job, 'lines', await readTranscript(out));
-  const sub = await loadSubtitles(options, media, where.kind === 'embedded' ? inJob(job, '.') : undefined);
-  const warnings = importWarnings('--subs', sub); // logged by prepareJob, before any work; recorded here
-  const { lines, warnings: _w, shown: _s, ...record } = sub;
-  const byReason: Record<string, number> = {};
-  for (const k of sub.skipped) byReason[k.reason] = (byReason[k.reason] ?? 0) + 1;
-  await writeAtomic(job, inJob(job, SUBTITLES_JSON), JSON.stringify({ ...record, voiced: lines.length, skippedByReason: byReason, warnings }, null, 2));
-  await saveTranscript(prep, lines, `subtitles:${sub.source}`, hash, sub.inTarget ? { language: options.tgt, spokenAsWritten: true } : {});
-  return storeLines(job, 'lines', lines);
-}
-
-function logWarning(message: string): void {
-  try {
-    Context.current().log.warn(message);
-  } catch {
-    // outside an activity (tests calling the function directly): transcript.json still records it
-  }
 }
 
 function round3(x: number): number {

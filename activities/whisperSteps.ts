@@ -1,6 +1,7 @@
-// Whisper-family recognition (openai-whisper, whisper-ctranslate2, whisper.cpp, faster-whisper) on a job's 16 kHz
-// mono WAV: one process over the whole file, its segments checked by the hallucination guard, words kept per line.
-// Also Whisper's translate task (any language → English) for the translation stage. Engine checks: engines/asrWhisper.ts.
+// Steps of transcribe and translateLines that run a Whisper-family engine (openai-whisper, whisper-ctranslate2,
+// whisper.cpp, faster-whisper) on a job's 16 kHz mono WAV: one process over the whole file, its segments checked by
+// the hallucination guard, words kept per line; and Whisper's translate task (any language → English). The engines'
+// records and checks: engines/asrEngines.ts.
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveWhisperModel, transcribeInHost } from '../engines/fasterWhisper.js';
@@ -9,7 +10,7 @@ import {
   type AsrResult, type WhisperEngineName, type WhisperTask,
 } from '../engines/whisper.js';
 import { ErrorType, failure } from '../lib/errors.js';
-import { checkWhisperEngine } from '../engines/asrWhisper.js';
+import { checkWhisperEngine } from '../engines/asrEngines.js';
 import { countByReason, type DroppedSegment } from '../lib/hallucinationGuard.js';
 import type { LabelledSpan } from '../lib/pauseSplit.js';
 import { VAD_SETTINGS, voiceActivity, voiceTurns } from '../engines/voiceActivity.js';

@@ -1,0 +1,60 @@
+// The engines that hear who speaks where, one record each: voice activity (Silero VAD) and the diarizers (the
+// embedded voice-print clustering, pyannote.audio). Job options name only the diarizer (tts.diarize: auto = the
+// embedded one, pyannote, off); VAD is always Silero. A new one: a record here and its adapter beside it.
+import { loadSettings } from '../config/load.js';
+import { bundledModelDetail, SETUP_INSTALL } from './bundledModels.js';
+import { pyannoteDiarizer } from './diarize.js';
+import type { EngineRecord } from './engineRecord.js';
+import { hostEnginesAvailable } from './engineHost.js';
+import { probeProgram } from './run.js';
+import { SILERO_VAD_FILE } from './voiceActivity.js';
+
+export const VAD_ENGINE_NAMES = ['silero'] as const;
+export const DIARIZER_NAMES = ['embedded', 'pyannote'] as const;
+export type VadEngineName = (typeof VAD_ENGINE_NAMES)[number];
+export type DiarizerName = (typeof DIARIZER_NAMES)[number];
+
+/** Silero's model in the warm host: what doctor says of it (the VAD and the embedded diarizer both need it). */
+async function sileroStatus(): Promise<{ ok: boolean; detail: string }> {
+  const host = await hostEnginesAvailable(probeProgram);
+  if (!host.ok) return { ok: false, detail: host.why ?? 'the engine host cannot start' };
+  return bundledModelDetail(SILERO_VAD_FILE);
+}
+
+const vad: Record<VadEngineName, Omit<EngineRecord<VadEngineName>, 'name' | 'kind'>> = {
+  silero: {
+    describe: 'Silero VAD (ONNX, in the warm engine host): where a voice speaks, music and effects left out',
+    capabilities: { languages: 'any', rateKnob: false, speakers: 'n/a', runs: 'warm host', device: 'cpu' },
+    async status() {
+      const s = await sileroStatus();
+      return [{ name: 'silero', kind: 'vad', installed: s.ok, detail: `line edges for Whisper's lines: ${s.detail}`, install: SETUP_INSTALL }];
+    },
+  },
+};
+
+const diarizers: Record<DiarizerName, Omit<EngineRecord<DiarizerName>, 'name' | 'kind'>> = {
+  embedded: {
+    describe: 'voice prints of Silero VAD stretches, clustered (torch-free; tts.diarize auto)',
+    capabilities: { languages: 'any', rateKnob: false, speakers: 'tells apart', runs: 'warm host', device: 'cpu' },
+    async status() {
+      const s = await sileroStatus();
+      return [{ name: 'embedded', kind: 'diarizer', installed: s.ok, detail: `who speaks when (tts.diarize auto): ${s.detail}`, install: SETUP_INSTALL }];
+    },
+  },
+  pyannote: {
+    describe: 'pyannote.audio (installed separately; tts.diarize pyannote)',
+    capabilities: { languages: 'any', rateKnob: false, speakers: 'tells apart', runs: 'program', device: 'cpu or gpu' },
+    async status() {
+      const c = await pyannoteDiarizer(loadSettings().plugins.python).check();
+      return [{ name: 'pyannote', kind: 'diarizer', optional: true, installed: c.available, detail: c.available ? 'tts.diarize pyannote' : c.reason, install: 'pip install pyannote.audio; HF_TOKEN for its gated pipeline' }];
+    },
+  },
+};
+
+export function vadEngineList(): EngineRecord<VadEngineName>[] {
+  return VAD_ENGINE_NAMES.map((name) => ({ kind: 'vad', name, ...vad[name] }));
+}
+
+export function diarizerList(): EngineRecord<DiarizerName>[] {
+  return DIARIZER_NAMES.map((name) => ({ kind: 'diarizer', name, ...diarizers[name] }));
+}
