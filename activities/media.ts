@@ -132,20 +132,23 @@ function warn(message: string): void {
   activityContext()?.log.warn(message);
 }
 
+/**
+ * A streaming run's input read as streaming whatever its stream.enabled says (startStreamDub sets it; a start by
+ * type from the Temporal CLI may not): the rules for streaming then refuse what its chunks would ignore.
+ */
+function asStartedBy(input: unknown, workflowType: string | undefined): unknown {
+  if (workflowType !== 'streamDub' || !input || typeof input !== 'object' || Array.isArray(input)) return input;
+  const o = input as Record<string, unknown>;
+  const stream = o.stream && typeof o.stream === 'object' ? o.stream : {};
+  return { ...o, stream: { ...stream, enabled: true } };
+}
+
 /** Validate options, input and engines before anything is written; then create Output/<job>/. */
 export async function prepareJob(input: unknown): Promise<PreparedJob> {
-  const parsed = parseJobOptions(input);
+  // Which options go together is the schema's (config/schema.ts OPTION_RULES), checked here as the CLI checks it.
+  const parsed = parseJobOptions(asStartedBy(input, activityContext()?.info.workflowType));
   if (!parsed.ok) throw failure(ErrorType.InvalidConfig, `invalid job options: ${parsed.message}`);
   const options = parsed.options;
-  // Said before anything runs: the slowed picture is not yet carried through lip-sync or the chunked stream.
-  if (options.fitVideo?.mode === 'auto' && (options.lipsync.engine !== 'off' || options.stream.enabled)) {
-    const other = options.stream.enabled ? '--stream' : `--lipsync ${options.lipsync.engine}`;
-    throw failure(ErrorType.InvalidConfig, `--fit-video auto is not supported with ${other} yet (the slowed spans change the video's timing); use one or the other`);
-  }
-  // Said, not ignored: chunks are voiced one by one, without the series' cast.
-  if (options.series && options.stream.enabled) {
-    throw failure(ErrorType.InvalidConfig, `${options.series.name ? '--series' : '--cast'} is not supported with --stream yet (chunks are voiced without the series' cast); dub without streaming to keep the cast`);
-  }
   // Limits are the worker's: a job may lower them, and picks its task queues among the worker's.
   withWorkerLimits(options, loadSettings());
   const settings = loadSettings();
@@ -188,9 +191,6 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   if (options.translatedSubs && !(await stat(options.translatedSubs).then((s) => s.isFile(), () => false))) {
     await engines.catch(() => undefined);
     throw failure(ErrorType.InvalidSubtitles, `--translated-subs file not found: ${options.translatedSubs}`);
-  }
-  if (options.stream.enabled && options.translatedSubs) {
-    throw failure(ErrorType.InvalidConfig, '--translated-subs is not supported with --stream yet; use --subs, or dub without streaming');
   }
   const { asrEngine, mtEngine, ttsEngine, separate } = await engines;
   // Before anything is written: an input whose tracks and clips would not fit on the disk is refused now.

@@ -6,7 +6,7 @@
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { describeIssues, jobOptionsSchema, PLACEABLE_ACTIVITIES, type JobOptions, type Settings } from '../config/schema.js';
+import { describeIssues, jobOptionsFields, PLACEABLE_ACTIVITIES, type JobOptions, type Settings } from '../config/schema.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { TTS_ENGINE_NAMES } from '../config/ttsEngineNames.js';
 
@@ -129,7 +129,9 @@ export async function preparedJobProblems(prep: unknown, settings: Settings, dis
   if (!prep || typeof prep !== 'object') return ['not a prepared job'];
   const p = prep as Record<string, unknown>;
   const problems: string[] = [];
-  const parsed = jobOptionsSchema.safeParse(withoutRetiredPlacements(p.options));
+  // The fields only: which options go together is checked once, when the job starts (a job in flight since
+  // before a rule was added goes on).
+  const parsed = jobOptionsFields.safeParse(withoutRetiredPlacements(p.options));
   if (!parsed.success) problems.push(`options: ${describeIssues(parsed.error as z.ZodError)}`);
   else problems.push(...limitProblems(parsed.data, settings).map((m) => `options.${m}`));
   const { problems: folder, top } = await folderProblems(p.job, settings.outputDir, disk);

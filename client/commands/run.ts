@@ -1,14 +1,14 @@
 // `anime-dub run`: one video or many (a batch), flags mapped onto job options, waited for or detached.
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { loadSettings, resolveJobOptions } from '../../config/load.js';
+import { loadSettings, resolveJobOptions, setPath } from '../../config/load.js';
 import { LIPSYNC_PLUGIN_NAMES, type JobOptions, type Settings } from '../../config/schema.js';
 import { TTS_ENGINE_NAMES } from '../../config/ttsEngineNames.js';
 import { ttsHelp } from '../../engines/ttsEngines.js';
 import { ALL_ROLES } from '../../workers/roles.js';
 import type { RunningWorkers } from '../../workers/startWorkers.js';
-import { OutputsRefusedError, withLocalOutputs, withStoredInputs } from '../storedJobs.js';
-import { isJobRunning, jobIdFor, cancelJob, failureMessage, newJobId, startDubJob, startStreamDub, waitForResult } from '../api.js';
+import { OutputsRefusedError, withLocalOutputs } from '../storedJobs.js';
+import { cancelJob, failureMessage, startJob, waitForResult } from '../api.js';
 import { ensureBackgroundWorker } from '../backgroundWorker.js';
 import { resolveTemporalTarget } from '../../config/connection.js';
 import { existsSync, statSync } from 'node:fs';
@@ -51,10 +51,7 @@ function jobOptionsFromFlags(settings: Settings, video: string, o: Record<string
   const extra: Record<string, unknown> = {};
   for (const kv of (o.set ?? []) as string[]) {
     const [k, ...rest] = kv.split('=');
-    let node = extra;
-    const keys = k.split('.');
-    for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
-    node[keys[keys.length - 1]] = rest.join('=');
+    setPath(extra, k, rest.join('='));
   }
   return resolveJobOptions(settings, {
     ...extra,
@@ -216,30 +213,21 @@ export function addRunCommand(program: Command): void {
           jobs.push({ video, error: e instanceof Error ? e.message : String(e) });
         }
       }
-      if (o.dryRun && jobs.some((j) => j.options && !j.options.stream.enabled)) fail('--dry-run works with --stream on (streaming mode)', 2);
 
       const ctx = await context({ startServer: true });
       let workers: RunningWorkers | undefined;
       if (ctx.embedded && o.detach) await ensureBackgroundWorker(ctx.settings);
       else if (ctx.embedded) workers = await (await workerLibrary()).startWorkers(ctx.settings, ALL_ROLES, { handleSignals: false });
-      const start = (options: JobOptions, asked?: string) => {
-        const id = asked ?? (o.new ? newJobId(options.video).replace(/^dub-/, options.stream.enabled ? 'stream-' : 'dub-') : undefined);
-        return options.stream.enabled ? startStreamDub(ctx.client, ctx.settings, options, id) : startDubJob(ctx.client, ctx.settings, options, id);
-      };
+      const start = (options: JobOptions) => startJob(ctx.client, ctx.settings, options, { workflowId: o.workflowId, fresh: !!o.new });
 
       if (batch) {
-        const code = await runBatch(ctx, jobs, start, !!o.detach);
+        const code = await runBatch(ctx, jobs, async (options) => (await start(options)).handle, !!o.detach);
         await workers?.shutdown().catch(() => {});
         process.exit(code);
       }
 
-      // With the s3 store the input is uploaded first: its content key is part of the options, so of the job id.
-      const options = await withStoredInputs(ctx.settings, jobs[0].options!);
-      // Asked before the start: a start with the id of a running job attaches to it (USE_EXISTING).
-      const id = o.workflowId ?? (o.new ? undefined : jobIdFor(options, ctx.settings.outputDir, options.stream.enabled ? 'stream' : 'dub'));
-      const attaching = id !== undefined && (await isJobRunning(ctx.client, id));
-      const handle = await start(options, o.workflowId ?? id);
-      if (attaching) {
+      const { handle, attached } = await start(jobs[0].options!);
+      if (attached) {
         console.log(`Attached to job ${printable(handle.workflowId)}, already running with these options (--new starts another)`);
         const reclaimed = await reclaimFromDeadLocalWorkers(ctx.client, ctx.settings.temporal.namespace, handle.workflowId).catch(() => 0);
         if (reclaimed) console.log(`  resuming ${reclaimed} step(s) left by a worker that is gone`);
