@@ -4,7 +4,7 @@
 // per-line activities (worker and server), not to the engines.
 import { CancelledFailure } from '@temporalio/common';
 import type { Clip, FittedLine, LineSet, PreparedJob, TranslatedLine } from '../lib/job.js';
-import { fitVideoOn, speechCapped } from '../lib/timeMap.js';
+import { fitVideoOn } from '../lib/timeMap.js';
 import { synthesizeReviseFit } from '../lib/lineFit.js';
 import type { ProsodyPlan } from '../lib/prosody.js';
 import { MIN_AUDIBLE_SEC, slotsOf, type Slot } from '../lib/timingFit.js';
@@ -56,8 +56,7 @@ export interface LineBatch {
  * line's start, or the same speaker's next line when several speak (read here from the whole set: the workflow
  * holds only counts).
  */
-export async function dubLines(prepIn: PreparedJob, batch: LineBatch): Promise<FittedLine[]> {
-  const prep = speechCapped(prepIn); // --fit-video auto: no line faster than the speech cap; a slowed span makes room
+export async function dubLines(prep: PreparedJob, batch: LineBatch): Promise<FittedLine[]> {
   const ctx = activityContext();
   const lines = await linesOf<TranslatedLine>(prep.job, batch.lines);
   const plans = batch.plans ? new Map((await linesOf<ProsodyPlan>(prep.job, batch.plans)).map((p) => [p.index, p])) : undefined;

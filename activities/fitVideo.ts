@@ -29,7 +29,7 @@ const COPYABLE = new Set(['h264']);
 
 /**
  * The spans and the lines on them. A line that does not fit its slot at the speech cap (fitted with the cap as
- * its fastest speed, see speechCapped) has its slot slowed by what it needs, at most maxStretch; every line is
+ * its fastest speed, see lib/jobFit.ts settleFit) has its slot slowed by what it needs, at most maxStretch; every line is
  * then placed in output time, and the lines a span touches are fitted again into their wider slot (at the
  * speech cap when the span gave them all they asked, else up to the job's maxSpeed rather than cut).
  */
@@ -67,8 +67,7 @@ async function placeLine(prep: PreparedJob, f: FittedLine, map: TimeMap): Promis
   const fitsAtCap = (f.ttsDurationSec * rate) / fv.speechSpeed <= slotEnd - start + 1e-3;
   const maxSpeed = Math.max(1, (fitsAtCap ? Math.min(fv.speechSpeed, prep.options.fit.maxSpeed) : prep.options.fit.maxSpeed) / rate);
   const clip: Clip = { index: f.index, path: f.clipPath, durationSec: f.ttsDurationSec, reused: f.ttsReused ?? false, ...(f.engineRate ? { rateApplied: f.engineRate } : {}) };
-  const capped = { ...prep, options: { ...prep.options, fit: { ...prep.options.fit, maxSpeed } } };
-  const refit = await fitLine(capped, clip, { start, end: slotEnd }, sourceEnd, 'tmp/fitvideo/fit');
+  const refit = await fitLine(prep, clip, { start, end: slotEnd }, sourceEnd, { ...prep.options.fit, maxSpeed }, 'tmp/fitvideo/fit');
   return {
     ...refit,
     ...(f.condensed ? { condensed: f.condensed } : {}), ...(f.engineRate ? { engineRate: f.engineRate } : {}), clipPath: f.clipPath,

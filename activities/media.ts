@@ -12,6 +12,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { activityContext } from '../engines/activityContext.js';
 import { dubLanguage, sameLanguage } from '../lib/languages.js';
+import { settleFit } from '../lib/jobFit.js';
 import { commandLog, commit, ensureDirs, hashOf, inJob, isFresh, jobDir, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { claimFolder, lockFolder, unlockFolder } from '../storage/jobFolder.js';
 import { jobMirrorInUse } from '../storage/jobMirror.js';
@@ -226,7 +227,8 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   // With stored inputs it names them as the client did (with their store keys), never by this host's paths: a
   // re-render sent from another machine then claims the same folder and fetches the same bytes.
   await writeAtomic(job, inJob(job, 'job.json'), JSON.stringify(given ? withGivenNames(options, given) : options, null, 2));
-  return { job, options, media, ttsEngine, separate, ...(subs?.inTarget ? { subsLanguage: options.tgt } : {}) };
+  // The fit limits every line gets, settled here once (--fit-video auto caps the fastest speed).
+  return { job, options, media, ttsEngine, separate, fit: settleFit(options), ...(subs?.inTarget ? { subsLanguage: options.tgt } : {}) };
 }
 
 type StoredName = 'video' | 'subs' | 'translatedSubs' | 'glossary';

@@ -17,7 +17,8 @@ import { SUBTITLES_JSON } from './asr.js';
 import { linesOf } from './lineSets.js';
 import type { Lines } from '../lib/job.js';
 import { dubLanguage } from '../lib/languages.js';
-import { fitVideoOn, speechCapped, toOutput } from '../lib/timeMap.js';
+import { fitVideoOn, toOutput } from '../lib/timeMap.js';
+import { fitOf } from '../lib/jobFit.js';
 import { readTimeMap } from './fitVideo.js';
 import { hasRateKnob } from '../config/ttsEngineNames.js';
 import type { VoicePlan } from '../lib/voices.js';
@@ -71,7 +72,7 @@ export async function writeReport(
   };
   const byIndex = new Map(fitted.map((f) => [f.index, f]));
   const mixOpts = prep.options.mix;
-  const qa = qaLines({ lines, fitted, engine: prep.ttsEngine, nativeRate: hasRateKnob(prep.ttsEngine), maxSpeed: speechCapped(prep).options.fit.maxSpeed });
+  const qa = qaLines({ lines, fitted, engine: prep.ttsEngine, nativeRate: hasRateKnob(prep.ttsEngine), maxSpeed: fitOf(prep).maxSpeed });
   const rows = lines.map((l, i) => {
     const f = byIndex.get(l.index);
     return {

@@ -148,6 +148,12 @@ export async function preparedJobProblems(prep: unknown, settings: Settings, dis
     if (!own && !(top && inside(top, path.resolve(media.path)))) problems.push('media.path: the job\'s own video (options.video) or a file in its folder');
     if (typeof media.durationSec !== 'number' || !(media.durationSec > 0) || media.durationSec > hours * 3600) problems.push(`media.durationSec: a probed duration within the ${hours} h limit`);
   }
+  if (p.fit !== undefined) {
+    // The settled fit may only be the job's own, its fastest speed lowered (never raised).
+    const fit = jobOptionsFields.shape.fit.safeParse(p.fit);
+    if (!fit.success) problems.push(`fit: ${describeIssues(fit.error as z.ZodError)}`);
+    else if (parsed.success && fit.data.maxSpeed > parsed.data.fit.maxSpeed) problems.push(`fit.maxSpeed: at most the job's fit.maxSpeed ${parsed.data.fit.maxSpeed}`);
+  }
   if (p.voices !== undefined) {
     const v = voicePlanSchema.safeParse(p.voices);
     if (!v.success) problems.push(`voices: ${describeIssues(v.error as z.ZodError)}`);

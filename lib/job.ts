@@ -84,6 +84,11 @@ export interface PreparedJob {
   subsLanguage?: string;
   /** Each speaker's voice (prepareVoices); absent = the job's one voice for every line. */
   voices?: VoicePlan;
+  /**
+   * The fit limits every line gets, settled by prepareJob (lib/jobFit.ts: fit.maxSpeed capped by --fit-video
+   * auto's speech cap); read through fitOf, which settles them for jobs prepared before this field.
+   */
+  fit?: JobOptions['fit'];
 }
 
 export interface AudioTracks {
