@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { CancelledFailure } from '@temporalio/common';
 import { chatJson, llmSettingsFor } from '../engines/llmTranslate.js';
 import { condenseText } from '../lib/condense.js';
-import type { Condensing, LineSet, Lines, PreparedJob, TranslatedLine } from '../lib/job.js';
+import { spokenText, type Condensing, type LineSet, type Lines, type PreparedJob, type TranslatedLine } from '../lib/job.js';
 import { linesOf, storeLines } from './lineSets.js';
 import type { ChatMessage } from '../lib/llmProtocol.js';
 import { parseEmotionTag } from '../lib/prosody.js';
@@ -74,9 +74,10 @@ export async function condenseList(prep: PreparedJob, lines: TranslatedLine[]): 
     const slot = slotOf(i);
     const slotSec = slot.end - slot.start;
     // A leading [happy]/[sad]/… is direction for the voice, not words: kept as it is, never "condensed" away.
-    const tag = parseEmotionTag(line.target);
+    const said = spokenText(line);
+    const tag = parseEmotionTag(said);
     const words = tag.text;
-    const prefix = line.target.slice(0, line.target.length - words.length);
+    const prefix = said.slice(0, said.length - words.length);
     const before = speechSec(words);
     const budget = slotSec * fit.maxSpeed;
     let spoken = words;
@@ -99,8 +100,8 @@ export async function condenseList(prep: PreparedJob, lines: TranslatedLine[]): 
     const after = spoken === words ? before : speechSec(spoken);
     const next: TranslatedLine = { ...line };
     if (spoken !== words) {
-      const condensed: Condensing = { from: line.target, to: prefix + spoken, rules, estimatedSec: { from: round3(before), to: round3(after), slot: round3(slotSec) } };
-      next.target = condensed.to;
+      const condensed: Condensing = { from: said, to: prefix + spoken, rules, estimatedSec: { from: round3(before), to: round3(after), slot: round3(slotSec) } };
+      next.spoken = condensed.to;
       next.condensed = condensed;
     }
     const rate = engineRateFor(after, slotSec, fit.maxSpeed);
@@ -129,8 +130,9 @@ export async function reviseLine(prep: PreparedJob, line: TranslatedLine, clipSe
   // How long the engine takes at its normal rate, and the speed that would fit it.
   const natural = clipSec * engineRate;
   const needed = natural / slotSec;
-  const words = parseEmotionTag(line.target).text;
-  const prefix = line.target.slice(0, line.target.length - words.length);
+  const said = spokenText(line);
+  const words = parseEmotionTag(said).text;
+  const prefix = said.slice(0, said.length - words.length);
   let spoken = words;
   let rules: string[] = [];
   const edited = options.review?.overrides?.edits?.[String(line.index)]?.text !== undefined;
@@ -161,9 +163,9 @@ export async function reviseLine(prep: PreparedJob, line: TranslatedLine, clipSe
   }
   if (spoken !== words) {
     const to = prefix + spoken;
-    revised.target = to;
+    revised.spoken = to;
     revised.condensed = {
-      from: line.condensed?.from ?? line.target,
+      from: line.condensed?.from ?? said,
       to,
       rules: [...(line.condensed?.rules ?? []), ...rules.map((r) => `${r} (after synthesis)`)],
       estimatedSec: { from: round3(line.condensed?.estimatedSec.from ?? speechSec(words)), to: round3(speechSec(spoken)), slot: round3(slotSec) },
@@ -181,7 +183,7 @@ const revisionFile = (index: number) => `tmp/revised/${String(index).padStart(4,
 /** What a revision was made from: the same line, said the same way, gets the same revision. */
 function revisionKey(prep: PreparedJob, line: TranslatedLine): string {
   const { options } = prep;
-  return hashOf('revise', line.index, line.start, line.end, line.target, line.rateHint ?? 1, fitOf(prep), options.tts, dubLanguage(options), prep.ttsEngine, prep.voices);
+  return hashOf('revise', line.index, line.start, line.end, spokenText(line), line.rateHint ?? 1, fitOf(prep), options.tts, dubLanguage(options), prep.ttsEngine, prep.voices);
 }
 
 /** The line as revised after an earlier synthesis, where that revision was made from exactly this line. */

@@ -3,7 +3,7 @@
 // lines instead of two or three per line: on the 2-core bench a third of the machine went to scheduling the
 // per-line activities (worker and server), not to the engines.
 import { CancelledFailure } from '@temporalio/common';
-import type { Clip, FittedLine, LineSet, PreparedJob, TranslatedLine } from '../lib/job.js';
+import { spokenText, type Clip, type FittedLine, type LineSet, type PreparedJob, type TranslatedLine } from '../lib/job.js';
 import { fitVideoOn } from '../lib/timeMap.js';
 import { synthesizeReviseFit } from '../lib/lineFit.js';
 import type { ProsodyPlan } from '../lib/prosody.js';
@@ -66,7 +66,7 @@ export async function dubLines(prep: PreparedJob, batch: LineBatch): Promise<Fit
     if (ctx?.cancellationSignal.aborted) throw new CancelledFailure('dubLines was cancelled between lines');
     const slot = slotOf(i);
     // Whatever a line's text came through (subtitles, a translator, a review edit), what is spoken fits its slot.
-    const tooLong = lineTextProblem(lines[i], lines[i].target ?? '');
+    const tooLong = lineTextProblem(lines[i], spokenText(lines[i]) ?? '');
     if (tooLong) throw failure(ErrorType.TooMuchSpeech, `${tooLong}; shorten it (anime-dub review … edit) and render again`);
     const plan = plans?.get(lines[i].index);
     fitted.push(await synthesizeAndFitLine(prep, { line: lines[i], slot, ...(plan ? { plan } : {}) }));
