@@ -6,7 +6,7 @@
 //  - content goes to a new temporary name created exclusively (O_CREAT|O_EXCL|O_NOFOLLOW, random suffix),
 //    then one rename puts it in place (rename replaces a name, it never writes through one).
 // Parse errors of JSON read from such files name the file, the line and what was expected: never its content.
-import { randomBytes } from 'node:crypto';
+import { tempName } from '../storage/tempNames.js';
 import { constants, createReadStream, type Stats } from 'node:fs';
 import { lstat, mkdir, mkdtemp, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -61,7 +61,7 @@ export async function safeTarget(dir: string, name: string, opts: { create?: boo
 
 /** A new file next to `target` under a random name, created exclusively: an existing name or link makes it fail. */
 async function exclusiveTemp(target: string, mode: number): Promise<{ tmp: string; handle: FileHandle }> {
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(8).toString('hex')}.tmp`);
+  const tmp = tempName(target);
   const handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, mode);
   return { tmp, handle };
 }
