@@ -13,6 +13,7 @@ import type { Clip, FittedLine, PreparedJob } from '../lib/job.js';
 import { makeTimeMap, placedSpans, planSpans, toOutput, videoParts, type PlacedSpan, type TimeMap } from '../lib/timeMap.js';
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { fitLine } from './fit.js';
+import { ORIGINAL_FITVIDEO_WAV, ORIGINAL_MIX_WAV } from '../lib/artifactNames.js';
 
 /** The time map and the lines placed on it (output time): part of the job's interface (README). */
 export const TIME_MAP = 'timemap.json';
@@ -97,7 +98,7 @@ export async function stretchWav(prep: PreparedJob, map: TimeMap, rel: string, o
 /** The original track for the containers: the extracted original slowed along the map, AAC. */
 export async function stretchedOriginal(prep: PreparedJob, map: TimeMap): Promise<string> {
   const { job } = prep;
-  const wav = await stretchWav(prep, map, 'audio/original.48k.wav', 'audio/original.fitvideo.48k.wav');
+  const wav = await stretchWav(prep, map, ORIGINAL_MIX_WAV, ORIGINAL_FITVIDEO_WAV);
   const rel = 'tmp/fitvideo/original.m4a';
   const out = inJob(job, rel);
   const s = await stat(inJob(job, wav));

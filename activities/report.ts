@@ -23,6 +23,7 @@ import { readTimeMap } from './fitVideo.js';
 import { hasRateKnob } from '../config/ttsEngineNames.js';
 import type { VoicePlan } from '../lib/voices.js';
 import { VOICES_FILE } from './voices.js';
+import { DUB_MIX_WAV, REPORT_FILE } from '../lib/artifactNames.js';
 
 const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
@@ -36,11 +37,11 @@ async function measureDubTrack(prep: PreparedJob, outputs: DubOutputs): Promise<
   // The mix's own final measurement, when it belongs to the mix on disk: no second decode at the end of the job.
   // It is taken before the AAC encode; the limiter's 1 dB margin leaves the encode's few tenths of a dB room.
   const { job } = prep;
-  const stamp = await encodedDubHash(prep, 'audio/mix.48k.wav').catch(() => undefined);
+  const stamp = await encodedDubHash(prep, DUB_MIX_WAV).catch(() => undefined);
   if (stamp && (await isFresh(job, inJob(job, MIX_LOUDNESS), stamp))) {
-    return { file: 'audio/mix.48k.wav', loudness: loudnessFromJson(await readFile(inJob(job, MIX_LOUDNESS), 'utf8')) };
+    return { file: DUB_MIX_WAV, loudness: loudnessFromJson(await readFile(inJob(job, MIX_LOUDNESS), 'utf8')) };
   }
-  const candidates = [outputs.mkv, outputs.mp4, 'audio/mix.48k.wav'].filter((f): f is string => !!f);
+  const candidates = [outputs.mkv, outputs.mp4, DUB_MIX_WAV].filter((f): f is string => !!f);
   for (const rel of candidates) {
     const abs = inJob(prep.job, rel);
     if (!(await exists(abs))) continue;
@@ -155,7 +156,7 @@ export async function writeReport(
     ...(subtitles ? { subtitles: subtitles as SubtitlesSummary } : {}),
   }, png.toString('base64'));
   await writeAtomic(prep.job, inJob(prep.job, REPORT_HTML), html);
-  const rel = 'report.json';
+  const rel = REPORT_FILE;
   await writeAtomic(prep.job, inJob(prep.job, rel), JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
   if (!want.hashes) return rel;
   return { report: rel, hashes: await outputHashesOf((r) => inJob(prep.job, r), [rel, REPORT_HTML, REPORT_PNG]) };
