@@ -2,12 +2,12 @@
 // condensed (unless fit.condense is off), so the dub says the line rather than a sped-up, cut-off version of it.
 // Rules first (lib/condense.ts); then the job's chat model when it translates with one (mt.engine llm). Each line
 // also gets the rate to ask of an engine with a rate knob. After synthesis, reviseLine says a line once more.
-import { speechCapped } from '../lib/timeMap.js';
+import { fitOf } from '../lib/jobFit.js';
 import { readFile } from 'node:fs/promises';
 import { CancelledFailure } from '@temporalio/common';
 import { chatJson, llmSettingsFor } from '../engines/llmTranslate.js';
 import { condenseText } from '../lib/condense.js';
-import type { Condensing, LineSet, Lines, PreparedJob, TranslatedLine } from '../lib/job.js';
+import { spokenText, type Condensing, type LineSet, type Lines, type PreparedJob, type TranslatedLine } from '../lib/job.js';
 import { linesOf, storeLines } from './lineSets.js';
 import type { ChatMessage } from '../lib/llmProtocol.js';
 import { parseEmotionTag } from '../lib/prosody.js';
@@ -57,16 +57,16 @@ export async function condenseLines(prep: PreparedJob, lines: Lines<TranslatedLi
 }
 
 export async function condenseList(prep: PreparedJob, lines: TranslatedLine[]): Promise<TranslatedLine[]> {
-  prep = speechCapped(prep); // --fit-video auto: condensed for the speech cap, the picture slows for the rest
   const { job, options, media, ttsEngine } = prep;
+  const fit = fitOf(prep); // --fit-video auto: condensed for the speech cap, the picture slows for the rest
   const out = inJob(job, CONDENSED);
   const lang = dubLanguage(options);
   // Estimated as this job's synthesizer speaks (espeak-ng is ~1.25× slower than a person), at its rate.
   const speechSec = (text: string) => engineSpeechSec(text, lang, ttsEngine, options.tts.espeakSpeed);
-  const hash = hashOf('condense', lines, lang, media.durationSec, options.fit, options.tts, ttsEngine, options.review?.overrides, llmKey(prep));
+  const hash = hashOf('condense', lines, lang, media.durationSec, fit, options.tts, ttsEngine, options.review?.overrides, llmKey(prep));
   if (await isFresh(job, out, hash)) return withRevisions(prep, (JSON.parse(await readFile(out, 'utf8')) as { lines: TranslatedLine[] }).lines);
 
-  const slotOf = slotsOf(lines, media.durationSec, options.fit.guardMs, MIN_AUDIBLE_SEC);
+  const slotOf = slotsOf(lines, media.durationSec, fit.guardMs, MIN_AUDIBLE_SEC);
   const edited = options.review?.overrides?.edits ?? {};
   const result: TranslatedLine[] = [];
   for (const [i, line] of lines.entries()) {
@@ -74,15 +74,16 @@ export async function condenseList(prep: PreparedJob, lines: TranslatedLine[]): 
     const slot = slotOf(i);
     const slotSec = slot.end - slot.start;
     // A leading [happy]/[sad]/… is direction for the voice, not words: kept as it is, never "condensed" away.
-    const tag = parseEmotionTag(line.target);
+    const said = spokenText(line);
+    const tag = parseEmotionTag(said);
     const words = tag.text;
-    const prefix = line.target.slice(0, line.target.length - words.length);
+    const prefix = said.slice(0, said.length - words.length);
     const before = speechSec(words);
-    const budget = slotSec * options.fit.maxSpeed;
+    const budget = slotSec * fit.maxSpeed;
     let spoken = words;
     let rules: string[] = [];
     // A person's own wording (a review edit) is theirs: it is said as written.
-    if (options.fit.condense !== false && needsCondensing(before, slotSec, options.fit.maxSpeed) && edited[String(line.index)]?.text === undefined) {
+    if (fit.condense !== false && needsCondensing(before, slotSec, fit.maxSpeed) && edited[String(line.index)]?.text === undefined) {
       // condenseText estimates at a person's rate: its budget is scaled the same way.
       const scale = before > 0 ? estimateAtPersonRate(words, lang) / before : 1;
       const byRules = condenseText(words, lang, budget * scale);
@@ -99,11 +100,11 @@ export async function condenseList(prep: PreparedJob, lines: TranslatedLine[]): 
     const after = spoken === words ? before : speechSec(spoken);
     const next: TranslatedLine = { ...line };
     if (spoken !== words) {
-      const condensed: Condensing = { from: line.target, to: prefix + spoken, rules, estimatedSec: { from: round3(before), to: round3(after), slot: round3(slotSec) } };
-      next.target = condensed.to;
+      const condensed: Condensing = { from: said, to: prefix + spoken, rules, estimatedSec: { from: round3(before), to: round3(after), slot: round3(slotSec) } };
+      next.spoken = condensed.to;
       next.condensed = condensed;
     }
-    const rate = engineRateFor(after, slotSec, options.fit.maxSpeed);
+    const rate = engineRateFor(after, slotSec, fit.maxSpeed);
     if (rate > 1) next.rateHint = rate;
     result.push(next);
   }
@@ -124,16 +125,18 @@ export async function reviseLine(prep: PreparedJob, line: TranslatedLine, clipSe
   const speechSec = (text: string) => engineSpeechSec(text, lang, prep.ttsEngine, options.tts.espeakSpeed);
   const slotSec = slot.end - slot.start;
   if (slotSec <= 0 || clipSec <= 0) return undefined;
-  const { maxSpeed } = options.fit;
+  const fit = fitOf(prep);
+  const { maxSpeed } = fit;
   // How long the engine takes at its normal rate, and the speed that would fit it.
   const natural = clipSec * engineRate;
   const needed = natural / slotSec;
-  const words = parseEmotionTag(line.target).text;
-  const prefix = line.target.slice(0, line.target.length - words.length);
+  const said = spokenText(line);
+  const words = parseEmotionTag(said).text;
+  const prefix = said.slice(0, said.length - words.length);
   let spoken = words;
   let rules: string[] = [];
   const edited = options.review?.overrides?.edits?.[String(line.index)]?.text !== undefined;
-  if (options.fit.condense !== false && needed > maxSpeed && !edited) {
+  if (fit.condense !== false && needed > maxSpeed && !edited) {
     // The words must shrink by as much as the clip is too long, at whatever rate they are said.
     const target = estimateAtPersonRate(words, lang) / Math.min(needed / maxSpeed, 100);
     const byRules = condenseText(words, lang, target);
@@ -160,9 +163,9 @@ export async function reviseLine(prep: PreparedJob, line: TranslatedLine, clipSe
   }
   if (spoken !== words) {
     const to = prefix + spoken;
-    revised.target = to;
+    revised.spoken = to;
     revised.condensed = {
-      from: line.condensed?.from ?? line.target,
+      from: line.condensed?.from ?? said,
       to,
       rules: [...(line.condensed?.rules ?? []), ...rules.map((r) => `${r} (after synthesis)`)],
       estimatedSec: { from: round3(line.condensed?.estimatedSec.from ?? speechSec(words)), to: round3(speechSec(spoken)), slot: round3(slotSec) },
@@ -180,7 +183,7 @@ const revisionFile = (index: number) => `tmp/revised/${String(index).padStart(4,
 /** What a revision was made from: the same line, said the same way, gets the same revision. */
 function revisionKey(prep: PreparedJob, line: TranslatedLine): string {
   const { options } = prep;
-  return hashOf('revise', line.index, line.start, line.end, line.target, line.rateHint ?? 1, options.fit, options.tts, dubLanguage(options), prep.ttsEngine, prep.voices);
+  return hashOf('revise', line.index, line.start, line.end, spokenText(line), line.rateHint ?? 1, fitOf(prep), options.tts, dubLanguage(options), prep.ttsEngine, prep.voices);
 }
 
 /** The line as revised after an earlier synthesis, where that revision was made from exactly this line. */

@@ -3,8 +3,8 @@
 // lines instead of two or three per line: on the 2-core bench a third of the machine went to scheduling the
 // per-line activities (worker and server), not to the engines.
 import { CancelledFailure } from '@temporalio/common';
-import type { Clip, FittedLine, LineSet, PreparedJob, TranslatedLine } from '../lib/job.js';
-import { fitVideoOn, speechCapped } from '../lib/timeMap.js';
+import { spokenText, type Clip, type FittedLine, type LineSet, type PreparedJob, type TranslatedLine } from '../lib/job.js';
+import { fitVideoOn } from '../lib/timeMap.js';
 import { synthesizeReviseFit } from '../lib/lineFit.js';
 import type { ProsodyPlan } from '../lib/prosody.js';
 import { MIN_AUDIBLE_SEC, slotsOf, type Slot } from '../lib/timingFit.js';
@@ -56,8 +56,7 @@ export interface LineBatch {
  * line's start, or the same speaker's next line when several speak (read here from the whole set: the workflow
  * holds only counts).
  */
-export async function dubLines(prepIn: PreparedJob, batch: LineBatch): Promise<FittedLine[]> {
-  const prep = speechCapped(prepIn); // --fit-video auto: no line faster than the speech cap; a slowed span makes room
+export async function dubLines(prep: PreparedJob, batch: LineBatch): Promise<FittedLine[]> {
   const ctx = activityContext();
   const lines = await linesOf<TranslatedLine>(prep.job, batch.lines);
   const plans = batch.plans ? new Map((await linesOf<ProsodyPlan>(prep.job, batch.plans)).map((p) => [p.index, p])) : undefined;
@@ -67,7 +66,7 @@ export async function dubLines(prepIn: PreparedJob, batch: LineBatch): Promise<F
     if (ctx?.cancellationSignal.aborted) throw new CancelledFailure('dubLines was cancelled between lines');
     const slot = slotOf(i);
     // Whatever a line's text came through (subtitles, a translator, a review edit), what is spoken fits its slot.
-    const tooLong = lineTextProblem(lines[i], lines[i].target ?? '');
+    const tooLong = lineTextProblem(lines[i], spokenText(lines[i]) ?? '');
     if (tooLong) throw failure(ErrorType.TooMuchSpeech, `${tooLong}; shorten it (anime-dub review … edit) and render again`);
     const plan = plans?.get(lines[i].index);
     fitted.push(await synthesizeAndFitLine(prep, { line: lines[i], slot, ...(plan ? { plan } : {}) }));

@@ -28,13 +28,13 @@ export interface Applied {
  * The engine argv (espeak-ng, festival) with the rate applied natively where the engine can (espeak-ng words per
  * minute). piper and XTTS run in the warm engine host (activities/tts.ts asks them there).
  */
-export function expressiveEngineArgv(engine: TtsEngineName, out: string, voice: string, wpm: number, voiceName: string | undefined, plan: ProsodyPlan): { argv: string[]; rateApplied: string; tempoLeft: number } {
+export function expressiveEngineArgv(engine: TtsEngineName, out: string, voice: string, wpm: number, plan: ProsodyPlan): { argv: string[]; rateApplied: string; tempoLeft: number } {
   if (engine === 'espeak-ng') {
     const speed = Math.round(wpm * plan.multipliers.rate);
     return { argv: espeakArgv(out, voice, speed), rateApplied: `espeak-ng -s ${speed} (base ${wpm})`, tempoLeft: 1 };
   }
   // festival's HTS voice ignores Duration_Stretch: its rate goes through atempo.
-  return { argv: festivalArgv(out, voiceName), rateApplied: `ffmpeg atempo ${plan.multipliers.rate.toFixed(3)}`, tempoLeft: plan.multipliers.rate };
+  return { argv: festivalArgv(out, voice), rateApplied: `ffmpeg atempo ${plan.multipliers.rate.toFixed(3)}`, tempoLeft: plan.multipliers.rate };
 }
 
 /** In-flight and finished reference measurements of this process, so parallel lines measure once. */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fitClipArgv } from '../engines/ffmpeg.js';
 import { FILTER_LIST_ARGV, listsFilter, stretchFilters, type StretchFilter } from '../engines/timeStretch.js';
 import type { Clip, FittedLine, PreparedJob } from '../lib/job.js';
+import { fitOf, type FitLimits } from '../lib/jobFit.js';
 import { fadeOutSec, planFit, type Slot } from '../lib/timingFit.js';
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf } from '../storage/artifacts.js';
 import { run } from '../engines/run.js';
@@ -25,9 +26,10 @@ export function bestStretchFilter(): Promise<StretchFilter> {
   return stretchFilter;
 }
 
-export async function fitLine(prep: PreparedJob, clip: Clip, slot: Slot, sourceEnd: number, dir = 'tmp/fit'): Promise<FittedLine> {
-  const { job, options } = prep;
-  const plan = planFit(clip.durationSec, slot, options.fit, sourceEnd);
+/** `fit`: the limits for this line (the job's settled ones, less what the engine's own rate took). */
+export async function fitLine(prep: PreparedJob, clip: Clip, slot: Slot, sourceEnd: number, fit: FitLimits = fitOf(prep), dir = 'tmp/fit'): Promise<FittedLine> {
+  const { job } = prep;
+  const plan = planFit(clip.durationSec, slot, fit, sourceEnd);
   const base = {
     index: clip.index, start: slot.start, sourceEnd, slotEnd: slot.end, ttsDurationSec: clip.durationSec,
     speed: plan.speed, trimmedSec: plan.trimmedSec, paddedSec: plan.paddedSec, ttsReused: clip.reused, borrowedSec: plan.borrowedSec,
@@ -38,11 +40,11 @@ export async function fitLine(prep: PreparedJob, clip: Clip, slot: Slot, sourceE
   const filter: StretchFilter | 'none' = plan.speed === 1 ? 'none' : await bestStretchFilter();
   const rel = `${dir}/${pad4(clip.index)}.wav`;
   const out = inJob(job, rel);
-  const hash = hashOf('fit', clip, plan, options.fit.fadeMs, filter);
+  const hash = hashOf('fit', clip, plan, fit.fadeMs, filter);
   if (!(await isFresh(job, out, hash))) {
     await mkdir(path.dirname(out), { recursive: true });
     const filters = [...(filter === 'none' ? [] : stretchFilters(plan.speed, filter)), `atrim=end=${plan.fittedDurationSec.toFixed(4)}`];
-    const fade = fadeOutSec(plan.fittedDurationSec, options.fit.fadeMs);
+    const fade = fadeOutSec(plan.fittedDurationSec, fit.fadeMs);
     if (plan.trimmedSec > 0 && fade > 0) filters.push(`afade=t=out:st=${(plan.fittedDurationSec - fade).toFixed(4)}:d=${fade.toFixed(4)}`);
     await run(fitClipArgv(inJob(job, clip.path), tmpOf(out), filters), { timeoutMs: 60_000, recordTo: commandLog(job) });
     await commit(job, tmpOf(out), out, hash);

@@ -13,6 +13,7 @@ import type { Clip, FittedLine, PreparedJob } from '../lib/job.js';
 import { makeTimeMap, placedSpans, planSpans, toOutput, videoParts, type PlacedSpan, type TimeMap } from '../lib/timeMap.js';
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { fitLine } from './fit.js';
+import { ORIGINAL_FITVIDEO_WAV, ORIGINAL_MIX_WAV } from '../lib/artifactNames.js';
 
 /** The time map and the lines placed on it (output time): part of the job's interface (README). */
 export const TIME_MAP = 'timemap.json';
@@ -29,7 +30,7 @@ const COPYABLE = new Set(['h264']);
 
 /**
  * The spans and the lines on them. A line that does not fit its slot at the speech cap (fitted with the cap as
- * its fastest speed, see speechCapped) has its slot slowed by what it needs, at most maxStretch; every line is
+ * its fastest speed, see lib/jobFit.ts settleFit) has its slot slowed by what it needs, at most maxStretch; every line is
  * then placed in output time, and the lines a span touches are fitted again into their wider slot (at the
  * speech cap when the span gave them all they asked, else up to the job's maxSpeed rather than cut).
  */
@@ -67,8 +68,7 @@ async function placeLine(prep: PreparedJob, f: FittedLine, map: TimeMap): Promis
   const fitsAtCap = (f.ttsDurationSec * rate) / fv.speechSpeed <= slotEnd - start + 1e-3;
   const maxSpeed = Math.max(1, (fitsAtCap ? Math.min(fv.speechSpeed, prep.options.fit.maxSpeed) : prep.options.fit.maxSpeed) / rate);
   const clip: Clip = { index: f.index, path: f.clipPath, durationSec: f.ttsDurationSec, reused: f.ttsReused ?? false, ...(f.engineRate ? { rateApplied: f.engineRate } : {}) };
-  const capped = { ...prep, options: { ...prep.options, fit: { ...prep.options.fit, maxSpeed } } };
-  const refit = await fitLine(capped, clip, { start, end: slotEnd }, sourceEnd, 'tmp/fitvideo/fit');
+  const refit = await fitLine(prep, clip, { start, end: slotEnd }, sourceEnd, { ...prep.options.fit, maxSpeed }, 'tmp/fitvideo/fit');
   return {
     ...refit,
     ...(f.condensed ? { condensed: f.condensed } : {}), ...(f.engineRate ? { engineRate: f.engineRate } : {}), clipPath: f.clipPath,
@@ -98,7 +98,7 @@ export async function stretchWav(prep: PreparedJob, map: TimeMap, rel: string, o
 /** The original track for the containers: the extracted original slowed along the map, AAC. */
 export async function stretchedOriginal(prep: PreparedJob, map: TimeMap): Promise<string> {
   const { job } = prep;
-  const wav = await stretchWav(prep, map, 'audio/original.48k.wav', 'audio/original.fitvideo.48k.wav');
+  const wav = await stretchWav(prep, map, ORIGINAL_MIX_WAV, ORIGINAL_FITVIDEO_WAV);
   const rel = 'tmp/fitvideo/original.m4a';
   const out = inJob(job, rel);
   const s = await stat(inJob(job, wav));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { loadSettings, parseJobOptions } from '../config/load.js';
 import { extractArgv, probeArgv } from '../engines/ffmpeg.js';
 import { ErrorType, failure } from '../lib/errors.js';
-import type { JobOptions } from '../config/schema.js';
+import type { JobOptions, Settings } from '../config/schema.js';
 import { artifactStoreInUse, ObjectStoreError, S3Store } from '../storage/artifactStore.js';
 import type { AudioTracks, JobRef, MediaInfo, PreparedJob, SubtitleStream } from '../lib/job.js';
 import type { Context } from '@temporalio/activity';
@@ -12,14 +12,16 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { activityContext, startHeartbeat } from '../engines/activityContext.js';
 import { dubLanguage, sameLanguage } from '../lib/languages.js';
+import { settleFit } from '../lib/jobFit.js';
 import { commandLog, commit, ensureDirs, hashOf, inJob, isFresh, jobDir, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { claimFolder, lockFolder, unlockFolder } from '../storage/jobFolder.js';
 import { jobMirrorInUse } from '../storage/jobMirror.js';
-import { checkJobEngines } from '../engines/engineChecks.js';
-import { fitImport, importWarnings, readImport, subsSource } from './subtitleSource.js';
+import { checkJobEngines, type ChosenEngines } from '../engines/engineChecks.js';
+import { fitImport, importWarnings, readImport, subsSource, type SubtitleImport } from './subtitleSource.js';
 import { recordCommand, run, type CommandRecord } from '../engines/run.js';
 import { withWorkerLimits } from './trustedJob.js';
 import { assertDiskFits } from './diskBudget.js';
+import { ANALYSIS_WAV, JOB_OPTIONS_FILE, ORIGINAL_MIX_WAV } from '../lib/artifactNames.js';
 
 interface FfprobeStream {
   codec_type?: string; codec_name?: string; width?: number; height?: number;
@@ -132,52 +134,83 @@ function warn(message: string): void {
   activityContext()?.log.warn(message);
 }
 
+/**
+ * A streaming run's input read as streaming whatever its stream.enabled says (startStreamDub sets it; a start by
+ * type from the Temporal CLI may not): the rules for streaming then refuse what its chunks would ignore.
+ */
+function asStartedBy(input: unknown, workflowType: string | undefined): unknown {
+  if (workflowType !== 'streamDub' || !input || typeof input !== 'object' || Array.isArray(input)) return input;
+  const o = input as Record<string, unknown>;
+  const stream = o.stream && typeof o.stream === 'object' ? o.stream : {};
+  return { ...o, stream: { ...stream, enabled: true } };
+}
+
 /** Validate options, input and engines before anything is written; then create Output/<job>/. */
 export async function prepareJob(input: unknown): Promise<PreparedJob> {
-  const parsed = parseJobOptions(input);
-  if (!parsed.ok) throw failure(ErrorType.InvalidConfig, `invalid job options: ${parsed.message}`);
-  const options = parsed.options;
-  // Said before anything runs: the slowed picture is not yet carried through lip-sync or the chunked stream.
-  if (options.fitVideo?.mode === 'auto' && (options.lipsync.engine !== 'off' || options.stream.enabled)) {
-    const other = options.stream.enabled ? '--stream' : `--lipsync ${options.lipsync.engine}`;
-    throw failure(ErrorType.InvalidConfig, `--fit-video auto is not supported with ${other} yet (the slowed spans change the video's timing); use one or the other`);
-  }
-  // Said, not ignored: chunks are voiced one by one, without the series' cast.
-  if (options.series && options.stream.enabled) {
-    throw failure(ErrorType.InvalidConfig, `${options.series.name ? '--series' : '--cast'} is not supported with --stream yet (chunks are voiced without the series' cast); dub without streaming to keep the cast`);
-  }
-  // Limits are the worker's: a job may lower them, and picks its task queues among the worker's.
-  withWorkerLimits(options, loadSettings());
   const settings = loadSettings();
-  (await import('../storage/storedInputsPolicy.js')).refuseLocalPathsInS3Mode(options, settings); // s3 store: files only as uploaded inputs
-  options.video = path.resolve(options.video);
+  const options = await startOptions(input, settings);
   // The client's name for the input names the folder (the same folder as a shared-folder run); with the s3 store
   // the bytes come from the store (each file checked against its SHA-256) into this host's cache.
   const named = options.video;
   // The client's names for its stored inputs: what job.json records (this host's copies are under its own root).
   const given = options.stored ? Object.fromEntries((['video', 'subs', 'translatedSubs', 'glossary'] as const).map((w) => [w, optionPath(options, w)])) as Record<StoredName, string | undefined> : undefined;
   const fetched = options.stored ? await fetchStoredInputs(options) : undefined;
+  const { media, subs, engines, probe } = await readInputAndCheckEngines(options);
   // The root is the worker's; job input names at most a sub-folder inside it (checked by the schema).
   const root = path.resolve(settings.outputDir);
+  // Before anything is written: an input whose tracks and clips would not fit on the disk is refused now.
+  await mkdir(root, { recursive: true }).catch(() => undefined);
+  await assertDiskFits(root, media, (await stat(media.path)).size, settings.disk.reserveGb);
+  // `auto` settled once: every later step (and a review re-render of job.json) reads the engine actually used.
+  options.asr.engine = engines.asrEngine;
+  options.mt.engine = engines.mtEngine;
+  const job = await claimJobFolder(root, options, named);
+  await fillJobFolder(job, options, media, fetched, probe);
+  // The validated options, so `anime-dub review … render` can re-run this job with edits.
+  // With stored inputs it names them as the client did (with their store keys), never by this host's paths: a
+  // re-render sent from another machine then claims the same folder and fetches the same bytes.
+  await writeAtomic(job, inJob(job, JOB_OPTIONS_FILE), JSON.stringify(given ? withGivenNames(options, given) : options, null, 2));
+  // The fit limits every line gets, settled here once (--fit-video auto caps the fastest speed).
+  return {
+    job, options, media, ttsEngine: engines.ttsEngine, separate: engines.separate, fit: settleFit(options),
+    ...(subs?.inTarget ? { subsLanguage: options.tgt } : {}),
+  };
+}
 
-  // Subtitles are read before anything is written (a refused file leaves no job folder). A file's language is
-  // known before the engine checks start (already in the target language = no translator needed); an embedded
-  // track's only once the input is probed, so its checks wait for the probe.
+/** Step 1: the job's options as the schema, its combination rules and the worker's limits allow them. */
+async function startOptions(input: unknown, settings: Settings): Promise<JobOptions> {
+  // Which options go together is the schema's (config/schema.ts OPTION_RULES), checked here as the CLI checks it.
+  const parsed = parseJobOptions(asStartedBy(input, activityContext()?.info.workflowType));
+  if (!parsed.ok) throw failure(ErrorType.InvalidConfig, `invalid job options: ${parsed.message}`);
+  const options = parsed.options;
+  // Limits are the worker's: a job may lower them, and picks its task queues among the worker's.
+  withWorkerLimits(options, settings);
+  (await import('../storage/storedInputsPolicy.js')).refuseLocalPathsInS3Mode(options, settings); // s3 store: files only as uploaded inputs
+  options.video = path.resolve(options.video);
+  return options;
+}
+
+/**
+ * Step 2: the input probed and its subtitles read, the engines checked meanwhile; nothing is written yet (a
+ * refused file leaves no job folder). A bad input is the error reported first, after the checks have finished
+ * (no engine check outlives the failed activity).
+ */
+async function readInputAndCheckEngines(options: JobOptions): Promise<{ media: MediaInfo; subs?: SubtitleImport; engines: ChosenEngines; probe?: CommandRecord }> {
+  // A subtitle file's language is known before the engine checks start (already in the target language = no
+  // translator needed); an embedded track's only once the input is probed, so its checks wait for the probe.
   const embedded = !!options.subs && subsSource(options.subs).kind === 'embedded';
   const early = options.subs && !embedded ? readImport(options, undefined) : undefined;
   early?.catch(() => undefined);
   const startChecks = (subsInTarget: boolean) => {
     // A dry run uses no recognizer, translator or synthesizer, so it needs none installed.
-    const checks = options.stream.enabled && options.stream.dryRun
+    const checks: Promise<ChosenEngines> = options.stream.enabled && options.stream.dryRun
       ? Promise.resolve({ asrEngine: 'pocketsphinx' as const, mtEngine: 'apertium' as const, ttsEngine: 'espeak-ng' as const, separate: false })
       : checkJobEngines(options, subsInTarget);
     checks.catch(() => undefined); // awaited below, after the probe
     return checks;
   };
-  // The engine checks run while ffprobe reads the input; a bad input is still the error reported first.
   let engines = embedded ? undefined : startChecks(early ? await early.then((s) => s.inTarget, () => false) : false);
   let probe: CommandRecord | undefined;
-  // On a bad input the checks are let finish first: no engine check outlives the failed activity.
   const media = await probeMedia(options.video, options.limits?.maxInputHours, (r) => (probe = r), options.audioTrack)
     .catch(async (e: unknown) => { await engines?.catch(() => undefined); throw e; });
   const subs = options.subs ? await (early ?? readImport(options, media)).then((s) => fitImport(s, media))
@@ -189,17 +222,11 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
     await engines.catch(() => undefined);
     throw failure(ErrorType.InvalidSubtitles, `--translated-subs file not found: ${options.translatedSubs}`);
   }
-  if (options.stream.enabled && options.translatedSubs) {
-    throw failure(ErrorType.InvalidConfig, '--translated-subs is not supported with --stream yet; use --subs, or dub without streaming');
-  }
-  const { asrEngine, mtEngine, ttsEngine, separate } = await engines;
-  // Before anything is written: an input whose tracks and clips would not fit on the disk is refused now.
-  await mkdir(root, { recursive: true }).catch(() => undefined);
-  await assertDiskFits(root, media, (await stat(media.path)).size, settings.disk.reserveGb);
-  // `auto` settled once: every later step (and a review re-render of job.json) reads the engine actually used.
-  options.asr.engine = asrEngine;
-  options.mt.engine = mtEngine;
+  return { media, subs, engines: await engines, probe };
+}
 
+/** Step 3: the job's folder under the output root, claimed, and locked for this workflow. */
+async function claimJobFolder(root: string, options: JobOptions, named: string): Promise<JobRef> {
   let job: JobRef;
   try {
     await mkdir(root, { recursive: true });
@@ -213,6 +240,11 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   const workflowId = ctx?.info.workflowExecution?.workflowId;
   // With the s3 store the lock is an object in the store, so hosts with separate disks see one lock.
   if (ctx && workflowId) await lockFolder(jobDir(job), workflowId, (id) => isRunning(ctx, id), jobMirrorInUse()?.lockSlot(jobDir(job), '.lock'));
+  return job;
+}
+
+/** Step 4: the folder's first contents: its working folders, the stored inputs placed in it, the probe's record. */
+async function fillJobFolder(job: JobRef, options: JobOptions, media: MediaInfo, fetched: FetchedInputs | undefined, probe: CommandRecord | undefined): Promise<void> {
   try {
     await ensureDirs(job, 'audio', 'tmp');
     if (fetched) {
@@ -222,11 +254,6 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   } catch (e) {
     throw failure(ErrorType.OutputNotWritable, `cannot write the output folder ${jobDir(job)}: ${(e as Error).message}`);
   }
-  // The validated options, so `anime-dub review … render` can re-run this job with edits.
-  // With stored inputs it names them as the client did (with their store keys), never by this host's paths: a
-  // re-render sent from another machine then claims the same folder and fetches the same bytes.
-  await writeAtomic(job, inJob(job, 'job.json'), JSON.stringify(given ? withGivenNames(options, given) : options, null, 2));
-  return { job, options, media, ttsEngine, separate, ...(subs?.inTarget ? { subsLanguage: options.tgt } : {}) };
 }
 
 type StoredName = 'video' | 'subs' | 'translatedSubs' | 'glossary';
@@ -318,7 +345,7 @@ export async function releaseJob(prep: PreparedJob): Promise<void> {
 
 export async function extractAudio(prep: PreparedJob): Promise<AudioTracks> {
   const { job, media } = prep;
-  const tracks: AudioTracks = { mix: 'audio/original.48k.wav', analysis: 'audio/analysis.16k.wav' };
+  const tracks: AudioTracks = { mix: ORIGINAL_MIX_WAV, analysis: ANALYSIS_WAV };
   const mixAbs = inJob(job, tracks.mix);
   const anaAbs = inJob(job, tracks.analysis);
   const src = await stat(media.path);

@@ -19,6 +19,7 @@ import { linesOf } from './lineSets.js';
 import { planFitVideo, readTimeMap, stretchWav } from './fitVideo.js';
 import { fitVideoOn } from '../lib/timeMap.js';
 import type { Lines } from '../lib/job.js';
+import { DUB_MIX_WAV, ORIGINAL_FITVIDEO_WAV } from '../lib/artifactNames.js';
 
 const CHANNELS = 2;
 const FRAME_BYTES = CHANNELS * 2;
@@ -117,7 +118,7 @@ export async function mixDub(prep: PreparedJob, audio: AudioTracks, dubRel: stri
   const fitted = timeMap ? timeMap.lines : await linesOf(prep.job, fittedIn);
   const { job } = prep;
   const opts = prep.options.mix;
-  const rel = 'audio/mix.48k.wav';
+  const rel = DUB_MIX_WAV;
   const out = inJob(job, rel);
   const dubAbs = inJob(job, dubRel);
   const dubStat = await stat(dubAbs);
@@ -126,7 +127,7 @@ export async function mixDub(prep: PreparedJob, audio: AudioTracks, dubRel: stri
   // --fit-video auto: the bed plays along the time map, as the picture will.
   const bedRel = !timeMap?.spans.length ? undefined : background.kind === 'separated'
     ? await stretchWav(prep, timeMap, background.path, 'audio/separated/no_vocals.fitvideo.wav')
-    : await stretchWav(prep, timeMap, audio.mix, 'audio/original.fitvideo.48k.wav');
+    : await stretchWav(prep, timeMap, audio.mix, ORIGINAL_FITVIDEO_WAV);
   const hash = hashOf('mix', DUCKING, dubStat.size, dubStat.mtimeMs, spans, opts, background, ...(timeMap?.spans.length ? [timeMap.spans] : []));
   if (await isFresh(job, out, hash) && await exists(inJob(job, MIX_INFO))) return rel;
 

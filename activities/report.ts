@@ -17,11 +17,13 @@ import { SUBTITLES_JSON } from './importSubtitles.js';
 import { linesOf } from './lineSets.js';
 import type { Lines } from '../lib/job.js';
 import { dubLanguage } from '../lib/languages.js';
-import { fitVideoOn, speechCapped, toOutput } from '../lib/timeMap.js';
+import { fitVideoOn, toOutput } from '../lib/timeMap.js';
+import { fitOf } from '../lib/jobFit.js';
 import { readTimeMap } from './fitVideo.js';
 import { hasRateKnob } from '../config/ttsEngineNames.js';
 import type { VoicePlan } from '../lib/voices.js';
 import { VOICES_FILE } from './voices.js';
+import { DUB_MIX_WAV, REPORT_FILE } from '../lib/artifactNames.js';
 
 const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
@@ -35,11 +37,11 @@ async function measureDubTrack(prep: PreparedJob, outputs: DubOutputs): Promise<
   // The mix's own final measurement, when it belongs to the mix on disk: no second decode at the end of the job.
   // It is taken before the AAC encode; the limiter's 1 dB margin leaves the encode's few tenths of a dB room.
   const { job } = prep;
-  const stamp = await encodedDubHash(prep, 'audio/mix.48k.wav').catch(() => undefined);
+  const stamp = await encodedDubHash(prep, DUB_MIX_WAV).catch(() => undefined);
   if (stamp && (await isFresh(job, inJob(job, MIX_LOUDNESS), stamp))) {
-    return { file: 'audio/mix.48k.wav', loudness: loudnessFromJson(await readFile(inJob(job, MIX_LOUDNESS), 'utf8')) };
+    return { file: DUB_MIX_WAV, loudness: loudnessFromJson(await readFile(inJob(job, MIX_LOUDNESS), 'utf8')) };
   }
-  const candidates = [outputs.mkv, outputs.mp4, 'audio/mix.48k.wav'].filter((f): f is string => !!f);
+  const candidates = [outputs.mkv, outputs.mp4, DUB_MIX_WAV].filter((f): f is string => !!f);
   for (const rel of candidates) {
     const abs = inJob(prep.job, rel);
     if (!(await exists(abs))) continue;
@@ -71,7 +73,7 @@ export async function writeReport(
   };
   const byIndex = new Map(fitted.map((f) => [f.index, f]));
   const mixOpts = prep.options.mix;
-  const qa = qaLines({ lines, fitted, engine: prep.ttsEngine, nativeRate: hasRateKnob(prep.ttsEngine), maxSpeed: speechCapped(prep).options.fit.maxSpeed });
+  const qa = qaLines({ lines, fitted, engine: prep.ttsEngine, nativeRate: hasRateKnob(prep.ttsEngine), maxSpeed: fitOf(prep).maxSpeed });
   const rows = lines.map((l, i) => {
     const f = byIndex.get(l.index);
     return {
@@ -154,7 +156,7 @@ export async function writeReport(
     ...(subtitles ? { subtitles: subtitles as SubtitlesSummary } : {}),
   }, png.toString('base64'));
   await writeAtomic(prep.job, inJob(prep.job, REPORT_HTML), html);
-  const rel = 'report.json';
+  const rel = REPORT_FILE;
   await writeAtomic(prep.job, inJob(prep.job, rel), JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
   if (!want.hashes) return rel;
   return { report: rel, hashes: await outputHashesOf((r) => inJob(prep.job, r), [rel, REPORT_HTML, REPORT_PNG]) };

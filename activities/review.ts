@@ -2,8 +2,9 @@
 import type { PreparedJob } from '../lib/job.js';
 import type { ReviewOverrides } from '../lib/review.js';
 import { inJob, writeAtomic } from '../storage/artifacts.js';
+import { REVIEW_FILE } from '../lib/artifactNames.js';
 
-export const REVIEW_FILE = 'review.json';
+export { REVIEW_FILE };
 
 export async function saveReview(prep: PreparedJob, overrides: ReviewOverrides): Promise<string> {
   await writeAtomic(prep.job, inJob(prep.job, REVIEW_FILE), JSON.stringify(overrides, null, 2));

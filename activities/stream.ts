@@ -16,6 +16,7 @@ import { commandLog, commit, hashOf, inJob, isFresh, tmpOf, writeAtomic } from '
 import { encodedDubHash, ENCODED_DUB } from './mux.js';
 import { pickSubtitleStream, subsSource } from './subtitleSource.js';
 import { run } from '../engines/run.js';
+import { ORIGINAL_MIX_WAV, STREAM_FINAL, STREAM_MANIFEST, STREAM_PLAYLIST } from '../lib/artifactNames.js';
 
 const pad3 = (n: number) => String(n).padStart(3, '0');
 export const chunkName = (index: number) => `chunk_${pad3(index)}`;
@@ -103,7 +104,7 @@ export async function cutChunk(prep: PreparedJob, chunk: Chunk): Promise<CutChun
   const track = media.audioStream ?? 0;
   const hash = hashOf('cutChunk', chunk, read, media.path, src.size, src.mtimeMs, 'frame-exact', ...(track ? [track] : []));
   const log = commandLog(job);
-  const audio: AudioTracks = { mix: 'audio/original.48k.wav', analysis: 'audio/context.16k.wav' };
+  const audio: AudioTracks = { mix: ORIGINAL_MIX_WAV, analysis: 'audio/context.16k.wav' };
   const outputs: [string, string[]][] = [
     ['video.mp4', cutVideoArgv(media.path, chunk.start, chunk.end, read, '', track)],
     [audio.mix, cutAudioArgv(media.path, chunk.start, duration, MIX_RATE, 2, '', track)],
@@ -228,8 +229,8 @@ export async function publishStream(prep: PreparedJob, req: PublishRequest): Pro
     final: req.final,
     updatedAt: new Date().toISOString(),
   };
-  await writeAtomic(job, inJob(job, 'stream/manifest.json'), JSON.stringify(manifest, null, 2));
-  await writeAtomic(job, inJob(job, 'stream/index.m3u8'), playlist(req.entries, req.done));
+  await writeAtomic(job, inJob(job, STREAM_MANIFEST), JSON.stringify(manifest, null, 2));
+  await writeAtomic(job, inJob(job, STREAM_PLAYLIST), playlist(req.entries, req.done));
 }
 
 /** stream/stream.final.mp4: every chunk joined by stream copy (no re-encode). */
@@ -241,8 +242,8 @@ export async function stitchStream(prep: PreparedJob, entries: ChunkEntry[]): Pr
   // microseconds, so every chunk's frames land on the source's own timestamps (milliseconds would drift them).
   const body = entries.map((e) => `${concatEntry(inJob(job, `stream/${e.files!.mp4}`))}\nduration ${sec(e.end - e.start)}`);
   await writeFile(list, `ffconcat version 1.0\n${body.join('\n')}\n`);
-  const out = inJob(job, 'stream/stream.final.mp4');
+  const out = inJob(job, STREAM_FINAL);
   await run(concatArgv(list, tmpOf(out)), { timeoutMs: 60 * 60_000, recordTo: commandLog(job) });
   await commit(job, tmpOf(out), out, hashOf('stitch', entries));
-  return 'stream/stream.final.mp4';
+  return STREAM_FINAL;
 }

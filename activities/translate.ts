@@ -20,10 +20,10 @@ import { loadGlossary } from '../engines/glossaryFile.js';
 import { commandLog, hashOf, inJob, isFresh, writeAtomic } from '../storage/artifacts.js';
 import { apertiumPairs } from '../engines/mtEngines.js';
 import { dubLanguage } from '../lib/languages.js';
+import { ANALYSIS_WAV } from '../lib/artifactNames.js';
 
 const TRANSLATED = 'translated.json';
 /** extractAudio's 16 kHz mono track (AudioTracks.analysis): what Whisper's translate task listens to. */
-const ANALYSIS_WAV = 'audio/analysis.16k.wav';
 
 type Translate = (texts: string[]) => Promise<string[]>;
 

@@ -6,7 +6,7 @@
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { describeIssues, jobOptionsSchema, type JobOptions, type Settings } from '../config/schema.js';
+import { describeIssues, jobOptionsFields, type JobOptions, type Settings } from '../config/schema.js';
 import { PLACEMENT_NAMES } from '../config/placement.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { TTS_ENGINE_NAMES } from '../config/ttsEngineNames.js';
@@ -130,7 +130,9 @@ export async function preparedJobProblems(prep: unknown, settings: Settings, dis
   if (!prep || typeof prep !== 'object') return ['not a prepared job'];
   const p = prep as Record<string, unknown>;
   const problems: string[] = [];
-  const parsed = jobOptionsSchema.safeParse(withoutRetiredPlacements(p.options));
+  // The fields only: which options go together is checked once, when the job starts (a job in flight since
+  // before a rule was added goes on).
+  const parsed = jobOptionsFields.safeParse(withoutRetiredPlacements(p.options));
   if (!parsed.success) problems.push(`options: ${describeIssues(parsed.error as z.ZodError)}`);
   else problems.push(...limitProblems(parsed.data, settings).map((m) => `options.${m}`));
   const { problems: folder, top } = await folderProblems(p.job, settings.outputDir, disk);
@@ -146,6 +148,12 @@ export async function preparedJobProblems(prep: unknown, settings: Settings, dis
     // The input itself, or a copy inside the job folder (a stored input, a chunk's cut).
     if (!own && !(top && inside(top, path.resolve(media.path)))) problems.push('media.path: the job\'s own video (options.video) or a file in its folder');
     if (typeof media.durationSec !== 'number' || !(media.durationSec > 0) || media.durationSec > hours * 3600) problems.push(`media.durationSec: a probed duration within the ${hours} h limit`);
+  }
+  if (p.fit !== undefined) {
+    // The settled fit may only be the job's own, its fastest speed lowered (never raised).
+    const fit = jobOptionsFields.shape.fit.safeParse(p.fit);
+    if (!fit.success) problems.push(`fit: ${describeIssues(fit.error as z.ZodError)}`);
+    else if (parsed.success && fit.data.maxSpeed > parsed.data.fit.maxSpeed) problems.push(`fit.maxSpeed: at most the job's fit.maxSpeed ${parsed.data.fit.maxSpeed}`);
   }
   if (p.voices !== undefined) {
     const v = voicePlanSchema.safeParse(p.voices);

@@ -3,11 +3,12 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { normalizeClipArgv } from '../engines/ffmpeg.js';
-import { pitchShiftArgv, type TtsEngineName } from '../engines/tts.js';
-import { ttsEngine, type TtsSpeaker } from '../engines/ttsEngines.js';
+import { FESTIVAL_DEFAULT_VOICE, pitchShiftArgv, type TtsEngineName } from '../engines/tts.js';
+import { KOKORO_PALETTE, ttsEngine, type TtsSpeaker } from '../engines/ttsEngines.js';
 import { hasRateKnob } from '../config/ttsEngineNames.js';
 import { ErrorType, failure } from '../lib/errors.js';
-import type { Clip, PreparedJob, TranslatedLine } from '../lib/job.js';
+import { spokenText, type Clip, type PreparedJob, type TranslatedLine } from '../lib/job.js';
+import type { JobOptions } from '../config/schema.js';
 import { wavFileDuration } from '../engines/wavFile.js';
 import { parseEmotionTag, type ProsodyPlan } from '../lib/prosody.js';
 import { voiceFor, type SpeakerVoice } from '../lib/voices.js';
@@ -17,6 +18,21 @@ import { recordCommand, run } from '../engines/run.js';
 import { dubLanguage } from '../lib/languages.js';
 
 export const pad4 = (n: number) => String(n).padStart(4, '0');
+
+/**
+ * The voice a line speaks with when its speaker has none of their own: --voice, else the engine's default for
+ * the dub language (festival's one voice, Kokoro's first male voice, espeak-ng's voice named by the language).
+ * piper's voice is its model (resolvePiperModel). The one place the job's voice is decided.
+ */
+export function jobVoice(engine: TtsEngineName, options: Pick<JobOptions, 'tts' | 'src' | 'tgt' | 'translate'>): string {
+  if (options.tts.voice) return options.tts.voice;
+  return engine === 'festival' ? FESTIVAL_DEFAULT_VOICE : engine === 'kokoro' ? KOKORO_PALETTE.male[0] : dubLanguage(options);
+}
+
+/** A line's voice: its speaker's own (prepareVoices), else the job's for the engine it speaks with. */
+export function lineVoice(engine: TtsEngineName, options: Pick<JobOptions, 'tts' | 'src' | 'tgt' | 'translate'>, voice: SpeakerVoice | undefined): string {
+  return voice?.voice ?? jobVoice(engine, options);
+}
 
 
 
@@ -55,19 +71,19 @@ export async function synthesizeLine(prep: PreparedJob, line: TranslatedLine, pl
   const { job, options } = prep;
   const rel = `tts/${pad4(line.index)}.wav`;
   const out = inJob(job, rel);
-  const language = dubLanguage(options);
-  const voiceName = options.tts.voice ?? language;
   const voice = voiceFor(prep.voices, line);
   const ttsEngine = engineOf(prep, voice);
+  const voiceName = lineVoice(ttsEngine, options, voice);
   // The speaker's voice joins the hash only when there is one, so jobs without a voice plan keep their caches.
   const who: unknown[] = voice ? [voice, ttsEngine === 'piper' ? options.tts.piperModel : ttsEngine === 'xtts' ? options.tts.xttsModel : undefined] : [];
   // The timing fit's condensing step may ask for a faster pace; only engines with a rate knob take it here
   // (the others are sped up by the fit). Read loosely: lines from before that step carry no hint.
   const hint = hasRateKnob(ttsEngine) ? Number((line as TranslatedLine & { rateHint?: number }).rateHint) || 1 : 1;
   if (hint !== 1) who.push({ rateHint: hint });
+  const said = spokenText(line);
   const hash = plan
-    ? hashOf('tts', ttsEngine, voiceName, options.tts.espeakSpeed, line.target, plan, ...who)
-    : hashOf('tts', ttsEngine, voiceName, options.tts.espeakSpeed, line.target, ...who);
+    ? hashOf('tts', ttsEngine, voiceName, options.tts.espeakSpeed, said, plan, ...who)
+    : hashOf('tts', ttsEngine, voiceName, options.tts.espeakSpeed, said, ...who);
   // Tells the fit how much of the line's rateHint the engine already took (only engines with a rate knob).
   const clipOf = async (reused: boolean): Promise<Clip> => ({ index: line.index, path: rel, durationSec: await wavFileDuration(out), reused, ...(hasRateKnob(ttsEngine) ? { rateApplied: hint } : {}) });
   if (await isFresh(job, out, hash)) return clipOf(true);
@@ -78,12 +94,11 @@ export async function synthesizeLine(prep: PreparedJob, line: TranslatedLine, pl
   const log = commandLog(job);
   const speaker = await speakerFor(prep, voice, line.index);
   if (!plan) {
-    await speaker.speak(raw, line.target, hint);
+    await speaker.speak(raw, said, hint);
     await run(normalizeClipArgv(raw, tmpOf(out)), { timeoutMs: 60_000, recordTo: log });
   } else {
     // A leading [happy]/[sad]/[angry]/[calm] is direction, not text to speak.
-    const text = parseEmotionTag(line.target).text;
-    const engineVoice = voice?.voice ?? voiceName;
+    const text = parseEmotionTag(said).text;
     const paced = hint === 1 ? plan : { ...plan, multipliers: { ...plan.multipliers, rate: plan.multipliers.rate * hint } };
     let rateApplied: string;
     let tempoLeft: number;
@@ -97,7 +112,7 @@ export async function synthesizeLine(prep: PreparedJob, line: TranslatedLine, pl
       [rateApplied, tempoLeft] = [`ffmpeg atempo ${paced.multipliers.rate.toFixed(3)}`, paced.multipliers.rate];
     } else {
       // A program (espeak-ng, festival): expressive mode's own command line.
-      const engine = expressiveEngineArgv(ttsEngine as TtsEngineName, raw, engineVoice, options.tts.espeakSpeed, voice?.voice ?? options.tts.voice, paced);
+      const engine = expressiveEngineArgv(ttsEngine as TtsEngineName, raw, voiceName, options.tts.espeakSpeed, paced);
       await speaker.runArgv!(engine.argv, raw, text);
       [rateApplied, tempoLeft] = [engine.rateApplied, engine.tempoLeft];
     }

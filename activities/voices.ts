@@ -4,7 +4,8 @@
 // With a series (--series, --cast) the voices come from the season's cast instead (lib/cast.ts, ./seriesCast.ts).
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { FESTIVAL_DEFAULT_VOICE, ESPEAK_VARIANTS } from '../engines/tts.js';
+import { ESPEAK_VARIANTS } from '../engines/tts.js';
+import { jobVoice } from './tts.js';
 import { referenceClipArgv } from '../engines/xtts.js';
 import type { AudioTracks, Line, PreparedJob } from '../lib/job.js';
 import { castEntry, castVoices, mergeCasts, type CastAssignment } from '../lib/cast.js';
@@ -53,7 +54,7 @@ export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, lines
   const speakers = speakersInOrder(effective);
   const language = dubLanguage(options);
 
-  let baseVoice = tts.voice ?? (ttsEngine === 'festival' ? FESTIVAL_DEFAULT_VOICE : ttsEngine === 'kokoro' ? KOKORO_PALETTE.male[0] : language);
+  let baseVoice = jobVoice(ttsEngine, options);
   let modelSpeakers = 1;
   if (ttsEngine === 'piper') {
     const piper = await resolvePiperModel(options, language);

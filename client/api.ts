@@ -48,7 +48,7 @@ export async function connectClient(target: string | TemporalTarget | Connection
  * The id of a job: the same input, output root and effective options give the same id, so running the same
  * command again attaches to the job instead of starting a second one beside it.
  */
-export function jobIdFor(options: JobOptions, outputRoot: string, kind: 'dub' | 'stream' = 'dub'): string {
+export function jobIdFor(options: JobOptions, outputRoot: string, kind: JobKind = 'dub'): string {
   const key = createHash('sha256').update(canonicalJson({ root: path.resolve(outputRoot), options })).digest('hex').slice(0, 12);
   return jobWorkflowId(kind, options.video, dubLanguage(options), key);
 }
@@ -63,9 +63,9 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** A fresh id every time (`--new`): a second job even when one with these options exists. */
-export function newJobId(video: string): string {
-  return freshJobWorkflowId(video, new Date(), Math.random().toString(36).slice(2, 6));
+/** A fresh id every time (`--new`): a second job beside one with these options. */
+export function newJobId(video: string, kind: JobKind = 'dub'): string {
+  return freshJobWorkflowId(video, new Date(), Math.random().toString(36).slice(2, 6), kind);
 }
 
 /** Whether a job with this id is running now (a start with that id then attaches to it). */
@@ -73,33 +73,53 @@ export async function isJobRunning(client: Client, workflowId: string): Promise<
   return client.workflow.getHandle(workflowId).describe().then((d) => d.status.name === 'RUNNING', () => false);
 }
 
-// Started by the workflow function itself (its name and its argument and result types), never by a string.
-// With the s3 artifact store (DUB_ARTIFACT_STORE=s3) the input files are uploaded first and the job names their keys.
-export async function startDubJob(client: Client, settings: Settings, options: JobOptions, workflowId?: string): Promise<WorkflowHandle<typeof dubJob>> {
-  options = await withStoredInputs(settings, options);
-  workflowId ??= jobIdFor(options, settings.outputDir);
-  return client.workflow.start(dubJob, {
+export type JobKind = 'dub' | 'stream';
+/** Which workflow runs a job: its options say (stream.enabled). */
+export const jobKindOf = (options: JobOptions): JobKind => (options.stream.enabled ? 'stream' : 'dub');
+
+export interface StartedJob {
+  handle: WorkflowHandle<typeof dubJob> | WorkflowHandle<typeof streamDub>;
+  kind: JobKind;
+  /** A job with this id was already running: this start attached to it (its own options are the same). */
+  attached: boolean;
+}
+
+/**
+ * The one start path (the CLI's `run`, startDubJob and startStreamDub): with the s3 artifact store the inputs are
+ * uploaded first, since their content keys are part of the options and so of the id; the id is chosen once
+ * (`workflowId` as given, a fresh one with `fresh`, else jobIdFor); a job with that id still running is attached to.
+ */
+export async function startJob(
+  client: Client, settings: Settings, given: JobOptions, how: { workflowId?: string; fresh?: boolean; kind?: JobKind } = {},
+): Promise<StartedJob> {
+  const kind = how.kind ?? jobKindOf(given);
+  const options = await withStoredInputs(settings, given);
+  const workflowId = how.workflowId ?? (how.fresh ? newJobId(options.video, kind) : jobIdFor(options, settings.outputDir, kind));
+  // Asked before the start: a start with the id of a running job attaches to it (USE_EXISTING).
+  const attached = (how.workflowId !== undefined || !how.fresh) && (await isJobRunning(client, workflowId));
+  const common = {
     taskQueue: settings.queues.workflows,
     workflowId,
     // A job with this id still running is attached to, not started twice; a finished one is started anew
     // (its finished work is reused from the job folder).
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [options],
-    memo: { input: options.video, src: options.src, tgt: options.tgt, queues: options.queues },
-  });
+    workflowIdConflictPolicy: 'USE_EXISTING' as const,
+  };
+  const memo = { input: options.video, src: options.src, tgt: options.tgt, queues: options.queues };
+  const handle = kind === 'stream'
+    ? await client.workflow.start(streamDub, { ...common, args: [{ ...options, stream: { ...options.stream, enabled: true } }], memo: { ...memo, stream: true } })
+    : await client.workflow.start(dubJob, { ...common, args: [options], memo });
+  return { handle, kind, attached };
+}
+
+// Started by the workflow function itself (its name and its argument and result types), never by a string.
+// With the s3 artifact store (DUB_ARTIFACT_STORE=s3) the input files are uploaded first and the job names their keys.
+export async function startDubJob(client: Client, settings: Settings, options: JobOptions, workflowId?: string): Promise<WorkflowHandle<typeof dubJob>> {
+  return (await startJob(client, settings, options, { workflowId, kind: 'dub' })).handle as WorkflowHandle<typeof dubJob>;
 }
 
 /** A streaming run: chunk by chunk, with a live manifest and playlist under Output/<job>/stream/. */
 export async function startStreamDub(client: Client, settings: Settings, options: JobOptions, workflowId?: string): Promise<WorkflowHandle<typeof streamDub>> {
-  options = await withStoredInputs(settings, options);
-  workflowId ??= jobIdFor(options, settings.outputDir, 'stream');
-  return client.workflow.start(streamDub, {
-    taskQueue: settings.queues.workflows,
-    workflowId,
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    args: [{ ...options, stream: { ...options.stream, enabled: true } }],
-    memo: { input: options.video, src: options.src, tgt: options.tgt, stream: true, queues: options.queues },
-  });
+  return (await startJob(client, settings, options, { workflowId, kind: 'stream' })).handle as WorkflowHandle<typeof streamDub>;
 }
 
 export async function getProgress(client: Client, workflowId: string): Promise<Progress | StreamProgress> {

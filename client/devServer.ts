@@ -5,6 +5,7 @@
 // With the web UI on, the UI itself listens on an internal loopback port and a small front (client/uiFront.ts) on
 // the user-visible port answers only exact loopback Host/Origin headers (DNS rebinding).
 import { spawn } from 'node:child_process';
+import { tempName } from '../lib/tempNames.js';
 import { randomInt } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -142,7 +143,7 @@ export class ForeignServerError extends Error {
 
 /** Written whole (temp name, then rename): a CLI starting at the same moment never reads half of it. */
 async function writeState(file: string, state: ServerState): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = tempName(file);
   await writeFile(tmp, JSON.stringify({ ...state, startedAt: new Date().toISOString() }, null, 2), { mode: 0o600 });
   await rename(tmp, file);
 }

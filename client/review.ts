@@ -6,6 +6,7 @@ import type { JobOptions } from '../config/schema.js';
 import type { TranslatedLine } from '../lib/job.js';
 import { applyOverrides, editProblem, emptyOverrides, mergeEdit, type LineEdit, type ReviewOverrides } from '../lib/review.js';
 import { parseJsonQuietly, readFileNoFollow, writeFileNoFollow } from './safeWrite.js';
+import { JOB_OPTIONS_FILE, REPORT_FILE, REVIEW_FILE } from '../lib/artifactNames.js';
 
 export interface ReviewState {
   dir: string;
@@ -40,18 +41,18 @@ export async function loadReview(dir: string): Promise<ReviewState> {
     });
     return text === undefined ? missing!() : parseJsonQuietly(text, path.join(dir, name));
   };
-  const job = await read('job.json', () => {
+  const job = await read(JOB_OPTIONS_FILE, () => {
     throw new Error(`${dir} has no job.json: is it the output folder of a finished dub job?`);
   });
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (!isObject(job)) throw new Error(`${path.join(dir, 'job.json')}: expected the job's options (a JSON object)`);
+  if (!isObject(job)) throw new Error(`${path.join(dir, JOB_OPTIONS_FILE)}: expected the job's options (a JSON object)`);
   const { options, dropped } = withoutWorkerSettings(job as unknown as JobOptions);
   const machine = ((await read('translated.json')) as { lines?: TranslatedLine[] } | null)?.lines;
   if (!Array.isArray(machine)) throw new Error(`${path.join(dir, 'translated.json')}: expected {"lines": [...]} (the lines of a finished job)`);
-  const overrides = (await read('review.json', emptyOverrides)) as ReviewOverrides;
-  if (!isObject(overrides) || !isObject(overrides.edits)) throw new Error(`${path.join(dir, 'review.json')}: expected {"version": 1, "edits": {…}} (remove it to start the review again)`);
+  const overrides = (await read(REVIEW_FILE, emptyOverrides)) as ReviewOverrides;
+  if (!isObject(overrides) || !isObject(overrides.edits)) throw new Error(`${path.join(dir, REVIEW_FILE)}: expected {"version": 1, "edits": {…}} (remove it to start the review again)`);
   // report.json only colours the table: any trouble with it leaves the fit column empty.
-  const report = (await read('report.json', () => undefined).catch(() => undefined)) as { lines?: unknown } | null | undefined;
+  const report = (await read(REPORT_FILE, () => undefined).catch(() => undefined)) as { lines?: unknown } | null | undefined;
   const rows = Array.isArray(report?.lines) ? (report.lines as { index: number; status: string }[]) : [];
   const fit = new Map<number, string>(rows.map((l) => [l?.index, l?.status]));
   return { dir, options, machine, overrides, fit, dropped };
@@ -71,7 +72,7 @@ export async function saveEdit(state: ReviewState, index: number, edit: LineEdit
   const problem = editProblem(applyOverrides(state.machine, state.overrides), index, edit);
   if (problem) throw new Error(problem);
   const next = mergeEdit(state.overrides, index, edit);
-  await writeJson(state.dir, 'review.json', next);
+  await writeJson(state.dir, REVIEW_FILE, next);
   return next;
 }
 
@@ -82,7 +83,7 @@ export async function setLock(state: ReviewState, index: number, locked: boolean
   const prev = state.overrides.edits[String(index)] ?? {};
   const edit: LineEdit = locked ? { ...prev, locked: true, text: prev.text ?? current.target } : { ...prev, locked: false };
   const next: ReviewOverrides = { version: 1, edits: { ...state.overrides.edits, [String(index)]: edit } };
-  await writeJson(state.dir, 'review.json', next);
+  await writeJson(state.dir, REVIEW_FILE, next);
   return next;
 }
 

@@ -9,7 +9,8 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { lstatOrNone, openNoFollow, tempNameBeside } from '../engines/noFollow.js';
+import { lstatOrNone, openNoFollow } from '../engines/noFollow.js';
+import { tempName } from '../lib/tempNames.js';
 import { printable } from './terminalText.js';
 
 const linkRefused = (p: string) =>
@@ -56,7 +57,7 @@ export async function safeTarget(dir: string, name: string, opts: { create?: boo
 
 /** A new file next to `target` under a random name, created exclusively: an existing name or link makes it fail. */
 async function exclusiveTemp(target: string, mode: number): Promise<{ tmp: string; handle: FileHandle }> {
-  const tmp = tempNameBeside(target, 'tmp', 8);
+  const tmp = tempName(target);
   const handle = await openNoFollow(tmp, 'new', mode);
   return { tmp, handle };
 }

@@ -2,11 +2,13 @@
 // read the client's files, so the input (and any subtitle or glossary file the job names) is uploaded under a
 // content key the job carries, and the finished job's outputs are downloaded into the local output folder.
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import { tempName } from '../lib/tempNames.js';
 import path from 'node:path';
 import { ContentMismatchError, ObjectStoreError, openArtifactStore, S3Store, sha256OfFile, storeSettingsOf, type ArtifactRef } from '../storage/artifactStore.js';
 import { getText, listObjects } from '../storage/s3Client.js';
 import type { JobOptions, Settings } from '../config/schema.js';
 import type { DubJobResult, OutputHashes } from '../lib/job.js';
+import { JOB_OPTIONS_FILE } from '../lib/artifactNames.js';
 
 let opened: { settings: Settings; store: Promise<S3Store | undefined> } | undefined;
 
@@ -55,7 +57,7 @@ const plainName = (name: string) => !!name && !name.includes('/') && !name.inclu
 
 /** Copies a verified cached file to `dest` by a temp name and a rename: a reader never sees a half-written output. */
 async function placeCopy(cached: string, dest: string): Promise<void> {
-  const tmp = `${dest}.${process.pid}.part`;
+  const tmp = tempName(dest);
   try {
     await copyFile(cached, tmp);
     await rename(tmp, dest);
@@ -90,7 +92,7 @@ export async function downloadOutputs(settings: Settings, outputDir: string, exp
   const files: string[] = [];
   for (const { key } of await listObjects(store.location, prefix)) {
     const name = key.slice(prefix.length);
-    if (name.includes('/') || name.startsWith('.') || name === 'job.json') continue;
+    if (name.includes('/') || name.startsWith('.') || name === JOB_OPTIONS_FILE) continue;
     const entry = await getText(store.location, key);
     if (!entry) continue;
     const ref = indexEntryOf(entry.text);

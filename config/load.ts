@@ -16,7 +16,8 @@ export class ConfigError extends Error {
 
 type Tree = { [key: string]: unknown };
 
-function setPath(tree: Tree, dotted: string, value: unknown): void {
+/** `value` at a dotted path of a settings or options tree (`asr.silenceDb`), making the branches on the way. */
+export function setPath(tree: Tree, dotted: string, value: unknown): void {
   const keys = dotted.split('.');
   let node = tree;
   for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Tree;

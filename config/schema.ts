@@ -218,8 +218,11 @@ export const seriesSchema = z.strictObject({
   }).optional(),
 }).refine((s) => s.name !== undefined || s.cast !== undefined, { message: 'a series name (--series NAME) or a cast (--cast FILE)' });
 
-/** Options of one dub job: travel in the workflow input, validated by the prepareJob activity. */
-export const jobOptionsSchema = z.strictObject({
+/**
+ * The fields of one dub job's options, each checked on its own. A job start is checked against jobOptionsSchema
+ * (these fields and the combination rules below); the worker's settings take their job defaults from these fields.
+ */
+export const jobOptionsFields = z.strictObject({
   video: z.string().min(1, 'a path to the input video'),
   src: lang.default('en'),
   tgt: lang.default('es'),
@@ -372,6 +375,90 @@ export const jobOptionsSchema = z.strictObject({
     glossary: storedInputSchema.optional(),
   }).optional(),
 });
+type JobFields = z.output<typeof jobOptionsFields>;
+
+/**
+ * Which options may go together, decided here once: the CLI (through resolveJobOptions), a start from the
+ * Temporal CLI or the UI (prepareJob) and a program refuse the same inputs with the same message. A streaming
+ * run refuses what its chunks do not do (workflows/streamChunk.ts: cut, recognize or read subtitles, translate,
+ * synthesize and fit with the job's one voice, assemble, mix with or without separation, mux) rather than
+ * ignoring it. Each rule: the option refused (its path), when, and one message naming the flags.
+ */
+export interface OptionRule {
+  path: readonly string[];
+  refuses: (o: JobFields) => boolean;
+  message: (o: JobFields) => string;
+}
+
+const streamOnly = (what: string, why: string) => `${what} is not supported with --stream yet (${why}); dub without streaming to use it`;
+
+export const OPTION_RULES: readonly OptionRule[] = [
+  {
+    path: ['fitVideo', 'mode'],
+    refuses: (o) => o.fitVideo.mode === 'auto' && o.lipsync.engine !== 'off',
+    message: (o) => `--fit-video auto is not supported with --lipsync ${o.lipsync.engine} yet (the slowed spans change the video's timing); use one or the other`,
+  },
+  {
+    path: ['fitVideo', 'mode'],
+    refuses: (o) => o.fitVideo.mode === 'auto' && o.stream.enabled,
+    message: () => "--fit-video auto is not supported with --stream yet (the slowed spans change the video's timing); use one or the other",
+  },
+  {
+    path: ['stream', 'dryRun'],
+    refuses: (o) => o.stream.dryRun && !o.stream.enabled,
+    message: () => '--dry-run works with --stream on (streaming mode)',
+  },
+  {
+    path: ['series'],
+    refuses: (o) => !!o.series && o.stream.enabled,
+    message: (o) => streamOnly(o.series?.name ? '--series' : '--cast', "chunks are voiced without the series' cast"),
+  },
+  {
+    path: ['translatedSubs'],
+    refuses: (o) => !!o.translatedSubs && o.stream.enabled,
+    message: () => streamOnly('--translated-subs', 'chunks are translated one by one; --subs works'),
+  },
+  {
+    path: ['expressive', 'mode'],
+    refuses: (o) => o.stream.enabled && (o.expressive.mode !== 'off' || o.expressive.emotionMode !== 'off'),
+    message: (o) => streamOnly(o.expressive.mode !== 'off' ? `--expressive ${o.expressive.mode}` : `--emotion-mode ${o.expressive.emotionMode}`, 'chunks are not analysed for prosody'),
+  },
+  {
+    path: ['tts', 'speakerVoices'],
+    refuses: (o) => o.stream.enabled && Object.keys(o.tts.speakerVoices ?? {}).length > 0,
+    message: () => streamOnly('tts.speakerVoices', "chunks speak with the job's one voice (--voice)"),
+  },
+  {
+    path: ['tts', 'diarize'],
+    refuses: (o) => o.stream.enabled && o.tts.diarize === 'pyannote',
+    message: () => streamOnly('tts.diarize pyannote', "chunks speak with the job's one voice (--voice)"),
+  },
+  {
+    path: ['tts', 'engine'],
+    refuses: (o) => o.stream.enabled && o.tts.engine === 'xtts',
+    message: () => streamOnly('--tts xtts', 'voice cloning needs reference clips made from the whole file; use --tts piper, kokoro or espeak-ng'),
+  },
+  {
+    path: ['review'],
+    refuses: (o) => o.stream.enabled && (o.review.pause || !!o.review.overrides || o.review.outputVersion !== 1),
+    message: () => streamOnly(`--review (and review overrides or output versions)`, 'chunks are voiced as soon as they are translated'),
+  },
+  {
+    path: ['lipsync', 'engine'],
+    refuses: (o) => o.stream.enabled && o.lipsync.engine !== 'off',
+    message: (o) => streamOnly(`--lipsync ${o.lipsync.engine}`, 'chunks are not lip-synced'),
+  },
+];
+
+/** Every rule's refusal as an issue at the refused option's path. */
+export function optionRuleIssues(o: JobFields): { path: string[]; message: string }[] {
+  return OPTION_RULES.filter((r) => r.refuses(o)).map((r) => ({ path: [...r.path], message: r.message(o) }));
+}
+
+/** Options of one dub job: travel in the workflow input, validated by the prepareJob activity (fields and rules). */
+export const jobOptionsSchema = jobOptionsFields.superRefine((o, ctx) => {
+  for (const issue of optionRuleIssues(o)) ctx.addIssue({ code: 'custom', ...issue });
+});
 export type JobOptionsInput = z.input<typeof jobOptionsSchema>;
 export type JobOptions = z.output<typeof jobOptionsSchema>;
 
@@ -453,7 +540,7 @@ export const settingsSchema = z.object({
    * collector the standard OTEL_EXPORTER_OTLP_* variables name; off by default.
    */
   tracing: z.object({ otlp: boolish.default(false) }).prefault({}),
-  job: jobOptionsSchema.omit({ video: true, queues: true, placement: true, searchAttributes: true, stored: true }).prefault({}),
+  job: jobOptionsFields.omit({ video: true, queues: true, placement: true, searchAttributes: true, stored: true }).prefault({}),
 });
 export type Settings = z.output<typeof settingsSchema>;
 

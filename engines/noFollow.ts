@@ -4,10 +4,9 @@
 // on anything already there, a link included) and are renamed into place (rename replaces a link, never writes
 // through it); folders on the way are looked at with lstat, never stat. The worker's stores and the CLI's
 // safeWrite (client/safeWrite.ts: the same checks, with messages for a person) both build on this.
-import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import path from 'node:path';
+import { tempName } from '../lib/tempNames.js';
 
 /** 0 where the platform has no O_NOFOLLOW (the lstat checks still stand). */
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -27,11 +26,6 @@ export function openNoFollow(file: string, how: keyof typeof FLAGS, mode = 0o644
 /** lstat, or undefined when nothing has the name (other errors are thrown). */
 export function lstatOrNone(p: string): Promise<Stats | undefined> {
   return lstat(p).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
-}
-
-/** A hidden, random name beside `file` for a write that is renamed into place (`.name.<hex>.<ext>`). */
-export function tempNameBeside(file: string, ext = 'part', randomBytesCount = 6): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(randomBytesCount).toString('hex')}.${ext}`);
 }
 
 /** Appends text; a link at `file` makes it fail (ELOOP) instead of writing through it. */
@@ -56,7 +50,7 @@ export async function createExclusive(file: string, content: string | Uint8Array
 
 /** Replaces `file` with `content` through an exclusive temp name beside it. */
 export async function replaceNoFollow(file: string, content: string | Uint8Array): Promise<void> {
-  const tmp = tempNameBeside(file);
+  const tmp = tempName(file);
   try {
     await createExclusive(tmp, content);
     await rename(tmp, file);

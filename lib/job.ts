@@ -40,8 +40,14 @@ export interface SubtitleStream {
 }
 
 export interface TranslatedLine extends Line {
+  /** The translation (or a person's review edit): what the target subtitles show. */
   target: string;
-  /** Set by the timing fit's condensing step (activities/condense.ts): `target` is then the condensed text. */
+  /**
+   * What is said, when it is not `target`: the condensed text (activities/condense.ts). Read it through
+   * spokenText: lines written before this field held the spoken text in `target`.
+   */
+  spoken?: string;
+  /** Set by the timing fit's condensing step (activities/condense.ts): `spoken` is then the condensed text. */
   condensed?: Condensing;
   /**
    * Speaking rate (≥ 1, at most fit.maxSpeed) the timing fit asks of an engine with its own rate knob
@@ -58,6 +64,11 @@ export interface TranslatedLine extends Line {
   glossary?: GlossaryReport;
   /** A chat model's length budget for this line (syllables for its slot), what the target has, and how often it was asked. */
   length?: { budget: number; got: number; asks: number };
+}
+
+/** What a line says: its condensed text where condensing shortened it, else its translation. */
+export function spokenText(line: Pick<TranslatedLine, 'target' | 'spoken'>): string {
+  return line.spoken ?? line.target;
 }
 
 /** A line shortened before synthesis because it was clearly too long for its slot. */
@@ -84,6 +95,11 @@ export interface PreparedJob {
   subsLanguage?: string;
   /** Each speaker's voice (prepareVoices); absent = the job's one voice for every line. */
   voices?: VoicePlan;
+  /**
+   * The fit limits every line gets, settled by prepareJob (lib/jobFit.ts: fit.maxSpeed capped by --fit-video
+   * auto's speech cap); read through fitOf, which settles them for jobs prepared before this field.
+   */
+  fit?: JobOptions['fit'];
 }
 
 export interface AudioTracks {

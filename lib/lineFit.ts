@@ -3,12 +3,13 @@
 // order and the conditions can be read, and tested, apart from the engines.
 import type { Clip, FittedLine, PreparedJob, TranslatedLine } from './job.js';
 import type { ProsodyPlan } from './prosody.js';
+import { fitAfterEngineRate, fitOf, type FitLimits } from './jobFit.js';
 import { engineRateOf, planFit, RATE_KNOB_ENGINES, slotWithPause, type Slot } from './timingFit.js';
 
 export interface LineSteps {
   synthesize(line: TranslatedLine): Promise<Clip>;
   revise(line: TranslatedLine, clipSec: number, slot: Slot, engineRate: number): Promise<TranslatedLine | undefined>;
-  fit(prep: PreparedJob, clip: Clip, slot: Slot, sourceEnd: number): Promise<FittedLine>;
+  fit(prep: PreparedJob, clip: Clip, slot: Slot, sourceEnd: number, fit: FitLimits): Promise<FittedLine>;
 }
 
 /** A line dubbed: its fitted clip, plus what the condenser and the engine's rate knob did to it. */
@@ -19,7 +20,7 @@ export async function synthesizeReviseFit(steps: LineSteps, prep: PreparedJob, f
   let fit = fitFor(prep, line, clip, slot, plan);
   // Too long for the slot: said again, once, condensed further (when it would be cut) or faster by the engine's
   // own rate knob (when it would be time-stretched), before the fit stretches and cuts what is left.
-  const need = planFit(clip.durationSec, fit.slot, fit.prep.options.fit, line.end);
+  const need = planFit(clip.durationSec, fit.slot, fit.limits, line.end);
   const revise = !line.revised && ((condenseOn && need.trimmedSec > 0) || (need.speed > 1 && RATE_KNOB_ENGINES.includes(prep.ttsEngine)));
   if (revise) {
     const revised = await steps.revise(line, clip.durationSec, fit.slot, fit.engineRate);
@@ -29,8 +30,8 @@ export async function synthesizeReviseFit(steps: LineSteps, prep: PreparedJob, f
       fit = fitFor(prep, line, clip, slot, plan);
     }
   }
-  const asIs = fittedAsIs(fit.prep, clip, fit.slot, line.end);
-  const fitted = asIs ?? await steps.fit(fit.prep, clip, fit.slot, line.end);
+  const asIs = fittedAsIs(fit.limits, clip, fit.slot, line.end);
+  const fitted = asIs ?? await steps.fit(prep, clip, fit.slot, line.end, fit.limits);
   return { ...fitted, ...(line.condensed ? { condensed: line.condensed } : {}), ...(fit.engineRate > 1 ? { engineRate: fit.engineRate } : {}) };
 }
 
@@ -39,8 +40,8 @@ export async function synthesizeReviseFit(steps: LineSteps, prep: PreparedJob, f
  * (activities/fit.ts, "fits as it is: no re-encode"), made without an ffmpeg run.
  * With fit.minSpeed < 1 a line much shorter than its source line is slowed down, so it does need fitLine.
  */
-export function fittedAsIs(prep: PreparedJob, clip: Clip, slot: Slot, sourceEnd: number): FittedLine | undefined {
-  const plan = planFit(clip.durationSec, slot, prep.options.fit, sourceEnd);
+export function fittedAsIs(fit: FitLimits, clip: Clip, slot: Slot, sourceEnd: number): FittedLine | undefined {
+  const plan = planFit(clip.durationSec, slot, fit, sourceEnd);
   if (plan.speed !== 1 || plan.trimmedSec !== 0) return undefined;
   return {
     index: clip.index, start: slot.start, sourceEnd, slotEnd: slot.end, ttsDurationSec: clip.durationSec,
@@ -53,11 +54,10 @@ export function fittedAsIs(prep: PreparedJob, clip: Clip, slot: Slot, sourceEnd:
  * Where and within what bounds a clip is fitted: its slot (less an expressive tail pause when it fits with it),
  * and the speed-up left once the engine's own (rateHint) is counted: speed-ups multiply.
  */
-export function fitFor(prep: PreparedJob, line: TranslatedLine, clip: Clip, slot: Slot, plan?: ProsodyPlan): { prep: PreparedJob; slot: Slot; engineRate: number } {
+export function fitFor(prep: PreparedJob, line: TranslatedLine, clip: Clip, slot: Slot, plan?: ProsodyPlan): { limits: FitLimits; slot: Slot; engineRate: number } {
   const engineRate = engineRateOf(clip.rateApplied, line.rateHint, prep.ttsEngine);
-  const fit = prep.options.fit;
   return {
-    prep: engineRate > 1 ? { ...prep, options: { ...prep.options, fit: { ...fit, maxSpeed: Math.max(1, fit.maxSpeed / engineRate) } } } : prep,
+    limits: fitAfterEngineRate(fitOf(prep), engineRate),
     slot: plan ? slotWithPause(slot, clip.durationSec, plan.pauseMs) : slot,
     engineRate,
   };

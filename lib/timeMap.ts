@@ -216,16 +216,3 @@ export function fitVideoOn(options: { fitVideo?: { mode: string } } | undefined)
   return options?.fitVideo?.mode === 'auto';
 }
 
-interface CappableJob {
-  options: { fit: { maxSpeed: number }; fitVideo?: { mode: string; speechSpeed: number } };
-}
-
-/**
- * With --fit-video auto a line is condensed, spoken by the engine and fitted as if the fastest speed were the speech
- * cap (1.10×): what is left over becomes a slowed span of the picture, not a faster voice. Off: the job as it is.
- */
-export function speechCapped<P extends CappableJob>(prep: P): P {
-  const fv = prep.options?.fitVideo;
-  if (!fv || fv.mode !== 'auto' || prep.options.fit.maxSpeed <= fv.speechSpeed) return prep;
-  return { ...prep, options: { ...prep.options, fit: { ...prep.options.fit, maxSpeed: fv.speechSpeed } } };
-}

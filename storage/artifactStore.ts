@@ -3,6 +3,7 @@
 // - s3: an S3-compatible object store as a claim-check: an activity uploads what it made and passes the key
 //   (content-addressed by SHA-256), never bytes; a reader fetches into its own host's cache, once per content.
 import { createHash } from 'node:crypto';
+import { tempName } from '../lib/tempNames.js';
 import { createReadStream, existsSync, type Stats } from 'node:fs';
 import { chmod, copyFile, link, lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -160,7 +161,7 @@ export class S3Store implements ArtifactStore {
       if (!ref.sha256 || (await sha256Known(local)).sha256 === ref.sha256) return local;
     }
     await mkdir(path.dirname(local), { recursive: true });
-    const tmp = `${local}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.part`;
+    const tmp = tempName(local);
     try {
       await getObject(this.location, ref.key, tmp, signal);
       const got = await sha256OfFile(tmp);
@@ -183,7 +184,7 @@ export class S3Store implements ArtifactStore {
     const local = this.cached(ref);
     if ((await sha256Known(local).catch(() => undefined))?.sha256 === ref.sha256) return;
     await mkdir(path.dirname(local), { recursive: true });
-    const tmp = `${local}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.part`;
+    const tmp = tempName(local);
     // Small files (written in place by their makers: stamps, logs) are copied; media is linked.
     if (ref.bytes < 1 << 20) await copyFile(file, tmp);
     else await link(file, tmp).catch(() => copyFile(file, tmp));

@@ -1,6 +1,7 @@
 // Artifacts of a job: confined to Output/<job>/, written to a temp name and renamed into place,
 // and skipped when they already exist for the same inputs (content hash) — what makes resume cheap.
 import { createHash } from 'node:crypto';
+import { tempName } from '../lib/tempNames.js';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { activityContext } from '../engines/activityContext.js';
@@ -33,10 +34,9 @@ export function hashOf(...values: unknown[]): string {
  * attempt, so the writer and the commit agree on it.
  */
 export function tmpOf(abs: string): string {
-  const ext = path.extname(abs);
   const info = activityContext()?.info;
-  const who = info ? `${info.activityId}-${info.attempt}` : `p${process.pid}`;
-  return path.join(path.dirname(abs), `.${path.basename(abs, ext)}.${who.replace(/[^\w-]/g, '_')}.part${ext}`);
+  // The same name for every call of one attempt (an argv names it, commit renames it); another attempt has its own.
+  return tempName(abs, info ? `${info.activityId}-${info.attempt}` : `p${process.pid}`);
 }
 
 function stampOf(job: JobRef, abs: string): string {

@@ -4,6 +4,7 @@
 // The folder remembers its input (.input.json, created once with O_EXCL), so a rerun of the same input finds
 // its finished work again, and a different input never writes into it. `.lock` names the running job.
 import { createHash } from 'node:crypto';
+import { tempName } from '../lib/tempNames.js';
 import { lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -123,7 +124,7 @@ export async function lockFolder(dir: string, workflowId: string, isRunning: (wo
     if (holder?.workflowId === workflowId) return;
     if (holder && (await isRunning(holder.workflowId))) throw busy(dir, holder);
     // A stale lock (its job ended without releasing it): replaced in one rename, then checked again above.
-    const tmp = `${lockPath(dir)}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+    const tmp = tempName(lockPath(dir));
     await writeFile(tmp, JSON.stringify(mine));
     await rm(lockPath(dir), { force: true });
     await rename(tmp, lockPath(dir)).catch(() => rm(tmp, { force: true }));

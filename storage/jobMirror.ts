@@ -18,6 +18,7 @@
 // on the ETag read), so two hosts never both hold one (lockSlot). A series folder is mirrored like a job folder, by
 // the activity that holds its cast lock (seriesStore).
 import { createHash } from 'node:crypto';
+import { isTempName, tempName } from '../lib/tempNames.js';
 import { copyFile, link, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
@@ -27,28 +28,12 @@ import { deleteObject, getText, listObjects, putText, putTextIf } from './s3Clie
 import type { LockSlot } from './jobFolder.js';
 import type { SeriesStore } from './seriesCast.js';
 
-/**
- * The temp names writers in this code base give a half-made file, exactly (an ordinary name such as
- * `Show.part.2.mkv` is mirrored like any other file):
- * - `tmpOf` (storage/artifacts.ts): `.<name>.<activityId>-<attempt>.part<ext>` or `.<name>.p<pid>.part<ext>`
- * - `placeFrom` here and the store's cache (artifactStore.ts): `<name>.<pid>.<random>.part`
- * - storedJobs.ts and startWorkers.ts: `<name>.<pid>.part`; review.ts: `review.json.part`
- * - the folder lock's temp (jobFolder.ts): `.lock.<pid>.<…>`
- */
-const TEMP_NAMES = [
-  /^\..+\.(?:[\w-]+-\d+|p\d+)\.part(?:\.[^.]*)?$/,
-  /.\.\d+\.[a-z0-9]{1,8}\.part$/,
-  /.\.\d+\.part$/,
-  /^review\.json\.part$/,
-  /^\.lock\.\d+\./,
-];
-
 /** Host-local files never mirrored: temp names (a writer's half-made file) and the engine process registry. */
 export function hostLocal(rel: string): boolean {
   const parts = rel.split('/');
   if (parts[0] === 'tmp' && parts[1] === 'processes') return true;
   const base = parts[parts.length - 1];
-  return TEMP_NAMES.some((re) => re.test(base));
+  return isTempName(base); // storage/tempNames.ts: the one temp-name convention
 }
 
 /** Lock files: kept in the store by conditional writes (lockSlot), never pushed or pulled as files. */
@@ -107,7 +92,7 @@ async function identities(dir: string): Promise<Map<string, FileIdentity>> {
 export const LINK_MIN_BYTES = 1 << 20;
 
 export async function placeFrom(cached: string, dest: string, bytes: number): Promise<void> {
-  const tmp = `${dest}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.part`;
+  const tmp = tempName(dest);
   if (bytes < LINK_MIN_BYTES) await copyFile(cached, tmp);
   else await link(cached, tmp).catch(() => copyFile(cached, tmp)); // a copy where they are on different filesystems
   await rename(tmp, dest);
@@ -167,7 +152,7 @@ export class JobFolderMirror {
   private async writeState(state: SyncState): Promise<void> {
     await mkdir(this.stateDir, { recursive: true });
     const file = this.stateFile(state.folder);
-    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.part`;
+    const tmp = tempName(file);
     await writeFile(tmp, JSON.stringify(state));
     await rename(tmp, file);
   }

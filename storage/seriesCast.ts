@@ -5,6 +5,7 @@
 // storage/jobMirror.ts): the lock is one object there, created and taken over by conditional writes, and the
 // folder is pulled after the lock is taken and pushed before it is let go.
 import { randomBytes } from 'node:crypto';
+import { tempName } from '../lib/tempNames.js';
 import { link, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import lockfile from 'proper-lockfile';
 import os from 'node:os';
@@ -61,7 +62,7 @@ export async function readCast(dir: string): Promise<Cast> {
 /** Written to a temp name and renamed: a reader never sees half a cast. */
 export async function writeCast(dir: string, cast: Cast): Promise<void> {
   const file = path.join(dir, CAST_FILE);
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = tempName(file);
   await writeFile(tmp, `${JSON.stringify(cast, null, 2)}\n`);
   await rename(tmp, file);
 }
@@ -194,7 +195,7 @@ export async function placeOnce(src: string, dest: string, store?: { series: Ser
     return store.series.placeOnce(src, rel);
   }
   await mkdir(path.dirname(dest), { recursive: true });
-  const tmp = `${dest}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = tempName(dest);
   await writeFile(tmp, await readFile(src));
   try {
     await link(tmp, dest);

@@ -1,6 +1,7 @@
 // Builds the Workers one process runs: one per queue role, sharing one connection.
 // Entry points (all.ts, cpu.ts, gpu.ts) only pick the roles.
 import { execFile } from 'node:child_process';
+import { tempName } from '../lib/tempNames.js';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -92,7 +93,7 @@ async function writeBundle(out: string, tracing: boolean): Promise<void> {
     logger: new DefaultLogger('WARN'),
   });
   await mkdir(path.dirname(out), { recursive: true });
-  const tmp = `${out}.${process.pid}.part`;
+  const tmp = tempName(out);
   await writeFile(tmp, code);
   await rename(tmp, out);
 }

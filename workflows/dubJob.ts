@@ -3,7 +3,7 @@
 //   → synthesize + fit each line → assemble → mix → mux
 //   → [lip-sync] → report
 import {
-  ActivityFailure, ApplicationFailure, CancellationScope, condition, isCancellation, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes,
+  ApplicationFailure, CancellationScope, condition, setCurrentDetails, setHandler, upsertMemo, upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { DEFAULT_PLACEMENT, DEFAULT_QUEUES } from '../config/placement.js';
 import type { Queues } from '../config/schema.js';
@@ -14,7 +14,8 @@ import { applyOverrides, editProblem, emptyOverrides, mergeEdit } from '../lib/r
 import { approveSignal, editLineUpdate } from './messages.js';
 import { DubSourceLangKey, DubStageKey, DubTargetLangKey } from '../lib/searchAttributes.js';
 import { activitiesOn, type Activities } from './activitiesOn.js';
-import { synthesizeAndFitAll } from './synthesizeAndFit.js';
+import { linesToMix } from './linesToMix.js';
+import { stageRunner } from './stage.js';
 import { dubLanguage } from '../lib/languages.js';
 
 /** Off unless asked for (jobs started before the feature have no such options and replay as off). */
@@ -28,21 +29,7 @@ export async function dubJob(input: DubJobInput): Promise<DubJobResult> {
   setHandler(progressQuery, () => progress.snapshot());
   const tagged = input?.searchAttributes !== false;
 
-  async function stage<T>(name: Stage, work: () => Promise<T>): Promise<T> {
-    progress.enter(name);
-    setCurrentDetails(`Stage: ${name}`);
-    if (tagged) upsertSearchAttributes([{ key: DubStageKey, value: name }]);
-    try {
-      return await work();
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      // Surface the activity's typed failure as the job's own, so callers see "InvalidMedia: …" directly.
-      const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
-      progress.fail(cause instanceof Error ? cause.message : String(cause));
-      if (tagged) upsertSearchAttributes([{ key: DubStageKey, value: 'failed' }]);
-      throw cause;
-    }
-  }
+  const stage = stageRunner<Stage>({ enter: (name) => progress.enter(name), failed: (message) => progress.fail(message), tagFailed: true }, tagged);
 
   const queues: Queues = { ...DEFAULT_QUEUES, ...input?.queues };
   const asked = Number(input?.timeouts?.heartbeatSec);
@@ -78,14 +65,11 @@ async function dubAfterPrepare(
     progress.lines(done, total);
     setCurrentDetails(`Synthesizing and fitting lines: ${done}/${total} done`);
   };
-  const { fitted, resynthesized } = await stage('synthesize', async () => {
+  const { fitted, resynthesized, mix } = await linesToMix(act, prep, audio, translated, {
+    stage, onLine, plans,
     // One voice per speaker (and voice cloning's reference clips), made once before any line is spoken.
-    const voices = await act.prepareVoices(prep, audio, translated);
-    const voiced = voices ? { ...prep, voices } : prep;
-    return synthesizeAndFitAll(act, voiced, translated, onLine, plans);
+    voices: () => act.prepareVoices(prep, audio, translated),
   });
-  const dub = await stage('assemble', () => act.assembleDub(prep, fitted));
-  const mix = await stage('mix', () => act.mixDub(prep, audio, dub, fitted));
   // Each output's SHA-256 and size, from the activity that made it, are passed through to the result (the client
   // checks its downloads against them); the activities' other results are as before.
   const { hashes: muxHashes, ...outputs } = await stage('mux', () => act.muxOutputs(prep, translated, mix, WITH_HASHES));

@@ -12,9 +12,9 @@ export function jobWorkflowId(kind: 'dub' | 'stream', video: string, dubLanguage
   return `${kind}-${videoStem(video)}-${dubLanguage}-${key}`;
 }
 
-/** `dub-ep01-20261202042501-x7k2` (`--new`): a second job beside one with the same options. */
-export function freshJobWorkflowId(video: string, stamp: Date, suffix: string): string {
-  return `dub-${videoStem(video)}-${stamp.toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${suffix}`;
+/** `dub-ep01-20261202042501-x7k2` / `stream-…` (`--new`): a second job beside one with the same options. */
+export function freshJobWorkflowId(video: string, stamp: Date, suffix: string, kind: 'dub' | 'stream' = 'dub'): string {
+  return `${kind}-${videoStem(video)}-${stamp.toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${suffix}`;
 }
 
 /** `<streamDub id>-chunk-007`: the child workflow rendering chunk 7 of a streaming run. */

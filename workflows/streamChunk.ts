@@ -8,7 +8,7 @@ import { progressQuery } from './messages.js';
 import type { ChunkProgress } from '../lib/streamProgress.js';
 import type { ChunkEntry } from '../lib/streamManifest.js';
 import { activitiesOn } from './activitiesOn.js';
-import { synthesizeAndFitAll } from './synthesizeAndFit.js';
+import { linesToMix } from './linesToMix.js';
 import { chunkOriginProblem } from './entryPoints.js';
 
 export interface StreamChunkInput {
@@ -38,12 +38,7 @@ export async function streamChunk({ prep, chunk }: StreamChunkInput): Promise<St
     const heard = await act.transcribeChunk(part, cut.audio, chunk);
     stage = 'translate';
     const translated = await act.translateLines(part, heard);
-    stage = 'synthesize';
-    const { fitted } = await synthesizeAndFitAll(act, part, translated);
-    stage = 'assemble';
-    const dub = await act.assembleDub(part, fitted);
-    stage = 'mix';
-    mix = await act.mixDub(part, cut.audio, dub, fitted);
+    ({ mix } = await linesToMix(act, part, cut.audio, translated, { stage: async (name, work) => ((stage = name), work()) }));
     lines = translated.count;
   }
   stage = 'mux';

@@ -17,6 +17,8 @@ import { chunkWorkflowId } from './ids.js';
 import { activitiesOn } from './activitiesOn.js';
 import { streamChunk } from './streamChunk.js';
 import { resumeOriginProblem } from './entryPoints.js';
+import { stageRunner } from './stage.js';
+import { STREAM_MANIFEST, STREAM_PLAYLIST } from '../lib/artifactNames.js';
 
 /** What a continued run carries over: the plan and every chunk's state. */
 export interface StreamResume {
@@ -61,22 +63,19 @@ export async function streamDub(input: StreamDubInput): Promise<StreamDubResult>
   if (refused) throw ApplicationFailure.create({ type: 'InvalidConfig', message: refused, nonRetryable: true });
   const queues: Queues = { ...DEFAULT_QUEUES, ...input?.queues };
   let resume = input.resume;
-  try {
-    if (!resume) {
-      enter('prepare');
-      const prep = await activitiesOn(queues, DEFAULT_PLACEMENT).prepareJob(input);
-      upsertMemo({ input: prep.media.path, src: prep.options.src, tgt: prep.options.tgt, outputDir: jobFolderOf(prep.job), stream: true, queues: prep.options.queues });
-      const act = activitiesOn(prep.options.queues, prep.options.placement, prep.options.timeouts?.heartbeatSec);
-      enter('extract');
-      const audio = await act.extractAudio(prep);
-      enter('plan');
+  if (!resume) {
+    // The steps before the chunks, as dubJob's stages (a failed one's DubStage stays where it was, as in 1.0).
+    const stage = stageRunner<StreamStage>({ enter: (name) => (progress.stage = name), tagFailed: false }, tagged);
+    const prep = await stage('prepare', () => activitiesOn(queues, DEFAULT_PLACEMENT).prepareJob(input));
+    upsertMemo({ input: prep.media.path, src: prep.options.src, tgt: prep.options.tgt, outputDir: jobFolderOf(prep.job), stream: true, queues: prep.options.queues });
+    const act = activitiesOn(prep.options.queues, prep.options.placement, prep.options.timeouts?.heartbeatSec);
+    const audio = await stage('extract', () => act.extractAudio(prep));
+    resume = await stage('plan', async () => {
       const chunks = await act.planStream(prep, audio);
-      resume = { prep, chunks, entries: initialEntries(chunks), startedAtMs: info.startTime.getTime() };
-      await act.publishStream(prep, { workflowId: info.workflowId, entries: resume.entries, done: false });
-    }
-  } catch (err) {
-    if (isCancellation(err)) throw err;
-    throw err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : err;
+      const planned: StreamResume = { prep, chunks, entries: initialEntries(chunks), startedAtMs: info.startTime.getTime() };
+      await act.publishStream(prep, { workflowId: info.workflowId, entries: planned.entries, done: false });
+      return planned;
+    });
   }
   const state = resume;
   const { prep, chunks, entries } = state;
@@ -89,7 +88,7 @@ export async function streamDub(input: StreamDubInput): Promise<StreamDubResult>
     progress.timeToFirstChunkSec = state.timeToFirstChunkSec;
   };
   count();
-  progress.outputs = { manifest: 'stream/manifest.json', playlist: 'stream/index.m3u8' };
+  progress.outputs = { manifest: STREAM_MANIFEST, playlist: STREAM_PLAYLIST };
 
   // Publishing is chained so an older snapshot never overwrites a newer one.
   let publishing: Promise<void> = Promise.resolve();
@@ -154,8 +153,8 @@ export async function streamDub(input: StreamDubInput): Promise<StreamDubResult>
   return {
     job: prep.job,
     outputDir: jobFolderOf(prep.job),
-    manifest: 'stream/manifest.json',
-    playlist: 'stream/index.m3u8',
+    manifest: STREAM_MANIFEST,
+    playlist: STREAM_PLAYLIST,
     final,
     chunks: entries.length,
     failed: progress.chunksFailed,

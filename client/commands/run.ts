@@ -1,7 +1,7 @@
 // `anime-dub run`: one video or many (a batch), flags mapped onto job options, waited for or detached.
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { loadSettings, resolveJobOptions } from '../../config/load.js';
+import { loadSettings, resolveJobOptions, setPath } from '../../config/load.js';
 import { LIPSYNC_PLUGIN_NAMES, type JobOptions, type Settings } from '../../config/schema.js';
 import { TTS_ENGINE_NAMES } from '../../config/ttsEngineNames.js';
 import { ttsHelp } from '../../engines/ttsEngines.js';
@@ -10,8 +10,8 @@ import { mtHelp } from '../../engines/mtEngines.js';
 import { ASR_ENGINE_NAMES, MT_ENGINE_NAMES } from '../../config/engineNames.js';
 import { ALL_ROLES } from '../../workers/roles.js';
 import type { RunningWorkers } from '../../workers/startWorkers.js';
-import { OutputsRefusedError, withLocalOutputs, withStoredInputs } from '../storedJobs.js';
-import { isJobRunning, jobIdFor, cancelJob, failureMessage, newJobId, startDubJob, startStreamDub, waitForResult } from '../api.js';
+import { OutputsRefusedError, withLocalOutputs } from '../storedJobs.js';
+import { cancelJob, failureMessage, startJob, waitForResult } from '../api.js';
 import { ensureBackgroundWorker } from '../backgroundWorker.js';
 import { resolveTemporalTarget } from '../../config/connection.js';
 import { existsSync, statSync } from 'node:fs';
@@ -50,50 +50,113 @@ export function outputSubFolder(root: string, dir: string): string | undefined {
   return rel || undefined;
 }
 
-function jobOptionsFromFlags(settings: Settings, video: string, o: Record<string, any>, outputDir?: string): JobOptions {
-  const extra: Record<string, unknown> = {};
+/**
+ * One flag of `anime-dub run`: its commander spelling and help, its choices, and the job option it sets (a dotted
+ * path into the options) with how its value becomes the option's (undefined = not set). Flags without an option
+ * are read by the command itself (where the outputs go, which id, the worker's plugin folders).
+ */
+export interface RunFlag {
+  flags: string;
+  help: string;
+  choices?: readonly string[];
+  repeat?: true;
+  option?: string;
+  value?: (given: unknown) => unknown;
+}
+
+const flag = (flags: string, help: string, more: Omit<RunFlag, 'flags' | 'help'> = {}): RunFlag => ({ flags, help, ...more });
+
+/** Every flag of `anime-dub run`, in the order `--help` lists them. */
+export const RUN_FLAGS: readonly RunFlag[] = [
+  flag('--src <lang>', 'source language (env SRC_LANG)', { option: 'src' }),
+  flag('--tgt <lang>', 'target language (env TGT_LANG)', { option: 'tgt' }),
+  flag('--subs <file|embedded[:N|:lang]>', 'SRT/WebVTT/ASS with the lines to dub (skips speech recognition; any encoding; ASS songs, signs and comments, SDH sound cues and credits not voiced), or a subtitle track of the input (embedded = the default one, :N counted from 0, :lang); in the target language they are spoken as written', { option: 'subs' }),
+  flag('--voice-styles <list>', 'ASS styles voiced whatever they look like, comma-separated (e.g. "OP Romaji" to dub a song too)', { option: 'subtitles.voiceStyles' }),
+  flag('--skip-styles <list>', 'ASS styles never voiced, comma-separated', { option: 'subtitles.skipStyles' }),
+  flag('--audio-track <N|lang>', 'the input audio track to dub: N counted from 0, or a language such as ja (default: the track marked default, else the first)', { option: 'audioTrack' }),
+  flag('--translated-subs <file>', 'SRT/WebVTT/ASS with the target lines (skips machine translation)', { option: 'translatedSubs' }),
+  flag('--no-translate', 'keep the source language (identity translation)', { option: 'translate', value: (v) => (v === false ? false : undefined) }),
+  flag('--asr <engine>', asrHelp(), { choices: ['auto', ...ASR_ENGINE_NAMES], option: 'asr.engine' }),
+  flag('--asr-model <name|dir>', 'Whisper model: base and tiny.en are installed; a folder with a CTranslate2 model.bin inside the worker’s models folder (.tools/models or ENGINE_MODELS_DIR), by name; other names (small, large-v3, …) faster-whisper downloads where there is internet (env ASR_MODEL; default base)', { option: 'asr.model' }),
+  flag('--mt <engine>', mtHelp(), { choices: ['auto', ...MT_ENGINE_NAMES], option: 'mt.engine' }),
+  flag('--glossary <file>', 'TSV of source term<TAB>target term the translation must use (env MT_GLOSSARY)', { option: 'mt.glossary', value: (v) => path.resolve(v as string) }),
+  flag('--llm-endpoint <name>', "which of the worker's LLM endpoints --mt llm uses (env MT_LLM_ENDPOINT; default \"default\": MT_LLM_URL, else Ollama on 127.0.0.1:11434); endpoints are worker settings (MT_LLM_ENDPOINTS)", { option: 'mt.llm.endpoint' }),
+  flag('--llm-model <name>', 'model for --mt llm (env MT_LLM_MODEL)', { option: 'mt.llm.model' }),
+  flag('--local-model <name>', "which of the worker's GGUF models --mt local-llm loads (env MT_LOCAL_MODEL; default qwen2.5-coder-1.5b, installed by setup); models are worker settings (MT_GGUF_MODELS)", { option: 'mt.local.model' }),
+  flag('--honorifics <policy>', 'Japanese honorifics in a chat model\'s translation: keep (-san, -chan, -kun, -senpai, Sensei) or adapt to English (env MT_HONORIFICS; default keep)', { choices: ['keep', 'adapt'], option: 'mt.honorifics' }),
+  flag('--tts <engine>', ttsHelp(), { choices: ['auto', ...TTS_ENGINE_NAMES], option: 'tts.engine' }),
+  flag('--piper-model <file>', 'piper voice: a .onnx file or a voice name in $PIPER_VOICES_DIR (env TTS_PIPER_MODEL)', { option: 'tts.piperModel', value: (v) => ((v as string).includes('/') ? path.resolve(v as string) : v) }),
+  flag('--voice <name>', 'engine voice (espeak-ng voice name or festival voice)', { option: 'tts.voice' }),
+  flag('--series <name>', 'one cast for a season: each speaker keeps their voice across episodes, kept in <output>/series/<name>/cast.json (env DUB_SERIES; see `anime-dub cast`)', { option: 'series.name' }),
+  flag('--cast <file>', 'a cast file (the cast.json of a series, or `anime-dub cast list --json`): its speakers get its voices; read here and sent with the job', { option: 'series.cast' }),
+  flag('--synthesis-concurrency <n>', 'lines synthesized at once (env SYNTH_CONCURRENCY)', { option: 'synthesisConcurrency' }),
+  flag('--max-speed <x>', 'largest speed-up of a line before it is cut (env FIT_MAX_SPEED)', { option: 'fit.maxSpeed' }),
+  flag('--min-speed <x>', 'slowest a line much shorter than its source line is played, to fill its time (env FIT_MIN_SPEED; default 0.9; 1 = never slowed)', { option: 'fit.minSpeed' }),
+  flag('--fit-video <mode>', 'auto = slow the picture of a span (and everything after it moves) where a line would be spoken faster than 1.10x (env FIT_VIDEO; default off)', { choices: ['auto', 'off'], option: 'fitVideo.mode' }),
+  flag('--fit-video-max-stretch <factor>', 'most the picture of one span is slowed with --fit-video auto (env FIT_VIDEO_MAX_STRETCH; default 1.25)', { option: 'fitVideo.maxStretch' }),
+  flag('--condense <on|off>', 'shorten lines clearly too long for their slot before synthesis (env FIT_CONDENSE; default on)', { choices: ['on', 'off'], option: 'fit.condense', value: (v) => v === 'on' }),
+  flag('--duck-db <db>', 'level of the original audio under the dub (env MIX_DUCK_DB)', { option: 'mix.duckDb' }),
+  flag('--separation <mode>', 'background under the dub: auto = demucs when installed, else the ducked original (env MIX_SEPARATION)', { choices: ['auto', 'demucs', 'off'], option: 'mix.separation' }),
+  flag('--loudness <lufs>', 'integrated loudness of the dub track, EBU R128 (env MIX_LOUDNESS_LUFS; default -16)', { option: 'mix.loudnessLufs' }),
+  flag('--output <dir>', 'output root of the local worker; the job writes to <dir>/<video name>.<language>/ (env ANIME_DUB_OUTPUT_DIR; default Output)'),
+  flag('--workflow-id <id>', 'workflow id to use (default dub-<name>-<language>-<hash of input, output root and options>: the same command attaches to its running job)'),
+  flag('--new', 'start a new job even when the same command is still running (default: attach to it)'),
+  flag('--expressive <mode>', "carry each source line's energy, pitch and pace into its dub (env EXPRESSIVE)", { choices: ['off', 'auto', 'source-audio', 'text-only'], option: 'expressive.mode' }),
+  flag('--expressive-strength <0..1>', 'how much of it (env EXPRESSIVE_STRENGTH; default 0.5)', { option: 'expressive.strength' }),
+  flag('--expressive-debug', 'write Output/<job>/expressive/plans/NNNN.json per line (env EXPRESSIVE_DEBUG)', { option: 'expressive.debug', value: () => true }),
+  flag('--emotion-mode <mode>', 'older switch: auto = --expressive auto; tags = read a leading [happy]/[sad]/[angry]/[calm] (env EMOTION_MODE)', { choices: ['off', 'auto', 'tags'], option: 'expressive.emotionMode' }),
+  flag('--lipsync <plugin>', 'lip-sync the video to the dub (env LIPSYNC)', { choices: ['off', ...LIPSYNC_PLUGIN_NAMES], option: 'lipsync.engine' }),
+  flag('--strict-plugins', 'fail the job when lip-sync is unavailable or fails (env STRICT_PLUGINS); default: keep the dub, say why', { option: 'lipsync.strict', value: () => true }),
+  flag('--wav2lip-dir <dir>', 'Wav2Lip repository (env WAV2LIP_DIR; else ~/Wav2Lip; never the current folder)'),
+  flag('--wav2lip-checkpoint <file>', 'Wav2Lip weights (env WAV2LIP_CHECKPOINT; else <repo>/checkpoints/wav2lip_gan.pth, wav2lip.pth)'),
+  flag('--lipsync-face <mode>', 'auto = face detector; center = middle of the frame; bbox = --lipsync-box (env LIPSYNC_FACE)', { choices: ['auto', 'center', 'bbox'], option: 'lipsync.face' }),
+  flag('--lipsync-box <x1,y1,x2,y2>', 'face box in source pixels for --lipsync-face bbox (env LIPSYNC_BOX)', { option: 'lipsync.box' }),
+  flag('--lipsync-timeout <sec>', 'stop lip-sync after this many seconds (env LIPSYNC_TIMEOUT)', { option: 'lipsync.timeoutSec' }),
+  flag('--stream <mode>', 'streaming mode: a playable MP4 per chunk + live manifest/playlist (env STREAM)', { choices: ['on', 'off'], option: 'stream.enabled', value: (v) => v === 'on' }),
+  flag('--realtime', 'alias of --stream on', { option: 'stream.enabled', value: () => true }),
+  flag('--chunk-seconds <sec>', 'target chunk length, snapped to a silence/keyframe (env STREAM_CHUNK_SECONDS; default 20)', { option: 'stream.chunkSeconds' }),
+  flag('--chunk-overlap <sec>', 'context each side of a chunk for recognition only (env STREAM_CHUNK_OVERLAP; default 2)', { option: 'stream.overlapSeconds' }),
+  flag('--stream-concurrency <n>', 'chunks rendered at once (env STREAM_CONCURRENCY; default 1)', { option: 'stream.concurrency' }),
+  flag('--stitch', 'join the chunks into stream/stream.final.mp4 at the end (default; env STREAM_STITCH)', { option: 'stream.stitch', value: (v) => (v === false ? false : undefined) }),
+  flag('--no-stitch', 'keep only the chunks'),
+  flag('--stream-output <kind>', 'segments = the chunks are the result; final = the stitched file is (env STREAM_OUTPUT)', { choices: ['segments', 'final'], option: 'stream.output' }),
+  flag('--dry-run', 'streaming only: no ASR/MT/TTS, a silent dub; still cuts, muxes, writes manifest and playlist, stitches', { option: 'stream.dryRun', value: () => true }),
+  flag('--set <key=value>', 'any job option by its path, e.g. --set asr.silenceDb=-40 (repeatable)', { repeat: true }),
+  flag('--detach', 'start the job and return at once (a background worker runs it locally)'),
+  flag('--review', 'pause after translation until approved (edit lines with editLine Updates, then the approve signal)', { option: 'review.pause', value: () => true }),
+  flag('--ui', 'start the embedded server with its web UI (env ANIME_DUB_UI; default headless: the UI answers any web page that reaches 127.0.0.1)'),
+];
+
+/** The flags on a command (`run`, or a test's). */
+export function addRunFlags(command: Command): Command {
+  for (const f of RUN_FLAGS) {
+    const option = new Option(f.flags, f.help);
+    if (f.choices) option.choices(f.choices);
+    if (f.repeat) option.argParser(collect);
+    command.addOption(option);
+  }
+  return command;
+}
+
+/** The key commander stores a flag's value under (`--no-translate` → translate). */
+const keyOf = (f: RunFlag) => new Option(f.flags, f.help).attributeName();
+
+/**
+ * The job options a command line asks for: `--set` paths first, then each flag with an option (a flag wins over
+ * `--set` on the same path), then the settings' defaults under them and the one schema over all (resolveJobOptions).
+ */
+export function jobOptionsFromFlags(settings: Settings, video: string, o: Record<string, unknown>, outputDir?: string): JobOptions {
+  const tree: Record<string, unknown> = {};
   for (const kv of (o.set ?? []) as string[]) {
     const [k, ...rest] = kv.split('=');
-    let node = extra;
-    const keys = k.split('.');
-    for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
-    node[keys[keys.length - 1]] = rest.join('=');
+    setPath(tree, k, rest.join('='));
   }
-  return resolveJobOptions(settings, {
-    ...extra,
-    video,
-    ...(outputDir ? { outputDir } : {}),
-    src: o.src, tgt: o.tgt, subs: o.subs, translatedSubs: o.translatedSubs, audioTrack: o.audioTrack,
-    subtitles: { ...(extra.subtitles as Record<string, unknown> | undefined), ...(o.voiceStyles ? { voiceStyles: o.voiceStyles } : {}), ...(o.skipStyles ? { skipStyles: o.skipStyles } : {}) },
-    translate: o.translate === false ? false : undefined,
-    // Spread so that --set asr.silenceDb=... and --asr together both count.
-    asr: { ...(extra.asr as Record<string, unknown> | undefined), ...(o.asr ? { engine: o.asr } : {}), ...(o.asrModel ? { model: o.asrModel } : {}) },
-    mt: {
-      ...(extra.mt as Record<string, unknown> | undefined), ...(o.mt ? { engine: o.mt } : {}), ...(o.glossary ? { glossary: path.resolve(o.glossary) } : {}),
-      llm: { ...((extra.mt as Record<string, unknown> | undefined)?.llm as Record<string, unknown> | undefined), ...(o.llmEndpoint ? { endpoint: o.llmEndpoint } : {}), ...(o.llmModel ? { model: o.llmModel } : {}) },
-      local: { ...((extra.mt as Record<string, unknown> | undefined)?.local as Record<string, unknown> | undefined), ...(o.localModel ? { model: o.localModel } : {}) },
-      ...(o.honorifics ? { honorifics: o.honorifics } : {}),
-    },
-    // Spread so that --set tts.speakerVoices.NAME=... and the flags together both count.
-    tts: { ...(extra.tts as Record<string, unknown> | undefined), ...(o.tts ? { engine: o.tts } : {}), ...(o.voice ? { voice: o.voice } : {}), ...(o.piperModel ? { piperModel: o.piperModel.includes('/') ? path.resolve(o.piperModel) : o.piperModel } : {}) },
-    // --cast FILE is read here, on the caller's side, and travels as content: a job never names a file to read.
-    ...(o.series || o.cast ? { series: { ...(extra.series as Record<string, unknown> | undefined), ...(o.series ? { name: o.series } : {}), ...(o.cast ? { cast: o.cast } : {}) } } : {}),
-    synthesisConcurrency: o.synthesisConcurrency,
-    fit: { maxSpeed: o.maxSpeed, minSpeed: o.minSpeed, condense: o.condense === 'on' ? true : o.condense === 'off' ? false : undefined },
-    fitVideo: { ...(extra.fitVideo as Record<string, unknown> | undefined), ...(o.fitVideo ? { mode: o.fitVideo } : {}), ...(o.fitVideoMaxStretch ? { maxStretch: o.fitVideoMaxStretch } : {}) },
-    mix: { duckDb: o.duckDb, separation: o.separation, loudnessLufs: o.loudness },
-    expressive: { mode: o.expressive, strength: o.expressiveStrength, debug: o.expressiveDebug ? true : undefined, emotionMode: o.emotionMode },
-    review: { pause: o.review ? true : undefined },
-    stream: {
-      enabled: o.stream === 'on' || o.realtime ? true : o.stream === 'off' ? false : undefined,
-      chunkSeconds: o.chunkSeconds, overlapSeconds: o.chunkOverlap, concurrency: o.streamConcurrency,
-      stitch: o.stitch === false ? false : undefined, output: o.streamOutput, dryRun: o.dryRun ? true : undefined,
-    },
-    lipsync: {
-      engine: o.lipsync, strict: o.strictPlugins ? true : undefined, face: o.lipsyncFace,
-      box: o.lipsyncBox, timeoutSec: o.lipsyncTimeout,
-    },
-  });
+  for (const f of RUN_FLAGS) {
+    const given = f.option ? o[keyOf(f)] : undefined;
+    const value = given === undefined ? undefined : f.value ? f.value(given) : given;
+    if (value !== undefined) setPath(tree, f.option!, value);
+  }
+  return resolveJobOptions(settings, { ...tree, video, ...(outputDir ? { outputDir } : {}) });
 }
 
 /** Every file its own workflow, all at once; one failure does not stop the others; a table at the end. */
@@ -127,67 +190,11 @@ async function runBatch(
 }
 
 export function addRunCommand(program: Command): void {
-  program
+  const run = program
     .command('run')
     .description('dub a video and wait for it with a progress bar (Ctrl-C cancels the job); several files or a folder: one job each, a summary at the end')
-    .argument('<videos...>', 'input video file(s) or folder(s)')
-    .option('--src <lang>', 'source language (env SRC_LANG)')
-    .option('--tgt <lang>', 'target language (env TGT_LANG)')
-    .option('--subs <file|embedded[:N|:lang]>', 'SRT/WebVTT/ASS with the lines to dub (skips speech recognition; any encoding; ASS songs, signs and comments, SDH sound cues and credits not voiced), or a subtitle track of the input (embedded = the default one, :N counted from 0, :lang); in the target language they are spoken as written')
-    .option('--voice-styles <list>', 'ASS styles voiced whatever they look like, comma-separated (e.g. "OP Romaji" to dub a song too)')
-    .option('--skip-styles <list>', 'ASS styles never voiced, comma-separated')
-    .option('--audio-track <N|lang>', 'the input audio track to dub: N counted from 0, or a language such as ja (default: the track marked default, else the first)')
-    .option('--translated-subs <file>', 'SRT/WebVTT/ASS with the target lines (skips machine translation)')
-    .option('--no-translate', 'keep the source language (identity translation)')
-    .addOption(new Option('--asr <engine>', asrHelp()).choices(['auto', ...ASR_ENGINE_NAMES]))
-    .option('--asr-model <name|dir>', 'Whisper model: base and tiny.en are installed; a folder with a CTranslate2 model.bin inside the worker’s models folder (.tools/models or ENGINE_MODELS_DIR), by name; other names (small, large-v3, …) faster-whisper downloads where there is internet (env ASR_MODEL; default base)')
-    .addOption(new Option('--mt <engine>', mtHelp()).choices(['auto', ...MT_ENGINE_NAMES]))
-    .option('--glossary <file>', 'TSV of source term<TAB>target term the translation must use (env MT_GLOSSARY)')
-    .option('--llm-endpoint <name>', "which of the worker's LLM endpoints --mt llm uses (env MT_LLM_ENDPOINT; default \"default\": MT_LLM_URL, else Ollama on 127.0.0.1:11434); endpoints are worker settings (MT_LLM_ENDPOINTS)")
-    .option('--llm-model <name>', 'model for --mt llm (env MT_LLM_MODEL)')
-    .option('--local-model <name>', "which of the worker's GGUF models --mt local-llm loads (env MT_LOCAL_MODEL; default qwen2.5-coder-1.5b, installed by setup); models are worker settings (MT_GGUF_MODELS)")
-    .addOption(new Option('--honorifics <policy>', 'Japanese honorifics in a chat model\'s translation: keep (-san, -chan, -kun, -senpai, Sensei) or adapt to English (env MT_HONORIFICS; default keep)').choices(['keep', 'adapt']))
-    .addOption(new Option('--tts <engine>', ttsHelp()).choices(['auto', ...TTS_ENGINE_NAMES]))
-    .option('--piper-model <file>', 'piper voice: a .onnx file or a voice name in $PIPER_VOICES_DIR (env TTS_PIPER_MODEL)')
-    .option('--voice <name>', 'engine voice (espeak-ng voice name or festival voice)')
-    .option('--series <name>', 'one cast for a season: each speaker keeps their voice across episodes, kept in <output>/series/<name>/cast.json (env DUB_SERIES; see `anime-dub cast`)')
-    .option('--cast <file>', 'a cast file (the cast.json of a series, or `anime-dub cast list --json`): its speakers get its voices; read here and sent with the job')
-    .option('--synthesis-concurrency <n>', 'lines synthesized at once (env SYNTH_CONCURRENCY)')
-    .option('--max-speed <x>', 'largest speed-up of a line before it is cut (env FIT_MAX_SPEED)')
-    .option('--min-speed <x>', 'slowest a line much shorter than its source line is played, to fill its time (env FIT_MIN_SPEED; default 0.9; 1 = never slowed)')
-    .addOption(new Option('--fit-video <mode>', 'auto = slow the picture of a span (and everything after it moves) where a line would be spoken faster than 1.10x (env FIT_VIDEO; default off)').choices(['auto', 'off']))
-    .option('--fit-video-max-stretch <factor>', 'most the picture of one span is slowed with --fit-video auto (env FIT_VIDEO_MAX_STRETCH; default 1.25)')
-    .addOption(new Option('--condense <on|off>', 'shorten lines clearly too long for their slot before synthesis (env FIT_CONDENSE; default on)').choices(['on', 'off']))
-    .option('--duck-db <db>', 'level of the original audio under the dub (env MIX_DUCK_DB)')
-    .addOption(new Option('--separation <mode>', 'background under the dub: auto = demucs when installed, else the ducked original (env MIX_SEPARATION)').choices(['auto', 'demucs', 'off']))
-    .option('--loudness <lufs>', 'integrated loudness of the dub track, EBU R128 (env MIX_LOUDNESS_LUFS; default -16)')
-    .option('--output <dir>', 'output root of the local worker; the job writes to <dir>/<video name>.<language>/ (env ANIME_DUB_OUTPUT_DIR; default Output)')
-    .option('--workflow-id <id>', 'workflow id to use (default dub-<name>-<language>-<hash of input, output root and options>: the same command attaches to its running job)')
-    .option('--new', 'start a new job even when the same command is still running (default: attach to it)')
-    .addOption(new Option('--expressive <mode>', "carry each source line's energy, pitch and pace into its dub (env EXPRESSIVE)").choices(['off', 'auto', 'source-audio', 'text-only']))
-    .option('--expressive-strength <0..1>', 'how much of it (env EXPRESSIVE_STRENGTH; default 0.5)')
-    .option('--expressive-debug', 'write Output/<job>/expressive/plans/NNNN.json per line (env EXPRESSIVE_DEBUG)')
-    .addOption(new Option('--emotion-mode <mode>', 'older switch: auto = --expressive auto; tags = read a leading [happy]/[sad]/[angry]/[calm] (env EMOTION_MODE)').choices(['off', 'auto', 'tags']))
-    .addOption(new Option('--lipsync <plugin>', 'lip-sync the video to the dub (env LIPSYNC)').choices(['off', ...LIPSYNC_PLUGIN_NAMES]))
-    .option('--strict-plugins', 'fail the job when lip-sync is unavailable or fails (env STRICT_PLUGINS); default: keep the dub, say why')
-    .option('--wav2lip-dir <dir>', 'Wav2Lip repository (env WAV2LIP_DIR; else ~/Wav2Lip; never the current folder)')
-    .option('--wav2lip-checkpoint <file>', 'Wav2Lip weights (env WAV2LIP_CHECKPOINT; else <repo>/checkpoints/wav2lip_gan.pth, wav2lip.pth)')
-    .addOption(new Option('--lipsync-face <mode>', 'auto = face detector; center = middle of the frame; bbox = --lipsync-box (env LIPSYNC_FACE)').choices(['auto', 'center', 'bbox']))
-    .option('--lipsync-box <x1,y1,x2,y2>', 'face box in source pixels for --lipsync-face bbox (env LIPSYNC_BOX)')
-    .option('--lipsync-timeout <sec>', 'stop lip-sync after this many seconds (env LIPSYNC_TIMEOUT)')
-    .addOption(new Option('--stream <mode>', 'streaming mode: a playable MP4 per chunk + live manifest/playlist (env STREAM)').choices(['on', 'off']))
-    .option('--realtime', 'alias of --stream on')
-    .option('--chunk-seconds <sec>', 'target chunk length, snapped to a silence/keyframe (env STREAM_CHUNK_SECONDS; default 20)')
-    .option('--chunk-overlap <sec>', 'context each side of a chunk for recognition only (env STREAM_CHUNK_OVERLAP; default 2)')
-    .option('--stream-concurrency <n>', 'chunks rendered at once (env STREAM_CONCURRENCY; default 1)')
-    .option('--stitch', 'join the chunks into stream/stream.final.mp4 at the end (default; env STREAM_STITCH)')
-    .option('--no-stitch', 'keep only the chunks')
-    .addOption(new Option('--stream-output <kind>', 'segments = the chunks are the result; final = the stitched file is (env STREAM_OUTPUT)').choices(['segments', 'final']))
-    .option('--dry-run', 'streaming only: no ASR/MT/TTS, a silent dub; still cuts, muxes, writes manifest and playlist, stitches')
-    .option('--set <key=value>', 'any job option by its path, e.g. --set asr.silenceDb=-40 (repeatable)', collect)
-    .option('--detach', 'start the job and return at once (a background worker runs it locally)')
-    .option('--review', 'pause after translation until approved (edit lines with editLine Updates, then the approve signal)')
-    .option('--ui', 'start the embedded server with its web UI (env ANIME_DUB_UI; default headless: the UI answers any web page that reaches 127.0.0.1)')
+    .argument('<videos...>', 'input video file(s) or folder(s)');
+  addRunFlags(run)
     .action(async (inputs: string[], o) => {
       if (o.ui) process.env.ANIME_DUB_UI = '1';
       // Plugin locations are worker settings (never job input): the in-process or background worker reads them from env.
@@ -219,30 +226,21 @@ export function addRunCommand(program: Command): void {
           jobs.push({ video, error: e instanceof Error ? e.message : String(e) });
         }
       }
-      if (o.dryRun && jobs.some((j) => j.options && !j.options.stream.enabled)) fail('--dry-run works with --stream on (streaming mode)', 2);
 
       const ctx = await context({ startServer: true });
       let workers: RunningWorkers | undefined;
       if (ctx.embedded && o.detach) await ensureBackgroundWorker(ctx.settings);
       else if (ctx.embedded) workers = await (await workerLibrary()).startWorkers(ctx.settings, ALL_ROLES, { handleSignals: false });
-      const start = (options: JobOptions, asked?: string) => {
-        const id = asked ?? (o.new ? newJobId(options.video).replace(/^dub-/, options.stream.enabled ? 'stream-' : 'dub-') : undefined);
-        return options.stream.enabled ? startStreamDub(ctx.client, ctx.settings, options, id) : startDubJob(ctx.client, ctx.settings, options, id);
-      };
+      const start = (options: JobOptions) => startJob(ctx.client, ctx.settings, options, { workflowId: o.workflowId, fresh: !!o.new });
 
       if (batch) {
-        const code = await runBatch(ctx, jobs, start, !!o.detach);
+        const code = await runBatch(ctx, jobs, async (options) => (await start(options)).handle, !!o.detach);
         await workers?.shutdown().catch(() => {});
         process.exit(code);
       }
 
-      // With the s3 store the input is uploaded first: its content key is part of the options, so of the job id.
-      const options = await withStoredInputs(ctx.settings, jobs[0].options!);
-      // Asked before the start: a start with the id of a running job attaches to it (USE_EXISTING).
-      const id = o.workflowId ?? (o.new ? undefined : jobIdFor(options, ctx.settings.outputDir, options.stream.enabled ? 'stream' : 'dub'));
-      const attaching = id !== undefined && (await isJobRunning(ctx.client, id));
-      const handle = await start(options, o.workflowId ?? id);
-      if (attaching) {
+      const { handle, attached } = await start(jobs[0].options!);
+      if (attached) {
         console.log(`Attached to job ${printable(handle.workflowId)}, already running with these options (--new starts another)`);
         const reclaimed = await reclaimFromDeadLocalWorkers(ctx.client, ctx.settings.temporal.namespace, handle.workflowId).catch(() => 0);
         if (reclaimed) console.log(`  resuming ${reclaimed} step(s) left by a worker that is gone`);

@@ -42,6 +42,15 @@ describe('anime-dub CLI', () => {
     expect(r.exitCode).toBe(0);
   });
 
+  it('`run` refuses an option streaming does not do with the schema\'s message, exit 2, before any server starts', async () => {
+    const r = await anime(['run', '/nowhere/ep01.mkv', '--stream', 'on', '--lipsync', 'wav2lip']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/invalid job options: lipsync\.engine: --lipsync wav2lip is not supported with --stream yet/);
+    const dry = await anime(['run', '/nowhere/ep01.mkv', '--dry-run']);
+    expect(dry.exitCode).toBe(2);
+    expect(dry.stderr).toMatch(/stream\.dryRun: --dry-run works with --stream on/);
+  });
+
   it('`--help` names the commands', async () => {
     const r = await anime(['--help']);
     for (const c of ['run', 'status', 'result', 'cancel', 'list', 'doctor', 'config', 'server', 'worker']) expect(r.stdout).toMatch(new RegExp(`\\n\\s+${c}\\b`));

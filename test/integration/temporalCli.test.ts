@@ -1,5 +1,7 @@
 // The real `temporal` binary drives our jobs: start by type with a JSON input, then query progress.
 import { describe, expect, it } from '@jest/globals';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { ApplicationFailure } from '@temporalio/common';
 import { run } from '../../engines/run.js';
 import { temporalCliPath } from '../../client/devServer.js';
 import { loadSettings } from '../../config/load.js';
@@ -29,6 +31,18 @@ describe('the Temporal CLI on our jobs (real temporal binary, real dev server)',
     const listed = await run([cli, 'workflow', 'list', '--address', TEST_ADDRESS, '--query', `DubStage = 'done' AND WorkflowId = '${id}'`, '-o', 'json']);
     expect(listed.stdout).toContain(id);
   }, 120_000);
+
+  it('a streamDub started by type refuses what streaming does not do with the CLI\'s message (typed, final)', async () => {
+    const id = `tcli-refused-${Date.now()}`;
+    // No stream.enabled in the input: started as streamDub, it is read as a streaming run all the same.
+    const input = { video: (await shortClip()).video, outputDir: outputSubFolder(await tempDir('tcli')), queues, expressive: { mode: 'auto' } };
+    await run([cli, 'workflow', 'start', '--address', TEST_ADDRESS, '--type', 'streamDub', '--task-queue', queues.workflows, '--workflow-id', id, '--input', JSON.stringify(input)]);
+    const err = await (await testClient()).workflow.getHandle(id).result().catch((e: unknown) => e as { cause?: { type?: string; nonRetryable?: boolean; message?: string } });
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect(cause).toMatchObject({ type: 'InvalidConfig', nonRetryable: true });
+    expect(cause.message).toMatch(/invalid job options: expressive\.mode: --expressive auto is not supported with --stream yet/);
+  }, 60_000);
 
   it('`temporal workflow list` by our language attribute and `temporal workflow cancel` work on a job', async () => {
     const id = `tcli-cancel-${Date.now()}`;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { spokenText } from '../../lib/job.js';
 import { condenseText } from '../../lib/condense.js';
 import { countSyllables, engineSpeechSec, estimateSpeechSec, syllablesPerSec } from '../../lib/syllables.js';
 
@@ -110,12 +111,13 @@ describe('the condensing activities (no server: called directly)', () => {
     const { readFile } = await import('node:fs/promises');
     const prep = await prepIn({ review: { overrides: { version: 1, edits: { 2: { text: long } } } } });
     const out = await condenseList(prep, lines);
-    expect(out[0].target.startsWith('[happy] ')).toBe(true);
-    expect(out[0].target.length).toBeLessThan(lines[0].target.length);
-    expect(out[0].condensed).toMatchObject({ from: lines[0].target, to: out[0].target });
+    expect(out[0].spoken!.startsWith('[happy] ')).toBe(true);
+    expect(out[0].spoken!.length).toBeLessThan(lines[0].target.length);
+    expect(out[0].target).toBe(lines[0].target); // the translation stays what it was; `spoken` is what is said
+    expect(out[0].condensed).toMatchObject({ from: lines[0].target, to: out[0].spoken });
     expect(out[0].condensed!.estimatedSec.to).toBeLessThan(out[0].condensed!.estimatedSec.from);
     expect(out[1]).toEqual(lines[1]);
-    expect(out[2].target).toBe(long); // a person's wording is said as written
+    expect(spokenText(out[2])).toBe(long); // a person's wording is said as written
     expect(out[2].condensed).toBeUndefined();
     expect(out[2].rateHint).toBe(1.25); // …at the fastest the engine may speak it
     const saved = JSON.parse(await readFile(`${(prep as { job: { root: string } }).job.root}/job/condensed.json`, 'utf8'));
@@ -127,7 +129,7 @@ describe('the condensing activities (no server: called directly)', () => {
     const { condenseList } = await import('../../activities/condense.js');
     const prep = await prepIn({ fit: { maxSpeed: 1.25, minSpeed: 0.9, guardMs: 80, fadeMs: 30, condense: false } });
     const out = await condenseList(prep, lines);
-    expect(out.map((l) => l.target)).toEqual(lines.map((l) => l.target));
+    expect(out.map(spokenText)).toEqual(lines.map((l) => l.target));
     expect(out.every((l) => l.condensed === undefined)).toBe(true);
     expect(out[0].rateHint).toBe(1.25);
   });
@@ -143,12 +145,14 @@ describe('the condensing activities (no server: called directly)', () => {
     expect(await reviseLine(prep, line, 2.3, slot)).toMatchObject({ target: line.target, rateHint: 1.15, revised: true });
 
     const shorter = await reviseLine(prep, line, 2.6, slot); // 1.3× > 1.25×: the aside goes
-    expect(shorter).toMatchObject({ target: 'Well, I think we go.', revised: true });
+    expect(shorter).toMatchObject({ target: line.target, spoken: 'Well, I think we go.', revised: true });
     expect(shorter?.condensed?.rules).toEqual(['parentheticals (after synthesis)']);
     expect(shorter?.rateHint ?? 1).toBeLessThanOrEqual(1.25);
     // The next render says the revised line at once; a changed line does not pick up the old revision.
     expect((await condenseList(prep, [line]))[0]).toEqual(shorter);
     expect((await condenseList(prep, [{ ...line, target: 'Something else.' }]))[0].revised).toBeUndefined();
+    // A line written before `spoken` existed (the spoken text in `target`) reads the same.
+    expect(spokenText({ target: 'Well, I think we go.' })).toBe('Well, I think we go.');
     expect(await reviseLine(prep, { ...line, target: 'We go now.' }, 5, { start: 0, end: 0 })).toBeUndefined(); // no room at all
   });
 });
@@ -198,7 +202,7 @@ describe('an LLM rewrite after the rules (the job translates with a chat model)'
     const { condenseList } = await import('../../activities/condense.js');
     await withServer(() => '```json\n{"line": "Gracias por todo."}\n```', async (baseUrl, asked) => {
       const [line] = await condenseList(await prepFor(baseUrl), [{ index: 0, start: 0, end: 1.5, text: 'Thanks for everything.', target: longEs }]);
-      expect(line.target).toBe('Gracias por todo.');
+      expect(line).toMatchObject({ target: longEs, spoken: 'Gracias por todo.' });
       expect(line.condensed).toMatchObject({ from: longEs, rules: ['llm'] });
       expect(asked).toHaveLength(1);
       expect(JSON.parse(JSON.parse(asked[0]).messages[1].content)).toMatchObject({ language: 'es', line: longEs });
@@ -209,10 +213,10 @@ describe('an LLM rewrite after the rules (the job translates with a chat model)'
     const { condenseList } = await import('../../activities/condense.js');
     await withServer(() => 'I cannot help with that.', async (baseUrl) => {
       const [line] = await condenseList(await prepFor(baseUrl), [{ index: 0, start: 0, end: 1.5, text: 'x', target: longEs }]);
-      expect(line.target).toBe(longEs);
+      expect(spokenText(line)).toBe(longEs);
       expect(line.rateHint).toBe(1.25);
     });
     const [line] = await condenseList(await prepFor('http://127.0.0.1:9/v1'), [{ index: 0, start: 0, end: 1.5, text: 'x', target: longEs }]);
-    expect(line.target).toBe(longEs);
+    expect(spokenText(line)).toBe(longEs);
   });
 });

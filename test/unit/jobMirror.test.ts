@@ -1,7 +1,9 @@
 // The pure parts of the s3 job-folder mirror: which files stay on their host, and how paths travel between hosts.
 import { describe, expect, it } from '@jest/globals';
 import { S3Store } from '../../storage/artifactStore.js';
+import path from 'node:path';
 import { hostLocal, JobFolderMirror } from '../../storage/jobMirror.js';
+import { tempName } from '../../lib/tempNames.js';
 import { parseJobOptions } from '../../config/load.js';
 
 const store = new S3Store({ endpoint: 'http://127.0.0.1:1', bucket: 'dubs', region: 'us-east-1', accessKeyId: 'k', secretAccessKey: 's' }, '/cache', 'studio/');
@@ -15,6 +17,12 @@ describe('job folder mirror', () => {
   it('mirrors ordinary names that contain ".part" (Show.part.2.mkv): only the exact temp-name shapes of the writers stay on their host', () => {
     for (const rel of ['Show.part.2.mkv', 'input/Show.part.2.mkv', 'Show.part.mkv', 'part.json', 'input/.part', 'tts/a.part.b.wav']) expect({ rel, local: hostLocal(rel) }).toEqual({ rel, local: false });
     for (const rel of ['input/.Show.part.2.prepareJob-1.part.mkv', '.job.p4242.part.json', 'report.json.4242.part', 'review.json.part', 'input/Show.part.2.mkv.4242.x1y2z3.part']) expect({ rel, local: hostLocal(rel) }).toEqual({ rel, local: true });
+    // Every writer names its temp files with storage/tempNames.ts (one convention), the lock's and the cast's too.
+    for (const file of ['input/Show.part.2.mkv', 'series/Show/cast.json', '.lock', 'audio/original.48k.wav']) {
+      const rel = path.posix.relative('/root', tempName(`/root/${file}`));
+      expect({ rel, local: hostLocal(rel) }).toEqual({ rel, local: true });
+    }
+    expect(tempName('/root/tts/0003.wav', 'synth-7-2')).toBe('/root/tts/.0003.synth-7-2.part.wav');
   });
 
   it('names the output root s3://<bucket>/<prefix>jobs between hosts and each host’s own root inside an activity', () => {

@@ -72,14 +72,14 @@ describe('synthesizeReviseFit', () => {
 describe('fitFor and fittedAsIs', () => {
   it("the engine's own speed-up is taken from the fit's maximum: speed-ups multiply", () => {
     const prep = prepFor('piper', { maxSpeed: 1.5 });
-    const { prep: adjusted, engineRate } = fitFor(prep, { ...line, rateHint: 1.2 } as TranslatedLine, { index: 3, path: 'x', durationSec: 2, reused: false, rateApplied: 1.2 }, slot);
+    const { limits, engineRate } = fitFor(prep, { ...line, rateHint: 1.2 } as TranslatedLine, { index: 3, path: 'x', durationSec: 2, reused: false, rateApplied: 1.2 }, slot);
     expect(engineRate).toBe(1.2);
-    expect(adjusted.options.fit.maxSpeed).toBeCloseTo(1.25, 6);
+    expect(limits.maxSpeed).toBeCloseTo(1.25, 6);
     expect(prep.options.fit.maxSpeed).toBe(1.5); // the job's own options are not changed
   });
 
   it('a clip needing any speed change is not "as is"', () => {
-    expect(fittedAsIs(prepFor('piper'), { index: 3, path: 'x', durationSec: 3.5, reused: false }, slot, line.end)).toBeUndefined();
-    expect(fittedAsIs(prepFor('piper'), { index: 3, path: 'x', durationSec: 2, reused: true }, slot, line.end)).toMatchObject({ ttsReused: true, fittedDurationSec: 2 });
+    expect(fittedAsIs(prepFor('piper').options.fit, { index: 3, path: 'x', durationSec: 3.5, reused: false }, slot, line.end)).toBeUndefined();
+    expect(fittedAsIs(prepFor('piper').options.fit, { index: 3, path: 'x', durationSec: 2, reused: true }, slot, line.end)).toMatchObject({ ttsReused: true, fittedDurationSec: 2 });
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { stretchAudioFilter } from '../../engines/ffmpegFitVideo.js';
 import {
-  addedSec, fitVideoOn, makeTimeMap, placedSpans, planSpans, setptsExpr, snapToFrames, speechCapped, toOutput, toSource, videoParts,
+  addedSec, fitVideoOn, makeTimeMap, placedSpans, planSpans, setptsExpr, snapToFrames, toOutput, toSource, videoParts,
 } from '../../lib/timeMap.js';
+import { fitOf, settleFit } from '../../lib/jobFit.js';
 
 describe('time map (--fit-video)', () => {
   const map = makeTimeMap([{ srcStart: 10, srcEnd: 12, factor: 1.25 }, { srcStart: 20, srcEnd: 24, factor: 1.1 }], 60);
@@ -68,9 +69,12 @@ describe('span planning (--fit-video)', () => {
 
   it('caps the speech speed only with --fit-video auto, and never raises it', () => {
     const job = (mode: string, maxSpeed = 1.25) => ({ options: { fit: { maxSpeed }, fitVideo: { mode, speechSpeed: 1.1, maxStretch: 1.25 } } });
-    expect(speechCapped(job('auto')).options.fit.maxSpeed).toBe(1.1);
-    expect(speechCapped(job('off')).options.fit.maxSpeed).toBe(1.25);
-    expect(speechCapped(job('auto', 1.05)).options.fit.maxSpeed).toBe(1.05);
+    expect(settleFit(job('auto').options).maxSpeed).toBe(1.1);
+    expect(settleFit(job('off').options).maxSpeed).toBe(1.25);
+    expect(settleFit(job('auto', 1.05).options).maxSpeed).toBe(1.05);
+    // Settled once by prepareJob (PreparedJob.fit); a PreparedJob from before that is settled the same way.
+    expect(fitOf({ ...job('auto'), fit: { maxSpeed: 1.07 } } as never).maxSpeed).toBe(1.07);
+    expect(fitOf(job('auto') as never).maxSpeed).toBe(1.1);
     expect(fitVideoOn({})).toBe(false);
     expect(fitVideoOn(job('auto').options)).toBe(true);
   });

@@ -50,6 +50,9 @@ describe('a PreparedJob given to an activity', () => {
     expect((await preparedJobProblems({ ...p2, options: { ...p2.options, queues: { ...p2.options.queues, gpu: 'elsewhere' } } }, s2)).join()).toMatch(/queues\.gpu: one of the worker's task queues/);
     expect((await preparedJobProblems({ ...p2, media: { ...p2.media, path: '/etc/passwd' } }, s2)).join()).toMatch(/media\.path/);
     expect((await preparedJobProblems({ ...p2, ttsEngine: 'sh' }, s2)).join()).toMatch(/ttsEngine/);
+    // The settled fit limits may lower the job's fastest speed (the speech cap), never raise it.
+    expect(await preparedJobProblems({ ...p2, fit: { ...p2.options.fit, maxSpeed: 1.1 } }, s2)).toEqual([]);
+    expect((await preparedJobProblems({ ...p2, fit: { ...p2.options.fit, maxSpeed: 2 } }, s2)).join()).toMatch(/fit\.maxSpeed: at most the job's fit\.maxSpeed 1\.25/);
   });
 
   it('job limits above the worker\'s are brought down to them; a queue the worker does not serve is refused', async () => {
