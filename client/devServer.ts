@@ -5,7 +5,7 @@
 // With the web UI on, the UI itself listens on an internal loopback port and a small front (client/uiFront.ts) on
 // the user-visible port answers only exact loopback Host/Origin headers (DNS rebinding).
 import { spawn } from 'node:child_process';
-import { tempName } from '../lib/tempNames.js';
+import { tempName } from '../engines/tempNames.js';
 import { randomInt } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';

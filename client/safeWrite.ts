@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { lstatOrNone, openNoFollow } from '../engines/noFollow.js';
-import { tempName } from '../lib/tempNames.js';
+import { tempName } from '../engines/tempNames.js';
 import { printable } from './terminalText.js';
 
 const linkRefused = (p: string) =>

@@ -2,7 +2,7 @@
 // read the client's files, so the input (and any subtitle or glossary file the job names) is uploaded under a
 // content key the job carries, and the finished job's outputs are downloaded into the local output folder.
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
-import { tempName } from '../lib/tempNames.js';
+import { tempName } from '../engines/tempNames.js';
 import path from 'node:path';
 import { ContentMismatchError, ObjectStoreError, openArtifactStore, S3Store, sha256OfFile, storeSettingsOf, type ArtifactRef } from '../storage/artifactStore.js';
 import { getText, listObjects } from '../storage/s3Client.js';

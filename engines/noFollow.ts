@@ -6,7 +6,7 @@
 // safeWrite (client/safeWrite.ts: the same checks, with messages for a person) both build on this.
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { tempName } from '../lib/tempNames.js';
+import { tempName } from './tempNames.js';
 
 /** 0 where the platform has no O_NOFOLLOW (the lstat checks still stand). */
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;

@@ -3,7 +3,7 @@
 // - s3: an S3-compatible object store as a claim-check: an activity uploads what it made and passes the key
 //   (content-addressed by SHA-256), never bytes; a reader fetches into its own host's cache, once per content.
 import { createHash } from 'node:crypto';
-import { tempName } from '../lib/tempNames.js';
+import { tempName } from '../engines/tempNames.js';
 import { createReadStream, existsSync, type Stats } from 'node:fs';
 import { chmod, copyFile, link, lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';

@@ -1,7 +1,7 @@
 // Artifacts of a job: confined to Output/<job>/, written to a temp name and renamed into place,
 // and skipped when they already exist for the same inputs (content hash) — what makes resume cheap.
 import { createHash } from 'node:crypto';
-import { tempName } from '../lib/tempNames.js';
+import { tempName } from '../engines/tempNames.js';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { activityContext } from '../engines/activityContext.js';

@@ -4,7 +4,7 @@
 // The folder remembers its input (.input.json, created once with O_EXCL), so a rerun of the same input finds
 // its finished work again, and a different input never writes into it. `.lock` names the running job.
 import { createHash } from 'node:crypto';
-import { tempName } from '../lib/tempNames.js';
+import { tempName } from '../engines/tempNames.js';
 import { lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

@@ -18,7 +18,7 @@
 // on the ETag read), so two hosts never both hold one (lockSlot). A series folder is mirrored like a job folder, by
 // the activity that holds its cast lock (seriesStore).
 import { createHash } from 'node:crypto';
-import { isTempName, tempName } from '../lib/tempNames.js';
+import { isTempName, tempName } from '../engines/tempNames.js';
 import { copyFile, link, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';

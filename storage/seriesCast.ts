@@ -5,7 +5,7 @@
 // storage/jobMirror.ts): the lock is one object there, created and taken over by conditional writes, and the
 // folder is pulled after the lock is taken and pushed before it is let go.
 import { randomBytes } from 'node:crypto';
-import { tempName } from '../lib/tempNames.js';
+import { tempName } from '../engines/tempNames.js';
 import { link, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import lockfile from 'proper-lockfile';
 import os from 'node:os';

@@ -1,7 +1,7 @@
 // Builds the Workers one process runs: one per queue role, sharing one connection.
 // Entry points (all.ts, cpu.ts, gpu.ts) only pick the roles.
 import { execFile } from 'node:child_process';
-import { tempName } from '../lib/tempNames.js';
+import { tempName } from '../engines/tempNames.js';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';

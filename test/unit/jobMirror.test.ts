@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { S3Store } from '../../storage/artifactStore.js';
 import path from 'node:path';
 import { hostLocal, JobFolderMirror } from '../../storage/jobMirror.js';
-import { tempName } from '../../lib/tempNames.js';
+import { tempName } from '../../engines/tempNames.js';
 import { parseJobOptions } from '../../config/load.js';
 
 const store = new S3Store({ endpoint: 'http://127.0.0.1:1', bucket: 'dubs', region: 'us-east-1', accessKeyId: 'k', secretAccessKey: 's' }, '/cache', 'studio/');
