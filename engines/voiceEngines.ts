@@ -1,5 +1,5 @@
 // The engines that hear who speaks where, one record each: voice activity (Silero VAD) and the diarizers (the
-// embedded voice-print clustering, pyannote.audio). Job options name only the diarizer (tts.diarize: auto = the
+// embedded CAM++ embedding clustering, pyannote.audio). Job options name only the diarizer (tts.diarize: auto = the
 // embedded one, pyannote, off); VAD is always Silero. A new one: a record here and its adapter beside it.
 import { loadSettings } from '../config/load.js';
 import { bundledModelDetail, SETUP_INSTALL } from './bundledModels.js';
@@ -7,6 +7,7 @@ import { pyannoteDiarizer } from './diarize.js';
 import type { EngineRecord } from './engineRecord.js';
 import { hostEnginesAvailable } from './engineHost.js';
 import { probeProgram } from './run.js';
+import { CAMPPLUS_FILE } from './speakerEmbedding.js';
 import { SILERO_VAD_FILE } from './voiceActivity.js';
 
 export const VAD_ENGINE_NAMES = ['silero'] as const;
@@ -34,11 +35,11 @@ const vad: Record<VadEngineName, Omit<EngineRecord<VadEngineName>, 'name' | 'kin
 
 const diarizers: Record<DiarizerName, Omit<EngineRecord<DiarizerName>, 'name' | 'kind'>> = {
   embedded: {
-    describe: 'voice prints of Silero VAD stretches, clustered (torch-free; tts.diarize auto)',
+    describe: 'CAM++ speaker embeddings of Silero VAD pieces, clustered (numpy, no torch; tts.diarize auto)',
     capabilities: { languages: 'any', rateKnob: false, speakers: 'tells apart', runs: 'warm host', device: 'cpu' },
     async status() {
-      const s = await sileroStatus();
-      return [{ name: 'embedded', kind: 'diarizer', installed: s.ok, detail: `who speaks when (tts.diarize auto): ${s.detail}`, install: SETUP_INSTALL }];
+      const [s, e] = await Promise.all([sileroStatus(), bundledModelDetail(CAMPPLUS_FILE)]);
+      return [{ name: 'embedded', kind: 'diarizer', installed: s.ok && e.ok, detail: `who speaks when (tts.diarize auto): ${s.detail}; CAM++ ${e.detail}`, install: SETUP_INSTALL }];
     },
   },
   pyannote: {
