@@ -105,24 +105,45 @@ class Host {
 
 let nextId = 1;
 
+export interface RequestOptions {
+  /** Which model the request loads: a host that already holds it answers first. */
+  modelKey: string;
+  /** For errors and progress: what is running ("Kokoro (jf_alpha)"). */
+  what: string;
+  /**
+   * Keep one copy of this model per worker: for a model that already computes on every core, a second copy in
+   * another host only adds its memory (Kokoro: ~250 MB) and splits the same cores.
+   */
+  oneCopy?: boolean;
+  onProgress?: (s: number) => void;
+  signal?: AbortSignal;
+}
+
 export class EngineHostPool {
   private readonly hosts: Host[] = [];
   private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly config: HostConfig) {}
 
-  /** Idle host that already holds `modelKey` first, then any idle one, then a new one, else wait. */
-  private async acquire(modelKey: string): Promise<Host> {
+  /**
+   * Idle host that already holds `modelKey` first, then any idle one, then a new one, else wait. A `oneCopy`
+   * model waits for the host that holds (or is loading) it instead of loading into a second host.
+   */
+  private async acquire(modelKey: string, oneCopy = false): Promise<Host> {
     for (;;) {
+      const holder = oneCopy ? this.hosts.find((h) => !h.dead && h.loaded.has(modelKey)) : undefined;
+      if (holder && !holder.busy) { holder.busy = true; return holder; }
+      if (holder) { await new Promise<void>((r) => this.waiting.push(r)); continue; }
       const idle = this.hosts.filter((h) => !h.busy && !h.dead);
       const pick = idle.find((h) => h.loaded.has(modelKey)) ?? (this.hosts.length < this.config.hosts ? undefined : idle[0]);
-      if (pick) { pick.busy = true; return pick; }
+      if (pick) { pick.busy = true; if (oneCopy) pick.loaded.add(modelKey); return pick; }
       if (this.hosts.length < this.config.hosts) {
         if (!existsSync(this.config.python)) {
           throw failure(ErrorType.EngineMissing, `the engine Python ${this.config.python} is not there; run scripts/setup.sh (it installs faster-whisper and piper into .tools/venv)`);
         }
         const host = new Host(this.config, (h) => this.forget(h));
         host.busy = true;
+        if (oneCopy) host.loaded.add(modelKey);
         this.hosts.push(host);
         try {
           await host.ready;
@@ -139,13 +160,14 @@ export class EngineHostPool {
 
   private release(host: Host): void {
     host.busy = false;
-    this.waiting.shift()?.();
+    // Every waiter looks again: the one waiting for this host's model, or any host, may go now.
+    for (const wake of this.waiting.splice(0)) wake();
   }
 
   private forget(host: Host): void {
     const i = this.hosts.indexOf(host);
     if (i >= 0) this.hosts.splice(i, 1);
-    this.waiting.shift()?.();
+    for (const wake of this.waiting.splice(0)) wake();
   }
 
   /**
@@ -153,11 +175,11 @@ export class EngineHostPool {
    * cancellation abandons it (CancelledFailure) within CANCEL_GRACE_MS. A host that dies mid-request is an
    * EngineFailed (retryable: the retry gets a fresh host).
    */
-  async request<T>(op: string, params: Record<string, unknown>, opts: { modelKey: string; what: string; onProgress?: (s: number) => void; signal?: AbortSignal }): Promise<T> {
+  async request<T>(op: string, params: Record<string, unknown>, opts: RequestOptions): Promise<T> {
     const ctx = activityContext();
     const signal = opts.signal ?? ctx?.cancellationSignal;
     if (signal?.aborted) throw new CancelledFailure(`${opts.what} was cancelled`);
-    const host = await this.acquire(opts.modelKey);
+    const host = await this.acquire(opts.modelKey, opts.oneCopy);
     const id = nextId++;
     const stopBeat = startHeartbeat(ctx);
     let onAbort: (() => void) | undefined;
@@ -176,6 +198,7 @@ export class EngineHostPool {
         host.loaded.add(opts.modelKey);
         return reply.result as T;
       }
+      if (reply.kind === 'missing') host.loaded.delete(opts.modelKey);
       if (reply.kind === 'cancelled' || signal?.aborted) throw new CancelledFailure(`${opts.what} was cancelled`);
       if (reply.kind === 'missing') throw failure(ErrorType.EngineMissing, `${opts.what}: ${reply.error}; run scripts/setup.sh`);
       if (reply.kind === 'died') throw failure(ErrorType.EngineFailed, `${opts.what}: ${reply.error}`);

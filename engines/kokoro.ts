@@ -75,6 +75,6 @@ export function kokoroRequest(files: Record<keyof typeof KOKORO_FILES, string>, 
 export async function kokoroSpeak(out: string, text: string, language: string, voice: string, rate = 1): Promise<{ durationSec: number; request: Record<string, unknown> }> {
   const files = await kokoroFiles();
   const request = kokoroRequest(files, out, text, language, checkedKokoroVoice(voice), rate);
-  const r = await hostPool().request<{ durationSec: number }>('kokoro', { ...request, device: engineSettings().device }, { modelKey: `kokoro:${files.model}`, what: `Kokoro (${voice})` });
+  const r = await hostPool().request<{ durationSec: number }>('kokoro', { ...request, device: engineSettings().device }, { modelKey: `kokoro:${files.model}`, what: `Kokoro (${voice})`, oneCopy: true });
   return { durationSec: r.durationSec, request: { ...request, model: path.basename(files.model), voices: undefined, vocab: undefined } };
 }
