@@ -1,0 +1,107 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { episodeNames, findJapaneseNames, kanaToRomaji, nameKey, respellNames } from '../../lib/names.js';
+
+const scene = (f: string) => JSON.parse(readFileSync(new URL(`../../../test/fixtures/${f}`, import.meta.url), 'utf8')) as { lines: { speaker: string; ja: string }[] };
+
+describe('kana → simplified Hepburn', () => {
+  it('spells names as English subtitles do: long vowels once, っ doubling, yōon', () => {
+    expect(kanaToRomaji('ソウタ')).toBe('sota');
+    expect(kanaToRomaji('ユウキ')).toBe('yuki');
+    expect(kanaToRomaji('タケシ')).toBe('takeshi');
+    expect(kanaToRomaji('アオイ')).toBe('aoi');
+    expect(kanaToRomaji('メイ')).toBe('mei');
+    expect(kanaToRomaji('キョウコ')).toBe('kyoko');
+    expect(kanaToRomaji('ショウ')).toBe('sho');
+    expect(kanaToRomaji('ジュン')).toBe('jun');
+    expect(kanaToRomaji('チャチャ')).toBe('chacha');
+    expect(kanaToRomaji('ハットリ')).toBe('hattori');
+    expect(kanaToRomaji('マッチ')).toBe('matchi');
+    expect(kanaToRomaji('ミーナ')).toBe('mina');
+    expect(kanaToRomaji('ファン')).toBe('fan');
+    expect(kanaToRomaji('あかり')).toBe('akari');
+  });
+
+  it('compares spellings without case, marks, doubled vowels or spaces', () => {
+    expect(nameKey('Sōta')).toBe(nameKey('Souta'));
+    expect(nameKey('Sohta')).toBe('sota');
+    expect(nameKey('Tan aka')).toBe('tanaka');
+  });
+});
+
+describe('names in a Japanese transcript', () => {
+  it('takes names with honorifics, vocatives and known speakers, and leaves loanwords', () => {
+    const found = findJapaneseNames([
+      'ねえ、ユイ。その箱は何？',
+      'ソウタ君、これ、誕生日おめでとう。',
+      '田中先生が来るよ。',
+      'ねえ、タケシくん',
+      '誰かへのプレゼントでしょう？',
+      '手作りのクッキーだよ。',
+      'ケーキ！',
+      'レンのこと、好きなんでしょう？',
+    ], new Set(['ren']));
+    const sources = found.map((n) => n.source);
+    expect(sources).toEqual(expect.arrayContaining(['ユイ', 'ソウタ君', '田中先生', 'タケシくん', 'レン']));
+    expect(sources).not.toContain('プレゼント');
+    expect(sources).not.toContain('クッキー');
+    expect(sources).not.toContain('ケーキ');
+    expect(found.find((n) => n.source === 'ソウタ君')).toMatchObject({ base: 'ソウタ', honorific: { keep: '-kun' } });
+  });
+
+  it('gives each name one spelling: the speaker\'s when it sounds the same, honorifics by policy', () => {
+    const { entries, cast } = episodeNames({ speakers: ['Haruka', 'Yui', 'Tanaka', 'Sota'], transcript: scene('scenes/classroom.json').lines.map((l) => l.ja) });
+    expect(entries).toEqual(expect.arrayContaining([
+      { source: 'ユイ', target: 'Yui' }, { source: 'ソウタ君', target: 'Sota-kun' }, { source: 'ソウタ', target: 'Sota' },
+    ]));
+    expect(entries.map((e) => e.source)).not.toContain('プレゼント');
+    expect(cast).toEqual(expect.arrayContaining(['Haruka', 'Yui', 'Tanaka', 'Sota']));
+    const adapted = episodeNames({ speakers: ['Sota'], transcript: ['ソウタ君、これ。'], honorifics: 'adapt' });
+    expect(adapted.entries).toContainEqual({ source: 'ソウタ君', target: 'Sota' });
+  });
+
+  it('romanizes a katakana name no speaker has, and leaves out a kanji name with no known reading', () => {
+    const { entries, cast } = episodeNames({ speakers: ['Aoi', 'Ren'], transcript: ['ねえ、タケシくん', '大地、迷子になるなよ。', '田中さん、おはよう。'] });
+    expect(entries).toContainEqual({ source: 'タケシくん', target: 'Takeshi-kun' });
+    expect(entries.map((e) => e.source)).not.toContain('大地');
+    expect(entries.map((e) => e.source)).not.toContain('田中さん');
+    expect(cast).toContain('Takeshi');
+  });
+
+  it('takes a kanji name\'s spelling from the series\' names, and the series\' spelling over a romanization', () => {
+    const { entries, terms } = episodeNames({
+      series: [{ source: '大地', target: 'Daichi' }, { source: '田中', target: 'Tanaka' }, { source: 'ユウキ', target: 'Yuuki' }],
+      speakers: ['Yuki'], transcript: ['大地、迷子になるなよ。', '田中先生、さようなら。', 'ユウキさん！'],
+    });
+    expect(entries).toEqual(expect.arrayContaining([
+      { source: '大地', target: 'Daichi' }, { source: '田中先生', target: 'Tanaka-sensei' }, { source: 'ユウキさん', target: 'Yuuki-san' },
+    ]));
+    expect(terms.find((t) => t.source === '田中先生')?.from).toBe('series');
+    // Longest first, so 田中先生 is matched before 田中.
+    expect(entries.findIndex((e) => e.source === '田中先生')).toBeLessThan(entries.findIndex((e) => e.source === '田中'));
+  });
+
+  it('keeps only plausible speaker names (a label with markup or a huge string is not a name)', () => {
+    const { cast } = episodeNames({ speakers: ['Misaki', 'x'.repeat(200), '<b>Evil</b>', ''] });
+    expect(cast).toEqual(['Misaki']);
+  });
+});
+
+describe('names respelled in a translation', () => {
+  const entries = [{ source: 'ソウタ君', target: 'Sota-kun' }, { source: 'ソウタ', target: 'Sota' }, { source: '田中', target: 'Tanaka' }, { source: 'ユイ', target: 'Yui' }];
+
+  it('replaces the variants a model writes with the glossary\'s spelling', () => {
+    expect(respellNames('Souta-kun, happy birthday.', 'ソウタ君、誕生日おめでとう。', entries)).toBe('Sota-kun, happy birthday.');
+    expect(respellNames('Sōta, happy birthday.', 'ソウタ君、誕生日おめでとう。', entries)).toBe('Sota-kun, happy birthday.');
+    expect(respellNames('Sota Kun, thanks.', 'ソウタ君、ありがとう。', entries)).toBe('Sota-kun, thanks.');
+    expect(respellNames('My name is Tan aka.', '田中です。', entries)).toBe('My name is Tanaka.');
+    expect(respellNames('Where is Souta?', 'ソウタはどこ？', entries)).toBe('Where is Sota?');
+  });
+
+  it('leaves a right spelling, other words and names the source does not have alone', () => {
+    expect(respellNames('Sota-kun, thanks.', 'ソウタ君、ありがとう。', entries)).toBe('Sota-kun, thanks.');
+    expect(respellNames('So, take it.', 'ソウタ君、どうぞ。', entries)).toBe('So, take it.');
+    expect(respellNames('Hey, Yuri.', 'ねえ、ユイ。', entries)).toBe('Hey, Yuri.');
+    expect(respellNames('Souta is here.', 'ユイはここ。', entries)).toBe('Souta is here.');
+  });
+});
