@@ -4,6 +4,7 @@
 import { jsonrepair } from 'jsonrepair';
 import type { GlossaryEntry } from './glossary.js';
 import { containsTerm } from './glossary.js';
+import { respellNames } from './names.js';
 import { countSyllables } from './syllables.js';
 
 export interface ChatMessage {
@@ -35,6 +36,8 @@ export interface PromptContext {
   glossary?: readonly GlossaryEntry[];
   /** Japanese honorifics: kept romanized after the name (anime subtitles), or adapted to English usage. */
   honorifics?: HonorificPolicy;
+  /** The people of the episode, romanized (lib/names.ts): shown as JSON data so the model spells them so. */
+  names?: readonly string[];
 }
 
 /** "ja" → "Japanese" (the model knows names better than codes); the code itself when ICU has no name. */
@@ -100,6 +103,8 @@ export function userPrompt(lines: readonly LineToTranslate[], ctx: PromptContext
   } else if (ctx.before?.length) parts.push(`Context before (do not translate):\n${ctx.before.map(said).join('\n')}`);
   parts.push(`Translate these ${lines.length} line${lines.length === 1 ? '' : 's'}:\n${lines.map((l) => `${l.i}. ${said(l)}`).join('\n')}`);
   if (ctx.after?.length) parts.push(`Context after (do not translate):\n${ctx.after.map(said).join('\n')}`);
+  // Data, not instructions: a JSON array of plain names, so a name cannot add a line or a rule to the prompt.
+  if (ctx.names?.length) parts.push(`People in this episode (JSON data; write their names exactly so): ${JSON.stringify(ctx.names.map(oneLine))}`);
   const budgets = budgetSection(lines);
   if (budgets) parts.push(budgets);
   parts.push(`Answer with {"lines":[...]} holding exactly ${lines.length} entr${lines.length === 1 ? 'y' : 'ies'}, i = ${lines.map((l) => l.i).join(', ')}.`);
@@ -202,7 +207,7 @@ export function parseReply(value: unknown, asked: readonly LineToTranslate[], gl
     }
     if (typeof t !== 'string') problems.set(i, 'the entry has no text "t"');
     else if (!t.trim()) problems.set(i, 'the translation is empty');
-    else translations.set(i, withoutSpeaker(t.trim(), speakers));
+    else translations.set(i, respellNames(withoutSpeaker(t.trim(), speakers), asked.find((l) => l.i === i)!.text, glossary));
   });
   for (const line of asked) {
     const t = translations.get(line.i);

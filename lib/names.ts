@@ -15,6 +15,8 @@ export interface NameTerm {
   /** The one spelling (Hepburn, capitalised). */
   target: string;
   from: 'series' | 'speaker' | 'cast' | 'transcript';
+  /** A name with its honorific (ソウタ君): spelled by the job's policy, so not kept across the series. */
+  honorific?: boolean;
 }
 
 const HIRAGANA: Record<string, string> = {
@@ -178,7 +180,7 @@ export function episodeNames(src: NameSources): { entries: GlossaryEntry[]; cast
       base ??= capital(romaji);
     }
     if (!terms.some((t) => t.source === n.base)) terms.push({ source: n.base, target: base, from });
-    if (n.honorific) terms.push({ source: n.source, target: withHonorific(base, n.honorific, policy), from });
+    if (n.honorific) terms.push({ source: n.source, target: withHonorific(base, n.honorific, policy), from, honorific: true });
   }
   for (const name of cast) if (!terms.some((t) => t.target === name)) terms.push({ target: name, from: 'speaker' });
   const entries = terms.filter((t): t is NameTerm & { source: string } => !!t.source)
