@@ -250,8 +250,8 @@ export function contentProblem(t: string, tgt: string, others: readonly string[]
 
 /** Budget ±LENGTH_TOLERANCE counts as fitting; further off, a line is asked again. */
 export const LENGTH_TOLERANCE = 0.2;
-/** Beyond this a line is asked again (a little wider than the tolerance: each ask costs a prompt). */
-export const LENGTH_REASK = 0.35;
+/** Beyond this a line is asked again, once (issue 26: lines off by more than the tolerance). */
+export const LENGTH_REASK = LENGTH_TOLERANCE;
 
 /** Why a translation is far from its length budget (undefined = near enough), with its syllable count. */
 export function lengthProblem(text: string, budget: number | undefined, tgt: string): { got: number; why?: string } {
