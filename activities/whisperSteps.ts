@@ -5,6 +5,7 @@
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { resolveWhisperModel, transcribeInHost } from '../engines/fasterWhisper.js';
+import { whisperNameHints } from './nameHints.js';
 import {
   isWhisperEngine, parseWhisperCppJson, parseWhisperJson, whisperArgv, whisperCppArgv, whisperCppJsonPath, whisperJsonPath,
   type AsrResult, type WhisperEngineName, type WhisperTask,
@@ -42,7 +43,8 @@ export async function runWhisper(prep: PreparedJob, engine: WhisperEngineName, a
   if (engine === 'faster-whisper') {
     const { model } = await resolveWhisperModel(options.asr.model);
     const started = Date.now();
-    const result = await transcribeInHost({ audio: audioAbs, task, language, model });
+    const hotwords = await whisperNameHints(prep, task);
+    const result = await transcribeInHost({ audio: audioAbs, task, language, model, ...(hotwords ? { hotwords } : {}) });
     await recordCommand(hostRequestLog(prep.job), { argv: ['transcribe', model, task, audioAbs], wallMs: Date.now() - started, exitCode: 0 });
     return result;
   }

@@ -217,3 +217,25 @@ export function respellNames(translation: string, source: string, entries: reado
   }
   return out;
 }
+
+/** At most this many characters of names go to Whisper: hotwords take part of its 448-token prompt window. */
+export const HOTWORDS_MAX_CHARS = 200;
+const HINTABLE = /^[\p{L}][\p{L}\p{M}' .-]{0,29}$/u;
+
+/**
+ * Names for Whisper's hotwords: written as the recognizer should write them (the Japanese forms for a Japanese
+ * transcript, the spellings for English), each a plain name (letters, no markup, no digits: a diarizer's
+ * SPEAKER_01 is not a name), deduplicated, joined with commas, capped at HOTWORDS_MAX_CHARS. Undefined if none.
+ */
+export function hotwordsOf(names: readonly string[]): string | undefined {
+  const kept: string[] = [];
+  let length = 0;
+  for (const raw of names) {
+    const name = raw.trim();
+    if (!HINTABLE.test(name) || kept.includes(name)) continue;
+    if (length + name.length + 2 > HOTWORDS_MAX_CHARS) break;
+    kept.push(name);
+    length += name.length + 2;
+  }
+  return kept.length ? kept.join(', ') : undefined;
+}

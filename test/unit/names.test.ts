@@ -146,3 +146,35 @@ describe('a series\' names file', () => {
     }
   });
 });
+
+describe('names as Whisper hotwords', () => {
+  it('joins plain names, drops labels and markup, and caps the length', async () => {
+    const { hotwordsOf, HOTWORDS_MAX_CHARS } = await import('../../lib/names.js');
+    expect(hotwordsOf(['Misaki', 'Kenta', 'Misaki', 'SPEAKER_01', '<b>x</b>', 'ユイ', '大地', 'a\nb'])).toBe('Misaki, Kenta, ユイ, 大地');
+    expect(hotwordsOf(['SPEAKER_00', ''])).toBeUndefined();
+    const many = hotwordsOf(Array.from({ length: 100 }, (_, i) => `Name${'abcdefghij'[i % 10]}${'klmnopqrst'[Math.floor(i / 10)]}`));
+    expect(many!.length).toBeLessThanOrEqual(HOTWORDS_MAX_CHARS);
+  });
+});
+
+describe('Whisper\'s hotwords for a job', () => {
+  it('come from the series\' names (written forms for a Japanese transcript, spellings for English) and its cast, nothing without a series', async () => {
+    const { mkdtemp, mkdir, writeFile, rm } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { whisperNameHints } = await import('../../activities/nameHints.js');
+    const root = await mkdtemp(path.join(os.tmpdir(), 'hints-'));
+    try {
+      await mkdir(path.join(root, 'series', 'show'), { recursive: true });
+      await writeFile(path.join(root, 'series', 'show', 'names.tsv'), 'ユイ\tYui\n大地\tDaichi\n');
+      await writeFile(path.join(root, 'series', 'show', 'cast.json'), JSON.stringify({ version: 1, entries: [{ speaker: 'Haruka', engine: 'piper' }, { speaker: 'SPEAKER_01', engine: 'piper' }] }));
+      const prep = (src: string, series?: object) => ({ job: { root, name: 'ep1' }, options: { src, series } }) as unknown as Parameters<typeof whisperNameHints>[0];
+      expect(await whisperNameHints(prep('ja', { name: 'show' }), 'transcribe')).toBe('ユイ, 大地');
+      expect(await whisperNameHints(prep('ja', { name: 'show' }), 'translate')).toBe('Yui, Daichi, Haruka');
+      expect(await whisperNameHints(prep('en', { cast: { version: 1, entries: [{ speaker: 'Emma', engine: 'piper' }] } }), 'transcribe')).toBe('Emma');
+      expect(await whisperNameHints(prep('ja'), 'transcribe')).toBeUndefined();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
