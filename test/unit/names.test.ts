@@ -178,3 +178,28 @@ describe('Whisper\'s hotwords for a job', () => {
     }
   });
 });
+
+describe('a chat translation with the episode\'s names', () => {
+  it('respells what the model wrote, asks again for a name left out, and shows the people once per prompt', async () => {
+    const { translateWithChat } = await import('../../engines/llmTranslate.js');
+    const lines = scene('scenes/classroom.json').lines.slice(9, 12).map((l) => ({ text: l.ja, speaker: l.speaker }));
+    const names = episodeNames({ speakers: ['Haruka', 'Yui', 'Tanaka', 'Sota'], transcript: lines.map((l) => l.text) });
+    const prompts: string[] = [];
+    let call = 0;
+    const backend = {
+      label: 'scripted', batchSize: 6, maxReasks: 1,
+      async ask(messages: { role: string; content: string }[], asked: readonly { i: number; text: string }[]) {
+        prompts.push(messages[1].content);
+        call++;
+        const answer = (l: { i: number; text: string }) => (l.text.startsWith('ソウタ') ? (call === 1 ? 'Here, happy birthday.' : 'Souta-kun, here. Happy birthday.') : `line ${l.i}`);
+        const text = JSON.stringify({ lines: asked.map((l) => ({ i: l.i, t: answer(l) })) });
+        return { value: JSON.parse(text) as unknown, text };
+      },
+    };
+    const out = await translateWithChat(backend, lines, { src: 'ja', tgt: 'en', names: names.cast }, names.entries);
+    expect(out.targets[1]).toBe('Sota-kun, here. Happy birthday.');
+    expect(prompts).toHaveLength(2);
+    expect(prompts[1]).toMatch(/"Sota-kun" for "ソウタ君"/);
+    expect(prompts[0]).toContain('People in this episode (JSON data; write their names exactly so): ["Haruka","Yui","Tanaka","Sota"]');
+  });
+});
