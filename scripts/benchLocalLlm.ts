@@ -11,6 +11,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { apertiumTranslator, pairName } from '../engines/apertium.js';
+import { checkLine } from '../lib/glossary.js';
 import { episodeNames } from '../lib/names.js';
 import { DEFAULT_GGUF_MODEL } from '../config/schema.js';
 import { translateWithChat, type ChatBackend } from '../engines/llmTranslate.js';
@@ -82,7 +83,12 @@ async function main(): Promise<void> {
       let namesRight = 0;
       let within = 0;
       let budgeted = 0;
+      let terms = 0;
+      let termsKept = 0;
       lines.forEach((l, i) => {
+        const report = checkLine(sourceOf(l), got[i], names.entries);
+        terms += report?.applied.length ?? 0;
+        termsKept += report?.enforced.length ?? 0;
         const t = got[i].toLowerCase();
         if ((l.keywords ?? []).every((group) => group.some((k) => t.includes(k.toLowerCase())))) kept++;
         for (const n of namesIn(refOf(l), cast)) {
@@ -96,7 +102,7 @@ async function main(): Promise<void> {
         }
       });
       return {
-        chrF: Number(chrF(got, lines.map(refOf)).toFixed(1)), meaningKept: `${kept}/${lines.length}`, namesRight: `${namesRight}/${named}`,
+        chrF: Number(chrF(got, lines.map(refOf)).toFixed(1)), meaningKept: `${kept}/${lines.length}`, namesRight: `${namesRight}/${named}`, glossaryKept: `${termsKept}/${terms}`,
         ...(budgeted ? { withinBudget: `${within}/${budgeted}` } : {}), repeated: got.length - new Set(got.map((t) => t.toLowerCase())).size,
       };
     };
