@@ -152,10 +152,12 @@ const VOICED_SHARE = 0.9;
  * Syllables per second of the dub voices themselves, first to last voiced sample, pauses at punctuation included
  * (the way a line's slot is measured). Measured by scripts/calibrateSpeechRate.ts on the project's reference
  * dialogue (59 English lines, 13 Spanish), 2026-12-06, at the engine's own pace (rate 1): the budget a line gets is
- * its slot × this rate.
+ * its slot × this rate. piper: en_US-joe-medium (543 syllables in 124.2 s; median line 4.27). Kokoro: jf_alpha
+ * (en 543 in 116.2 s, median line 4.72; es 192 in 37.2 s, median line 5.05); its other voices were not measured.
  */
 export const VOICE_SYLLABLES_PER_SEC: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   piper: { en: 4.37 },
+  kokoro: { en: 4.67, es: 5.16 },
 };
 
 /**

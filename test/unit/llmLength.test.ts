@@ -29,6 +29,7 @@ describe('length budget per line', () => {
     // piper's rate is measured on its voice (lib/syllables.ts VOICE_SYLLABLES_PER_SEC); an engine without one falls
     // back on a typical speaker's rate over its slowness: espeak-ng, slower than a voice trained on people (xtts).
     expect(piper3).toBe(Math.round(3 * 4.37));
+    expect(syllableBudget(3, 'es', 'kokoro')).toBe(Math.round(3 * 5.16));
     expect(syllableBudget(3, 'en', 'espeak-ng')).toBeLessThan(syllableBudget(3, 'en', 'xtts'));
     expect(syllableBudget(0.1, 'en', 'piper')).toBe(2);
   });
