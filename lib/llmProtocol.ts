@@ -83,7 +83,9 @@ function honorificRules(policy: HonorificPolicy): string[] {
   if (policy === 'keep') {
     return [names, 'Keep honorifics after names, romanized and joined with a hyphen: さん => -san, ちゃん => -chan, くん/君 => -kun, 先輩 => -senpai, 様 => -sama; 先生 alone or after a name => Sensei.'];
   }
-  return [names, 'Adapt honorifics to natural English: drop -san, -chan, -kun, -senpai after names (use Mr./Ms. only where respect matters), and 先生 => the teacher\'s name or "sir"/"ma\'am" as the scene calls for.'];
+  // No "Mr./Ms." template in the wording: the 1.5B model wrote it literally ("I'm sorry, Mr./Ms. Tanaka", taking
+  // the name from the speaker list) for 先生 on the classroom scene.
+  return [names, 'Adapt honorifics to natural English: drop -san, -chan, -kun, -senpai after names, and translate 先生 as "teacher" (a name only if the line says one).'];
 }
 
 /** "line 0: about 12 syllables": the length each line should have when said aloud, so it fits the slot. */
