@@ -6,12 +6,13 @@
 //   node dist/scripts/benchLocalLlm.js [scene.json ...]     (default: test/fixtures/ja/dialogue.json)
 // Environment: BENCH_MODEL (a name in MT_GGUF_MODELS, default the bundled Qwen), BENCH_BATCH (lines per prompt),
 // BENCH_BUDGET=0 (no length budget), BENCH_HONORIFICS=adapt, BENCH_THREADS (default: the model's setting),
-// BENCH_NAMES=0 (no names glossary: the speakers and the transcript's names, lib/names.ts, as a job gets them).
+// BENCH_NAMES=0 (no names glossary: the speakers and the transcript's names, lib/names.ts, as a job gets them),
+// BENCH_SERIES_NAMES=FILE (a series' names.tsv, e.g. 大地<TAB>Daichi: the spellings a person fixed after an episode).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { apertiumTranslator, pairName } from '../engines/apertium.js';
-import { checkLine } from '../lib/glossary.js';
+import { checkLine, parseGlossary } from '../lib/glossary.js';
 import { episodeNames } from '../lib/names.js';
 import { DEFAULT_GGUF_MODEL } from '../config/schema.js';
 import { translateWithChat, type ChatBackend } from '../engines/llmTranslate.js';
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
   };
   const scenes = [];
   const namesOn = process.env.BENCH_NAMES !== '0';
+  const series = process.env.BENCH_SERIES_NAMES ? parseGlossary(await readFile(process.env.BENCH_SERIES_NAMES, 'utf8')) : [];
   for (const file of files) {
     const scene = JSON.parse(await readFile(file, 'utf8')) as { lines: SceneLine[]; target?: string };
     const lines = scene.lines;
@@ -70,7 +72,7 @@ async function main(): Promise<void> {
     const sourceOf = (l: SceneLine) => (toEs ? l.en : l.ja!);
     const refOf = (l: SceneLine) => (toEs ? l.es! : l.en);
     const cast = new Set(lines.map((l) => l.speaker).filter((s): s is string => !!s));
-    const names = namesOn ? episodeNames({ speakers: [...cast], transcript: toEs ? [] : lines.map(sourceOf), honorifics }) : { entries: [], cast: [] };
+    const names = namesOn ? episodeNames({ series, speakers: [...cast], transcript: toEs ? [] : lines.map(sourceOf), honorifics }) : { entries: [], cast: [] };
     const budgetOf = (l: SceneLine) => (budgetOn && l.end !== undefined && l.start !== undefined ? syllableBudget(l.end - l.start, tgt, 'piper') : undefined);
     const t1 = performance.now();
     const out = await translateWithChat(backend, lines.map((l) => ({
@@ -129,7 +131,7 @@ async function main(): Promise<void> {
   clearInterval(sample);
   console.log(JSON.stringify({
     date: new Date().toISOString(), machine: `${os.cpus()[0]?.model} × ${os.availableParallelism()}, load ${os.loadavg()[0].toFixed(1)}`,
-    model: model.name, threads: model.threads, batchSize, budget: budgetOn, honorifics, names: namesOn, loadSec: Number(loadSec.toFixed(1)),
+    model: model.name, threads: model.threads, batchSize, budget: budgetOn, honorifics, names: namesOn, seriesNames: series.length, loadSec: Number(loadSec.toFixed(1)),
     peakRssMb: Math.round(peakRss / 1e6), scenes,
   }));
   process.exit(0);
