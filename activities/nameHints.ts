@@ -1,6 +1,9 @@
 // Whisper told the episode's known names (faster-whisper's hotwords), so it writes ユイ, not 唯 or "Yui" as "you
 // e": only trusted names (the series' cast and names file, a cast given with the job), never the audio's own
 // words, as the transcript's language writes them. Nothing when the job has no series or cast.
+// NOT WIRED IN (2026-12-06): with hotwords "ミサキ, ケンタ" (or the same as initial_prompt) faster-whisper base gave the
+// 12 lines of test/fixtures/ja/dialogue.opus as 2 long segments instead of 12, text unchanged, and the recognition
+// stage needs the segments. To be turned on behind an option once lines are cut by word times instead.
 import { hotwordsOf } from '../lib/names.js';
 import type { PreparedJob } from '../lib/job.js';
 import type { WhisperTask } from '../engines/whisper.js';
