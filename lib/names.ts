@@ -87,7 +87,6 @@ export function nameKey(romanized: string): string {
 }
 
 const KATAKANA_RUN = /[\u30A1-\u30FAー]{2,}/gu;
-const KANJI_RUN = /\p{Script=Han}{1,4}/gu;
 /** Where a vocative or a name said alone starts and ends: a line edge or punctuation. */
 const CLAUSE_EDGE = /^$|[、。！？!?,.…\s「」『』]$/u;
 const CLAUSE_EDGE_AFTER = /^$|^[、。！？!?,.…\s「」『』]/u;
@@ -110,8 +109,8 @@ export function findJapaneseNames(texts: readonly string[], knownKeys: ReadonlyS
   for (const text of texts) {
     for (const m of text.matchAll(new RegExp(`([\\u30A1-\\u30FAー]{2,}|\\p{Script=Han}{1,4}?)(${HONORIFIC_RE})`, 'gu'))) {
       const base = m[1];
-      // A kanji run before 先生 is a name only if it is not itself a word like 高校 — we cannot tell, so only runs
-      // of 1–3 kanji directly after a clause edge or の-free context are taken; the reading decides later anyway.
+      // A kanji run before an honorific may be a word (今日先生が…): harmless, since a kanji name becomes a term
+      // only when the series' names give its reading.
       if (base === '先' || base === '先生') continue;
       add({ source: m[0], base, honorific: HONORIFICS.find((h) => h.ja === m[2]) });
     }
