@@ -87,6 +87,8 @@ export async function writeReport(
       status: !f ? 'missing' : f.trimmedSec > 0 ? 'trimmed' : f.speed > 1 ? 'sped-up' : 'fits',
       edited: prep.options.review?.overrides?.edits[String(l.index)] !== undefined,
       ttsReused: f?.ttsReused ?? false,
+      // A chat translator's length budget for the line (syllables): what it aimed for, what it got, how often asked.
+      ...(l.length ? { lengthBudget: l.length } : {}),
     };
   });
   const measured = await measureDubTrack(prep, outputs);

@@ -17,6 +17,7 @@ import { linesOf, storeLines } from './lineSets.js';
 import { readSubtitleFile } from './importSubtitles.js';
 import { whisperTranslate } from './whisperSteps.js';
 import { loadGlossary } from '../engines/glossaryFile.js';
+import { namesForEpisode, withNames } from './episodeNames.js';
 import { commandLog, hashOf, inJob, isFresh, writeAtomic } from '../storage/artifacts.js';
 import { apertiumPairs } from '../engines/mtEngines.js';
 import { dubLanguage } from '../lib/languages.js';
@@ -125,6 +126,8 @@ interface MachineResult {
   missReason: string;
   /** A chat model's length budget per line. */
   lengths?: (LengthReport | undefined)[];
+  /** The terms enforced and reported, when more than the job's glossary (the episode's names). */
+  terms?: GlossaryEntry[];
 }
 
 /** Lines as a chat model gets them: speaker, and (unless mt.lengthBudget is off) the syllables that fit the slot. */
@@ -139,10 +142,12 @@ function chatLines(prep: PreparedJob, lines: Line[]) {
 async function chatTranslate(prep: PreparedJob, lines: Line[], glossary: GlossaryEntry[], backend: ChatBackend, method: string, reasks: string): Promise<MachineResult> {
   const { job, options } = prep;
   await mkdir(inJob(job, 'tmp/mt'), { recursive: true });
-  const lang = { src: options.src, tgt: options.tgt, honorifics: options.mt.honorifics };
-  const out = await translateWithChat(backend, chatLines(prep, lines), lang, glossary, inJob(job, 'tmp/mt/llm.jsonl'));
+  const names = await namesForEpisode(prep, lines);
+  const terms = withNames(glossary, names.entries);
+  const lang = { src: options.src, tgt: options.tgt, honorifics: options.mt.honorifics, names: names.cast };
+  const out = await translateWithChat(backend, chatLines(prep, lines), lang, terms, inJob(job, 'tmp/mt/llm.jsonl'));
   return {
-    targets: out.targets, lost: lines.map(() => new Set<string>()), failures: out.failures, lengths: out.lengths, method,
+    targets: out.targets, lost: lines.map(() => new Set<string>()), failures: out.failures, lengths: out.lengths, method, terms,
     missReason: `the model left it out, also when asked again (${reasks})`,
   };
 }
@@ -240,7 +245,7 @@ export async function translateList(prep: PreparedJob, lines: Line[]): Promise<T
       const line: TranslatedLine = { ...l, target: result.targets[i] ?? '' };
       const failedWhy = result.failures.get(i);
       if (failedWhy) Object.assign(line, { mtFailed: failedWhy, mtEngine: `apertium:${pairName(options.src, options.tgt)}` });
-      const report = checkLine(l.text, line.target, glossary.entries, (e) => (
+      const report = checkLine(l.text, line.target, result.terms ?? glossary.entries, (e) => (
         result.lost[i].has(e.source) ? `${failedWhy ? 'apertium' : result.method.split(':')[0]} did not keep its placeholder; the line was translated without protection`
           : failedWhy ? 'the line fell back to apertium, which does not use it' : result.missReason
       ));

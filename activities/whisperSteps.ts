@@ -42,6 +42,8 @@ export async function runWhisper(prep: PreparedJob, engine: WhisperEngineName, a
   if (engine === 'faster-whisper') {
     const { model } = await resolveWhisperModel(options.asr.model);
     const started = Date.now();
+    // No name hotwords (activities/nameHints.ts): any prompt made Whisper base give 2 segments for the 12 lines of
+    // test/fixtures/ja/dialogue.opus instead of 12 (text unchanged), measured 2026-12-06; lines need the segments.
     const result = await transcribeInHost({ audio: audioAbs, task, language, model });
     await recordCommand(hostRequestLog(prep.job), { argv: ['transcribe', model, task, audioAbs], wallMs: Date.now() - started, exitCode: 0 });
     return result;

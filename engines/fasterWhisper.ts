@@ -45,6 +45,8 @@ export interface FasterWhisperRequest {
   task: WhisperTask;
   language?: string;
   model: string;
+  /** Names Whisper should spell so (lib/names.ts hotwordsOf: plain names, capped). */
+  hotwords?: string;
 }
 
 /** One recognition (or translation into English) of a 16 kHz mono WAV, in a warm host. */
@@ -54,6 +56,7 @@ export async function transcribeInHost(req: FasterWhisperRequest, onProgress?: (
     // No Silero VAD: on dialogue with pauses it merged speech into windows that decoded 4× slower (92 s instead of
     // 23 s for the bench's 5 minutes) and gave fewer, longer segments; silence is our hallucination guard's job.
     audio: req.audio, task: req.task, language: req.language ?? null, model: req.model, device, beamSize: 5, vad: false,
+    ...(req.hotwords ? { hotwords: req.hotwords } : {}),
   }, { modelKey: `whisper:${req.model}`, what: `faster-whisper (${path.basename(req.model)}, ${req.task})`, onProgress });
   return { ...fromWhisperJson(json), device: json.device, computeType: json.computeType };
 }

@@ -167,6 +167,8 @@ export interface TranslateOptions {
   src: string;
   tgt: string;
   honorifics?: HonorificPolicy;
+  /** The episode's people, romanized (activities/episodeNames.ts). */
+  names?: readonly string[];
 }
 
 /** The OpenAI-compatible endpoint as a ChatBackend. */
@@ -197,7 +199,7 @@ export async function translateWithChat(
   for (const batch of batches(lines, backend.batchSize)) {
     const all: LineToTranslate[] = batch.items.map((l, i) => ({ i, text: l.text, speaker: l.speaker, ...(l.budget ? { budget: l.budget } : {}) }));
     const ctx = {
-      src: lang.src, tgt: lang.tgt, honorifics: lang.honorifics,
+      src: lang.src, tgt: lang.tgt, honorifics: lang.honorifics, ...(lang.names?.length ? { names: lang.names } : {}),
       before: batch.before.map((l, k) => ({ ...l, target: targets[batch.offset - batch.before.length + k] })), after: batch.after, glossary: glossaryFor(batch.items.map((l) => l.text), glossary),
     };
     let asked = all;

@@ -4,6 +4,7 @@
 import { jsonrepair } from 'jsonrepair';
 import type { GlossaryEntry } from './glossary.js';
 import { containsTerm } from './glossary.js';
+import { respellNames } from './names.js';
 import { countSyllables } from './syllables.js';
 
 export interface ChatMessage {
@@ -35,6 +36,8 @@ export interface PromptContext {
   glossary?: readonly GlossaryEntry[];
   /** Japanese honorifics: kept romanized after the name (anime subtitles), or adapted to English usage. */
   honorifics?: HonorificPolicy;
+  /** The people of the episode, romanized (lib/names.ts): shown as JSON data so the model spells them so. */
+  names?: readonly string[];
 }
 
 /** "ja" → "Japanese" (the model knows names better than codes); the code itself when ICU has no name. */
@@ -80,7 +83,9 @@ function honorificRules(policy: HonorificPolicy): string[] {
   if (policy === 'keep') {
     return [names, 'Keep honorifics after names, romanized and joined with a hyphen: さん => -san, ちゃん => -chan, くん/君 => -kun, 先輩 => -senpai, 様 => -sama; 先生 alone or after a name => Sensei.'];
   }
-  return [names, 'Adapt honorifics to natural English: drop -san, -chan, -kun, -senpai after names (use Mr./Ms. only where respect matters), and 先生 => the teacher\'s name or "sir"/"ma\'am" as the scene calls for.'];
+  // No "Mr./Ms." template in the wording: the 1.5B model wrote it literally ("I'm sorry, Mr./Ms. Tanaka", taking
+  // the name from the speaker list) for 先生 on the classroom scene.
+  return [names, 'Adapt honorifics to natural English: drop -san, -chan, -kun, -senpai after names, and translate 先生 as "teacher" (a name only if the line says one).'];
 }
 
 /** "line 0: about 12 syllables": the length each line should have when said aloud, so it fits the slot. */
@@ -100,6 +105,8 @@ export function userPrompt(lines: readonly LineToTranslate[], ctx: PromptContext
   } else if (ctx.before?.length) parts.push(`Context before (do not translate):\n${ctx.before.map(said).join('\n')}`);
   parts.push(`Translate these ${lines.length} line${lines.length === 1 ? '' : 's'}:\n${lines.map((l) => `${l.i}. ${said(l)}`).join('\n')}`);
   if (ctx.after?.length) parts.push(`Context after (do not translate):\n${ctx.after.map(said).join('\n')}`);
+  // Data, not instructions: a JSON array of plain names, so a name cannot add a line or a rule to the prompt.
+  if (ctx.names?.length) parts.push(`People in this episode (JSON data; write their names exactly so): ${JSON.stringify(ctx.names.map(oneLine))}`);
   const budgets = budgetSection(lines);
   if (budgets) parts.push(budgets);
   parts.push(`Answer with {"lines":[...]} holding exactly ${lines.length} entr${lines.length === 1 ? 'y' : 'ies'}, i = ${lines.map((l) => l.i).join(', ')}.`);
@@ -202,7 +209,7 @@ export function parseReply(value: unknown, asked: readonly LineToTranslate[], gl
     }
     if (typeof t !== 'string') problems.set(i, 'the entry has no text "t"');
     else if (!t.trim()) problems.set(i, 'the translation is empty');
-    else translations.set(i, withoutSpeaker(t.trim(), speakers));
+    else translations.set(i, respellNames(withoutSpeaker(t.trim(), speakers), asked.find((l) => l.i === i)!.text, glossary));
   });
   for (const line of asked) {
     const t = translations.get(line.i);
@@ -245,8 +252,8 @@ export function contentProblem(t: string, tgt: string, others: readonly string[]
 
 /** Budget ±LENGTH_TOLERANCE counts as fitting; further off, a line is asked again. */
 export const LENGTH_TOLERANCE = 0.2;
-/** Beyond this a line is asked again (a little wider than the tolerance: each ask costs a prompt). */
-export const LENGTH_REASK = 0.35;
+/** Beyond this a line is asked again, once (issue 26: lines off by more than the tolerance). */
+export const LENGTH_REASK = LENGTH_TOLERANCE;
 
 /** Why a translation is far from its length budget (undefined = near enough), with its syllable count. */
 export function lengthProblem(text: string, budget: number | undefined, tgt: string): { got: number; why?: string } {

@@ -149,10 +149,25 @@ export function engineSpeechSec(text: string, lang: string, engine: string, espe
 const VOICED_SHARE = 0.9;
 
 /**
+ * Syllables per second of the dub voices themselves, first to last voiced sample, pauses at punctuation included
+ * (the way a line's slot is measured). Measured by scripts/calibrateSpeechRate.ts on the project's reference
+ * dialogue (59 English lines, 13 Spanish), 2026-12-06, at the engine's own pace (rate 1): the budget a line gets is
+ * its slot × this rate. piper: en_US-joe-medium (543 syllables in 124.2 s; median line 4.27). Kokoro: jf_alpha
+ * (en 543 in 116.2 s, median line 4.72; es 192 in 37.2 s, median line 5.05); its other voices were not measured.
+ */
+export const VOICE_SYLLABLES_PER_SEC: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  piper: { en: 4.37 },
+  kokoro: { en: 4.67, es: 5.16 },
+};
+
+/**
  * Syllables of `lang` that `engine` says in `slotSec`: the length a translation should aim for so its clip fits
- * the source line's slot without slowing down or speeding up.
+ * the source line's slot without slowing down or speeding up. From the voice's measured rate where there is one,
+ * else a typical speaker's rate and the engine's slowness.
  */
 export function syllableBudget(slotSec: number, lang: string, engine: string): number {
+  const measured = VOICE_SYLLABLES_PER_SEC[engine]?.[baseLang(lang)];
+  if (measured) return Math.max(2, Math.round(Math.max(0, slotSec) * measured));
   const table = ENGINE_SLOWNESS[engine];
   const slowness = table ? (table[baseLang(lang)] ?? table.default) : TRAINED_VOICE_SLOWNESS;
   return Math.max(2, Math.round((Math.max(0, slotSec) * VOICED_SHARE * syllablesPerSec(lang)) / slowness));

@@ -1,12 +1,19 @@
 // The embedded GGUF translator on reference scenes: Japanese lines (the transcript, exact) with a person's English
-// translation. Scores chrF against the references, meaning kept (every keyword group of the line in the output),
-// names spelled as the reference spells them, lines within ±20 % of their syllable budget, asks, seconds per line,
-// and the process's peak memory. Writes one JSON summary line to stdout (and the lines to stderr).
+// translation, and an English scene with a person's Spanish (test/fixtures/en/library.json, compared with apertium).
+// Scores chrF against the references, meaning kept (every keyword group of the line in the output), names spelled as
+// the reference spells them, lines within ±20 % of their syllable budget, asks, seconds per line, and the process's
+// peak memory. Writes one JSON summary line to stdout (and the lines to stderr).
 //   node dist/scripts/benchLocalLlm.js [scene.json ...]     (default: test/fixtures/ja/dialogue.json)
 // Environment: BENCH_MODEL (a name in MT_GGUF_MODELS, default the bundled Qwen), BENCH_BATCH (lines per prompt),
-// BENCH_BUDGET=0 (no length budget), BENCH_HONORIFICS=adapt, BENCH_THREADS (default: the model's setting).
-import { readFile } from 'node:fs/promises';
+// BENCH_BUDGET=0 (no length budget), BENCH_HONORIFICS=adapt, BENCH_THREADS (default: the model's setting),
+// BENCH_NAMES=0 (no names glossary: the speakers and the transcript's names, lib/names.ts, as a job gets them),
+// BENCH_SERIES_NAMES=FILE (a series' names.tsv, e.g. 大地<TAB>Daichi: the spellings a person fixed after an episode).
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
+import { apertiumTranslator, pairName } from '../engines/apertium.js';
+import { checkLine, parseGlossary } from '../lib/glossary.js';
+import { episodeNames } from '../lib/names.js';
 import { DEFAULT_GGUF_MODEL } from '../config/schema.js';
 import { translateWithChat, type ChatBackend } from '../engines/llmTranslate.js';
 import { localChat, localModelFor, preloadLocalModel } from '../engines/localLlm.js';
@@ -16,11 +23,12 @@ import { countSyllables, syllableBudget } from '../lib/syllables.js';
 
 interface SceneLine {
   speaker?: string;
-  ja: string;
+  ja?: string;
   en: string;
+  es?: string;
   keywords?: string[][];
-  start: number;
-  end: number;
+  start?: number;
+  end?: number;
 }
 
 const NAME = /\b[A-Z][a-z]+(?:-(?:san|chan|kun|senpai|sama|sensei))?\b/g;
@@ -53,45 +61,77 @@ async function main(): Promise<void> {
     },
   };
   const scenes = [];
+  const namesOn = process.env.BENCH_NAMES !== '0';
+  const series = process.env.BENCH_SERIES_NAMES ? parseGlossary(await readFile(process.env.BENCH_SERIES_NAMES, 'utf8')) : [];
   for (const file of files) {
-    const scene = JSON.parse(await readFile(file, 'utf8')) as { lines: SceneLine[] };
+    const scene = JSON.parse(await readFile(file, 'utf8')) as { lines: SceneLine[]; target?: string };
     const lines = scene.lines;
+    // A scene with Spanish references is English source; the Japanese scenes are ja → en.
+    const toEs = scene.target === 'es';
+    const [src, tgt] = toEs ? ['en', 'es'] : ['ja', 'en'];
+    const sourceOf = (l: SceneLine) => (toEs ? l.en : l.ja!);
+    const refOf = (l: SceneLine) => (toEs ? l.es! : l.en);
     const cast = new Set(lines.map((l) => l.speaker).filter((s): s is string => !!s));
+    const names = namesOn ? episodeNames({ series, speakers: [...cast], transcript: toEs ? [] : lines.map(sourceOf), honorifics }) : { entries: [], cast: [] };
+    const budgetOf = (l: SceneLine) => (budgetOn && l.end !== undefined && l.start !== undefined ? syllableBudget(l.end - l.start, tgt, 'piper') : undefined);
     const t1 = performance.now();
     const out = await translateWithChat(backend, lines.map((l) => ({
-      text: l.ja, speaker: l.speaker, ...(budgetOn ? { budget: syllableBudget(l.end - l.start, 'en', 'piper') } : {}),
-    })), { src: 'ja', tgt: 'en', honorifics }, []);
+      text: sourceOf(l), speaker: l.speaker, ...(budgetOf(l) ? { budget: budgetOf(l) } : {}),
+    })), { src, tgt, honorifics, ...(names.cast.length ? { names: names.cast } : {}) }, names.entries);
     const sec = (performance.now() - t1) / 1000;
+    const score = (got: string[]) => {
+      let kept = 0;
+      let named = 0;
+      let namesRight = 0;
+      let within = 0;
+      let budgeted = 0;
+      let terms = 0;
+      let termsKept = 0;
+      lines.forEach((l, i) => {
+        const report = checkLine(sourceOf(l), got[i], names.entries);
+        terms += report?.applied.length ?? 0;
+        termsKept += report?.enforced.length ?? 0;
+        const t = got[i].toLowerCase();
+        if ((l.keywords ?? []).every((group) => group.some((k) => t.includes(k.toLowerCase())))) kept++;
+        for (const n of namesIn(refOf(l), cast)) {
+          named++;
+          if (got[i].includes(n)) namesRight++;
+        }
+        const budget = budgetOf(l);
+        if (budget) {
+          budgeted++;
+          if (Math.abs(countSyllables(got[i], tgt) / budget - 1) <= LENGTH_TOLERANCE) within++;
+        }
+      });
+      return {
+        chrF: Number(chrF(got, lines.map(refOf)).toFixed(1)), meaningKept: `${kept}/${lines.length}`, namesRight: `${namesRight}/${named}`, glossaryKept: `${termsKept}/${terms}`,
+        ...(budgeted ? { withinBudget: `${within}/${budgeted}` } : {}), repeated: got.length - new Set(got.map((t) => t.toLowerCase())).size,
+      };
+    };
     const got = out.targets.map((t) => t ?? '');
-    let kept = 0;
-    let names = 0;
-    let namesRight = 0;
-    let within = 0;
-    lines.forEach((l, i) => {
-      const t = got[i].toLowerCase();
-      const meaning = (l.keywords ?? []).every((group) => group.some((k) => t.includes(k.toLowerCase())));
-      if (meaning) kept++;
-      for (const n of namesIn(l.en, cast)) {
-        names++;
-        if (got[i].includes(n)) namesRight++;
+    lines.forEach((l, i) => process.stderr.write(`${i}\t${countSyllables(got[i], tgt)}/${budgetOf(l) ?? '-'}\t${sourceOf(l)}\t${got[i]}\t| ${refOf(l)}\n`));
+    const row: Record<string, unknown> = {
+      file, pair: `${src}-${tgt}`, lines: lines.length, ...score(got), names: names.entries.length, failed: out.failures.size, requests: out.requests,
+      sec: Number(sec.toFixed(1)), secPerLine: Number((sec / lines.length).toFixed(2)),
+    };
+    if (toEs) {
+      // The default engine for en → es on the same lines, for the table engine × pair.
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-apertium-'));
+      try {
+        const t2 = performance.now();
+        const ap = await apertiumTranslator(pairName('en', 'es'), dir, path.join(dir, 'commands.jsonl'))(lines.map(sourceOf));
+        row.apertium = { ...score(ap), secPerLine: Number(((performance.now() - t2) / 1000 / lines.length).toFixed(2)) };
+        lines.forEach((l, i) => process.stderr.write(`apertium ${i}\t${ap[i]}\n`));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
       }
-      const budget = syllableBudget(l.end - l.start, 'en', 'piper');
-      const syl = countSyllables(got[i], 'en');
-      if (Math.abs(syl / budget - 1) <= LENGTH_TOLERANCE) within++;
-      process.stderr.write(`${i}\t${meaning ? 'ok' : '--'}\t${syl}/${budget}\t${l.ja}\t${got[i]}\t| ${l.en}\n`);
-    });
-    const repeated = got.length - new Set(got.map((t) => t.toLowerCase())).size;
-    scenes.push({
-      file, lines: lines.length, chrF: Number(chrF(got, lines.map((l) => l.en)).toFixed(1)),
-      meaningKept: `${kept}/${lines.length}`, namesRight: `${namesRight}/${names}`, withinBudget: `${within}/${lines.length}`,
-      repeated, failed: out.failures.size, requests: out.requests, sec: Number(sec.toFixed(1)), secPerLine: Number((sec / lines.length).toFixed(2)),
-      referenceChrF: Number(chrF(lines.map((l) => l.en), lines.map((l) => l.en)).toFixed(1)),
-    });
+    }
+    scenes.push(row);
   }
   clearInterval(sample);
   console.log(JSON.stringify({
     date: new Date().toISOString(), machine: `${os.cpus()[0]?.model} × ${os.availableParallelism()}, load ${os.loadavg()[0].toFixed(1)}`,
-    model: model.name, threads: model.threads, batchSize, budget: budgetOn, honorifics, loadSec: Number(loadSec.toFixed(1)),
+    model: model.name, threads: model.threads, batchSize, budget: budgetOn, honorifics, names: namesOn, seriesNames: series.length, loadSec: Number(loadSec.toFixed(1)),
     peakRssMb: Math.round(peakRss / 1e6), scenes,
   }));
   process.exit(0);

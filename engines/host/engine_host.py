@@ -121,6 +121,8 @@ def transcribe(req):
         word_timestamps=True,
         vad_filter=bool(req.get("vad", True)),
         condition_on_previous_text=bool(req.get("conditionOnPreviousText", True)),
+        # The episode's known names (trusted cast and series names only, capped by the caller), so Whisper spells them.
+        hotwords=req.get("hotwords") or None,
     )
     out = []
     for s in segments:  # lazy: each step decodes one more window, so cancel and progress come between

@@ -123,6 +123,25 @@ describe('machine translation engines (stand-ins), real dev server and worker', 
     expect(cause.message).toMatch(/llm:standin-model gave no usable translation for 2 lines and apertium has no jpn-eng pair to fall back on: line 0 \(.*\); line 1/);
   }, 240_000);
 
+  it('gives the LLM the episode\'s names with one spelling (honorific kept) and keeps them for the series in names.tsv (stand-in)', async () => {
+    const clip = await shortClip();
+    const dir = await tempDir('mt-names');
+    const jaSubs = await writeSrt(path.join(dir, 'names.srt'), clip.script.map((l, i) => ({ ...l, text: ['ユイ！', 'ソウタ君！'][i] })));
+    const input = jobInput(clip.video, queues, dir, {
+      subs: jaSubs, src: 'ja', tgt: 'en', series: { name: 'show' }, mt: { engine: 'llm', llm: { endpoint: 'standin', model: llm.model, maxReasks: 1 } },
+    });
+    const seen = llm.translations.length;
+    const result: DubJobResult = await (await startJob(input, queues)).result();
+    const translated = JSON.parse(await readFile(path.join(result.outputDir, 'translated.json'), 'utf8')) as Translated;
+    // The stand-in translates with the glossary of its system prompt: the names reached it there, spelled once.
+    expect(translated.lines.map((l) => l.target)).toEqual(['Yui！', 'Sota-kun！']);
+    expect(translated.lines[1].glossary).toMatchObject({ applied: ['ソウタ君'], enforced: ['ソウタ君'], missed: [] });
+    expect(llm.translations[seen].system).toMatch(/^ {2}ソウタ君 => Sota-kun$/m);
+    // Bare names only: the honorific is the job's policy, not the series'.
+    const names = await readFile(path.join(dir, 'series', 'show', 'names.tsv'), 'utf8');
+    expect(names.split('\n').filter((l) => l && !l.startsWith('#')).sort()).toEqual(['ソウタ\tSota', 'ユイ\tYui']);
+  }, 240_000);
+
   it("dubs with mt.engine whisper: Whisper's translate task from the audio, its segments placed on the source lines they overlap (stand-in)", async () => {
     const clip = await shortClip();
     const dir = await tempDir('mt-ja');
