@@ -4,7 +4,7 @@ import { z } from 'zod';
 // Queue kinds and placement live in ./placement.ts (no zod there: the workflow bundle imports them).
 import { DEFAULT_QUEUES, PLACEMENT_NAMES, QUEUE_KINDS, withDefaultPlacement } from './placement.js';
 import { TTS_ENGINE_NAMES } from './ttsEngineNames.js';
-import { ASR_ENGINE_NAMES, MT_ENGINE_NAMES } from './engineNames.js';
+import { ASR_ENGINE_NAMES, DIARIZE_CHOICES, MT_ENGINE_NAMES, namedDiarizer } from './engineNames.js';
 export { DEFAULT_PLACEMENT, DEFAULT_QUEUES, PLACEABLE_ACTIVITIES, QUEUE_KINDS, queueKindOf, type Placement, type PlaceableActivity, type QueueKind } from './placement.js';
 
 const lang = z.string().regex(/^[a-z]{2,3}$/, 'a 2- or 3-letter language code such as en, es, ja');
@@ -316,8 +316,8 @@ export const jobOptionsFields = z.strictObject({
     xttsModel: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, 'a Coqui model name such as tts_models/multilingual/multi-dataset/xtts_v2').default('tts_models/multilingual/multi-dataset/xtts_v2'),
     /** Speaker → voice (espeak-ng voice, festival voice, piper voice name or .onnx); the rest are assigned automatically. */
     speakerVoices: z.record(z.string().min(1), z.string().regex(/^[A-Za-z0-9_+.\/@-]{1,256}$/, 'a voice name or model path (letters, digits, _ + . / @ -)')).optional(),
-    /** Who speaks when, for lines that name no speaker: auto = pyannote when cloning voices (xtts), off, or always pyannote. */
-    diarize: z.enum(['auto', 'off', 'pyannote']).default('auto'),
+    /** Who speaks when, for lines that name no speaker: auto = the embedded diarizer, off = one voice, or a diarizer by name (engines/voiceEngines.ts). */
+    diarize: z.enum(DIARIZE_CHOICES).default('auto'),
   }).prefault({}),
   /** One cast for a season (README "One cast for a whole season"); absent = voices chosen per episode. */
   series: seriesSchema.optional(),
@@ -430,8 +430,8 @@ export const OPTION_RULES: readonly OptionRule[] = [
   },
   {
     path: ['tts', 'diarize'],
-    refuses: (o) => o.stream.enabled && o.tts.diarize === 'pyannote',
-    message: () => streamOnly('tts.diarize pyannote', "chunks speak with the job's one voice (--voice)"),
+    refuses: (o) => o.stream.enabled && namedDiarizer(o.tts.diarize) !== undefined,
+    message: (o) => streamOnly(`tts.diarize ${o.tts.diarize}`, "chunks speak with the job's one voice (--voice)"),
   },
   {
     path: ['tts', 'engine'],

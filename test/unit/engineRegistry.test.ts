@@ -1,7 +1,7 @@
 // One record per engine, one shape for every kind: the names the schema, the CLI and the types use are exactly
 // the records' names, so adding an engine is its name, its record and its adapter file, and nothing else.
 import { describe, expect, it } from '@jest/globals';
-import { ASR_ENGINE_NAMES, MT_ENGINE_NAMES } from '../../config/engineNames.js';
+import { ASR_ENGINE_NAMES, DIARIZER_NAMES, MT_ENGINE_NAMES, VAD_ENGINE_NAMES } from '../../config/engineNames.js';
 import { jobOptionsSchema, LIPSYNC_PLUGIN_NAMES } from '../../config/schema.js';
 import { TTS_ENGINE_NAMES } from '../../config/ttsEngineNames.js';
 import { asrEngineList, asrHelp } from '../../engines/asrEngines.js';
@@ -9,7 +9,6 @@ import { ENGINE_KINDS } from '../../engines/engineRecord.js';
 import { engineRecords } from '../../engines/engineRegistry.js';
 import { mtEngineList, mtHelp } from '../../engines/mtEngines.js';
 import { ttsEngineList, ttsHelp } from '../../engines/ttsEngines.js';
-import { DIARIZER_NAMES, VAD_ENGINE_NAMES } from '../../engines/voiceEngines.js';
 
 const NAMES: Record<(typeof ENGINE_KINDS)[number], readonly string[]> = {
   asr: ASR_ENGINE_NAMES,
