@@ -16,7 +16,7 @@ import { settleFit } from '../lib/jobFit.js';
 import { commandLog, ensureDirs, inJob, jobDir, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { claimFolder, lockFolder } from '../storage/jobFolder.js';
 import { jobMirrorInUse } from '../storage/jobMirror.js';
-import { checkJobEngines, type ChosenEngines } from '../engines/engineChecks.js';
+import { checkJobEngines, DRY_RUN_ENGINES, type ChosenEngines } from '../engines/engineChecks.js';
 import { fitImport, importWarnings, readImport, subsSource, type SubtitleImport } from './subtitleSource.js';
 import { recordCommand, type CommandRecord } from '../engines/run.js';
 import { withWorkerLimits } from './trustedJob.js';
@@ -99,7 +99,7 @@ async function readInputAndCheckEngines(options: JobOptions): Promise<{ media: M
   const startChecks = (subsInTarget: boolean) => {
     // A dry run uses no recognizer, translator or synthesizer, so it needs none installed.
     const checks: Promise<ChosenEngines> = options.stream.enabled && options.stream.dryRun
-      ? Promise.resolve({ asrEngine: 'pocketsphinx' as const, mtEngine: 'apertium' as const, ttsEngine: 'espeak-ng' as const, separate: false })
+      ? Promise.resolve(DRY_RUN_ENGINES)
       : checkJobEngines(options, subsInTarget);
     checks.catch(() => undefined); // awaited below, after the probe
     return checks;

@@ -25,6 +25,9 @@ export interface ChosenEngines {
 }
 
 /** Fails fast (before any heavy work) when the job asks for something that is not installed. */
+/** A streaming dry run's engines: it runs none, so it needs none installed (the cheapest names, never called). */
+export const DRY_RUN_ENGINES: ChosenEngines = { asrEngine: 'pocketsphinx', mtEngine: 'apertium', ttsEngine: 'espeak-ng', separate: false };
+
 export async function checkJobEngines(input: JobOptions, subsInTarget = false): Promise<ChosenEngines> {
   await requireProgram('ffmpeg', 'ffmpeg');
   // Subtitles already in the target language are the dub script: nothing to translate, no translator needed.

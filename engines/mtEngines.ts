@@ -12,7 +12,8 @@ import { apertiumTranslator, listPairsArgv, pairName, parsePairs } from './apert
 import { argosInstallHint, argosListArgv, argosPackageName, argosTranslator, ARGOS_PROGRAM, ARGOSPM_PROGRAM, parseArgosPackages } from './argos.js';
 import { asrEngine, checkWhisperEngine } from './asrEngines.js';
 import type { EngineRecord } from './engineRecord.js';
-import { checkLlm, httpBackend, llmSettingsFor, type ChatBackend } from './llmTranslate.js';
+import { chatJson, checkLlm, httpBackend, llmSettingsFor, type ChatBackend } from './llmTranslate.js';
+import type { ChatMessage } from '../lib/llmProtocol.js';
 import { llamaCpp } from './llamaCpp.js';
 import { checkLocalModel, localChat, localModelFor } from './localLlm.js';
 import { chatTranslate, textEngineResult, type MtRequest, type MtResult } from './mtRun.js';
@@ -31,6 +32,11 @@ export interface MtEngine extends EngineRecord<MtEngineName> {
   check(options: JobOptions): Promise<void>;
   /** The adapter: the job's lines translated (targets, failed lines, glossary terms lost, how it was done). */
   translate(req: MtRequest): Promise<MtResult>;
+  /**
+   * A chat model the job's other steps may ask too (condensing a line too long for its slot): its JSON answer, and
+   * what it depends on for their cache keys. Absent or undefined: the job has none.
+   */
+  chat?(options: JobOptions): { key: unknown; askJson(messages: ChatMessage[]): Promise<unknown> } | undefined;
 }
 
 export async function apertiumPairs(): Promise<string[]> {
@@ -102,6 +108,10 @@ const records: Record<MtEngineName, Omit<MtEngine, 'name' | 'kind'>> = {
       // Only the endpoints' names: their URLs and keys are the worker's, and a server is asked per job.
       const names = Object.keys(loadSettings().llmEndpoints);
       return [{ name: 'llm', optional: true, kind: 'mt', installed: names.length > 0, detail: `--mt llm; endpoints configured: ${names.join(', ') || 'none'} (each is asked when a job uses it)`, install: "name a server in the worker's LLM endpoints (mt.llm.baseUrl)" }];
+    },
+    chat(options) {
+      const { llm } = options.mt;
+      return llm ? { key: llm, askJson: async (messages) => (await chatJson(llmSettingsFor(llm), messages)).value } : undefined;
     },
     translate(req) {
       const llm = llmSettingsFor(req.prep.options.mt.llm);
