@@ -30,6 +30,11 @@ export function namedDiarizer(choice: string | undefined): Exclude<DiarizerName,
   return named === undefined || named === AUTO_DIARIZER ? undefined : named;
 }
 
+/** What a job may name for an engine of a kind: auto, then the kind's names (the schema enum and the CLI's choices). */
+export function engineChoices<Name extends string>(names: readonly Name[]): ['auto', ...Name[]] {
+  return ['auto', ...names];
+}
+
 export function isAsrEngineName(name: string): name is AsrEngineName {
   return (ASR_ENGINE_NAMES as readonly string[]).includes(name);
 }

@@ -8,7 +8,7 @@ import type { JobOptions } from '../config/schema.js';
 import { ASR_ENGINE_NAMES, type AsrEngineName } from '../config/engineNames.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { BUNDLED_WHISPER, bundledModelDetail, SETUP_INSTALL, whisperModelRef } from './bundledModels.js';
-import type { EngineCapabilities, EngineRecord } from './engineRecord.js';
+import { kindRegistry, type EngineCapabilities, type EngineRecord } from './engineRecord.js';
 import { hostEnginesAvailable } from './engineHost.js';
 import type { EngineStatus } from './engineStatus.js';
 import { FASTER_WHISPER_INSTALL, resolveWhisperModel } from './fasterWhisper.js';
@@ -143,14 +143,14 @@ const records: Record<AsrEngineName, Omit<AsrEngine, 'name' | 'kind'>> = {
   'whisper-cpp': whisperProgram('whisper-cpp', "whisper.cpp's whisper-cli (a ggml model file: asr.whisperCppModel)", '--asr whisper-cpp --set asr.whisperCppModel=ggml-small.bin (whisper-cli)'),
 };
 
-const engines = new Map<AsrEngineName, AsrEngine>(ASR_ENGINE_NAMES.map((name) => [name, { kind: 'asr', name, ...records[name] }]));
+const registry = kindRegistry<AsrEngineName, AsrEngine>('asr', ASR_ENGINE_NAMES, records);
 
 export function asrEngine(name: AsrEngineName): AsrEngine {
-  return engines.get(name)!;
+  return registry.get(name);
 }
 
 export function asrEngineList(): AsrEngine[] {
-  return [...engines.values()];
+  return registry.list();
 }
 
 /** The job's recognizer, its `auto` settled by prepareJob (an unsettled one is pocketsphinx, as before the records had adapters). */

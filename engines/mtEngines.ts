@@ -11,7 +11,7 @@ import { alignByOverlap } from '../lib/alignByOverlap.js';
 import { apertiumTranslator, listPairsArgv, pairName, parsePairs } from './apertium.js';
 import { argosInstallHint, argosListArgv, argosPackageName, argosTranslator, ARGOS_PROGRAM, ARGOSPM_PROGRAM, parseArgosPackages } from './argos.js';
 import { asrEngine, checkWhisperEngine } from './asrEngines.js';
-import type { EngineRecord } from './engineRecord.js';
+import { kindRegistry, type EngineRecord } from './engineRecord.js';
 import { chatJson, checkLlm, httpBackend, llmSettingsFor, type ChatBackend } from './llmTranslate.js';
 import type { ChatMessage } from '../lib/llmProtocol.js';
 import { llamaCpp } from './llamaCpp.js';
@@ -163,14 +163,14 @@ const records: Record<MtEngineName, Omit<MtEngine, 'name' | 'kind'>> = {
   },
 };
 
-const engines = new Map<MtEngineName, MtEngine>(MT_ENGINE_NAMES.map((name) => [name, { kind: 'mt', name, ...records[name] }]));
+const registry = kindRegistry<MtEngineName, MtEngine>('mt', MT_ENGINE_NAMES, records);
 
 export function mtEngine(name: MtEngineName): MtEngine {
-  return engines.get(name)!;
+  return registry.get(name);
 }
 
 export function mtEngineList(): MtEngine[] {
-  return [...engines.values()];
+  return registry.list();
 }
 
 /** `--mt` help: the choices and what auto picks, from the records. */

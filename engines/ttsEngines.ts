@@ -17,7 +17,7 @@ import { run } from './run.js';
 import { espeakArgv, espeakHasLanguage, festivalArgv, FESTIVAL_DEFAULT_VOICE } from './tts.js';
 import { checkPiper, checkXtts, resolvePiperModel, xttsImportable } from './ttsChecks.js';
 import { BUNDLED_PIPER, bundledModelDetail, SETUP_INSTALL } from './bundledModels.js';
-import type { EngineCapabilities, EngineRecord } from './engineRecord.js';
+import { kindRegistry, type EngineCapabilities, type EngineRecord } from './engineRecord.js';
 import type { EngineStatus } from './engineStatus.js';
 import { piperSpeak } from './piper.js';
 import { kokoroSpeak } from './kokoro.js';
@@ -248,16 +248,14 @@ const registry: Record<TtsEngineName, Omit<TtsEngine, 'name' | 'kind'>> = {
 };
 
 // The rate knob is config/ttsEngineNames.ts's (lib/ reads it); the record carries the same fact.
-const engines = new Map<TtsEngineName, TtsEngine>(TTS_ENGINE_NAMES.map((name) => [name, {
-  kind: 'tts', name, ...registry[name], capabilities: { ...registry[name].capabilities, rateKnob: hasRateKnob(name) },
-}]));
+const engines = kindRegistry<TtsEngineName, TtsEngine>('tts', TTS_ENGINE_NAMES, registry, (e) => ({ ...e, capabilities: { ...e.capabilities, rateKnob: hasRateKnob(e.name) } }));
 
 export function ttsEngine(name: TtsEngineName): TtsEngine {
-  return engines.get(name)!;
+  return engines.get(name);
 }
 
 export function ttsEngineList(): TtsEngine[] {
-  return [...engines.values()];
+  return engines.list();
 }
 
 export function speaksLanguage(engine: TtsEngine, language: string): boolean {

@@ -7,7 +7,7 @@ import { loadSettings } from '../config/load.js';
 import type { Diarizer } from '../lib/diarizer.js';
 import { bundledModelDetail, SETUP_INSTALL } from './bundledModels.js';
 import { pyannoteDiarizer } from './diarize.js';
-import type { EngineRecord } from './engineRecord.js';
+import { kindRegistry, type EngineRecord } from './engineRecord.js';
 import { hostEnginesAvailable } from './engineHost.js';
 import { probeProgram } from './run.js';
 import { CAMPPLUS_FILE } from './speakerEmbedding.js';
@@ -59,12 +59,15 @@ const diarizers: Record<DiarizerName, Omit<DiarizerEngine, 'name' | 'kind'>> & R
   },
 };
 
+const vadRegistry = kindRegistry<VadEngineName, EngineRecord<VadEngineName>>('vad', VAD_ENGINE_NAMES, vad);
+const diarizerRegistry = kindRegistry<DiarizerName, DiarizerEngine>('diarizer', DIARIZER_NAMES, diarizers);
+
 export function vadEngineList(): EngineRecord<VadEngineName>[] {
-  return VAD_ENGINE_NAMES.map((name) => ({ kind: 'vad', name, ...vad[name] }));
+  return vadRegistry.list();
 }
 
 export function diarizerList(): DiarizerEngine[] {
-  return DIARIZER_NAMES.map((name) => ({ kind: 'diarizer', name, ...diarizers[name] }));
+  return diarizerRegistry.list();
 }
 
 /** A named diarizer's plugin, run with the worker's Python. */
