@@ -15,7 +15,7 @@ import { jobMirrorInUse, type JobFolderMirror } from '../storage/jobMirror.js';
 import { assignVoices, voicesNeeded, pickReference, REFERENCE_LIMITS, speakerOf, speakersInOrder, FEMALE_FROM_HZ, type AssignOptions, type ReferencePick, type SpeakerProfile, type VoicePlan } from '../lib/voices.js';
 import { commandLog, commit, exists, hashOf, inJob, isFresh, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { diarizationWanted, whoSpeaks } from './whoSpeaks.js';
-import { castMatchedByPitch, castMixesKokoro, castVoiceEngine, castPalettes, kokoroInstalled, KOKORO_PALETTE, ttsEngine as ttsRecord } from '../engines/ttsEngines.js';
+import { castKey, castMixes, castPalettes, castVoiceEngine, ttsEngine as ttsRecord } from '../engines/ttsEngines.js';
 import { measureLineFeatures } from './prosodyFeatures.js';
 import { run } from '../engines/run.js';
 import { linesOf } from './lineSets.js';
@@ -39,7 +39,7 @@ export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, lines
   const mix = await stat(mixAbs);
   const timing = lines.map((l) => [l.index, l.start, l.end, l.speaker ?? null]);
   const hash = hashOf('voices', ttsEngine, tts.voice, tts.piperModel, tts.xttsModel, tts.speakerVoices, tts.diarize, timing, mix.size, mix.mtimeMs, REFERENCE_LIMITS,
-    ...(castMatchedByPitch(ttsEngine) ? [{ cast: 'by-pitch-1', palette: KOKORO_PALETTE, female: FEMALE_FROM_HZ, mixes: castMixesKokoro(options, ttsEngine, dubLanguage(options), await kokoroInstalled()) }] : []));
+    ...(await castKey(options, ttsEngine, dubLanguage(options), FEMALE_FROM_HZ)));
   const file = inJob(job, VOICES_FILE);
   if (!series && (await isFresh(job, file, hash))) {
     const saved = JSON.parse(await readFile(file, 'utf8')) as VoicePlan;
@@ -55,7 +55,7 @@ export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, lines
   const record = ttsRecord(ttsEngine);
   const base = (await record.baseVoice?.(options, language)) ?? { voice: jobVoice(ttsEngine, options), speakers: 1 };
   const [baseVoice, modelSpeakers] = [base.voice, base.speakers];
-  const mixes = castMixesKokoro(options, ttsEngine, language, await kokoroInstalled());
+  const mixes = await castMixes(options, ttsEngine, language);
   // A job voice (--voice) for an engine with a palette is the voice asked for: no palette then, every speaker starts from it.
   const palettes = record.palette && tts.voice ? undefined : castPalettes(ttsEngine, baseVoice, mixes);
   const profiles = palettes ? await speakerProfiles(prep, audio, effective, speakers) : undefined;

@@ -305,9 +305,19 @@ export function castMixesKokoro(options: Pick<JobOptions, 'tts'>, engine: TtsEng
   return options.tts.engine === 'auto' && engine === 'piper' && !options.tts.piperModel && kokoroReady && speaksLanguage(ttsEngine('kokoro'), language);
 }
 
-/** Is a cast of this engine matched to the source's pitch (a palette of its own, or Kokoro's mixed in)? Its settings go into the voices' cache key. */
-export function castMatchedByPitch(engine: TtsEngineName): boolean {
+/** Is a cast of this engine matched to the source's pitch (a palette of its own, or Kokoro's mixed in)? */
+function castMatchedByPitch(engine: TtsEngineName): boolean {
   return !!ttsEngine(engine).palette || engine === 'piper';
+}
+
+/** Does this job's cast mix Kokoro's voices in (castMixesKokoro, with Kokoro's installation looked up)? */
+export async function castMixes(options: Pick<JobOptions, 'tts'>, engine: TtsEngineName, language: string): Promise<boolean> {
+  return castMixesKokoro(options, engine, language, await kokoroInstalled());
+}
+
+/** What a cast matched by pitch depends on, for the voices' cache key (the palette, the register split, the mix); [] for the others. */
+export async function castKey(options: Pick<JobOptions, 'tts'>, engine: TtsEngineName, language: string, femaleFromHz: number): Promise<unknown[]> {
+  return castMatchedByPitch(engine) ? [{ cast: 'by-pitch-1', palette: KOKORO_PALETTE, female: femaleFromHz, mixes: await castMixes(options, engine, language) }] : [];
 }
 
 /**
