@@ -1,11 +1,11 @@
 // Before synthesis: lines clearly too long for their slot (estimated from syllables, even at fit.maxSpeed) are
 // condensed (unless fit.condense is off), so the dub says the line rather than a sped-up, cut-off version of it.
-// Rules first (lib/condense.ts); then the job's chat model when it translates with one (mt.engine llm). Each line
+// Rules first (lib/condense.ts); then the job's chat model when its translator has one (its record's `chat`). Each line
 // also gets the rate to ask of an engine with a rate knob. After synthesis, reviseLine says a line once more.
 import { fitOf } from '../lib/jobFit.js';
 import { readFile } from 'node:fs/promises';
 import { CancelledFailure } from '@temporalio/common';
-import { chatJson, llmSettingsFor } from '../engines/llmTranslate.js';
+import { jobMtEngine } from '../engines/mtEngines.js';
 import { condenseText } from '../lib/condense.js';
 import { spokenText, type Condensing, type LineSet, type Lines, type PreparedJob, type TranslatedLine } from '../lib/job.js';
 import { linesOf, storeLines } from './lineSets.js';
@@ -25,11 +25,12 @@ const CONDENSED = 'condensed.json';
 export type LlmCondenser = (prep: PreparedJob, text: string, lang: string, targetSec: number) => Promise<string | undefined>;
 
 /**
- * The job's own chat model, when it translates with one (mt.engine llm: its endpoint is set up and answering).
+ * The job's own chat model, when its translator is one (engines/mtEngines.ts `chat`: mt.engine llm with its endpoint).
  * A failing model never fails the line: the rules' version is said instead.
  */
 const jobLlm: LlmCondenser = async (prep, text, lang, targetSec) => {
-  if (prep.options.mt.engine !== 'llm' || !prep.options.mt.llm) return undefined;
+  const chat = jobChat(prep);
+  if (!chat) return undefined;
   const maxSyllables = Math.max(1, Math.floor(targetSec * syllablesPerSec(lang)));
   const messages: ChatMessage[] = [
     {
@@ -40,7 +41,7 @@ const jobLlm: LlmCondenser = async (prep, text, lang, targetSec) => {
     { role: 'user', content: JSON.stringify({ language: lang, maxSyllables, line: text }) },
   ];
   try {
-    const { value } = await chatJson(llmSettingsFor(prep.options.mt.llm), messages);
+    const value = await chat.askJson(messages);
     const line = (value as { line?: unknown } | undefined)?.line;
     return typeof line === 'string' && line.trim() ? line.trim() : undefined;
   } catch (e) {
@@ -49,7 +50,10 @@ const jobLlm: LlmCondenser = async (prep, text, lang, targetSec) => {
   }
 };
 /** What an LLM rewrite depends on, for the artifact hash: nothing when the job has no chat model. */
-const llmKey = (prep: PreparedJob) => (prep.options.mt.engine === 'llm' ? prep.options.mt.llm : undefined);
+const llmKey = (prep: PreparedJob) => jobChat(prep)?.key;
+function jobChat(prep: PreparedJob) {
+  return jobMtEngine(prep.options).chat?.(prep.options);
+}
 
 /** The condenseLines activity: the lines as they will be spoken, by reference. */
 export async function condenseLines(prep: PreparedJob, lines: Lines<TranslatedLine>): Promise<LineSet> {

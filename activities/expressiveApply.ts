@@ -1,10 +1,9 @@
-// Applying a prosody plan to one synthesized line: rate natively where the engine has the knob (espeak-ng -s),
+// Applying a prosody plan to one synthesized line (its rate natively where the engine has the knob: TtsSpeaker.speakPaced),
 // pitch and energy relative to the voice's own reference (so a line's level and pitch follow the source's,
 // not the synthesizer's whims), with ffmpeg. How each knob was applied is recorded for the debug plan.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { MIX_RATE, normalizeClipArgv } from '../engines/ffmpeg.js';
-import { espeakArgv, festivalArgv, type TtsEngineName } from '../engines/tts.js';
 import type { PreparedJob } from '../lib/job.js';
 import type { ProsodyPlan } from '../lib/prosody.js';
 import { commandLog, inJob, tmpOf, writeAtomic } from '../storage/artifacts.js';
@@ -22,19 +21,6 @@ export interface Applied {
   pitch: string;
   energy: string;
   pause: string;
-}
-
-/**
- * The engine argv (espeak-ng, festival) with the rate applied natively where the engine can (espeak-ng words per
- * minute). piper and XTTS run in the warm engine host (activities/tts.ts asks them there).
- */
-export function expressiveEngineArgv(engine: TtsEngineName, out: string, voice: string, wpm: number, plan: ProsodyPlan): { argv: string[]; rateApplied: string; tempoLeft: number } {
-  if (engine === 'espeak-ng') {
-    const speed = Math.round(wpm * plan.multipliers.rate);
-    return { argv: espeakArgv(out, voice, speed), rateApplied: `espeak-ng -s ${speed} (base ${wpm})`, tempoLeft: 1 };
-  }
-  // festival's HTS voice ignores Duration_Stretch: its rate goes through atempo.
-  return { argv: festivalArgv(out, voice), rateApplied: `ffmpeg atempo ${plan.multipliers.rate.toFixed(3)}`, tempoLeft: plan.multipliers.rate };
 }
 
 /** In-flight and finished reference measurements of this process, so parallel lines measure once. */

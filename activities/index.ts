@@ -1,5 +1,7 @@
 // Every activity, registered on every activity worker; config decides which queue each is called on.
-export { prepareJob, extractAudio, releaseJob } from './media.js';
+export { prepareJob } from './prepareJob.js';
+export { extractAudio } from './extractAudio.js';
+export { releaseJob } from './releaseJob.js';
 export { transcribe } from './transcribe.js';
 export { importSubtitles } from './importSubtitles.js';
 export { translateLines } from './translate.js';

@@ -3,8 +3,8 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { normalizeClipArgv } from '../engines/ffmpeg.js';
-import { FESTIVAL_DEFAULT_VOICE, pitchShiftArgv, type TtsEngineName } from '../engines/tts.js';
-import { KOKORO_PALETTE, ttsEngine, type TtsSpeaker } from '../engines/ttsEngines.js';
+import { pitchShiftArgv, type TtsEngineName } from '../engines/tts.js';
+import { ttsEngine as ttsRecord, type TtsSpeaker } from '../engines/ttsEngines.js';
 import { hasRateKnob } from '../config/ttsEngineNames.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { spokenText, type Clip, type PreparedJob, type TranslatedLine } from '../lib/job.js';
@@ -13,7 +13,7 @@ import { wavFileDuration } from '../engines/wavFile.js';
 import { parseEmotionTag, type ProsodyPlan } from '../lib/prosody.js';
 import { voiceFor, type SpeakerVoice } from '../lib/voices.js';
 import { commandLog, commit, exists, hashOf, hostRequestLog, inJob, isFresh, tmpOf, writeAtomic } from '../storage/artifacts.js';
-import { applyProsody, CALIBRATION_TEXT, expressiveEngineArgv } from './expressiveApply.js';
+import { applyProsody, CALIBRATION_TEXT } from './expressiveApply.js';
 import { recordCommand, run } from '../engines/run.js';
 import { dubLanguage } from '../lib/languages.js';
 
@@ -21,12 +21,10 @@ export const pad4 = (n: number) => String(n).padStart(4, '0');
 
 /**
  * The voice a line speaks with when its speaker has none of their own: --voice, else the engine's default for
- * the dub language (festival's one voice, Kokoro's first male voice, espeak-ng's voice named by the language).
- * piper's voice is its model (resolvePiperModel). The one place the job's voice is decided.
+ * the dub language (its record's defaultVoice). The one place the job's voice is decided.
  */
 export function jobVoice(engine: TtsEngineName, options: Pick<JobOptions, 'tts' | 'src' | 'tgt' | 'translate'>): string {
-  if (options.tts.voice) return options.tts.voice;
-  return engine === 'festival' ? FESTIVAL_DEFAULT_VOICE : engine === 'kokoro' ? KOKORO_PALETTE.male[0] : dubLanguage(options);
+  return options.tts.voice || ttsRecord(engine).defaultVoice(dubLanguage(options));
 }
 
 /** A line's voice: its speaker's own (prepareVoices), else the job's for the engine it speaks with. */
@@ -39,7 +37,7 @@ export function lineVoice(engine: TtsEngineName, options: Pick<JobOptions, 'tts'
 /** The line's engine, set up for its speaker by the engine's record (engines/ttsEngines.ts). */
 function speakerFor(prep: PreparedJob, voice: SpeakerVoice | undefined, lineIndex: number): Promise<TtsSpeaker> {
   const log = commandLog(prep.job);
-  return ttsEngine(engineOf(prep, voice)).speaker({
+  return ttsRecord(engineOf(prep, voice)).speaker({
     options: prep.options,
     language: dubLanguage(prep.options),
     voice,
@@ -73,9 +71,10 @@ export async function synthesizeLine(prep: PreparedJob, line: TranslatedLine, pl
   const out = inJob(job, rel);
   const voice = voiceFor(prep.voices, line);
   const ttsEngine = engineOf(prep, voice);
+  const engineRecord = ttsRecord(ttsEngine);
   const voiceName = lineVoice(ttsEngine, options, voice);
   // The speaker's voice joins the hash only when there is one, so jobs without a voice plan keep their caches.
-  const who: unknown[] = voice ? [voice, ttsEngine === 'piper' ? options.tts.piperModel : ttsEngine === 'xtts' ? options.tts.xttsModel : undefined] : [];
+  const who: unknown[] = voice ? [voice, engineRecord.voiceModel?.(options)] : [];
   // The timing fit's condensing step may ask for a faster pace; only engines with a rate knob take it here
   // (the others are sped up by the fit). Read loosely: lines from before that step carry no hint.
   const hint = hasRateKnob(ttsEngine) ? Number((line as TranslatedLine & { rateHint?: number }).rateHint) || 1 : 1;
@@ -100,22 +99,8 @@ export async function synthesizeLine(prep: PreparedJob, line: TranslatedLine, pl
     // A leading [happy]/[sad]/[angry]/[calm] is direction, not text to speak.
     const text = parseEmotionTag(said).text;
     const paced = hint === 1 ? plan : { ...plan, multipliers: { ...plan.multipliers, rate: plan.multipliers.rate * hint } };
-    let rateApplied: string;
-    let tempoLeft: number;
-    if (speaker.rateApplied) {
-      // A warm-host model's own rate knob (piper length_scale, Kokoro speed).
-      await speaker.speak(raw, text, paced.multipliers.rate);
-      [rateApplied, tempoLeft] = [speaker.rateApplied(paced.multipliers.rate), 1];
-    } else if (!speaker.runArgv) {
-      // No rate knob we use (XTTS): its rate goes through atempo with the pitch and energy.
-      await speaker.speak(raw, text);
-      [rateApplied, tempoLeft] = [`ffmpeg atempo ${paced.multipliers.rate.toFixed(3)}`, paced.multipliers.rate];
-    } else {
-      // A program (espeak-ng, festival): expressive mode's own command line.
-      const engine = expressiveEngineArgv(ttsEngine as TtsEngineName, raw, voiceName, options.tts.espeakSpeed, paced);
-      await speaker.runArgv!(engine.argv, raw, text);
-      [rateApplied, tempoLeft] = [engine.rateApplied, engine.tempoLeft];
-    }
+    // The engine's own rate knob where it has one; what is left goes through atempo with the pitch and energy.
+    const { rateApplied, tempoLeft } = await speaker.speakPaced(raw, text, paced.multipliers.rate);
     const normalized = inJob(job, `tmp/tts/${pad4(line.index)}.norm.wav`);
     await run(normalizeClipArgv(raw, normalized), { timeoutMs: 60_000, recordTo: log });
     const reference = { key: speaker.key, speakTo: (o: string) => speaker.speak(o, CALIBRATION_TEXT) };

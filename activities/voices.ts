@@ -12,12 +12,10 @@ import { castEntry, castVoices, mergeCasts, type CastAssignment } from '../lib/c
 import { activityContext } from '../engines/activityContext.js';
 import { placeOnce, seriesFolder, SERIES_FOLDER, updateCast, type SeriesStore } from '../storage/seriesCast.js';
 import { jobMirrorInUse, type JobFolderMirror } from '../storage/jobMirror.js';
-import { assignVoices, voicesNeeded, pickReference, REFERENCE_LIMITS, speakerOf, speakersInOrder, FEMALE_FROM_HZ, type AssignOptions, type CastPalettes, type ReferencePick, type SpeakerProfile, type VoicePlan } from '../lib/voices.js';
+import { assignVoices, voicesNeeded, pickReference, REFERENCE_LIMITS, speakerOf, speakersInOrder, FEMALE_FROM_HZ, type AssignOptions, type ReferencePick, type SpeakerProfile, type VoicePlan } from '../lib/voices.js';
 import { commandLog, commit, exists, hashOf, inJob, isFresh, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { diarizationWanted, whoSpeaks } from './whoSpeaks.js';
-import { resolvePiperModel } from '../engines/ttsChecks.js';
-import { castMixesKokoro, kokoroInstalled, KOKORO_PALETTE, type TtsEngineName } from '../engines/ttsEngines.js';
-import { checkedKokoroVoice, parseKokoroVoice } from '../engines/kokoro.js';
+import { castKey, castMixes, castPalettes, castVoiceEngine, ttsEngine as ttsRecord } from '../engines/ttsEngines.js';
 import { measureLineFeatures } from './prosodyFeatures.js';
 import { run } from '../engines/run.js';
 import { linesOf } from './lineSets.js';
@@ -41,7 +39,7 @@ export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, lines
   const mix = await stat(mixAbs);
   const timing = lines.map((l) => [l.index, l.start, l.end, l.speaker ?? null]);
   const hash = hashOf('voices', ttsEngine, tts.voice, tts.piperModel, tts.xttsModel, tts.speakerVoices, tts.diarize, timing, mix.size, mix.mtimeMs, REFERENCE_LIMITS,
-    ...(ttsEngine === 'kokoro' || ttsEngine === 'piper' ? [{ cast: 'by-pitch-1', palette: KOKORO_PALETTE, female: FEMALE_FROM_HZ, mixes: castMixesKokoro(options, ttsEngine, dubLanguage(options), await kokoroInstalled()) }] : []));
+    ...(await castKey(options, ttsEngine, dubLanguage(options), FEMALE_FROM_HZ)));
   const file = inJob(job, VOICES_FILE);
   if (!series && (await isFresh(job, file, hash))) {
     const saved = JSON.parse(await readFile(file, 'utf8')) as VoicePlan;
@@ -54,36 +52,31 @@ export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, lines
   const speakers = speakersInOrder(effective);
   const language = dubLanguage(options);
 
-  let baseVoice = jobVoice(ttsEngine, options);
-  let modelSpeakers = 1;
-  if (ttsEngine === 'piper') {
-    const piper = await resolvePiperModel(options, language);
-    [baseVoice, modelSpeakers] = [piper.model, piper.speakers];
-  }
-  const mixes = castMixesKokoro(options, ttsEngine, language, await kokoroInstalled());
-  // A job voice (--voice) for Kokoro is the voice asked for: no palette then, every speaker starts from it.
-  const palettes = ttsEngine === 'kokoro' && tts.voice ? undefined : castPalettes(ttsEngine, baseVoice, mixes);
+  const record = ttsRecord(ttsEngine);
+  const base = (await record.baseVoice?.(options, language)) ?? { voice: jobVoice(ttsEngine, options), speakers: 1 };
+  const [baseVoice, modelSpeakers] = [base.voice, base.speakers];
+  const mixes = await castMixes(options, ttsEngine, language);
+  // A job voice (--voice) for an engine with a palette is the voice asked for: no palette then, every speaker starts from it.
+  const palettes = record.palette && tts.voice ? undefined : castPalettes(ttsEngine, baseVoice, mixes);
   const profiles = palettes ? await speakerProfiles(prep, audio, effective, speakers) : undefined;
   const assign: AssignOptions = {
     engine: ttsEngine, baseVoice, modelSpeakers, speakerVoices: tts.speakerVoices, espeakVariants: ESPEAK_VARIANTS,
-    ...(palettes ? { palettes, profiles, voiceEngine: (v: string) => (mixes && parseKokoroVoice(v) ? 'kokoro' : ttsEngine) } : {}),
+    ...(palettes ? { palettes, profiles, voiceEngine: castVoiceEngine(ttsEngine, mixes) } : {}),
   };
   const cast = series ? await episodeCast(prep, speakers, assign) : undefined;
   const voices = cast?.voices ?? assignVoices(speakers, assign);
   for (const v of voices) {
-    if ((v.engine ?? ttsEngine) === 'piper' && v.voice && v.voice !== baseVoice) {
-      // A speaker's own voice is a name or a path: resolve it here, so every line of theirs reads the same file.
-      v.voice = (await resolvePiperModel(options, language, v.voice)).model;
-    }
-    if ((v.engine ?? ttsEngine) === 'kokoro' && v.voice) checkedKokoroVoice(v.voice);
+    const settle = ttsRecord(v.engine ?? ttsEngine).settleVoice;
+    if (settle && v.voice) v.voice = await settle(options, language, v.voice, baseVoice);
   }
 
   const picks: ReferencePick[] = [];
-  if (ttsEngine === 'xtts') {
+  // Voice cloning: a reference clip per speaker, cut from the source.
+  if (record.capabilities.speakers === 'cloned') {
     await mkdir(inJob(job, 'voices'), { recursive: true });
     for (const v of voices) {
       // A speaker the series already has a clip for keeps it: copied into this job, not cut again.
-      const kept = cast?.dir ? castEntry(cast.cast, v.speaker, 'xtts')?.reference : undefined;
+      const kept = cast?.dir ? castEntry(cast.cast, v.speaker, ttsEngine)?.reference : undefined;
       const seriesClip = kept ? path.join(cast!.dir!, kept) : undefined;
       const clip = seriesClip ? await stat(seriesClip).catch(() => undefined) : undefined;
       if (seriesClip && clip?.isFile() && !cast!.added.includes(v.speaker)) {
@@ -114,17 +107,6 @@ export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, lines
   };
   await writeAtomic(job, file, JSON.stringify({ ...plan, references: picks }, null, 2), cast ? hashOf(hash, voices) : hash);
   return plan;
-}
-
-/**
- * The voices a cast matched to the source hands out: Kokoro's, or for auto's English piper joe first among the men
- * and Kokoro's for everyone else. Undefined = the engine's own variants (espeak-ng, festival, a pinned piper).
- */
-function castPalettes(engine: TtsEngineName, baseVoice: string, mixesKokoro: boolean): CastPalettes | undefined {
-  const kokoro = (list: readonly string[]) => list.map((voice) => ({ engine: 'kokoro' as const, voice }));
-  if (engine === 'kokoro') return { female: kokoro(KOKORO_PALETTE.female), male: kokoro(KOKORO_PALETTE.male) };
-  if (mixesKokoro) return { female: kokoro(KOKORO_PALETTE.female), male: [{ engine: 'piper', voice: baseVoice }, ...kokoro(KOKORO_PALETTE.male)] };
-  return undefined;
 }
 
 /** Each speaker's talk time and median source F0 (weighted by each line's voiced time), from the analysis track. */

@@ -2,7 +2,8 @@
 // the source audio. By default that is the embedded one (Silero VAD + CAM++ embeddings clustered, engines/voiceActivity.ts:
 // offline, no torch), so every job gets a speaker per line; pyannote (torch, a gated model) when asked for.
 import { loadSettings } from '../config/load.js';
-import { diarizerNamed } from '../engines/diarize.js';
+import { namedDiarizer } from '../config/engineNames.js';
+import { diarizerNamed } from '../engines/voiceEngines.js';
 import { voiceTurns } from '../engines/voiceActivity.js';
 import { speakersFromTurns } from '../lib/diarizer.js';
 import type { AudioTracks, Line, PreparedJob } from '../lib/job.js';
@@ -33,14 +34,15 @@ export async function whoSpeaks(prep: PreparedJob, audio: AudioTracks, lines: Li
   if (mode === 'off') return { from: 'single', note: 'the lines name no speakers and tts.diarize is off: one voice for every line' };
   const wav = inJob(prep.job, audio.analysis);
   let fallback = '';
-  if (mode === 'pyannote') {
-    const diarizer = diarizerNamed('pyannote', loadSettings().plugins.python)!;
+  const named = namedDiarizer(mode);
+  if (named) {
+    const diarizer = diarizerNamed(named, loadSettings().plugins.python)!;
     const ready = await diarizer.check();
     if (ready.available) {
       const turns = await diarizer.run(wav);
       return { from: 'diarizer', note: `${diarizer.name}: ${new Set(turns.map((t) => t.label)).size} speakers in ${turns.length} turns`, lineSpeakers: speakersFromTurns(lines, turns) };
     }
-    fallback = `diarizer pyannote unavailable (${ready.reason}); `;
+    fallback = `diarizer ${named} unavailable (${ready.reason}); `;
   }
   const { turns, speakers } = await voiceTurns(wav);
   const lineSpeakers = speakersFromTurns(lines, turns);

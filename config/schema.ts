@@ -4,7 +4,7 @@ import { z } from 'zod';
 // Queue kinds and placement live in ./placement.ts (no zod there: the workflow bundle imports them).
 import { DEFAULT_QUEUES, PLACEMENT_NAMES, QUEUE_KINDS, withDefaultPlacement } from './placement.js';
 import { TTS_ENGINE_NAMES } from './ttsEngineNames.js';
-import { ASR_ENGINE_NAMES, MT_ENGINE_NAMES } from './engineNames.js';
+import { ASR_ENGINE_NAMES, DIARIZE_CHOICES, engineChoices, MT_ENGINE_NAMES, namedDiarizer } from './engineNames.js';
 export { DEFAULT_PLACEMENT, DEFAULT_QUEUES, PLACEABLE_ACTIVITIES, QUEUE_KINDS, queueKindOf, type Placement, type PlaceableActivity, type QueueKind } from './placement.js';
 
 const lang = z.string().regex(/^[a-z]{2,3}$/, 'a 2- or 3-letter language code such as en, es, ja');
@@ -67,6 +67,11 @@ const boxSchema = z.preprocess(
  * The lip-sync plugins, named once: the schema, the CLI's --lipsync choices and the registry
  * (engines/lipsync/registry.ts, which must have an entry for each) all read this list.
  */
+/** A job's engine of one kind: auto or one of the kind's names (config/engineNames.ts), auto by default. */
+export function engineField<Name extends string>(names: readonly Name[]) {
+  return z.enum(engineChoices(names)).default('auto' as never) as z.ZodDefault<z.ZodEnum<{ [K in 'auto' | Name]: K }>>;
+}
+
 export const LIPSYNC_PLUGIN_NAMES = ['wav2lip', 'animeflap'] as const;
 export type LipsyncPluginName = (typeof LIPSYNC_PLUGIN_NAMES)[number];
 
@@ -251,7 +256,7 @@ export const jobOptionsFields = z.strictObject({
      * auto = faster-whisper (embedded, warm, the bundled base model) when its model is installed, else pocketsphinx
      * (embedded, English only). The other Whisper programs are installed separately (README "ASR engines").
      */
-    engine: z.enum(['auto', ...ASR_ENGINE_NAMES]).default('auto'),
+    engine: engineField(ASR_ENGINE_NAMES),
     /**
      * Whisper model: a bundled one (base, tiny.en), a folder holding a CTranslate2 model.bin inside the worker's models folder (faster-whisper), or a
      * name the engine downloads itself where there is internet (small, medium, large-v3, ...).
@@ -272,7 +277,7 @@ export const jobOptionsFields = z.strictObject({
      * auto = Whisper's translate task from the audio when the dub is English and Whisper hears the source (no --subs),
      * else apertium (embedded); argos and llm are installed/run separately; whisper = Whisper's translate task.
      */
-    engine: z.enum(['auto', ...MT_ENGINE_NAMES]).default('auto'),
+    engine: engineField(MT_ENGINE_NAMES),
     /** An OpenAI-compatible chat-completions server, chosen by name among the worker's llmEndpoints. */
     llm: z.strictObject({
       endpoint: endpointName.default('default'),
@@ -305,7 +310,7 @@ export const jobOptionsFields = z.strictObject({
   }).prefault({}),
   tts: z.strictObject({
     /** auto = piper for English (Kokoro for other speakers of a cast), Kokoro for es/fr/pt/it, else festival for English, espeak-ng otherwise; xtts is installed separately (README "Voices and speakers"). */
-    engine: z.enum(['auto', ...TTS_ENGINE_NAMES]).default('auto'),
+    engine: engineField(TTS_ENGINE_NAMES),
     /** Checked strictly: festival receives it inside a Scheme expression. */
     voice: z.string().regex(/^[A-Za-z0-9_+@.-]{1,64}$/, 'a voice name (letters, digits, _ + @ . -; a Kokoro blend such as jm_kumo+jf_alpha@0.25)').optional(),
     /** espeak-ng words per minute. */
@@ -316,8 +321,8 @@ export const jobOptionsFields = z.strictObject({
     xttsModel: z.string().regex(/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/, 'a Coqui model name such as tts_models/multilingual/multi-dataset/xtts_v2').default('tts_models/multilingual/multi-dataset/xtts_v2'),
     /** Speaker → voice (espeak-ng voice, festival voice, piper voice name or .onnx); the rest are assigned automatically. */
     speakerVoices: z.record(z.string().min(1), z.string().regex(/^[A-Za-z0-9_+.\/@-]{1,256}$/, 'a voice name or model path (letters, digits, _ + . / @ -)')).optional(),
-    /** Who speaks when, for lines that name no speaker: auto = pyannote when cloning voices (xtts), off, or always pyannote. */
-    diarize: z.enum(['auto', 'off', 'pyannote']).default('auto'),
+    /** Who speaks when, for lines that name no speaker: auto = the embedded diarizer, off = one voice, or a diarizer by name (engines/voiceEngines.ts). */
+    diarize: z.enum(DIARIZE_CHOICES).default('auto'),
   }).prefault({}),
   /** One cast for a season (README "One cast for a whole season"); absent = voices chosen per episode. */
   series: seriesSchema.optional(),
@@ -430,8 +435,8 @@ export const OPTION_RULES: readonly OptionRule[] = [
   },
   {
     path: ['tts', 'diarize'],
-    refuses: (o) => o.stream.enabled && o.tts.diarize === 'pyannote',
-    message: () => streamOnly('tts.diarize pyannote', "chunks speak with the job's one voice (--voice)"),
+    refuses: (o) => o.stream.enabled && namedDiarizer(o.tts.diarize) !== undefined,
+    message: (o) => streamOnly(`tts.diarize ${o.tts.diarize}`, "chunks speak with the job's one voice (--voice)"),
   },
   {
     path: ['tts', 'engine'],

@@ -1,14 +1,14 @@
 // The speech recognizers, one record each: what they hear, how they run, their job check and what doctor says.
 // The job schema's enum, the CLI's choices and help, the types and doctor's asr rows are derived from here (names
 // in config/engineNames.ts). A new engine: its name there, one record here (the type makes a missing record a
-// compile error), its adapter file beside this one (recognition runs in activities/transcribe.ts and
-// activities/whisperSteps.ts).
+// compile error), its adapter (`recognize` and what the transcript records) from its file beside this one
+// (./whisperRecognize.ts, ./pocketsphinxRecognize.ts); the transcribe stage calls it.
 import { access, constants } from 'node:fs/promises';
 import type { JobOptions } from '../config/schema.js';
 import { ASR_ENGINE_NAMES, type AsrEngineName } from '../config/engineNames.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { BUNDLED_WHISPER, bundledModelDetail, SETUP_INSTALL, whisperModelRef } from './bundledModels.js';
-import type { EngineCapabilities, EngineRecord } from './engineRecord.js';
+import { kindRegistry, type EngineCapabilities, type EngineRecord } from './engineRecord.js';
 import { hostEnginesAvailable } from './engineHost.js';
 import type { EngineStatus } from './engineStatus.js';
 import { FASTER_WHISPER_INSTALL, resolveWhisperModel } from './fasterWhisper.js';
@@ -16,7 +16,10 @@ import { POCKETSPHINX_LANGUAGES, POCKETSPHINX_MODEL_DIR } from './pocketsphinx.j
 import { findOnPath, requireProgram } from './programPath.js';
 import { versionOf } from './programVersion.js';
 import { probeProgram } from './run.js';
-import { WHISPER_INSTALL, WHISPER_LANGUAGES, WHISPER_PROGRAMS, type WhisperEngineName, type WhisperProgramEngine } from './whisper.js';
+import { isWhisperEngine, WHISPER_INSTALL, WHISPER_LANGUAGES, WHISPER_PROGRAMS, type WhisperEngineName, type WhisperProgramEngine } from './whisper.js';
+import type { AsrRequest, Recognition } from './asrRun.js';
+import { recognizeWithPocketsphinx } from './pocketsphinxRecognize.js';
+import { recognizeWithWhisper, whisperTranscriptKey } from './whisperRecognize.js';
 
 export type { AsrEngineName } from '../config/engineNames.js';
 
@@ -24,6 +27,26 @@ export interface AsrEngine extends EngineRecord<AsrEngineName> {
   kind: 'asr';
   /** Ready for this job (its source language, model and options)? Throws EngineMissing / UnsupportedLanguage / InvalidConfig naming the fix. */
   check(options: JobOptions, opts?: { autoChosen?: boolean }): Promise<void>;
+  /** The adapter: source lines of one 16 kHz mono WAV (times relative to its start). */
+  recognize(req: AsrRequest): Promise<Recognition>;
+  /** What its transcript depends on beyond the audio (the transcribe stage's cache key). */
+  transcriptKey(options: JobOptions): unknown[];
+  /** Why it heard nothing, for the job's error. */
+  nothingHeard(options: JobOptions, rec: Recognition): string;
+  /** What transcript.json says of the run beside its lines. */
+  transcriptNotes(options: JobOptions, rec: Recognition): Record<string, unknown>;
+}
+
+/** The adapter every Whisper engine shares (engines/whisperRecognize.ts): Whisper is told the source language. */
+function whisperAdapter(engine: WhisperEngineName): Pick<AsrEngine, 'recognize' | 'transcriptKey' | 'nothingHeard' | 'transcriptNotes'> {
+  return {
+    recognize: (req) => recognizeWithWhisper(engine, req),
+    transcriptKey: whisperTranscriptKey,
+    nothingHeard: (_options, rec) => `${rec.engine} returned no segment that passed the hallucination guard (${rec.dropped.length} dropped)`,
+    transcriptNotes: (options, rec) => ({
+      model: engine === 'whisper-cpp' ? options.asr.whisperCppModel : options.asr.model, detectedLanguage: rec.detectedLanguage, dropped: rec.dropped, warnings: rec.warnings,
+    }),
+  };
 }
 
 const pocketsphinxModel = () => access(`${POCKETSPHINX_MODEL_DIR}/en-us.lm.bin`).then(() => true, () => false);
@@ -66,6 +89,7 @@ function whisperProgram(name: WhisperProgramEngine, describe: string, usage: str
     describe,
     capabilities: WHISPER_CAPABILITIES,
     check: (options) => checkWhisper(name, options),
+    ...whisperAdapter(name),
     status: async () => [{ name, kind: 'asr', installed: !!(await findOnPath(WHISPER_PROGRAMS[name])), detail: usage, install: WHISPER_INSTALL[name], optional: true }],
   };
 }
@@ -75,6 +99,7 @@ const records: Record<AsrEngineName, Omit<AsrEngine, 'name' | 'kind'>> = {
     describe: 'faster-whisper (embedded Whisper, ~100 languages, in the warm engine host)',
     capabilities: { ...WHISPER_CAPABILITIES, runs: 'warm host' },
     check: (options) => checkWhisper('faster-whisper', options),
+    ...whisperAdapter('faster-whisper'),
     async status() {
       const host = await hostEnginesAvailable(probeProgram);
       const out: EngineStatus[] = [];
@@ -103,6 +128,11 @@ const records: Record<AsrEngineName, Omit<AsrEngine, 'name' | 'kind'>> = {
         throw failure(ErrorType.EngineMissing, `the pocketsphinx US-English model is missing at ${POCKETSPHINX_MODEL_DIR}; install the Debian package pocketsphinx-en-us`);
       }
     },
+    recognize: recognizeWithPocketsphinx,
+    // Its model is English whatever src says.
+    transcriptKey: (options) => [options.asr],
+    nothingHeard: (options) => `nothing louder than ${options.asr.silenceDb} dB for ${options.asr.minSpeechSec}s, or no words`,
+    transcriptNotes: () => ({}),
     async status() {
       const [sphinx, model] = await Promise.all([versionOf(['pocketsphinx_batch', '-version'], () => undefined), pocketsphinxModel()]);
       return [{ name: 'pocketsphinx', kind: 'asr', installed: sphinx.installed && model, detail: model ? 'model en-us (English only; --asr pocketsphinx)' : 'US-English model missing', install: 'apt-get install pocketsphinx pocketsphinx-en-us' }];
@@ -113,19 +143,37 @@ const records: Record<AsrEngineName, Omit<AsrEngine, 'name' | 'kind'>> = {
   'whisper-cpp': whisperProgram('whisper-cpp', "whisper.cpp's whisper-cli (a ggml model file: asr.whisperCppModel)", '--asr whisper-cpp --set asr.whisperCppModel=ggml-small.bin (whisper-cli)'),
 };
 
-const engines = new Map<AsrEngineName, AsrEngine>(ASR_ENGINE_NAMES.map((name) => [name, { kind: 'asr', name, ...records[name] }]));
+const registry = kindRegistry<AsrEngineName, AsrEngine>('asr', ASR_ENGINE_NAMES, records);
 
 export function asrEngine(name: AsrEngineName): AsrEngine {
-  return engines.get(name)!;
+  return registry.get(name);
 }
 
 export function asrEngineList(): AsrEngine[] {
-  return [...engines.values()];
+  return registry.list();
+}
+
+/** The job's recognizer, its `auto` settled by prepareJob (an unsettled one is pocketsphinx, as before the records had adapters). */
+export function jobAsrEngine(options: JobOptions): AsrEngine {
+  return asrEngine(options.asr.engine === 'auto' ? 'pocketsphinx' : options.asr.engine);
 }
 
 /** A Whisper engine's check (the translate step runs one for --mt whisper too). */
 export function checkWhisperEngine(engine: WhisperEngineName, options: JobOptions): Promise<void> {
   return asrEngine(engine).check(options);
+}
+
+/** The Whisper engine for the translate task: the job's recognizer when it is one, else openai-whisper. */
+export function whisperTranslator(options: JobOptions): WhisperEngineName {
+  return isWhisperEngine(options.asr.engine) ? options.asr.engine : 'whisper';
+}
+
+/** The engine ready, and a model that was trained to translate (whisper.cpp's is a file: not checked by name). */
+export async function checkWhisperTranslates(engine: WhisperEngineName, options: JobOptions): Promise<void> {
+  await asrEngine(engine).check(options);
+  if (engine !== 'whisper-cpp' && /turbo|\.en$/.test(options.asr.model)) {
+    throw failure(ErrorType.InvalidConfig, `Whisper model ${options.asr.model} was not trained to translate; use small, medium or large-v3 (--asr-model)`);
+  }
 }
 
 /** `--asr` help: the choices and what auto picks, from the records. */

@@ -50,9 +50,3 @@ export function parseTurns(stdout: string): SpeakerTurn[] {
     .filter((t): t is SpeakerTurn => t && Number.isFinite(t.start) && Number.isFinite(t.end) && t.end > t.start && typeof t.label === 'string')
     .map((t) => ({ start: t.start, end: t.end, label: t.label }));
 }
-
-const registry = new Map<string, (python: string) => Diarizer>([['pyannote', pyannoteDiarizer]]);
-
-export function diarizerNamed(name: string, python = 'python3'): Diarizer | undefined {
-  return registry.get(name)?.(python);
-}

@@ -4,7 +4,7 @@ import { checkDemucs, DEMUCS_INSTALL } from './demucs.js';
 import { castMixesKokoro, chooseTtsEngine, kokoroInstalled, ttsEngine as ttsEngine_, type TtsEngineName } from './ttsEngines.js';
 import { asrEngine as asrEngine_, chooseAsrEngine, type AsrEngineName } from './asrEngines.js';
 import { checkMtEngine, chooseMtEngine, type MtEngineName } from './mtEngines.js';
-import { ENGINE_KINDS } from './engineRecord.js';
+import { ENGINE_KINDS, statusRows } from './engineRecord.js';
 import { engineRecords } from './engineRegistry.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import { bundledPiperVoice } from './bundledModels.js';
@@ -25,6 +25,9 @@ export interface ChosenEngines {
 }
 
 /** Fails fast (before any heavy work) when the job asks for something that is not installed. */
+/** A streaming dry run's engines: it runs none, so it needs none installed (the cheapest names, never called). */
+export const DRY_RUN_ENGINES: ChosenEngines = { asrEngine: 'pocketsphinx', mtEngine: 'apertium', ttsEngine: 'espeak-ng', separate: false };
+
 export async function checkJobEngines(input: JobOptions, subsInTarget = false): Promise<ChosenEngines> {
   await requireProgram('ffmpeg', 'ffmpeg');
   // Subtitles already in the target language are the dub script: nothing to translate, no translator needed.
@@ -58,10 +61,7 @@ export async function engineReport(temporalCli: string): Promise<EngineStatus[]>
     versionOf(['ffprobe', '-version'], firstLine(/ffprobe version (\S+)/)),
     versionOf([temporalCli, '--version'], firstLine(/temporal version (.+)/)),
   ]);
-  const engines: EngineStatus[] = [];
-  for (const kind of ENGINE_KINDS.filter((k) => k !== 'lipsync')) {
-    for (const e of engineRecords(kind)) engines.push(...(await e.status()));
-  }
+  const engines = await statusRows(ENGINE_KINDS.filter((k) => k !== 'lipsync').flatMap((kind) => engineRecords(kind)));
   return [
     { name: 'ffmpeg', kind: 'media', ...ffmpeg, install: 'apt-get install ffmpeg' },
     { name: 'ffprobe', kind: 'media', ...ffprobe, install: 'apt-get install ffmpeg' },

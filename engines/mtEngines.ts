@@ -1,19 +1,22 @@
 // The translators, one record each: which pairs they translate, how they run, their job check and what doctor
-// says. The job schema's enum, the CLI's choices and help, the types and doctor's mt rows are derived from here
-// (names in config/engineNames.ts). A new engine: its name there, one record here (the type makes a missing record
-// a compile error), its adapter file beside this one (the translate stage's dispatch is activities/translate.ts).
+// says, and the adapter the translate stage calls (`translate`). The job schema's enum, the CLI's choices and help,
+// the types and doctor's mt rows are derived from here (names in config/engineNames.ts). A new engine: its name
+// there, one record here (the type makes a missing record a compile error), its program's file beside this one.
 import type { JobOptions } from '../config/schema.js';
 import { DEFAULT_GGUF_MODEL } from '../config/schema.js';
 import { loadSettings } from '../config/load.js';
 import { MT_ENGINE_NAMES, type MtEngineName } from '../config/engineNames.js';
 import { ErrorType, failure } from '../lib/errors.js';
-import { listPairsArgv, pairName, parsePairs } from './apertium.js';
-import { argosInstallHint, argosListArgv, argosPackageName, ARGOS_PROGRAM, ARGOSPM_PROGRAM, parseArgosPackages } from './argos.js';
+import { alignByOverlap } from '../lib/alignByOverlap.js';
+import { apertiumTranslator, listPairsArgv, pairName, parsePairs } from './apertium.js';
+import { argosInstallHint, argosListArgv, argosPackageName, argosTranslator, ARGOS_PROGRAM, ARGOSPM_PROGRAM, parseArgosPackages } from './argos.js';
 import { asrEngine, checkWhisperEngine } from './asrEngines.js';
-import type { EngineRecord } from './engineRecord.js';
-import { checkLlm, llmSettingsFor } from './llmTranslate.js';
+import { kindRegistry, type EngineRecord } from './engineRecord.js';
+import { chatJson, checkLlm, httpBackend, llmSettingsFor, type ChatBackend } from './llmTranslate.js';
+import type { ChatMessage } from '../lib/llmProtocol.js';
 import { llamaCpp } from './llamaCpp.js';
-import { checkLocalModel, localModelFor } from './localLlm.js';
+import { checkLocalModel, localChat, localModelFor } from './localLlm.js';
+import { chatTranslate, textEngineResult, type MtRequest, type MtResult } from './mtRun.js';
 import { findOnPath, requireProgram } from './programPath.js';
 import { versionOf } from './programVersion.js';
 import { run } from './run.js';
@@ -27,6 +30,13 @@ export interface MtEngine extends EngineRecord<MtEngineName> {
   kind: 'mt';
   /** Ready to translate this job (its pair, server, model)? Throws EngineMissing / UnsupportedLanguage / InvalidConfig naming the fix. */
   check(options: JobOptions): Promise<void>;
+  /** The adapter: the job's lines translated (targets, failed lines, glossary terms lost, how it was done). */
+  translate(req: MtRequest): Promise<MtResult>;
+  /**
+   * A chat model the job's other steps may ask too (condensing a line too long for its slot): its JSON answer, and
+   * what it depends on for their cache keys. Absent or undefined: the job has none.
+   */
+  chat?(options: JobOptions): { key: unknown; askJson(messages: ChatMessage[]): Promise<unknown> } | undefined;
 }
 
 export async function apertiumPairs(): Promise<string[]> {
@@ -69,6 +79,10 @@ const records: Record<MtEngineName, Omit<MtEngine, 'name' | 'kind'>> = {
       const [apertium, pairs] = await Promise.all([versionOf(['apertium', '-l'], () => undefined), apertiumPairs().catch(() => [])]);
       return [{ name: 'apertium', kind: 'mt', ...apertium, detail: `pairs: ${pairs.join(', ') || 'none'}`, install: 'apt-get install apertium apertium-eng-spa (or another apertium-xxx-yyy pair)' }];
     },
+    translate(req) {
+      const pair = pairName(req.prep.options.src, req.prep.options.tgt);
+      return textEngineResult(req, apertiumTranslator(pair, req.workDir, req.commandLog), `apertium:${pair}`, 'apertium did not use it');
+    },
   },
   argos: {
     describe: 'argos-translate (offline neural MT, one package per pair; installed separately)',
@@ -78,6 +92,10 @@ const records: Record<MtEngineName, Omit<MtEngine, 'name' | 'kind'>> = {
       if (!argos.available) throw failure(ErrorType.EngineMissing, `--mt argos: ${argos.reason}`);
     },
     status: async () => [{ name: 'argos-translate', optional: true, kind: 'mt', installed: !!(await findOnPath(ARGOS_PROGRAM)), detail: '--mt argos (offline neural MT, one package per pair)', install: 'pip install argostranslate; argospm update && argospm install translate-ja_en' }],
+    translate(req) {
+      const { src, tgt } = req.prep.options;
+      return textEngineResult(req, argosTranslator(src, tgt, req.commandLog), `argos:${src}-${tgt}`, 'argos-translate did not use it');
+    },
   },
   llm: {
     describe: "a chat model on an OpenAI-compatible server (the worker's llmEndpoints)",
@@ -90,6 +108,14 @@ const records: Record<MtEngineName, Omit<MtEngine, 'name' | 'kind'>> = {
       // Only the endpoints' names: their URLs and keys are the worker's, and a server is asked per job.
       const names = Object.keys(loadSettings().llmEndpoints);
       return [{ name: 'llm', optional: true, kind: 'mt', installed: names.length > 0, detail: `--mt llm; endpoints configured: ${names.join(', ') || 'none'} (each is asked when a job uses it)`, install: "name a server in the worker's LLM endpoints (mt.llm.baseUrl)" }];
+    },
+    chat(options) {
+      const { llm } = options.mt;
+      return llm ? { key: llm, askJson: async (messages) => (await chatJson(llmSettingsFor(llm), messages)).value } : undefined;
+    },
+    translate(req) {
+      const llm = llmSettingsFor(req.prep.options.mt.llm);
+      return chatTranslate(req, httpBackend(llm), `llm:${llm.model}`, `mt.llm.maxReasks ${llm.maxReasks}`);
     },
   },
   'local-llm': {
@@ -105,6 +131,15 @@ const records: Record<MtEngineName, Omit<MtEngine, 'name' | 'kind'>> = {
       const problem = await llamaCpp().then(() => checkLocalModel(localModelFor(DEFAULT_GGUF_MODEL))).then(() => undefined, (e: Error) => e.message);
       return [{ name: 'local-llm', optional: true, kind: 'mt', installed: !problem, detail: problem ?? `--mt local-llm (${DEFAULT_GGUF_MODEL}, verified)`, install: 'bash scripts/setup-llm.sh (opt-in: node-llama-cpp and the 1.1 GB GGUF)' }];
     },
+    translate(req) {
+      const model = localModelFor(req.prep.options.mt.local.model);
+      const { batchSize, maxReasks, timeoutSec } = req.prep.options.mt.local;
+      const backend: ChatBackend = {
+        label: model.name, batchSize, maxReasks,
+        ask: (messages, asked) => localChat(model, messages, asked, { timeoutMs: timeoutSec * 1000 }),
+      };
+      return chatTranslate(req, backend, `local-llm:${model.name}`, `mt.local.maxReasks ${maxReasks}`);
+    },
   },
   whisper: {
     describe: "Whisper's translate task, from the audio into English",
@@ -117,17 +152,25 @@ const records: Record<MtEngineName, Omit<MtEngine, 'name' | 'kind'>> = {
     },
     // The recognizer's own rows say whether it is there.
     status: async () => (await asrEngine('faster-whisper').status()).slice(0, 1).map((s) => ({ ...s, name: 'whisper', kind: 'mt' as const, detail: "--mt whisper: Whisper's translate task (X→English) with faster-whisper", optional: true })),
+    async translate(req) {
+      const { options } = req.prep;
+      if (options.tgt !== 'en') throw failure(ErrorType.InvalidConfig, `--mt whisper translates into English only (tgt is "${options.tgt}")`);
+      const targets = alignByOverlap(req.lines, await req.audioTranslation());
+      const failures = new Map<number, string>();
+      targets.forEach((t, i) => { if (t === undefined) failures.set(i, "no segment of Whisper's translation overlaps this line"); });
+      return { targets, lost: req.lines.map(() => new Set<string>()), failures, method: 'whisper-translate', missReason: "Whisper translates from the audio, so terms cannot be protected; its translation does not use it" };
+    },
   },
 };
 
-const engines = new Map<MtEngineName, MtEngine>(MT_ENGINE_NAMES.map((name) => [name, { kind: 'mt', name, ...records[name] }]));
+const registry = kindRegistry<MtEngineName, MtEngine>('mt', MT_ENGINE_NAMES, records);
 
 export function mtEngine(name: MtEngineName): MtEngine {
-  return engines.get(name)!;
+  return registry.get(name);
 }
 
 export function mtEngineList(): MtEngine[] {
-  return [...engines.values()];
+  return registry.list();
 }
 
 /** `--mt` help: the choices and what auto picks, from the records. */
@@ -139,6 +182,21 @@ export function mtHelp(): string {
 export async function checkMtEngine(options: JobOptions): Promise<void> {
   await loadGlossary(options.mt.glossary);
   if (options.mt.engine !== 'auto') await mtEngine(options.mt.engine).check(options);
+}
+
+/** The job's translator, its `auto` settled by prepareJob (an unsettled one is apertium, as auto is without Whisper). */
+export function jobMtEngine(options: JobOptions): MtEngine {
+  return mtEngine(options.mt.engine === 'auto' ? 'apertium' : options.mt.engine);
+}
+
+/**
+ * Where lines the job's translator failed go: apertium, rule-based (it answers every line), when it has the pair.
+ * `unavailable` says why it cannot take them (undefined: it can).
+ */
+export async function mtFallback(options: JobOptions): Promise<{ name: MtEngineName; label: string; unavailable?: string }> {
+  const pair = pairName(options.src, options.tgt);
+  const usable = options.mt.engine !== 'apertium' && (await apertiumPairs().catch((): string[] => [])).includes(pair);
+  return { name: 'apertium', label: `apertium:${pair}`, ...(usable ? {} : { unavailable: `apertium has no ${pair} pair to fall back on` }) };
 }
 
 /** auto → Whisper's translate task when the dub is English and Whisper hears the source; else apertium. */

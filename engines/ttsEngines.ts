@@ -11,19 +11,19 @@ import { ErrorType, failure } from '../lib/errors.js';
 import { modelsDir } from './bundledModels.js';
 import { hostEnginesAvailable } from './engineHost.js';
 import { probeProgram } from './run.js';
-import { checkedKokoroVoice, KOKORO_FILES, KOKORO_INSTALL, KOKORO_LANGUAGES, kokoroFiles } from './kokoro.js';
+import { checkedKokoroVoice, parseKokoroVoice, KOKORO_FILES, KOKORO_INSTALL, KOKORO_LANGUAGES, kokoroFiles } from './kokoro.js';
 import { requireProgram } from './programPath.js';
 import { run } from './run.js';
 import { espeakArgv, espeakHasLanguage, festivalArgv, FESTIVAL_DEFAULT_VOICE } from './tts.js';
 import { checkPiper, checkXtts, resolvePiperModel, xttsImportable } from './ttsChecks.js';
 import { BUNDLED_PIPER, bundledModelDetail, SETUP_INSTALL } from './bundledModels.js';
-import type { EngineCapabilities, EngineRecord } from './engineRecord.js';
+import { kindRegistry, type EngineCapabilities, type EngineRecord } from './engineRecord.js';
 import type { EngineStatus } from './engineStatus.js';
 import { piperSpeak } from './piper.js';
 import { kokoroSpeak } from './kokoro.js';
 import { XTTS_DEFAULT_MODEL, XTTS_INSTALL, xttsLanguage, xttsSpeak } from './xtts.js';
 import { firstLine, versionOf } from './programVersion.js';
-import type { SpeakerVoice } from '../lib/voices.js';
+import type { CastPalettes, SpeakerVoice } from '../lib/voices.js';
 
 export type { TtsEngineName } from '../config/ttsEngineNames.js';
 
@@ -55,10 +55,11 @@ export interface TtsSpeaker {
   key: string;
   /** Writes the engine's raw WAV of `text` to `out`. */
   speak(out: string, text: string, rate?: number): Promise<void>;
-  /** Runs a command line of this engine that writes `out` (expressive mode's own, for espeak-ng and festival). */
-  runArgv?(cmd: string[], out: string, text: string): Promise<void>;
-  /** A warm-host model that takes expressive mode's rate itself: how it applied `rate` (for the plan's debug record). */
-  rateApplied?(rate: number): string;
+  /**
+   * Expressive mode's line at `rate`: natively where the engine has the knob, else said as is with `tempoLeft`
+   * (the rate still to apply with atempo); `rateApplied` says how, for the plan's debug record.
+   */
+  speakPaced(out: string, text: string, rate: number): Promise<{ rateApplied: string; tempoLeft: number }>;
 }
 
 export interface TtsEngine extends EngineRecord<TtsEngineName> {
@@ -69,13 +70,38 @@ export interface TtsEngine extends EngineRecord<TtsEngineName> {
   voiceProblem?(voice: string): string | undefined;
   /** Ready for this job in this language? Throws EngineMissing / UnsupportedLanguage / InvalidConfig naming the fix. */
   check(options: JobOptions, language: string): Promise<void>;
+  /** The job's voice when --voice names none (espeak-ng's is named by the language; piper's is its model, settled by `baseVoice`). */
+  defaultVoice(language: string): string;
+  /** The model setting a speaker's voice depends on beyond its name (cache keys). */
+  voiceModel?(options: JobOptions): string | undefined;
+  /** The voice a cast starts from and the speakers it holds, when that is not the job's voice alone (piper: its model file). */
+  baseVoice?(options: JobOptions, language: string): Promise<{ voice: string; speakers: number }>;
+  /** A speaker's voice as every line of theirs will use it (piper: resolved to its file; Kokoro: checked). */
+  settleVoice?(options: JobOptions, language: string, voice: string, baseVoice: string): Promise<string>;
   /** The adapter: this engine, set up for one line's speaker. */
   speaker(req: SpeakRequest): Promise<TtsSpeaker>;
 }
 
+/** Said as is, its expressive rate left to atempo. */
+function pacedByAtempo(speak: (out: string, text: string) => Promise<void>): TtsSpeaker['speakPaced'] {
+  return async (out, text, rate) => {
+    await speak(out, text);
+    return { rateApplied: `ffmpeg atempo ${rate.toFixed(3)}`, tempoLeft: rate };
+  };
+}
+
+/** A warm-host model's own rate knob (piper length_scale, Kokoro speed). */
+function pacedNatively(speak: TtsSpeaker['speak'], how: (rate: number) => string): TtsSpeaker['speakPaced'] {
+  return async (out, text, rate) => {
+    await speak(out, text, rate);
+    return { rateApplied: how(rate), tempoLeft: 1 };
+  };
+}
+
 /** A program that speaks (espeak-ng, festival), its text on stdin so a line starting with "-" is never a flag. */
-function programSpeaker(req: SpeakRequest, key: string, argv: (out: string, rate?: number) => string[]): TtsSpeaker {
-  return { key, runArgv: req.runArgv, speak: (out, text, rate) => req.runArgv(argv(out, rate), out, text) };
+function programSpeaker(req: SpeakRequest, key: string, argv: (out: string, rate?: number) => string[], paced?: TtsSpeaker['speakPaced']): TtsSpeaker {
+  const speak = (out: string, text: string, rate?: number) => req.runArgv(argv(out, rate), out, text);
+  return { key, speak, speakPaced: paced ?? pacedByAtempo(speak) };
 }
 
 const PROGRAM: EngineCapabilities = { languages: 'any', rateKnob: false, speakers: 'many', runs: 'program', device: 'cpu' };
@@ -106,9 +132,16 @@ const registry: Record<TtsEngineName, Omit<TtsEngine, 'name' | 'kind'>> = {
         throw failure(ErrorType.UnsupportedLanguage, `espeak-ng has no voice for "${options.tts.voice ?? language}" (see \`espeak-ng --voices\`)`);
       }
     },
+    defaultVoice: (language) => language,
     async speaker(req) {
       const name = req.voice?.voice ?? req.options.tts.voice ?? req.language;
-      return programSpeaker(req, `espeak-ng-${name}`, (out, rate) => espeakArgv(out, name, Math.round(req.options.tts.espeakSpeed * (rate ?? 1))));
+      const wpm = req.options.tts.espeakSpeed;
+      // Expressive mode's rate natively, in words per minute.
+      return programSpeaker(req, `espeak-ng-${name}`, (out, rate) => espeakArgv(out, name, Math.round(wpm * (rate ?? 1))), async (out, text, rate) => {
+        const speed = Math.round(wpm * rate);
+        await req.runArgv(espeakArgv(out, name, speed), out, text);
+        return { rateApplied: `espeak-ng -s ${speed} (base ${wpm})`, tempoLeft: 1 };
+      });
     },
     status: async () => [{ name: 'espeak-ng', kind: 'tts', ...(await versionOf(['espeak-ng', '--version'], firstLine(/text-to-speech: (\S+)/))), install: 'apt-get install espeak-ng' }],
   },
@@ -119,6 +152,8 @@ const registry: Record<TtsEngineName, Omit<TtsEngine, 'name' | 'kind'>> = {
       if (language !== 'en') throw failure(ErrorType.UnsupportedLanguage, `festival's installed voice (${FESTIVAL_DEFAULT_VOICE}) speaks English only, not "${language}"; use --tts espeak-ng`);
       await requireProgram('text2wave', 'festival festvox-us-slt-hts');
     },
+    defaultVoice: () => FESTIVAL_DEFAULT_VOICE,
+    // Its HTS voice ignores Duration_Stretch: expressive mode's rate goes through atempo.
     async speaker(req) {
       const name = req.voice?.voice ?? req.options.tts.voice;
       return programSpeaker(req, `festival-${name ?? 'default'}`, (out) => festivalArgv(out, name));
@@ -135,15 +170,20 @@ const registry: Record<TtsEngineName, Omit<TtsEngine, 'name' | 'kind'>> = {
     describe: 'piper (neural, one .onnx voice; en_US-joe-medium installed)',
     capabilities: WARM_HOST,
     check: (options, language) => checkPiper(options, language),
+    defaultVoice: (language) => language,
+    voiceModel: (options) => options.tts.piperModel,
+    async baseVoice(options, language) {
+      const piper = await resolvePiperModel(options, language);
+      return { voice: piper.model, speakers: piper.speakers };
+    },
+    // A speaker's own voice is a name or a path: resolved here, so every line of theirs reads the same file.
+    settleVoice: async (options, language, voice, baseVoice) => (voice === baseVoice ? voice : (await resolvePiperModel(options, language, voice)).model),
     async speaker(req) {
       const { options, language, voice } = req;
       const model = voice?.voice ? (await resolvePiperModel(options, language, voice.voice)).model : (await resolvePiperModel(options, language)).model;
       const speakerId = voice?.speakerId;
-      return {
-        key: `piper-${path.basename(model)}-${speakerId ?? 0}`,
-        speak: (out, text, rate) => req.logged('synthesize', () => piperSpeak(out, text, { model, speakerId, rate })),
-        rateApplied: (rate) => `piper length_scale ${(1 / rate).toFixed(3)}`,
-      };
+      const speak: TtsSpeaker['speak'] = (out, text, rate) => req.logged('synthesize', () => piperSpeak(out, text, { model, speakerId, rate }));
+      return { key: `piper-${path.basename(model)}-${speakerId ?? 0}`, speak, speakPaced: pacedNatively(speak, (rate) => `piper length_scale ${(1 / rate).toFixed(3)}`) };
     },
     async status() {
       const host = await hostEnginesAvailable(probeProgram);
@@ -163,13 +203,17 @@ const registry: Record<TtsEngineName, Omit<TtsEngine, 'name' | 'kind'>> = {
       if (options.stream?.enabled) throw failure(ErrorType.InvalidConfig, 'XTTS voice cloning is not available in streaming mode; use --tts piper or espeak-ng with --stream');
       await checkXtts(language);
     },
+    defaultVoice: (language) => language,
+    voiceModel: (options) => options.tts.xttsModel,
     async speaker(req) {
       const { options, language, voice } = req;
       if (!voice?.reference) {
         throw failure(ErrorType.InvalidConfig, 'XTTS needs a reference clip per speaker, made by prepareVoices in a dub job (not available for streaming chunks); use --tts piper or espeak-ng there');
       }
       const v = { model: options.tts.xttsModel ?? XTTS_DEFAULT_MODEL, speakerWav: req.inJob(voice.reference), language: xttsLanguage(language) ?? language };
-      return { key: `xtts-${voice.speaker}`, speak: (out, text) => req.logged('xtts', () => xttsSpeak(out, text, v)) };
+      // No rate knob we use: its expressive rate goes through atempo with the pitch and energy.
+      const speak = (out: string, text: string) => req.logged('xtts', () => xttsSpeak(out, text, v));
+      return { key: `xtts-${voice.speaker}`, speak, speakPaced: pacedByAtempo(speak) };
     },
     status: async () => [{ name: 'coqui-tts', optional: true, kind: 'tts', installed: await xttsImportable(), detail: '--tts xtts (XTTS v2 voice cloning in the warm engine host; COQUI_TOS_AGREED=1 once its licence is accepted)', install: XTTS_INSTALL }],
   },
@@ -188,13 +232,12 @@ const registry: Record<TtsEngineName, Omit<TtsEngine, 'name' | 'kind'>> = {
       await kokoroFiles();
       for (const voice of [options.tts.voice, ...Object.values(options.tts.speakerVoices ?? {})]) if (voice) checkedKokoroVoice(voice);
     },
+    defaultVoice: () => KOKORO_PALETTE.male[0],
+    settleVoice: async (_options, _language, voice) => { checkedKokoroVoice(voice); return voice; },
     async speaker(req) {
       const name = req.voice?.voice ?? req.options.tts.voice ?? KOKORO_PALETTE.male[0];
-      return {
-        key: `kokoro-${name}`,
-        speak: (out, text, rate) => req.logged('kokoro', () => kokoroSpeak(out, text, req.language, name, rate)),
-        rateApplied: (rate) => `kokoro speed ${rate.toFixed(3)}`,
-      };
+      const speak: TtsSpeaker['speak'] = (out, text, rate) => req.logged('kokoro', () => kokoroSpeak(out, text, req.language, name, rate));
+      return { key: `kokoro-${name}`, speak, speakPaced: pacedNatively(speak, (rate) => `kokoro speed ${rate.toFixed(3)}`) };
     },
     async status() {
       const host = await hostEnginesAvailable(probeProgram);
@@ -205,16 +248,14 @@ const registry: Record<TtsEngineName, Omit<TtsEngine, 'name' | 'kind'>> = {
 };
 
 // The rate knob is config/ttsEngineNames.ts's (lib/ reads it); the record carries the same fact.
-const engines = new Map<TtsEngineName, TtsEngine>(TTS_ENGINE_NAMES.map((name) => [name, {
-  kind: 'tts', name, ...registry[name], capabilities: { ...registry[name].capabilities, rateKnob: hasRateKnob(name) },
-}]));
+const engines = kindRegistry<TtsEngineName, TtsEngine>('tts', TTS_ENGINE_NAMES, registry, (e) => ({ ...e, capabilities: { ...e.capabilities, rateKnob: hasRateKnob(e.name) } }));
 
 export function ttsEngine(name: TtsEngineName): TtsEngine {
-  return engines.get(name)!;
+  return engines.get(name);
 }
 
 export function ttsEngineList(): TtsEngine[] {
-  return [...engines.values()];
+  return engines.list();
 }
 
 export function speaksLanguage(engine: TtsEngine, language: string): boolean {
@@ -262,4 +303,37 @@ export function voiceProblem(engine: TtsEngineName, voice: string): string | und
  */
 export function castMixesKokoro(options: Pick<JobOptions, 'tts'>, engine: TtsEngineName, language: string, kokoroReady: boolean): boolean {
   return options.tts.engine === 'auto' && engine === 'piper' && !options.tts.piperModel && kokoroReady && speaksLanguage(ttsEngine('kokoro'), language);
+}
+
+/** Is a cast of this engine matched to the source's pitch (a palette of its own, or Kokoro's mixed in)? */
+function castMatchedByPitch(engine: TtsEngineName): boolean {
+  return !!ttsEngine(engine).palette || engine === 'piper';
+}
+
+/** Does this job's cast mix Kokoro's voices in (castMixesKokoro, with Kokoro's installation looked up)? */
+export async function castMixes(options: Pick<JobOptions, 'tts'>, engine: TtsEngineName, language: string): Promise<boolean> {
+  return castMixesKokoro(options, engine, language, await kokoroInstalled());
+}
+
+/** What a cast matched by pitch depends on, for the voices' cache key (the palette, the register split, the mix); [] for the others. */
+export async function castKey(options: Pick<JobOptions, 'tts'>, engine: TtsEngineName, language: string, femaleFromHz: number): Promise<unknown[]> {
+  return castMatchedByPitch(engine) ? [{ cast: 'by-pitch-1', palette: KOKORO_PALETTE, female: femaleFromHz, mixes: await castMixes(options, engine, language) }] : [];
+}
+
+/**
+ * The voices a cast matched to the source hands out: the engine's own palette (Kokoro's), or for auto's English
+ * piper its voice first among the men and Kokoro's for everyone else. Undefined = the engine's own variants
+ * (espeak-ng, festival, a pinned piper).
+ */
+export function castPalettes(engine: TtsEngineName, baseVoice: string, mixesKokoro: boolean): CastPalettes | undefined {
+  const voicesOf = (name: TtsEngineName, list: readonly string[]) => list.map((voice) => ({ engine: name, voice }));
+  const own = ttsEngine(engine).palette;
+  if (own) return { female: voicesOf(engine, own.female), male: voicesOf(engine, own.male) };
+  if (mixesKokoro) return { female: voicesOf('kokoro', KOKORO_PALETTE.female), male: [{ engine, voice: baseVoice }, ...voicesOf('kokoro', KOKORO_PALETTE.male)] };
+  return undefined;
+}
+
+/** The engine a cast voice speaks with: Kokoro's voices where the cast mixes them in, else the job's engine. */
+export function castVoiceEngine(engine: TtsEngineName, mixesKokoro: boolean): (voice: string) => TtsEngineName {
+  return (voice) => (mixesKokoro && parseKokoroVoice(voice) ? 'kokoro' : engine);
 }

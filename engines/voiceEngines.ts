@@ -1,19 +1,25 @@
 // The engines that hear who speaks where, one record each: voice activity (Silero VAD) and the diarizers (the
 // embedded CAM++ embedding clustering, pyannote.audio). Job options name only the diarizer (tts.diarize: auto = the
-// embedded one, pyannote, off); VAD is always Silero. A new one: a record here and its adapter beside it.
+// embedded one, off, or one by name: the schema's enum is built from DIARIZER_NAMES); VAD is always Silero. A new
+// diarizer: its name in config/engineNames.ts, a record here with its `plugin` (lib/diarizer.ts's shape) beside it.
+import { AUTO_DIARIZER, DIARIZER_NAMES, VAD_ENGINE_NAMES, type DiarizerName, type VadEngineName } from '../config/engineNames.js';
 import { loadSettings } from '../config/load.js';
+import type { Diarizer } from '../lib/diarizer.js';
 import { bundledModelDetail, SETUP_INSTALL } from './bundledModels.js';
 import { pyannoteDiarizer } from './diarize.js';
-import type { EngineRecord } from './engineRecord.js';
+import { kindRegistry, type EngineRecord } from './engineRecord.js';
 import { hostEnginesAvailable } from './engineHost.js';
 import { probeProgram } from './run.js';
 import { CAMPPLUS_FILE } from './speakerEmbedding.js';
 import { SILERO_VAD_FILE } from './voiceActivity.js';
 
-export const VAD_ENGINE_NAMES = ['silero'] as const;
-export const DIARIZER_NAMES = ['embedded', 'pyannote'] as const;
-export type VadEngineName = (typeof VAD_ENGINE_NAMES)[number];
-export type DiarizerName = (typeof DIARIZER_NAMES)[number];
+export { DIARIZER_NAMES, VAD_ENGINE_NAMES, type DiarizerName, type VadEngineName } from '../config/engineNames.js';
+
+/** A diarizer's record; a named one (not the AUTO_DIARIZER, which the voices stage runs in the warm host) carries its plugin. */
+export interface DiarizerEngine extends EngineRecord<DiarizerName> {
+  kind: 'diarizer';
+  plugin?: (python: string) => Diarizer;
+}
 
 /** Silero's model in the warm host: what doctor says of it (the VAD and the embedded diarizer both need it). */
 async function sileroStatus(): Promise<{ ok: boolean; detail: string }> {
@@ -33,7 +39,7 @@ const vad: Record<VadEngineName, Omit<EngineRecord<VadEngineName>, 'name' | 'kin
   },
 };
 
-const diarizers: Record<DiarizerName, Omit<EngineRecord<DiarizerName>, 'name' | 'kind'>> = {
+const diarizers: Record<DiarizerName, Omit<DiarizerEngine, 'name' | 'kind'>> & Record<typeof AUTO_DIARIZER, { plugin?: undefined }> = {
   embedded: {
     describe: 'CAM++ speaker embeddings of Silero VAD pieces, clustered (numpy, no torch; tts.diarize auto)',
     capabilities: { languages: 'any', rateKnob: false, speakers: 'tells apart', runs: 'warm host', device: 'cpu' },
@@ -44,6 +50,7 @@ const diarizers: Record<DiarizerName, Omit<EngineRecord<DiarizerName>, 'name' | 
   },
   pyannote: {
     describe: 'pyannote.audio (installed separately; tts.diarize pyannote)',
+    plugin: pyannoteDiarizer,
     capabilities: { languages: 'any', rateKnob: false, speakers: 'tells apart', runs: 'program', device: 'cpu or gpu' },
     async status() {
       const c = await pyannoteDiarizer(loadSettings().plugins.python).check();
@@ -52,10 +59,18 @@ const diarizers: Record<DiarizerName, Omit<EngineRecord<DiarizerName>, 'name' | 
   },
 };
 
+const vadRegistry = kindRegistry<VadEngineName, EngineRecord<VadEngineName>>('vad', VAD_ENGINE_NAMES, vad);
+const diarizerRegistry = kindRegistry<DiarizerName, DiarizerEngine>('diarizer', DIARIZER_NAMES, diarizers);
+
 export function vadEngineList(): EngineRecord<VadEngineName>[] {
-  return VAD_ENGINE_NAMES.map((name) => ({ kind: 'vad', name, ...vad[name] }));
+  return vadRegistry.list();
 }
 
-export function diarizerList(): EngineRecord<DiarizerName>[] {
-  return DIARIZER_NAMES.map((name) => ({ kind: 'diarizer', name, ...diarizers[name] }));
+export function diarizerList(): DiarizerEngine[] {
+  return diarizerRegistry.list();
+}
+
+/** A named diarizer's plugin, run with the worker's Python. */
+export function diarizerNamed(name: DiarizerName, python = 'python3'): Diarizer | undefined {
+  return diarizers[name].plugin?.(python);
 }

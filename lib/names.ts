@@ -238,3 +238,9 @@ export function hotwordsOf(names: readonly string[]): string | undefined {
   }
   return kept.length ? kept.join(', ') : undefined;
 }
+
+/** The job's glossary with the names it does not already give (its own spelling wins), longest first. */
+export function withNames(glossary: readonly GlossaryEntry[], names: readonly GlossaryEntry[]): GlossaryEntry[] {
+  const given = new Set(glossary.map((e) => e.source.toLowerCase()));
+  return [...glossary, ...names.filter((n) => !given.has(n.source.toLowerCase()))].sort((a, b) => b.source.length - a.source.length);
+}

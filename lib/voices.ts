@@ -2,6 +2,7 @@
 // prepareVoices activity builds the plan with it, synthesizeLine looks a line's voice up in it.
 import type { Line } from './line.js';
 import type { TtsEngineName } from '../config/ttsEngineNames.js';
+import { namedDiarizer } from '../config/engineNames.js';
 
 /** Lines nobody named belong to one speaker. */
 export const DEFAULT_SPEAKER = 'S1';
@@ -81,7 +82,7 @@ export function speakersInOrder(lines: readonly Pick<Line, 'speaker' | 'start' |
 
 /** prepareVoices is needed for voice cloning, for several speakers, for chosen voices, for Kokoro, or when diarization is asked for. */
 export function voicesNeeded(engine: string, lines: readonly Pick<Line, 'speaker' | 'start' | 'index'>[], tts?: { diarize?: string; speakerVoices?: Record<string, string> }): boolean {
-  if (engine === 'xtts' || tts?.diarize === 'pyannote' || Object.keys(tts?.speakerVoices ?? {}).length > 0) return true;
+  if (engine === 'xtts' || namedDiarizer(tts?.diarize) !== undefined || Object.keys(tts?.speakerVoices ?? {}).length > 0) return true;
   // Kokoro matches even a lone speaker's voice to the source's pitch.
   if (engine === 'kokoro') return true;
   return speakersInOrder(lines).length > 1;

@@ -53,10 +53,8 @@ export async function streamDub(input: StreamDubInput): Promise<StreamDubResult>
   const progress: StreamProgress = { kind: 'stream', stage: 'queued', chunksTotal: 0, chunksDone: 0, chunksFailed: 0, running: [], percent: 0, outputs: {} };
   setHandler(progressQuery, () => ({ ...progress, running: [...progress.running] }) as never);
   const tagged = input?.searchAttributes !== false;
-  const enter = (stage: StreamStage) => {
-    progress.stage = stage;
-    if (tagged) upsertSearchAttributes([{ key: DubStageKey, value: stage }]);
-  };
+  // Every step as dubJob's stages (a failed one's DubStage stays where it was, as in 1.0).
+  const stage = stageRunner<StreamStage>({ enter: (name) => (progress.stage = name), tagFailed: false }, tagged);
 
   // A continued run's plan (with its PreparedJob) is trusted only from the run that continued as new.
   const refused = resumeOriginProblem(info, input?.resume !== undefined);
@@ -64,8 +62,6 @@ export async function streamDub(input: StreamDubInput): Promise<StreamDubResult>
   const queues: Queues = { ...DEFAULT_QUEUES, ...input?.queues };
   let resume = input.resume;
   if (!resume) {
-    // The steps before the chunks, as dubJob's stages (a failed one's DubStage stays where it was, as in 1.0).
-    const stage = stageRunner<StreamStage>({ enter: (name) => (progress.stage = name), tagFailed: false }, tagged);
     const prep = await stage('prepare', () => activitiesOn(queues, DEFAULT_PLACEMENT).prepareJob(input));
     upsertMemo({ input: prep.media.path, src: prep.options.src, tgt: prep.options.tgt, outputDir: jobFolderOf(prep.job), stream: true, queues: prep.options.queues });
     const act = activitiesOn(prep.options.queues, prep.options.placement, prep.options.timeouts?.heartbeatSec);
@@ -98,10 +94,9 @@ export async function streamDub(input: StreamDubInput): Promise<StreamDubResult>
     return publishing;
   };
 
-  enter('chunks');
   const todo = chunks.filter((c) => entries[c.index].status !== 'done' && entries[c.index].status !== 'failed');
   const historyFull = () => workflowInfo().historyLength > prep.options.stream.continueAsNewEvents;
-  await mapWithWindow(todo, prep.options.stream.concurrency, async (chunk) => {
+  await stage('chunks', () => mapWithWindow(todo, prep.options.stream.concurrency, async (chunk) => {
     const entry = entries[chunk.index];
     progress.running.push(chunk.index);
     entry.status = 'running';
@@ -131,8 +126,7 @@ export async function streamDub(input: StreamDubInput): Promise<StreamDubResult>
     }
     count();
     await publish(false);
-  }, () => !historyFull());
-  await publishing;
+  }, () => !historyFull()).then(() => publishing));
 
   if (entries.some((e) => e.status === 'pending' || e.status === 'running')) {
     await continueAsNew<typeof streamDub>({ ...input, resume: state });
@@ -141,14 +135,14 @@ export async function streamDub(input: StreamDubInput): Promise<StreamDubResult>
   let final: string | undefined;
   // A chunk with no file at all (its fallback failed too) leaves a hole a stitched file cannot have.
   if (prep.options.stream.stitch && entries.every((e) => e.files)) {
-    enter('stitch');
-    final = await act.stitchStream(prep, entries);
+    final = await stage('stitch', () => act.stitchStream(prep, entries));
     progress.outputs.final = final;
   }
   await publish(true, final);
   // The folder is free for the next job (a run that failed or was cancelled leaves a lock the next one takes over).
   await act.releaseJob(prep);
-  enter('done');
+  progress.stage = 'done';
+  if (tagged) upsertSearchAttributes([{ key: DubStageKey, value: 'done' }]);
   count();
   return {
     job: prep.job,

@@ -7,7 +7,7 @@ import { TTS_ENGINE_NAMES } from '../../config/ttsEngineNames.js';
 import { ttsHelp } from '../../engines/ttsEngines.js';
 import { asrHelp } from '../../engines/asrEngines.js';
 import { mtHelp } from '../../engines/mtEngines.js';
-import { ASR_ENGINE_NAMES, MT_ENGINE_NAMES } from '../../config/engineNames.js';
+import { ASR_ENGINE_NAMES, engineChoices, MT_ENGINE_NAMES } from '../../config/engineNames.js';
 import { ALL_ROLES } from '../../workers/roles.js';
 import type { RunningWorkers } from '../../workers/startWorkers.js';
 import { OutputsRefusedError, withLocalOutputs } from '../storedJobs.js';
@@ -76,15 +76,15 @@ export const RUN_FLAGS: readonly RunFlag[] = [
   flag('--audio-track <N|lang>', 'the input audio track to dub: N counted from 0, or a language such as ja (default: the track marked default, else the first)', { option: 'audioTrack' }),
   flag('--translated-subs <file>', 'SRT/WebVTT/ASS with the target lines (skips machine translation)', { option: 'translatedSubs' }),
   flag('--no-translate', 'keep the source language (identity translation)', { option: 'translate', value: (v) => (v === false ? false : undefined) }),
-  flag('--asr <engine>', asrHelp(), { choices: ['auto', ...ASR_ENGINE_NAMES], option: 'asr.engine' }),
+  flag('--asr <engine>', asrHelp(), { choices: engineChoices(ASR_ENGINE_NAMES), option: 'asr.engine' }),
   flag('--asr-model <name|dir>', 'Whisper model: base and tiny.en are installed; a folder with a CTranslate2 model.bin inside the worker’s models folder (.tools/models or ENGINE_MODELS_DIR), by name; other names (small, large-v3, …) faster-whisper downloads where there is internet (env ASR_MODEL; default base)', { option: 'asr.model' }),
-  flag('--mt <engine>', mtHelp(), { choices: ['auto', ...MT_ENGINE_NAMES], option: 'mt.engine' }),
+  flag('--mt <engine>', mtHelp(), { choices: engineChoices(MT_ENGINE_NAMES), option: 'mt.engine' }),
   flag('--glossary <file>', 'TSV of source term<TAB>target term the translation must use (env MT_GLOSSARY)', { option: 'mt.glossary', value: (v) => path.resolve(v as string) }),
   flag('--llm-endpoint <name>', "which of the worker's LLM endpoints --mt llm uses (env MT_LLM_ENDPOINT; default \"default\": MT_LLM_URL, else Ollama on 127.0.0.1:11434); endpoints are worker settings (MT_LLM_ENDPOINTS)", { option: 'mt.llm.endpoint' }),
   flag('--llm-model <name>', 'model for --mt llm (env MT_LLM_MODEL)', { option: 'mt.llm.model' }),
   flag('--local-model <name>', "which of the worker's GGUF models --mt local-llm loads (env MT_LOCAL_MODEL; default qwen2.5-coder-1.5b, installed by setup); models are worker settings (MT_GGUF_MODELS)", { option: 'mt.local.model' }),
   flag('--honorifics <policy>', 'Japanese honorifics in a chat model\'s translation: keep (-san, -chan, -kun, -senpai, Sensei) or adapt to English (env MT_HONORIFICS; default keep)', { choices: ['keep', 'adapt'], option: 'mt.honorifics' }),
-  flag('--tts <engine>', ttsHelp(), { choices: ['auto', ...TTS_ENGINE_NAMES], option: 'tts.engine' }),
+  flag('--tts <engine>', ttsHelp(), { choices: engineChoices(TTS_ENGINE_NAMES), option: 'tts.engine' }),
   flag('--piper-model <file>', 'piper voice: a .onnx file or a voice name in $PIPER_VOICES_DIR (env TTS_PIPER_MODEL)', { option: 'tts.piperModel', value: (v) => ((v as string).includes('/') ? path.resolve(v as string) : v) }),
   flag('--voice <name>', 'engine voice (espeak-ng voice name or festival voice)', { option: 'tts.voice' }),
   flag('--series <name>', 'one cast for a season: each speaker keeps their voice across episodes, kept in <output>/series/<name>/cast.json (env DUB_SERIES; see `anime-dub cast`)', { option: 'series.name' }),

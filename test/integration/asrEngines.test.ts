@@ -7,6 +7,7 @@ import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { whisperTranslate } from '../../activities/whisperSteps.js';
+import { closeEngineHosts } from '../../engines/engineHost.js';
 import { jobOptionsSchema, type JobOptionsInput } from '../../config/schema.js';
 import type { DubJobResult, Line, PreparedJob } from '../../lib/job.js';
 import { dialogueClip } from '../fixtures/media.js';
@@ -44,6 +45,8 @@ describe('Whisper-family ASR engines (stand-in), real dev server and workers', (
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop()));
     await closeTestClient();
+    // whisperTranslate, called here in-process, asked the warm host for voice activity: it would keep jest alive.
+    await closeEngineHosts();
   });
 
   async function dub(queues: Queues, asr: JobOptionsInput['asr']): Promise<{ result: DubJobResult; transcript: Transcript }> {

@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { synthesizeAndFitLine } from '../../activities/dubLines.js';
-import { prepareJob } from '../../activities/media.js';
+import { prepareJob } from '../../activities/prepareJob.js';
 import type { PreparedJob } from '../../lib/job.js';
 import { shortClip } from '../fixtures/media.js';
 import { outputSubFolder, tempDir, TEST_OUTPUT_ROOT } from '../support/jobs.js';

@@ -1,7 +1,7 @@
 // Choosing the input's tracks: the audio to dub (default disposition, --audio-track N|lang) and the subtitle
 // stream behind --subs embedded[:N|:lang]; errors name the track and list what there is.
 import { describe, expect, it } from '@jest/globals';
-import { chooseAudioStream } from '../../activities/media.js';
+import { chooseAudioStream } from '../../activities/probeMedia.js';
 import { pickSubtitleStream, subsSource, subtitleLanguage } from '../../activities/subtitleSource.js';
 import type { SubtitleStream } from '../../lib/job.js';
 import { cutAudioArgv, cutVideoArgv } from '../../engines/ffmpegStream.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
-import { alignByOverlap } from '../../activities/translate.js';
+import { alignByOverlap } from '../../lib/alignByOverlap.js';
 import { loadSettings, parseJobOptions } from '../../config/load.js';
 import { ENV_NAMES, jobOptionsSchema } from '../../config/schema.js';
 import { chatJson, checkLlm, llmSettingsFor, translateWithLlm, type LlmSettings } from '../../engines/llmTranslate.js';

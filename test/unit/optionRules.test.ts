@@ -56,7 +56,7 @@ describe('option combinations (the schema decides)', () => {
   });
 
   it('prepareJob refuses a start by type with the same message, typed and final, before touching anything', async () => {
-    const { prepareJob } = await import('../../activities/media.js');
+    const { prepareJob } = await import('../../activities/prepareJob.js');
     for (const [, extra, , message] of REFUSED) {
       const err = await prepareJob({ video: '/nowhere/ep01.mkv', ...extra }).catch((e: unknown) => e as { type?: string; nonRetryable?: boolean; message: string });
       expect(err).toMatchObject({ type: 'InvalidConfig', nonRetryable: true });

@@ -160,7 +160,7 @@ describe('the series folder and its lock', () => {
 
 describe('a cast with streaming', () => {
   it('is refused up front (typed, final), not silently ignored', async () => {
-    const { prepareJob } = await import('../../activities/media.js');
+    const { prepareJob } = await import('../../activities/prepareJob.js');
     for (const series of [{ name: 'Show' }, { cast: { version: 1, entries: [] } }]) {
       const err = await prepareJob({ video: '/nowhere/ep01.mkv', stream: { enabled: true }, series }).catch((e: unknown) => e as { type?: string; nonRetryable?: boolean; message: string });
       expect(err).toMatchObject({ type: 'InvalidConfig', nonRetryable: true });

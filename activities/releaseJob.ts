@@ -1,0 +1,13 @@
+// The releaseJob activity: the job's end, however it ended, frees its folder for the next job.
+import { activityContext } from '../engines/activityContext.js';
+import type { PreparedJob } from '../lib/job.js';
+import { jobDir } from '../storage/artifacts.js';
+import { unlockFolder } from '../storage/jobFolder.js';
+import { jobMirrorInUse } from '../storage/jobMirror.js';
+
+
+/** The job's end, however it ended: the folder is free for the next job. */
+export async function releaseJob(prep: PreparedJob): Promise<void> {
+  const workflowId = activityContext()?.info.workflowExecution?.workflowId;
+  if (workflowId) await unlockFolder(jobDir(prep.job), workflowId, jobMirrorInUse()?.lockSlot(jobDir(prep.job), '.lock'));
+}
