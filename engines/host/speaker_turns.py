@@ -31,6 +31,8 @@ MAX_PIECE_SEC = 3.0
 MIN_PIECE_SEC = 0.8    # shorter pieces take the nearest cluster instead of voting (copies of one 0.7 s piece made a speaker of their own)
 MIN_CLUSTER_SEC = 4.0  # (or half the speech, in a short clip)
 REFINE_ROUNDS = 5
+NEIGHBOUR_SEC = 0.7    # a short piece this close to a long one is most likely the same line (replies come 0.3-0.6 s after)
+SHORT_MARGIN = 0.2     # ...and takes its label unless another centre is this much nearer in cosine; None: nearest centre
 CLUSTER_DISTANCE = 0.33  # cosine distance, on bed-subtracted pieces: 0.3-0.35 give the same clusters on every fixture (measure_diarization.py)
 
 
@@ -169,7 +171,28 @@ def fold_small(labels, x, size, min_total):
         labels[idx] = others[np.argmax(x[idx] @ c.T, axis=1)]
 
 
-def cluster(emb, durations, threshold, log=None):
+def short_labels(pieces, long, labels, emb, centres, ks):
+    """Labels for the pieces too short to vote: the nearest centre by embedding, unless a long piece within
+    NEIGHBOUR_SEC before or after (the same line, most likely) has a label whose centre is within SHORT_MARGIN of it.
+    A 0.25 s "みて、" alone is as near to another voice as to its own (festival: two lines were cut mid-line by it)."""
+    out = {}
+    starts, ends = np.array([s for s, _ in pieces]), np.array([e for _, e in pieces])
+    longs = np.flatnonzero(long)
+    for i in np.flatnonzero(~long):
+        sim = dict(zip(ks, emb[i] @ centres.T))
+        best = max(sim, key=sim.get)
+        before, after = longs[ends[longs] <= starts[i] + 1e-6], longs[starts[longs] >= ends[i] - 1e-6]
+        near = [labels[j] for j, gap in ((before[-1], starts[i] - ends[before[-1]]) if len(before) else (None, np.inf),
+                                          (after[0], starts[after[0]] - ends[i]) if len(after) else (None, np.inf)) if gap < NEIGHBOUR_SEC]
+        if near:
+            own = max(near, key=lambda k: sim[k])
+            out[i] = best if sim[best] - sim[own] > SHORT_MARGIN else own
+        else:
+            out[i] = best
+    return out
+
+
+def cluster(emb, durations, threshold, log=None, pieces=None):
     """Labels per piece, numbered by first appearance: average linkage on cosine distance up to `threshold`, a few
     rounds of moving pieces to the nearest centre, small clusters folded in, and pieces too short for a stable
     embedding take the nearest centre's label."""
@@ -192,7 +215,11 @@ def cluster(emb, durations, threshold, log=None):
     short = np.flatnonzero(~long)
     if len(short):
         ks, c = centres_of(xl, chosen, dl)
-        labels[short] = ks[np.argmax(emb[short] @ c.T, axis=1)]
+        if pieces is None or SHORT_MARGIN is None:
+            labels[short] = ks[np.argmax(emb[short] @ c.T, axis=1)]
+        else:
+            for i, lab in short_labels(pieces, long, labels, emb, c, ks).items():
+                labels[i] = lab
     order = {}
     for lab in labels:
         order.setdefault(lab, len(order))
@@ -235,6 +262,7 @@ def speaker_turns(req, check=None):
     emb = embeddings_for(model, voice, pieces, check)
     f0 = in_blocks(pitch_track, pcm, 512 + RATE // 60)
     splits = []
-    labels = cluster(emb, np.array([e - s for s, e in pieces]), float(req.get("clusterDistance", CLUSTER_DISTANCE)), log=splits)
+    labels = cluster(emb, np.array([e - s for s, e in pieces]), float(req.get("clusterDistance", CLUSTER_DISTANCE)), log=splits,
+                     pieces=pieces)
     turns = turns_of(pieces, labels, f0)
     return {"turns": turns, "regions": regions, "speakers": int(labels.max() + 1), "splits": splits, "durationSec": round(duration, 3)}

@@ -77,8 +77,10 @@ describe('the embedded diarizer and Silero VAD, driven directly in a warm engine
     expect(speakers).toBe(1);
   }, 120_000);
 
-  it('the four-character scenes over their music bed (CAM++ embeddings): the festival\'s four voices found, ≥ 90 % of its lines on the right cluster; the classroom ≥ 70 % (its two male voices are one Kokoro voice, 70 % of Sota\'s blend, and CAM++ hears them as one)', async () => {
-    const reached = { festival: { accuracy: 0.9, speakers: [4, 4] }, classroom: { accuracy: 0.7, speakers: [3, 4] } } as const;
+  // The classroom's two men are one Kokoro voice (Sota is 70 % Tanaka's): CAM++ told them apart only once the music
+  // bed was subtracted from the pieces (engines/host/bed_subtraction.py; 71 % and 3 speakers before).
+  it('the four-character scenes over their music bed (CAM++ embeddings of bed-subtracted pieces): both scenes\' four voices found, ≥ 90 % of their lines on the right cluster', async () => {
+    const reached = { festival: { accuracy: 0.9, speakers: [4, 4] }, classroom: { accuracy: 0.9, speakers: [4, 4] } } as const;
     for (const name of ['festival', 'classroom'] as const) {
       const scene = await loadScene(name);
       const wav = await analysisWav(['-i', scene.audio], path.join(await tempDir(`diarize-${name}`), 'scene.wav'));
