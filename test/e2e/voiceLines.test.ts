@@ -156,7 +156,7 @@ describe('the embedded diarizer and Silero VAD, driven directly in a warm engine
 describe('a dub job on a scene with a music bed, with no engine flags (real dev server and worker, faster-whisper base)', () => {
   const queues = withWorker('voicelines', { prepare: async () => sceneVideo(await loadScene('classroom')) });
 
-  it('every line gets a speaker from the embedded diarizer by default; no line starts over the title chime; measured: line starts, lines carrying two characters, speaker accuracy', async () => {
+  it('every line gets a speaker from the embedded diarizer by default; no line starts over the title chime; ≥ 90 % of the lines start within ±200 ms of the true line, none carries two characters, ≥ 90 % of the lines heard on the right speaker cluster', async () => {
     const scene: Scene = await loadScene('classroom');
     const result: DubJobResult = await (await startJob(defaultJobInput(await sceneVideo(scene), queues, await tempDir('voicelines'), { src: 'ja', tgt: 'en' }), queues)).result();
     const transcript = JSON.parse(await readFile(path.join(result.outputDir, 'transcript.json'), 'utf8')) as { lines: Timed[] };
@@ -170,7 +170,8 @@ describe('a dub job on a scene with a music bed, with no engine flags (real dev 
     expect(plan.note).toMatch(/^embedded diarizer/);
     expect(Object.keys(plan.lineSpeakers ?? {}).sort()).toEqual(lines.map((l) => String(l.index)).sort());
 
-    // Measured, not asserted (the targets of issue 25 are not met yet: docs/PERFORMANCE.md).
+    // Issue 25's targets for the lines the job has (Whisper base still hears nothing in the first 15 s: 4 lines lost,
+    // docs/PERFORMANCE.md): starts within ±200 ms, none over 0.5 s early, no line with two characters in it.
     const offsets = lines.map((l) => ({ l, t: trueLineOf(l, scene.lines) })).filter((x) => x.t).map((x) => x.l.start - x.t!.start);
     const within = offsets.filter((d) => Math.abs(d) <= 0.2).length / offsets.length;
     const twoCharacters = lines.filter((l) => new Set(scene.lines.filter((t) => overlap(l, t) > 0.3).map((t) => t.speaker)).size > 1).length;
@@ -180,5 +181,10 @@ describe('a dub job on a scene with a music bed, with no engine flags (real dev 
     });
     console.log(`classroom: ${lines.length} dub lines for ${scene.lines.length} true ones; ${(within * 100).toFixed(0)} % start within ±200 ms (offsets ${offsets.map((d) => d.toFixed(2)).join(' ')}); `
       + `${twoCharacters} carry two characters; ${plan.note}; ${(speakerAccuracy(scene.lines, labels) * 100).toFixed(0)} % of true lines on the right speaker cluster`);
+    expect(within).toBeGreaterThanOrEqual(0.9);
+    expect(Math.min(...offsets)).toBeGreaterThanOrEqual(-0.5);
+    expect(twoCharacters).toBe(0);
+    const heard = scene.lines.map((t, i) => ({ t, l: labels[i] })).filter((x) => x.l !== undefined);
+    expect(speakerAccuracy(heard.map((x) => x.t), heard.map((x) => x.l))).toBeGreaterThanOrEqual(0.9);
   }, 600_000);
 });
