@@ -1,11 +1,13 @@
 """Who speaks when, without torch: voice activity (Silero VAD, ./voice_activity.py) finds the voiced stretches;
 stretches less than 0.2 s apart are joined into segments (a pause inside a line is not a reply: the issue's scenes
 reply 0.3-0.6 s after the previous line), long segments are cut into equal pieces of at most 3 s, and each piece
-gets a CAM++ speaker embedding (./speaker_embedding.py, numpy). Pieces are clustered agglomeratively on cosine
-distance (average linkage, weighted by duration) until the closest clusters are further apart than a threshold, so
-the count of speakers is estimated, not asked for; a few rounds of moving pieces to the nearest centre follow, and a
-cluster with under 4 s of speech in all is folded into the nearest other (one odd piece - a laugh, an effect VAD
-took for speech - is not a character). Pieces too short for a stable embedding take the nearest cluster.
+gets a CAM++ speaker embedding (./speaker_embedding.py, numpy) of the audio with the music bed subtracted
+(./bed_subtraction.py). Pieces are clustered agglomeratively on cosine distance (average linkage, weighted by
+duration) until the closest clusters are further apart than a threshold, so the count of speakers is estimated, not
+asked for; a few rounds of moving pieces to the nearest centre follow, and a cluster with under 4 s of speech in all
+(or under 5 % of it, near another) is folded into the nearest other (one odd piece - a laugh, an effect VAD took
+for speech - is not a character). Pieces too short for a stable embedding take the label of the line they sit in
+(a long piece next to them) unless another cluster is clearly nearer.
 
 Why pieces of whole segments and not the 1.5 s sliding windows of diarization recipes: on the Kokoro scenes
 (music bed ~6 dB under the voices) embeddings of 1.5 s windows or of single VAD stretches scatter so much that no
@@ -13,7 +15,7 @@ threshold finds the cast (classroom 71 %, festival 47-59 % of lines), while whol
 (scripts/measure_diarization.py --embedding).
 
   {"op": "speaker_turns", "model": VAD_ONNX, "embedding": CAMPP_NPZ, "audio": WAV, "threshold": 0.5,
-   "minSilenceSec": 0.1, "minSpeechSec": 0.25, "padSec": 0.03, "clusterDistance": 0.45}
+   "minSilenceSec": 0.1, "minSpeechSec": 0.25, "padSec": 0.03, "clusterDistance": 0.33, "bedSubtraction": 0.75}
   -> {"turns": [{"start", "end", "label", "f0"}...], "regions": [[start, end]...], "speakers": N, "durationSec": D}
 
 scripts/measure_diarization.py measures it (speaker accuracy per scene, CPU time).
