@@ -34,6 +34,12 @@ export interface Recognition {
 }
 
 
+/** Where faster-whisper begins: 0.2 s before the first voiced stretch, when that is over a second in (see startSec). */
+async function firstVoice(wavAbs: string): Promise<number | undefined> {
+  const first = (await voiceActivity(wavAbs))[0]?.start;
+  return first !== undefined && first > 1.2 ? Math.round((first - 0.2) * 1000) / 1000 : undefined;
+}
+
 export async function runWhisper(prep: PreparedJob, engine: WhisperEngineName, audioAbs: string, task: WhisperTask, workDir: string): Promise<AsrResult> {
   const { options } = prep;
   await rm(workDir, { recursive: true, force: true });
@@ -42,7 +48,7 @@ export async function runWhisper(prep: PreparedJob, engine: WhisperEngineName, a
   if (engine === 'faster-whisper') {
     const { model } = await resolveWhisperModel(options.asr.model);
     const started = Date.now();
-    const result = await transcribeInHost({ audio: audioAbs, task, language, model });
+    const result = await transcribeInHost({ audio: audioAbs, task, language, model, startSec: await firstVoice(audioAbs) });
     await recordCommand(hostRequestLog(prep.job), { argv: ['transcribe', model, task, audioAbs], wallMs: Date.now() - started, exitCode: 0 });
     return result;
   }

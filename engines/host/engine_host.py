@@ -121,6 +121,7 @@ def transcribe(req):
         word_timestamps=True,
         vad_filter=bool(req.get("vad", True)),
         condition_on_previous_text=bool(req.get("conditionOnPreviousText", True)),
+        clip_timestamps=[float(t) for t in req["clips"]] if req.get("clips") else "0",
     )
     out = []
     for s in segments:  # lazy: each step decodes one more window, so cancel and progress come between

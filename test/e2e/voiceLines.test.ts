@@ -156,7 +156,7 @@ describe('the embedded diarizer and Silero VAD, driven directly in a warm engine
 describe('a dub job on a scene with a music bed, with no engine flags (real dev server and worker, faster-whisper base)', () => {
   const queues = withWorker('voicelines', { prepare: async () => sceneVideo(await loadScene('classroom')) });
 
-  it('every line gets a speaker from the embedded diarizer by default; no line starts over the title chime; ≥ 90 % of the lines start within ±200 ms of the true line, none carries two characters, ≥ 90 % of the lines heard on the right speaker cluster', async () => {
+  it('every line gets a speaker from the embedded diarizer by default; no line starts over the title chime; ≥ 90 % of the lines start within ±200 ms of the true line, none carries two characters, ≥ 90 % of the true lines heard and on the right speaker cluster', async () => {
     const scene: Scene = await loadScene('classroom');
     const result: DubJobResult = await (await startJob(defaultJobInput(await sceneVideo(scene), queues, await tempDir('voicelines'), { src: 'ja', tgt: 'en' }), queues)).result();
     const transcript = JSON.parse(await readFile(path.join(result.outputDir, 'transcript.json'), 'utf8')) as { lines: Timed[] };
@@ -170,8 +170,10 @@ describe('a dub job on a scene with a music bed, with no engine flags (real dev 
     expect(plan.note).toMatch(/^embedded diarizer/);
     expect(Object.keys(plan.lineSpeakers ?? {}).sort()).toEqual(lines.map((l) => String(l.index)).sort());
 
-    // Issue 25's targets for the lines the job has (Whisper base still hears nothing in the first 15 s: 4 lines lost,
-    // docs/PERFORMANCE.md): starts within ±200 ms, none over 0.5 s early, no line with two characters in it.
+    // Issue 25's targets: starts within ±200 ms, none over 0.5 s early, no line with two characters in it, the true
+    // lines on the right speaker. Whisper begins at the first voice: begun under the title chime it heard nothing
+    // before 19 s (4 of 17 lines lost; docs/PERFORMANCE.md).
+    expect(lines.length).toBeGreaterThanOrEqual(16);
     const offsets = lines.map((l) => ({ l, t: trueLineOf(l, scene.lines) })).filter((x) => x.t).map((x) => x.l.start - x.t!.start);
     const within = offsets.filter((d) => Math.abs(d) <= 0.2).length / offsets.length;
     const twoCharacters = lines.filter((l) => new Set(scene.lines.filter((t) => overlap(l, t) > 0.3).map((t) => t.speaker)).size > 1).length;
@@ -184,7 +186,6 @@ describe('a dub job on a scene with a music bed, with no engine flags (real dev 
     expect(within).toBeGreaterThanOrEqual(0.9);
     expect(Math.min(...offsets)).toBeGreaterThanOrEqual(-0.5);
     expect(twoCharacters).toBe(0);
-    const heard = scene.lines.map((t, i) => ({ t, l: labels[i] })).filter((x) => x.l !== undefined);
-    expect(speakerAccuracy(heard.map((x) => x.t), heard.map((x) => x.l))).toBeGreaterThanOrEqual(0.9);
+    expect(speakerAccuracy(scene.lines, labels)).toBeGreaterThanOrEqual(0.9);
   }, 600_000);
 });
