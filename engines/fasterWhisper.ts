@@ -47,6 +47,12 @@ export interface FasterWhisperRequest {
   model: string;
   /** Names Whisper should spell so (lib/names.ts hotwordsOf: plain names, capped). */
   hotwords?: string;
+  /**
+   * Where decoding begins (seconds; the first voice onset). Whisper's first 30 s window over a title chime and music
+   * jumped its timestamps past the first voiced lines: on the classroom scene it heard nothing before 19.2 s (4 lines
+   * lost); begun at the first voice, it heard all four.
+   */
+  startSec?: number;
 }
 
 /** One recognition (or translation into English) of a 16 kHz mono WAV, in a warm host. */
@@ -57,6 +63,7 @@ export async function transcribeInHost(req: FasterWhisperRequest, onProgress?: (
     // 23 s for the bench's 5 minutes) and gave fewer, longer segments; silence is our hallucination guard's job.
     audio: req.audio, task: req.task, language: req.language ?? null, model: req.model, device, beamSize: 5, vad: false,
     ...(req.hotwords ? { hotwords: req.hotwords } : {}),
+    clips: req.startSec ? [req.startSec] : null,
   }, { modelKey: `whisper:${req.model}`, what: `faster-whisper (${path.basename(req.model)}, ${req.task})`, onProgress });
   return { ...fromWhisperJson(json), device: json.device, computeType: json.computeType };
 }

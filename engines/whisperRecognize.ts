@@ -23,6 +23,12 @@ import {
 /** Whisper runs the whole file in one process: on a CPU a long episode takes a while. */
 const WHISPER_TIMEOUT_MS = 8 * 60 * 60_000;
 
+/** Where faster-whisper begins: 0.2 s before the first voiced stretch, when that is over a second in (see startSec). */
+async function firstVoice(wavAbs: string): Promise<number | undefined> {
+  const first = (await voiceActivity(wavAbs))[0]?.start;
+  return first !== undefined && first > 1.2 ? Math.round((first - 0.2) * 1000) / 1000 : undefined;
+}
+
 /** One Whisper task over a WAV; `logs` are the job's command log and warm-host request log. */
 export async function runWhisper(prep: PreparedJob, engine: WhisperEngineName, audioAbs: string, task: WhisperTask, workDir: string, logs: { commandLog: string; hostLog: string }): Promise<AsrResult> {
   const { options } = prep;
@@ -34,7 +40,7 @@ export async function runWhisper(prep: PreparedJob, engine: WhisperEngineName, a
     const started = Date.now();
     // No name hotwords (activities/nameHints.ts): any prompt made Whisper base give 2 segments for the 12 lines of
     // test/fixtures/ja/dialogue.opus instead of 12 (text unchanged), measured 2026-12-06; lines need the segments.
-    const result = await transcribeInHost({ audio: audioAbs, task, language, model });
+    const result = await transcribeInHost({ audio: audioAbs, task, language, model, startSec: await firstVoice(audioAbs) });
     await recordCommand(logs.hostLog, { argv: ['transcribe', model, task, audioAbs], wallMs: Date.now() - started, exitCode: 0 });
     return result;
   }

@@ -4,7 +4,9 @@ committed Kokoro fixtures: speakers found, the share of true lines whose voiced 
 cluster (clusters matched to speakers one to one, largest first), VAD onsets against the true line starts, and CPU
 seconds per audio minute. Rerunnable; results go in docs/PERFORMANCE.md by hand (machine, date).
 
-    .tools/venv/bin/python scripts/measure_diarization.py [--distance 0.55] [--embedding]
+    .tools/venv/bin/python scripts/measure_diarization.py [--distance 0.45] [--bed 0] [--embedding]
+
+--bed ALPHA: how much of the local bed's power is subtracted before the embeddings (bed_subtraction.py; 0: none).
 
 --embedding: the CAM++ embedding alone, one per true line: mean (and worst) cosine between lines of the same
 speaker and of different speakers, on the dialogue stems and on the mixes.
@@ -33,7 +35,12 @@ FIXTURES = [
     ("festival (4 characters, music bed)", "test/fixtures/scenes/festival.opus", "test/fixtures/scenes/festival.json", None),
     ("classroom, Haruka alone over the bed", "test/fixtures/scenes/classroom.dialogue.opus", "test/fixtures/scenes/classroom.json", "Haruka"),
     ("classroom, Sota alone over the bed", "test/fixtures/scenes/classroom.dialogue.opus", "test/fixtures/scenes/classroom.json", "Sota"),
+    ("festival, Daichi alone over the bed", "test/fixtures/scenes/festival.dialogue.opus", "test/fixtures/scenes/festival.json", "Daichi"),
+    ("classroom, voices alone (no bed)", "test/fixtures/scenes/classroom.dialogue.opus", "test/fixtures/scenes/classroom.json", None),
+    ("festival, voices alone (no bed)", "test/fixtures/scenes/festival.dialogue.opus", "test/fixtures/scenes/festival.json", None),
 ]
+# engines/voiceActivity.ts VAD_SETTINGS, as the jobs call it
+VAD = {"threshold": 0.5, "minSilenceSec": 0.1, "minSpeechSec": 0.2, "padSec": 0.03, "endThreshold": 0.8, "endLagSec": 0.064}
 
 
 def to_wav(src, out, only=None, lines=None, bed=None):
@@ -94,6 +101,7 @@ def own_nearest(cos, who):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--distance", type=float, default=st.CLUSTER_DISTANCE)
+    ap.add_argument("--bed", type=float, default=st.bed.ALPHA)
     ap.add_argument("--embedding", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,7 +118,8 @@ def main():
             probs = va.speech_probabilities(MODEL, pcm)
             vad_cpu = time.process_time() - t0
             t0 = time.process_time()
-            r = st.speaker_turns({"audio": wav, "model": MODEL, "embedding": EMBEDDING, "clusterDistance": args.distance})
+            r = st.speaker_turns({"audio": wav, "model": MODEL, "embedding": EMBEDDING, "clusterDistance": args.distance,
+                                   "bedSubtraction": args.bed, **VAD})
             cpu = time.process_time() - t0
             regions = va.regions_from(probs, duration=len(pcm) / va.RATE)
             onsets = [min((s for s, _ in regions), key=lambda s: abs(s - l["start"])) - l["start"] for l in lines]

@@ -123,6 +123,7 @@ def transcribe(req):
         condition_on_previous_text=bool(req.get("conditionOnPreviousText", True)),
         # The episode's known names (trusted cast and series names only, capped by the caller), so Whisper spells them.
         hotwords=req.get("hotwords") or None,
+        clip_timestamps=[float(t) for t in req["clips"]] if req.get("clips") else "0",
     )
     out = []
     for s in segments:  # lazy: each step decodes one more window, so cancel and progress come between

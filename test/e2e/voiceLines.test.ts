@@ -77,8 +77,10 @@ describe('the embedded diarizer and Silero VAD, driven directly in a warm engine
     expect(speakers).toBe(1);
   }, 120_000);
 
-  it('the four-character scenes over their music bed (CAM++ embeddings): the festival\'s four voices found, ≥ 90 % of its lines on the right cluster; the classroom ≥ 70 % (its two male voices are one Kokoro voice, 70 % of Sota\'s blend, and CAM++ hears them as one)', async () => {
-    const reached = { festival: { accuracy: 0.9, speakers: [4, 4] }, classroom: { accuracy: 0.7, speakers: [3, 4] } } as const;
+  // The classroom's two men are one Kokoro voice (Sota is 70 % Tanaka's): CAM++ told them apart only once the music
+  // bed was subtracted from the pieces (engines/host/bed_subtraction.py; 71 % and 3 speakers before).
+  it('the four-character scenes over their music bed (CAM++ embeddings of bed-subtracted pieces): both scenes\' four voices found, ≥ 90 % of their lines on the right cluster', async () => {
+    const reached = { festival: { accuracy: 0.9, speakers: [4, 4] }, classroom: { accuracy: 0.9, speakers: [4, 4] } } as const;
     for (const name of ['festival', 'classroom'] as const) {
       const scene = await loadScene(name);
       const wav = await analysisWav(['-i', scene.audio], path.join(await tempDir(`diarize-${name}`), 'scene.wav'));
@@ -154,7 +156,7 @@ describe('the embedded diarizer and Silero VAD, driven directly in a warm engine
 describe('a dub job on a scene with a music bed, with no engine flags (real dev server and worker, faster-whisper base)', () => {
   const queues = withWorker('voicelines', { prepare: async () => sceneVideo(await loadScene('classroom')) });
 
-  it('every line gets a speaker from the embedded diarizer by default; no line starts over the title chime; measured: line starts, lines carrying two characters, speaker accuracy', async () => {
+  it('every line gets a speaker from the embedded diarizer by default; no line starts over the title chime; ≥ 90 % of the lines start within ±200 ms of the true line, none carries two characters, ≥ 90 % of the true lines heard and on the right speaker cluster', async () => {
     const scene: Scene = await loadScene('classroom');
     const result: DubJobResult = await (await startJob(defaultJobInput(await sceneVideo(scene), queues, await tempDir('voicelines'), { src: 'ja', tgt: 'en' }), queues)).result();
     const transcript = JSON.parse(await readFile(path.join(result.outputDir, 'transcript.json'), 'utf8')) as { lines: Timed[] };
@@ -168,7 +170,10 @@ describe('a dub job on a scene with a music bed, with no engine flags (real dev 
     expect(plan.note).toMatch(/^embedded diarizer/);
     expect(Object.keys(plan.lineSpeakers ?? {}).sort()).toEqual(lines.map((l) => String(l.index)).sort());
 
-    // Measured, not asserted (the targets of issue 25 are not met yet: docs/PERFORMANCE.md).
+    // Issue 25's targets: starts within ±200 ms, none over 0.5 s early, no line with two characters in it, the true
+    // lines on the right speaker. Whisper begins at the first voice: begun under the title chime it heard nothing
+    // before 19 s (4 of 17 lines lost; docs/PERFORMANCE.md).
+    expect(lines.length).toBeGreaterThanOrEqual(16);
     const offsets = lines.map((l) => ({ l, t: trueLineOf(l, scene.lines) })).filter((x) => x.t).map((x) => x.l.start - x.t!.start);
     const within = offsets.filter((d) => Math.abs(d) <= 0.2).length / offsets.length;
     const twoCharacters = lines.filter((l) => new Set(scene.lines.filter((t) => overlap(l, t) > 0.3).map((t) => t.speaker)).size > 1).length;
@@ -178,5 +183,9 @@ describe('a dub job on a scene with a music bed, with no engine flags (real dev 
     });
     console.log(`classroom: ${lines.length} dub lines for ${scene.lines.length} true ones; ${(within * 100).toFixed(0)} % start within ±200 ms (offsets ${offsets.map((d) => d.toFixed(2)).join(' ')}); `
       + `${twoCharacters} carry two characters; ${plan.note}; ${(speakerAccuracy(scene.lines, labels) * 100).toFixed(0)} % of true lines on the right speaker cluster`);
+    expect(within).toBeGreaterThanOrEqual(0.9);
+    expect(Math.min(...offsets)).toBeGreaterThanOrEqual(-0.5);
+    expect(twoCharacters).toBe(0);
+    expect(speakerAccuracy(scene.lines, labels)).toBeGreaterThanOrEqual(0.9);
   }, 600_000);
 });

@@ -52,13 +52,16 @@ describe('line edges from the voice on the festival scene with its music bed (re
     expect(s.earliestStart).toBeGreaterThanOrEqual(-0.5);
   }, 120_000);
 
-  it('with the default speaker cuts, starts no line more than 0.5 s early', async () => {
-    expect((await lines()).earliestStart).toBeGreaterThanOrEqual(-0.5);
+  it('with the default speaker cuts, starts no line more than 0.5 s early, and cuts no line where one character speaks on (as many starts within ±200 ms as without the cuts)', async () => {
+    const cut = await lines();
+    expect(cut.earliestStart).toBeGreaterThanOrEqual(-0.5);
+    // Before the short pieces took their neighbours' label, two wrong turns cut lines 0 and 11 mid-line (68-75 %).
+    expect(cut.startsWithin200).toBeGreaterThanOrEqual((await lines(VAD_SETTINGS, false)).startsWithin200);
   }, 120_000);
 
-  // Issue 25's target, kept visible: the diarizer's cuts inside a line (a character's own pause taken for another
-  // voice) make dub lines that start mid-line, 68 % within ±200 ms where the edges alone give 83 %
-  // (docs/PERFORMANCE.md, "Line edges"). it.failing turns red when the cuts are right: then remove the marker.
+  // Issue 25's target, kept visible: 83 % with or without the speaker cuts (docs/PERFORMANCE.md, "Line edges"). What
+  // is left is Whisper's and the VAD's: line 7's first 1.5 s are not voiced under the festival noise, line 9 is two
+  // lines at its own 0.94 s pause. it.failing turns red when the target is met: then remove the marker.
   it.failing('with the default speaker cuts, starts ≥ 90 % of the dub lines within ±200 ms of the true line', async () => {
     expect((await lines()).startsWithin200).toBeGreaterThanOrEqual(0.9);
   }, 120_000);
