@@ -19,7 +19,10 @@ times=test/.cache/suite-times.jsonl
 rm -f "$results"
 : > "$times.run"
 tests_started=$(date +%s)
-ANIME_DUB_SUITE_TIMES_RUN="$PWD/$times.run" node --experimental-vm-modules node_modules/jest/bin/jest.js --json --outputFile="$results" "$@"
+# Under scripts/suite_cpu.py: the whole CPU the run cost (orphaned engines and dev servers included), split by kind
+# of process, printed below and kept in test/.cache/run-cpu.json.
+ANIME_DUB_SUITE_TIMES_RUN="$PWD/$times.run" python3 scripts/suite_cpu.py --json test/.cache/run-cpu.json -- \
+  node --experimental-vm-modules node_modules/jest/bin/jest.js --json --outputFile="$results" "$@"
 status=$?
 echo "[test] tests ran in $(( $(date +%s) - tests_started )) s wall"
 

@@ -13,7 +13,8 @@ import { temporalCliPath } from '../../client/devServer.js';
 import { loadSettings } from '../../config/load.js';
 import type { DubJobResult } from '../../lib/job.js';
 import { approveSignal, progressQuery } from '../../workflows/messages.js';
-import { dialogueClip, shortClip, writeSrt } from '../fixtures/media.js';
+import { dialogueClip, MEDIA_DIR, shortClip, writeSrt } from '../fixtures/media.js';
+import { madeOnce } from '../support/cache.js';
 import { run } from '../../engines/run.js';
 import { PROJECT_ROOT, TEST_ADDRESS, workerPort } from '../support/env.js';
 import { closeTestClient, jobInput, startJob, tempDir, testClient } from '../support/jobs.js';
@@ -157,11 +158,11 @@ describe('worker crashes during one long step (kill -9, three times)', () => {
 
   it('the job still completes, and no engine process of a killed worker outlives the retry', async () => {
     // Four minutes of picture and sound with three lines: quick to reach, and a mix that takes seconds.
+    // Made once (the shared media cache): the job only reads it.
     const dir = await tempDir('crashes-in');
-    const video = path.join(dir, 'long-mix.mp4');
-    await run(['ffmpeg', '-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=160x90:rate=5:duration=240',
+    const video = await madeOnce(path.join(MEDIA_DIR, 'long-mix-240s.mp4'), (part) => run(['ffmpeg', '-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=160x90:rate=5:duration=240',
       '-f', 'lavfi', '-i', 'sine=frequency=300:sample_rate=48000:duration=240', '-c:v', 'libx264', '-preset', 'ultrafast',
-      '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', video], { timeoutMs: 120_000 });
+      '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', part], { timeoutMs: 120_000 }));
     const subs = await writeSrt(path.join(dir, 'lines.srt'), [
       { start: 10, end: 12, text: 'Hello there.' }, { start: 120, end: 122, text: 'Still here.' }, { start: 230, end: 232, text: 'Goodbye.' },
     ]);

@@ -10,6 +10,7 @@ import { Resource } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { Worker } from '@temporalio/worker';
+import { prebundledWorkflows } from '../../workers/startWorkers.js';
 import { PROJECT_ROOT } from '../support/env.js';
 
 const workflowsPath = path.join(PROJECT_ROOT, 'dist', 'workflows', 'index.js');
@@ -25,7 +26,9 @@ describe('workflow determinism (replay of recorded histories)', () => {
     const json = JSON.parse(await readFile(path.join(REPLAY_DIR, file), 'utf8'));
     expect(json.events.length).toBeGreaterThan(20);
     // The Temporal CLI's JSON as it is: the SDK converts it (historyFromJSON) itself.
-    await expect(Worker.runReplayHistory({ workflowsPath }, json, file.replace(/\.history\.json$/, ''))).resolves.toBeUndefined();
+    // The bundle workers run (workers/startWorkers.ts, made once per build): no webpack run per history here.
+    const workflowBundle = await prebundledWorkflows();
+    await expect(Worker.runReplayHistory(workflowBundle ? { workflowBundle } : { workflowsPath }, json, file.replace(/\.history\.json$/, ''))).resolves.toBeUndefined();
   }, 60_000);
 
   // Tracing adds headers, not commands: the same histories replay with the OpenTelemetry interceptors in the

@@ -42,8 +42,9 @@ export async function startWorker(entry: 'all' | 'cpu' | 'gpu', queues: Queues, 
   await new Promise<void>((resolve, reject) => {
     // 120 s: suites start workers side by side, and a worker's start is CPU-bound (a loaded machine is slow at it).
     const timer = setTimeout(() => reject(new Error(`worker did not start in 120 s:\n${log}`)), 120_000);
+    // Removed once started: a worker that logs a lot would otherwise rescan its whole log on every chunk.
     const check = () => {
-      if (log.includes('polling')) { clearTimeout(timer); resolve(); }
+      if (log.includes('polling')) { clearTimeout(timer); child.all?.off('data', check); resolve(); }
     };
     child.all?.on('data', check);
     exited.then(() => { clearTimeout(timer); reject(new Error(`worker exited early:\n${log}`)); });
