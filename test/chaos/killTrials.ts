@@ -26,7 +26,9 @@ function seeded(seed: number): () => number {
 
 export const STAGES: Stage[] = ['prepare', 'extract', 'transcribe', 'translate', 'synthesize', 'synthesize', 'assemble', 'mix', 'mux', 'report'];
 // espeak-ng: the trials are about durability, not voices, and a neural cast would make each one minutes long.
-export const OPTIONS = { synthesisConcurrency: 1, timeouts: { heartbeatSec: 4 }, tts: { engine: 'espeak-ng' as const } };
+// Heartbeats 8 s: with 4 s a starved worker on a loaded machine (load 13-21) missed one and a second activity was
+// retried although nothing killed it; the kill is still found within 8 s.
+export const OPTIONS = { synthesisConcurrency: 1, timeouts: { heartbeatSec: 8 }, tts: { engine: 'espeak-ng' as const } };
 
 async function summary(result: DubJobResult) {
   const read = (f: string) => readFile(path.join(result.outputDir, f), 'utf8').then(JSON.parse);
