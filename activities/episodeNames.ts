@@ -5,7 +5,7 @@ import type { GlossaryEntry } from '../lib/glossary.js';
 import type { Line, PreparedJob } from '../lib/job.js';
 import { episodeNames, type NameTerm } from '../lib/names.js';
 import { activityContext } from '../engines/activityContext.js';
-import { jobMirrorInUse } from '../storage/jobMirror.js';
+import type { JobFolderMirror } from '../storage/jobMirror.js';
 import { seriesFolder } from '../storage/seriesCast.js';
 import { updateSeriesNames } from '../storage/seriesNames.js';
 
@@ -23,7 +23,7 @@ const toKeep = (terms: readonly NameTerm[]) => terms
   .filter((t): t is NameTerm & { source: string } => !!t.source && !t.honorific && t.from !== 'series')
   .map((t) => ({ source: t.source, target: t.target }));
 
-export async function namesForEpisode(prep: PreparedJob, lines: readonly Line[]): Promise<EpisodeNames> {
+export async function namesForEpisode(prep: PreparedJob, lines: readonly Line[], mirror?: JobFolderMirror): Promise<EpisodeNames> {
   const { options } = prep;
   const speakers = [
     ...lines.map((l) => l.speaker).filter((s): s is string => !!s),
@@ -40,7 +40,7 @@ export async function namesForEpisode(prep: PreparedJob, lines: readonly Line[])
   }
   const dir = await seriesFolder(prep.job.root, name);
   const ctx = activityContext();
-  const store = jobMirrorInUse()?.seriesStore(dir);
+  const store = mirror?.seriesStore(dir);
   return updateSeriesNames(dir, {
     owner: ctx?.info.workflowExecution?.workflowId ?? prep.job.name,
     onWait: () => ctx?.heartbeat('waiting for the series names'), ...(store ? { store } : {}),

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadSettings, parseJobOptions } from '../config/load.js';
 import { ErrorType, failure } from '../lib/errors.js';
 import type { JobOptions, Settings } from '../config/schema.js';
-import { artifactStoreInUse, ObjectStoreError, S3Store } from '../storage/artifactStore.js';
+import { ObjectStoreError, S3Store, type ArtifactStore } from '../storage/artifactStore.js';
 import type { JobRef, MediaInfo, PreparedJob } from '../lib/job.js';
 import type { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -15,7 +15,8 @@ import { dubLanguage } from '../lib/languages.js';
 import { settleFit } from '../lib/jobFit.js';
 import { commandLog, ensureDirs, inJob, jobDir, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { claimFolder, lockFolder } from '../storage/jobFolder.js';
-import { jobMirrorInUse } from '../storage/jobMirror.js';
+import type { JobFolderMirror } from '../storage/jobMirror.js';
+import { NO_STORES, type WorkerStores } from '../storage/workerStores.js';
 import { checkJobEngines, DRY_RUN_ENGINES, type ChosenEngines } from '../engines/engineChecks.js';
 import { fitImport, importWarnings, readImport, subsSource, type SubtitleImport } from './subtitleSource.js';
 import { recordCommand, type CommandRecord } from '../engines/run.js';
@@ -41,7 +42,7 @@ function asStartedBy(input: unknown, workflowType: string | undefined): unknown 
 }
 
 /** Validate options, input and engines before anything is written; then create Output/<job>/. */
-export async function prepareJob(input: unknown): Promise<PreparedJob> {
+export async function prepareJob(input: unknown, stores: WorkerStores = NO_STORES): Promise<PreparedJob> {
   const settings = loadSettings();
   const options = await startOptions(input, settings);
   // The client's name for the input names the folder (the same folder as a shared-folder run); with the s3 store
@@ -49,7 +50,7 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   const named = options.video;
   // The client's names for its stored inputs: what job.json records (this host's copies are under its own root).
   const given = options.stored ? Object.fromEntries((['video', 'subs', 'translatedSubs', 'glossary'] as const).map((w) => [w, optionPath(options, w)])) as Record<StoredName, string | undefined> : undefined;
-  const fetched = options.stored ? await fetchStoredInputs(options) : undefined;
+  const fetched = options.stored ? await fetchStoredInputs(options, stores.store) : undefined;
   const { media, subs, engines, probe } = await readInputAndCheckEngines(options);
   // The root is the worker's; job input names at most a sub-folder inside it (checked by the schema).
   const root = path.resolve(settings.outputDir);
@@ -59,7 +60,7 @@ export async function prepareJob(input: unknown): Promise<PreparedJob> {
   // `auto` settled once: every later step (and a review re-render of job.json) reads the engine actually used.
   options.asr.engine = engines.asrEngine;
   options.mt.engine = engines.mtEngine;
-  const job = await claimJobFolder(root, options, named);
+  const job = await claimJobFolder(root, options, named, stores.mirror);
   await fillJobFolder(job, options, media, fetched, probe);
   // The validated options, so `anime-dub review … render` can re-run this job with edits.
   // With stored inputs it names them as the client did (with their store keys), never by this host's paths: a
@@ -121,7 +122,7 @@ async function readInputAndCheckEngines(options: JobOptions): Promise<{ media: M
 }
 
 /** Step 3: the job's folder under the output root, claimed, and locked for this workflow. */
-async function claimJobFolder(root: string, options: JobOptions, named: string): Promise<JobRef> {
+async function claimJobFolder(root: string, options: JobOptions, named: string, mirror: JobFolderMirror | undefined): Promise<JobRef> {
   let job: JobRef;
   try {
     await mkdir(root, { recursive: true });
@@ -134,7 +135,7 @@ async function claimJobFolder(root: string, options: JobOptions, named: string):
   const ctx = activityContext();
   const workflowId = ctx?.info.workflowExecution?.workflowId;
   // With the s3 store the lock is an object in the store, so hosts with separate disks see one lock.
-  if (ctx && workflowId) await lockFolder(jobDir(job), workflowId, (id) => isRunning(ctx, id), jobMirrorInUse()?.lockSlot(jobDir(job), '.lock'));
+  if (ctx && workflowId) await lockFolder(jobDir(job), workflowId, (id) => isRunning(ctx, id), mirror?.lockSlot(jobDir(job), '.lock'));
   return job;
 }
 
@@ -174,8 +175,7 @@ function withGivenNames(options: JobOptions, given: Record<StoredName, string | 
 }
 
 /** The job's stored inputs fetched through the worker's s3 store; the options then point at the cached copies. */
-async function fetchStoredInputs(options: JobOptions): Promise<FetchedInputs> {
-  const store = artifactStoreInUse();
+async function fetchStoredInputs(options: JobOptions, store: ArtifactStore | undefined): Promise<FetchedInputs> {
   if (!(store instanceof S3Store)) {
     throw failure(ErrorType.InvalidConfig, "this job's input was uploaded to an s3 artifact store, but this worker has none (set DUB_ARTIFACT_STORE=s3, DUB_S3_ENDPOINT and DUB_S3_BUCKET as for the client)");
   }

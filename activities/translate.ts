@@ -13,6 +13,7 @@ import { loadGlossary } from '../engines/glossaryFile.js';
 import { commandLog, hashOf, inJob, isFresh, writeAtomic } from '../storage/artifacts.js';
 import { jobMtEngine, mtEngine, mtFallback } from '../engines/mtEngines.js';
 import { namesForEpisode } from './episodeNames.js';
+import { NO_STORES, type WorkerStores } from '../storage/workerStores.js';
 import type { MtResult } from '../engines/mtRun.js';
 import { dubLanguage } from '../lib/languages.js';
 import { ANALYSIS_WAV } from '../lib/artifactNames.js';
@@ -33,12 +34,12 @@ function pairImported(source: Line[], target: Line[]): TranslatedLine[] {
 }
 
 /** The job's translator through its record's adapter (engines/mtEngines.ts). */
-async function machineTranslate(prep: PreparedJob, lines: Line[], glossary: GlossaryEntry[]): Promise<MtResult> {
+async function machineTranslate(prep: PreparedJob, lines: Line[], glossary: GlossaryEntry[], stores: WorkerStores): Promise<MtResult> {
   const { job, options } = prep;
   return jobMtEngine(options).translate({
     prep, lines, glossary, workDir: inJob(job, 'tmp/mt'), commandLog: commandLog(job),
     audioTranslation: () => whisperTranslate(prep, ANALYSIS_WAV),
-    names: () => namesForEpisode(prep, lines),
+    names: () => namesForEpisode(prep, lines, stores.mirror),
   });
 }
 
@@ -66,11 +67,11 @@ async function fallBack(prep: PreparedJob, lines: Line[], result: MtResult, glos
 }
 
 /** The translateLines activity: lines in (by reference or as a short list), translated lines out by reference. */
-export async function translateLines(prep: PreparedJob, lines: Lines<Line>): Promise<LineSet> {
-  return storeLines(prep.job, 'translated', await translateList(prep, await linesOf(prep.job, lines)));
+export async function translateLines(prep: PreparedJob, lines: Lines<Line>, stores: WorkerStores = NO_STORES): Promise<LineSet> {
+  return storeLines(prep.job, 'translated', await translateList(prep, await linesOf(prep.job, lines), stores));
 }
 
-export async function translateList(prep: PreparedJob, lines: Line[]): Promise<TranslatedLine[]> {
+export async function translateList(prep: PreparedJob, lines: Line[], stores: WorkerStores = NO_STORES): Promise<TranslatedLine[]> {
   const { job, options } = prep;
   const out = inJob(job, TRANSLATED);
   const importedStat = options.translatedSubs ? await stat(options.translatedSubs) : undefined;
@@ -92,7 +93,7 @@ export async function translateList(prep: PreparedJob, lines: Line[]): Promise<T
     translated = lines.map((l) => ({ ...l, target: l.text }));
     method = prep.subsLanguage ? `subtitles already in ${prep.subsLanguage}` : 'identity';
   } else {
-    const result = await machineTranslate(prep, lines, glossary.entries);
+    const result = await machineTranslate(prep, lines, glossary.entries, stores);
     await fallBack(prep, lines, result, glossary.entries);
     const fallback = await mtFallback(options);
     method = result.method;

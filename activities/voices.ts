@@ -11,7 +11,8 @@ import type { AudioTracks, Line, PreparedJob } from '../lib/job.js';
 import { castEntry, castVoices, mergeCasts, type CastAssignment } from '../lib/cast.js';
 import { activityContext } from '../engines/activityContext.js';
 import { placeOnce, seriesFolder, SERIES_FOLDER, updateCast, type SeriesStore } from '../storage/seriesCast.js';
-import { jobMirrorInUse, type JobFolderMirror } from '../storage/jobMirror.js';
+import type { JobFolderMirror } from '../storage/jobMirror.js';
+import { NO_STORES, type WorkerStores } from '../storage/workerStores.js';
 import { assignVoices, voicesNeeded, pickReference, REFERENCE_LIMITS, speakerOf, speakersInOrder, FEMALE_FROM_HZ, type AssignOptions, type ReferencePick, type SpeakerProfile, type VoicePlan } from '../lib/voices.js';
 import { commandLog, commit, exists, hashOf, inJob, isFresh, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { diarizationWanted, whoSpeaks } from './whoSpeaks.js';
@@ -29,7 +30,7 @@ export const VOICES_FILE = 'voices/voices.json';
  * and keeps no series cast. With a series (options.series) the voices come from its cast, read and updated
  * under the series folder's lock, every time (the cast may have changed since: `anime-dub cast set`).
  */
-export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, linesIn: Lines<Line>): Promise<VoicePlan | undefined> {
+export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, linesIn: Lines<Line>, stores: WorkerStores = NO_STORES): Promise<VoicePlan | undefined> {
   const lines = await linesOf(prep.job, linesIn);
   const series = prep.options.series;
   if (!series && !voicesNeeded(prep.ttsEngine, lines, prep.options.tts) && !diarizationWanted(prep, lines)) return undefined;
@@ -63,7 +64,7 @@ export async function prepareVoices(prep: PreparedJob, audio: AudioTracks, lines
     engine: ttsEngine, baseVoice, modelSpeakers, speakerVoices: tts.speakerVoices, espeakVariants: ESPEAK_VARIANTS,
     ...(palettes ? { palettes, profiles, voiceEngine: castVoiceEngine(ttsEngine, mixes) } : {}),
   };
-  const cast = series ? await episodeCast(prep, speakers, assign) : undefined;
+  const cast = series ? await episodeCast(prep, speakers, assign, stores.mirror) : undefined;
   const voices = cast?.voices ?? assignVoices(speakers, assign);
   for (const v of voices) {
     const settle = ttsRecord(v.engine ?? ttsEngine).settleVoice;
@@ -141,7 +142,7 @@ function weightedMedian(xs: { hz: number; w: number }[]): number {
  * This episode's voices from the series' cast (and a cast given with the job): under the series folder's lock
  * (in the store, with the s3 store: `mirror`), so episodes dubbed at once, on any host, agree; the speakers it adds are written back before the lock is let go.
  */
-export async function episodeCast(prep: PreparedJob, speakers: string[], assign: AssignOptions, mirror: JobFolderMirror | undefined = jobMirrorInUse()): Promise<CastAssignment & { dir?: string; store?: SeriesStore }> {
+export async function episodeCast(prep: PreparedJob, speakers: string[], assign: AssignOptions, mirror: JobFolderMirror | undefined): Promise<CastAssignment & { dir?: string; store?: SeriesStore }> {
   const { name, cast: given } = prep.options.series!;
   const ctx = activityContext();
   const addedBy = prep.job.name;

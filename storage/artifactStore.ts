@@ -245,13 +245,3 @@ export function storeSettingsOf(settings: Settings): StoreSettings {
   return { store: a.store, s3: { endpoint: a.s3.endpoint, bucket: a.s3.bucket, region: a.s3.region, prefix: a.s3.prefix }, ...(a.cacheDir ? { cacheDir: path.resolve(a.cacheDir) } : {}) };
 }
 
-let workerStore: ArtifactStore | undefined;
-
-/** Set once by the worker that opened it: prepareJob fetches a job's stored inputs through it. */
-export function useArtifactStore(store: ArtifactStore | undefined): void {
-  workerStore = store;
-}
-
-export function artifactStoreInUse(): ArtifactStore | undefined {
-  return workerStore;
-}

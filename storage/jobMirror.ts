@@ -419,13 +419,3 @@ async function inBatches<T>(items: T[], width: number, each: (item: T) => Promis
   }));
 }
 
-let workerMirror: JobFolderMirror | undefined;
-
-/** Set once by a worker using the s3 store: the activities that lock a folder or change a series' cast use it. */
-export function useJobMirror(mirror: JobFolderMirror | undefined): void {
-  workerMirror = mirror;
-}
-
-export function jobMirrorInUse(): JobFolderMirror | undefined {
-  return workerMirror;
-}

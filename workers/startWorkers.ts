@@ -9,12 +9,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogLevel, type TelemetryOptions } from '@temporalio/worker';
-import * as activities from '../activities/index.js';
+import { createActivities } from '../activities/create.js';
 import type { Settings } from '../config/schema.js';
 import { closeEngineHosts } from '../engines/engineHost.js';
 import { MirroredJobFolders, RetryDiscipline, TrustedJobInput } from './interceptors.js';
-import { openArtifactStore, S3Store, storeSettingsOf, useArtifactStore } from '../storage/artifactStore.js';
-import { JobFolderMirror, useJobMirror } from '../storage/jobMirror.js';
+import { openArtifactStore, S3Store, storeSettingsOf } from '../storage/artifactStore.js';
+import { JobFolderMirror } from '../storage/jobMirror.js';
 import { connectionOptionsOf, resolveTemporalTarget, withConnectionErrors, type TemporalTarget } from '../config/connection.js';
 import type { WorkerRole } from './roles.js';
 import { runtimeTelemetry, workerIdentity } from './observability.js';
@@ -128,9 +128,8 @@ export async function startWorkers(
   // With the s3 store every activity's job folder is mirrored through it (docs/DEPLOY.md); the shared folder needs nothing.
   const activityRoles = roles.filter((r) => r !== 'workflows');
   const store = activityRoles.length ? await openArtifactStore(storeSettingsOf(settings), settings.outputDir) : undefined;
-  useArtifactStore(store);
   const mirror = store instanceof S3Store ? new JobFolderMirror(store, settings.outputDir) : undefined;
-  useJobMirror(mirror);
+  const activities = createActivities({ store, mirror });
   const activityInterceptors = [
     ...(mirror ? [
       () => ({ inbound: new TrustedJobInput(settings, { disk: false, toLocal: (v) => mirror.toLocal(v) }) }),

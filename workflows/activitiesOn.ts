@@ -1,12 +1,13 @@
 // The activities as a workflow calls them: one proxy per queue, each activity on the queue its placement names,
 // retries bounded by time, and an argument too big for Temporal refused with the reason.
 import { ActivityCancellationType, ApplicationFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type * as activities from '../activities/index.js';
+import type { createActivities } from '../activities/create.js';
 import { queueKindOf, type Placement } from '../config/placement.js';
 import type { Queues } from '../config/schema.js';
 import { NON_RETRYABLE_TYPES } from '../lib/errors.js';
 
-export type Activities = typeof activities;
+/** The activities as a worker registers them (bound to its stores; the workflow never sees those). */
+export type Activities = ReturnType<typeof createActivities>;
 
 const common: ActivityOptions = {
   heartbeatTimeout: '30s',
