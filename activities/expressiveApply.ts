@@ -7,7 +7,7 @@ import { MIX_RATE, normalizeClipArgv } from '../engines/ffmpeg.js';
 import type { PreparedJob } from '../lib/job.js';
 import type { ProsodyPlan } from '../lib/prosody.js';
 import { commandLog, inJob, tmpOf, writeAtomic } from '../storage/artifacts.js';
-import { measureClipFeatures } from './prosodyFeatures.js';
+import { measureClipFeatures } from '../engines/prosodyFeatures.js';
 import { run } from '../engines/run.js';
 
 /** Every expressive line is brought to this active level before its energy multiplier. */

@@ -6,7 +6,7 @@ import type { AudioTracks, LineSet, Lines, PreparedJob, TranslatedLine } from '.
 import { linesOf, storeLines } from './lineSets.js';
 import { planLines, type ProsodyMode, type ProsodyPlan } from '../lib/prosody.js';
 import { inJob } from '../storage/artifacts.js';
-import { measureLineFeatures } from './prosodyFeatures.js';
+import { measureLineFeatures } from '../engines/prosodyFeatures.js';
 
 export type ExpressiveChoice = 'off' | 'auto' | ProsodyMode;
 

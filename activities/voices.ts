@@ -17,7 +17,7 @@ import { assignVoices, voicesNeeded, pickReference, REFERENCE_LIMITS, speakerOf,
 import { commandLog, commit, exists, hashOf, inJob, isFresh, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { diarizationWanted, whoSpeaks } from './whoSpeaks.js';
 import { castKey, castMixes, castPalettes, castVoiceEngine, ttsEngine as ttsRecord } from '../engines/ttsEngines.js';
-import { measureLineFeatures } from './prosodyFeatures.js';
+import { measureLineFeatures } from '../engines/prosodyFeatures.js';
 import { run } from '../engines/run.js';
 import { linesOf } from './lineSets.js';
 import type { Lines } from '../lib/job.js';

@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { measureLineFeatures, type FeatureLine } from '../activities/prosodyFeatures.js';
+import { measureLineFeatures, type FeatureLine } from '../engines/prosodyFeatures.js';
 import { run } from '../engines/run.js';
 
 const LINE_EVERY_SEC = 4;

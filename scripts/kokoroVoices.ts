@@ -6,7 +6,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { measureClipFeatures } from '../activities/prosodyFeatures.js';
+import { measureClipFeatures } from '../engines/prosodyFeatures.js';
 import { closeEngineHosts, hostPool } from '../engines/engineHost.js';
 import { kokoroSpeak } from '../engines/kokoro.js';
 import { KOKORO_PALETTE } from '../engines/ttsEngines.js';

@@ -4,7 +4,7 @@
 // It uses its own embedded Temporal server (temporary state dir, port 17733) and stops it afterwards.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { measureClipFeatures, measureLineFeatures } from '../activities/prosodyFeatures.js';
+import { measureClipFeatures, measureLineFeatures } from '../engines/prosodyFeatures.js';
 import { spearman } from '../lib/prosody.js';
 import { formatSrt } from '../formats/subtitles.js';
 import { EXPRESSIVE_LINES } from '../test/fixtures/media.js';

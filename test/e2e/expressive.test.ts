@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { measureClipFeatures, measureLineFeatures } from '../../activities/prosodyFeatures.js';
+import { measureClipFeatures, measureLineFeatures } from '../../engines/prosodyFeatures.js';
 import type { JobOptionsInput } from '../../config/schema.js';
 import type { DubJobResult } from '../../lib/job.js';
 import { spearman } from '../../lib/prosody.js';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { measureClipFeatures, measureLineFeatures } from '../../activities/prosodyFeatures.js';
+import { measureClipFeatures, measureLineFeatures } from '../../engines/prosodyFeatures.js';
 import type { DubJobResult } from '../../lib/job.js';
 import { writeSrt } from '../fixtures/media.js';
 import { loadScene, SCENE_NAMES, sceneVideo, type Scene } from '../fixtures/scenes.js';

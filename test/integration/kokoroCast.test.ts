@@ -7,7 +7,7 @@ import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DubJobResult } from '../../lib/job.js';
 import type { VoicePlan } from '../../lib/voices.js';
-import { measureClipFeatures } from '../../activities/prosodyFeatures.js';
+import { measureClipFeatures } from '../../engines/prosodyFeatures.js';
 import { closeEngineHosts, hostPool } from '../../engines/engineHost.js';
 import { DEFAULT_MODELS_DIR } from '../../engines/bundledModels.js';
 import { run } from '../../engines/run.js';

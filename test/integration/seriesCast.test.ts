@@ -8,7 +8,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Cast } from '../../config/schema.js';
-import { measureClipFeatures } from '../../activities/prosodyFeatures.js';
+import { measureClipFeatures } from '../../engines/prosodyFeatures.js';
 import type { DubJobResult } from '../../lib/job.js';
 import type { VoicePlan } from '../../lib/voices.js';
 import { dialogueClip } from '../fixtures/media.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { measureClipFeatures, measureLineFeatures, type FeatureLine } from '../../activities/prosodyFeatures.js';
+import { measureClipFeatures, measureLineFeatures, type FeatureLine } from '../../engines/prosodyFeatures.js';
 import { run } from '../../engines/run.js';
 
 let dir: string;

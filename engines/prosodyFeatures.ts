@@ -8,8 +8,8 @@ import { ErrorType, failure } from '../lib/errors.js';
 import { semitones, SILENCE_DB, type LineFeatures } from '../lib/prosody.js';
 import { percentile } from '../lib/percentile.js';
 import { countSyllables } from '../lib/syllables.js';
-import { openWav, type WavFile } from '../engines/wavFile.js';
-import { activityContext } from '../engines/run.js';
+import { openWav, type WavFile } from './wavFile.js';
+import { activityContext } from './run.js';
 
 export interface FeatureLine {
   start: number;
