@@ -40,8 +40,9 @@ export interface ClipOptions {
 export async function makeSpeechClip(out: string, opts: ClipOptions = {}): Promise<SpeechClip> {
   const truth = `${out}.script.json`;
   const cachedClip = async (): Promise<SpeechClip | undefined> => {
-    const cached = await readFile(truth, 'utf8').then(JSON.parse, () => undefined);
-    return cached && (await stat(out).then(() => true, () => false)) ? cached : undefined;
+    const cached: SpeechClip | undefined = await readFile(truth, 'utf8').then(JSON.parse, () => undefined);
+    // The clip is where it was asked for: the recorded path may be another checkout's (media shared per machine).
+    return cached && (await stat(out).then(() => true, () => false)) ? { ...cached, video: out } : undefined;
   };
   const cached = await cachedClip();
   if (cached) return cached;
