@@ -60,22 +60,42 @@ def _load(req):
     return _sessions[model], _styles[req["voices"]], _vocabs[req["vocab"]], np
 
 
+_ipa_memo = {}  # (espeak voice, clause) → IPA: dubs repeat lines (recaps, loops, a job rendered again)
+IPA_MEMO_SIZE = 4096
+
+
+def _espeak_ipa(voice, clauses):
+    """IPA of each clause from one espeak-ng run (a blank line between clauses ends each one's output line); a
+    clause espeak-ng cut in two makes the count disagree, and then each clause gets a run of its own."""
+    def run(text):
+        # No shell; the text goes through stdin, so a clause starting with "-" is never a flag.
+        return subprocess.run(["espeak-ng", "-q", "--ipa", "--tie=^", "-v", voice, "--stdin"], input=text,
+                              capture_output=True, text=True, timeout=30, check=True).stdout
+    if len(clauses) > 1:
+        lines = [" ".join(line.split()) for line in run("\n\n".join(clauses) + "\n").splitlines() if line.strip()]
+        if len(lines) == len(clauses):
+            return lines
+    return [" ".join(run(c + "\n").split()) for c in clauses]
+
+
 def ipa(text, language):
     """espeak-ng's IPA of each clause, with the clause's punctuation kept (Kokoro reads it as pauses and tune)."""
     voice = ESPEAK_VOICE.get(language)
     if voice is None:
         raise ValueError(f"Kokoro does not speak {language!r} here (it speaks {', '.join(ESPEAK_VOICE)})")
-    pieces = []
+    clauses = []
     for words, punct in CLAUSE.findall(text.replace("\n", " ")):
         if not words.strip():
-            if punct and pieces:
-                pieces[-1] += punct.strip()
+            if punct and clauses:
+                clauses[-1][1] += punct.strip()
             continue
-        # No shell; the text goes through stdin, so a clause starting with "-" is never a flag.
-        done = subprocess.run(["espeak-ng", "-q", "--ipa", "--tie=^", "-v", voice, "--stdin"], input=words.strip() + "\n",
-                              capture_output=True, text=True, timeout=30, check=True)
-        pieces.append(" ".join(done.stdout.split()) + "".join(c for c in punct if c not in "¿¡"))
-    return " ".join(pieces)
+        clauses.append([" ".join(words.split()), "".join(c for c in punct if c not in "¿¡")])
+    unknown = list(dict.fromkeys(w for w, _ in clauses if (voice, w) not in _ipa_memo))
+    if unknown:
+        if len(_ipa_memo) + len(unknown) > IPA_MEMO_SIZE:
+            _ipa_memo.clear()
+        _ipa_memo.update({(voice, w): got for w, got in zip(unknown, _espeak_ipa(voice, unknown))})
+    return " ".join(_ipa_memo[(voice, w)] + punct for w, punct in clauses)
 
 
 def to_kokoro(phonemes, language, vocab):
