@@ -394,7 +394,15 @@ export async function isOurDevServer(settings: Settings, pid: unknown, startTime
   const dir = stateDir(settings);
   const ours = argv[0] === temporalCliPath(settings) && argv[1] === 'server' && argv[2] === 'start-dev'
     && after('--port') === String(settings.temporal.serverPort) && after('--db-filename') === path.join(dir, 'temporal.db');
-  if (!ours) return { ok: false, why: `process ${pid} is not the Temporal dev server this state dir started` };
+  if (!ours) {
+    // The commonest cause: the server was started with another ANIME_DUB_SERVER_PORT than this command has.
+    const samePlace = argv[0] === temporalCliPath(settings) && after('--db-filename') === path.join(dir, 'temporal.db');
+    const port = after('--port');
+    if (samePlace && port && port !== String(settings.temporal.serverPort)) {
+      return { ok: false, why: `process ${pid} is this state dir's dev server on port ${port}, but this command is set to port ${settings.temporal.serverPort}: run it with ANIME_DUB_SERVER_PORT=${port} (or temporal.serverPort) as the server was started` };
+    }
+    return { ok: false, why: `process ${pid} is not the Temporal dev server this state dir started` };
+  }
   const user = await sameUser(pid);
   if (user) return { ok: false, why: user };
   // Recorded since issue 27 (an older server.json has none: its cmdline is all there is to go on).

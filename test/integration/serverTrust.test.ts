@@ -193,6 +193,13 @@ describe('issue 27: the CLI trusts only the processes it started (real dev serve
       const again = await anime(['server', 'start', '--ui'], env);
       expect([again.exitCode, again.stdout]).toEqual([0, `Temporal already running at 127.0.0.1:${port}; UI http://127.0.0.1:${uiPort}`]);
 
+      // `server stop` with another port than the server was started on: refused, and told which port to use.
+      const otherPort = await anime(['server', 'stop'], { ...env, ANIME_DUB_SERVER_PORT: String(await freePort()) });
+      expect(otherPort.exitCode).toBe(1);
+      expect(otherPort.stderr).toContain(`process ${pid} is this state dir's dev server on port ${port}, but this command is set to port`);
+      expect(otherPort.stderr).toContain(`run it with ANIME_DUB_SERVER_PORT=${port}`);
+      expect(await gone(pid)()).toBe(false);
+
       // `server stop` stops the server and the verified front.
       const stopped = await anime(['server', 'stop'], env);
       expect([stopped.exitCode, stopped.stdout]).toEqual([0, `stopped (pid ${pid}; the UI front (pid ${ui.frontPid}))`]);
