@@ -386,7 +386,7 @@ export async function isOurUiFront(settings: Settings, pid: unknown, startTime: 
  * `{"pid":1}` would make kill(-1) signal every process we may signal), so the process itself must be our
  * temporal binary running `server start-dev` on our port with our database. Linux /proc only; elsewhere: no.
  */
-export async function isOurDevServer(settings: Settings, pid: unknown, startTime?: unknown): Promise<{ ok: true; groupLeader: boolean } | { ok: false; why: string }> {
+export async function isOurDevServer(settings: Settings, pid: unknown, startTime?: unknown): Promise<{ ok: true; groupLeader: boolean } | { ok: false; why: string; otherPort?: number }> {
   if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 1) return { ok: false, why: `it records pid ${JSON.stringify(pid)}, which is not a server process id` };
   const argv = await processArgv(pid);
   if (!argv) return { ok: false, why: `no process ${pid} is running (or it cannot be inspected)` };
@@ -399,7 +399,7 @@ export async function isOurDevServer(settings: Settings, pid: unknown, startTime
     const samePlace = argv[0] === temporalCliPath(settings) && after('--db-filename') === path.join(dir, 'temporal.db');
     const port = after('--port');
     if (samePlace && port && port !== String(settings.temporal.serverPort)) {
-      return { ok: false, why: `process ${pid} is this state dir's dev server on port ${port}, but this command is set to port ${settings.temporal.serverPort}: run it with ANIME_DUB_SERVER_PORT=${port} (or temporal.serverPort) as the server was started` };
+      return { ok: false, otherPort: Number(port), why: `process ${pid} is this state dir's dev server on port ${port}, but this command is set to port ${settings.temporal.serverPort}: run it with ANIME_DUB_SERVER_PORT=${port} (or temporal.serverPort) as the server was started` };
     }
     return { ok: false, why: `process ${pid} is not the Temporal dev server this state dir started` };
   }
@@ -420,13 +420,15 @@ export async function stopDevServer(settings: Settings): Promise<StopOutcome> {
   const stateFile = path.join(stateDir(settings), 'server.json');
   const state = await readState(stateFile);
   if (!state) return { stopped: false, refused: false, why: `no server recorded in ${stateDir(settings)}` };
+  const check = await isOurDevServer(settings, state.pid, state.startTime);
+  // Our server, asked on another port: a mistake in the command, so its UI front is left running with it.
+  if (!check.ok && check.otherPort) return { stopped: false, refused: true, why: `${stateFile}: ${check.why}; nothing was signalled` };
   // The UI front: signalled only when it is verifiably ours (it also ends by itself once the server is gone).
   let frontPid: number | undefined;
   if (state.ui && (await isOurUiFront(settings, state.ui.frontPid, state.ui.frontStartTime)).ok) {
     frontPid = state.ui.frontPid as number;
     try { process.kill(frontPid, 'SIGTERM'); } catch { /* it ended meanwhile */ }
   }
-  const check = await isOurDevServer(settings, state.pid, state.startTime);
   if (!check.ok) return { stopped: false, refused: true, why: `${stateFile}: ${check.why}; nothing ${frontPid ? 'else ' : ''}was signalled`, frontPid };
   const pid = state.pid as number;
   try { process.kill(check.groupLeader ? -pid : pid, 'SIGTERM'); } catch { /* it ended meanwhile */ }

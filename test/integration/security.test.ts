@@ -22,7 +22,7 @@ import { LlmStandin } from '../fixtures/llmStandin.js';
 import { dialogueClip, shortClip, writeSrt } from '../fixtures/media.js';
 import { PROJECT_ROOT, TEST_ADDRESS } from '../support/env.js';
 import { jobInput, startJob, tempDir, testClient } from '../support/jobs.js';
-import { waitFor } from '../support/processes.js';
+import { exited, waitFor } from '../support/processes.js';
 import { queuesFor, startWorker, withWorker, type WorkerProcess } from '../support/workers.js';
 import { typedCause } from '../support/failures.js';
 
@@ -268,7 +268,7 @@ describe('security: job input is untrusted, worker settings are trusted (real de
     const stopped = await anime(['server', 'stop'], env);
     expect(stopped.stdout).toBe(`stopped (pid ${pid})`);
     expect(stopped.exitCode).toBe(0);
-    await waitFor('the server to exit', async () => !existsSync(`/proc/${pid}/cmdline`) || (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.startsWith('Z'), 30_000);
+    await waitFor('the server to exit', () => exited(pid), 30_000);
   }, 170_000);
 
   it('7: the watch server answers only a Host that is exactly a loopback name and its port', async () => {

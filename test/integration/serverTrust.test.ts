@@ -17,7 +17,7 @@ import { loadSettings } from '../../config/load.js';
 import { shortClip } from '../fixtures/media.js';
 import { PROJECT_ROOT } from '../support/env.js';
 import { tempDir } from '../support/jobs.js';
-import { waitFor } from '../support/processes.js';
+import { exited, waitFor } from '../support/processes.js';
 
 const CLI = path.join(PROJECT_ROOT, 'dist', 'client', 'cli.js');
 
@@ -34,7 +34,7 @@ async function freePort(): Promise<number> {
 
 /** Every process this file started (detached group leaders): killed at the end whatever happened. */
 const started = new Set<number>();
-const gone = (pid: number) => async () => !existsSync(`/proc/${pid}/cmdline`) || (await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')).split(') ')[1]?.startsWith('Z') !== false;
+const gone = (pid: number) => () => exited(pid);
 function kill(pid: number): void {
   for (const target of [-pid, pid]) try { process.kill(target, 'SIGKILL'); } catch { /* gone */ }
   started.delete(pid);

@@ -33,3 +33,9 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
+
+/** Has `pid` exited (gone, or a zombie not yet reaped)? It may vanish between the two reads: that is gone too. */
+export async function exited(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return !stat || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+}
