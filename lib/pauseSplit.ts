@@ -53,13 +53,15 @@ export interface LabelledSpan {
 
 /**
  * Whisper joins a reply 0.3–0.6 s after the previous speaker into the same segment; a dub line must carry one
- * voice. Each word takes the label of the turn it overlaps most (the nearest turn when it overlaps none); the
- * segment is cut where the label changes, once runs shorter than `minRunSec` (a word or two the voice prints
- * got wrong) have been given to the run before them.
+ * voice. Each word takes the label of the turn it overlaps most, or of the nearest turn within `nearSec` (Whisper's
+ * word times run that far off the voice); a word further from every turn (a whisper the VAD did not voice) has no
+ * voice to tell and stays with the words before it (the first ones with the words after). The segment is cut where
+ * the label changes, once runs shorter than `minRunSec` (a word or two the voice prints got wrong) have been given
+ * to the run before them.
  */
-export function splitAtSpeakerChanges<S extends WordedSegment>(segments: readonly S[], turns: readonly LabelledSpan[], minRunSec = 0.4): S[] {
+export function splitAtSpeakerChanges<S extends WordedSegment>(segments: readonly S[], turns: readonly LabelledSpan[], minRunSec = 0.4, nearSec = 0.3): S[] {
   if (turns.length === 0) return [...segments];
-  const labelOf = (w: Word): string => {
+  const labelOf = (w: Word): string | undefined => {
     let best: LabelledSpan | undefined;
     let most = 0;
     for (const t of turns) {
@@ -67,9 +69,10 @@ export function splitAtSpeakerChanges<S extends WordedSegment>(segments: readonl
       if (o > most) [best, most] = [t, o];
     }
     if (best) return best.label;
-    const mid = (w.start + w.end) / 2;
-    const gap = (t: LabelledSpan) => (mid < t.start ? t.start - mid : mid > t.end ? mid - t.end : 0);
-    return turns.reduce((a, b) => (gap(b) < gap(a) ? b : a)).label;
+    // festival line 8: its unvoiced second half took the next line's voice 0.54 s later and was cut off (measureEdges)
+    const gap = (t: LabelledSpan) => Math.max(t.start - w.end, w.start - t.end, 0);
+    const nearest = turns.reduce((a, b) => (gap(b) < gap(a) ? b : a));
+    return gap(nearest) <= nearSec ? nearest.label : undefined;
   };
   const out: S[] = [];
   for (const seg of segments) {
@@ -77,9 +80,17 @@ export function splitAtSpeakerChanges<S extends WordedSegment>(segments: readonl
       out.push(seg);
       continue;
     }
+    const told = seg.words.map(labelOf);
+    const firstTold = told.find((l) => l !== undefined);
+    if (firstTold === undefined) {
+      out.push(seg);
+      continue;
+    }
+    let carried = firstTold;
+    const labels = told.map((l) => (carried = l ?? carried));
     const runs: { label: string; from: number; to: number }[] = [];
     seg.words.forEach((w, i) => {
-      const label = labelOf(w);
+      const label = labels[i];
       const last = runs[runs.length - 1];
       if (last && last.label === label) last.to = i + 1;
       else runs.push({ label, from: i, to: i + 1 });

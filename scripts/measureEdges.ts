@@ -1,6 +1,7 @@
 // Line edges against the truth: where the recognition stage's lines start and end, compared with where the voices
-// really do, on the three inputs that have a truth — the 30 s English dialogue fixture (festival voices, no music)
-// and the two Japanese scenes of issue 25 (Kokoro voices over a music bed with effects). Rerunnable:
+// really do, on the four inputs that have a truth — the 30 s English dialogue fixture (festival voices, no music),
+// the Japanese dialogue fixture (two Kokoro voices, no music) and the two Japanese scenes of issue 25 (Kokoro voices
+// over a music bed with effects). Rerunnable:
 //   npx tsc -p tsconfig.json && node dist/scripts/measureEdges.js [--json FILE]
 // Runs the real engines in a warm engine host: faster-whisper base (its answer cached under bench/.cache/edges/,
 // keyed by the audio), Silero VAD and the embedded diarizer; the lines are made by lib/voicedLines.ts, the function
@@ -79,10 +80,15 @@ async function inputs(): Promise<Input[]> {
   const clip = await makeSpeechClip(path.join(ROOT, 'test', '.cache', 'media', 'dialogue.mp4'));
   const dialogueWav = await toWav(clip.video, path.join(CACHE, 'dialogue.wav'));
   const out: Input[] = [{ name: 'dialogue (30 s, en, no music)', language: 'en', wav: dialogueWav, durationSec: clip.durationSec, truth: await voiceEdges(dialogueWav, clip.script) }];
-  for (const name of ['classroom', 'festival']) {
-    const json = JSON.parse(await readFile(path.join(SCENES, `${name}.json`), 'utf8')) as { audio: string; duration: number; lines: Region[] };
-    const wav = await toWav(path.join(SCENES, json.audio), path.join(CACHE, `${name}.wav`));
-    out.push({ name: `${name} (ja, music bed)`, language: 'ja', wav, durationSec: json.duration, truth: json.lines.map((l) => ({ start: l.start, end: l.end })) });
+  const tables: [string, string, string][] = [
+    ['ja-dialogue', path.join(ROOT, 'test', 'fixtures', 'ja', 'dialogue.json'), 'ja dialogue (46 s, 2 voices, no music)'],
+    ['classroom', path.join(SCENES, 'classroom.json'), 'classroom (ja, music bed)'],
+    ['festival', path.join(SCENES, 'festival.json'), 'festival (ja, music bed)'],
+  ];
+  for (const [name, table, title] of tables) {
+    const json = JSON.parse(await readFile(table, 'utf8')) as { audio: string; duration: number; lines: Region[] };
+    const wav = await toWav(path.join(path.dirname(table), json.audio), path.join(CACHE, `${name}.wav`));
+    out.push({ name: title, language: 'ja', wav, durationSec: json.duration, truth: json.lines.map((l) => ({ start: l.start, end: l.end })) });
   }
   return out;
 }
@@ -130,11 +136,12 @@ async function main(): Promise<void> {
   const jsonAt = process.argv.indexOf('--json');
   // The default path cuts lines where the diarizer hears another voice (tts.diarize auto); the last mode leaves those
   // cuts out (tts.diarize off), to tell the edges' errors from the speaker cuts'.
-  const before: VadSettings = { ...VAD_SETTINGS, endThreshold: null, minSpeechSec: 0.25 };
+  const before: VadSettings = { ...VAD_SETTINGS, endThreshold: null, minSpeechSec: 0.25, underBedSure: null };
   const unsnapped: SnapOptions = { sliverSec: 0, lookBackSec: 0 };
   const modes: [string, VadSettings, SnapOptions, boolean][] = [
     ['before (Silero ends, 0.25 s min speech, plain snap)', before, unsnapped, true],
     ['tightened ends only', { ...before, endThreshold: VAD_SETTINGS.endThreshold }, unsnapped, true],
+    ['no voice under the bed (source VAD alone)', { ...VAD_SETTINGS, underBedSure: null }, SNAP, true],
     ['after (all: VAD_SETTINGS, SNAP)', VAD_SETTINGS, SNAP, true],
     ['after, no speaker cuts (diarize off)', VAD_SETTINGS, SNAP, false],
   ];
