@@ -79,8 +79,8 @@ function voiceOf(w: Word, turns: readonly LabelledSpan[], nearSec = NEAR_SEC): s
  * voice. Each word takes the label of the turn it overlaps most, or of the nearest turn within `nearSec` (Whisper's
  * word times run that far off the voice); a word further from every turn (a whisper the VAD did not voice) has no
  * voice to tell and stays with the words before it (the first ones with the words after). The segment is cut where
- * the label changes, once runs shorter than `minRunSec` (a word or two the voice prints got wrong) have been given
- * to the run before them.
+ * the label changes, once runs heard in their voice for less than `minRunSec` (a word or two the voice prints got
+ * wrong) have been given to the run before them.
  */
 export function splitAtSpeakerChanges<S extends WordedSegment>(segments: readonly S[], turns: readonly LabelledSpan[], minRunSec = 0.4, nearSec = NEAR_SEC): S[] {
   if (turns.length === 0) return [...segments];
@@ -106,7 +106,11 @@ export function splitAtSpeakerChanges<S extends WordedSegment>(segments: readonl
       if (last && last.label === label) last.to = i + 1;
       else runs.push({ label, from: i, to: i + 1 });
     });
-    const span = (r: { from: number; to: number }) => seg.words[r.to - 1].end - seg.words[r.from].start;
+    // How long a run is heard in its voice: its words' overlap with that voice's turns. Whisper stretches a first
+    // word back over the pause into the previous speaker's turn (festival line 10's "二", 0.72 s long, 0.14 s of
+    // it in Mei's turn), and a word's length is no evidence of whose it is.
+    const span = (r: { label: string; from: number; to: number }) => seg.words.slice(r.from, r.to).reduce((sum, w) => sum
+      + turns.reduce((o, t) => o + (t.label === r.label ? Math.max(0, Math.min(w.end, t.end) - Math.max(w.start, t.start)) : 0), 0), 0);
     // Short runs join the run before them (the first run joins the one after), then equal neighbours merge.
     const kept: { label: string; from: number; to: number }[] = [];
     for (const r of runs) {

@@ -3,8 +3,8 @@
 // the Japanese dialogue fixture (two Kokoro voices, no music) and the two Japanese scenes of issue 25 (Kokoro voices
 // over a music bed with effects). Rerunnable:
 //   npx tsc -p tsconfig.json && node dist/scripts/measureEdges.js [--json FILE]
-// Runs the real engines in a warm engine host: faster-whisper base (its answer cached under bench/.cache/edges/,
-// keyed by the audio), Silero VAD and the embedded diarizer; the lines are made by lib/voicedLines.ts, the function
+// Runs the real engines in a warm engine host: faster-whisper base (begun at the first voice as the jobs begin it, its
+// answer cached under bench/.cache/edges/, keyed by the audio), Silero VAD and the embedded diarizer; the lines are made by lib/voicedLines.ts, the function
 // the recognition stage uses, from the voiced stretches of `voice_activity` with Silero's own ends ("before") and
 // with the tightened ends of VAD_SETTINGS ("after"). Results go into docs/PERFORMANCE.md by hand, machine and date.
 import { createHash } from 'node:crypto';
@@ -17,6 +17,7 @@ import { resolveWhisperModel, transcribeInHost } from '../engines/fasterWhisper.
 import { run } from '../engines/run.js';
 import { VAD_SETTINGS, voiceActivity, voiceTurns, type VadSettings } from '../engines/voiceActivity.js';
 import type { AsrResult } from '../engines/whisper.js';
+import { firstVoice } from '../engines/whisperRecognize.js';
 import type { Line } from '../lib/job.js';
 import { SNAP, type Region, type SnapOptions } from '../lib/speechRegions.js';
 import { voicedLines } from '../lib/voicedLines.js';
@@ -93,14 +94,18 @@ async function inputs(): Promise<Input[]> {
   return out;
 }
 
-/** faster-whisper base on a 16 kHz WAV in the warm engine host, its answer kept in `cacheDir` (keyed by the audio). */
+/**
+ * faster-whisper base on a 16 kHz WAV in the warm engine host, begun where the jobs begin it (at the first voice,
+ * engines/whisperRecognize.ts), its answer kept in `cacheDir` (keyed by the audio and where it began).
+ */
 export async function cachedWhisper(wav: string, language: string, cacheDir: string): Promise<AsrResult> {
   const { model } = await resolveWhisperModel('base');
-  const key = createHash('sha256').update(await readFile(wav)).update(model).update(language).digest('hex').slice(0, 16);
+  const startSec = await firstVoice(wav);
+  const key = createHash('sha256').update(await readFile(wav)).update(path.basename(model)).update(language).update(String(startSec ?? 0)).digest('hex').slice(0, 16);
   const file = path.join(cacheDir, `${path.basename(wav, '.wav')}.${key}.whisper.json`);
   const cached = await readFile(file, 'utf8').then((t) => JSON.parse(t) as AsrResult, () => undefined);
   if (cached) return cached;
-  const result = await transcribeInHost({ audio: wav, task: 'transcribe', language, model });
+  const result = await transcribeInHost({ audio: wav, task: 'transcribe', language, model, startSec });
   await mkdir(cacheDir, { recursive: true });
   await writeFile(`${file}.${process.pid}`, JSON.stringify(result));
   await rename(`${file}.${process.pid}`, file);

@@ -34,7 +34,13 @@ describe('splitting Whisper segments where the speaker changes', () => {
     expect(splitAtSpeakerChanges([s], turns)).toEqual([s]);
     // within 0.3 s of a turn a word still takes that turn's voice (Whisper's word times run off the voice that far)
     const reply = seg([w('What?', 0, 0.5), w('Nothing', 1.0, 1.4), w('at all.', 1.4, 1.9)]);
-    const near = [{ start: 0, end: 0.55, label: 'V1' }, { start: 1.6, end: 2.0, label: 'V2' }];
+    const near = [{ start: 0, end: 0.55, label: 'V1' }, { start: 1.45, end: 2.0, label: 'V2' }];
     expect(splitAtSpeakerChanges([reply], near).map((l) => l.text)).toEqual(['What?', 'Nothing at all.']);
+  });
+
+  it('a first word Whisper stretched back over the pause into the previous voice is not a run of its own (festival line 10)', () => {
+    const s = seg([w('二', 34.84, 35.56), w('人で', 35.56, 35.88), w('何の', 35.88, 36.26), w('話を', 36.26, 36.88), w('しているの', 36.88, 37.7)]);
+    const turns = [{ start: 33.31, end: 34.98, label: 'V3' }, { start: 35.55, end: 37.47, label: 'V2' }];
+    expect(splitAtSpeakerChanges([s], turns)).toEqual([s]);
   });
 });
