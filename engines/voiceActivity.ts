@@ -17,10 +17,16 @@ export const SILERO_VAD_FILE = 'silero/silero_vad.onnx';
  * 100 ms gap already ends a stretch, so a reply 0.3 s after the previous line is a stretch of its own, and that a
  * stretch ends where the voice does: where the probability last stood at 0.8, less its 64 ms lag behind the voice
  * (Silero's own ends were 0.1–0.15 s late; measured by scripts/measureEdges.ts, docs/PERFORMANCE.md "Line edges").
- * The diarizer's stretches (speaker_turns) use the same end rule (engines/host/voice_activity.py's defaults).
+ * A voice the music bed masks (a whisper, a high voice's first words) is added from the same network run on the audio
+ * with the local bed subtracted, only where it is sure: its own stretches reaching 0.95, and each stretch's start
+ * moved back over frames at 0.9 or more (underBedSure / underBedExtend; engines/host/voice_activity.py; the festival
+ * scene's VAD onsets within ±200 ms of the true line 15 → 17 of 17). The diarizer's stretches (speaker_turns) are
+ * these same stretches.
  */
-export const VAD_SETTINGS = { threshold: 0.5, minSilenceSec: 0.1, minSpeechSec: 0.2, padSec: 0.03, endThreshold: 0.8, endLagSec: 0.064 };
-export type VadSettings = Omit<typeof VAD_SETTINGS, 'endThreshold'> & { endThreshold: number | null };
+export const VAD_SETTINGS = {
+  threshold: 0.5, minSilenceSec: 0.1, minSpeechSec: 0.2, padSec: 0.03, endThreshold: 0.8, endLagSec: 0.064, underBedSure: 0.95, underBedExtend: 0.9,
+};
+export type VadSettings = Omit<typeof VAD_SETTINGS, 'endThreshold' | 'underBedSure'> & { endThreshold: number | null; underBedSure: number | null };
 /** Average-linkage cosine distance between CAM++ embeddings (of bed-subtracted pieces) above which two clusters are
  * two speakers: 0.3–0.35 give the same clusters on every fixture (scripts/measure_diarization.py). */
 export const CLUSTER_DISTANCE = 0.33;
@@ -36,7 +42,7 @@ export async function vadModel(): Promise<string> {
 
 /**
  * Where a voice speaks in a 16 kHz mono WAV (absolute path): music and effects do not count. `settings` other than
- * VAD_SETTINGS are for measuring (endThreshold null: Silero's own ends).
+ * VAD_SETTINGS are for measuring (endThreshold null: Silero's own ends; underBedSure null: the source's stretches alone).
  */
 export async function voiceActivity(wav: string, settings: VadSettings = VAD_SETTINGS): Promise<Region[]> {
   const model = await vadModel();

@@ -24,7 +24,7 @@ import {
 const WHISPER_TIMEOUT_MS = 8 * 60 * 60_000;
 
 /** Where faster-whisper begins: 0.2 s before the first voiced stretch, when that is over a second in (see startSec). */
-async function firstVoice(wavAbs: string): Promise<number | undefined> {
+export async function firstVoice(wavAbs: string): Promise<number | undefined> {
   const first = (await voiceActivity(wavAbs))[0]?.start;
   return first !== undefined && first > 1.2 ? Math.round((first - 0.2) * 1000) / 1000 : undefined;
 }

@@ -17,7 +17,7 @@ export interface VoicedLinesOptions {
 
 export function voicedLines(segments: readonly (GuardSegment & WordedSegment)[], speech: readonly Region[], turns: readonly LabelledSpan[], opts: VoicedLinesOptions): { lines: Line[]; dropped: DroppedSegment[] } {
   const { kept, dropped } = guardSegments(segments, speech, { noSpeechThreshold: opts.noSpeechThreshold });
-  const lines: Line[] = snapToSpeech(splitAtSpeakerChanges(splitAtPauses(kept, opts.minSilenceSec), turns), speech, opts.snap ?? SNAP)
+  const lines: Line[] = snapToSpeech(splitAtSpeakerChanges(splitAtPauses(kept, opts.minSilenceSec, turns), turns), speech, opts.snap ?? SNAP)
     .map((s) => ({ ...s, start: Math.max(0, s.start), end: Math.min(s.end, opts.durationSec) }))
     .filter((s) => s.end > s.start) // Whisper's last window can run past the end of the audio
     .map((s, index) => ({ index, start: s.start, end: s.end, text: s.text, ...(s.words.length ? { words: s.words } : {}) }));

@@ -1,9 +1,10 @@
 // Line edges against the truth: where the recognition stage's lines start and end, compared with where the voices
-// really do, on the three inputs that have a truth — the 30 s English dialogue fixture (festival voices, no music)
-// and the two Japanese scenes of issue 25 (Kokoro voices over a music bed with effects). Rerunnable:
+// really do, on the four inputs that have a truth — the 30 s English dialogue fixture (festival voices, no music),
+// the Japanese dialogue fixture (two Kokoro voices, no music) and the two Japanese scenes of issue 25 (Kokoro voices
+// over a music bed with effects). Rerunnable:
 //   npx tsc -p tsconfig.json && node dist/scripts/measureEdges.js [--json FILE]
-// Runs the real engines in a warm engine host: faster-whisper base (its answer cached under bench/.cache/edges/,
-// keyed by the audio), Silero VAD and the embedded diarizer; the lines are made by lib/voicedLines.ts, the function
+// Runs the real engines in a warm engine host: faster-whisper base (begun at the first voice as the jobs begin it, its
+// answer cached under bench/.cache/edges/, keyed by the audio), Silero VAD and the embedded diarizer; the lines are made by lib/voicedLines.ts, the function
 // the recognition stage uses, from the voiced stretches of `voice_activity` with Silero's own ends ("before") and
 // with the tightened ends of VAD_SETTINGS ("after"). Results go into docs/PERFORMANCE.md by hand, machine and date.
 import { createHash } from 'node:crypto';
@@ -16,6 +17,7 @@ import { resolveWhisperModel, transcribeInHost } from '../engines/fasterWhisper.
 import { run } from '../engines/run.js';
 import { VAD_SETTINGS, voiceActivity, voiceTurns, type VadSettings } from '../engines/voiceActivity.js';
 import type { AsrResult } from '../engines/whisper.js';
+import { firstVoice } from '../engines/whisperRecognize.js';
 import type { Line } from '../lib/job.js';
 import { SNAP, type Region, type SnapOptions } from '../lib/speechRegions.js';
 import { voicedLines } from '../lib/voicedLines.js';
@@ -79,22 +81,31 @@ async function inputs(): Promise<Input[]> {
   const clip = await makeSpeechClip(path.join(ROOT, 'test', '.cache', 'media', 'dialogue.mp4'));
   const dialogueWav = await toWav(clip.video, path.join(CACHE, 'dialogue.wav'));
   const out: Input[] = [{ name: 'dialogue (30 s, en, no music)', language: 'en', wav: dialogueWav, durationSec: clip.durationSec, truth: await voiceEdges(dialogueWav, clip.script) }];
-  for (const name of ['classroom', 'festival']) {
-    const json = JSON.parse(await readFile(path.join(SCENES, `${name}.json`), 'utf8')) as { audio: string; duration: number; lines: Region[] };
-    const wav = await toWav(path.join(SCENES, json.audio), path.join(CACHE, `${name}.wav`));
-    out.push({ name: `${name} (ja, music bed)`, language: 'ja', wav, durationSec: json.duration, truth: json.lines.map((l) => ({ start: l.start, end: l.end })) });
+  const tables: [string, string, string][] = [
+    ['ja-dialogue', path.join(ROOT, 'test', 'fixtures', 'ja', 'dialogue.json'), 'ja dialogue (46 s, 2 voices, no music)'],
+    ['classroom', path.join(SCENES, 'classroom.json'), 'classroom (ja, music bed)'],
+    ['festival', path.join(SCENES, 'festival.json'), 'festival (ja, music bed)'],
+  ];
+  for (const [name, table, title] of tables) {
+    const json = JSON.parse(await readFile(table, 'utf8')) as { audio: string; duration: number; lines: Region[] };
+    const wav = await toWav(path.join(path.dirname(table), json.audio), path.join(CACHE, `${name}.wav`));
+    out.push({ name: title, language: 'ja', wav, durationSec: json.duration, truth: json.lines.map((l) => ({ start: l.start, end: l.end })) });
   }
   return out;
 }
 
-/** faster-whisper base on a 16 kHz WAV in the warm engine host, its answer kept in `cacheDir` (keyed by the audio). */
+/**
+ * faster-whisper base on a 16 kHz WAV in the warm engine host, begun where the jobs begin it (at the first voice,
+ * engines/whisperRecognize.ts), its answer kept in `cacheDir` (keyed by the audio and where it began).
+ */
 export async function cachedWhisper(wav: string, language: string, cacheDir: string): Promise<AsrResult> {
   const { model } = await resolveWhisperModel('base');
-  const key = createHash('sha256').update(await readFile(wav)).update(model).update(language).digest('hex').slice(0, 16);
+  const startSec = await firstVoice(wav);
+  const key = createHash('sha256').update(await readFile(wav)).update(path.basename(model)).update(language).update(String(startSec ?? 0)).digest('hex').slice(0, 16);
   const file = path.join(cacheDir, `${path.basename(wav, '.wav')}.${key}.whisper.json`);
   const cached = await readFile(file, 'utf8').then((t) => JSON.parse(t) as AsrResult, () => undefined);
   if (cached) return cached;
-  const result = await transcribeInHost({ audio: wav, task: 'transcribe', language, model });
+  const result = await transcribeInHost({ audio: wav, task: 'transcribe', language, model, startSec });
   await mkdir(cacheDir, { recursive: true });
   await writeFile(`${file}.${process.pid}`, JSON.stringify(result));
   await rename(`${file}.${process.pid}`, file);
@@ -130,11 +141,12 @@ async function main(): Promise<void> {
   const jsonAt = process.argv.indexOf('--json');
   // The default path cuts lines where the diarizer hears another voice (tts.diarize auto); the last mode leaves those
   // cuts out (tts.diarize off), to tell the edges' errors from the speaker cuts'.
-  const before: VadSettings = { ...VAD_SETTINGS, endThreshold: null, minSpeechSec: 0.25 };
+  const before: VadSettings = { ...VAD_SETTINGS, endThreshold: null, minSpeechSec: 0.25, underBedSure: null };
   const unsnapped: SnapOptions = { sliverSec: 0, lookBackSec: 0 };
   const modes: [string, VadSettings, SnapOptions, boolean][] = [
     ['before (Silero ends, 0.25 s min speech, plain snap)', before, unsnapped, true],
     ['tightened ends only', { ...before, endThreshold: VAD_SETTINGS.endThreshold }, unsnapped, true],
+    ['no voice under the bed (source VAD alone)', { ...VAD_SETTINGS, underBedSure: null }, SNAP, true],
     ['after (all: VAD_SETTINGS, SNAP)', VAD_SETTINGS, SNAP, true],
     ['after, no speaker cuts (diarize off)', VAD_SETTINGS, SNAP, false],
   ];

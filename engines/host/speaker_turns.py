@@ -15,7 +15,8 @@ threshold finds the cast (classroom 71 %, festival 47-59 % of lines), while whol
 (scripts/measure_diarization.py --embedding).
 
   {"op": "speaker_turns", "model": VAD_ONNX, "embedding": CAMPP_NPZ, "audio": WAV, "threshold": 0.5,
-   "minSilenceSec": 0.1, "minSpeechSec": 0.25, "padSec": 0.03, "clusterDistance": 0.33, "bedSubtraction": 0.75}
+   "minSilenceSec": 0.1, "minSpeechSec": 0.25, "padSec": 0.03, "underBedSure": 0.95, "underBedExtend": 0.9,
+   "clusterDistance": 0.33, "bedSubtraction": 0.75}
   -> {"turns": [{"start", "end", "label", "f0"}...], "regions": [[start, end]...], "speakers": N, "durationSec": D}
 
 scripts/measure_diarization.py measures it (speaker accuracy per scene, CPU time).
@@ -262,18 +263,16 @@ def speaker_turns(req, check=None):
     pcm = va.read_wav16k(req["audio"])
     probs = va.speech_probabilities(req["model"], pcm, check)
     duration = len(pcm) / RATE
-    end_threshold = req.get("endThreshold", va.END_THRESHOLD)
-    regions = va.regions_from(probs, float(req.get("threshold", 0.5)), float(req.get("minSilenceSec", 0.1)),
-                              float(req.get("minSpeechSec", 0.25)), float(req.get("padSec", 0.03)), duration,
-                              None if end_threshold is None else float(end_threshold), float(req.get("endLagSec", va.END_LAG_SEC)))
+    # the bed is taken out for the voice prints (bed_subtraction.py: the classroom's two men came apart so) and for
+    # the voice it masks (voice_activity.py); pitch works on the source as it is
+    voice = bed.subtract_bed(pcm, probs, va.FRAME / RATE, float(req.get("bedSubtraction", bed.ALPHA)))
+    regions, _ = va.voiced_regions(req, pcm, probs, check, voice)
     if not regions:
         return {"turns": [], "regions": [], "speakers": 0, "durationSec": round(duration, 3)}
     if check:
         check()
     model = se.load(req["embedding"])
     pieces = pieces_of(regions)
-    # the bed is taken out for the voice prints only (bed_subtraction.py: the classroom's two men came apart so)
-    voice = bed.subtract_bed(pcm, probs, va.FRAME / RATE, float(req.get("bedSubtraction", bed.ALPHA)))
     emb = embeddings_for(model, voice, pieces, check)
     f0 = in_blocks(pitch_track, pcm, 512 + RATE // 60)
     splits = []

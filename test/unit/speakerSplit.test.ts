@@ -26,4 +26,21 @@ describe('splitting Whisper segments where the speaker changes', () => {
     const one = seg([w('Hi.', 0, 0.4)]);
     expect(splitAtSpeakerChanges([one], turns)).toEqual([one]);
   });
+
+  it('words no voiced stretch is near (an unvoiced whisper) stay with the words before them: no cut without a voice to tell', () => {
+    // festival line 8: its second half is voiced nowhere; the next speaker's stretch 0.54 s after its last word used to take it
+    const s = seg([w('しーっ', 29.68, 30.18), w('聞こえ', 30.66, 31.0), w('ちゃう', 31.0, 31.26), w('よ', 31.26, 31.56)]);
+    const turns = [{ start: 29.57, end: 30.11, label: 'V1' }, { start: 32.1, end: 32.77, label: 'V3' }];
+    expect(splitAtSpeakerChanges([s], turns)).toEqual([s]);
+    // within 0.3 s of a turn a word still takes that turn's voice (Whisper's word times run off the voice that far)
+    const reply = seg([w('What?', 0, 0.5), w('Nothing', 1.0, 1.4), w('at all.', 1.4, 1.9)]);
+    const near = [{ start: 0, end: 0.55, label: 'V1' }, { start: 1.45, end: 2.0, label: 'V2' }];
+    expect(splitAtSpeakerChanges([reply], near).map((l) => l.text)).toEqual(['What?', 'Nothing at all.']);
+  });
+
+  it('a first word Whisper stretched back over the pause into the previous voice is not a run of its own (festival line 10)', () => {
+    const s = seg([w('二', 34.84, 35.56), w('人で', 35.56, 35.88), w('何の', 35.88, 36.26), w('話を', 36.26, 36.88), w('しているの', 36.88, 37.7)]);
+    const turns = [{ start: 33.31, end: 34.98, label: 'V3' }, { start: 35.55, end: 37.47, label: 'V2' }];
+    expect(splitAtSpeakerChanges([s], turns)).toEqual([s]);
+  });
 });

@@ -252,6 +252,16 @@ describe('Whisper segments split at pauses (lib/pauseSplit.ts)', () => {
     const seg = { start: 0, end: 4, text: 'おはよう。元気？', words: [w('おは', 0, 0.4), w('よう。', 0.4, 0.9), w('元気', 1.6, 2), w('？', 2, 2.1)] };
     expect(splitAtPauses([seg], 0.45).map((s) => s.text)).toEqual(['おはよう。', '元気？']);
   });
+  it('where the diarizer hears one voice on both sides, a pause inside a sentence cuts only at four times the pause (festival line 9)', () => {
+    const seg = { start: 31.98, end: 34.82, text: '大丈夫、お店の音がうるさいから。', words: [w('大丈夫、', 31.98, 32.38), w('お店の', 33.32, 33.64), w('音が', 33.64, 33.98), w('うるさいから。', 33.98, 34.82)] };
+    expect(splitAtPauses([seg], 0.45)).toHaveLength(2);
+    const mei = [{ start: 32.1, end: 32.77, label: 'V3' }, { start: 33.31, end: 34.98, label: 'V3' }];
+    expect(splitAtPauses([seg], 0.45, mei)).toEqual([seg]);
+    // another voice after the pause, or a pause of 1.8 s: cut as before
+    expect(splitAtPauses([seg], 0.45, [mei[0], { ...mei[1], label: 'V2' }])).toHaveLength(2);
+    const later = (x: ReturnType<typeof w>, i: number) => (i === 0 ? x : { ...x, start: x.start + 0.9, end: x.end + 0.9 });
+    expect(splitAtPauses([{ ...seg, words: seg.words.map(later) }], 0.45, [mei[0], { ...mei[1], start: 34.2, end: 35.9 }])).toHaveLength(2);
+  });
 });
 
 describe('Whisper line times snapped to the energy edges (lib/speechRegions.ts snapToSpeech)', () => {
