@@ -21,6 +21,8 @@ threshold finds the cast (classroom 71 %, festival 47-59 % of lines), while whol
 
 scripts/measure_diarization.py measures it (speaker accuracy per scene, CPU time).
 """
+import json
+
 import numpy as np
 
 import bed_subtraction as bed
@@ -261,6 +263,12 @@ def turns_of(pieces, labels, f0):
 
 def speaker_turns(req, check=None):
     pcm = va.read_wav16k(req["audio"])
+    # the transcript's speakers and the voices' speakers ask about the same WAV with the same settings
+    settings = json.dumps({k: v for k, v in req.items() if k not in ("id", "op", "audio")}, sort_keys=True)
+    return va.memoized(("speaker turns", settings, va.digest(pcm)), lambda: _speaker_turns(req, pcm, check))
+
+
+def _speaker_turns(req, pcm, check=None):
     probs = va.speech_probabilities(req["model"], pcm, check)
     duration = len(pcm) / RATE
     # the bed is taken out for the voice prints (bed_subtraction.py: the classroom's two men came apart so) and for

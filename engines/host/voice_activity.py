@@ -25,8 +25,10 @@ before it where it stands at 0.9 or more. Measured by scripts/measureEdges.ts (d
 the bed"): VAD onsets within ±200 ms of the true line 15 -> 17 of 17 (festival), 16 -> 17 of 17 (classroom), the
 dialogues unchanged; 0.9-0.95 for either gives the same.
 """
+import hashlib
 import os
 import wave
+from collections import OrderedDict
 
 import bed_subtraction as bed
 import numpy as np
@@ -43,6 +45,27 @@ UNDER_BED_SURE = 0.95
 UNDER_BED_EXTEND = 0.9
 
 _sessions = {}
+# A job asks about the same WAV up to three times (where Whisper begins, the transcript's speakers, the voices'
+# speakers): what was worked out for its samples is kept for the next ask. Keys hold a digest of the samples, so
+# another file with the same samples hits and a rewritten one does not.
+_memo = OrderedDict()
+MEMO_SIZE = 8
+
+
+def digest(pcm):
+    return hashlib.blake2b(np.ascontiguousarray(pcm).tobytes(), digest_size=16).hexdigest()
+
+
+def memoized(key, make):
+    """make()'s value, kept under key among the last MEMO_SIZE (values are treated as read-only by every caller)."""
+    if key in _memo:
+        _memo.move_to_end(key)
+        return _memo[key]
+    value = make()
+    _memo[key] = value
+    while len(_memo) > MEMO_SIZE:
+        _memo.popitem(last=False)
+    return value
 
 
 class VadModelMissing(Exception):
@@ -75,8 +98,13 @@ def session(model):
 
 
 def speech_probabilities(model, pcm, check=None):
-    """One probability per 32 ms frame. Long audio runs as a few parallel streams (the batch axis), each started
-    2 s early so its state has settled by the frame it answers for."""
+    """One probability per 32 ms frame (kept for the next ask about the same samples)."""
+    return memoized((model, "speech", digest(pcm)), lambda: _speech_probabilities(model, pcm, check))
+
+
+def _speech_probabilities(model, pcm, check=None):
+    """Long audio runs as a few parallel streams (the batch axis), each started 2 s early so its state has settled
+    by the frame it answers for."""
     sess = session(model)
     n = (len(pcm) + FRAME - 1) // FRAME
     padded = np.zeros(n * FRAME + CONTEXT, np.float32)
@@ -192,11 +220,15 @@ def voiced_regions(req, pcm, probs, check=None, voice=None):
     sure = req.get("underBedSure", UNDER_BED_SURE)
     if sure is None or len(pcm) == 0:
         return regions, voice
-    if voice is None:
-        voice = bed.subtract_bed(pcm, probs, FRAME / RATE)
-    if check:
-        check()
-    clean_probs = speech_probabilities(req["model"], voice, check)
+    alpha = float(req.get("bedSubtraction", bed.ALPHA))
+
+    def under_bed():
+        cleaned = voice if voice is not None else bed.subtract_bed(pcm, probs, FRAME / RATE, alpha)
+        if check:
+            check()
+        return _speech_probabilities(req["model"], cleaned, check)
+    # keyed by the source's samples: a second ask skips the bed subtraction too
+    clean_probs = memoized((req["model"], "under bed", alpha, digest(pcm)), under_bed)
     regions = with_voice_under_bed(regions, regions_from(clean_probs, *args), clean_probs, float(sure),
                                    float(req.get("underBedExtend", UNDER_BED_EXTEND)), args[3], args[1])
     return regions, voice
