@@ -49,7 +49,7 @@ export interface EdgeSummary {
   lines: LineEdge[];
 }
 
-const overlap = (a: Region, b: Region) => Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start));
+export const overlap = (a: Region, b: Region) => Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 /** Any audio → the 16 kHz mono WAV the recognition stage analyses. */
