@@ -15,6 +15,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs as parseCliArgs } from 'node:util';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { connectClient } from '../client/api.js';
 import { devServerArgv, ensureSearchAttributes, spawnDetached, temporalCliPath, waitForServer } from '../client/devServer.js';
@@ -599,21 +600,42 @@ How it measures:
 
 // ------------------------------------------------------------------------------------------------- main
 
+const USAGE = `usage: node dist/scripts/bench.js [--minutes 1,5,15] [--stream-minutes 5|0] [--real-minutes 5|0] [--cast-minutes 5|0]
+                              [--no-baseline] [--no-doc] [--label TEXT]
+Dubs generated inputs of each length on a fresh dev server and worker (and replays their engine commands one after
+another unless --no-baseline); appends the table to docs/PERFORMANCE.md unless --no-doc. A length of 0 drops that row.`;
+
+const BENCH_OPTIONS = {
+  minutes: { type: 'string', default: '1,5,15' }, 'stream-minutes': { type: 'string', default: '5' },
+  'real-minutes': { type: 'string', default: '5' }, 'cast-minutes': { type: 'string', default: '5' },
+  'no-baseline': { type: 'boolean', default: false }, 'no-doc': { type: 'boolean', default: false },
+  label: { type: 'string', default: '' }, help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
 function parseArgs(argv: string[]) {
-  const get = (name: string) => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+  // node's own parser, strict: a mistyped flag is an error, not a 25-minute run with the defaults
+  let parsed;
+  try {
+    parsed = parseCliArgs({ args: argv, options: BENCH_OPTIONS });
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  const values = parsed.values;
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
   return {
-    minutes: (get('--minutes') ?? '1,5,15').split(',').map(Number).filter((x) => x > 0),
-    streamMinutes: Number(get('--stream-minutes') ?? 5),
+    minutes: values.minutes.split(',').map(Number).filter((x) => x > 0),
+    streamMinutes: Number(values['stream-minutes']),
     /** The real-engine row's input length (0 = no such row). */
-    realMinutes: Number(get('--real-minutes') ?? 5),
+    realMinutes: Number(values['real-minutes']),
     /** The cast row's input length: four speakers, Kokoro voices and diarization (0 = no such row). */
-    castMinutes: Number(get('--cast-minutes') ?? 5),
-    baseline: !argv.includes('--no-baseline'),
-    doc: !argv.includes('--no-doc'),
-    label: get('--label') ?? '',
+    castMinutes: Number(values['cast-minutes']),
+    baseline: !values['no-baseline'],
+    doc: !values['no-doc'],
+    label: values.label,
   };
 }
 
