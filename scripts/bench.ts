@@ -2,7 +2,7 @@
 // 15 minutes of dialogue, plus a streaming run; results appended to docs/PERFORMANCE.md with two charts.
 //
 //   node dist/scripts/bench.js [--minutes 1,5,15] [--stream-minutes 5|0] [--real-minutes 5|0] [--cast-minutes 5|0]
-//                              [--no-baseline] [--no-doc] [--label TEXT]
+//                              [--llm-minutes 1|0] [--no-baseline] [--no-doc] [--label TEXT]
 //
 // Everything it starts is real and its own: a `temporal server start-dev` on a free port with a temporary state
 // dir, a worker process (`node dist/workers/all.js`, fresh for every run so its peak RSS is that run's), and the
@@ -15,6 +15,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUNDLED_GGUF_FILE } from '../config/schema.js';
 import { parseArgs as parseCliArgs } from 'node:util';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { connectClient } from '../client/api.js';
@@ -260,7 +261,11 @@ async function speedProbe(): Promise<number> {
 // ------------------------------------------------------------------------------------------------ runs
 
 /** `voices`: the lines spoken by that many espeak-ng voices (four speakers for the cast row) instead of festival's one. */
-interface InputSpec { name: string; minutes: number; loops: number; voices?: number }
+interface InputSpec { name: string; minutes: number; loops: number; voices?: number; japanese?: boolean }
+
+/** The Japanese rows' input: the project's Japanese dialogue (Kokoro voices, 12 lines, 46 s) looped. */
+const JA_DIALOGUE = path.join(ROOT, 'test', 'fixtures', 'ja', 'dialogue.opus');
+const JA_LOOP_SEC = 46.1;
 
 interface DubRun {
   input: string;
@@ -277,6 +282,8 @@ interface DubRun {
   workerTreePeakMB: number;
   /** Which engines: the Debian ones (pocketsphinx, apertium, espeak-ng: the baseline can replay them) or the model engines. */
   engines: Engines;
+  /** The Japanese rows: the translate stage per line, and how the fit treated the English (report.json). */
+  translation?: { secPerLine: number; atSlowFloor: number; withinSlotShare: number };
   /** The cast row: speakers the diarizer found and the voice each got (voices/voices.json). */
   cast?: { speakers: number; voices: string[]; note?: string };
   clientPeakMB: number;
@@ -318,20 +325,39 @@ const INPUT_VOICES: [string, number][] = [['en-us+f2', 95], ['en-us+m3', 15], ['
 
 async function ensureInput(spec: InputSpec): Promise<{ video: string; durationSec: number }> {
   const video = path.join(CACHE, 'media', `${spec.name}.mp4`);
+  if (spec.japanese) return ensureJapaneseInput(spec, video);
   const voices = INPUT_VOICES.slice(0, spec.voices ?? 0);
   const speak = voices.length ? (i: number, out: string) => espeakArgv(out, voices[i % voices.length][0], 150, voices[i % voices.length][1]) : undefined;
   const clip = await makeSpeechClip(video, { loops: spec.loops, speak });
   return { video, durationSec: clip.durationSec };
 }
 
+async function ensureJapaneseInput(spec: InputSpec, video: string): Promise<{ video: string; durationSec: number }> {
+  if (!existsSync(video)) {
+    const part = `${video}.part.mp4`;
+    await mkdir(path.dirname(video), { recursive: true });
+    await execa('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-stream_loop', String(spec.loops - 1), '-i', JA_DIALOGUE, '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25',
+      '-map', '1:v', '-map', '0:a', '-shortest', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k', part]);
+    await execa('mv', [part, video]);
+  }
+  const probe = await execa('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', video]);
+  return { video, durationSec: Number(probe.stdout.trim()) };
+}
+
+/** The bundled GGUF that `--mt local-llm` loads (installed by scripts/setup-llm.sh, opt-in). */
+const BUNDLED_GGUF = path.join(ROOT, '.tools', 'models', BUNDLED_GGUF_FILE);
+
 /**
  * Which engines a row runs. `debian`: English → Spanish with pocketsphinx, apertium and espeak-ng, every engine a
  * command the baseline replays. `real`: re-voiced into English by the embedded model engines (faster-whisper base
  * int8 and warm piper), no engine flags; no baseline (the warm hosts answer requests, they are not commands to
  * replay). `cast`: the same on a four-speaker input, so the defaults diarize (the embedded diarizer) and hand the
- * speakers Kokoro voices beside piper's joe.
+ * speakers Kokoro voices beside piper's joe. `ja-whisper` / `ja-llm`: Japanese dialogue into English with the
+ * defaults (Whisper's translate task) or with `--mt local-llm` (the bundled Qwen GGUF): what the text translator
+ * costs a whole dub.
  */
-type Engines = 'debian' | 'real' | 'cast';
+type Engines = 'debian' | 'real' | 'cast' | 'ja-whisper' | 'ja-llm';
+const JAPANESE: Engines[] = ['ja-whisper', 'ja-llm'];
 
 /** One job with the given engines. */
 async function dubRun(server: Server, spec: InputSpec, video: string, foreign: ForeignCpu, baseline: boolean, engines: Engines = 'debian'): Promise<DubRun> {
@@ -349,7 +375,10 @@ async function dubRun(server: Server, spec: InputSpec, video: string, foreign: F
   foreign.mark('ours');
   const worker = await startWorker(server.address, path.join(logs, 'worker.log'));
   const serverCpu0 = processCpuSec(server.pid);
-  const langs = engines === 'debian' ? ['--src', 'en', '--tgt', 'es', '--asr', 'pocketsphinx', '--tts', 'espeak-ng'] : ['--src', 'en', '--tgt', 'en', '--no-translate'];
+  const langs = engines === 'debian' ? ['--src', 'en', '--tgt', 'es', '--asr', 'pocketsphinx', '--tts', 'espeak-ng']
+    : engines === 'ja-whisper' ? ['--src', 'ja', '--tgt', 'en']
+      : engines === 'ja-llm' ? ['--src', 'ja', '--tgt', 'en', '--mt', 'local-llm']
+        : ['--src', 'en', '--tgt', 'en', '--no-translate'];
   const { run, engines: engineIntervals, cpuSamples } = await runClient([video, ...langs, '--output', outRoot, '--workflow-id', id], server.address, path.join(jobDir, 'tmp', 'commands.jsonl'), [worker.pid, server.pid])
     .catch(async (e) => { await worker.stop(); throw e; });
   const serverCpuSec = processCpuSec(server.pid) - serverCpu0;
@@ -392,6 +421,15 @@ async function dubRun(server: Server, spec: InputSpec, video: string, foreign: F
     foreignCores: { ours: foreignOurs },
     speedProbeSec,
   };
+  if (JAPANESE.includes(engines)) {
+    const report = JSON.parse(await readFile(path.join(jobDir, 'report.json'), 'utf8')) as { lines: { speed?: number }[]; summary: { withinSlotShare: number } };
+    const translateSec = out.stages.find((x) => x.stage === 'translate')?.sec ?? NaN;
+    out.translation = {
+      secPerLine: translateSec / Math.max(1, result.lines),
+      atSlowFloor: report.lines.filter((l) => l.speed !== undefined && l.speed <= 0.9 + 1e-3).length,
+      withinSlotShare: report.summary.withinSlotShare,
+    };
+  }
   if (engines === 'cast') {
     const plan = JSON.parse(await readFile(path.join(jobDir, 'voices', 'voices.json'), 'utf8')) as VoicePlan;
     out.cast = { speakers: plan.speakers.length, voices: plan.speakers.map((v) => `${v.engine ?? plan.engine}:${path.basename(v.voice ?? '-', '.onnx')}`), note: plan.note };
@@ -466,6 +504,8 @@ function verdicts(all: DubRun[], stream?: StreamRun): Verdict[] {
   const runs = all.filter((r) => r.engines === 'debian');
   const real = all.find((r) => r.engines === 'real');
   const cast = all.find((r) => r.engines === 'cast');
+  const jaWhisper = all.find((r) => r.engines === 'ja-whisper');
+  const jaLlm = all.find((r) => r.engines === 'ja-llm');
   // the run whose input is nearest to m minutes, if one is within 25% of it
   const at = (m: number) => runs
     .filter((r) => Math.abs(r.minutes - m) <= 0.25 * m)
@@ -502,6 +542,12 @@ function verdicts(all: DubRun[], stream?: StreamRun): Verdict[] {
     v.push({ target: `Kokoro voices (four speakers) + diarization: RTF ≤ 0.35 at ${f(cast.durationSec / 60, 1)} min`, value: `${f(cast.rtf, 3)} (${f(cast.wallSec, 1)} s for ${f(cast.durationSec, 1)} s)${who}`, met: cast.rtf <= 0.35 });
     v.push({ target: 'Kokoro voices + diarization: worker + engine hosts peak RSS ≤ 1.5 GB', value: `${f(cast.workerTreePeakMB, 0)} MB (worker alone ${f(cast.workerPeakMB ?? NaN, 0)} MB)`, met: cast.workerTreePeakMB <= 1500 });
   }
+  for (const r of [jaWhisper, jaLlm]) {
+    if (!r?.translation) continue;
+    const t = r.translation;
+    v.push({ target: `ja → en ${r.engines === 'ja-llm' ? 'with --mt local-llm (Qwen2.5-Coder-1.5B GGUF)' : 'with the defaults (Whisper translate)'}: translate stage per line, whole dub`, value: `${f(t.secPerLine, 2)} s per line; RTF ${f(r.rtf, 3)} (${f(r.wallSec, 1)} s for ${f(r.durationSec, 1)} s); ${t.atSlowFloor} of ${r.lines} lines at the 0.90× floor; ${f(100 * t.withinSlotShare, 0)} % within their slot`, met: undefined });
+  }
+  if (jaWhisper && jaLlm) v.push({ target: 'the text translator\'s cost on a whole dub (RTF, local-llm − Whisper translate)', value: `${jaLlm.rtf - jaWhisper.rtf >= 0 ? '+' : ''}${f(jaLlm.rtf - jaWhisper.rtf, 3)}`, met: undefined });
   return v;
 }
 
@@ -516,7 +562,8 @@ async function machine(): Promise<{ nproc: number; cpu: string; memGiB: number; 
 function markdown(m: Awaited<ReturnType<typeof machine>>, runs: DubRun[], stream: StreamRun | undefined, failures: { input: string; error: string }[], v: Verdict[], label: string, totalSec: number, date: string): string {
   const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
   const maxForeign = Math.max(...runs.flatMap((r) => [r.foreignCores.ours, r.foreignCores.baseline ?? 0]), stream?.foreignCores ?? 0);
-  const name = (r: DubRun) => `${f(r.durationSec / 60, 2)} min${r.engines === 'real' ? ' (real engines)' : r.engines === 'cast' ? ' (Kokoro voices, four speakers + diarization)' : ''}`;
+  const engineLabel = { debian: '', real: ' (real engines)', cast: ' (Kokoro voices, four speakers + diarization)', 'ja-whisper': ' (Japanese → English, Whisper translate)', 'ja-llm': ' (Japanese → English, --mt local-llm)' } satisfies Record<Engines, string>;
+  const name = (r: DubRun) => `${f(r.durationSec / 60, 2)} min${engineLabel[r.engines]}`;
   const rows: string[] = [];
   rows.push(`## ${date}${label ? ` — ${label}` : ''}`, '');
   rows.push(`Machine: ${m.nproc} cores (${m.cpu}), ${f(m.memGiB, 1)} GiB, Linux ${m.kernel}, Node ${m.node}. Commit ${m.commit}${m.dirty ? ' with uncommitted changes' : ''}. Bench wall time ${f(totalSec / 60, 1)} min.`);
@@ -527,7 +574,7 @@ function markdown(m: Awaited<ReturnType<typeof machine>>, runs: DubRun[], stream
   rows.push('| target | measured | |', '| --- | --- | --- |');
   for (const x of v) rows.push(`| ${x.target} | ${x.value} | ${x.met === undefined ? '–' : x.met ? 'met' : '**missed**'} |`);
   rows.push('');
-  rows.push('Rows marked “real engines” re-voice the input into English with the embedded model engines (faster-whisper base int8, warm piper), no engine flags; the “Kokoro voices” row does the same on a four-speaker input (diarization and the Kokoro cast by default); the others dub English → Spanish with pocketsphinx, apertium and espeak-ng, whose commands the baseline replays. Worker peak RSS of the real and cast rows: the worker and its engine hosts together.', '');
+  rows.push('Rows marked “real engines” re-voice the input into English with the embedded model engines (faster-whisper base int8, warm piper), no engine flags; the “Kokoro voices” row does the same on a four-speaker input (diarization and the Kokoro cast by default); the “Japanese → English” rows dub the project\'s Japanese dialogue (looped) with the defaults (Whisper translate) and with `--mt local-llm` (the bundled Qwen2.5-Coder-1.5B GGUF, text translation of the transcript); the others dub English → Spanish with pocketsphinx, apertium and espeak-ng, whose commands the baseline replays. Worker peak RSS of the model-engine rows: the worker and its engine hosts together.', '');
   rows.push('| input | lines | ours | baseline | ours / baseline | RTF | s per input min | overhead | worker start | worker peak RSS | client peak RSS | others (cores) | speed probe |');
   rows.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of runs) {
@@ -601,13 +648,14 @@ How it measures:
 // ------------------------------------------------------------------------------------------------- main
 
 const USAGE = `usage: node dist/scripts/bench.js [--minutes 1,5,15] [--stream-minutes 5|0] [--real-minutes 5|0] [--cast-minutes 5|0]
-                              [--no-baseline] [--no-doc] [--label TEXT]
+                              [--llm-minutes 1|0] [--no-baseline] [--no-doc] [--label TEXT]
 Dubs generated inputs of each length on a fresh dev server and worker (and replays their engine commands one after
 another unless --no-baseline); appends the table to docs/PERFORMANCE.md unless --no-doc. A length of 0 drops that row.`;
 
 const BENCH_OPTIONS = {
   minutes: { type: 'string', default: '1,5,15' }, 'stream-minutes': { type: 'string', default: '5' },
   'real-minutes': { type: 'string', default: '5' }, 'cast-minutes': { type: 'string', default: '5' },
+  'llm-minutes': { type: 'string', default: '1' },
   'no-baseline': { type: 'boolean', default: false }, 'no-doc': { type: 'boolean', default: false },
   label: { type: 'string', default: '' }, help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -633,6 +681,8 @@ function parseArgs(argv: string[]) {
     realMinutes: Number(values['real-minutes']),
     /** The cast row's input length: four speakers, Kokoro voices and diarization (0 = no such row). */
     castMinutes: Number(values['cast-minutes']),
+    /** The Japanese rows' input length: Whisper translate and the local GGUF translator (0 = no such rows). */
+    llmMinutes: Number(values['llm-minutes']),
     baseline: !values['no-baseline'],
     doc: !values['no-doc'],
     label: values.label,
@@ -699,6 +749,26 @@ async function main(): Promise<void> {
         runs.push(r);
         log(`${castSpec.name} cast: ${r.wallSec.toFixed(1)} s, RTF ${r.rtf.toFixed(3)}, worker + hosts ${r.workerTreePeakMB.toFixed(0)} MB (worker ${r.workerPeakMB?.toFixed(0)} MB); ${r.cast?.speakers} speakers: ${r.cast?.voices.join(', ')}`);
         log(`  stages: ${r.stages.map((x) => `${x.stage} ${x.sec.toFixed(1)}`).join(', ')}; CPU s: worker ${r.cpu.workerSec.toFixed(1)}, engines ${r.cpu.enginesSec.toFixed(1)}, server ${r.cpu.serverSec.toFixed(1)}`);
+      }
+    }
+    if (args.llmMinutes > 0) {
+      const jaSpec: InputSpec = { name: `ja-dialogue-${String(args.llmMinutes).padStart(2, '0')}min`, minutes: args.llmMinutes, loops: Math.max(1, Math.round((args.llmMinutes * 60) / JA_LOOP_SEC)), japanese: true };
+      if (!inputs.has(jaSpec.name)) inputs.set(jaSpec.name, await ensureInput(jaSpec));
+      for (const engines of JAPANESE) {
+        if (engines === 'ja-llm' && !existsSync(BUNDLED_GGUF)) {
+          failures.push({ input: `${jaSpec.name} (--mt local-llm)`, error: `not run: the bundled GGUF is not installed (bash scripts/setup-llm.sh)` });
+          continue;
+        }
+        const r = await dubRun(server, jaSpec, inputs.get(jaSpec.name)!.video, foreign, false, engines).catch((e: Error) => {
+          failures.push({ input: `${jaSpec.name} (${engines})`, error: e.message });
+          log(`${jaSpec.name} ${engines}: FAILED ${e.message}`);
+          return undefined;
+        });
+        if (r) {
+          runs.push(r);
+          log(`${jaSpec.name} ${engines}: ${r.wallSec.toFixed(1)} s, RTF ${r.rtf.toFixed(3)}, translate ${r.translation?.secPerLine.toFixed(2)} s per line, ${r.translation?.atSlowFloor} of ${r.lines} lines at the 0.90× floor, worker + hosts ${r.workerTreePeakMB.toFixed(0)} MB`);
+          log(`  stages: ${r.stages.map((x) => `${x.stage} ${x.sec.toFixed(1)}`).join(', ')}; CPU s: worker ${r.cpu.workerSec.toFixed(1)}, engines ${r.cpu.enginesSec.toFixed(1)}, server ${r.cpu.serverSec.toFixed(1)}`);
+        }
       }
     }
     if (streamSpec) {
