@@ -19,6 +19,9 @@ export default {
   maxWorkers: Number(process.env.ANIME_DUB_TEST_WORKERS) || 3,
   testTimeout: 180_000, // a global option: a project's own is ignored
   testSequencer: '<rootDir>/dist/test/support/sequencer.js',
+  // One temp folder per run (TMPDIR for every process of the run), removed at its end: test/support/tempRoot.ts.
+  globalSetup: '<rootDir>/dist/test/support/tempRootSetup.js',
+  globalTeardown: '<rootDir>/dist/test/support/tempRootTeardown.js',
   projects: [
     { ...common, displayName: 'unit', testPathIgnorePatterns: ['/dist/test/(?!unit/)'], testEnvironmentOptions: options(false) },
     {

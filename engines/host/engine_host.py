@@ -158,8 +158,21 @@ def piper_voice(model, device):
             raise Missing(f"piper-tts is not installed in this Python ({sys.executable}): {e}")
         if not os.path.isfile(model) or not os.path.isfile(model + ".json"):
             raise Missing(f"piper voice {model} needs both {os.path.basename(model)} and its .onnx.json")
-        _piper[key] = PiperVoice.load(model, use_cuda=(dev == "cuda"))
+        _piper[key] = PiperVoice.load(model, use_cuda=True) if dev == "cuda" else piper_on_cpu(PiperVoice, model)
     return _piper[key]
+
+
+def piper_on_cpu(PiperVoice, model):
+    """PiperVoice.load's voice, with a session whose threads sleep between operators (onnx_options.py)."""
+    import onnxruntime
+    from pathlib import Path
+    from piper.config import PiperConfig
+    from piper.voice import ESPEAK_DATA_DIR
+    from onnx_options import cpu_session_options
+    with open(model + ".json", encoding="utf-8") as f:
+        config = PiperConfig.from_dict(json.load(f))
+    session = onnxruntime.InferenceSession(model, sess_options=cpu_session_options(onnxruntime), providers=["CPUExecutionProvider"])
+    return PiperVoice(config=config, session=session, espeak_data_dir=Path(ESPEAK_DATA_DIR), download_dir=Path.cwd())
 
 
 def synthesize(req):

@@ -3,7 +3,7 @@
 // Whisper (faster-whisper base) listening to the Spanish dub. Who got which voice is read from voices/voices.json,
 // what each line sounds like from its clip (tts/NNNN.wav) measured with the project's own pitch tracker.
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DubJobResult } from '../../lib/job.js';
 import type { VoicePlan } from '../../lib/voices.js';
@@ -11,8 +11,8 @@ import { measureClipFeatures } from '../../engines/prosodyFeatures.js';
 import { closeEngineHosts, hostPool } from '../../engines/engineHost.js';
 import { DEFAULT_MODELS_DIR } from '../../engines/bundledModels.js';
 import { run } from '../../engines/run.js';
-import { PROJECT_ROOT, TEST_CACHE } from '../support/env.js';
 import { japaneseClip, type JapaneseLine } from '../fixtures/realSpeech.js';
+import { loadScene, sceneVideo } from '../fixtures/scenes.js';
 import { defaultJobInput, startJob, tempDir } from '../support/jobs.js';
 import { wordErrorRate } from '../support/media.js';
 import { withWorker } from '../support/workers.js';
@@ -98,14 +98,9 @@ describe('a voice per character (real Kokoro and piper in the warm host, real de
   }, 600_000);
 
   it('the classroom scene (four characters, two women, a music bed) into English: every woman ≥ 165 Hz, every man ≤ 140 Hz, four different voices', async () => {
-    const scene = JSON.parse(await readFile(path.join(PROJECT_ROOT, 'test', 'fixtures', 'scenes', 'classroom.json'), 'utf8')) as { cast: Record<string, { gender: string }>; lines: JapaneseLine[] };
-    const video = path.join(TEST_CACHE, 'media', 'classroom-scene.mp4');
-    if (!(await access(video).then(() => true, () => false))) {
-      await mkdir(path.dirname(video), { recursive: true });
-      await run(['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', path.join(PROJECT_ROOT, 'test', 'fixtures', 'scenes', 'classroom.opus'), '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25',
-        '-map', '1:v', '-map', '0:a', '-shortest', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-ar', '48000', '-b:a', '128k', `${video}.part.mp4`]);
-      await rename(`${video}.part.mp4`, video);
-    }
+    // The scene's video as the other scene suites have it (made once in the shared media cache).
+    const scene = await loadScene('classroom');
+    const video = await sceneVideo(scene);
     const dir = await tempDir('kokoro-scene');
     const subs = await writeVtt(path.join(dir, 'in', 'ja.vtt'), scene.lines, (l) => l.ja);
     const translatedSubs = await writeVtt(path.join(dir, 'in', 'en.vtt'), scene.lines, (l) => l.en);

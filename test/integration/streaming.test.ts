@@ -19,16 +19,19 @@ import { queuesFor, startWorker, type WorkerProcess } from '../support/workers.j
 
 describe('streaming mode (real dev server and workers, ~115 s clip)', () => {
   let clip: SpeechClip;
-  const workers: WorkerProcess[] = [];
+  // One worker for both tests (neither kills it): each job is told apart by its own folder and workflow id.
+  const queues = queuesFor('st-main');
+  let worker: WorkerProcess | undefined;
   afterAll(async () => {
-    await Promise.all(workers.map((w) => w.stop().catch(() => {})));
+    await worker?.stop().catch(() => {});
     await closeTestClient();
   });
-  beforeAll(async () => { clip = await streamClip(); }, 180_000);
+  beforeAll(async () => {
+    clip = await streamClip();
+    worker = await startWorker('all', queues);
+  }, 300_000);
 
   it('publishes the manifest and a live playlist after each chunk, and stitches to the source duration', async () => {
-    const queues = queuesFor('st-main');
-    workers.push(await startWorker('all', queues));
     const { handle, jobDir } = await startStream(queues, { chunkSeconds: 20, concurrency: 2 });
     expect(clip.durationSec).toBeGreaterThanOrEqual(90);
 
@@ -70,8 +73,6 @@ describe('streaming mode (real dev server and workers, ~115 s clip)', () => {
   }, 600_000); // a 115 s clip through the real engines: minutes on 2 loaded cores
 
   it('cancelling the parent stops every child and kills their subprocesses', async () => {
-    const queues = queuesFor('st-cancel');
-    workers.push(await startWorker('all', queues));
     const { handle, jobDir } = await startStream(queues, { chunkSeconds: 20, concurrency: 2 });
     await waitFor('a chunk rendering', async () => ((await handle.query(progressQuery)) as unknown as StreamProgress).running.length > 0, 120_000, 100);
     await handle.cancel();

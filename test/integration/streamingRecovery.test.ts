@@ -16,6 +16,7 @@ import { queuesFor, startWorker, type WorkerProcess } from '../support/workers.j
 describe('streaming mode: failures, resume, continue-as-new (real dev server and workers, ~115 s clip)', () => {
   let clip: SpeechClip;
   const workers: WorkerProcess[] = [];
+  let restarted: WorkerProcess | undefined;
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop().catch(() => {})));
     await closeTestClient();
@@ -47,7 +48,7 @@ describe('streaming mode: failures, resume, continue-as-new (real dev server and
     process.kill(first.pid, 'SIGKILL');
     const doneBefore = before.chunks.filter((c) => c.status === 'done').map((c) => c.index);
 
-    workers.push(await startWorker('all', queues));
+    workers.push((restarted = await startWorker('all', queues)));
     const result: StreamDubResult = await handle.result();
     expect(result.failed).toBe(0);
     const counts = await renders(jobDir);
@@ -56,8 +57,9 @@ describe('streaming mode: failures, resume, continue-as-new (real dev server and
   }, 300_000);
 
   it('a dry run cuts, muxes, publishes and stitches without ASR/MT/TTS, and a long run continues as new', async () => {
-    const queues = queuesFor('st-dry');
-    workers.push(await startWorker('all', queues));
+    // The worker the resume test started (a fresh one if that test failed before it): this test kills nothing.
+    const queues = queuesFor('st-crash');
+    if (!restarted) workers.push((restarted = await startWorker('all', queues)));
     const { handle, jobDir } = await startStream(queues, { chunkSeconds: 5, dryRun: true, concurrency: 2, continueAsNewEvents: 60 } as never);
     const result: StreamDubResult = await handle.result();
     expect(result.chunks).toBeGreaterThanOrEqual(15);
