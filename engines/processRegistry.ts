@@ -13,7 +13,8 @@ async function startTicks(pid: number): Promise<string | undefined> {
   return stat?.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
 }
 
-function alive(pid: number): boolean {
+/** Is `pid` running (ours or another user's)? */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -8,20 +8,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { alive } from '../../engines/processRegistry.js';
 
 /** Set by the global setup to this run's temp root (TMPDIR is set to it too). */
 export const TEMP_ROOT_VARIABLE = 'ANIME_DUB_TEST_TMP_ROOT';
 const PREFIX = 'anime-dub-run-';
 export const KEPT = 'KEPT';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Roots of runs whose jest process is gone (and not kept on purpose). */
 export async function removeAbandonedRoots(base: string): Promise<void> {
