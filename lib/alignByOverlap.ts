@@ -7,6 +7,8 @@ import type { Line } from './job.js';
  * among them: by its words' times when it has them, else its words in proportion to each line's overlap, so no
  * line of a reply is left without text.
  */
+const NEAR_SEC = 1.5;
+
 export function alignByOverlap(source: readonly Line[], segments: readonly Line[]): (string | undefined)[] {
   const overlap = (a: { start: number; end: number }, b: { start: number; end: number }) => Math.min(a.end, b.end) - Math.max(a.start, b.start);
   const bestOf = <T extends { start: number; end: number }>(span: { start: number; end: number }, among: readonly T[]): number => {
@@ -18,12 +20,21 @@ export function alignByOverlap(source: readonly Line[], segments: readonly Line[
     });
     return best;
   };
+  // A line no segment overlaps (a sentence cut off after its own pause, whose words Whisper's translation put in the
+  // segment beside it) shares the nearest segment within NEAR_SEC rather than being left with no text.
+  const gap = (a: { start: number; end: number }, b: { start: number; end: number }) => Math.max(0, a.start - b.end, b.start - a.end);
+  const segmentOf = source.map((line) => {
+    const best = bestOf(line, segments);
+    if (best >= 0 || !segments.length) return best;
+    const nearest = segments.reduce((k, seg, i) => (gap(seg, line) < gap(segments[k], line) ? i : k), 0);
+    return gap(segments[nearest], line) <= NEAR_SEC ? nearest : -1;
+  });
   const parts: string[][] = source.map(() => []);
   segments.forEach((seg, s) => {
     const owner = bestOf(seg, source);
     if (owner < 0) return;
     // Lines with no better segment than this one: the owner, and any line this segment alone covers.
-    const sharers = source.map((l, i) => i).filter((i) => i === owner || bestOf(source[i], segments) === s);
+    const sharers = source.map((l, i) => i).filter((i) => i === owner || segmentOf[i] === s);
     if (sharers.length < 2) {
       parts[owner].push(seg.text.trim());
       return;
@@ -41,10 +52,15 @@ export function alignByOverlap(source: readonly Line[], segments: readonly Line[
       const shares = lines.map((l) => Math.max(0, overlap(l, seg)));
       const total = shares.reduce((x, y) => x + y, 0) || 1;
       let from = 0;
+      // A sharer with no overlap at all (a line cut off after its pause) has no proportion: its cut is the sentence end
+      // nearest to where the words run out.
+      const reach = shares.some((x) => x === 0) ? words.length : 2;
+      const offsets = [0, ...Array.from({ length: reach }, (_, d) => [-(d + 1), d + 1]).flat()];
       shares.forEach((share, k) => {
-        const at = Math.min(words.length, from + Math.max(1, Math.round((words.length * share) / total)));
+        const rest = shares.length - 1 - k; // each sharer after this one keeps a word at least
+        const at = Math.min(words.length - rest, from + Math.max(1, Math.round((words.length * share) / total)));
         // A sentence end within two words of the proportional cut is where the speakers really changed.
-        const ends = [0, -1, 1, -2, 2].map((d) => at + d).filter((j) => j > from && j < words.length && /[.?!…,;:]$/.test(words[j - 1]));
+        const ends = offsets.map((d) => at + d).filter((j) => j > from && j <= words.length - Math.max(1, rest) && /[.?!…,;:]$/.test(words[j - 1]));
         const to = k === shares.length - 1 ? words.length : ends[0] ?? at;
         pieces[k].push(...words.slice(from, to));
         from = to;

@@ -177,6 +177,16 @@ describe('argos-translate adapter and Whisper alignment', () => {
     expect(out.every((t) => t && t.length > 0)).toBe(true);
     expect(`${out[0]} ${out[1]}`).toBe('Well. Thank you so much.');
   });
+
+  it('a line no segment overlaps (a sentence cut off after its own pause) shares the nearest segment within 1.5 s', () => {
+    // Whisper's translation ended its segment before the second sentence began (the classroom job failed so, once).
+    const src = [{ index: 0, start: 30, end: 32.5, text: 'a' }, { index: 1, start: 33.4, end: 34.6, text: 'b' }];
+    const seg = { index: 0, start: 30.1, end: 32.6, text: 'I forgot my notebook. Can I borrow yours?' };
+    const out = alignByOverlap(src, [seg]);
+    expect(out).toEqual(['I forgot my notebook.', 'Can I borrow yours?']);
+    // Further than 1.5 s from every segment: still no text (the caller falls back or says so).
+    expect(alignByOverlap([src[0], { ...src[1], start: 34.5, end: 35 }], [seg])[1]).toBeUndefined();
+  });
 });
 
 /** A port nothing listens on: one the OS just gave out and took back. */
