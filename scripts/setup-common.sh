@@ -104,3 +104,12 @@ join_checked() {
 
 # pinned_sha REL: the SHA-256 engines/models.sha256 pins for a file under the models folder.
 pinned_sha() { awk -v f="$1" '$2 == f { print $1 }' "$ROOT/engines/models.sha256"; }
+
+# verified_before FILE SHA: true when FILE was checked against SHA by an earlier setup and has not changed since
+# (same size, mtime and inode, recorded beside it by mark_verified). Saves hashing a 1.1 GB GGUF on every setup of
+# every clean checkout; any write to the file changes its mtime and brings the full check back.
+verified_before() {
+  local stamp="$1.verified"
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$2 $(stat -Lc '%s %Y %i' "$1" 2>/dev/null)" ]
+}
+mark_verified() { echo "$2 $(stat -Lc '%s %Y %i' "$1")" > "$1.verified"; }

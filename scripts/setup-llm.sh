@@ -47,8 +47,11 @@ key="gguf-${want:0:16}"
 dir=$(with_progress "GGUF model" cached_build "$key" fetch_gguf)
 mkdir -p "$MODELS/$(dirname "$GGUF_REL")"
 ln -sf "$dir/model.gguf" "$MODELS/$GGUF_REL"
-if ! (cd "$MODELS" && grep "  $GGUF_REL\$" "$ROOT/engines/models.sha256" | sha256sum --quiet -c -); then
-  say "$GGUF_REL does not match engines/models.sha256: refused (remove $dir and run this again)"
-  exit 1
+if ! verified_before "$dir/model.gguf" "$want"; then
+  if ! (cd "$MODELS" && grep "  $GGUF_REL\$" "$ROOT/engines/models.sha256" | sha256sum --quiet -c -); then
+    say "$GGUF_REL does not match engines/models.sha256: refused (remove $dir and run this again)"
+    exit 1
+  fi
+  mark_verified "$dir/model.gguf" "$want"
 fi
 say "local translator model: $GGUF_REL verified ($(size_of "$MODELS/$GGUF_REL"))"
