@@ -10,7 +10,7 @@ import type { ProsodyPlan } from '../lib/prosody.js';
 import { MIN_AUDIBLE_SEC, slotsOf, type Slot } from '../lib/timingFit.js';
 import { linesOf, storeBatch } from './lineSets.js';
 import { reviseLine, savedRevision } from './condense.js';
-import { FitBatch, fitLine } from './fit.js';
+import { fitLine } from './fit.js';
 import { activityContext } from '../engines/run.js';
 import { synthesizeLine } from './tts.js';
 import { lineTextProblem } from '../lib/speechBudget.js';
@@ -24,8 +24,7 @@ export interface LineTask {
 }
 
 /** A line dubbed by the steps themselves, starting from the revision an earlier attempt made, if any. */
-/** With a `fits` batch the line's timing fit is only planned; `fits.run()` does it (with the batch's other lines). */
-export async function synthesizeAndFitLine(prep: PreparedJob, { line, slot, plan }: LineTask, fits?: FitBatch): Promise<FittedLine> {
+export async function synthesizeAndFitLine(prep: PreparedJob, { line, slot, plan }: LineTask): Promise<FittedLine> {
   // A retried batch finds the revision its first attempt made (the clip on disk is the revised one): one
   // synthesis from the cache instead of saying the line twice again, and an LLM rewrite is not asked anew.
   const start = (await savedRevision(prep, line)) ?? line;
@@ -33,7 +32,7 @@ export async function synthesizeAndFitLine(prep: PreparedJob, { line, slot, plan
   const fitted = await synthesizeReviseFit({
     synthesize: async (l) => (clip = await synthesizeLine(prep, l, plan)),
     revise: (l, clipSec, s, engineRate) => reviseLine(prep, l, clipSec, s, engineRate),
-    fit: (p, c, s, end, limits) => fitLine(p, c, s, end, limits, undefined, fits),
+    fit: fitLine,
   }, prep, start, slot, plan);
   // --fit-video auto fits a line again once its span is slowed: from the clip as synthesized.
   return fitVideoOn(prep.options) && clip ? { ...fitted, clipPath: clip.path } : fitted;
@@ -63,8 +62,6 @@ export async function dubLines(prep: PreparedJob, batch: LineBatch): Promise<Fit
   const plans = batch.plans ? new Map((await linesOf<ProsodyPlan>(prep.job, batch.plans)).map((p) => [p.index, p])) : undefined;
   const slotOf = slotsOf(lines, prep.media.durationSec, prep.options.fit.guardMs, MIN_AUDIBLE_SEC);
   const fitted: FittedLine[] = [];
-  // The lines' timing fits run together after the loop: one ffmpeg for the batch instead of one per line.
-  const fits = new FitBatch(prep.job);
   for (let i = batch.first; i < Math.min(lines.length, batch.first + batch.count); i++) {
     if (ctx?.cancellationSignal.aborted) throw new CancelledFailure('dubLines was cancelled between lines');
     const slot = slotOf(i);
@@ -72,11 +69,9 @@ export async function dubLines(prep: PreparedJob, batch: LineBatch): Promise<Fit
     const tooLong = lineTextProblem(lines[i], spokenText(lines[i]) ?? '');
     if (tooLong) throw failure(ErrorType.TooMuchSpeech, `${tooLong}; shorten it (anime-dub review … edit) and render again`);
     const plan = plans?.get(lines[i].index);
-    fitted.push(await synthesizeAndFitLine(prep, { line: lines[i], slot, ...(plan ? { plan } : {}) }, fits));
+    fitted.push(await synthesizeAndFitLine(prep, { line: lines[i], slot, ...(plan ? { plan } : {}) }));
     ctx?.heartbeat();
   }
-  await fits.run(fitted);
-  ctx?.heartbeat();
   await storeBatch(prep.job, batch.out, batch.first, fitted);
   return fitted;
 }

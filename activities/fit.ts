@@ -2,9 +2,9 @@
 // overflows with a fade, never past the slot. Time-stretching uses rubberband when this ffmpeg has it.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fitClipsArgv } from '../engines/ffmpeg.js';
+import { fitClipArgv } from '../engines/ffmpeg.js';
 import { FILTER_LIST_ARGV, listsFilter, stretchFilters, type StretchFilter } from '../engines/timeStretch.js';
-import type { Clip, FittedLine, JobRef, PreparedJob } from '../lib/job.js';
+import type { Clip, FittedLine, PreparedJob } from '../lib/job.js';
 import { fitOf, type FitLimits } from '../lib/jobFit.js';
 import { fadeOutSec, planFit, type Slot } from '../lib/timingFit.js';
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf } from '../storage/artifacts.js';
@@ -26,43 +26,8 @@ export function bestStretchFilter(): Promise<StretchFilter> {
   return stretchFilter;
 }
 
-/**
- * Fits that wait to run together: fitLine with a batch only plans a clip's fit and leaves the ffmpeg run to
- * `run()`, which fits them all in one process (one ffmpeg start per batch of lines, not one per line), commits each
- * and sets each line's fitted duration from its file. Until then a pending line carries its planned duration.
- */
-export class FitBatch {
-  private readonly pending: { input: string; output: string; filters: string[]; hash: string; line: FittedLine }[] = [];
-
-  constructor(private readonly job: JobRef) {}
-
-  add(input: string, output: string, filters: string[], hash: string, line: FittedLine): FittedLine {
-    this.pending.push({ input, output, filters, hash, line });
-    return line;
-  }
-
-  /** Fits every pending clip; `lines` are the results handed out (copied or not): their durations are set by path. */
-  async run(lines: FittedLine[]): Promise<void> {
-    const todo = this.pending.splice(0);
-    if (!todo.length) return;
-    await run(fitClipsArgv(todo.map((p) => ({ input: p.input, output: tmpOf(p.output), filters: p.filters }))), { timeoutMs: 60_000 * todo.length, recordTo: commandLog(this.job) });
-    const durations = new Map<string, number>();
-    for (const p of todo) {
-      await commit(this.job, tmpOf(p.output), p.output, p.hash);
-      durations.set(p.line.path, await wavFileDuration(p.output));
-    }
-    for (const line of lines) {
-      const d = durations.get(line.path);
-      if (d !== undefined) line.fittedDurationSec = d;
-    }
-  }
-}
-
-/**
- * `fit`: the limits for this line (the job's settled ones, less what the engine's own rate took). With a `batch`,
- * a clip that needs re-encoding is only planned here and fitted by `batch.run()` (activities/dubLines.ts).
- */
-export async function fitLine(prep: PreparedJob, clip: Clip, slot: Slot, sourceEnd: number, fit: FitLimits = fitOf(prep), dir = 'tmp/fit', batch?: FitBatch): Promise<FittedLine> {
+/** `fit`: the limits for this line (the job's settled ones, less what the engine's own rate took). */
+export async function fitLine(prep: PreparedJob, clip: Clip, slot: Slot, sourceEnd: number, fit: FitLimits = fitOf(prep), dir = 'tmp/fit'): Promise<FittedLine> {
   const { job } = prep;
   const plan = planFit(clip.durationSec, slot, fit, sourceEnd);
   const base = {
@@ -81,8 +46,7 @@ export async function fitLine(prep: PreparedJob, clip: Clip, slot: Slot, sourceE
     const filters = [...(filter === 'none' ? [] : stretchFilters(plan.speed, filter)), `atrim=end=${plan.fittedDurationSec.toFixed(4)}`];
     const fade = fadeOutSec(plan.fittedDurationSec, fit.fadeMs);
     if (plan.trimmedSec > 0 && fade > 0) filters.push(`afade=t=out:st=${(plan.fittedDurationSec - fade).toFixed(4)}:d=${fade.toFixed(4)}`);
-    if (batch) return batch.add(inJob(job, clip.path), out, filters, hash, { ...base, path: rel, fittedDurationSec: plan.fittedDurationSec, filter });
-    await run(fitClipsArgv([{ input: inJob(job, clip.path), output: tmpOf(out), filters }]), { timeoutMs: 60_000, recordTo: commandLog(job) });
+    await run(fitClipArgv(inJob(job, clip.path), tmpOf(out), filters), { timeoutMs: 60_000, recordTo: commandLog(job) });
     await commit(job, tmpOf(out), out, hash);
   }
   return { ...base, path: rel, fittedDurationSec: await wavFileDuration(out), filter };

@@ -47,20 +47,6 @@ export function fitClipArgv(input: string, output: string, filters: string[]): s
   return ['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', input, '-af', filters.join(','), '-ac', '2', '-ar', String(MIX_RATE), '-c:a', 'pcm_s16le', '-f', 'wav', output];
 }
 
-/**
- * Several clips fitted by one ffmpeg: input i goes through its own filters to output i, as fitClipArgv would do it
- * alone. An ffmpeg start costs ~80 ms of CPU before it reads a byte (215 libraries bound eagerly), more than
- * fitting a line takes, so a batch of lines pays it once.
- */
-export function fitClipsArgv(clips: { input: string; output: string; filters: string[] }[]): string[] {
-  if (clips.length === 1) return fitClipArgv(clips[0].input, clips[0].output, clips[0].filters);
-  const graph = clips.map((c, i) => `[${i}:a:0]${c.filters.join(',')}[fit${i}]`).join(';');
-  return [
-    'ffmpeg', '-nostdin', '-v', 'error', '-y', ...clips.flatMap((c) => ['-i', c.input]), '-filter_complex', graph,
-    ...clips.flatMap((c, i) => ['-map', `[fit${i}]`, '-ac', '2', '-ar', String(MIX_RATE), '-c:a', 'pcm_s16le', '-f', 'wav', c.output]),
-  ];
-}
-
 export interface MuxTrackInfo {
   /** Where the video stream comes from (the source, or the lip-synced render). */
   video: string;
