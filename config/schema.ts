@@ -502,6 +502,11 @@ export const settingsSchema = z.object({
     hosts: int(1, 16).optional(),
     /** Where the bundled models are (default: the project's .tools/models that scripts/setup.sh fills). */
     modelsDir: z.string().min(1).optional(),
+    /**
+     * CPU threads each model uses (Whisper, Kokoro, piper). Default: every core, the fastest line on an idle
+     * machine. Where jobs already fill the cores, 1 costs less CPU per line (docs/PERFORMANCE.md).
+     */
+    threads: int(1, 64).optional(),
   }).prefault({}),
   /**
    * LLM endpoints this worker may call, by name (MT_LLM_ENDPOINTS as JSON; MT_LLM_URL / MT_LLM_API_KEY_ENV set
@@ -636,6 +641,7 @@ export const ENV_NAMES: Record<string, string> = {
   ENGINE_DEVICE: 'engines.device',
   ENGINE_HOSTS: 'engines.hosts',
   ENGINE_MODELS_DIR: 'engines.modelsDir',
+  ENGINE_THREADS: 'engines.threads',
   DUB_METRICS_PROMETHEUS: 'metrics.prometheus',
   DUB_DISK_RESERVE_GB: 'disk.reserveGb',
   // The worker's limits are also the jobs' defaults; a job may lower them, never raise them.

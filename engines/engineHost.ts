@@ -29,6 +29,8 @@ export interface HostConfig {
   python: string;
   /** How many hosts may run at once (each holds its own copy of the models it was asked for). */
   hosts: number;
+  /** CPU threads per model; absent = every core. */
+  threads?: number;
 }
 
 type Reply = { id: number; ok: boolean; result?: unknown; kind?: string; error?: string; progress?: number; wallMs?: number };
@@ -50,7 +52,10 @@ class Host {
 
   constructor(config: HostConfig, private readonly onExit: (h: Host) => void) {
     // No shell; stdin is the only way in, so when the worker dies the host reads EOF and exits.
-    this.child = execa(config.python, ['-u', HOST_SCRIPT], { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, env: { PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE ?? '' } });
+    this.child = execa(config.python, ['-u', HOST_SCRIPT], { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, env: {
+      PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE ?? '',
+      ANIME_DUB_ENGINE_THREADS: config.threads ? String(config.threads) : '',
+    } });
     this.child.stderr?.on('data', (d: Buffer) => { this.stderrTail = (this.stderrTail + d.toString()).slice(-4000); });
     let ready!: () => void;
     let notReady!: (e: Error) => void;
@@ -227,7 +232,7 @@ export class EngineHostPool {
 /** The worker's engine settings (trusted: never from a job). */
 export function engineSettings(): HostConfig & { device: EngineDevice } {
   const s = loadSettings();
-  return { python: s.engines.python ?? DEFAULT_ENGINE_PYTHON, device: s.engines.device, hosts: s.engines.hosts ?? s.concurrency.gpu };
+  return { python: s.engines.python ?? DEFAULT_ENGINE_PYTHON, device: s.engines.device, hosts: s.engines.hosts ?? s.concurrency.gpu, threads: s.engines.threads };
 }
 
 let pool: EngineHostPool | undefined;

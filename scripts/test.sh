@@ -13,6 +13,10 @@ bash scripts/setup-tests.sh || { echo "0 passed, 1 failed"; exit 1; }
 bash scripts/setup-llm.sh || { echo "0 passed, 1 failed"; exit 1; }  # the local translator's tests
 echo "[test] set up in $(( $(date +%s) - started )) s"
 
+# Three jest workers already fill the two cores: one thread per model costs less CPU per line than every core
+# (Whisper base is even faster so; docs/PERFORMANCE.md). A value set by the caller wins.
+export ENGINE_THREADS="${ENGINE_THREADS:-1}"
+
 mkdir -p test/.cache
 results=test/.cache/jest-results.json
 times=test/.cache/suite-times.jsonl

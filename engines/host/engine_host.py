@@ -107,7 +107,8 @@ def whisper_model(name, device):
             raise Missing(f"faster-whisper is not installed in this Python ({sys.executable}): {e}")
         if os.path.sep in name and not os.path.isfile(os.path.join(name, "model.bin")):
             raise Missing(f"no Whisper model at {name} (model.bin missing)")
-        _whisper[key] = WhisperModel(name, device=dev, compute_type=compute, cpu_threads=os.cpu_count() or 1)
+        from onnx_options import cpu_threads
+        _whisper[key] = WhisperModel(name, device=dev, compute_type=compute, cpu_threads=cpu_threads() or os.cpu_count() or 1)
     return _whisper[key], dev, compute
 
 
@@ -221,7 +222,9 @@ def ping(_req):
             versions[mod] = version({"piper": "piper-tts", "faster_whisper": "faster-whisper"}.get(mod, mod))
         except Exception:
             versions[mod] = None
-    return {"pid": os.getpid(), "python": sys.version.split()[0], "versions": versions, "cuda": cuda_available()}
+    from onnx_options import cpu_threads
+    return {"pid": os.getpid(), "python": sys.version.split()[0], "versions": versions, "cuda": cuda_available(),
+            "threads": cpu_threads() or os.cpu_count()}
 
 
 def voice_activity(req, check):

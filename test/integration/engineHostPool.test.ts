@@ -2,6 +2,7 @@
 // computes on every core (Kokoro) is kept in one host, so two concurrent requests for it never load a second copy;
 // other models spread over the pool as before.
 import { afterEach, describe, expect, it } from '@jest/globals';
+import os from 'node:os';
 import { DEFAULT_ENGINE_PYTHON, EngineHostPool } from '../../engines/engineHost.js';
 
 describe('engine host pool', () => {
@@ -26,5 +27,13 @@ describe('engine host pool', () => {
     const p = pool;
     await Promise.all([1, 2].map(() => p.request('ping', {}, { modelKey: 'piper:test', what: 'ping' })));
     expect(p.pids()).toHaveLength(2);
+  });
+
+  it("hands the worker's ENGINE_THREADS to the models; unset, they use every core", async () => {
+    pool = new EngineHostPool({ python: DEFAULT_ENGINE_PYTHON, hosts: 1, threads: 1 });
+    expect((await pool.request<{ threads: number }>('ping', {}, { modelKey: 'piper:test', what: 'ping' })).threads).toBe(1);
+    await pool.close();
+    pool = new EngineHostPool({ python: DEFAULT_ENGINE_PYTHON, hosts: 1 });
+    expect((await pool.request<{ threads: number }>('ping', {}, { modelKey: 'piper:test', what: 'ping' })).threads).toBe(os.cpus().length);
   });
 });
