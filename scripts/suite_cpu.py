@@ -8,7 +8,7 @@ Why not the jest environment's own figure (test/.cache/suite-times.jsonl, `cpuSe
 children's CPU to its own when it waits for them, so a worker killed by SIGKILL, an engine host it left behind or
 the detached Temporal dev server never reach it. Here this process becomes a child subreaper (prctl), so every
 orphan of the tree is re-parented to it and reaped here: the total (getrusage of the children) is the whole
-tree's. The split by kind of process comes from sampling /proc every 0.2 s (a process shorter than that, e.g. an
+tree's. The split by kind of process comes from sampling /proc every 0.5 s (a process shorter than that, e.g. an
 ffprobe, is in the total but shows under "unsampled").
 
 --record adds the result to test/.cache/suite-cpu.jsonl (one line per run), which `--write-times` folds into
@@ -69,7 +69,10 @@ def engine_host_kind(pid: int) -> str:
         return 'engine host'
     if 'onnxruntime' in maps:
         return 'engine host: onnx models (piper/Kokoro/Silero/CAM++)'
-    return 'engine host: no onnx (Whisper or idle)'
+    return ENGINE_HOST_NO_ONNX
+
+
+ENGINE_HOST_NO_ONNX = 'engine host: no onnx (Whisper or idle)'
 
 
 def proc_table():
@@ -106,15 +109,18 @@ class Sampler(threading.Thread):
             if p != me or not cmd:
                 continue
             key = (pid, cmd)
-            kind = kind_of(cmd)
+            before = self.seen.get(key)
+            kind = before[0] if before and before[0] != ENGINE_HOST_NO_ONNX else kind_of(cmd)
             if kind == 'engine host':
+                # maps is long (a host's libraries): read while the host is not known to hold onnxruntime, which it
+                # keeps once loaded
                 kind = engine_host_kind(pid)
-            self.seen[key] = (kind, max(ticks, self.seen.get(key, ('', 0))[1]))
+            self.seen[key] = (kind, max(ticks, before[1] if before else 0))
 
     def run(self):
         while not self.stop.is_set():
             self.sample()
-            self.stop.wait(0.2)
+            self.stop.wait(0.5)
 
 
 def main(argv):
