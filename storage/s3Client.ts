@@ -4,9 +4,14 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import {
-  CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException,
-} from '@aws-sdk/client-s3';
+import type { S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+
+type Sdk = typeof import('@aws-sdk/client-s3');
+let sdk: Sdk | undefined;
+/** The SDK, loaded by the first S3 call: a worker or CLI on the shared folder never pays its ~0.15 CPU-s start. */
+async function loadSdk(): Promise<Sdk> {
+  return (sdk ??= await import('@aws-sdk/client-s3'));
+}
 
 export interface S3Location {
   /** http(s)://host:port of the S3-compatible service. */
@@ -36,11 +41,21 @@ export const UPLOAD_ATTEMPTS = 3;
 
 const clients = new WeakMap<S3Location, S3Client>();
 
+/**
+ * The SDK's commands, once clientOf has loaded it: `(await clientOf(loc)).send(new (commands().XCommand)(…))`
+ * evaluates the awaited client before the command's arguments.
+ */
+function commands(): Sdk {
+  if (!sdk) throw new Error('the S3 SDK is not loaded yet (clientOf loads it)');
+  return sdk;
+}
+
 /** One SDK client per location (it keeps its connections alive between calls). */
-function clientOf(loc: S3Location): S3Client {
+async function clientOf(loc: S3Location): Promise<S3Client> {
+  const cmd = await loadSdk();
   let client = clients.get(loc);
   if (!client) {
-    client = new S3Client({
+    client = new cmd.S3Client({
       endpoint: loc.endpoint,
       region: loc.region,
       forcePathStyle: true,
@@ -66,7 +81,7 @@ function statusOf(e: unknown): number {
 /** The SDK's error as ours: what was asked, where, the HTTP status and the service's error code. */
 function failed(loc: S3Location, what: string, key: string | undefined, e: unknown): ObjectStoreError {
   const status = statusOf(e);
-  const code = e instanceof S3ServiceException ? e.name : undefined;
+  const code = sdk && e instanceof sdk.S3ServiceException ? e.name : undefined;
   const why = status ? `HTTP ${status}${code && code !== 'Unknown' ? ` ${code}` : ''}` : `cannot reach the object store: ${(e as Error)?.message ?? e}`;
   return new ObjectStoreError(status, `${what} on ${loc.endpoint} bucket ${loc.bucket} failed: ${why}`, { endpoint: loc.endpoint, bucket: loc.bucket, key });
 }
@@ -76,7 +91,7 @@ const notFound = (e: unknown) => statusOf(e) === 404 || (e as Error)?.name === '
 /** Whether the object exists (its size when it does). */
 export async function headObject(loc: S3Location, key: string): Promise<{ bytes: number } | undefined> {
   try {
-    const out = await clientOf(loc).send(new HeadObjectCommand({ Bucket: loc.bucket, Key: key }));
+    const out = await (await clientOf(loc)).send(new (commands().HeadObjectCommand)({ Bucket: loc.bucket, Key: key }));
     return { bytes: out.ContentLength ?? 0 };
   } catch (e) {
     if (notFound(e)) return undefined;
@@ -93,7 +108,7 @@ export async function putObject(loc: S3Location, key: string, file: string, sha2
   for (let attempt = 1; ; attempt++) {
     const body = createReadStream(file);
     try {
-      await clientOf(loc).send(new PutObjectCommand({
+      await (await clientOf(loc)).send(new (commands().PutObjectCommand)({
         Bucket: loc.bucket, Key: key, Body: body, ContentLength: bytes,
         ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
       }));
@@ -114,7 +129,7 @@ export async function putObject(loc: S3Location, key: string, file: string, sha2
  */
 export async function getObject(loc: S3Location, key: string, file: string, signal?: AbortSignal): Promise<void> {
   try {
-    const out = await clientOf(loc).send(new GetObjectCommand({ Bucket: loc.bucket, Key: key }), signal ? { abortSignal: signal } : {});
+    const out = await (await clientOf(loc)).send(new (commands().GetObjectCommand)({ Bucket: loc.bucket, Key: key }), signal ? { abortSignal: signal } : {});
     await pipeline(out.Body as Readable, createWriteStream(file), ...(signal ? [{ signal }] : []));
   } catch (e) {
     if (e instanceof ObjectStoreError) throw e;
@@ -125,7 +140,7 @@ export async function getObject(loc: S3Location, key: string, file: string, sign
 /** A small object (an index entry) as text, with its ETag and when the service stored it; undefined when it does not exist. */
 export async function getText(loc: S3Location, key: string): Promise<{ text: string; etag: string; modified?: Date } | undefined> {
   try {
-    const out = await clientOf(loc).send(new GetObjectCommand({ Bucket: loc.bucket, Key: key }));
+    const out = await (await clientOf(loc)).send(new (commands().GetObjectCommand)({ Bucket: loc.bucket, Key: key }));
     return { text: await out.Body!.transformToString(), etag: out.ETag ?? '', ...(out.LastModified ? { modified: out.LastModified } : {}) };
   } catch (e) {
     if (notFound(e)) return undefined;
@@ -136,7 +151,7 @@ export async function getText(loc: S3Location, key: string): Promise<{ text: str
 /** Writes a small object (an index entry). */
 export async function putText(loc: S3Location, key: string, text: string): Promise<void> {
   try {
-    await clientOf(loc).send(new PutObjectCommand({ Bucket: loc.bucket, Key: key, Body: text, ContentType: 'application/json' }));
+    await (await clientOf(loc)).send(new (commands().PutObjectCommand)({ Bucket: loc.bucket, Key: key, Body: text, ContentType: 'application/json' }));
   } catch (e) {
     throw failed(loc, `PUT ${key}`, key, e);
   }
@@ -150,7 +165,7 @@ export async function putText(loc: S3Location, key: string, text: string): Promi
  */
 export async function putTextIf(loc: S3Location, key: string, text: string, cond: { ifNoneMatch: '*' } | { ifMatch: string }): Promise<string | undefined> {
   try {
-    const out = await clientOf(loc).send(new PutObjectCommand({
+    const out = await (await clientOf(loc)).send(new (commands().PutObjectCommand)({
       Bucket: loc.bucket, Key: key, Body: text, ContentType: 'application/json',
       ...('ifMatch' in cond ? { IfMatch: cond.ifMatch } : { IfNoneMatch: cond.ifNoneMatch }),
     }));
@@ -167,7 +182,7 @@ export async function putTextIf(loc: S3Location, key: string, text: string, cond
 /** Deletes an object; with `ifMatch`, only that version where the service honours If-Match on DELETE (AWS does). */
 export async function deleteObject(loc: S3Location, key: string, ifMatch?: string): Promise<void> {
   try {
-    await clientOf(loc).send(new DeleteObjectCommand({ Bucket: loc.bucket, Key: key, ...(ifMatch ? { IfMatch: ifMatch } : {}) }));
+    await (await clientOf(loc)).send(new (commands().DeleteObjectCommand)({ Bucket: loc.bucket, Key: key, ...(ifMatch ? { IfMatch: ifMatch } : {}) }));
   } catch (e) {
     if (notFound(e) || (ifMatch && statusOf(e) === 412)) return;
     throw failed(loc, `DELETE ${key}`, key, e);
@@ -181,7 +196,7 @@ export async function listObjects(loc: S3Location, prefix: string): Promise<{ ke
   do {
     let page;
     try {
-      page = await clientOf(loc).send(new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: prefix, ContinuationToken: token }));
+      page = await (await clientOf(loc)).send(new (commands().ListObjectsV2Command)({ Bucket: loc.bucket, Prefix: prefix, ContinuationToken: token }));
     } catch (e) {
       throw failed(loc, `LIST ${prefix}`, prefix, e);
     }
@@ -201,18 +216,18 @@ export async function ensureBucket(loc: S3Location): Promise<void> {
     return new ObjectStoreError(err.status, err.message.replace(new RegExp(`^${what} on (\\S+) bucket (\\S+)`), `${what} $2 on $1`), err.where);
   };
   try {
-    await clientOf(loc).send(new HeadBucketCommand({ Bucket: loc.bucket }));
+    await (await clientOf(loc)).send(new (commands().HeadBucketCommand)({ Bucket: loc.bucket }));
     return;
   } catch (e) {
     if (!notFound(e) && (e as Error)?.name !== 'NoSuchBucket') {
       // A HEAD answer has no body: the service's own error code comes from a GET of the bucket (a listing of one key).
-      const why = await clientOf(loc).send(new ListObjectsV2Command({ Bucket: loc.bucket, MaxKeys: 1 })).then(() => undefined, (g: unknown) => g);
+      const why = await (await clientOf(loc)).send(new (commands().ListObjectsV2Command)({ Bucket: loc.bucket, MaxKeys: 1 })).then(() => undefined, (g: unknown) => g);
       if (why === undefined) return;
       if (!notFound(why) && (why as Error)?.name !== 'NoSuchBucket') throw named(why ?? e, 'checking bucket');
     }
   }
   try {
-    await clientOf(loc).send(new CreateBucketCommand({ Bucket: loc.bucket }));
+    await (await clientOf(loc)).send(new (commands().CreateBucketCommand)({ Bucket: loc.bucket }));
   } catch (e) {
     const code = (e as Error)?.name;
     if (code === 'BucketAlreadyOwnedByYou' || code === 'BucketAlreadyExists') return;

@@ -122,7 +122,7 @@ export async function startWorkers(
   const throttle = settings.heartbeatThrottleSec * 1000;
   const common = { connection, namespace: target.namespace, shutdownGraceTime: '10s' as const };
   const identity = (role: WorkerRole) => opts.identity ?? workerIdentity(role);
-  const tracing = tracingFor(settings, 'anime-dub-worker');
+  const tracing = await tracingFor(settings, 'anime-dub-worker');
   const plugins = tracing ? { plugins: [tracing.plugin] } : {};
 
   // With the s3 store every activity's job folder is mirrored through it (docs/DEPLOY.md); the shared folder needs nothing.

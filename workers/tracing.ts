@@ -4,11 +4,7 @@
 // Spans go over OTLP/HTTP to the collector the standard OTEL_EXPORTER_OTLP_* variables name (Jaeger, Tempo, …).
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { Resource } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
+import type { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import type { Settings } from '../config/schema.js';
 
 /** The workflow-side interceptors, bundled into the workflow code when tracing is on (they add headers, no commands). */
@@ -27,8 +23,13 @@ export function tracesEndpoint(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** The tracing plugin for a worker or a client, or undefined when DUB_OTEL_TRACES is off. */
-export function tracingFor(settings: Settings, serviceName: string): Tracing | undefined {
+export async function tracingFor(settings: Settings, serviceName: string): Promise<Tracing | undefined> {
   if (!settings.tracing.otlp) return undefined;
+  // Loaded only when tracing is on: the SDK cost every worker start ~0.15 CPU-s (docs/TESTING.md).
+  const [{ AsyncLocalStorageContextManager }, { OTLPTraceExporter }, { Resource }, { BasicTracerProvider, BatchSpanProcessor }, { OpenTelemetryPlugin }] = await Promise.all([
+    import('@opentelemetry/context-async-hooks'), import('@opentelemetry/exporter-trace-otlp-http'), import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace-base'), import('@temporalio/interceptors-opentelemetry'),
+  ]);
   const spanProcessor = new BatchSpanProcessor(new OTLPTraceExporter());
   const resource = new Resource({
     'service.name': process.env.OTEL_SERVICE_NAME ?? serviceName,
