@@ -4,7 +4,7 @@
 # suite (unit; workflow, integration, end-to-end and chaos tests against real Temporal dev servers that the test
 # environment starts, one per jest worker; the real engines) in parallel jest workers. Prints each group's suite
 # time and CPU time, then ends with one line: "N passed, N failed". Arguments go to jest (a folder, a file,
-# --testNamePattern …); ANIME_DUB_TEST_WORKERS sets the number of workers (default 3).
+# --testNamePattern …); ANIME_DUB_TEST_WORKERS sets the number of workers (default 2).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -13,8 +13,8 @@ bash scripts/setup-tests.sh || { echo "0 passed, 1 failed"; exit 1; }
 bash scripts/setup-llm.sh || { echo "0 passed, 1 failed"; exit 1; }  # the local translator's tests
 echo "[test] set up in $(( $(date +%s) - started )) s"
 
-# Three jest workers already fill the two cores: one thread per model costs less CPU per line than every core
-# (Whisper base is even faster so; docs/PERFORMANCE.md). A value set by the caller wins.
+# The jest workers already fill the cores: one thread per model costs less CPU per line than every core (Whisper
+# base is even faster so; docs/PERFORMANCE.md). A value set by the caller wins.
 export ENGINE_THREADS="${ENGINE_THREADS:-1}"
 
 mkdir -p test/.cache
