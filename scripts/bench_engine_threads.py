@@ -29,15 +29,7 @@ def whisper(audio, threads):
 
 
 def onnx(run, threads):
-    spin_threads = spin.options
-
-    def options(spinning, _threads=None):
-        return spin_threads(False, threads)
-    spin.options = options  # asleep between operators (what the engine host uses), with this thread count
-    try:
-        wall, used, speech = run(False)
-    finally:
-        spin.options = spin_threads
+    wall, used, speech = run(False, threads)  # asleep between operators, as the engine host runs them
     return wall, used, f"{speech:.1f} s of speech"
 
 

@@ -40,9 +40,9 @@ def cpu():
     return r.ru_utime + r.ru_stime
 
 
-def kokoro(spinning):
+def kokoro(spinning, threads=None):
     k = MODELS / "kokoro"
-    session = ort.InferenceSession(str(k / "kokoro-v1.0.int8.onnx"), sess_options=options(spinning, os.cpu_count()), providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(str(k / "kokoro-v1.0.int8.onnx"), sess_options=options(spinning, threads or os.cpu_count()), providers=["CPUExecutionProvider"])
     with np.load(k / "voices_ja.npz") as z:
         style = z["jf_alpha"]
     vocab = json.loads((k / "vocab.json").read_text())["vocab"]
@@ -57,13 +57,13 @@ def kokoro(spinning):
     return time.time() - t0, cpu() - c0, speech
 
 
-def piper(spinning):
+def piper(spinning, threads=None):
     from piper import PiperVoice
     from piper.config import PiperConfig
     from piper.voice import ESPEAK_DATA_DIR
     model = str(MODELS / "piper" / "en_US-joe-medium.onnx")
     config = PiperConfig.from_dict(json.loads(Path(model + ".json").read_text()))
-    voice = PiperVoice(config=config, session=ort.InferenceSession(model, sess_options=options(spinning), providers=["CPUExecutionProvider"]),
+    voice = PiperVoice(config=config, session=ort.InferenceSession(model, sess_options=options(spinning, threads), providers=["CPUExecutionProvider"]),
                        espeak_data_dir=Path(ESPEAK_DATA_DIR), download_dir=Path.cwd())
     c0, t0, samples = cpu(), time.time(), 0
     for text in TEXTS * 3:
