@@ -2,7 +2,7 @@
 // piper models loaded for the life of the worker, so a line costs its synthesis, not a model load.
 // A small pool (one host per concurrent GPU-queue activity, started lazily); a host that dies is replaced on
 // the next request; a cancelled request is abandoned at once (the host is told, and killed when it does not
-// answer within CANCEL_GRACE_MS); heartbeats keep flowing while a long request runs.
+// answer within CANCEL_GRACE_MS); heartbeats keep flowing while a request waits for a host and while it runs.
 import { CancelledFailure } from '@temporalio/common';
 import { execa, type ResultPromise } from 'execa';
 import { existsSync } from 'node:fs';
@@ -134,11 +134,12 @@ export class EngineHostPool {
    * Idle host that already holds `modelKey` first, then any idle one, then a new one, else wait. A `oneCopy`
    * model waits for the host that holds (or is loading) it instead of loading into a second host.
    */
-  private async acquire(modelKey: string, oneCopy = false): Promise<Host> {
+  private async acquire(modelKey: string, oneCopy = false, signal?: AbortSignal): Promise<Host> {
     for (;;) {
+      if (signal?.aborted) throw new CancelledFailure('cancelled while waiting for an engine host');
       const holder = oneCopy ? this.hosts.find((h) => !h.dead && h.loaded.has(modelKey)) : undefined;
       if (holder && !holder.busy) { holder.busy = true; return holder; }
-      if (holder) { await new Promise<void>((r) => this.waiting.push(r)); continue; }
+      if (holder) { await this.wait(signal); continue; }
       const idle = this.hosts.filter((h) => !h.busy && !h.dead);
       const pick = idle.find((h) => h.loaded.has(modelKey)) ?? (this.hosts.length < this.config.hosts ? undefined : idle[0]);
       if (pick) { pick.busy = true; if (oneCopy) pick.loaded.add(modelKey); return pick; }
@@ -159,8 +160,17 @@ export class EngineHostPool {
         }
         return host;
       }
-      await new Promise<void>((r) => this.waiting.push(r));
+      await this.wait(signal);
     }
+  }
+
+  /** Until a host is released or forgotten, or the request is cancelled (the loop above then gives up). */
+  private wait(signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = () => { signal?.removeEventListener('abort', wake); resolve(); };
+      this.waiting.push(wake);
+      signal?.addEventListener('abort', wake);
+    });
   }
 
   private release(host: Host): void {
@@ -184,9 +194,22 @@ export class EngineHostPool {
     const ctx = activityContext();
     const signal = opts.signal ?? ctx?.cancellationSignal;
     if (signal?.aborted) throw new CancelledFailure(`${opts.what} was cancelled`);
-    const host = await this.acquire(opts.modelKey, opts.oneCopy);
-    const id = nextId++;
+    // From before the wait for a host: with one host (ENGINE_HOSTS=1) a request can queue behind a minutes-long
+    // transcription, and an activity silent that long is taken for dead and retried.
     const stopBeat = startHeartbeat(ctx);
+    let host: Host;
+    try {
+      host = await this.acquire(opts.modelKey, opts.oneCopy, signal);
+    } catch (e) {
+      stopBeat();
+      throw signal?.aborted ? new CancelledFailure(`${opts.what} was cancelled`) : e;
+    }
+    if (signal?.aborted) { // while a new host was starting: nothing asked of it yet
+      stopBeat();
+      this.release(host);
+      throw new CancelledFailure(`${opts.what} was cancelled`);
+    }
+    const id = nextId++;
     let onAbort: (() => void) | undefined;
     const cancelled = new Promise<Reply>((resolve) => {
       onAbort = () => {

@@ -1,9 +1,21 @@
 // The warm engine host pool, with the real engine Python: which host answers which model. A model that already
 // computes on every core (Kokoro) is kept in one host, so two concurrent requests for it never load a second copy;
 // other models spread over the pool as before.
+import { asyncLocalStorage, Context } from '@temporalio/activity';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import os from 'node:os';
+import path from 'node:path';
 import { DEFAULT_ENGINE_PYTHON, EngineHostPool } from '../../engines/engineHost.js';
+import { PROJECT_ROOT } from '../support/env.js';
+
+/** The pool's protocol with no model behind it: its `ping` answers after `sleep` seconds (a stand-in host). */
+const STUB_HOST = path.join(PROJECT_ROOT, 'test', 'support', 'stubEngineHost.py');
+
+/** An activity's context whose heartbeats land in `beats`, cancelled by `abort`. */
+function activityWith(beats: number[], abort: AbortController): Context {
+  const info = { activityId: 'a', activityType: 'dubLines', attempt: 1, isLocal: false } as unknown;
+  return new (Context as unknown as new (...a: unknown[]) => Context)(info, new Promise(() => {}), abort.signal, () => beats.push(Date.now()), undefined, console, undefined);
+}
 
 describe('engine host pool', () => {
   let pool: EngineHostPool | undefined;
@@ -36,4 +48,30 @@ describe('engine host pool', () => {
     pool = new EngineHostPool({ python: DEFAULT_ENGINE_PYTHON, hosts: 1 });
     expect((await pool.request<{ threads: number }>('ping', {}, { modelKey: 'piper:test', what: 'ping' })).threads).toBe(os.cpus().length);
   });
+
+  it('heartbeats while a request waits for the only host, and a cancelled wait gives up without it', async () => {
+    pool = new EngineHostPool({ python: STUB_HOST, hosts: 1 });
+    const p = pool;
+    // A long transcription holds the host; Kokoro's line waits behind it inside an activity.
+    let busyUntil = Infinity;
+    const busy = p.request('ping', { sleep: 3.5 }, { modelKey: 'whisper:base', what: 'Whisper' }).then(() => { busyUntil = Date.now(); });
+    const beats: number[] = [];
+    const waiting = asyncLocalStorage.run(activityWith(beats, new AbortController()), () =>
+      p.request('ping', {}, { modelKey: 'kokoro:af', what: 'Kokoro', oneCopy: true }));
+    await busy;
+    await waiting;
+    expect(beats.filter((t) => t < busyUntil).length).toBeGreaterThanOrEqual(2);
+
+    const abort = new AbortController();
+    let freed = false;
+    const busyAgain = p.request('ping', { sleep: 3 }, { modelKey: 'whisper:base', what: 'Whisper' }).then(() => { freed = true; });
+    const cancelled = asyncLocalStorage.run(activityWith([], abort), () =>
+      p.request('ping', {}, { modelKey: 'kokoro:af', what: 'Kokoro', oneCopy: true }));
+    setTimeout(() => abort.abort(), 300);
+    await expect(cancelled).rejects.toThrow('Kokoro was cancelled');
+    expect(freed).toBe(false);
+    await busyAgain;
+    expect(p.pids()).toHaveLength(1);
+  });
 });
+
