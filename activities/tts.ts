@@ -2,8 +2,9 @@
 // With a voice plan (prepareVoices), each line speaks with its speaker's voice.
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { normalizeClipArgv } from '../engines/ffmpeg.js';
-import { pitchShiftArgv, type TtsEngineName } from '../engines/tts.js';
+import { CancelledFailure } from '@temporalio/common';
+import { clipJobsArgv, NORMALIZE_CLIP_FILTERS, normalizeClipArgv, type ClipJob } from '../engines/ffmpeg.js';
+import { pitchShiftArgv, pitchShiftFilters, type TtsEngineName } from '../engines/tts.js';
 import { ttsEngine as ttsRecord, type TtsSpeaker } from '../engines/ttsEngines.js';
 import { hasRateKnob } from '../config/ttsEngineNames.js';
 import { ErrorType, failure } from '../lib/errors.js';
@@ -14,7 +15,7 @@ import { parseEmotionTag, type ProsodyPlan } from '../lib/prosody.js';
 import { voiceFor, type SpeakerVoice } from '../lib/voices.js';
 import { commandLog, commit, exists, hashOf, hostRequestLog, inJob, isFresh, tmpOf, writeAtomic } from '../storage/artifacts.js';
 import { applyProsody, CALIBRATION_TEXT } from './expressiveApply.js';
-import { recordCommand, run } from '../engines/run.js';
+import { activityContext, recordCommand, run } from '../engines/run.js';
 import { dubLanguage } from '../lib/languages.js';
 
 export const pad4 = (n: number) => String(n).padStart(4, '0');
@@ -66,6 +67,57 @@ async function logged(prep: PreparedJob, op: string, ask: () => Promise<{ reques
 
 /** `plan` is present only with expressive prosody on; without it this is exactly the plain synthesis. */
 export async function synthesizeLine(prep: PreparedJob, line: TranslatedLine, plan?: ProsodyPlan): Promise<Clip> {
+  return (await synthesizeLines(prep, [{ line, ...(plan ? { plan } : {}) }]))[0];
+}
+
+/** A clip the engine has spoken and ffmpeg has still to trim (and, for a one-voice engine's speaker, pitch). */
+interface Spoken {
+  raw: string;
+  out: string;
+  hash: string;
+  pitch?: number;
+  clip: (reused: boolean) => Promise<Clip>;
+}
+
+/**
+ * Several lines' clips, in order: each spoken by its engine, then the ffmpeg work of all of them in one run per
+ * step (trim, then the speakers' pitch), since an ffmpeg start costs about what a short line's work does. A clip
+ * already on disk from the same inputs is reused; a cancellation stops before the next line is spoken.
+ */
+export async function synthesizeLines(prep: PreparedJob, items: readonly { line: TranslatedLine; plan?: ProsodyPlan }[]): Promise<Clip[]> {
+  const ctx = activityContext();
+  const clips: (Clip | Spoken)[] = [];
+  for (const { line, plan } of items) {
+    if (ctx?.cancellationSignal.aborted) throw new CancelledFailure('synthesis was cancelled between lines');
+    clips.push(await speakLine(prep, line, plan));
+    ctx?.heartbeat();
+  }
+  const spoken = clips.filter((c): c is Spoken => 'raw' in c);
+  if (spoken.length) {
+    const log = commandLog(prep.job);
+    await runClipJobs(spoken.map((c) => ({ input: c.raw, filters: NORMALIZE_CLIP_FILTERS, output: tmpOf(c.out) })), log);
+    // One-voice engines tell speakers apart by pitch, applied last so expressive pitch stays relative to the voice.
+    const pitched = spoken.filter((c) => c.pitch && Math.abs(c.pitch - 1) > 1e-3);
+    if (pitched.length) {
+      const shifted = (c: Spoken) => `${c.raw.replace(/\.raw\.wav$/, '')}.pitch.wav`;
+      await runClipJobs(pitched.map((c) => ({ input: tmpOf(c.out), filters: pitchShiftFilters(c.pitch!), output: shifted(c) })), log);
+      for (const c of pitched) await rename(shifted(c), tmpOf(c.out));
+    }
+    for (const c of spoken) {
+      await commit(prep.job, tmpOf(c.out), c.out, c.hash);
+      await rm(c.raw, { force: true });
+    }
+  }
+  return Promise.all(clips.map((c) => ('raw' in c ? c.clip(false) : c)));
+}
+
+/** Clip jobs of one step in one ffmpeg run (a minute for each, as one line's run had). */
+async function runClipJobs(jobs: ClipJob[], log: string): Promise<void> {
+  await run(clipJobsArgv(jobs), { timeoutMs: 60_000 * jobs.length, recordTo: log });
+}
+
+/** One line: its clip from the cache, or the engine's raw output still to trim (expressive lines are finished here). */
+async function speakLine(prep: PreparedJob, line: TranslatedLine, plan?: ProsodyPlan): Promise<Clip | Spoken> {
   const { job, options } = prep;
   const rel = `tts/${pad4(line.index)}.wav`;
   const out = inJob(job, rel);
@@ -92,29 +144,28 @@ export async function synthesizeLine(prep: PreparedJob, line: TranslatedLine, pl
   await mkdir(path.dirname(raw), { recursive: true });
   const log = commandLog(job);
   const speaker = await speakerFor(prep, voice, line.index);
+  const pitch = voice?.pitch;
   if (!plan) {
     await speaker.speak(raw, said, hint);
-    await run(normalizeClipArgv(raw, tmpOf(out)), { timeoutMs: 60_000, recordTo: log });
-  } else {
-    // A leading [happy]/[sad]/[angry]/[calm] is direction, not text to speak.
-    const text = parseEmotionTag(said).text;
-    const paced = hint === 1 ? plan : { ...plan, multipliers: { ...plan.multipliers, rate: plan.multipliers.rate * hint } };
-    // The engine's own rate knob where it has one; what is left goes through atempo with the pitch and energy.
-    const { rateApplied, tempoLeft } = await speaker.speakPaced(raw, text, paced.multipliers.rate);
-    const normalized = inJob(job, `tmp/tts/${pad4(line.index)}.norm.wav`);
-    await run(normalizeClipArgv(raw, normalized), { timeoutMs: 60_000, recordTo: log });
-    const reference = { key: speaker.key, speakTo: (o: string) => speaker.speak(o, CALIBRATION_TEXT) };
-    const applied = await applyProsody(prep, normalized, out, plan, tempoLeft, reference);
-    await rm(normalized, { force: true });
-    if (options.expressive.debug) {
-      const how = { rate: rateApplied, ...applied, pause: plan.pauseMs > 0 ? `${plan.pauseMs} ms kept before the next line when the line fits with it (timing fit)` : 'none' };
-      await writeAtomic(job, inJob(job, `expressive/plans/${pad4(line.index)}.json`), JSON.stringify({ ...plan, text: { source: line.text, target: line.target, spoken: text }, applied: how }, null, 2));
-    }
+    return { raw, out, hash, ...(pitch ? { pitch } : {}), clip: clipOf };
   }
-  if (voice?.pitch && Math.abs(voice.pitch - 1) > 1e-3) {
-    // One-voice engines tell speakers apart by pitch, applied last so expressive pitch stays relative to the voice.
+  // A leading [happy]/[sad]/[angry]/[calm] is direction, not text to speak.
+  const text = parseEmotionTag(said).text;
+  const paced = hint === 1 ? plan : { ...plan, multipliers: { ...plan.multipliers, rate: plan.multipliers.rate * hint } };
+  // The engine's own rate knob where it has one; what is left goes through atempo with the pitch and energy.
+  const { rateApplied, tempoLeft } = await speaker.speakPaced(raw, text, paced.multipliers.rate);
+  const normalized = inJob(job, `tmp/tts/${pad4(line.index)}.norm.wav`);
+  await run(normalizeClipArgv(raw, normalized), { timeoutMs: 60_000, recordTo: log });
+  const reference = { key: speaker.key, speakTo: (o: string) => speaker.speak(o, CALIBRATION_TEXT) };
+  const applied = await applyProsody(prep, normalized, out, plan, tempoLeft, reference);
+  await rm(normalized, { force: true });
+  if (options.expressive.debug) {
+    const how = { rate: rateApplied, ...applied, pause: plan.pauseMs > 0 ? `${plan.pauseMs} ms kept before the next line when the line fits with it (timing fit)` : 'none' };
+    await writeAtomic(job, inJob(job, `expressive/plans/${pad4(line.index)}.json`), JSON.stringify({ ...plan, text: { source: line.text, target: line.target, spoken: text }, applied: how }, null, 2));
+  }
+  if (pitch && Math.abs(pitch - 1) > 1e-3) {
     const shifted = inJob(job, `tmp/tts/${pad4(line.index)}.pitch.wav`);
-    await run(pitchShiftArgv(tmpOf(out), shifted, voice.pitch), { timeoutMs: 60_000, recordTo: log });
+    await run(pitchShiftArgv(tmpOf(out), shifted, pitch), { timeoutMs: 60_000, recordTo: log });
     await rename(shifted, tmpOf(out));
   }
   await commit(job, tmpOf(out), out, hash);

@@ -1,7 +1,7 @@
 // The embedded speech synthesizers: espeak-ng (any language) and festival (English, HTS voice); piper, Kokoro and
 // Coqui XTTS live in ./piper.ts, ./kokoro.ts and ./xtts.ts, and every engine's record in ./ttsEngines.ts. Text goes through stdin where the program allows it, so a line
 // that starts with "-" is never read as a flag.
-import { MIX_RATE } from './ffmpeg.js';
+import { clipJobsArgv, MIX_RATE } from './ffmpeg.js';
 import { checkedName, checkedNumber } from './argvValues.js';
 
 export type { TtsEngineName } from '../config/ttsEngineNames.js';
@@ -32,8 +32,11 @@ export function espeakHasLanguage(listing: string, language: string): boolean {
 export const ESPEAK_VARIANTS = ['f2', 'm3', 'f4', 'm1', 'f3', 'm5', 'f1', 'm7', 'f5', 'm2', 'm4', 'm6'];
 
 /** A pitch shift that keeps the duration: resample to move pitch, atempo back. */
-export function pitchShiftArgv(input: string, output: string, factor: number): string[] {
+export function pitchShiftFilters(factor: number): string[] {
   checkedNumber(factor, 0.25, 4, 'the pitch factor');
-  const filters = [`asetrate=${Math.round(MIX_RATE * factor)}`, `aresample=${MIX_RATE}`, `atempo=${(1 / factor).toFixed(5)}`];
-  return ['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', input, '-af', filters.join(','), '-ac', '2', '-ar', String(MIX_RATE), '-c:a', 'pcm_s16le', '-f', 'wav', output];
+  return [`asetrate=${Math.round(MIX_RATE * factor)}`, `aresample=${MIX_RATE}`, `atempo=${(1 / factor).toFixed(5)}`];
+}
+
+export function pitchShiftArgv(input: string, output: string, factor: number): string[] {
+  return clipJobsArgv([{ input, filters: pitchShiftFilters(factor), output }]);
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { jobOptionsSchema } from '../../config/schema.js';
 import type { Clip, FittedLine, PreparedJob, TranslatedLine } from '../../lib/job.js';
-import { fitFor, fittedAsIs, synthesizeReviseFit, type LineSteps } from '../../lib/lineFit.js';
+import { fitFor, fittedAsIs, synthesizeReviseFit, synthesizeReviseFitAll, type LineSteps } from '../../lib/lineFit.js';
 
 const options = jobOptionsSchema.parse({ video: '/in/ep01.mkv', src: 'ja', tgt: 'en' });
 const prepFor = (ttsEngine: string, fit: Partial<PreparedJob['options']['fit']> = {}): PreparedJob =>
@@ -15,18 +15,19 @@ const slot = { start: 10, end: 12.5 };
 function recorder(clipLengths: number[], o: { declines?: boolean } = {}) {
   const revised = o.declines ? undefined : ({ ...line, target: 'Station?', revised: true } as TranslatedLine);
   const calls: string[] = [];
+  // One entry per call; a call over several lines lists them with "|".
   const steps: LineSteps = {
-    async synthesize(l) {
-      calls.push(`synthesize:${l.target}`);
-      return { index: l.index, path: `tts/${l.index}.wav`, durationSec: clipLengths.shift()!, reused: false } satisfies Clip;
+    async synthesize(ls) {
+      calls.push(`synthesize:${ls.map(({ line: l }) => l.target).join('|')}`);
+      return ls.map(({ line: l }) => ({ index: l.index, path: `tts/${l.index}.wav`, durationSec: clipLengths.shift()!, reused: false }) satisfies Clip);
     },
     async revise(l, clipSec) {
       calls.push(`revise:${clipSec}`);
-      return revised;
+      return revised && { ...revised, index: l.index };
     },
-    async fit(_p, clip, s) {
-      calls.push(`fit:${clip.durationSec}`);
-      return { index: clip.index, start: s.start, slotEnd: s.end, path: `fit/${clip.index}.wav`, fittedDurationSec: 2 } as FittedLine;
+    async fit(_p, tasks) {
+      calls.push(`fit:${tasks.map((t) => t.clip.durationSec).join('|')}`);
+      return tasks.map(({ clip, slot: s }) => ({ index: clip.index, start: s.start, slotEnd: s.end, path: `fit/${clip.index}.wav`, fittedDurationSec: 2 }) as FittedLine);
     },
   };
   return { steps, calls };
@@ -66,6 +67,19 @@ describe('synthesizeReviseFit', () => {
     const noKnob = recorder([2.8]);
     await synthesizeReviseFit(noKnob.steps, prepFor('festival', { condense: false }), line, slot);
     expect(noKnob.calls).toEqual(['synthesize:Where is the station?', 'fit:2.8']);
+  });
+});
+
+describe('synthesizeReviseFitAll', () => {
+  it('takes a batch step by step: one synthesis of every line, one of the revised ones, one fit of those that need it', async () => {
+    // Line 3 fits; line 4 is too long (revised, then fitted); line 5 needs a speed-up only (piper: said faster).
+    const { steps, calls } = recorder([2, 6, 2.8, 2.6, 2.4]);
+    const todo = [3, 4, 5].map((index) => ({ line: { ...line, index, target: `line ${index}` }, slot }));
+    const dubbed = await synthesizeReviseFitAll(steps, prepFor('piper'), todo);
+    expect(calls).toEqual(['synthesize:line 3|line 4|line 5', 'revise:6', 'revise:2.8', 'synthesize:Station?|Station?', 'fit:2.6|2.4']);
+    expect(dubbed.map((d) => d.fitted.index)).toEqual([3, 4, 5]);
+    expect(dubbed.map((d) => d.fitted.path)).toEqual(['tts/3.wav', 'fit/4.wav', 'fit/5.wav']);
+    expect(dubbed.map((d) => d.clip.durationSec)).toEqual([2, 2.6, 2.4]); // each line's final clip
   });
 });
 
