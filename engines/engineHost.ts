@@ -103,8 +103,11 @@ class Host {
     this.pending.delete(id);
   }
 
+  /** Never handed out again from here on: the kill takes a moment to land, and a request sent meanwhile would die with it. */
   kill(): void {
-    if (!this.dead) this.child.kill('SIGKILL');
+    if (this.dead) return;
+    this.dead = true;
+    this.child.kill('SIGKILL');
   }
 }
 

@@ -73,5 +73,20 @@ describe('engine host pool', () => {
     await busyAgain;
     expect(p.pids()).toHaveLength(1);
   });
+
+  it('answers the next request from a new host when a cancel had to kill the only one', async () => {
+    pool = new EngineHostPool({ python: STUB_HOST, hosts: 1 });
+    const p = pool;
+    await p.request('ping', {}, { modelKey: 'whisper:base', what: 'Whisper' }); // the host is up
+    const [killed] = p.pids();
+    const abort = new AbortController();
+    // The stand-in does not stop on a cancel, so after the grace second the pool kills it.
+    const pending = p.request('ping', { sleep: 30 }, { modelKey: 'whisper:base', what: 'Whisper', signal: abort.signal });
+    await new Promise((r) => setTimeout(r, 200));
+    abort.abort();
+    await expect(pending).rejects.toThrow('Whisper was cancelled');
+    await expect(p.request('ping', {}, { modelKey: 'piper:test', what: 'piper' })).resolves.toEqual({ pong: true });
+    expect(p.pids()).not.toContain(killed);
+  });
 });
 
