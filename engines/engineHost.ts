@@ -282,7 +282,11 @@ export interface HostEngines {
   why?: string;
 }
 
-/** Do faster-whisper and piper load in the engine Python? Asked once per process and Python (about a second). */
+/**
+ * Are faster-whisper and piper installed in the engine Python? Asked once per process and Python. It looks for
+ * the packages without importing them (0.05 CPU-s against 0.3 for the imports, once per worker and CLI run); one
+ * that is there but does not import fails its first request as EngineMissing (the host's "missing").
+ */
 const available = new Map<string, Promise<HostEngines>>();
 export function hostEnginesAvailable(probe: (argv: string[]) => Promise<string>): Promise<HostEngines> {
   const { python } = engineSettings();
@@ -291,11 +295,16 @@ export function hostEnginesAvailable(probe: (argv: string[]) => Promise<string>)
   const answer = (async (): Promise<HostEngines> => {
     if (!existsSync(python)) return { ok: false, why: `the engine Python ${python} is not there` };
     try {
-      const out = await probe([python, '-c', pythonCode('import importlib.metadata as m, faster_whisper, piper; print(m.version("faster-whisper"), m.version("piper-tts"))')]);
+      const out = await probe([python, '-c', pythonCode([
+        'import importlib.metadata as m, importlib.util as u',
+        'missing = [n for n in ("faster_whisper", "piper") if u.find_spec(n) is None]',
+        'if missing: raise SystemExit("No module named " + ", ".join(missing))',
+        'print(m.version("faster-whisper"), m.version("piper-tts"))',
+      ].join('\n'))]);
       const [fasterWhisper, piper] = out.trim().split(/\s+/);
       return { ok: true, versions: { fasterWhisper, piper } };
     } catch (e) {
-      return { ok: false, why: `faster-whisper and piper do not load in ${python}: ${(e as Error).message.trim().split('\n').slice(-1)[0]}` };
+      return { ok: false, why: `faster-whisper and piper are not installed in ${python}: ${(e as Error).message.trim().split('\n').slice(-1)[0]}` };
     }
   })();
   available.set(python, answer);

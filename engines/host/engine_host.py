@@ -269,6 +269,8 @@ def main():
             send({"id": req_id, "ok": False, "kind": "cancelled", "error": "cancelled"})
         except Missing as e:
             send({"id": req_id, "ok": False, "kind": "missing", "error": str(e)})
+        except ImportError as e:  # an engine installed but broken (the worker's probe only looks that it is there)
+            send({"id": req_id, "ok": False, "kind": "missing", "error": f"{type(e).__name__}: {e}"})
         except Exception as e:  # an engine's own failure: the caller decides whether to retry
             traceback.print_exc(file=sys.stderr)
             send({"id": req_id, "ok": False, "kind": "failed", "error": f"{type(e).__name__}: {e}"})

@@ -3,10 +3,12 @@
 // other models spread over the pool as before.
 import { asyncLocalStorage, Context } from '@temporalio/activity';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_ENGINE_PYTHON, EngineHostPool } from '../../engines/engineHost.js';
 import { PROJECT_ROOT } from '../support/env.js';
+import { tempDir } from '../support/jobs.js';
 
 /** The pool's protocol with no model behind it: its `ping` answers after `sleep` seconds (a stand-in host). */
 const STUB_HOST = path.join(PROJECT_ROOT, 'test', 'support', 'stubEngineHost.py');
@@ -87,6 +89,24 @@ describe('engine host pool', () => {
     await expect(pending).rejects.toThrow('Whisper was cancelled');
     await expect(p.request('ping', {}, { modelKey: 'piper:test', what: 'piper' })).resolves.toEqual({ pong: true });
     expect(p.pids()).not.toContain(killed);
+  });
+
+  it('an engine that is installed but does not import fails as missing (not retried), with the import error', async () => {
+    // A piper package that breaks on import, first on the host's path (the worker's own environment reaches it).
+    const dir = await tempDir('broken-piper');
+    await mkdir(path.join(dir, 'piper'), { recursive: true });
+    await writeFile(path.join(dir, 'piper', '__init__.py'), 'raise ImportError("libespeak-ng.so.1: cannot open shared object file")\n');
+    const before = process.env.PYTHONPATH;
+    process.env.PYTHONPATH = dir;
+    try {
+      pool = new EngineHostPool({ python: DEFAULT_ENGINE_PYTHON, hosts: 1 });
+      const err = await pool.request('synthesize', { text: 'hi', model: '/nowhere.onnx', out: path.join(dir, 'o.wav') }, { modelKey: 'piper:x', what: 'piper' }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ type: 'EngineMissing', nonRetryable: true });
+      expect((err as Error).message).toContain('libespeak-ng.so.1');
+    } finally {
+      if (before === undefined) delete process.env.PYTHONPATH;
+      else process.env.PYTHONPATH = before;
+    }
   });
 });
 
