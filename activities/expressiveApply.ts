@@ -1,12 +1,12 @@
-// Applying a prosody plan to one synthesized line (its rate natively where the engine has the knob: TtsSpeaker.speakPaced),
+// Applying a prosody plan to a synthesized line (its rate natively where the engine has the knob: TtsSpeaker.speakPaced),
 // pitch and energy relative to the voice's own reference (so a line's level and pitch follow the source's,
-// not the synthesizer's whims), with ffmpeg. How each knob was applied is recorded for the debug plan.
+// not the synthesizer's whims), as an ffmpeg filter chain. How each knob was applied is recorded for the debug plan.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { MIX_RATE, normalizeClipArgv } from '../engines/ffmpeg.js';
 import type { PreparedJob } from '../lib/job.js';
 import type { ProsodyPlan } from '../lib/prosody.js';
-import { commandLog, inJob, tmpOf, writeAtomic } from '../storage/artifacts.js';
+import { inJob, writeAtomic } from '../storage/artifacts.js';
 import { measureClipFeatures } from '../engines/prosodyFeatures.js';
 import { run } from '../engines/run.js';
 
@@ -59,17 +59,16 @@ async function measureReference(prep: PreparedJob, speakTo: (out: string) => Pro
 }
 
 /**
- * Pitch, energy and (for engines without a rate knob) tempo of a normalized clip, in one ffmpeg pass.
- * Writes `out` and returns how each was applied.
+ * Pitch, energy and (for engines without a rate knob) tempo of a normalized clip: the filter chain that applies
+ * them (run by the caller, several lines in one ffmpeg) and how each was applied.
  */
-export async function applyProsody(
+export async function prosodyFilters(
   prep: PreparedJob,
   normalized: string,
-  out: string,
   plan: ProsodyPlan,
   tempoLeft: number,
   reference: { speakTo: (out: string) => Promise<void>; key: string },
-): Promise<Omit<Applied, 'rate' | 'pause'>> {
+): Promise<{ filters: string[]; applied: Omit<Applied, 'rate' | 'pause'> }> {
   const clip = await measureClipFeatures(normalized);
   const refF0 = await referencePitch(prep, reference.speakTo, reference.key);
   const filters: string[] = [];
@@ -89,9 +88,5 @@ export async function applyProsody(
   // render as they always did).
   if (clip.peakDb + gainDb > PEAK_LIMIT_DB) filters.push(`alimiter=limit=${(10 ** (PEAK_LIMIT_DB / 20)).toFixed(4)}:attack=1:release=50:level=false`);
   const energy = `ffmpeg volume ${gainDb >= 0 ? '+' : ''}${gainDb.toFixed(2)} dB (to ${REFERENCE_RMS_DB} dBFS × ${plan.multipliers.energy.toFixed(3)})`;
-  await run(['ffmpeg', '-nostdin', '-v', 'error', '-y', '-i', normalized, '-af', filters.join(','), '-ac', '2', '-ar', String(MIX_RATE), '-c:a', 'pcm_s16le', '-f', 'wav', tmpOf(out)], {
-    timeoutMs: 60_000,
-    recordTo: commandLog(prep.job),
-  });
-  return { pitch, energy };
+  return { filters, applied: { pitch, energy } };
 }

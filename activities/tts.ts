@@ -3,8 +3,8 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { CancelledFailure } from '@temporalio/common';
-import { clipJobsArgv, NORMALIZE_CLIP_FILTERS, normalizeClipArgv, type ClipJob } from '../engines/ffmpeg.js';
-import { pitchShiftArgv, pitchShiftFilters, type TtsEngineName } from '../engines/tts.js';
+import { clipJobsArgv, NORMALIZE_CLIP_FILTERS, type ClipJob } from '../engines/ffmpeg.js';
+import { pitchShiftFilters, type TtsEngineName } from '../engines/tts.js';
 import { ttsEngine as ttsRecord, type TtsSpeaker } from '../engines/ttsEngines.js';
 import { hasRateKnob } from '../config/ttsEngineNames.js';
 import { ErrorType, failure } from '../lib/errors.js';
@@ -14,7 +14,7 @@ import { wavFileDuration } from '../engines/wavFile.js';
 import { parseEmotionTag, type ProsodyPlan } from '../lib/prosody.js';
 import { voiceFor, type SpeakerVoice } from '../lib/voices.js';
 import { commandLog, commit, exists, hashOf, hostRequestLog, inJob, isFresh, tmpOf, writeAtomic } from '../storage/artifacts.js';
-import { applyProsody, CALIBRATION_TEXT } from './expressiveApply.js';
+import { CALIBRATION_TEXT, prosodyFilters } from './expressiveApply.js';
 import { activityContext, recordCommand, run } from '../engines/run.js';
 import { dubLanguage } from '../lib/languages.js';
 
@@ -76,13 +76,20 @@ interface Spoken {
   out: string;
   hash: string;
   pitch?: number;
+  /** With expressive prosody: the plan still to apply to the trimmed clip, and where the trimmed clip goes first. */
+  expressive?: Expressive;
   clip: (reused: boolean) => Promise<Clip>;
+}
+
+interface Expressive {
+  normalized: string;
+  apply: (normalized: string) => Promise<{ filters: string[]; done: () => Promise<void> }>;
 }
 
 /**
  * Several lines' clips, in order: each spoken by its engine, then the ffmpeg work of all of them in one run per
- * step (trim, then the speakers' pitch), since an ffmpeg start costs about what a short line's work does. A clip
- * already on disk from the same inputs is reused; a cancellation stops before the next line is spoken.
+ * step (trim; the expressive plans; the speakers' pitch), since an ffmpeg start costs about what a short line's
+ * work does. A clip already on disk from the same inputs is reused; a cancellation stops before the next line.
  */
 export async function synthesizeLines(prep: PreparedJob, items: readonly { line: TranslatedLine; plan?: ProsodyPlan }[]): Promise<Clip[]> {
   const ctx = activityContext();
@@ -93,22 +100,34 @@ export async function synthesizeLines(prep: PreparedJob, items: readonly { line:
     ctx?.heartbeat();
   }
   const spoken = clips.filter((c): c is Spoken => 'raw' in c);
-  if (spoken.length) {
-    const log = commandLog(prep.job);
-    await runClipJobs(spoken.map((c) => ({ input: c.raw, filters: NORMALIZE_CLIP_FILTERS, output: tmpOf(c.out) })), log);
-    // One-voice engines tell speakers apart by pitch, applied last so expressive pitch stays relative to the voice.
-    const pitched = spoken.filter((c) => c.pitch && Math.abs(c.pitch - 1) > 1e-3);
-    if (pitched.length) {
-      const shifted = (c: Spoken) => `${c.raw.replace(/\.raw\.wav$/, '')}.pitch.wav`;
-      await runClipJobs(pitched.map((c) => ({ input: tmpOf(c.out), filters: pitchShiftFilters(c.pitch!), output: shifted(c) })), log);
-      for (const c of pitched) await rename(shifted(c), tmpOf(c.out));
-    }
-    for (const c of spoken) {
-      await commit(prep.job, tmpOf(c.out), c.out, c.hash);
-      await rm(c.raw, { force: true });
+  if (spoken.length) await finishClips(prep, spoken);
+  return Promise.all(clips.map((c) => ('raw' in c ? c.clip(false) : c)));
+}
+
+async function finishClips(prep: PreparedJob, spoken: Spoken[]): Promise<void> {
+  const log = commandLog(prep.job);
+  await runClipJobs(spoken.map((c) => ({ input: c.raw, filters: NORMALIZE_CLIP_FILTERS, output: c.expressive?.normalized ?? tmpOf(c.out) })), log);
+  const expressive = spoken.filter((c) => c.expressive);
+  if (expressive.length) {
+    const plans: { filters: string[]; done: () => Promise<void> }[] = [];
+    for (const c of expressive) plans.push(await c.expressive!.apply(c.expressive!.normalized));
+    await runClipJobs(expressive.map((c, i) => ({ input: c.expressive!.normalized, filters: plans[i].filters, output: tmpOf(c.out) })), log);
+    for (const [i, c] of expressive.entries()) {
+      await rm(c.expressive!.normalized, { force: true });
+      await plans[i].done();
     }
   }
-  return Promise.all(clips.map((c) => ('raw' in c ? c.clip(false) : c)));
+  // One-voice engines tell speakers apart by pitch, applied last so expressive pitch stays relative to the voice.
+  const pitched = spoken.filter((c) => c.pitch && Math.abs(c.pitch - 1) > 1e-3);
+  if (pitched.length) {
+    const shifted = (c: Spoken) => `${c.raw.replace(/\.raw\.wav$/, '')}.pitch.wav`;
+    await runClipJobs(pitched.map((c) => ({ input: tmpOf(c.out), filters: pitchShiftFilters(c.pitch!), output: shifted(c) })), log);
+    for (const c of pitched) await rename(shifted(c), tmpOf(c.out));
+  }
+  for (const c of spoken) {
+    await commit(prep.job, tmpOf(c.out), c.out, c.hash);
+    await rm(c.raw, { force: true });
+  }
 }
 
 /** Clip jobs of one step in one ffmpeg run (a minute for each, as one line's run had). */
@@ -116,7 +135,7 @@ async function runClipJobs(jobs: ClipJob[], log: string): Promise<void> {
   await run(clipJobsArgv(jobs), { timeoutMs: 60_000 * jobs.length, recordTo: log });
 }
 
-/** One line: its clip from the cache, or the engine's raw output still to trim (expressive lines are finished here). */
+/** One line: its clip from the cache, or the engine's raw output with what ffmpeg has still to do to it. */
 async function speakLine(prep: PreparedJob, line: TranslatedLine, plan?: ProsodyPlan): Promise<Clip | Spoken> {
   const { job, options } = prep;
   const rel = `tts/${pad4(line.index)}.wav`;
@@ -142,33 +161,26 @@ async function speakLine(prep: PreparedJob, line: TranslatedLine, plan?: Prosody
   await mkdir(path.dirname(out), { recursive: true });
   const raw = inJob(job, `tmp/tts/${pad4(line.index)}.raw.wav`);
   await mkdir(path.dirname(raw), { recursive: true });
-  const log = commandLog(job);
   const speaker = await speakerFor(prep, voice, line.index);
-  const pitch = voice?.pitch;
+  const pitch = voice?.pitch ? { pitch: voice.pitch } : {};
   if (!plan) {
     await speaker.speak(raw, said, hint);
-    return { raw, out, hash, ...(pitch ? { pitch } : {}), clip: clipOf };
+    return { raw, out, hash, ...pitch, clip: clipOf };
   }
   // A leading [happy]/[sad]/[angry]/[calm] is direction, not text to speak.
   const text = parseEmotionTag(said).text;
   const paced = hint === 1 ? plan : { ...plan, multipliers: { ...plan.multipliers, rate: plan.multipliers.rate * hint } };
   // The engine's own rate knob where it has one; what is left goes through atempo with the pitch and energy.
   const { rateApplied, tempoLeft } = await speaker.speakPaced(raw, text, paced.multipliers.rate);
-  const normalized = inJob(job, `tmp/tts/${pad4(line.index)}.norm.wav`);
-  await run(normalizeClipArgv(raw, normalized), { timeoutMs: 60_000, recordTo: log });
   const reference = { key: speaker.key, speakTo: (o: string) => speaker.speak(o, CALIBRATION_TEXT) };
-  const applied = await applyProsody(prep, normalized, out, plan, tempoLeft, reference);
-  await rm(normalized, { force: true });
-  if (options.expressive.debug) {
-    const how = { rate: rateApplied, ...applied, pause: plan.pauseMs > 0 ? `${plan.pauseMs} ms kept before the next line when the line fits with it (timing fit)` : 'none' };
-    await writeAtomic(job, inJob(job, `expressive/plans/${pad4(line.index)}.json`), JSON.stringify({ ...plan, text: { source: line.text, target: line.target, spoken: text }, applied: how }, null, 2));
-  }
-  if (pitch && Math.abs(pitch - 1) > 1e-3) {
-    const shifted = inJob(job, `tmp/tts/${pad4(line.index)}.pitch.wav`);
-    await run(pitchShiftArgv(tmpOf(out), shifted, pitch), { timeoutMs: 60_000, recordTo: log });
-    await rename(shifted, tmpOf(out));
-  }
-  await commit(job, tmpOf(out), out, hash);
-  await rm(raw, { force: true });
-  return clipOf(false);
+  const apply = async (normalized: string) => {
+    const { filters, applied } = await prosodyFilters(prep, normalized, plan, tempoLeft, reference);
+    const done = async () => {
+      if (!options.expressive.debug) return;
+      const how = { rate: rateApplied, ...applied, pause: plan.pauseMs > 0 ? `${plan.pauseMs} ms kept before the next line when the line fits with it (timing fit)` : 'none' };
+      await writeAtomic(job, inJob(job, `expressive/plans/${pad4(line.index)}.json`), JSON.stringify({ ...plan, text: { source: line.text, target: line.target, spoken: text }, applied: how }, null, 2));
+    };
+    return { filters, done };
+  };
+  return { raw, out, hash, ...pitch, expressive: { normalized: inJob(job, `tmp/tts/${pad4(line.index)}.norm.wav`), apply }, clip: clipOf };
 }
