@@ -31,13 +31,13 @@ export async function mapWithWindow<T, R>(
 
 /**
  * Consecutive batches for `lanes` parallel workers, largest first and shrinking toward the end (guided
- * self-scheduling: each takes its share of what is left, at most `maxSize`), so no lane is left with a long
- * batch while the others idle. Items keep their order.
+ * self-scheduling: each takes its share of what is left, at most `maxSize`, at least `minSize` while that many
+ * are left), so no lane is left with a long batch while the others idle. Items keep their order.
  */
-export function guidedBatches<T>(items: readonly T[], lanes: number, maxSize = 8): T[][] {
+export function guidedBatches<T>(items: readonly T[], lanes: number, maxSize = 8, minSize = 1): T[][] {
   const batches: T[][] = [];
   for (let i = 0; i < items.length;) {
-    const size = Math.max(1, Math.min(maxSize, Math.ceil((items.length - i) / (2 * Math.max(1, lanes)))));
+    const size = Math.max(1, minSize, Math.min(maxSize, Math.ceil((items.length - i) / (2 * Math.max(1, lanes)))));
     batches.push(items.slice(i, i + size));
     i += size;
   }

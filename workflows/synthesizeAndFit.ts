@@ -1,9 +1,12 @@
 // The "synthesize + fit each line" step of the pipeline, shared by dubJob and streamChunk: condense, then the
 // lines in batches, a few lanes at a time (each batch one dubLines activity).
-import { workflowInfo } from '@temporalio/workflow';
+import { patched, workflowInfo } from '@temporalio/workflow';
 import type { LineSet, Lines, PreparedJob, TranslatedLine } from '../lib/job.js';
 import { guidedBatches, mapWithWindow } from '../lib/window.js';
 import type { Activities } from './activitiesOn.js';
+
+/** patched() marker: line batches of at least three lines (jobs recorded before replay with one-line tails). */
+export const LINE_BATCHES_OF_THREE = 'line-batches-of-three';
 
 /**
  * Condense, then synthesize and fit every line: lines clearly too long for their slot are condensed first
@@ -23,8 +26,11 @@ export async function synthesizeAndFitAll(
   const spoken = await act.condenseLines(prep, lines);
   const out = `tmp/fitted/${workflowInfo().runId}`;
   const firsts = Array.from({ length: spoken.count }, (_, i) => i);
-  // XTTS takes seconds a line: one line an activity costs nothing there and keeps every activity short.
-  const batches = guidedBatches(firsts, prep.options.synthesisConcurrency, prep.ttsEngine === 'xtts' ? 1 : 8);
+  // XTTS takes seconds a line: one line an activity costs nothing there and keeps every activity short. Other
+  // engines take a line in about a second, so a one-line tail batch cost as much in scheduling and ffmpeg starts
+  // (one per step, per batch) as in speech: the tail keeps three lines a batch. Jobs started before keep theirs.
+  const xtts = prep.ttsEngine === 'xtts';
+  const batches = guidedBatches(firsts, prep.options.synthesisConcurrency, xtts ? 1 : 8, !xtts && patched(LINE_BATCHES_OF_THREE) ? 3 : 1);
   let done = 0;
   let resynthesized = 0;
   onLineDone(0, spoken.count);

@@ -93,6 +93,14 @@ describe('line batches', () => {
     expect(guidedBatches([1, 2, 3], 2).map((b) => b.length)).toEqual([1, 1, 1]);
     expect(guidedBatches([], 2)).toEqual([]);
   });
+
+  it('keeps a tail of at least `minSize` lines a batch while that many are left', () => {
+    const twelve = Array.from({ length: 12 }, (_, i) => i);
+    expect(guidedBatches(twelve, 2).map((b) => b.length)).toEqual([3, 3, 2, 1, 1, 1, 1]);
+    expect(guidedBatches(twelve, 2, 8, 3).map((b) => b.length)).toEqual([3, 3, 3, 3]);
+    expect(guidedBatches(twelve.slice(0, 4), 2, 8, 3).map((b) => b.length)).toEqual([3, 1]);
+    expect(guidedBatches(twelve, 2, 8, 3).flat()).toEqual(twelve);
+  });
 });
 
 describe('progress', () => {
