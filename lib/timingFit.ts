@@ -104,10 +104,13 @@ export function planFit(clipSec: number, slot: Slot, opts: FitOptions, sourceEnd
   const speed = Math.min(clipSec / slotSec, opts.maxSpeed);
   const sped = clipSec / speed;
   const fitted = Math.min(sped, slotSec);
+  // clip / (clip / slot) can come back a rounding error over the slot: that is no cut (it would fade the line's end
+  // and have the condenser shorten a line that the speed-up alone fits).
+  const over = sped - fitted;
   return {
     speed: round(speed, 4),
     fittedDurationSec: fitted,
-    trimmedSec: Math.max(0, sped - fitted),
+    trimmedSec: over > 1e-9 ? over : 0,
     paddedSec: slotSec - fitted,
     slotSec,
     borrowedSec: borrowed(fitted),

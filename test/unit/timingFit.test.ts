@@ -192,3 +192,13 @@ describe('slots when several people speak', () => {
     for (let i = 0; i < one.length; i++) expect(speakerSlotFor(one, i, 10, 80, MIN_AUDIBLE_SEC)).toEqual(slotFor(starts, i, 10, 80, MIN_AUDIBLE_SEC));
   });
 });
+
+describe('planFit rounding', () => {
+  it('a clip the speed-up alone fits is not cut by a rounding error (no fade, no condensing)', () => {
+    // 2.5526875 s into 12.923–15.417: clip / (clip / slot) comes back 4e-16 s over the slot in floating point.
+    const plan = planFit(2.5526875, { start: 12.923, end: 15.417 }, { maxSpeed: 1.5, guardMs: 0 });
+    expect(plan.speed).toBeCloseTo(2.5526875 / (15.417 - 12.923), 4);
+    expect(plan.trimmedSec).toBe(0);
+  });
+});
+
