@@ -181,6 +181,7 @@ describe('worker crashes during one long step (kill -9, three times)', () => {
       let engines: number[] = [];
       while (!engines.length && Date.now() < deadline) {
         engines = (await processesMentioning(out)).filter((p) => p.cmd.startsWith('ffmpeg')).map((p) => p.pid);
+        if (!engines.length) await new Promise((r) => setTimeout(r, 20)); // a scan reads every process's command line
       }
       process.kill(worker.pid, 'SIGKILL');
       killedEngines.push(engines);
