@@ -74,7 +74,8 @@ export function plan<T>(items: { item: T; time: SuiteTime }[], workers: number):
 export default class SpreadSequencer extends Sequencer {
   override sort(tests: Array<Test>): Array<Test> {
     const times = suiteTimes();
-    const workers = Math.max(1, tests[0]?.context.config ? Number(process.env.ANIME_DUB_TEST_WORKERS) || 3 : 1);
+    // The same count as jest.config.js (maxWorkers): a plan for three left one of the two workers idle at the end.
+    const workers = Math.max(1, tests[0]?.context.config ? Number(process.env.ANIME_DUB_TEST_WORKERS) || 2 : 1);
     return plan(tests.map((test) => {
       const suite = suiteName(test.path);
       return { item: test, time: times.get(suite) ?? { wallSec: suite.startsWith('test/unit/') ? 2 : 60, cpuSec: 0 } };
