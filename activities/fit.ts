@@ -1,5 +1,6 @@
-// Timing fit of one line: speed it up within bounds (or slow a much shorter one down a little), cut what still
-// overflows with a fade, never past the slot. Time-stretching uses rubberband when this ffmpeg has it.
+// Timing fit of a line: speed it up within bounds (or slow a much shorter one down a little), cut what still
+// overflows with a fade, never past the slot; a batch's fits share one ffmpeg run. Time-stretching uses
+// rubberband when this ffmpeg has it.
 import { mkdir } from 'node:fs/promises';
 import { clipJobsArgv, type ClipJob } from '../engines/ffmpeg.js';
 import { FILTER_LIST_ARGV, listsFilter, stretchFilters, type StretchFilter } from '../engines/timeStretch.js';
