@@ -10,11 +10,17 @@ import { PROJECT_ROOT, TEST_CACHE } from './env.js';
 const git = (args: string[]) => execa('git', args, { cwd: PROJECT_ROOT }).then((r) => r.stdout.trim());
 
 /**
+ * The baseline's own histories (scripts/record-replay-histories.sh with no ID). A history added beside them for a
+ * patched() marker is not a new baseline: it must not move the release this test upgrades from.
+ */
+const BASELINE_HISTORIES = ['test/replay/replay-dubjob-1.0.history.json', 'test/replay/replay-stream-1.0.history.json'];
+
+/**
  * The release the current workflow code must stay compatible with: the commit that recorded the replay
  * baseline (test/replay/). Workflow changes after it keep its jobs running with patched() (docs/DEPLOY.md).
  */
 export async function previousWorkflowRelease(): Promise<{ commit: string; changedBy: string }> {
-  const commit = await git(['log', '-1', '--format=%H', '--', 'test/replay/']);
+  const commit = await git(['log', '-1', '--format=%H', '--', ...BASELINE_HISTORIES]);
   if (!commit) throw new Error('no git history of test/replay/ here: the upgrade test needs the repository history');
   return { commit, changedBy: await git(['rev-parse', 'HEAD']) };
 }
