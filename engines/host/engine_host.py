@@ -169,10 +169,10 @@ def piper_on_cpu(PiperVoice, model):
     from pathlib import Path
     from piper.config import PiperConfig
     from piper.voice import ESPEAK_DATA_DIR
-    from onnx_options import cpu_session_options
+    from onnx_options import cpu_session, cpu_session_options
     with open(model + ".json", encoding="utf-8") as f:
         config = PiperConfig.from_dict(json.load(f))
-    session = onnxruntime.InferenceSession(model, sess_options=cpu_session_options(onnxruntime), providers=["CPUExecutionProvider"])
+    session = cpu_session(onnxruntime, model, cpu_session_options(onnxruntime))
     return PiperVoice(config=config, session=session, espeak_data_dir=Path(ESPEAK_DATA_DIR), download_dir=Path.cwd())
 
 
@@ -222,9 +222,9 @@ def ping(_req):
             versions[mod] = version({"piper": "piper-tts", "faster_whisper": "faster-whisper"}.get(mod, mod))
         except Exception:
             versions[mod] = None
-    from onnx_options import cpu_threads
+    from onnx_options import cpu_threads, loaded_from
     return {"pid": os.getpid(), "python": sys.version.split()[0], "versions": versions, "cuda": cuda_available(),
-            "threads": cpu_threads() or os.cpu_count()}
+            "threads": cpu_threads() or os.cpu_count(), "onnxModels": loaded_from}
 
 
 def voice_activity(req, check):

@@ -48,9 +48,9 @@ def _load(req):
             raise _host().Missing(f"the Kokoro {key} file {req[key]} is missing")
     model = req["model"]
     if model not in _sessions:
-        from onnx_options import cpu_session_options, cpu_threads
+        from onnx_options import cpu_session, cpu_session_options, cpu_threads
         threads = cpu_threads() or max(1, os.cpu_count() or 1)
-        _sessions[model] = ort.InferenceSession(model, sess_options=cpu_session_options(ort, threads), providers=["CPUExecutionProvider"])
+        _sessions[model] = cpu_session(ort, model, cpu_session_options(ort, threads))
     if req["voices"] not in _styles:
         with np.load(req["voices"]) as npz:
             _styles[req["voices"]] = {k: npz[k] for k in npz.files}

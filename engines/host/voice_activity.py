@@ -93,7 +93,8 @@ def session(model):
         opts = onnxruntime.SessionOptions()
         opts.inter_op_num_threads = 1
         opts.intra_op_num_threads = 1
-        _sessions[model] = onnxruntime.InferenceSession(model, sess_options=opts, providers=["CPUExecutionProvider"])
+        from onnx_options import cpu_session
+        _sessions[model] = cpu_session(onnxruntime, model, opts)
     return _sessions[model]
 
 
