@@ -1,6 +1,6 @@
 // Timing fit of a line: speed it up within bounds (or slow a much shorter one down a little), cut what still
 // overflows with a fade, never past the slot; a batch's fits share one ffmpeg run. Time-stretching uses
-// rubberband when this ffmpeg has it.
+// rubberband when an ffmpeg here has it (the bundled build has not; the system's usually has).
 import { mkdir } from 'node:fs/promises';
 import { clipJobsArgv, type ClipJob } from '../engines/ffmpeg.js';
 import { FILTER_LIST_ARGV, listsFilter, stretchFilters, type StretchFilter } from '../engines/timeStretch.js';
@@ -10,21 +10,32 @@ import type { FitTask } from '../lib/lineFit.js';
 import { fadeOutSec, planFit, type Slot } from '../lib/timingFit.js';
 import { commandLog, commit, hashOf, inJob, isFresh, tmpOf } from '../storage/artifacts.js';
 import { run } from '../engines/run.js';
+import { findOnPath } from '../engines/programPath.js';
+import { bundledFfmpeg, systemSearchPath } from '../engines/ffmpegBuild.js';
 import { pad4 } from './tts.js';
 import { wavFileDuration } from '../engines/wavFile.js';
 
-let stretchFilter: Promise<StretchFilter> | undefined;
+type Stretch = { filter: StretchFilter; ffmpeg: string };
+let stretch: Promise<Stretch> | undefined;
 
-/** Asked once per process: the ffmpeg on this worker's PATH does not change under it. */
-export function bestStretchFilter(): Promise<StretchFilter> {
-  stretchFilter ??= run(FILTER_LIST_ARGV, { timeoutMs: 30_000 }).then(
-    (r) => (listsFilter(r.stdout, 'rubberband') ? 'rubberband' : 'atempo'),
-    () => {
-      stretchFilter = undefined; // a cancelled or failed look is asked again next time, not remembered
-      return 'atempo' as const;
-    },
-  );
-  return stretchFilter;
+/**
+ * Asked once per process (the programs on this worker's PATH do not change under it): rubberband from the first
+ * ffmpeg that has it, else atempo. The bundled build comes first and has no rubberband (engines/ffmpegBuild.ts),
+ * so where the system's ffmpeg has it, that one stretches.
+ */
+export function bestStretch(): Promise<Stretch> {
+  stretch ??= (async (): Promise<Stretch> => {
+    const system = bundledFfmpeg ? await findOnPath('ffmpeg', systemSearchPath(process.env.PATH ?? '')) : undefined;
+    for (const ffmpeg of ['ffmpeg', ...(system ? [system] : [])]) {
+      const [, ...args] = FILTER_LIST_ARGV;
+      if (listsFilter((await run([ffmpeg, ...args], { timeoutMs: 30_000 })).stdout, 'rubberband')) return { filter: 'rubberband', ffmpeg };
+    }
+    return { filter: 'atempo', ffmpeg: 'ffmpeg' };
+  })().catch(() => {
+    stretch = undefined; // a cancelled or failed look is asked again next time, not remembered
+    return { filter: 'atempo', ffmpeg: 'ffmpeg' };
+  });
+  return stretch;
 }
 
 /** `fit`: the limits for this line (the job's settled ones, less what the engine's own rate took). */
@@ -37,6 +48,7 @@ export async function fitLines(prep: PreparedJob, tasks: readonly FitTask[], dir
   const { job } = prep;
   const todo: { job: ClipJob; out: string; hash: string }[] = [];
   const planned = [];
+  let stretcher = 'ffmpeg';
   for (const { clip, slot, sourceEnd, fit } of tasks) {
     const plan = planFit(clip.durationSec, slot, fit, sourceEnd);
     const base = {
@@ -47,7 +59,9 @@ export async function fitLines(prep: PreparedJob, tasks: readonly FitTask[], dir
       planned.push({ ...base, path: clip.path, fittedDurationSec: clip.durationSec, filter: 'none' as const }); // fits as it is: no re-encode
       continue;
     }
-    const filter: StretchFilter | 'none' = plan.speed === 1 ? 'none' : await bestStretchFilter();
+    const how = plan.speed === 1 ? undefined : await bestStretch();
+    const filter: StretchFilter | 'none' = how?.filter ?? 'none';
+    if (how?.filter === 'rubberband') stretcher = how.ffmpeg;
     const rel = `${dir}/${pad4(clip.index)}.wav`;
     const out = inJob(job, rel);
     const hash = hashOf('fit', clip, plan, fit.fadeMs, filter);
@@ -61,7 +75,7 @@ export async function fitLines(prep: PreparedJob, tasks: readonly FitTask[], dir
   }
   if (todo.length) {
     await mkdir(inJob(job, dir), { recursive: true });
-    await run(clipJobsArgv(todo.map((t) => t.job)), { timeoutMs: 60_000 * todo.length, recordTo: commandLog(job) });
+    await run(clipJobsArgv(todo.map((t) => t.job), stretcher), { timeoutMs: 60_000 * todo.length, recordTo: commandLog(job) });
     for (const t of todo) await commit(job, t.job.output, t.out, t.hash);
   }
   return Promise.all(planned.map(async (p): Promise<FittedLine> => {

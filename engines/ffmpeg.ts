@@ -50,9 +50,10 @@ const CLIP_OUT = ['-ac', '2', '-ar', String(MIX_RATE), '-c:a', 'pcm_s16le', '-f'
  * Several clips' work in one ffmpeg: each output is byte for byte what its own run would write, for one start-up
  * (~60 ms of CPU each, most of an ffmpeg run on a short line). One job is the plain `-af` run.
  */
-export function clipJobsArgv(jobs: readonly ClipJob[]): string[] {
+/** `ffmpeg`: the program (a fit that stretches with rubberband names the ffmpeg that has it: activities/fit.ts). */
+export function clipJobsArgv(jobs: readonly ClipJob[], ffmpeg = 'ffmpeg'): string[] {
   if (jobs.length === 0) throw new Error('clipJobsArgv: no jobs');
-  const head = ['ffmpeg', '-nostdin', '-v', 'error', '-y'];
+  const head = [ffmpeg, '-nostdin', '-v', 'error', '-y'];
   if (jobs.length === 1) return [...head, '-i', jobs[0].input, '-af', jobs[0].filters.join(','), ...CLIP_OUT, jobs[0].output];
   const graph = jobs.map((j, i) => `[${i}:a]${j.filters.join(',')}[c${i}]`).join(';');
   return [...head, ...jobs.flatMap((j) => ['-i', j.input]), '-filter_complex', graph, ...jobs.flatMap((j, i) => ['-map', `[c${i}]`, ...CLIP_OUT, j.output])];

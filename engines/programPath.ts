@@ -2,12 +2,13 @@
 // folder). Every engine's availability check starts here, so it sits below all of them.
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
-import { absoluteSearchPath } from './searchPath.js';
+import { programSearchPath } from './ffmpegBuild.js';
 import { ErrorType, failure } from '../lib/errors.js';
 
-export async function findOnPath(program: string): Promise<string | undefined> {
+/** `searchPath`: the folders to look in; by default the ones engines/run.ts starts programs with. */
+export async function findOnPath(program: string, searchPath = programSearchPath(process.env.PATH ?? '')): Promise<string | undefined> {
   if (program.includes('/')) return (await access(program, constants.X_OK).then(() => true, () => false)) ? program : undefined;
-  for (const dir of absoluteSearchPath(process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+  for (const dir of searchPath.split(path.delimiter).filter(Boolean)) {
     const candidate = path.join(dir, program);
     if (await access(candidate, constants.X_OK).then(() => true, () => false)) return candidate;
   }

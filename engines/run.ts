@@ -6,7 +6,7 @@ import { activityContext, startHeartbeat } from './activityContext.js';
 import { CancelledFailure } from '@temporalio/common';
 import { execa } from 'execa';
 import { ErrorType, failure } from '../lib/errors.js';
-import { absoluteSearchPath } from './searchPath.js';
+import { programSearchPath } from './ffmpegBuild.js';
 import { registerProcess } from './processRegistry.js';
 
 export interface RunOptions {
@@ -54,7 +54,7 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
   const child = execa(file, args, {
     cwd: opts.cwd,
     input: opts.input ?? '',
-    env: { ...opts.env, PATH: absoluteSearchPath(opts.env?.PATH ?? process.env.PATH ?? '') },
+    env: { ...opts.env, PATH: programSearchPath(opts.env?.PATH ?? process.env.PATH ?? '') },
     detached: true, // own process group, so a kill reaches the engine's own children too
     reject: false,
     stripFinalNewline: false,

