@@ -25,7 +25,7 @@ let stretch: Promise<Stretch> | undefined;
  */
 export function bestStretch(): Promise<Stretch> {
   stretch ??= (async (): Promise<Stretch> => {
-    const system = bundledFfmpeg ? await findOnPath('ffmpeg', systemSearchPath(process.env.PATH ?? '')) : undefined;
+    const system = bundledFfmpeg() ? await findOnPath('ffmpeg', systemSearchPath(process.env.PATH ?? '')) : undefined;
     for (const ffmpeg of ['ffmpeg', ...(system ? [system] : [])]) {
       const [, ...args] = FILTER_LIST_ARGV;
       if (listsFilter((await run([ffmpeg, ...args], { timeoutMs: 30_000 })).stdout, 'rubberband')) return { filter: 'rubberband', ffmpeg };

@@ -507,6 +507,11 @@ export const settingsSchema = z.object({
      * machine. Where jobs already fill the cores, 1 costs less CPU per line (docs/PERFORMANCE.md).
      */
     threads: int(1, 64).optional(),
+    /**
+     * Which ffmpeg and ffprobe the pipeline runs: the build scripts/setup.sh puts in .tools/ffmpeg (starts ~20×
+     * cheaper; the system's still stretches with rubberband) or the system's for everything (engines/ffmpegBuild.ts).
+     */
+    ffmpeg: z.enum(['bundled', 'system']).default('bundled'),
   }).prefault({}),
   /**
    * LLM endpoints this worker may call, by name (MT_LLM_ENDPOINTS as JSON; MT_LLM_URL / MT_LLM_API_KEY_ENV set
@@ -642,6 +647,7 @@ export const ENV_NAMES: Record<string, string> = {
   ENGINE_HOSTS: 'engines.hosts',
   ENGINE_MODELS_DIR: 'engines.modelsDir',
   ENGINE_THREADS: 'engines.threads',
+  ENGINE_FFMPEG: 'engines.ffmpeg',
   DUB_METRICS_PROMETHEUS: 'metrics.prometheus',
   DUB_DISK_RESERVE_GB: 'disk.reserveGb',
   // The worker's limits are also the jobs' defaults; a job may lower them, never raise them.

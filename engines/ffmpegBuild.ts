@@ -3,24 +3,36 @@
 // run starts in ~5 ms of CPU instead of ~90 ms. Debian's links 215 libraries and binds every symbol at start, and a
 // dub runs ffmpeg a few times per line batch: on short steps (trim a clip, fit it, probe a file) the start-up was
 // most of the cost (docs/PERFORMANCE.md). Every program we start looks in that folder first (engines/run.ts); with
-// no such folder it is the system's ffmpeg, as before. The build has no librubberband, so a fit that stretches time
+// no such folder, or ENGINE_FFMPEG=system, it is the system's ffmpeg, as before. The build has no librubberband, so a fit that stretches time
 // asks for an ffmpeg that has it (`ffmpegWithFilter`).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadSettings } from '../config/load.js';
 import { absoluteSearchPath } from './searchPath.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Where scripts/setup.sh links the build (its ffmpeg and ffprobe, and their libraries beside them). */
 export const BUNDLED_FFMPEG_DIR = path.join(PROJECT_ROOT, '.tools', 'ffmpeg');
 
-/** Whether setup installed the build (read once: a worker's programs do not change under it). */
-export const bundledFfmpeg = existsSync(path.join(BUNDLED_FFMPEG_DIR, 'ffmpeg'));
+let useBundled: boolean | undefined;
+/**
+ * Whether programs get the bundled build: setup installed it and the worker's `engines.ffmpeg` (ENGINE_FFMPEG) is
+ * not "system". Read once: a worker's programs do not change under it.
+ */
+export function bundledFfmpeg(): boolean {
+  if (useBundled === undefined) {
+    let choice = 'bundled';
+    try { choice = loadSettings().engines.ffmpeg; } catch { /* a bad settings file is reported where settings are used */ }
+    useBundled = choice === 'bundled' && existsSync(path.join(BUNDLED_FFMPEG_DIR, 'ffmpeg'));
+  }
+  return useBundled;
+}
 
 /** The PATH programs are started with: absolute folders only, the bundled ffmpeg's first when it is installed. */
 export function programSearchPath(envPath: string): string {
   const dirs = absoluteSearchPath(envPath);
-  return bundledFfmpeg ? [BUNDLED_FFMPEG_DIR, dirs].filter(Boolean).join(path.delimiter) : dirs;
+  return bundledFfmpeg() ? [BUNDLED_FFMPEG_DIR, dirs].filter(Boolean).join(path.delimiter) : dirs;
 }
 
 /** The system's ffmpeg folders: PATH without the bundled build (where an ffmpeg with rubberband is looked for). */

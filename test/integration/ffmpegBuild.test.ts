@@ -11,9 +11,12 @@ import { stretchFilters } from '../../engines/timeStretch.js';
 import { wavFileDuration } from '../../engines/wavFile.js';
 import { tempDir } from '../support/jobs.js';
 
+// The product's default; the test run sets "system" for its own fixtures (test/support/globalSetup.ts).
+process.env.ENGINE_FFMPEG = 'bundled';
+
 describe('the bundled ffmpeg build', () => {
   it('is installed by setup and found first, ffprobe too; the rest of PATH keeps its order, relative folders dropped', async () => {
-    expect(bundledFfmpeg).toBe(true);
+    expect(bundledFfmpeg()).toBe(true);
     expect((await run(['ffmpeg', '-hide_banner', '-version'])).stdout).toMatch(/^ffmpeg version 5\.1\.2 /);
     expect((await run(['ffprobe', '-hide_banner', '-version'])).stdout).toMatch(/^ffprobe version 5\.1\.2 /);
     expect(programSearchPath('/usr/bin:.:/bin')).toBe([BUNDLED_FFMPEG_DIR, '/usr/bin', '/bin'].join(path.delimiter));
