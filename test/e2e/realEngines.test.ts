@@ -15,7 +15,7 @@ import { progressQuery } from '../../workflows/messages.js';
 import { parseSubtitles } from '../../formats/subtitles.js';
 import { characterErrorRate, japaneseClip, librivoxClip, spokenForm } from '../fixtures/realSpeech.js';
 import { defaultJobInput, jobInput, startJob, tempDir } from '../support/jobs.js';
-import { wordErrorRate } from '../support/media.js';
+import { probe, wordErrorRate } from '../support/media.js';
 import { processesOfQueues, waitFor } from '../support/processes.js';
 import { withWorker } from '../support/workers.js';
 
@@ -76,8 +76,13 @@ describe('real engines in warm hosts: faster-whisper base and piper (real dev se
     for (const h of hosts) process.kill(h.pid, 'SIGKILL');
     const result: DubJobResult = await handle.result();
     const transcript = await transcriptOf(result);
+    // The retry heard the whole clip, to its end. The bound is the looped clip's own, kill or not: Whisper base,
+    // conditioned on the loop before, garbles one repeat of this four-times-read passage (10.6 % on the clip as
+    // Debian's ffmpeg 5.1.9 encodes it, with or without the kill); a retry that lost a piece of the audio or
+    // repeated one would be far above it.
     const wer = wordErrorRate(clip.reference.join(' '), spokenForm(transcript.lines.map((l) => l.text).join(' ')));
-    expect(wer).toBeLessThanOrEqual(0.08);
+    expect(wer).toBeLessThanOrEqual(0.12);
+    expect(transcript.lines.at(-1)!.end).toBeGreaterThan((await probe(clip.video)).durationSec - 5);
   }, 300_000);
 
   it('cancelling a job during recognition ends it CANCELLED, and the next job on the same worker works', async () => {
