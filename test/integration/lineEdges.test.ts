@@ -46,10 +46,13 @@ describe('line edges from the voice on the festival scene with its music bed (re
     expect(before.medianEndErr).toBeGreaterThan(0.08);
   }, 120_000);
 
-  it('starts ≥ 75 % of the lines within ±200 ms of the true line, none more than 0.5 s early, where the lines are Whisper’s segments on the voice’s edges (no speaker cuts)', async () => {
+  it('starts ≥ 75 % of the lines within ±200 ms of the true line where the lines are Whisper’s segments on the voice’s edges (no speaker cuts)', async () => {
     const s = await lines(VAD_SETTINGS, false);
     expect(s.startsWithin200).toBeGreaterThanOrEqual(0.75);
-    expect(s.earliestStart).toBeGreaterThanOrEqual(-0.5);
+    // No bound on the earliest start here: where Whisper base hears two characters as one segment, that line starts
+    // at the first one's voice. Which lines it merges depends on the CPU's int8 kernels (none on the Intel hosts of
+    // issue 25; two lines, starting 2.63 s early, on an AMD EPYC host): the speaker cuts are what split them, and
+    // the default mode below holds every start within 0.5 s.
   }, 120_000);
 
   it('with the default speaker cuts, starts no line more than 0.5 s early, and cuts no line where one character speaks on (as many starts within ±200 ms as without the cuts)', async () => {
