@@ -39,3 +39,14 @@ export function programSearchPath(envPath: string): string {
 export function systemSearchPath(envPath: string): string {
   return absoluteSearchPath(envPath).split(path.delimiter).filter((d) => d && path.resolve(d) !== BUNDLED_FFMPEG_DIR).join(path.delimiter);
 }
+
+/**
+ * The system's ffmpeg as an absolute path ('ffmpeg' where none is found): for files that must be the same whichever
+ * build the pipeline runs (the test fixtures and demo clips: AAC from 5.1.2 and from Debian's 5.1.9 differ a little).
+ */
+export function systemFfmpeg(): string {
+  for (const dir of systemSearchPath(process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    if (existsSync(path.join(dir, 'ffmpeg'))) return path.join(dir, 'ffmpeg');
+  }
+  return 'ffmpeg';
+}

@@ -7,6 +7,7 @@ import { festivalArgv } from '../engines/tts.js';
 import { MIX_RATE, normalizeClipArgv } from '../engines/ffmpeg.js';
 import { run } from '../engines/run.js';
 import { parseWavHeader, wavHeader } from '../lib/wav.js';
+import { systemFfmpeg } from '../engines/ffmpegBuild.js';
 
 export const DEMO_SCRIPT = [
   'Good morning everyone.',
@@ -94,7 +95,8 @@ async function buildSpeechClip(out: string, truth: string, opts: ClipOptions): P
   const video = ['-f', 'lavfi', '-i', `testsrc=size=320x240:rate=25:duration=${durationSec}`];
   const audio = opts.withAudio === false ? [] : ['-i', wav, '-c:a', 'aac', '-b:a', '128k'];
   const part = path.join(work, `part${path.extname(out)}`);
-  await run(['ffmpeg', '-nostdin', '-v', 'error', '-y', ...video, ...audio, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '50', '-t', String(durationSec), part], { timeoutMs: 10 * 60_000 });
+  // The system's ffmpeg: a clip is the same file whichever build the pipeline runs (engines/ffmpegBuild.ts).
+  await run([systemFfmpeg(), '-nostdin', '-v', 'error', '-y', ...video, ...audio, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '50', '-t', String(durationSec), part], { timeoutMs: 10 * 60_000 });
   const clip: SpeechClip = { video: out, script, durationSec };
   await rename(part, out);
   await writeFile(path.join(work, 'script.json'), JSON.stringify(clip, null, 2));

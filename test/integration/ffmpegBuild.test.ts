@@ -5,14 +5,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { bestStretch } from '../../activities/fit.js';
 import { clipJobsArgv } from '../../engines/ffmpeg.js';
-import { BUNDLED_FFMPEG_DIR, bundledFfmpeg, programSearchPath, systemSearchPath } from '../../engines/ffmpegBuild.js';
+import { BUNDLED_FFMPEG_DIR, bundledFfmpeg, programSearchPath, systemFfmpeg, systemSearchPath } from '../../engines/ffmpegBuild.js';
 import { run } from '../../engines/run.js';
 import { stretchFilters } from '../../engines/timeStretch.js';
 import { wavFileDuration } from '../../engines/wavFile.js';
 import { tempDir } from '../support/jobs.js';
-
-// The product's default; the test run sets "system" for its own fixtures (test/support/globalSetup.ts).
-process.env.ENGINE_FFMPEG = 'bundled';
 
 describe('the bundled ffmpeg build', () => {
   it('is installed by setup and found first, ffprobe too; the rest of PATH keeps its order, relative folders dropped', async () => {
@@ -21,6 +18,8 @@ describe('the bundled ffmpeg build', () => {
     expect((await run(['ffprobe', '-hide_banner', '-version'])).stdout).toMatch(/^ffprobe version 5\.1\.2 /);
     expect(programSearchPath('/usr/bin:.:/bin')).toBe([BUNDLED_FFMPEG_DIR, '/usr/bin', '/bin'].join(path.delimiter));
     expect(systemSearchPath(`${BUNDLED_FFMPEG_DIR}:/usr/bin`)).toBe('/usr/bin');
+    // What the fixtures are encoded with: the system's, whichever build the pipeline runs.
+    expect(path.isAbsolute(systemFfmpeg()) && !systemFfmpeg().startsWith(BUNDLED_FFMPEG_DIR)).toBe(true);
   });
 
   it('stretches with rubberband from the system ffmpeg (the build has none), and that run fits the clip', async () => {

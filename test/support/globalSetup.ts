@@ -13,9 +13,5 @@ export default async function globalSetup(): Promise<void> {
   const shared = await linkMachineMediaCache();
   if (shared) console.log(`[test] generated media: ${shared}`);
   // Inherited by the worker processes jest forks after this.
-  // The fixtures (and what tests decode to check a result) are made by the system's ffmpeg, as they were before the
-  // bundled build came: its AAC encoder differs slightly from 5.1.2's, and the speech fixtures' thresholds were set
-  // on its files. The worker processes the tests start get the product's default again (test/support/workers.ts).
-  process.env.ENGINE_FFMPEG = 'system';
   process.env[RUN_DIR_VARIABLE] = await mkdtemp(path.join(TEST_CACHE, 'run-'));
 }

@@ -32,7 +32,6 @@ export async function startWorker(entry: 'all' | 'cpu' | 'gpu', queues: Queues, 
       DUB_QUEUE_CPU: queues.cpu,
       DUB_QUEUE_GPU: queues.gpu,
       ANIME_DUB_OUTPUT_DIR: os.tmpdir(),
-      ENGINE_FFMPEG: undefined, // the product's default, not the fixtures' ffmpeg (test/support/globalSetup.ts)
       ...env,
     },
     reject: false,
