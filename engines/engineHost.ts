@@ -10,6 +10,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadSettings } from '../config/load.js';
+import { modelsDir } from './bundledModels.js';
 import { activityContext, startHeartbeat } from './activityContext.js';
 import { pythonCode } from './pythonCode.js';
 import { ErrorType, failure } from '../lib/errors.js';
@@ -55,6 +56,9 @@ class Host {
     this.child = execa(config.python, ['-u', HOST_SCRIPT], { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, env: {
       PYTHONUNBUFFERED: '1', HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE ?? '',
       ANIME_DUB_ENGINE_THREADS: config.threads ? String(config.threads) : '',
+      // Only the worker's own models get an optimized copy kept (engines/host/onnx_options.py): a job may name a
+      // piper voice anywhere, and must not make the worker write copies of files it chose.
+      ANIME_DUB_MODELS_DIR: modelsDir(),
     } });
     this.child.stderr?.on('data', (d: Buffer) => { this.stderrTail = (this.stderrTail + d.toString()).slice(-4000); });
     let ready!: () => void;

@@ -15,7 +15,8 @@ of a load rewriting the graph (Kokoro int8: 1.4 CPU-s to load, 0.4 from its opti
 model does (test/integration/onnxOptimizedCopy.test.ts). It may hold rewrites for this CPU's instruction set, so its
 name carries a hash of the model's bytes, onnxruntime's version and the CPU's flags. It is kept under
 $XDG_CACHE_HOME/anime-dub/onnx-optimized (~/.cache), written beside its final name and renamed into place, so hosts
-loading at once never read half of one; where that folder cannot be written the model loads as before."""
+loading at once never read half of one; where that folder cannot be written the model loads as before. Only the
+worker's own models (its models folder) get a copy: a voice a job names elsewhere loads as before."""
 import hashlib
 import os
 import sys
@@ -65,11 +66,22 @@ def _optimized_name(ort, model):
     return os.path.join(_cache_dir(), f"{os.path.splitext(os.path.basename(model))[0]}-{h.hexdigest()[:20]}.onnx")
 
 
+def _workers_own(model):
+    """A model inside the worker's models folder (handed down as ANIME_DUB_MODELS_DIR): only those get a copy kept,
+    since a job may name a piper voice anywhere and must not make the worker write copies of files it chose. The
+    path as named, not resolved: the bundled voices are links into the engines' environment."""
+    root = os.environ.get("ANIME_DUB_MODELS_DIR", "")
+    return bool(root) and os.path.abspath(model).startswith(os.path.abspath(root) + os.sep)
+
+
 def cpu_session(ort, model, opts):
     """An InferenceSession of `model` with `opts` on the CPU, loaded from its optimized copy when this machine has
     one (and saving that copy when it has not)."""
     def load(path, options):
         return ort.InferenceSession(path, sess_options=options, providers=["CPUExecutionProvider"])
+    if not _workers_own(model):
+        loaded_from[model] = "as is"
+        return load(model, opts)
     copy = _optimized_name(ort, model)
     if os.path.isfile(copy):
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL

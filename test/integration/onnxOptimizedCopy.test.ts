@@ -1,11 +1,14 @@
 // The engine host's optimized copies of its ONNX models (engines/host/onnx_options.py, cpu_session): the first
 // host on a machine optimizes Kokoro's graph and keeps the result; the next host loads that copy and says the
 // same line byte for byte. A damaged copy is made again; a cache folder that cannot be written costs only the
-// saving. Each case has a cache root of its own (XDG_CACHE_HOME), so nothing here touches the machine's.
+// saving; a voice a job names outside the worker's models folder gets no copy. Each case has a cache root of its
+// own (XDG_CACHE_HOME), so nothing here touches the machine's.
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_ENGINE_PYTHON, EngineHostPool } from '../../engines/engineHost.js';
+import { modelsDir } from '../../engines/bundledModels.js';
 import { kokoroFiles, kokoroRequest } from '../../engines/kokoro.js';
 import { tempDir } from '../support/jobs.js';
 
@@ -51,6 +54,21 @@ describe('optimized copies of the engine host ONNX models', () => {
     expect(third.loaded).toBe('optimized, copy saved');
     expect(third.wav.equals(first.wav)).toBe(true);
     expect(await readdir(path.join(cache, 'anime-dub', 'onnx-optimized'))).toEqual(copies); // no part file left
+  }, 120_000);
+
+  it('a voice a job names outside the worker\'s models folder loads as before, and no copy of it is written', async () => {
+    const dir = await tempDir('onnx-elsewhere');
+    const cache = path.join(dir, 'cache');
+    process.env.XDG_CACHE_HOME = cache;
+    const bundled = path.join(modelsDir(), 'piper', 'en_US-joe-medium.onnx');
+    const voice = path.join(dir, 'voice.onnx'); // the same voice, named from elsewhere
+    await symlink(bundled, voice);
+    await symlink(`${bundled}.json`, `${voice}.json`);
+    pool = new EngineHostPool({ python: DEFAULT_ENGINE_PYTHON, hosts: 1, threads: 1 });
+    await pool.request('synthesize', { model: voice, text: 'Hello there.', out: path.join(dir, 'line.wav'), lengthScale: 1, speakerId: null, device: 'cpu' }, { modelKey: 'piper', what: 'piper' });
+    const ping = await pool.request<Ping>('ping', {}, { modelKey: 'piper', what: 'ping' });
+    expect(ping.onnxModels[voice]).toBe('as is');
+    expect(existsSync(path.join(cache, 'anime-dub', 'onnx-optimized'))).toBe(false);
   }, 120_000);
 
   it('a cache folder that cannot be made loads the model as before', async () => {
