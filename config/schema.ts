@@ -508,8 +508,8 @@ export const settingsSchema = z.object({
      */
     threads: int(1, 64).optional(),
     /**
-     * Which ffmpeg and ffprobe the pipeline runs: the build scripts/setup.sh puts in .tools/ffmpeg (starts ~20×
-     * cheaper; the system's still stretches with rubberband) or the system's for everything (engines/ffmpegBuild.ts).
+     * Which ffmpeg and ffprobe the pipeline runs: the build scripts/setup.sh puts in .tools/ffmpeg (a short run
+     * ~4× cheaper; the system's still stretches with rubberband) or the system's for everything (engines/ffmpegBuild.ts).
      */
     ffmpeg: z.enum(['bundled', 'system']).default('bundled'),
   }).prefault({}),

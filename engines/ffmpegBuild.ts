@@ -1,10 +1,10 @@
 // Which ffmpeg the pipeline runs. scripts/setup.sh installs FFmpeg 5.1 as bytedeco builds it for JavaCPP (Maven
-// Central) into .tools/ffmpeg: the release line of Debian's ffmpeg 5.1, but linked to its own few libraries, so a
-// run starts in ~5 ms of CPU instead of ~90 ms. Debian's links 215 libraries and binds every symbol at start, and a
-// dub runs ffmpeg a few times per line batch: on short steps (trim a clip, fit it, probe a file) the start-up was
-// most of the cost (docs/PERFORMANCE.md). Every program we start looks in that folder first (engines/run.ts); with
-// no such folder, or ENGINE_FFMPEG=system, it is the system's ffmpeg, as before. The build has no librubberband, so a fit that stretches time
-// asks for an ffmpeg that has it (`ffmpegWithFilter`).
+// Central) into .tools/ffmpeg: the release line of Debian's ffmpeg 5.1, but linked to its own few libraries. Debian's
+// links 215 and binds every symbol at start, so a short run (trim a clip, fit it, probe a file) cost ~0.12 CPU-s,
+// most of it start-up; the bundled build does it in ~0.03 (docs/PERFORMANCE.md), and a dub runs ffmpeg a few times
+// per batch of lines. Every program we start looks in that folder first (engines/run.ts); with no such folder, or
+// ENGINE_FFMPEG=system, it is the system's ffmpeg, as before. The build has no librubberband, so a fit that
+// stretches time asks for an ffmpeg that has it (`bestStretch` in activities/fit.ts).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -65,8 +65,8 @@ fi
 say "Temporal CLI: $("$TEMPORAL_DIR/bin/temporal" --version) ($(size_of "$TEMPORAL_DIR"))"
 
 # FFmpeg 5.1 as bytedeco builds it for JavaCPP (Maven Central, the GPL build: x264, lame, opus…): the release
-# line of Debian's ffmpeg, linked to its own few libraries beside it, so a run starts in ~5 ms of CPU instead of
-# ~90 ms (Debian's binds 215 libraries at every start). The pipeline runs it first (engines/ffmpegBuild.ts);
+# line of Debian's ffmpeg, linked to its own few libraries beside it, so a short run costs ~0.03 CPU-s instead of
+# ~0.12 (Debian's binds 215 libraries at every start: docs/PERFORMANCE.md). The pipeline runs it first (engines/ffmpegBuild.ts);
 # Debian's ffmpeg stays installed for the fits that stretch time with rubberband, which this build lacks. Only the
 # programs and their libraries are kept (not the Java bindings). x86-64 Linux only; elsewhere Debian's does all.
 FFMPEG_BUILD=5.1.2-1.5.8

@@ -10,8 +10,8 @@ line: on a 2-core machine Whisper base was 1.5x faster with 1 thread than with 2
 CPU (docs/PERFORMANCE.md).
 
 Each model's graph is optimized once per machine, not at every host start (`cpu_session`): onnxruntime spends most
-of a load rewriting the graph (Kokoro int8: 1.4 CPU-s to load, 0.4 from its optimized copy; piper's voice 0.9 and
-0.2), and every worker start, replaced host or second host loads again. The copy answers byte for byte what the
+of a load rewriting the graph (Kokoro int8: 0.81 CPU-s to load, 0.53 from its optimized copy; piper's voice 0.62
+and 0.37: docs/PERFORMANCE.md), and every worker start, replaced host or second host loads again. The copy answers byte for byte what the
 model does (test/integration/onnxOptimizedCopy.test.ts). It may hold rewrites for this CPU's instruction set, so its
 name carries a hash of the model's bytes, onnxruntime's version and the CPU's flags. It is kept under
 $XDG_CACHE_HOME/anime-dub/onnx-optimized (~/.cache), written beside its final name and renamed into place, so hosts
