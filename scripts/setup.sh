@@ -73,7 +73,10 @@ FFMPEG_BUILD=5.1.2-1.5.8
 FFMPEG_JAR_SHA=aafcb80644aebce768ce6a9f533e8b00bba62b3d0532043b949cef58a6d4b976
 install_ffmpeg() {
   local dir=$1 jar="$1/ffmpeg.jar"
-  curl -fsSL --retry 3 -o "$jar" "https://repo1.maven.org/maven2/org/bytedeco/ffmpeg/$FFMPEG_BUILD/ffmpeg-$FFMPEG_BUILD-linux-x86_64-gpl.jar"
+  # python3 (which setup installs anyway) rather than curl, which a minimal machine may lack.
+  python3 -c 'import shutil, sys, urllib.request
+with urllib.request.urlopen(sys.argv[1], timeout=120) as r, open(sys.argv[2], "wb") as f:
+    shutil.copyfileobj(r, f)' "https://repo1.maven.org/maven2/org/bytedeco/ffmpeg/$FFMPEG_BUILD/ffmpeg-$FFMPEG_BUILD-linux-x86_64-gpl.jar" "$jar"
   local got; got=$(sha256sum "$jar" | cut -d' ' -f1)
   if [ "$got" != "$FFMPEG_JAR_SHA" ]; then
     say "the ffmpeg $FFMPEG_BUILD jar has SHA-256 $got, not $FFMPEG_JAR_SHA: refused"
