@@ -158,10 +158,11 @@ describe('worker crashes during one long step (kill -9, three times)', () => {
 
   it('the job still completes, and no engine process of a killed worker outlives the retry', async () => {
     // Four minutes of picture and sound with three lines: quick to reach, and a mix that takes seconds.
-    // Made once (the shared media cache): the job only reads it.
+    // Made once (the shared media cache): the job only reads it. Quiet pink noise, not a sine: AAC spends ~4x the
+    // CPU on a pure tone (16 CPU-s for this dub's 240 s on a slow 2-core machine, ~4 for noise).
     const dir = await tempDir('crashes-in');
-    const video = await madeOnce(path.join(MEDIA_DIR, 'long-mix-240s.mp4'), (part) => run(['ffmpeg', '-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=160x90:rate=5:duration=240',
-      '-f', 'lavfi', '-i', 'sine=frequency=300:sample_rate=48000:duration=240', '-c:v', 'libx264', '-preset', 'ultrafast',
+    const video = await madeOnce(path.join(MEDIA_DIR, 'long-mix-240s-noise.mp4'), (part) => run(['ffmpeg', '-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=160x90:rate=5:duration=240',
+      '-f', 'lavfi', '-i', 'anoisesrc=color=pink:amplitude=0.1:sample_rate=48000:duration=240', '-c:v', 'libx264', '-preset', 'ultrafast',
       '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', part], { timeoutMs: 120_000 }));
     const subs = await writeSrt(path.join(dir, 'lines.srt'), [
       { start: 10, end: 12, text: 'Hello there.' }, { start: 120, end: 122, text: 'Still here.' }, { start: 230, end: 232, text: 'Goodbye.' },
