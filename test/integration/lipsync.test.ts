@@ -37,8 +37,11 @@ describe('lip-sync plugin (with a Wav2Lip stand-in, real dev server and workers)
   let hanging: Queues;
   let missing: Queues;
 
+  // The short clip's own script as its subtitles: these jobs are about the plugin, not about which recognizer
+  // made the lines, and Whisper was most of each one's CPU (nine jobs).
+  let shortSubs: string;
   beforeAll(async () => {
-    await shortClip();
+    shortSubs = await writeSrt(path.join(await tempDir('lip-subs'), 'short.en.srt'), (await shortClip()).script);
     repo = await makeWav2LipStandin(path.join(await tempDir('wav2lip'), 'Wav2Lip'));
     [ok, failing, hanging, missing] = await Promise.all([
       lane('ok', { WAV2LIP_DIR: repo.dir, WAV2LIP_STANDIN_MODE: 'slow' }),
@@ -52,12 +55,8 @@ describe('lip-sync plugin (with a Wav2Lip stand-in, real dev server and workers)
     await closeTestClient();
   });
 
-  // The short clip's own script as its subtitles: these jobs are about the plugin, not about which recognizer
-  // made the lines, and Whisper was most of each one's CPU (ten jobs).
-  let shortSubs: Promise<string> | undefined;
   const dub = async (queues: Queues, lipsync: JobOptionsInput['lipsync'], video?: string) => {
-    shortSubs ??= shortClip().then(async (clip) => writeSrt(path.join(await tempDir('lip-subs'), 'short.en.srt'), clip.script));
-    const input = jobInput(video ?? (await shortClip()).video, queues, await tempDir('lip'), { lipsync, ...(video ? {} : { subs: await shortSubs }) });
+    const input = jobInput(video ?? (await shortClip()).video, queues, await tempDir('lip'), { lipsync, ...(video ? {} : { subs: shortSubs }) });
     return startJob(input, queues);
   };
 
