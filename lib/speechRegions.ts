@@ -52,11 +52,26 @@ export const SNAP: SnapOptions = { sliverSec: 0.15, lookBackSec: 0.3 };
  * start and stop with the voice, as pocketsphinx's energy-cut lines do. A line with no speech inside keeps its times.
  * A line that only grazes the previous line's stretch (its first word stretched back over the pause, less than
  * sliverSec of it) starts with its own next stretch instead, and the previous line keeps the whole of its own; the
- * same at the end with the next line's. Whisper also starts a line late after a short first syllable: a line
+ * same at the end with the next line's. The same holds, whatever its length, where the line's first word lies mostly
+ * past the end of a stretch the previous line also holds (mostly before the start of one the next line holds, for its
+ * last word): that word is Whisper's stretched back over the pause, and how much of it reaches into the neighbour's
+ * stretch depends on the CPU's int8 kernels (festival line 10's "二": 0.14 s on one host, 0.16 s on another, of its
+ * 0.72 s). Whisper also starts a line late after a short first syllable: a line
  * starting in silence just after a stretch no other line has (within lookBackSec) starts with that stretch.
  */
-export function snapToSpeech<L extends { start: number; end: number }>(lines: readonly L[], speech: readonly Region[], opts: SnapOptions = SNAP): L[] {
+export function snapToSpeech<L extends { start: number; end: number; words?: readonly Region[] }>(lines: readonly L[], speech: readonly Region[], opts: SnapOptions = SNAP): L[] {
   const around = (t: number) => speech.find((r) => t >= r.start && t <= r.end);
+  // Whether line j's first word lies mostly past the end of r while line j - 1 also holds r (its last word mostly
+  // before the start of r while line j + 1 holds r, for lastWordBefore): Whisper's word stretched over the pause.
+  // The neighbour keeps its own edge there (Whisper's), which measured closer than the stretch's late end.
+  const firstWordPast = (j: number, r: Region) => {
+    const w = lines[j]?.words?.[0];
+    return w !== undefined && (lines[j - 1]?.end ?? -Infinity) > r.start && w.end - r.end > r.end - w.start;
+  };
+  const lastWordBefore = (j: number, r: Region) => {
+    const w = lines[j]?.words?.at(-1);
+    return w !== undefined && (lines[j + 1]?.start ?? Infinity) < r.end && r.start - w.start > w.end - r.start;
+  };
   return lines.map((l, i) => {
     const prevEnd = lines[i - 1]?.end ?? -Infinity;
     const nextStart = lines[i + 1]?.start ?? Infinity;
@@ -66,10 +81,10 @@ export function snapToSpeech<L extends { start: number; end: number }>(lines: re
     const own = [...speech].reverse().find((r) => r.end < start && start - r.end < opts.lookBackSec && r.start >= prevEnd);
     // a neighbour's edge less than sliverSec into a stretch does not make it shared
     const rs = around(start);
-    if (rs) start = prevEnd - rs.start < opts.sliverSec ? rs.start : rs.end - start < opts.sliverSec ? firstInside(start) ?? start : start;
+    if (rs) start = prevEnd - rs.start < opts.sliverSec ? rs.start : rs.end - start < opts.sliverSec || firstWordPast(i, rs) ? firstInside(start) ?? start : start;
     else start = own?.start ?? firstInside(start) ?? start;
     const re = around(end);
-    if (re) end = re.end - nextStart < opts.sliverSec ? re.end : end - re.start < opts.sliverSec ? lastInside(end) ?? end : end;
+    if (re) end = re.end - nextStart < opts.sliverSec ? re.end : end - re.start < opts.sliverSec || lastWordBefore(i, re) ? lastInside(end) ?? end : end;
     else end = lastInside(end) ?? end;
     return start === l.start && end === l.end ? l : { ...l, start: Math.round(start * 1000) / 1000, end: Math.round(end * 1000) / 1000 };
   });

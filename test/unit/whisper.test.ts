@@ -283,6 +283,19 @@ describe('Whisper line times snapped to the energy edges (lib/speechRegions.ts s
     expect(snapToSpeech([{ start: 48.64, end: 50.2 }, { start: 50.3, end: 54.04 }], speech))
       .toEqual([{ start: 48.6, end: 50.2 }, { start: 50.3, end: 53.5 }]);
   });
+  it('starts a line whose first word lies mostly past the end of the previous line’s stretch with its own next stretch, however much of the word reaches back (the end likewise)', () => {
+    // the festival scene's line 10 on a Zen 4 host: "二" at 34.82-35.54 s, 0.16 s of it in Mei's stretch
+    const speech = [{ start: 33.31, end: 34.98 }, { start: 35.55, end: 37.47 }];
+    const word = (start: number, end: number) => ({ text: '', start, end });
+    const lines = [{ start: 32.02, end: 34.82, words: [word(32.02, 33), word(33, 34.82)] }, { start: 34.82, end: 37.64, words: [word(34.82, 35.54), word(35.54, 37.64)] }];
+    expect(snapToSpeech(lines, speech).map((l) => [l.start, l.end])).toEqual([[33.31, 34.82], [35.55, 37.47]]);
+    // its first word mostly inside that stretch: the two lines share it, Whisper's time stays
+    const sharing = [lines[0], { ...lines[1], words: [word(34.82, 35.0), word(35.54, 37.64)] }];
+    expect(snapToSpeech(sharing, speech).map((l) => [l.start, l.end])).toEqual([[33.31, 34.82], [34.82, 37.47]]);
+    // the end: the previous line's last word lies mostly before the next line's stretch
+    const back = [{ start: 32.02, end: 35.7, words: [word(32.02, 34.9), word(34.9, 35.7)] }, { start: 35.7, end: 37.64, words: [word(35.7, 37.64)] }];
+    expect(snapToSpeech(back, speech).map((l) => [l.start, l.end])).toEqual([[33.31, 34.98], [35.7, 37.47]]);
+  });
   it('starts a line that begins in silence just after a short stretch no other line has (within 0.3 s) with that stretch, not the one after it', () => {
     // the classroom scene's line 15: a 0.1 s first syllable, then Whisper's start, then the rest of the line
     const speech = [{ start: 49.35, end: 50.94 }, { start: 51.33, end: 51.42 }, { start: 52.16, end: 53.54 }];
