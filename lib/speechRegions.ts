@@ -61,30 +61,26 @@ export const SNAP: SnapOptions = { sliverSec: 0.15, lookBackSec: 0.3 };
  */
 export function snapToSpeech<L extends { start: number; end: number; words?: readonly Region[] }>(lines: readonly L[], speech: readonly Region[], opts: SnapOptions = SNAP): L[] {
   const around = (t: number) => speech.find((r) => t >= r.start && t <= r.end);
-  // Whether line j's first word lies mostly past the end of r while line j - 1 also holds r (its last word mostly
-  // before the start of r while line j + 1 holds r, for lastWordBefore): Whisper's word stretched over the pause.
-  // The neighbour keeps its own edge there (Whisper's), which measured closer than the stretch's late end.
-  const firstWordPast = (j: number, r: Region) => {
-    const w = lines[j]?.words?.[0];
-    return w !== undefined && (lines[j - 1]?.end ?? -Infinity) > r.start && w.end - r.end > r.end - w.start;
-  };
-  const lastWordBefore = (j: number, r: Region) => {
-    const w = lines[j]?.words?.at(-1);
-    return w !== undefined && (lines[j + 1]?.start ?? Infinity) < r.end && r.start - w.start > w.end - r.start;
-  };
   return lines.map((l, i) => {
     const prevEnd = lines[i - 1]?.end ?? -Infinity;
     const nextStart = lines[i + 1]?.start ?? Infinity;
     let { start, end } = l;
+    // Whisper's first word stretched back over the pause: mostly past the end of a stretch the previous line also
+    // holds (its last word, mostly before one the next line holds). The neighbour keeps its own (Whisper's) edge,
+    // which measured closer than the stretch's late end.
+    const first = l.words?.[0];
+    const last = l.words?.at(-1);
+    const firstWordPast = (r: Region) => first !== undefined && prevEnd > r.start && first.end - r.end > r.end - first.start;
+    const lastWordBefore = (r: Region) => last !== undefined && nextStart < r.end && r.start - last.start > last.end - r.start;
     const firstInside = (from: number) => speech.find((r) => r.start > from && r.start < end)?.start;
     const lastInside = (to: number) => [...speech].reverse().find((r) => r.end < to && r.end > start)?.end;
     const own = [...speech].reverse().find((r) => r.end < start && start - r.end < opts.lookBackSec && r.start >= prevEnd);
     // a neighbour's edge less than sliverSec into a stretch does not make it shared
     const rs = around(start);
-    if (rs) start = prevEnd - rs.start < opts.sliverSec ? rs.start : rs.end - start < opts.sliverSec || firstWordPast(i, rs) ? firstInside(start) ?? start : start;
+    if (rs) start = prevEnd - rs.start < opts.sliverSec ? rs.start : rs.end - start < opts.sliverSec || firstWordPast(rs) ? firstInside(start) ?? start : start;
     else start = own?.start ?? firstInside(start) ?? start;
     const re = around(end);
-    if (re) end = re.end - nextStart < opts.sliverSec ? re.end : end - re.start < opts.sliverSec || lastWordBefore(i, re) ? lastInside(end) ?? end : end;
+    if (re) end = re.end - nextStart < opts.sliverSec ? re.end : end - re.start < opts.sliverSec || lastWordBefore(re) ? lastInside(end) ?? end : end;
     else end = lastInside(end) ?? end;
     return start === l.start && end === l.end ? l : { ...l, start: Math.round(start * 1000) / 1000, end: Math.round(end * 1000) / 1000 };
   });
