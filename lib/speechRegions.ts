@@ -65,9 +65,7 @@ export function snapToSpeech<L extends { start: number; end: number; words?: rea
     const prevEnd = lines[i - 1]?.end ?? -Infinity;
     const nextStart = lines[i + 1]?.start ?? Infinity;
     let { start, end } = l;
-    // Whisper's first word stretched back over the pause: mostly past the end of a stretch the previous line also
-    // holds (its last word, mostly before one the next line holds). The neighbour keeps its own (Whisper's) edge,
-    // which measured closer than the stretch's late end.
+    // (the stretched-word rule above) The neighbour keeps its own, Whisper's, edge: measured closer than the stretch's late end.
     const first = l.words?.[0];
     const last = l.words?.at(-1);
     const firstWordPast = (r: Region) => first !== undefined && prevEnd > r.start && first.end - r.end > r.end - first.start;
